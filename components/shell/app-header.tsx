@@ -1,0 +1,25 @@
+// Product header. Sign-in state joins here once accounts exist.
+import Link from 'next/link';
+
+export function AppHeader() {
+  return (
+    <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-950/80">
+      <div className="mx-auto flex h-16 w-full max-w-6xl items-center justify-between px-4 sm:px-6">
+        <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
+          <svg aria-hidden="true" viewBox="0 0 24 24" className="size-7 text-brand-600 dark:text-brand-500">
+            <path
+              fill="currentColor"
+              d="M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5l-8-3Zm0 5a3 3 0 0 1 1 5.83V16h-2v-3.17A3 3 0 0 1 12 7Z"
+            />
+          </svg>
+          <span>CMK configuration broker</span>
+        </Link>
+        <nav aria-label="Main" className="text-sm text-slate-600 dark:text-slate-400">
+          <Link href="/#status" className="rounded px-2 py-1 hover:text-slate-900 dark:hover:text-white">
+            System status
+          </Link>
+        </nav>
+      </div>
+    </header>
+  );
+}

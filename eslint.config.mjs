@@ -1,0 +1,59 @@
+// Lint rules. Beyond Next's recommended sets, two house rules are enforced
+// here rather than by convention (docs/architecture.md):
+//  1. every module under lib/server/ starts with `import 'server-only'`;
+//  2. browser-side code (components/, lib/client/) never imports lib/server/,
+//     the generated Prisma client or `server-only` modules.
+import nextVitals from 'eslint-config-next/core-web-vitals';
+import nextTs from 'eslint-config-next/typescript';
+
+const serverOnlyFirst = {
+  meta: { type: 'problem', messages: { missing: "Files under lib/server/ must start with `import 'server-only';`." } },
+  create(context) {
+    return {
+      Program(node) {
+        const first = node.body.find((statement) => statement.type === 'ImportDeclaration');
+        const firstStatement = node.body[0];
+        const ok =
+          first &&
+          firstStatement === first &&
+          first.source.value === 'server-only' &&
+          first.specifiers.length === 0;
+        if (!ok) context.report({ node, messageId: 'missing' });
+      },
+    };
+  },
+};
+
+const SERVER_IMPORTS = [
+  { group: ['@/lib/server', '@/lib/server/*', '**/lib/server/*'], message: 'Browser code must not import lib/server (server-only).' },
+  { group: ['@/lib/generated/*', '**/generated/prisma/*'], message: 'The Prisma client is server-only; go through lib/server/dal.' },
+  { group: ['server-only', 'node:*'], message: 'Browser code must not import server-only or Node built-ins.' },
+];
+
+const config = [
+  {
+    ignores: ['.next/**', 'node_modules/**', 'lib/generated/**', 'data/**', 'test-results/**', 'playwright-report/**', '.cache/**', 'next-env.d.ts'],
+  },
+  ...nextVitals,
+  ...nextTs,
+  {
+    plugins: { house: { rules: { 'server-only-first': serverOnlyFirst } } },
+    rules: {
+      '@typescript-eslint/consistent-type-definitions': ['error', 'type'],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+      eqeqeq: ['error', 'always'],
+    },
+  },
+  {
+    files: ['lib/server/**/*.ts'],
+    ignores: ['lib/server/**/*.test.ts'],
+    rules: { 'house/server-only-first': 'error' },
+  },
+  {
+    files: ['components/**/*.{ts,tsx}', 'lib/client/**/*.{ts,tsx}', 'lib/schemas/**/*.ts', 'lib/crypto/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: SERVER_IMPORTS }] },
+  },
+];
+
+export default config;

@@ -1,0 +1,82 @@
+// Browser-side fetchers. Every API error arrives as problem+json; it becomes
+// an ApiError carrying the stable code, the safe message and the request id.
+
+export type ApiProblem = {
+  status: number;
+  code: string;
+  detail: string;
+  requestId?: string;
+  errors?: { path: string; message: string }[];
+};
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly requestId: string | undefined;
+  readonly fields: { path: string; message: string }[];
+  constructor(problem: ApiProblem) {
+    super(problem.detail);
+    this.name = 'ApiError';
+    this.status = problem.status;
+    this.code = problem.code;
+    this.requestId = problem.requestId;
+    this.fields = problem.errors ?? [];
+  }
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  const type = response.headers.get('content-type') ?? '';
+  if (type.includes('json')) {
+    const body = (await response.json().catch(() => undefined)) as Partial<ApiProblem> | undefined;
+    if (body && typeof body.code === 'string') {
+      return new ApiError({
+        status: response.status,
+        code: body.code,
+        detail: typeof body.detail === 'string' ? body.detail : 'The request failed.',
+        requestId: body.requestId ?? response.headers.get('x-request-id') ?? undefined,
+        errors: body.errors,
+      });
+    }
+  }
+  return new ApiError({
+    status: response.status,
+    code: response.status >= 500 ? 'internal' : 'bad_request',
+    detail: response.status >= 500 ? 'The broker could not answer right now.' : 'The request failed.',
+    requestId: response.headers.get('x-request-id') ?? undefined,
+  });
+}
+
+export async function fetchJson<T>(input: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(input, { ...init, headers: { accept: 'application/json', ...init?.headers } });
+  } catch {
+    throw new ApiError({ status: 0, code: 'network_error', detail: 'The broker could not be reached. Check your connection.' });
+  }
+  if (!response.ok) throw await toApiError(response);
+  return (await response.json()) as T;
+}
+
+export type TReadiness = {
+  status: 'ready';
+  database: 'pglite' | 'postgresql';
+  migrations: { applied: number; pending: string[] };
+};
+
+export type TNotReady = {
+  code: string;
+  detail: string;
+  checks?: { database?: string; reachable?: boolean; migrations?: unknown };
+};
+
+/** /api/ready answers 200 or a 503 problem; both are states worth showing. */
+export async function fetchReadiness(): Promise<{ ok: true; body: TReadiness } | { ok: false; body: TNotReady }> {
+  try {
+    return { ok: true, body: await fetchJson<TReadiness>('/api/ready') };
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 503) {
+      return { ok: false, body: { code: error.code, detail: error.message } };
+    }
+    throw error;
+  }
+}

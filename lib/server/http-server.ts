@@ -1,0 +1,125 @@
+import 'server-only';
+// The broker's HTTP server: Next.js behind a thin node:http layer that owns
+// what must hold for every response — request ids, security headers with a
+// per-request CSP nonce, access logs — and the process lifecycle: parse the
+// environment, open and migrate the database (taking the PGlite lock) before
+// listening, close it on SIGTERM/SIGINT.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import next from 'next';
+import { getEnv, type TEnv } from '@/lib/env';
+import { closeDatabase, initDatabase } from '@/lib/server/db';
+import { getLogger } from '@/lib/server/log';
+import { newRequestId } from '@/lib/server/request-id';
+import { loadServerSecrets } from '@/lib/server/secrets';
+import { API_CSP, baseSecurityHeaders, isApiPath, newNonce, pageCsp } from '@/lib/server/security-headers';
+
+export type StartOptions = { dev?: boolean; port?: number; host?: string };
+export type RunningServer = { url: string; close(): Promise<void> };
+
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+
+function isHttpsRequest(req: IncomingMessage, env: TEnv): boolean {
+  if ((req.socket as { encrypted?: boolean }).encrypted) return true;
+  if (env.TRUST_PROXY && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https') return true;
+  return env.isHttps;
+}
+
+/** Sets ids and security headers on `req`/`res` before Next sees them. */
+export function prepareRequest(req: IncomingMessage, res: ServerResponse, env: TEnv, isDev: boolean): string {
+  const given = req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : newRequestId();
+  req.headers['x-request-id'] = requestId;
+  res.setHeader('X-Request-Id', requestId);
+
+  const options = { isDev, isHttps: isHttpsRequest(req, env) };
+  for (const [name, value] of Object.entries(baseSecurityHeaders(options))) res.setHeader(name, value);
+
+  const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+  // Never trust these from the client: Next derives the script nonce from the request's CSP.
+  delete req.headers['content-security-policy-report-only'];
+  delete req.headers['x-nonce'];
+  if (isApiPath(pathname)) {
+    delete req.headers['content-security-policy'];
+    res.setHeader('Content-Security-Policy', API_CSP);
+  } else {
+    const nonce = newNonce();
+    const csp = pageCsp(nonce, options);
+    req.headers['content-security-policy'] = csp;
+    req.headers['x-nonce'] = nonce;
+    res.setHeader('Content-Security-Policy', csp);
+  }
+  return requestId;
+}
+
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const env = getEnv();
+  const log = getLogger();
+  const isDev = options.dev ?? false;
+  const port = options.port ?? env.PORT;
+  const host = options.host ?? env.HOST;
+
+  const secrets = loadServerSecrets(env);
+  process.env.AUTH_SECRET = secrets.authSecret;
+
+  const db = await initDatabase({ migrate: true });
+  log.info({ database: db.kind, secrets: secrets.source === 'file' ? 'generated in DATA_DIR' : 'from environment' }, 'database ready');
+
+  const app = next({ dev: isDev, dir: process.cwd(), hostname: host, port });
+  await app.prepare();
+  const handle = app.getRequestHandler();
+
+  const server = http.createServer((req, res) => {
+    const started = performance.now();
+    const requestId = prepareRequest(req, res, env, isDev);
+    res.on('finish', () => {
+      log.info(
+        {
+          requestId,
+          method: req.method,
+          path: (req.url ?? '/').split('?')[0],
+          status: res.statusCode,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      );
+    });
+    handle(req, res).catch((error: unknown) => {
+      log.error({ requestId, err: error }, 'unhandled error in request handler');
+      if (!res.headersSent) {
+        res.statusCode = 500;
+        res.setHeader('Content-Type', 'application/problem+json');
+        res.end(JSON.stringify({ type: 'urn:cmk-broker:problem:internal', title: 'Internal Server Error', status: 500, code: 'internal', detail: 'Something went wrong on our side.', requestId }));
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 120_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${actualPort}`;
+  log.info({ url, dev: isDev }, 'broker listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5_000).unref();
+      });
+      await app.close?.().catch(() => {});
+      await closeDatabase();
+      log.info('broker stopped');
+    })();
+    return closing;
+  };
+  return { url, close };
+}

@@ -1,0 +1,23 @@
+// Next.js configuration. The per-request CSP (with its nonce), HSTS and the
+// request id are set by the broker's server (lib/server/http-server.ts) on
+// every response; the static headers below are repeated here so they also
+// hold if the app is ever served by `next start` directly.
+const staticSecurityHeaders = [
+  { key: 'X-Content-Type-Options', value: 'nosniff' },
+  { key: 'Referrer-Policy', value: 'no-referrer' },
+  { key: 'X-Frame-Options', value: 'DENY' },
+];
+
+/** @type {import('next').NextConfig} */
+const nextConfig = {
+  poweredByHeader: false,
+  reactStrictMode: true,
+  devIndicators: false,
+  // Kept out of the bundles: native-ish or WASM packages loaded from node_modules as-is.
+  serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pg', 'pino', '@prisma/adapter-pg'],
+  async headers() {
+    return [{ source: '/:path*', headers: staticSecurityHeaders }];
+  },
+};
+
+export default nextConfig;

@@ -1,0 +1,196 @@
+// npm test — everything CI runs, in order, with a summary at the end:
+//   typecheck → lint → unit → build → integration on PGlite → integration on
+//   a PostgreSQL 15 cluster started here → Playwright in Chromium.
+// `--only a,b` runs some steps (names as above, e.g. --only unit,e2e).
+// The last line is "tests: N passed, N failed[, N skipped]".
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from './build';
+import { findPgBinDir, startPgCluster } from './lib/pg-cluster';
+
+const require = createRequire(import.meta.url);
+const STEPS = ['typecheck', 'lint', 'unit', 'build', 'integration-pglite', 'integration-postgresql', 'e2e'] as const;
+type Step = (typeof STEPS)[number];
+type Outcome = { step: Step; status: 'passed' | 'failed' | 'skipped'; seconds: number; note?: string; counts?: Counts };
+type Counts = { passed: number; failed: number; skipped: number };
+
+const RESULTS_DIR = path.resolve('.cache/test-results');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function parseOnly(): Set<Step> {
+  const index = process.argv.indexOf('--only');
+  if (index === -1) return new Set(STEPS);
+  const names = (process.argv[index + 1] ?? '').split(',').filter(Boolean);
+  const unknown = names.filter((n) => !STEPS.includes(n as Step));
+  if (unknown.length || names.length === 0) {
+    console.error(`--only takes a comma-separated list of: ${STEPS.join(', ')}`);
+    process.exit(2);
+  }
+  return new Set(names as Step[]);
+}
+
+function run(command: string, args: string[], options: Omit<SpawnSyncOptions, 'env'> & { env?: Record<string, string> } = {}): boolean {
+  const result = spawnSync(command, args, { stdio: 'inherit', ...options, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...options.env } as NodeJS.ProcessEnv });
+  return result.status === 0;
+}
+
+function bin(pkg: string, file: string): string {
+  return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
+}
+
+function vitestCounts(file: string): Counts | undefined {
+  if (!existsSync(file)) return undefined;
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  return { passed: r.numPassedTests, failed: r.numFailedTests, skipped: r.numPendingTests + r.numTodoTests };
+}
+
+function playwrightCounts(file: string): Counts | undefined {
+  if (!existsSync(file)) return undefined;
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { stats: { expected: number; unexpected: number; skipped: number; flaky: number } };
+  return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped };
+}
+
+function vitest(project: string, env: Record<string, string> = {}): { ok: boolean; counts?: Counts } {
+  const out = path.join(RESULTS_DIR, `${project}.json`);
+  rmSync(out, { force: true });
+  const ok = run(process.execPath, [bin('vitest', 'vitest.mjs'), 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { env });
+  const counts = vitestCounts(out);
+  // vitest exits 1 with "no test files": treat a project without tests as an error, not a pass.
+  return { ok: ok && (counts?.passed ?? 0) > 0, counts };
+}
+
+function ensureChromium(): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  if (process.getuid?.() !== 0) {
+    return `Chromium is missing at ${CHROMIUM}. Install it with:\n  sudo apt-get update && sudo apt-get install -y chromium\n(or set CHROMIUM_PATH to a Chromium binary).`;
+  }
+  console.log('Chromium is missing; installing Debian’s chromium package…');
+  const env = { DEBIAN_FRONTEND: 'noninteractive' };
+  if (!run('apt-get', ['update', '-qq'], { env }) || !run('apt-get', ['install', '-y', '-qq', 'chromium'], { env })) {
+    return 'apt-get install chromium failed.';
+  }
+  return existsSync(CHROMIUM) ? undefined : `apt-get installed chromium but ${CHROMIUM} does not exist.`;
+}
+
+async function main(): Promise<number> {
+  const only = parseOnly();
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const outcomes: Outcome[] = [];
+  let buildFailed = false;
+
+  for (const step of STEPS) {
+    if (!only.has(step)) continue;
+    console.log(`\n━━━ ${step} ━━━`);
+    const started = Date.now();
+    const done = (status: Outcome['status'], extra: Partial<Outcome> = {}) =>
+      outcomes.push({ step, status, seconds: Math.round((Date.now() - started) / 100) / 10, ...extra });
+
+    switch (step) {
+      case 'typecheck':
+        done(run(process.execPath, [bin('typescript', 'bin/tsc'), '--noEmit']) ? 'passed' : 'failed');
+        break;
+      case 'lint':
+        done(run(process.execPath, [bin('eslint', 'bin/eslint.js'), '--max-warnings=0', '.']) ? 'passed' : 'failed');
+        break;
+      case 'unit': {
+        const r = vitest('unit');
+        done(r.ok ? 'passed' : 'failed', { counts: r.counts });
+        break;
+      }
+      case 'build': {
+        // Proves the build never opens a database: point it at folders that must stay absent.
+        const probe = mkdtempSync(path.join(os.tmpdir(), 'cmk-build-probe-'));
+        const saved = { DATA_DIR: process.env.DATA_DIR, PGLITE_DIR: process.env.PGLITE_DIR, DATABASE_URL: process.env.DATABASE_URL };
+        Object.assign(process.env, { DATA_DIR: path.join(probe, 'data'), PGLITE_DIR: path.join(probe, 'data', 'pglite') });
+        delete process.env.DATABASE_URL;
+        try {
+          build();
+          const touched = existsSync(path.join(probe, 'data'));
+          buildFailed = touched;
+          done(touched ? 'failed' : 'passed', touched ? { note: 'next build created a data directory' } : {});
+        } catch (error) {
+          buildFailed = true;
+          done('failed', { note: (error as Error).message });
+        } finally {
+          for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+          rmSync(probe, { recursive: true, force: true });
+        }
+        break;
+      }
+      case 'integration-pglite': {
+        const r = vitest('integration-pglite');
+        done(r.ok ? 'passed' : 'failed', { counts: r.counts });
+        break;
+      }
+      case 'integration-postgresql': {
+        const binDir = findPgBinDir();
+        if (!binDir) {
+          console.log('\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
+          console.log('!! SKIPPED: no PostgreSQL binaries (initdb, pg_ctl) found on this machine.     !!');
+          console.log('!! Install postgresql-15 (apt-get install -y postgresql) or set PG_BIN_DIR.    !!');
+          console.log('!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n');
+          done('skipped', { note: 'no PostgreSQL binaries' });
+          break;
+        }
+        const cluster = await startPgCluster(binDir);
+        console.log(`Started ${cluster.version} on port ${cluster.port} (${cluster.dataDir}).`);
+        try {
+          const r = vitest('integration-postgresql', { TEST_PG_ADMIN_URL: cluster.adminUrl, TEST_PG_BIN_DIR: binDir });
+          done(r.ok ? 'passed' : 'failed', { counts: r.counts });
+        } finally {
+          cluster.stop();
+        }
+        break;
+      }
+      case 'e2e': {
+        if (buildFailed) {
+          done('failed', { note: 'build failed' });
+          break;
+        }
+        const problem = ensureChromium();
+        if (problem) {
+          console.error(problem);
+          done('failed', { note: 'Chromium missing' });
+          break;
+        }
+        const out = path.join(RESULTS_DIR, 'e2e.json');
+        rmSync(out, { force: true });
+        const ok = run(process.execPath, [bin('@playwright/test', 'cli.js'), 'test'], {
+          env: { PLAYWRIGHT_JSON_OUTPUT_NAME: out, CHROMIUM_PATH: CHROMIUM },
+        });
+        const counts = playwrightCounts(out);
+        done(ok && (counts?.passed ?? 0) > 0 ? 'passed' : 'failed', { counts });
+        break;
+      }
+    }
+  }
+
+  const total: Counts = { passed: 0, failed: 0, skipped: 0 };
+  console.log('\n━━━ summary ━━━');
+  for (const o of outcomes) {
+    const c = o.counts ? ` — ${o.counts.passed} passed, ${o.counts.failed} failed, ${o.counts.skipped} skipped` : '';
+    console.log(`${o.status.padEnd(7)} ${o.step.padEnd(24)} ${String(o.seconds).padStart(6)} s${c}${o.note ? ` (${o.note})` : ''}`);
+    if (o.counts) {
+      total.passed += o.counts.passed;
+      total.failed += o.counts.failed;
+      total.skipped += o.counts.skipped;
+    }
+    // A failed step without test counts (typecheck, lint, build) counts as one failure.
+    if (o.status === 'failed' && !o.counts?.failed) total.failed += 1;
+  }
+  const failed = outcomes.some((o) => o.status === 'failed');
+  console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  return failed ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    console.log('\ntests: 0 passed, 1 failed');
+    process.exit(1);
+  },
+);

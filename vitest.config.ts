@@ -1,0 +1,50 @@
+// Unit tests run anywhere; integration tests run once per database backend
+// (npm test starts the PostgreSQL cluster and sets TEST_PG_ADMIN_URL).
+import path from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+const root = import.meta.dirname;
+const alias = {
+  '@': root,
+  'server-only': path.join(root, 'node_modules/server-only/empty.js'),
+};
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    projects: [
+      {
+        resolve: { alias },
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['lib/**/*.test.ts', 'scripts/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', 'node_modules/**'],
+          env: { LOG_LEVEL: 'silent' },
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'integration-pglite',
+          environment: 'node',
+          include: ['lib/**/*.int.test.ts'],
+          env: { TEST_DATABASE: 'pglite', LOG_LEVEL: 'silent' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'integration-postgresql',
+          environment: 'node',
+          include: ['lib/**/*.int.test.ts'],
+          env: { TEST_DATABASE: 'postgresql', LOG_LEVEL: 'silent' },
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
