@@ -13,6 +13,7 @@ import { acquirePgliteLock, type PgliteLock } from '@/lib/server/database/pglite
 import { getMigrationStatus, loadMigrations, migrate, type MigrateResult, type SqlSession } from '@/lib/server/database/migrate';
 import { pgClientSession, pgliteSession, withPgSession } from '@/lib/server/database/sessions';
 import { getLogger } from '@/lib/server/log';
+import { registerUniqueIndexes, UNIQUE_INDEXES_SQL } from '@/lib/server/prisma-errors';
 
 export type Database = {
   readonly kind: 'pglite' | 'postgresql';
@@ -78,6 +79,12 @@ function openPostgres(url: string, poolMax: number): Database {
   };
 }
 
+async function loadUniqueIndexes(db: Database): Promise<void> {
+  const rows = await db.withSession((s) => s.query<{ name: string; columns: string[] | string }>(UNIQUE_INDEXES_SQL));
+  const parse = (v: string[] | string) => (Array.isArray(v) ? v : v.replace(/^\{|\}$/g, '').split(','));
+  registerUniqueIndexes(new Map(rows.map((r) => [r.name, parse(r.columns)])));
+}
+
 /** Opens a database (not the process-wide one; see initDatabase). */
 export async function openDatabase(options: OpenOptions = {}): Promise<Database & { migration?: MigrateResult }> {
   if (process.env.NEXT_PHASE === 'phase-production-build') {
@@ -91,12 +98,15 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database 
     let migration: MigrateResult | undefined;
     // Migrations hold a session-level advisory lock, so they get a connection of their own.
     if (migrations) migration = await withPgSession(env.DATABASE_URL, (s) => migrate(s, migrations, (m) => getLogger().info(m)));
-    return { ...openPostgres(env.DATABASE_URL, env.DATABASE_POOL_MAX), migration };
+    const db = openPostgres(env.DATABASE_URL, env.DATABASE_POOL_MAX);
+    if (migrations) await loadUniqueIndexes(db);
+    return { ...db, migration };
   }
   const db = await openPglite(env.PGLITE_DIR);
   if (!migrations) return db;
   try {
     const migration = await db.withSession((s) => migrate(s, migrations, (m) => getLogger().info(m)));
+    await loadUniqueIndexes(db);
     return { ...db, migration };
   } catch (error) {
     await db.close();

@@ -28,13 +28,43 @@ function driverCause(error: ErrorLike): Record<string, unknown> | undefined {
   return asRecord(asRecord(asRecord(error.meta)?.driverAdapterError)?.cause);
 }
 
+const UNIQUE_INDEXES = Symbol.for('cmk-broker.unique-indexes');
+type GlobalWithIndexes = typeof globalThis & { [UNIQUE_INDEXES]?: Map<string, string[]> };
+
+/**
+ * PostgreSQL's driver reports a unique violation by index name only, so the
+ * columns of every unique index are read from the catalog once at start.
+ */
+export function registerUniqueIndexes(indexes: Map<string, string[]>): void {
+  (globalThis as GlobalWithIndexes)[UNIQUE_INDEXES] = indexes;
+}
+
+export const UNIQUE_INDEXES_SQL = `
+  SELECT i.relname AS name, array_agg(a.attname::text ORDER BY k.ord) AS columns
+  FROM pg_index ix
+  JOIN pg_class i ON i.oid = ix.indexrelid
+  JOIN pg_class t ON t.oid = ix.indrelid
+  JOIN pg_namespace n ON n.oid = t.relnamespace
+  CROSS JOIN LATERAL unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
+  JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+  WHERE ix.indisunique AND NOT ix.indisprimary AND n.nspname = 'public'
+  GROUP BY i.relname`;
+
 /** Field names of a unique violation, in the Prisma model's terms where we can tell. */
 function uniqueFields(error: ErrorLike): string[] {
   const meta = asRecord(error.meta);
   const target = meta?.target;
   if (Array.isArray(target)) return target.map(String).map(camelCase);
-  const constraint = asRecord(driverCause(error)?.constraint);
+  const cause = driverCause(error);
+  const constraint = asRecord(cause?.constraint);
   if (Array.isArray(constraint?.fields)) return constraint.fields.map(String).map(camelCase);
+  if (typeof constraint?.index === 'string') {
+    const known = (globalThis as GlobalWithIndexes)[UNIQUE_INDEXES]?.get(constraint.index);
+    if (known) return known.map(camelCase);
+    const table = typeof cause?.table === 'string' ? cause.table : '';
+    const match = new RegExp(`^${table}_(.+)_key$`).exec(constraint.index);
+    if (table && match?.[1]) return [camelCase(match[1])];
+  }
   return [];
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from './errors';
 import { problemResponse, toAppError, toProblem, errorResponse } from './problem';
-import { mapDatabaseError } from './prisma-errors';
+import { mapDatabaseError, registerUniqueIndexes } from './prisma-errors';
 
 describe('problem+json', () => {
   it('renders an AppError per RFC 9457 with a stable code and the request id', async () => {
@@ -53,6 +53,14 @@ describe('database error mapping', () => {
     const mapped = mapDatabaseError(driverError('P2002', { kind: 'UniqueConstraintViolation', constraint: { fields: ['display_name'] } }));
     expect(mapped).toMatchObject({ code: 'unique_violation', status: 409, fields: [{ path: 'displayName', message: 'This value is already taken.' }] });
     expect(mapped?.message).not.toContain('canary');
+  });
+
+  it('names the fields of a violation reported by index name (PostgreSQL driver)', () => {
+    const byIndex = (index: string) => driverError('P2002', { kind: 'UniqueConstraintViolation', constraint: { index }, table: 'tenant' });
+    expect(mapDatabaseError(byIndex('tenant_external_id_key'))?.fields).toEqual([{ path: 'externalId', message: 'This value is already taken.' }]);
+    registerUniqueIndexes(new Map([['tenant_env_slug_uq', ['environment_id', 'slug']]]));
+    expect(mapDatabaseError(byIndex('tenant_env_slug_uq'))?.fields.map((f) => f.path)).toEqual(['environmentId', 'slug']);
+    expect(mapDatabaseError(byIndex('something_else'))?.fields).toEqual([]);
   });
 
   it('maps record-not-found to 404 and foreign-key failures to 409', () => {
