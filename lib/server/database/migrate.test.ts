@@ -24,4 +24,11 @@ describe('migration files', () => {
     writeFileSync(path.join(dir, '0001_empty', 'migration.sql'), 'SELECT 1;');
     expect(loadMigrations(dir)).toHaveLength(1);
   });
+
+  it('refuses transaction control inside a migration', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cmk-m-'));
+    mkdirSync(path.join(dir, '0001_tx'));
+    writeFileSync(path.join(dir, '0001_tx', 'migration.sql'), 'CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);');
+    expect(() => loadMigrations(dir)).toThrow(/0001_tx must not contain BEGIN\/COMMIT/);
+  });
 });

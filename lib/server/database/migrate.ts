@@ -60,6 +60,10 @@ export function loadMigrations(dir: string = defaultMigrationsDir()): Migration[
     const file = path.join(dir, id, 'migration.sql');
     if (!existsSync(/*turbopackIgnore: true*/ file)) throw new MigrationError('migration_invalid', `Migration ${id} has no migration.sql.`);
     const sql = readFileSync(/*turbopackIgnore: true*/ file, 'utf8');
+    // The runner owns the transaction; a COMMIT inside the file would split it.
+    if (/^\s*(BEGIN|COMMIT|ROLLBACK|START\s+TRANSACTION|END)\s*;/im.test(sql)) {
+      throw new MigrationError('migration_invalid', `Migration ${id} must not contain BEGIN/COMMIT/ROLLBACK; the runner wraps each file in a transaction.`);
+    }
     return { id, sql, checksum: checksumOf(sql) };
   });
 }
