@@ -62,7 +62,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   process.env.AUTH_SECRET = secrets.authSecret;
 
   const db = await initDatabase({ migrate: true });
-  log.info({ database: db.kind, secrets: secrets.source === 'file' ? 'generated in DATA_DIR' : 'from environment' }, 'database ready');
+  log.info({ database: db.kind, serverKeysFrom: secrets.source === 'file' ? 'DATA_DIR/server-secrets.json' : 'environment' }, 'database ready');
 
   const app = next({ dev: isDev, dir: process.cwd(), hostname: host, port });
   await app.prepare();
