@@ -9,6 +9,9 @@ const alias = {
   'server-only': path.join(root, 'node_modules/server-only/empty.js'),
 };
 
+// next-auth imports `next/server` without an extension; inlining lets Vite resolve it.
+const server = { deps: { inline: ['next-auth', '@auth/core'] } };
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -17,6 +20,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
+          server,
           environment: 'node',
           include: ['lib/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
@@ -27,6 +31,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration-pglite',
+          server,
           environment: 'node',
           include: ['lib/**/*.int.test.ts'],
           env: { TEST_DATABASE: 'pglite', LOG_LEVEL: 'silent' },
@@ -38,6 +43,7 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'integration-postgresql',
+          server,
           environment: 'node',
           include: ['lib/**/*.int.test.ts'],
           env: { TEST_DATABASE: 'postgresql', LOG_LEVEL: 'silent' },

@@ -6,6 +6,8 @@ import localFont from 'next/font/local';
 import { headers } from 'next/headers';
 import type { ReactNode } from 'react';
 import { AppHeader } from '@/components/shell/app-header';
+import { getEnv } from '@/lib/env';
+import { getCurrentUser } from '@/lib/server/authz';
 import { AppFooter } from '@/components/shell/app-footer';
 import { Providers } from './providers';
 import './globals.css';
@@ -34,6 +36,8 @@ export const viewport: Viewport = {
 export default async function RootLayout({ children }: { children: ReactNode }) {
   // The nonce is only read to opt into per-request rendering; Next applies it to its scripts itself.
   (await headers()).get('x-nonce');
+  const user = await getCurrentUser();
+  const headerUser = user ? { email: user.email, isOperator: user.isOperator, idleMinutes: getEnv().SESSION_IDLE_MINUTES } : null;
   return (
     <html lang="en" className={inter.variable}>
       <body className="flex min-h-screen flex-col bg-white font-sans text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
@@ -44,7 +48,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           Skip to content
         </a>
         <Providers>
-          <AppHeader />
+          <AppHeader user={headerUser} />
           <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-10 sm:px-6">
             {children}
           </main>

@@ -3,7 +3,7 @@
 // it expects; values of secret variables are never echoed back.
 import { z } from 'zod';
 
-const SECRET_VARIABLES = new Set(['AUTH_SECRET', 'BROKER_KEY_ENCRYPTION_KEY', 'DATABASE_URL']);
+const SECRET_VARIABLES = new Set(['AUTH_SECRET', 'BROKER_KEY_ENCRYPTION_KEY', 'DATABASE_URL', 'SMTP_URL']);
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -61,6 +61,27 @@ export const ZEnv = z
       }).default('info'),
     ),
     TRUST_PROXY: z.preprocess(emptyToUndefined, ZBoolean.default(false)),
+    SMTP_URL: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .refine((v) => URL.canParse(v) && /^smtps?:$/.test(new URL(v).protocol), {
+          error: 'expected smtp://user:password@host:587 or smtps://user:password@host:465',
+        })
+        .optional(),
+    ),
+    MAIL_FROM: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^[^\r\n]{0,100}<?[^\s@<>]+@[^\s@<>]+>?$/, { error: 'expected an address like "CMK broker <broker@example.com>"' }).default('CMK broker <no-reply@localhost>'),
+    ),
+    SESSION_IDLE_MINUTES: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number({ error: 'expected minutes from 1 to 1440' }).int().min(1, { error: 'expected minutes from 1 to 1440' }).max(1440, { error: 'expected minutes from 1 to 1440' }).default(30),
+    ),
+    SESSION_MAX_HOURS: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number({ error: 'expected hours from 1 to 720' }).int().min(1, { error: 'expected hours from 1 to 720' }).max(720, { error: 'expected hours from 1 to 720' }).default(12),
+    ),
   })
   .superRefine((env, ctx) => {
     // Embedded mode may generate its own secrets; a production deployment on

@@ -1,10 +1,15 @@
-// Product header. Sign-in state joins here once accounts exist.
+// Product header: product name, and for a signed-in user their role's links,
+// their email and sign-out. The user is passed in by the root layout.
 import Link from 'next/link';
+import { IdleWatcher } from './idle-watcher';
+import { SignOutButton } from './sign-out-button';
 
-export function AppHeader() {
+export type HeaderUser = { email: string; isOperator: boolean; idleMinutes: number } | null;
+
+export function AppHeader({ user }: { user: HeaderUser }) {
   return (
     <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-950/80">
-      <div className="mx-auto flex h-16 w-full max-w-6xl items-center justify-between px-4 sm:px-6">
+      <div className="mx-auto flex h-16 w-full max-w-6xl items-center justify-between gap-4 px-4 sm:px-6">
         <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
           <svg aria-hidden="true" viewBox="0 0 24 24" className="size-7 text-brand-600 dark:text-brand-500">
             <path
@@ -14,10 +19,30 @@ export function AppHeader() {
           </svg>
           <span>CMK configuration broker</span>
         </Link>
-        <nav aria-label="Main" className="text-sm text-slate-600 dark:text-slate-400">
-          <Link href="/#status" className="rounded px-2 py-1 hover:text-slate-900 dark:hover:text-white">
-            System status
-          </Link>
+        <nav aria-label="Main" className="flex items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
+          {user ? (
+            <>
+              {user.isOperator ? (
+                <Link href="/operator" className="rounded px-2 py-1 hover:text-slate-900 dark:hover:text-white">
+                  Console
+                </Link>
+              ) : null}
+              <Link href="/account" className="rounded px-2 py-1 hover:text-slate-900 dark:hover:text-white" data-testid="signed-in-user">
+                {user.email}
+              </Link>
+              <SignOutButton />
+              <IdleWatcher idleMinutes={user.idleMinutes} />
+            </>
+          ) : (
+            <>
+              <Link href="/#status" className="rounded px-2 py-1 hover:text-slate-900 dark:hover:text-white">
+                System status
+              </Link>
+              <Link href="/sign-in" className="rounded px-2 py-1 font-medium text-slate-900 hover:underline dark:text-white">
+                Sign in
+              </Link>
+            </>
+          )}
         </nav>
       </div>
     </header>

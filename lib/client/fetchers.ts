@@ -49,7 +49,7 @@ async function toApiError(response: Response): Promise<ApiError> {
 export async function fetchJson<T>(input: string, init?: RequestInit): Promise<T> {
   let response: Response;
   try {
-    response = await fetch(input, { ...init, headers: { accept: 'application/json', ...init?.headers } });
+    response = await fetch(input, { ...init, credentials: 'same-origin', headers: { accept: 'application/json', ...init?.headers } });
   } catch {
     throw new ApiError({ status: 0, code: 'network_error', detail: 'The broker could not be reached. Check your connection.' });
   }
@@ -79,4 +79,21 @@ export async function fetchReadiness(): Promise<{ ok: true; body: TReadiness } |
     }
     throw error;
   }
+}
+
+/** JSON request with a body (POST/PUT/PATCH/DELETE). */
+export function sendJson<T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', input: string, body?: unknown): Promise<T> {
+  return fetchJson<T>(input, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+/** Field errors of an ApiError as a map for forms (`body.` prefixes removed). */
+export function fieldErrors(error: unknown): Record<string, string> {
+  if (!(error instanceof ApiError)) return {};
+  const out: Record<string, string> = {};
+  for (const f of error.fields) out[f.path.replace(/^body\./, '')] ??= f.message;
+  return out;
 }

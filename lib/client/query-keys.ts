@@ -3,3 +3,25 @@ export const systemKeys = {
   all: ['system'] as const,
   readiness: () => [...systemKeys.all, 'readiness'] as const,
 };
+
+export const accountKeys = {
+  all: ['account'] as const,
+  me: () => [...accountKeys.all, 'me'] as const,
+};
+
+export const operatorKeys = {
+  all: ['operator'] as const,
+  environments: () => [...operatorKeys.all, 'environments'] as const,
+  tenants: () => [...operatorKeys.all, 'tenants'] as const,
+  operators: () => [...operatorKeys.all, 'operators'] as const,
+  outbox: () => [...operatorKeys.all, 'outbox'] as const,
+  settings: () => [...operatorKeys.all, 'settings'] as const,
+};
+
+export const tenantKeys = {
+  all: (tenant: string) => ['tenant', tenant] as const,
+  keys: (tenant: string) => [...tenantKeys.all(tenant), 'keys'] as const,
+  admins: (tenant: string) => [...tenantKeys.all(tenant), 'admins'] as const,
+  invitations: (tenant: string) => [...tenantKeys.all(tenant), 'invitations'] as const,
+  recoveryKits: (tenant: string) => [...tenantKeys.all(tenant), 'recovery-kits'] as const,
+};

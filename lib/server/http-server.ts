@@ -8,15 +8,17 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import next from 'next';
 import { getEnv, type TEnv } from '@/lib/env';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
+import { issueSetupToken } from '@/lib/server/accounts/setup';
 import { getLogger } from '@/lib/server/log';
 import { newRequestId } from '@/lib/server/request-id';
-import { loadServerSecrets } from '@/lib/server/secrets';
+import { getServerSecrets } from '@/lib/server/secrets';
 import { API_CSP, baseSecurityHeaders, isApiPath, newNonce, pageCsp } from '@/lib/server/security-headers';
 
 export type StartOptions = { dev?: boolean; port?: number; host?: string };
 export type RunningServer = { url: string; close(): Promise<void> };
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
+export const CLIENT_IP_HEADER = 'x-cmk-client-ip';
 
 function isHttpsRequest(req: IncomingMessage, env: TEnv): boolean {
   if ((req.socket as { encrypted?: boolean }).encrypted) return true;
@@ -30,6 +32,10 @@ export function prepareRequest(req: IncomingMessage, res: ServerResponse, env: T
   const requestId = typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : newRequestId();
   req.headers['x-request-id'] = requestId;
   res.setHeader('X-Request-Id', requestId);
+
+  // The client address route handlers see (for rate limits and audit): set here, never taken from the client.
+  const forwarded = env.TRUST_PROXY ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+  req.headers[CLIENT_IP_HEADER] = forwarded || req.socket.remoteAddress || 'unknown';
 
   const options = { isDev, isHttps: isHttpsRequest(req, env) };
   for (const [name, value] of Object.entries(baseSecurityHeaders(options))) res.setHeader(name, value);
@@ -58,12 +64,15 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const port = options.port ?? env.PORT;
   const host = options.host ?? env.HOST;
 
-  const secrets = loadServerSecrets(env);
+  const secrets = getServerSecrets();
+  // next-auth reads these from the environment.
   process.env.AUTH_SECRET = secrets.authSecret;
+  process.env.AUTH_URL ??= env.PUBLIC_URL;
 
   const db = await initDatabase({ migrate: true });
   log.info({ database: db.kind, serverKeysFrom: secrets.source === 'file' ? 'DATA_DIR/server-secrets.json' : 'environment' }, 'database ready');
 
+  const setupToken = await issueSetupToken();
   const app = next({ dev: isDev, dir: process.cwd(), hostname: host, port });
   await app.prepare();
   const handle = app.getRequestHandler();
@@ -106,6 +115,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${actualPort}`;
   log.info({ url, dev: isDev }, 'broker listening');
+  if (setupToken) {
+    // Printed, not logged as JSON: the operator copies it from the console once. It is single-use and
+    // replaced at every start until the first operator exists.
+    console.log(`\n  First run: no operator exists yet.\n  Open ${env.PUBLIC_URL}/setup and enter this one-time setup token:\n\n    ${setupToken}\n`);
+  }
 
   let closing: Promise<void> | undefined;
   const close = () => {

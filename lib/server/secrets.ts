@@ -8,7 +8,7 @@ import 'server-only';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, openSync, readFileSync, writeSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import type { TEnv } from '@/lib/env';
+import { getEnv, type TEnv } from '@/lib/env';
 
 export type ServerSecrets = {
   authSecret: string;
@@ -55,4 +55,14 @@ export function loadServerSecrets(env: Pick<TEnv, 'AUTH_SECRET' | 'BROKER_KEY_EN
     keyEncryptionKey: env.BROKER_KEY_ENCRYPTION_KEY ?? stored.keyEncryptionKey,
     source: 'file',
   };
+}
+
+const SECRETS = Symbol.for('cmk-broker.server-secrets');
+type GlobalWithSecrets = typeof globalThis & { [SECRETS]?: ServerSecrets };
+
+/** The process's server secrets, loaded once (shared with Next's bundles). */
+export function getServerSecrets(): ServerSecrets {
+  const g = globalThis as GlobalWithSecrets;
+  g[SECRETS] ??= loadServerSecrets(getEnv());
+  return g[SECRETS];
 }

@@ -4,23 +4,41 @@ import 'server-only';
 // limited before parsing, and every failure leaves as problem+json with the
 // request id the custom server assigned (x-request-id).
 import type { z } from 'zod';
+import { getEnv } from '@/lib/env';
+import { requireOperator, requireTenantAdmin, requireUser, type CurrentUser, type TenantAccess } from '@/lib/server/authz';
 import { AppError } from '@/lib/server/errors';
 import { errorResponse } from '@/lib/server/problem';
 import { requestIdFrom } from '@/lib/server/request-id';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
-export type RouteContext<TBody, TQuery, TParams> = {
+export type AuthMode = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member';
+
+type Principal<A extends AuthMode> = A extends 'public'
+  ? { user: null; access: null }
+  : A extends 'user' | 'operator'
+    ? { user: CurrentUser; access: null }
+    : { user: CurrentUser; access: TenantAccess };
+
+export type RouteContext<TBody, TQuery, TParams, A extends AuthMode = 'public'> = {
   request: Request;
   requestId: string;
   body: TBody;
   query: TQuery;
   params: TParams;
-};
+} & Principal<A>;
 
-export type RouteSpec<TBody extends z.ZodType | undefined, TQuery extends z.ZodType | undefined, TParams extends z.ZodType | undefined> = {
-  /** Who may call it. Later roles add their own guards here. */
-  auth: 'public';
+export type RouteSpec<
+  TBody extends z.ZodType | undefined,
+  TQuery extends z.ZodType | undefined,
+  TParams extends z.ZodType | undefined,
+  A extends AuthMode,
+> = {
+  /**
+   * Who may call it: anyone, any signed-in user, operators, confirmed admins of
+   * the tenant named by the `tenant` route parameter, or also its pending admins.
+   */
+  auth: A;
   body?: TBody;
   query?: TQuery;
   params?: TParams;
@@ -66,6 +84,38 @@ async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   }
 }
 
+/**
+ * Cookie-authenticated writes must come from our own pages: SameSite=Lax and
+ * the JSON content type already stop cross-site forms; this also refuses any
+ * request whose Origin (or Fetch-Metadata) says it came from elsewhere.
+ */
+function checkSameOrigin(request: Request): void {
+  if (request.method === 'GET' || request.method === 'HEAD') return;
+  if (request.headers.get('sec-fetch-site') === 'cross-site') throw new AppError('forbidden', { message: 'Cross-site requests are refused.' });
+  const origin = request.headers.get('origin');
+  if (origin && origin !== new URL(getEnv().PUBLIC_URL).origin && origin !== new URL(request.url).origin) {
+    throw new AppError('forbidden', { message: 'Cross-site requests are refused.' });
+  }
+}
+
+async function authorize(mode: AuthMode, params: unknown): Promise<{ user: CurrentUser | null; access: TenantAccess | null }> {
+  switch (mode) {
+    case 'public':
+      return { user: null, access: null };
+    case 'user':
+      return { user: await requireUser(), access: null };
+    case 'operator':
+      return { user: await requireOperator(), access: null };
+    case 'tenant-admin':
+    case 'tenant-member': {
+      const tenant = (params as { tenant?: unknown } | undefined)?.tenant;
+      if (typeof tenant !== 'string') throw new AppError('not_found');
+      const access = await requireTenantAdmin(tenant, { allowPending: mode === 'tenant-member' });
+      return { user: access.user, access };
+    }
+  }
+}
+
 function parseWith<T extends z.ZodType | undefined>(schema: T | undefined, input: unknown, prefix: string): Infer<T> {
   if (!schema) return undefined as Infer<T>;
   const result = schema.safeParse(input);
@@ -74,22 +124,28 @@ function parseWith<T extends z.ZodType | undefined>(schema: T | undefined, input
 }
 
 export function defineRoute<
+  A extends AuthMode,
   TBody extends z.ZodType | undefined = undefined,
   TQuery extends z.ZodType | undefined = undefined,
   TParams extends z.ZodType | undefined = undefined,
 >(
-  spec: RouteSpec<TBody, TQuery, TParams>,
-  handler: (ctx: RouteContext<Infer<TBody>, Infer<TQuery>, Infer<TParams>>) => Promise<Response | object>,
+  spec: RouteSpec<TBody, TQuery, TParams, A>,
+  handler: (ctx: RouteContext<Infer<TBody>, Infer<TQuery>, Infer<TParams>, A>) => Promise<Response | object>,
 ): (request: Request, context: { params: Promise<Record<string, string | string[]>> }) => Promise<Response> {
   return async (request, context) => {
     const requestId = requestIdFrom(request.headers);
     const url = new URL(request.url);
     try {
-      const params = parseWith<TParams>(spec.params, await context.params, 'params');
+      const rawParams = await context.params;
+      // Authentication first: an anonymous caller learns nothing from validation messages.
+      if (spec.auth !== 'public') checkSameOrigin(request);
+      const principal = await authorize(spec.auth, rawParams);
+      const params = parseWith<TParams>(spec.params, rawParams, 'params');
       const query = parseWith<TQuery>(spec.query, Object.fromEntries(url.searchParams), 'query');
       const rawBody = spec.body ? await readJsonBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined;
       const body = parseWith<TBody>(spec.body, rawBody, 'body');
-      const result = await handler({ request, requestId, body, query, params });
+      const ctx = { request, requestId, body, query, params, ...principal } as unknown as RouteContext<Infer<TBody>, Infer<TQuery>, Infer<TParams>, A>;
+      const result = await handler(ctx);
       const response = result instanceof Response ? result : Response.json(result, { headers: { 'cache-control': 'no-store' } });
       response.headers.set('x-request-id', requestId);
       return response;

@@ -1,0 +1,17 @@
+import { TenantHome } from '@/components/tenant/tenant-home';
+import { pageTenantMember } from '@/lib/server/page-guards';
+
+export const metadata = { title: 'Tenant' };
+
+export default async function TenantPage({ params }: { params: Promise<{ tenant: string }> }) {
+  const { tenant } = await params;
+  const access = await pageTenantMember(tenant, `/t/${encodeURIComponent(tenant)}`);
+  return (
+    <TenantHome
+      tenant={access.tenant.externalId}
+      tenantName={access.tenant.displayName}
+      status={access.membership.status === 'confirmed' ? 'confirmed' : 'pending'}
+      requireMfa={access.tenant.requireMfa}
+    />
+  );
+}

@@ -1,0 +1,10 @@
+// Operator console: environments (deployment regions such as prod-eu).
+import { pageOperator } from '@/lib/server/page-guards';
+import { EnvironmentsView } from '@/components/operator/environments-view';
+
+export const metadata = { title: 'Environments' };
+
+export default async function Page() {
+  await pageOperator('/operator/environments');
+  return <EnvironmentsView />;
+}

@@ -1,0 +1,10 @@
+// Operator console: the mail outbox (what the broker sent or kept).
+import { pageOperator } from '@/lib/server/page-guards';
+import { OutboxView } from '@/components/operator/outbox-view';
+
+export const metadata = { title: 'Outbox' };
+
+export default async function Page() {
+  await pageOperator('/operator/outbox');
+  return <OutboxView />;
+}

@@ -1,0 +1,15 @@
+// TOTP second factor: POST starts enrolment (secret + QR), PUT confirms with a code (returns recovery codes once), DELETE turns it off.
+import { ZTotpCode } from '@/lib/schemas/account';
+import { beginTotp, disableTotp, enableTotp } from '@/lib/server/accounts/account';
+import { defineRoute } from '@/lib/server/api/route';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = defineRoute({ auth: 'user' }, async ({ user }) => beginTotp(user));
+
+export const PUT = defineRoute({ auth: 'user', body: ZTotpCode }, async ({ user, body }) => enableTotp(user, body.code));
+
+export const DELETE = defineRoute({ auth: 'user', body: ZTotpCode }, async ({ user, body }) => {
+  await disableTotp(user, body.code);
+  return { disabled: true };
+});

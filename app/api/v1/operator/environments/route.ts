@@ -1,0 +1,12 @@
+// Operators: list and create environments.
+import { ZNewEnvironment } from '@/lib/schemas/operator';
+import { createEnvironment, listEnvironments } from '@/lib/server/accounts/operator';
+import { defineRoute } from '@/lib/server/api/route';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = defineRoute({ auth: 'operator' }, async () => ({ environments: await listEnvironments() }));
+
+export const POST = defineRoute({ auth: 'operator', body: ZNewEnvironment }, async ({ body }) =>
+  Response.json(await createEnvironment(body), { status: 201 }),
+);

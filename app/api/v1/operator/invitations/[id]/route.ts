@@ -1,0 +1,12 @@
+// Operators: revoke any invitation.
+import { z } from 'zod';
+import { ZId } from '@/lib/schemas/operator';
+import { revokeAnyInvitation } from '@/lib/server/accounts/operator';
+import { defineRoute } from '@/lib/server/api/route';
+
+export const dynamic = 'force-dynamic';
+
+export const DELETE = defineRoute({ auth: 'operator', params: z.object({ id: ZId }) }, async ({ params }) => {
+  await revokeAnyInvitation(params.id);
+  return { revoked: true };
+});

@@ -1,0 +1,19 @@
+// GET /api/v1/setup — whether first-run set-up is open; POST — create the first operator with the setup token.
+import { ZSetup } from '@/lib/schemas/account';
+import { completeSetup, isSetupNeeded } from '@/lib/server/accounts/setup';
+import { defineRoute } from '@/lib/server/api/route';
+import { hit } from '@/lib/server/dal/rate-limits';
+import { getPrisma } from '@/lib/server/db';
+import { AppError } from '@/lib/server/errors';
+import { clientIp } from '@/lib/server/request-meta';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = defineRoute({ auth: 'public' }, async () => ({ needed: await isSetupNeeded() }));
+
+export const POST = defineRoute({ auth: 'public', body: ZSetup }, async ({ body, request }) => {
+  const wait = await hit(await getPrisma(), `setup:ip:${clientIp(request.headers)}`, { limit: 10, windowMs: 15 * 60_000 });
+  if (wait) throw new AppError('rate_limited', { retryAfter: wait, message: `Too many attempts. Try again in ${wait} seconds.` });
+  const { userId } = await completeSetup(body);
+  return Response.json({ userId }, { status: 201 });
+});

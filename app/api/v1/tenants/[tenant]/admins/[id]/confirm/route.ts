@@ -1,0 +1,16 @@
+// POST — confirm a pending admin with the tenant keys wrapped to their key in the confirming admin's browser.
+import { z } from 'zod';
+import { ZCompactJwe } from '@/lib/schemas/account';
+import { ZId } from '@/lib/schemas/operator';
+import { confirmTenantAdmin } from '@/lib/server/accounts/tenant-admins';
+import { defineRoute } from '@/lib/server/api/route';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = defineRoute(
+  { auth: 'tenant-admin', params: z.object({ tenant: z.string(), id: ZId }), body: z.object({ wrappedTenantKeys: ZCompactJwe }) },
+  async ({ access, params, body }) => {
+    await confirmTenantAdmin(access, params.id, body.wrappedTenantKeys);
+    return { confirmed: true };
+  },
+);

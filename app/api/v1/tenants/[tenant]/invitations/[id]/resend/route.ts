@@ -1,0 +1,11 @@
+// POST — resend one of this tenant's invitations with a new token.
+import { z } from 'zod';
+import { ZId } from '@/lib/schemas/operator';
+import { resendTenantInvitation } from '@/lib/server/accounts/tenant-admins';
+import { defineRoute } from '@/lib/server/api/route';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = defineRoute({ auth: 'tenant-admin', params: z.object({ tenant: z.string(), id: ZId }) }, async ({ access, params }) =>
+  resendTenantInvitation(access, params.id),
+);

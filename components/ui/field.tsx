@@ -1,0 +1,79 @@
+// A labelled input with help text and an error message tied to it for screen readers.
+import { useId, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+
+export type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
+  ref?: Ref<HTMLInputElement>;
+  label: string;
+  help?: ReactNode;
+  error?: string;
+};
+
+export function Field({ label, help, error, id, className = '', ...input }: FieldProps) {
+  const generated = useId();
+  const inputId = id ?? generated;
+  const helpId = help ? `${inputId}-help` : undefined;
+  const errorId = error ? `${inputId}-error` : undefined;
+  return (
+    <div className={`space-y-1 ${className}`}>
+      <label htmlFor={inputId} className="block text-sm font-medium">
+        {label}
+      </label>
+      <input
+        id={inputId}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={[helpId, errorId].filter(Boolean).join(' ') || undefined}
+        className={`block w-full rounded-md border bg-white px-3 py-2 text-sm shadow-sm dark:bg-slate-900 ${
+          error ? 'border-red-600 dark:border-red-500' : 'border-slate-300 dark:border-slate-700'
+        }`}
+        {...input}
+      />
+      {help ? (
+        <p id={helpId} className="text-xs text-slate-600 dark:text-slate-400">
+          {help}
+        </p>
+      ) : null}
+      {error ? (
+        <p id={errorId} className="text-sm text-red-700 dark:text-red-400">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+export function SelectField({
+  label,
+  error,
+  options,
+  id,
+  ...select
+}: React.SelectHTMLAttributes<HTMLSelectElement> & { label: string; error?: string; options: { value: string; label: string }[] }) {
+  const generated = useId();
+  const selectId = id ?? generated;
+  const errorId = error ? `${selectId}-error` : undefined;
+  return (
+    <div className="space-y-1">
+      <label htmlFor={selectId} className="block text-sm font-medium">
+        {label}
+      </label>
+      <select
+        id={selectId}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={errorId}
+        className="block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900"
+        {...select}
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+      {error ? (
+        <p id={errorId} className="text-sm text-red-700 dark:text-red-400">
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}

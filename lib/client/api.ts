@@ -1,0 +1,115 @@
+// Typed calls to the broker's JSON API, one function per endpoint. Types are
+// the shapes the route handlers return (dates arrive as ISO strings).
+import type { JWK } from 'jose';
+import { fetchJson, sendJson } from './fetchers';
+
+export type TEnvironment = { id: string; slug: string; displayName: string; createdAt: string; tenantCount: number };
+export type TOpenInvitation = { id: string; email: string; expiresAt: string; expired: boolean; sendCount: number };
+export type TTenantRow = {
+  id: string;
+  externalId: string;
+  displayName: string;
+  status: 'invited' | 'active' | 'suspended';
+  environment: string;
+  admins: { confirmed: number; pending: number };
+  openInvitations: TOpenInvitation[];
+  createdAt: string;
+};
+export type TInvitation = {
+  id: string;
+  kind: 'operator' | 'tenant_admin';
+  email: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  revokedAt: string | null;
+  sendCount: number;
+  lastSentAt: string;
+  createdAt: string;
+};
+export type TOutboxMail = { id: string; recipient: string; subject: string; body: string; createdAt: string; sentAt: string | null; error: string | null };
+export type TAccount = {
+  id: string;
+  email: string;
+  isOperator: boolean;
+  kdfSalt: string;
+  kdfIterations: number;
+  adminPublicJwk: JWK;
+  adminKeyKid: string;
+  sealedAdminKey: string;
+  mfaEnabled: boolean;
+  mfaRequired: boolean;
+  tenants: { externalId: string; displayName: string; status: 'pending' | 'confirmed' }[];
+};
+export type TTenantAdmin = {
+  id: string;
+  email: string;
+  status: 'pending' | 'confirmed';
+  adminPublicJwk: JWK;
+  adminKeyKid: string;
+  mfaEnabled: boolean;
+  confirmedAt: string | null;
+  confirmedBy: string | null;
+  createdAt: string;
+  isMe: boolean;
+};
+export type TTenantKeys = {
+  tenant: { externalId: string; displayName: string; requireMfa: boolean };
+  status: 'pending' | 'confirmed';
+  wrappedTenantKeys: string | null;
+  encPublicJwk: JWK | null;
+  encKid: string | null;
+  sigPublicJwk: JWK | null;
+  sigKid: string | null;
+};
+export type TInvitationInfo = {
+  kind: 'operator' | 'tenant_admin';
+  email: string;
+  tenant: { externalId: string; displayName: string } | null;
+  needsTenantKeys: boolean;
+  accountExists: boolean;
+  signedInAsInvitee: boolean;
+};
+
+const t = (tenant: string) => `/api/v1/tenants/${encodeURIComponent(tenant)}`;
+
+export const api = {
+  prelogin: (email: string) => sendJson<{ kdfSalt: string; kdfIterations: number }>('POST', '/api/v1/auth/prelogin', { email }),
+  setupStatus: () => fetchJson<{ needed: boolean }>('/api/v1/setup'),
+  setup: (body: unknown) => sendJson<{ userId: string }>('POST', '/api/v1/setup', body),
+  lookupInvitation: (token: string) => sendJson<TInvitationInfo>('POST', '/api/v1/invitations/lookup', { token }),
+  acceptInvitation: (body: unknown) => sendJson<{ userId: string; email: string; tenant: string | null }>('POST', '/api/v1/invitations/accept', body),
+
+  account: () => fetchJson<TAccount>('/api/v1/account'),
+  changePassphrase: (body: unknown) => sendJson<{ changed: true }>('POST', '/api/v1/account/passphrase', body),
+  signOutEverywhere: () => sendJson<{ signedOut: true }>('DELETE', '/api/v1/account/sessions'),
+  beginTotp: () => sendJson<{ secret: string; uri: string; qrSvg: string }>('POST', '/api/v1/account/totp'),
+  enableTotp: (code: string) => sendJson<{ recoveryCodes: string[] }>('PUT', '/api/v1/account/totp', { code }),
+  disableTotp: (code: string) => sendJson<{ disabled: true }>('DELETE', '/api/v1/account/totp', { code }),
+
+  environments: () => fetchJson<{ environments: TEnvironment[] }>('/api/v1/operator/environments'),
+  createEnvironment: (body: { slug: string; displayName: string }) => sendJson<{ id: string }>('POST', '/api/v1/operator/environments', body),
+  tenants: () => fetchJson<{ tenants: TTenantRow[] }>('/api/v1/operator/tenants'),
+  createTenant: (body: { externalId: string; displayName: string; environmentId: string; adminEmail: string }) =>
+    sendJson<{ id: string; externalId: string; mailed: boolean }>('POST', '/api/v1/operator/tenants', body),
+  operators: () =>
+    fetchJson<{ operators: { id: string; email: string; createdAt: string; mfaEnabled: boolean }[]; invitations: TInvitation[] }>('/api/v1/operator/operators'),
+  inviteOperator: (email: string) => sendJson<{ id: string; mailed: boolean }>('POST', '/api/v1/operator/operators', { email }),
+  resendInvitation: (id: string) => sendJson<{ mailed: boolean }>('POST', `/api/v1/operator/invitations/${id}/resend`),
+  revokeInvitation: (id: string) => sendJson<{ revoked: true }>('DELETE', `/api/v1/operator/invitations/${id}`),
+  outbox: (cursor?: string) => fetchJson<{ items: TOutboxMail[]; nextCursor?: string }>(`/api/v1/operator/outbox${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
+  operatorSettings: () => fetchJson<{ operatorsRequireMfa: boolean }>('/api/v1/operator/settings'),
+  setOperatorSettings: (operatorsRequireMfa: boolean) => sendJson<{ operatorsRequireMfa: boolean }>('PATCH', '/api/v1/operator/settings', { operatorsRequireMfa }),
+
+  tenantKeys: (tenant: string) => fetchJson<TTenantKeys>(`${t(tenant)}/keys`),
+  tenantAdmins: (tenant: string) => fetchJson<{ admins: TTenantAdmin[] }>(`${t(tenant)}/admins`),
+  confirmAdmin: (tenant: string, id: string, wrappedTenantKeys: string) => sendJson<{ confirmed: true }>('POST', `${t(tenant)}/admins/${id}/confirm`, { wrappedTenantKeys }),
+  removeAdmin: (tenant: string, id: string) => sendJson<{ removed: true }>('DELETE', `${t(tenant)}/admins/${id}`),
+  tenantInvitations: (tenant: string) => fetchJson<{ invitations: TInvitation[] }>(`${t(tenant)}/invitations`),
+  inviteAdmin: (tenant: string, email: string) => sendJson<{ id: string; mailed: boolean }>('POST', `${t(tenant)}/invitations`, { email }),
+  resendTenantInvitation: (tenant: string, id: string) => sendJson<{ mailed: boolean }>('POST', `${t(tenant)}/invitations/${id}/resend`),
+  revokeTenantInvitation: (tenant: string, id: string) => sendJson<{ revoked: true }>('DELETE', `${t(tenant)}/invitations/${id}`),
+  recoveryKits: (tenant: string) => fetchJson<{ kits: { id: string; kit: string; createdAt: string }[] }>(`${t(tenant)}/recovery-kits`),
+  saveRecoveryKit: (tenant: string, kit: string) => sendJson<{ id: string }>('POST', `${t(tenant)}/recovery-kits`, { kit }),
+  recover: (tenant: string, kitId: string, wrappedTenantKeys: string) => sendJson<{ confirmed: true }>('POST', `${t(tenant)}/recover`, { kitId, wrappedTenantKeys }),
+  setTenantSettings: (tenant: string, requireMfa: boolean) => sendJson<{ requireMfa: boolean }>('PATCH', `${t(tenant)}/settings`, { requireMfa }),
+};

@@ -1,0 +1,126 @@
+// The browser side of zero-knowledge sign-in and enrollment. The passphrase
+// is stretched here (PBKDF2, 600 000 rounds) into an authKey, which is all the
+// server receives, and a wrapKey, which never leaves this function: it opens
+// the admin's sealed private key, which is then kept only as a
+// non-extractable CryptoKey.
+import type { JWK } from 'jose';
+import { signIn } from 'next-auth/react';
+import { generateAdminKeyPair, openAdminPrivateKey, sealAdminPrivateKey } from '@/lib/crypto/admin-key';
+import { deriveAccountKeys, generateSalt, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-account-keys';
+import { generateRecoveryCode, sealRecoveryKit } from '@/lib/crypto/recovery-kit';
+import { generateTenantKeys, importTenantKeys, unwrapTenantKeys, wrapTenantKeys } from '@/lib/crypto/tenant-keys';
+import { api, type TAccount } from './api';
+import { loadKeys, saveAdminKey, saveTenantKeys, wipeAllKeys, type TStoredTenantKeys } from './key-store';
+
+export type SignInResult = { ok: true; account: TAccount } | { ok: false; code: string };
+
+/** Sealing context of the admin key: the account's email (lower-case), known before the account exists. */
+const sealContext = (email: string) => email.trim().toLowerCase();
+
+/**
+ * The iteration count comes from the server, which also receives the authKey:
+ * a lowered count would let it guess passphrases cheaply, so it is never
+ * accepted below the protocol's minimum.
+ */
+function checkedIterations(kdfIterations: number): number {
+  if (!Number.isInteger(kdfIterations) || kdfIterations < PBKDF2_ITERATIONS) {
+    throw new Error('The broker asked for a weaker key derivation than allowed; refusing to send anything derived from your passphrase.');
+  }
+  return kdfIterations;
+}
+
+export async function signInWithPassphrase(email: string, passphrase: string, otp?: string): Promise<SignInResult> {
+  const { kdfSalt, kdfIterations } = await api.prelogin(email);
+  const { authKey, wrapKey } = await deriveAccountKeys(passphrase, kdfSalt, checkedIterations(kdfIterations));
+  const result = await signIn('credentials', { email, authKey, otp: otp ?? '', redirect: false });
+  if (!result || result.error) return { ok: false, code: result?.code ?? 'invalid_credentials' };
+  const account = await api.account();
+  await wipeAllKeys();
+  const { privateKey, kid } = await openAdminPrivateKey(account.sealedAdminKey, wrapKey, sealContext(account.email));
+  await saveAdminKey(account.id, privateKey, kid);
+  return { ok: true, account };
+}
+
+/** Re-opens the admin key with the passphrase when this browser has no unlocked keys (new tab after a restart). */
+export async function unlockWithPassphrase(account: TAccount, passphrase: string): Promise<void> {
+  const { wrapKey } = await deriveAccountKeys(passphrase, account.kdfSalt, checkedIterations(account.kdfIterations));
+  const { privateKey, kid } = await openAdminPrivateKey(account.sealedAdminKey, wrapKey, sealContext(account.email));
+  await saveAdminKey(account.id, privateKey, kid);
+}
+
+export type NewAccountMaterial = {
+  body: { kdfSalt: string; kdfIterations: number; authKey: string; adminPublicJwk: JWK; sealedAdminKey: string };
+  adminPublicJwk: JWK;
+};
+
+/** Everything a new account sends: salt, authKey, the admin public key and its sealed private key. */
+export async function createAccountMaterial(email: string, passphrase: string): Promise<NewAccountMaterial> {
+  const kdfSalt = generateSalt();
+  const { authKey, wrapKey } = await deriveAccountKeys(passphrase, kdfSalt, PBKDF2_ITERATIONS);
+  const { publicJwk, privateJwk } = await generateAdminKeyPair();
+  const sealedAdminKey = await sealAdminPrivateKey(privateJwk, wrapKey, sealContext(email));
+  return { body: { kdfSalt, kdfIterations: PBKDF2_ITERATIONS, authKey, adminPublicJwk: publicJwk, sealedAdminKey }, adminPublicJwk: publicJwk };
+}
+
+/** The first admin's browser creates the tenant's key pairs, wraps them to the admin, and optionally a recovery kit. */
+export async function createTenantKeyMaterial(tenantId: string, adminPublicJwk: JWK, withRecoveryKit: boolean) {
+  const pairs = await generateTenantKeys();
+  const privates = { encryption: pairs.encryption.privateJwk, signing: pairs.signing.privateJwk };
+  const wrappedTenantKeys = await wrapTenantKeys(privates, adminPublicJwk, tenantId);
+  const recoveryCode = withRecoveryKit ? generateRecoveryCode() : undefined;
+  const recoveryKit = recoveryCode ? await sealRecoveryKit(privates, recoveryCode, tenantId) : undefined;
+  return {
+    body: { encPublicJwk: pairs.encryption.publicJwk, sigPublicJwk: pairs.signing.publicJwk, wrappedTenantKeys, recoveryKit },
+    recoveryCode,
+  };
+}
+
+/**
+ * The tenant's keys for this admin: from the store, or unwrapped from the
+ * server's JWE with the admin key and kept non-extractable. The tenant's
+ * public key ids on record must match the unwrapped keys.
+ */
+export async function getTenantKeys(userId: string, tenantId: string): Promise<TStoredTenantKeys | 'locked' | 'not-confirmed'> {
+  const stored = await loadKeys(userId);
+  if (!stored) return 'locked';
+  const cached = stored.tenants[tenantId];
+  if (cached) return cached;
+  const info = await api.tenantKeys(tenantId);
+  if (info.status !== 'confirmed' || !info.wrappedTenantKeys) return 'not-confirmed';
+  const privates = await unwrapTenantKeys(info.wrappedTenantKeys, stored.adminPrivateKey, {
+    tenantId,
+    adminKid: stored.adminKid,
+    encryptionKid: info.encKid ?? undefined,
+    signingKid: info.sigKid ?? undefined,
+  });
+  const imported = await importTenantKeys(privates);
+  await saveTenantKeys(userId, tenantId, imported);
+  return imported;
+}
+
+/** Unwraps the tenant keys transiently and wraps them to another admin's public key (confirmation). */
+export async function wrapTenantKeysFor(userId: string, tenantId: string, adminPublicJwk: JWK): Promise<string> {
+  const stored = await loadKeys(userId);
+  if (!stored) throw new Error('Your keys are locked; sign in again.');
+  const info = await api.tenantKeys(tenantId);
+  if (!info.wrappedTenantKeys) throw new Error('You are not a confirmed administrator of this tenant.');
+  const privates = await unwrapTenantKeys(info.wrappedTenantKeys, stored.adminPrivateKey, {
+    tenantId,
+    adminKid: stored.adminKid,
+    encryptionKid: info.encKid ?? undefined,
+    signingKid: info.sigKid ?? undefined,
+  });
+  return wrapTenantKeys(privates, adminPublicJwk, tenantId);
+}
+
+/** A new recovery kit for the tenant, made from the unwrapped keys. Returns the code to store offline. */
+export async function createRecoveryKit(userId: string, tenantId: string): Promise<string> {
+  const stored = await loadKeys(userId);
+  if (!stored) throw new Error('Your keys are locked; sign in again.');
+  const info = await api.tenantKeys(tenantId);
+  if (!info.wrappedTenantKeys) throw new Error('You are not a confirmed administrator of this tenant.');
+  const privates = await unwrapTenantKeys(info.wrappedTenantKeys, stored.adminPrivateKey, { tenantId, adminKid: stored.adminKid });
+  const code = generateRecoveryCode();
+  await api.saveRecoveryKit(tenantId, await sealRecoveryKit(privates, code, tenantId));
+  return code;
+}

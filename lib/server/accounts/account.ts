@@ -1,0 +1,114 @@
+import 'server-only';
+// A signed-in user's own account: what the browser needs to unlock keys, the
+// passphrase change (re-sealing the admin key, in one transaction), sign out
+// everywhere, and the TOTP second factor with its recovery codes.
+import type { z } from 'zod';
+import type { ZChangePassphrase } from '@/lib/schemas/account';
+import type { CurrentUser } from '@/lib/server/authz';
+import { getPrisma } from '@/lib/server/db';
+import { listMembershipsOfUser } from '@/lib/server/dal/tenants';
+import { revokeAllSessions } from '@/lib/server/dal/users';
+import { AppError } from '@/lib/server/errors';
+import { newId } from '@/lib/server/ids';
+import { sealedKeyKid } from '@/lib/server/keys';
+import { openTotpSecret, sealTotpSecret, verifyTotpFor } from '@/lib/server/mfa';
+import { hashAuthKey, verifyAuthKey } from '@/lib/server/password-hash';
+import { generateRecoveryCodes, generateTotpSecret, hashRecoveryCode, totpQrSvg, totpUri } from '@/lib/server/totp';
+
+export async function getAccount(user: CurrentUser) {
+  const db = await getPrisma();
+  const row = await db.user.findUniqueOrThrow({
+    where: { id: user.id },
+    select: { email: true, isOperator: true, kdfSalt: true, kdfIterations: true, adminPublicJwk: true, adminKeyKid: true, sealedAdminKey: true, totpEnabledAt: true },
+  });
+  const memberships = await listMembershipsOfUser(db, user.id);
+  const mfaRequired = user.isOperator ? await isOperatorMfaRequired() : memberships.some((m) => m.tenant.requireMfa);
+  return {
+    id: user.id,
+    email: row.email,
+    isOperator: row.isOperator,
+    kdfSalt: row.kdfSalt,
+    kdfIterations: row.kdfIterations,
+    adminPublicJwk: row.adminPublicJwk,
+    adminKeyKid: row.adminKeyKid,
+    sealedAdminKey: row.sealedAdminKey,
+    mfaEnabled: row.totpEnabledAt !== null,
+    mfaRequired,
+    tenants: memberships.map((m) => ({ externalId: m.tenant.externalId, displayName: m.tenant.displayName, status: m.status })),
+  };
+}
+
+export async function isOperatorMfaRequired(): Promise<boolean> {
+  const row = await (await getPrisma()).brokerSetting.findUnique({ where: { key: 'operators_require_mfa' } });
+  return row?.value === true;
+}
+
+export async function setOperatorMfaRule(required: boolean) {
+  const db = await getPrisma();
+  await db.brokerSetting.upsert({ where: { key: 'operators_require_mfa' }, create: { key: 'operators_require_mfa', value: required }, update: { value: required } });
+}
+
+export async function changePassphrase(user: CurrentUser, body: z.infer<typeof ZChangePassphrase>) {
+  const db = await getPrisma();
+  const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { authKeyHash: true, adminKeyKid: true } });
+  if (!(await verifyAuthKey(body.currentAuthKey, row.authKeyHash))) {
+    throw new AppError('validation_failed', { fields: [{ path: 'currentPassphrase', message: 'Your current passphrase is not correct.' }] });
+  }
+  if (sealedKeyKid(body.sealedAdminKey) !== row.adminKeyKid) {
+    throw new AppError('validation_failed', { fields: [{ path: 'sealedAdminKey', message: 'The re-sealed key is not your key.' }] });
+  }
+  const authKeyHash = await hashAuthKey(body.authKey);
+  await db.$transaction(async (tx) => {
+    await tx.user.update({
+      where: { id: user.id },
+      data: { kdfSalt: body.kdfSalt, kdfIterations: body.kdfIterations, authKeyHash, sealedAdminKey: body.sealedAdminKey },
+    });
+    // Other browsers signed in with the old passphrase are signed out; this one stays.
+    await revokeAllSessions(tx, user.id, user.sessionId);
+  });
+}
+
+export async function signOutEverywhere(user: CurrentUser) {
+  await revokeAllSessions(await getPrisma(), user.id);
+}
+
+/** Starts TOTP enrolment: a new secret, kept (encrypted) until confirmed with a code. */
+export async function beginTotp(user: CurrentUser) {
+  if (user.totpEnabled) throw new AppError('conflict', { message: 'A second factor is already on. Turn it off first to enrol a new device.' });
+  const secret = generateTotpSecret();
+  await (await getPrisma()).user.update({ where: { id: user.id }, data: { totpSecretEnc: sealTotpSecret(user.id, secret), totpLastStep: null } });
+  const uri = totpUri({ secret, accountName: user.email, issuer: 'CMK broker' });
+  return { secret, uri, qrSvg: await totpQrSvg(uri) };
+}
+
+export async function enableTotp(user: CurrentUser, code: string) {
+  const db = await getPrisma();
+  const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, totpSecretEnc: true, totpLastStep: true, totpEnabledAt: true } });
+  if (row.totpEnabledAt) throw new AppError('conflict', { message: 'A second factor is already on.' });
+  if (!row.totpSecretEnc) throw new AppError('conflict', { message: 'Start the set-up again.' });
+  if (!(await verifyTotpFor(db, row, code, openTotpSecret(user.id, row.totpSecretEnc)))) {
+    throw new AppError('validation_failed', { fields: [{ path: 'code', message: 'That code is not right. Check the time on your device and try the next code.' }] });
+  }
+  const codes = generateRecoveryCodes(10);
+  await db.$transaction(async (tx) => {
+    await tx.mfaRecoveryCode.deleteMany({ where: { userId: user.id } });
+    await tx.mfaRecoveryCode.createMany({ data: codes.map((c) => ({ id: newId('mfa'), userId: user.id, codeHash: hashRecoveryCode(c) })) });
+    await tx.user.update({ where: { id: user.id }, data: { totpEnabledAt: new Date() } });
+  });
+  return { recoveryCodes: codes };
+}
+
+export async function disableTotp(user: CurrentUser, code: string) {
+  const db = await getPrisma();
+  const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, totpSecretEnc: true, totpLastStep: true, totpEnabledAt: true } });
+  if (!row.totpEnabledAt) throw new AppError('conflict', { message: 'No second factor is on.' });
+  if (!(await verifyTotpFor(db, row, code))) {
+    throw new AppError('validation_failed', { fields: [{ path: 'code', message: 'That code is not right.' }] });
+  }
+  const required = user.isOperator ? await isOperatorMfaRequired() : (await listMembershipsOfUser(db, user.id)).some((m) => m.tenant.requireMfa);
+  if (required) throw new AppError('conflict', { message: 'A second factor is required for your account and cannot be turned off.' });
+  await db.$transaction(async (tx) => {
+    await tx.mfaRecoveryCode.deleteMany({ where: { userId: user.id } });
+    await tx.user.update({ where: { id: user.id }, data: { totpEnabledAt: null, totpSecretEnc: null, totpLastStep: null } });
+  });
+}

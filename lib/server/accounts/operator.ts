@@ -1,0 +1,104 @@
+import 'server-only';
+// What vendor operators manage: environments, tenants (with the first admin's
+// invitation), further operators, and invitations. Metadata only — nothing
+// here can read a tenant secret.
+import { getPrisma } from '@/lib/server/db';
+import type { CurrentUser } from '@/lib/server/authz';
+import { createInvitation, listInvitations, renewInvitationToken, revokeInvitation } from '@/lib/server/dal/invitations';
+import { listOutbox } from '@/lib/server/dal/outbox';
+import { AppError } from '@/lib/server/errors';
+import { newId } from '@/lib/server/ids';
+import { sendInvitationMail } from './invitations';
+
+export async function listEnvironments() {
+  const db = await getPrisma();
+  const rows = await db.environment.findMany({ orderBy: { slug: 'asc' }, select: { id: true, slug: true, displayName: true, createdAt: true, _count: { select: { tenants: true } } } });
+  return rows.map(({ _count, ...r }) => ({ ...r, tenantCount: _count.tenants }));
+}
+
+export async function createEnvironment(input: { slug: string; displayName: string }) {
+  const db = await getPrisma();
+  return db.environment.create({ data: { id: newId('env'), ...input }, select: { id: true, slug: true, displayName: true } });
+}
+
+export async function listTenants() {
+  const db = await getPrisma();
+  const rows = await db.tenant.findMany({
+    orderBy: { externalId: 'asc' },
+    take: 500,
+    select: {
+      id: true,
+      externalId: true,
+      displayName: true,
+      status: true,
+      requireMfa: true,
+      createdAt: true,
+      environment: { select: { slug: true } },
+      admins: { select: { status: true } },
+      invitations: { where: { acceptedAt: null, revokedAt: null }, select: { id: true, email: true, expiresAt: true, sendCount: true } },
+    },
+  });
+  return rows.map((t) => ({
+    id: t.id,
+    externalId: t.externalId,
+    displayName: t.displayName,
+    status: t.status,
+    environment: t.environment.slug,
+    admins: { confirmed: t.admins.filter((a) => a.status === 'confirmed').length, pending: t.admins.filter((a) => a.status === 'pending').length },
+    openInvitations: t.invitations.map((i) => ({ id: i.id, email: i.email, expiresAt: i.expiresAt, expired: i.expiresAt < new Date(), sendCount: i.sendCount })),
+    createdAt: t.createdAt,
+  }));
+}
+
+export async function createTenant(operator: CurrentUser, input: { externalId: string; displayName: string; environmentId: string; adminEmail: string }) {
+  const db = await getPrisma();
+  const environment = await db.environment.findUnique({ where: { id: input.environmentId }, select: { id: true } });
+  if (!environment) throw new AppError('validation_failed', { fields: [{ path: 'environmentId', message: 'Choose an existing environment.' }] });
+  const operatorAccount = await db.user.count({ where: { email: input.adminEmail, isOperator: true } });
+  if (operatorAccount) throw new AppError('validation_failed', { fields: [{ path: 'adminEmail', message: 'This email belongs to an operator; tenant admins need their own account.' }] });
+  const { tenant, token } = await db.$transaction(async (tx) => {
+    const created = await tx.tenant.create({
+      data: { id: newId('ten'), externalId: input.externalId, displayName: input.displayName, environmentId: environment.id },
+      select: { id: true, externalId: true, displayName: true },
+    });
+    const invitation = await createInvitation(tx, { kind: 'tenant_admin', email: input.adminEmail, tenantId: created.id, invitedById: operator.id });
+    return { tenant: created, token: invitation.token };
+  });
+  const { mailed } = await sendInvitationMail({ email: input.adminEmail, token, kind: 'tenant_admin', tenantName: tenant.displayName });
+  return { ...tenant, mailed };
+}
+
+export async function inviteOperator(operator: CurrentUser, email: string) {
+  const db = await getPrisma();
+  if (await db.user.count({ where: { email } })) throw new AppError('conflict', { message: 'This email already has an account.' });
+  const open = await db.invitation.count({ where: { kind: 'operator', email, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } } });
+  if (open) throw new AppError('conflict', { message: 'An invitation to this email is already open; resend it instead.' });
+  const { id, token } = await createInvitation(db, { kind: 'operator', email, invitedById: operator.id });
+  const { mailed } = await sendInvitationMail({ email, token, kind: 'operator' });
+  return { id, mailed };
+}
+
+export async function listOperatorsAndInvitations() {
+  const db = await getPrisma();
+  const operators = await db.user.findMany({ where: { isOperator: true }, orderBy: { createdAt: 'asc' }, select: { id: true, email: true, createdAt: true, totpEnabledAt: true } });
+  const invitations = await listInvitations(db, { kind: 'operator' });
+  return { operators: operators.map((o) => ({ id: o.id, email: o.email, createdAt: o.createdAt, mfaEnabled: o.totpEnabledAt !== null })), invitations };
+}
+
+/** Operators may resend or revoke any invitation (tenant admins only their tenant's). */
+export async function resendInvitation(invitationId: string) {
+  const db = await getPrisma();
+  const invitation = await db.invitation.findUnique({ where: { id: invitationId }, select: { kind: true, tenant: { select: { displayName: true } } } });
+  if (!invitation) throw new AppError('not_found');
+  const renewed = await renewInvitationToken(db, invitationId, {});
+  if (!renewed) throw new AppError('conflict', { message: 'This invitation was already used or revoked.' });
+  return sendInvitationMail({ email: renewed.email, token: renewed.token, kind: invitation.kind as 'operator' | 'tenant_admin', tenantName: invitation.tenant?.displayName });
+}
+
+export async function revokeAnyInvitation(invitationId: string) {
+  if (!(await revokeInvitation(await getPrisma(), invitationId, {}))) throw new AppError('not_found');
+}
+
+export async function readOutbox(cursor?: string) {
+  return listOutbox(await getPrisma(), { take: 50, cursor });
+}
