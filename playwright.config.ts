@@ -5,9 +5,21 @@ import path from 'node:path';
 import { defineConfig, devices } from '@playwright/test';
 
 const port = Number(process.env.E2E_PORT ?? 3217);
+const smtpPort = Number(process.env.E2E_SMTP_PORT ?? 3218);
 // Next rewrites 127.0.0.1 to localhost in request URLs; cookies must match the origin used.
 const baseURL = `http://localhost:${port}`;
 const dataDir = path.resolve('.cache/e2e/data');
+const serverLog = path.resolve('.cache/e2e/server.log');
+const chromiumArgs = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const browser = { ...devices['Desktop Chrome'], launchOptions: { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs } };
 
 export default defineConfig({
   testDir: 'e2e',
@@ -24,40 +36,38 @@ export default defineConfig({
     screenshot: 'only-on-failure',
   },
   projects: [
+    // First-run set-up through the UI (with the token from the server log); everything else builds on it.
+    { name: 'setup', testDir: 'e2e/setup', testMatch: /.*\.setup\.ts/, use: browser },
+    { name: 'chromium', testIgnore: /setup\//, dependencies: ['setup'], use: browser },
+  ],
+  webServer: [
     {
-      name: 'chromium',
-      use: {
-        ...devices['Desktop Chrome'],
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-dev-shm-usage',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-          ],
-        },
+      // A real SMTP server that keeps every mail for the tests to read.
+      command: 'node scripts/node.mjs e2e/support/mail-catcher.ts',
+      port: smtpPort,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: { E2E_SMTP_PORT: String(smtpPort) },
+    },
+    {
+      // The broker as users run it; its console output (with the setup token) goes to a file the set-up test reads.
+      command: `rm -rf ${dataDir} && mkdir -p ${path.dirname(serverLog)} && node scripts/node.mjs scripts/start.ts > ${serverLog} 2>&1`,
+      url: `${baseURL}/api/ready`,
+      reuseExistingServer: false,
+      timeout: 240_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'info',
+        NEXT_TELEMETRY_DISABLED: '1',
+        DATABASE_URL: '',
+        SMTP_URL: `smtp://e2e:e2e@127.0.0.1:${smtpPort}?tls=insecure`,
+        MAIL_FROM: 'CMK broker <broker@vendor.example>',
       },
     },
   ],
-  webServer: {
-    command: `rm -rf ${dataDir} && node scripts/node.mjs scripts/start.ts`,
-    url: `${baseURL}/api/ready`,
-    reuseExistingServer: false,
-    timeout: 240_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      NEXT_TELEMETRY_DISABLED: '1',
-      DATABASE_URL: '',
-    },
-  },
 });

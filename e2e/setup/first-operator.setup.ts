@@ -1,0 +1,33 @@
+// First run: the setup page exists only while no operator exists, and wants
+// the one-time token the broker printed at start.
+import { mkdirSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { AUTH_DIR, choosePassphrase, OPERATOR, OPERATOR_STATE, setupTokenFromServerLog } from '../support/accounts';
+
+test('the first operator sets up the broker with the token from the server log', async ({ page }) => {
+  await page.goto('/sign-in');
+  await expect(page).toHaveURL(/\/setup$/);
+  await expect(page.getByRole('heading', { name: 'Set up the broker' })).toBeVisible();
+
+  // A wrong token is refused at the field, and nothing else is lost.
+  await page.getByLabel('Setup token').fill('not-the-token-at-all');
+  await page.getByLabel('Your email').fill(OPERATOR.email);
+  await choosePassphrase(page, OPERATOR.passphrase);
+  await page.getByRole('button', { name: 'Create the first operator' }).click();
+  await expect(page.getByText('This setup token is not valid.')).toBeVisible();
+  await expect(page.getByLabel('Your email')).toHaveValue(OPERATOR.email);
+
+  await page.getByLabel('Setup token').fill(setupTokenFromServerLog());
+  await page.getByRole('button', { name: 'Create the first operator' }).click();
+  await expect(page).toHaveURL(/\/operator$/);
+  await expect(page.getByTestId('signed-in-user')).toHaveText(OPERATOR.email);
+
+  // The setup page is gone for good.
+  await page.goto('/setup');
+  await expect(page).toHaveURL(/\/sign-in|\/operator/);
+  const response = await page.request.get('/api/v1/setup');
+  expect(await response.json()).toEqual({ needed: false });
+
+  mkdirSync(AUTH_DIR, { recursive: true });
+  await page.context().storageState({ path: OPERATOR_STATE });
+});

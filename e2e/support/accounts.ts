@@ -1,0 +1,42 @@
+// People of the end-to-end walk, and the UI steps every test shares.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, type BrowserContext, type Page } from '@playwright/test';
+
+export const OPERATOR = { email: 'ops@vendor.example', passphrase: 'quartz-lantern orbit meadow 42' };
+export const AUTH_DIR = path.resolve('.cache/e2e/auth');
+export const OPERATOR_STATE = path.join(AUTH_DIR, 'operator.json');
+
+export function setupTokenFromServerLog(): string {
+  const log = readFileSync(path.resolve('.cache/e2e/server.log'), 'utf8');
+  const token = /one-time setup token:\s+(\S+)/.exec(log)?.[1];
+  if (!token) throw new Error('no setup token in the server log');
+  return token;
+}
+
+export async function signIn(page: Page, email: string, passphrase: string, otp?: string): Promise<void> {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Passphrase').fill(passphrase);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (otp !== undefined) {
+    await page.getByLabel('Authentication code').fill(otp);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  await expect(page.getByTestId('signed-in-user')).toHaveText(email);
+}
+
+export async function choosePassphrase(page: Page, passphrase: string): Promise<void> {
+  await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
+  await page.getByLabel('Repeat the passphrase').fill(passphrase);
+  await page.getByRole('checkbox', { name: /I understand/ }).check();
+}
+
+export type RecordedRequest = { url: string; method: string; headers: Record<string, string>; body: string };
+
+/** Records every request (URL, headers, body) the browser sends in this context. */
+export function recordRequests(context: BrowserContext, into: RecordedRequest[]): void {
+  context.on('request', (request) => {
+    into.push({ url: request.url(), method: request.method(), headers: request.headers(), body: request.postData() ?? '' });
+  });
+}
