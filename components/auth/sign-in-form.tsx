@@ -3,7 +3,7 @@
 // authKey is sent. A second step asks for the TOTP or recovery code when the
 // account has one. Wrong email and wrong passphrase read the same.
 import { useRouter } from 'next/navigation';
-import { useRef, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
@@ -41,6 +41,9 @@ export function SignInForm({ next, notice }: { next?: string; notice?: string })
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const otpRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (needsOtp && !busy) otpRef.current?.focus();
+  }, [needsOtp, busy]);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -61,7 +64,6 @@ export function SignInForm({ next, notice }: { next?: string; notice?: string })
       if (!result.ok) {
         if (result.code === 'mfa_required') {
           setNeedsOtp(true);
-          setTimeout(() => otpRef.current?.focus(), 0);
         } else {
           setError(describe(result.code));
           if (needsOtp) setOtp('');
@@ -97,6 +99,7 @@ export function SignInForm({ next, notice }: { next?: string; notice?: string })
         error={fieldErrors.passphrase}
         required
       />
+      {needsOtp ? <p className="sr-only" role="status">Enter your authentication code to finish signing in.</p> : null}
       {needsOtp ? (
         <Field
           ref={otpRef}

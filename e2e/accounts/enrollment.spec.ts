@@ -133,7 +133,7 @@ test('signing out wipes the keys from the browser', async () => {
   const hasKeys = () =>
     bob.evaluate(async () => (await indexedDB.databases()).some((d) => d.name === 'cmk-broker-keys'));
   expect(await hasKeys()).toBe(true);
-  await bob.getByRole('button', { name: 'Sign out' }).click();
+  await bob.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(bob).toHaveURL(/\/sign-in\?reason=signed-out/);
   expect(await hasKeys()).toBe(false);
   // The session is gone on the server too.

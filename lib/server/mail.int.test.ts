@@ -130,7 +130,7 @@ describe(`mail on ${backend}`, () => {
     const { port, received } = await startSmtp();
     setEnv({ SMTP_URL: `smtp://mailer:${SMTP_PASSWORD}@127.0.0.1:${port}?tls=insecure`, MAIL_FROM: 'CMK broker <broker@example.com>' });
 
-    await expect(sendMail(mail())).resolves.toEqual({ delivered: 'smtp' });
+    await expect(sendMail(mail({ link: 'https://broker.test/invite/tok_body_canary' }))).resolves.toEqual({ delivered: 'smtp' });
 
     expect(received).toHaveLength(1);
     const message = received[0]!;
@@ -143,8 +143,10 @@ describe(`mail on ${backend}`, () => {
     expect(headers).not.toMatch(/text\/html|multipart/i);
     expect(body.join('\r\n\r\n').trim()).toBe(BODY);
 
+    // The link is a single-use secret: with SMTP it lives only in the mail, not in the outbox.
     const row = await onlyOutboxRow();
-    expect(row).toMatchObject({ recipient: 'alice@example.com', subject: 'You are invited to Acme', body: BODY, error: null });
+    expect(row).toMatchObject({ recipient: 'alice@example.com', subject: 'You are invited to Acme', error: null });
+    expect(row.body).toBe('Open [link sent by mail; not stored] to join.');
     expect(row.id).toMatch(/^mail_[A-Za-z0-9_-]{22}$/);
     expect(row.sentAt).toBeInstanceOf(Date);
     expect(logLines.join('')).not.toContain('tok_body_canary');

@@ -152,7 +152,10 @@ export async function sendMail(mail: TMail): Promise<{ delivered: 'smtp' | 'outb
   assertSafeHeaders(mail);
   const env = getEnv();
   const db = await getPrisma();
-  const { id } = await recordMail(db, { recipient: mail.to, subject: mail.subject, body: mail.text });
+  // With SMTP the link (a single-use secret) exists only in the mail itself; the outbox keeps the rest.
+  // Without SMTP the outbox is how the embedded demo delivers it, so it stays.
+  const stored = env.SMTP_URL && mail.link ? mail.text.replaceAll(mail.link, '[link sent by mail; not stored]') : mail.text;
+  const { id } = await recordMail(db, { recipient: mail.to, subject: mail.subject, body: stored });
   const log = getLogger();
 
   if (!env.SMTP_URL) {
