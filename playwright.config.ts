@@ -37,8 +37,9 @@ export default defineConfig({
   },
   projects: [
     // First-run set-up through the UI (with the token from the server log); everything else builds on it.
-    { name: 'setup', testDir: 'e2e/setup', testMatch: /.*\.setup\.ts/, use: browser },
-    { name: 'chromium', testIgnore: /setup\//, dependencies: ['setup'], use: browser },
+    { name: 'setup', testDir: 'e2e/setup', testMatch: /first-operator\.setup\.ts/, use: browser },
+    { name: 'fixtures', testDir: 'e2e/setup', testMatch: /matrix-fixtures\.setup\.ts/, dependencies: ['setup'], use: browser },
+    { name: 'chromium', testIgnore: /setup\//, dependencies: ['fixtures'], use: browser },
   ],
   webServer: [
     {

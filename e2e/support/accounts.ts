@@ -6,6 +6,9 @@ import { expect, type BrowserContext, type Page } from '@playwright/test';
 export const OPERATOR = { email: 'ops@vendor.example', passphrase: 'quartz-lantern orbit meadow 42' };
 export const AUTH_DIR = path.resolve('.cache/e2e/auth');
 export const OPERATOR_STATE = path.join(AUTH_DIR, 'operator.json');
+/** Ids made by e2e/setup/matrix-fixtures.setup.ts for the authorization matrix. */
+export const MATRIX_FILE = path.join(AUTH_DIR, 'matrix.json');
+export const matrixState = (who: 'admin-a' | 'operator' | 'pending-b') => path.join(AUTH_DIR, `matrix-${who}.json`);
 
 export function setupTokenFromServerLog(): string {
   const log = readFileSync(path.resolve('.cache/e2e/server.log'), 'utf8');

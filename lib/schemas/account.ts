@@ -15,7 +15,11 @@ const B64U = /^[A-Za-z0-9_-]+$/;
 
 /** PBKDF2 salt: 16–64 random bytes, base64url. */
 export const ZKdfSalt = z.string().regex(/^[A-Za-z0-9_-]{22,86}$/, { error: 'Malformed salt.' });
-export const ZKdfIterations = z.number().int().min(600_000).max(10_000_000);
+/**
+ * Browsers always derive with 600 000 rounds. Accepting only that value keeps
+ * the pre-login answer for unknown emails indistinguishable from real ones.
+ */
+export const ZKdfIterations = z.literal(600_000, { error: 'Key derivation must use 600 000 PBKDF2 rounds.' });
 /** The HKDF-derived login secret: 32 bytes, base64url. */
 export const ZAuthKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, { error: 'Malformed authKey.' });
 

@@ -19,6 +19,7 @@ export type RunningServer = { url: string; close(): Promise<void> };
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{8,64}$/;
 export const CLIENT_IP_HEADER = 'x-cmk-client-ip';
+export const PATH_HEADER = 'x-cmk-path';
 
 function isHttpsRequest(req: IncomingMessage, env: TEnv): boolean {
   if ((req.socket as { encrypted?: boolean }).encrypted) return true;
@@ -41,6 +42,8 @@ export function prepareRequest(req: IncomingMessage, res: ServerResponse, env: T
   for (const [name, value] of Object.entries(baseSecurityHeaders(options))) res.setHeader(name, value);
 
   const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+  // Pages' guards send anonymous visitors to sign-in with this path as `next` (layouts cannot see it).
+  req.headers[PATH_HEADER] = pathname;
   // Never trust these from the client: Next derives the script nonce from the request's CSP.
   delete req.headers['content-security-policy-report-only'];
   delete req.headers['x-nonce'];
@@ -114,12 +117,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const address = server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host}:${actualPort}`;
-  log.info({ url, dev: isDev }, 'broker listening');
   if (setupToken) {
     // Printed, not logged as JSON: the operator copies it from the console once. It is single-use and
     // replaced at every start until the first operator exists.
     console.log(`\n  First run: no operator exists yet.\n  Open ${env.PUBLIC_URL}/setup and enter this one-time setup token:\n\n    ${setupToken}\n`);
   }
+  log.info({ url, dev: isDev }, 'broker listening');
 
   let closing: Promise<void> | undefined;
   const close = () => {

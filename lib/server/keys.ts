@@ -13,7 +13,21 @@ export async function thumbprintOf(jwk: TPublicJwk): Promise<string> {
 }
 
 /** The stored form of a public key: only the public members, with kid = thumbprint. */
+/** WebCrypto refuses points that are not on P-256; a key nobody can use must not be stored. */
+async function assertOnCurve(jwk: TPublicJwk, use: 'enc' | 'sig', field: string): Promise<void> {
+  const algorithm = use === 'enc' ? { name: 'ECDH', namedCurve: 'P-256' } : { name: 'ECDSA', namedCurve: 'P-256' };
+  try {
+    await crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, ext: true }, algorithm, true, use === 'enc' ? [] : ['verify']);
+  } catch {
+    throw new AppError('validation_failed', { fields: [{ path: field, message: 'Not a valid P-256 public key.' }] });
+  }
+}
+
 export async function canonicalPublicJwk(jwk: TPublicJwk, use: 'enc' | 'sig', field: string): Promise<{ jwk: JWK; kid: string }> {
+  await assertOnCurve(jwk, use, field);
+  if (jwk.use !== undefined && jwk.use !== use) {
+    throw new AppError('validation_failed', { fields: [{ path: `${field}.use`, message: `Expected ${use}.` }] });
+  }
   const kid = await thumbprintOf(jwk);
   if (jwk.kid !== undefined && jwk.kid !== kid) {
     throw new AppError('validation_failed', { fields: [{ path: `${field}.kid`, message: 'The key id is not the key’s thumbprint.' }] });
@@ -33,6 +47,7 @@ export function sealedKeyKid(sealed: string): string {
 export function checkWrappedTenantKeys(jwe: string, expected: { adminKid: string; tenantId: string }, field = 'wrappedTenantKeys'): void {
   let header: Record<string, unknown>;
   try {
+    if (jwe.split('.').length !== 5) throw new Error('not a compact JWE');
     header = decodeProtectedHeader(jwe) as Record<string, unknown>;
   } catch {
     throw new AppError('validation_failed', { fields: [{ path: field, message: 'Malformed JWE.' }] });

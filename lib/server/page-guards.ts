@@ -2,24 +2,31 @@ import 'server-only';
 // The same authorization as the API, for pages: anonymous visitors go to the
 // sign-in page (and come back after), everyone else who may not see a page
 // gets the 404 page — "not yours" looks exactly like "does not exist".
+import { headers } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
 import { getCurrentUser, requireTenantAdmin, type CurrentUser, type TenantAccess } from '@/lib/server/authz';
 import { isAppError } from '@/lib/server/errors';
 
-export async function pageUser(path: string): Promise<CurrentUser> {
+/** The path the visitor asked for, as the broker's server recorded it. */
+async function requestedPath(): Promise<string> {
+  const path = (await headers()).get('x-cmk-path') ?? '/';
+  return path.startsWith('/') && !path.startsWith('//') ? path : '/';
+}
+
+export async function pageUser(): Promise<CurrentUser> {
   const user = await getCurrentUser();
-  if (!user) redirect(`/sign-in?next=${encodeURIComponent(path)}`);
+  if (!user) redirect(`/sign-in?next=${encodeURIComponent(await requestedPath())}`);
   return user;
 }
 
-export async function pageOperator(path: string): Promise<CurrentUser> {
-  const user = await pageUser(path);
+export async function pageOperator(): Promise<CurrentUser> {
+  const user = await pageUser();
   if (!user.isOperator) notFound();
   return user;
 }
 
-export async function pageTenantMember(externalId: string, path: string): Promise<TenantAccess> {
-  await pageUser(path);
+export async function pageTenantMember(externalId: string): Promise<TenantAccess> {
+  await pageUser();
   try {
     return await requireTenantAdmin(externalId, { allowPending: true });
   } catch (error) {

@@ -22,12 +22,21 @@ export async function hashAuthKey(authKey: string): Promise<string> {
   return `scrypt$${PARAMS.N}$${PARAMS.r}$${PARAMS.p}$${salt.toString('base64url')}$${hash.toString('base64url')}`;
 }
 
+/** False for a wrong key and for any stored value not made by hashAuthKey (never throws). */
 export async function verifyAuthKey(authKey: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
+  const parts = stored.split('$');
+  const [scheme, n, r, p, salt, hash] = parts;
+  // Only the parameters this code writes are accepted: a damaged or planted hash with weak
+  // (or zero, which scrypt would silently replace by defaults) parameters must not verify.
+  if (parts.length !== 6 || scheme !== 'scrypt' || n !== String(PARAMS.N) || r !== String(PARAMS.r) || p !== String(PARAMS.p) || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scrypt(authKey, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p), maxmem: MAXMEM });
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  if (expected.length !== KEY_LENGTH) return false;
+  try {
+    const actual = await scrypt(authKey, Buffer.from(salt, 'base64url'), { ...PARAMS, maxmem: MAXMEM });
+    return timingSafeEqual(expected, actual);
+  } catch {
+    return false;
+  }
 }
 
 let dummy: Promise<string> | undefined;

@@ -4,6 +4,6 @@ import { pageUser } from '@/lib/server/page-guards';
 export const metadata = { title: 'Your account' };
 
 export default async function AccountPage() {
-  await pageUser('/account');
+  await pageUser();
   return <AccountView />;
 }

@@ -7,7 +7,7 @@ import { pageOperator } from '@/lib/server/page-guards';
 import { OperatorNav } from '@/components/operator/operator-nav';
 
 export default async function OperatorLayout({ children }: { children: ReactNode }) {
-  await pageOperator('/operator');
+  await pageOperator();
   return (
     <div className="space-y-8">
       <OperatorNav />

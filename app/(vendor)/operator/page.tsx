@@ -5,6 +5,6 @@ import { TenantsView } from '@/components/operator/tenants-view';
 export const metadata = { title: 'Tenants' };
 
 export default async function Page() {
-  await pageOperator('/operator');
+  await pageOperator();
   return <TenantsView />;
 }

@@ -26,7 +26,7 @@ export const FREE_FAILURES = 5;
 const BASE_LOCK_MS = 30_000;
 const MAX_LOCK_MS = 60 * 60_000;
 
-/** Seconds until the first of `keys` that is locked opens again, or null. */
+/** Seconds until every one of `keys` is unlocked again (the latest lock wins), or null. */
 export async function lockedFor(db: PrismaClient, keys: string[], now = new Date()): Promise<number | null> {
   const rows = await db.rateLimit.findMany({ where: { key: { in: keys }, lockedUntil: { gt: now } }, select: { lockedUntil: true } });
   const until = Math.max(0, ...rows.map((r) => r.lockedUntil?.getTime() ?? 0));
@@ -48,7 +48,11 @@ export async function recordFailure(db: PrismaClient, keys: string[], now = new 
       select: { failures: true },
     });
     const ms = lockDurationMs(row.failures);
-    if (ms > 0) await db.rateLimit.update({ where: { key }, data: { lockedUntil: new Date(now.getTime() + ms) } });
+    // GREATEST: a slower concurrent failure with a shorter lock must not shorten a longer one.
+    if (ms > 0) {
+      const until = new Date(now.getTime() + ms);
+      await db.$executeRaw`UPDATE rate_limit SET locked_until = GREATEST(COALESCE(locked_until, ${until}), ${until}) WHERE key = ${key}`;
+    }
   }
 }
 

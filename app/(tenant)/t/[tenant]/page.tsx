@@ -5,7 +5,7 @@ export const metadata = { title: 'Tenant' };
 
 export default async function TenantPage({ params }: { params: Promise<{ tenant: string }> }) {
   const { tenant } = await params;
-  const access = await pageTenantMember(tenant, `/t/${encodeURIComponent(tenant)}`);
+  const access = await pageTenantMember(tenant);
   return (
     <TenantHome
       tenant={access.tenant.externalId}

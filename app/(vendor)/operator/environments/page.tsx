@@ -5,6 +5,6 @@ import { EnvironmentsView } from '@/components/operator/environments-view';
 export const metadata = { title: 'Environments' };
 
 export default async function Page() {
-  await pageOperator('/operator/environments');
+  await pageOperator();
   return <EnvironmentsView />;
 }

@@ -5,6 +5,6 @@ import { OperatorsView } from '@/components/operator/operators-view';
 export const metadata = { title: 'Operators' };
 
 export default async function Page() {
-  await pageOperator('/operator/operators');
+  await pageOperator();
   return <OperatorsView />;
 }

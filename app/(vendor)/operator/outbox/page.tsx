@@ -5,6 +5,6 @@ import { OutboxView } from '@/components/operator/outbox-view';
 export const metadata = { title: 'Outbox' };
 
 export default async function Page() {
-  await pageOperator('/operator/outbox');
+  await pageOperator();
   return <OutboxView />;
 }

@@ -1,0 +1,64 @@
+// Every page and API route of the broker, with who may reach it. The
+// coverage test in authz.spec.ts fails when a route file exists that is not
+// listed here (or a listed one no longer exists), so a new route cannot skip
+// the authorization checks.
+export type Access = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member' | 'auth-endpoint';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Paths use Next's folder names: [tenant] is a tenant's external id, [id] a record id. */
+export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] = [
+  { path: '/api/health', methods: ['GET'], access: 'public' },
+  { path: '/api/ready', methods: ['GET'], access: 'public' },
+  { path: '/api/[...path]', methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], access: 'public' },
+  { path: '/api/auth/[...nextauth]', methods: ['GET', 'POST'], access: 'auth-endpoint' },
+  { path: '/api/v1/auth/prelogin', methods: ['POST'], access: 'public' },
+  { path: '/api/v1/setup', methods: ['GET', 'POST'], access: 'public' },
+  { path: '/api/v1/invitations/lookup', methods: ['POST'], access: 'public' },
+  { path: '/api/v1/invitations/accept', methods: ['POST'], access: 'public' },
+  { path: '/api/v1/account', methods: ['GET'], access: 'user' },
+  { path: '/api/v1/account/passphrase', methods: ['POST'], access: 'user' },
+  { path: '/api/v1/account/sessions', methods: ['DELETE'], access: 'user' },
+  { path: '/api/v1/account/totp', methods: ['POST', 'PUT', 'DELETE'], access: 'user' },
+  { path: '/api/v1/operator/environments', methods: ['GET', 'POST'], access: 'operator' },
+  { path: '/api/v1/operator/tenants', methods: ['GET', 'POST'], access: 'operator' },
+  { path: '/api/v1/operator/operators', methods: ['GET', 'POST'], access: 'operator' },
+  { path: '/api/v1/operator/invitations/[id]', methods: ['DELETE'], access: 'operator' },
+  { path: '/api/v1/operator/invitations/[id]/resend', methods: ['POST'], access: 'operator' },
+  { path: '/api/v1/operator/outbox', methods: ['GET'], access: 'operator' },
+  { path: '/api/v1/operator/settings', methods: ['GET', 'PATCH'], access: 'operator' },
+  { path: '/api/v1/tenants/[tenant]/keys', methods: ['GET'], access: 'tenant-member' },
+  { path: '/api/v1/tenants/[tenant]/admins', methods: ['GET'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/admins/[id]', methods: ['DELETE'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/admins/[id]/confirm', methods: ['POST'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/invitations', methods: ['GET', 'POST'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/invitations/[id]', methods: ['DELETE'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/invitations/[id]/resend', methods: ['POST'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/recovery-kits', methods: ['GET', 'POST'], access: 'tenant-member' },
+  { path: '/api/v1/tenants/[tenant]/recover', methods: ['POST'], access: 'tenant-member' },
+  { path: '/api/v1/tenants/[tenant]/settings', methods: ['PATCH'], access: 'tenant-admin' },
+];
+
+export const PAGES: { path: string; access: Access }[] = [
+  { path: '/', access: 'public' },
+  { path: '/sign-in', access: 'public' },
+  { path: '/setup', access: 'public' },
+  { path: '/invite', access: 'public' },
+  { path: '/account', access: 'user' },
+  { path: '/operator', access: 'operator' },
+  { path: '/operator/environments', access: 'operator' },
+  { path: '/operator/operators', access: 'operator' },
+  { path: '/operator/outbox', access: 'operator' },
+  { path: '/t/[tenant]', access: 'tenant-member' },
+];
+
+/** Well-formed bodies, so that a write is refused for who the caller is, not for its input. */
+export const SAMPLE_BODIES: Record<string, unknown> = {
+  '/api/v1/tenants/[tenant]/admins/[id]/confirm': { wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d' },
+  '/api/v1/tenants/[tenant]/invitations': { email: 'someone@example.com' },
+  '/api/v1/tenants/[tenant]/recovery-kits': { kit: '{}' },
+  '/api/v1/tenants/[tenant]/recover': { kitId: 'kit_AAAAAAAAAAAAAAAA', wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d' },
+  '/api/v1/tenants/[tenant]/settings': { requireMfa: false },
+};
+
+/** Tenant-scoped POST routes where the recovery-kit POST is for confirmed admins only. */
+export const CONFIRMED_ONLY_METHODS: { path: string; method: Method }[] = [{ path: '/api/v1/tenants/[tenant]/recovery-kits', method: 'POST' }];
