@@ -1,6 +1,6 @@
 'use client';
 // Tenant-wide safety settings: a second factor for every admin, and recovery kits.
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { RecoveryCodeNotice } from '@/components/auth/recovery-code-notice';
 import { Alert } from '@/components/ui/alert';
@@ -13,6 +13,9 @@ import { createRecoveryKit } from '@/lib/client/session-keys';
 export function SecurityCard({ tenant, tenantName, userId, requireMfa }: { tenant: string; tenantName: string; userId: string; requireMfa: boolean }) {
   const queryClient = useQueryClient();
   const [code, setCode] = useState<string | null>(null);
+  // The rule as the server has it now (the prop is only the value at page load).
+  const keys = useQuery({ queryKey: tenantKeys.keys(tenant), queryFn: () => api.tenantKeys(tenant) });
+  const current = keys.data?.tenant.requireMfa ?? requireMfa;
   const mfa = useMutation({
     mutationFn: (value: boolean) => api.setTenantSettings(tenant, value),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: tenantKeys.keys(tenant) }),
@@ -25,7 +28,7 @@ export function SecurityCard({ tenant, tenantName, userId, requireMfa }: { tenan
         <input
           type="checkbox"
           className="mt-0.5 size-4"
-          checked={mfa.isPending ? (mfa.variables ?? requireMfa) : requireMfa}
+          checked={mfa.isPending ? (mfa.variables ?? current) : current}
           disabled={mfa.isPending}
           onChange={(e) => mfa.mutate(e.target.checked)}
         />

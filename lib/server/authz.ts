@@ -5,6 +5,7 @@ import 'server-only';
 import { cache } from 'react';
 import { getEnv } from '@/lib/env';
 import { getPrisma } from '@/lib/server/db';
+import { getSetting } from '@/lib/server/dal/settings';
 import { findMembership } from '@/lib/server/dal/tenants';
 import { findSession, touchSession } from '@/lib/server/dal/users';
 import { auth } from '@/lib/server/auth';
@@ -53,6 +54,7 @@ export async function requireUser(): Promise<CurrentUser> {
 export async function requireOperator(): Promise<CurrentUser> {
   const user = await requireUser();
   if (!user.isOperator) throw new AppError('not_found');
+  if (!user.totpEnabled && (await getSetting<boolean>(await getPrisma(), 'operators_require_mfa')) === true) throw new AppError('mfa_required');
   return user;
 }
 
@@ -71,5 +73,7 @@ export async function requireTenantAdmin(externalId: string, { allowPending = fa
   if (user.isOperator) throw new AppError('not_found');
   const found = await findMembership(await getPrisma(), { externalId, userId: user.id });
   if (!found || (found.membership.status !== 'confirmed' && !allowPending)) throw new AppError('not_found');
+  // Checked after membership, so a non-member still learns nothing about the tenant's rules.
+  if (found.tenant.requireMfa && !user.totpEnabled) throw new AppError('mfa_required');
   return { user, tenant: found.tenant, membership: found.membership };
 }

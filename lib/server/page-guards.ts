@@ -4,7 +4,7 @@ import 'server-only';
 // gets the 404 page — "not yours" looks exactly like "does not exist".
 import { headers } from 'next/headers';
 import { notFound, redirect } from 'next/navigation';
-import { getCurrentUser, requireTenantAdmin, type CurrentUser, type TenantAccess } from '@/lib/server/authz';
+import { getCurrentUser, requireOperator, requireTenantAdmin, type CurrentUser, type TenantAccess } from '@/lib/server/authz';
 import { isAppError } from '@/lib/server/errors';
 
 /** The path the visitor asked for, as the broker's server recorded it. */
@@ -19,10 +19,17 @@ export async function pageUser(): Promise<CurrentUser> {
   return user;
 }
 
+const MFA_SETUP = '/account?mfa=required#mfa';
+
 export async function pageOperator(): Promise<CurrentUser> {
   const user = await pageUser();
   if (!user.isOperator) notFound();
-  return user;
+  try {
+    return await requireOperator();
+  } catch (error) {
+    if (isAppError(error) && error.code === 'mfa_required') redirect(MFA_SETUP);
+    throw error;
+  }
 }
 
 export async function pageTenantMember(externalId: string): Promise<TenantAccess> {
@@ -31,6 +38,7 @@ export async function pageTenantMember(externalId: string): Promise<TenantAccess
     return await requireTenantAdmin(externalId, { allowPending: true });
   } catch (error) {
     if (isAppError(error) && (error.code === 'not_found' || error.code === 'unauthenticated')) notFound();
+    if (isAppError(error) && error.code === 'mfa_required') redirect(MFA_SETUP);
     throw error;
   }
 }

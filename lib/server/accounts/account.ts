@@ -43,7 +43,10 @@ export async function isOperatorMfaRequired(): Promise<boolean> {
   return row?.value === true;
 }
 
-export async function setOperatorMfaRule(required: boolean) {
+export async function setOperatorMfaRule(operator: CurrentUser, required: boolean) {
+  if (required && !operator.totpEnabled) {
+    throw new AppError('conflict', { message: 'Turn on your own second factor first (on your account page), so this rule does not lock you out.' });
+  }
   const db = await getPrisma();
   await db.brokerSetting.upsert({ where: { key: 'operators_require_mfa' }, create: { key: 'operators_require_mfa', value: required }, update: { value: required } });
 }

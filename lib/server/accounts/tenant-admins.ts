@@ -130,5 +130,8 @@ export async function recoverWithKit(access: TenantAccess, kitId: string, wrappe
 }
 
 export async function setTenantMfaRule(access: TenantAccess, requireMfa: boolean) {
+  if (requireMfa && !access.user.totpEnabled) {
+    throw new AppError('conflict', { message: 'Turn on your own second factor first (on your account page), so this rule does not lock you out.' });
+  }
   await (await getPrisma()).tenant.update({ where: { id: access.tenant.id }, data: { requireMfa } });
 }

@@ -7,7 +7,7 @@ export const dynamic = 'force-dynamic';
 
 export const GET = defineRoute({ auth: 'operator' }, async () => ({ operatorsRequireMfa: await isOperatorMfaRequired() }));
 
-export const PATCH = defineRoute({ auth: 'operator', body: z.object({ operatorsRequireMfa: z.boolean() }) }, async ({ body }) => {
-  await setOperatorMfaRule(body.operatorsRequireMfa);
+export const PATCH = defineRoute({ auth: 'operator', body: z.object({ operatorsRequireMfa: z.boolean() }) }, async ({ user, body }) => {
+  await setOperatorMfaRule(user, body.operatorsRequireMfa);
   return { operatorsRequireMfa: body.operatorsRequireMfa };
 });
