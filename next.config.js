@@ -13,6 +13,8 @@ const nextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
   devIndicators: false,
+  // `next build` type-checks the app only; tests and scripts are type-checked by `npm test` (tsc over everything).
+  typescript: { tsconfigPath: 'tsconfig.build.json' },
   // Kept out of the bundles: native-ish or WASM packages loaded from node_modules as-is.
   serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pg', 'pino', '@prisma/adapter-pg'],
   async headers() {

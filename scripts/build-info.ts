@@ -6,7 +6,7 @@ import path from 'node:path';
 
 const ROOT = process.cwd();
 const INPUT_DIRS = ['app', 'components', 'lib', 'public', 'prisma'];
-const INPUT_FILES = ['next.config.js', 'postcss.config.mjs', 'tsconfig.json', 'package-lock.json', 'package.json', 'instrumentation.ts'];
+const INPUT_FILES = ['next.config.js', 'postcss.config.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'package.json', 'instrumentation.ts'];
 const SKIP = new Set(['node_modules', 'generated', '.next']);
 export const HASH_FILE = path.join(ROOT, '.next', 'cmk-source-hash');
 

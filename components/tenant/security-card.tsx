@@ -15,10 +15,15 @@ export function SecurityCard({ tenant, tenantName, userId, requireMfa }: { tenan
   const [code, setCode] = useState<string | null>(null);
   // The rule as the server has it now (the prop is only the value at page load).
   const keys = useQuery({ queryKey: tenantKeys.keys(tenant), queryFn: () => api.tenantKeys(tenant) });
-  const current = keys.data?.tenant.requireMfa ?? requireMfa;
+  const [saved, setSaved] = useState<boolean | null>(null);
+  const current = saved ?? keys.data?.tenant.requireMfa ?? requireMfa;
   const mfa = useMutation({
     mutationFn: (value: boolean) => api.setTenantSettings(tenant, value),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: tenantKeys.keys(tenant) }),
+    // Show the saved value at once, so the box never flips back while the tenant is refetched.
+    onSuccess: (result) => {
+      setSaved(result.requireMfa);
+      return queryClient.invalidateQueries({ queryKey: tenantKeys.keys(tenant) });
+    },
   });
   const kit = useMutation({ mutationFn: () => createRecoveryKit(userId, tenant), onSuccess: setCode });
   if (code) return <RecoveryCodeNotice code={code} tenantName={tenantName} onDone={() => setCode(null)} />;

@@ -58,13 +58,17 @@ export class BrokerClient {
   readonly cookies = new Map<string, string>();
   readonly origin: string;
 
-  constructor(readonly baseUrl: string) {
+  /** `defaultHeaders` go on every request (e.g. X-Forwarded-For behind a trusted proxy). */
+  constructor(
+    readonly baseUrl: string,
+    private readonly defaultHeaders: Record<string, string> = {},
+  ) {
     this.origin = new URL(baseUrl).origin;
   }
 
   /** A raw request with this client's cookies; Set-Cookie answers update the jar. Redirects are not followed. */
   async fetch(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Response> {
-    const headers = new Headers(init.headers);
+    const headers = new Headers({ ...this.defaultHeaders, ...init.headers });
     if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '));
     const response = await fetch(new URL(path, this.baseUrl), { method: init.method ?? 'GET', headers, body: init.body, redirect: 'manual' });
     this.storeCookies(response.headers.getSetCookie());
