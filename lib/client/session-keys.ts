@@ -8,7 +8,7 @@ import { signIn } from 'next-auth/react';
 import { generateAdminKeyPair, openAdminPrivateKey, sealAdminPrivateKey } from '@/lib/crypto/admin-key';
 import { deriveAccountKeys, generateSalt, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-account-keys';
 import { generateRecoveryCode, sealRecoveryKit } from '@/lib/crypto/recovery-kit';
-import { generateTenantKeys, importTenantKeys, unwrapTenantKeys, wrapTenantKeys } from '@/lib/crypto/tenant-keys';
+import { importTenantKeys, unwrapTenantKeys, wrapTenantKeys } from '@/lib/crypto/tenant-keys';
 import { api, type TAccount } from './api';
 import { loadKeys, saveAdminKey, saveTenantKeys, wipeAllKeys, type TStoredTenantKeys } from './key-store';
 
@@ -63,17 +63,7 @@ export async function createAccountMaterial(email: string, passphrase: string): 
 }
 
 /** The first admin's browser creates the tenant's key pairs, wraps them to the admin, and optionally a recovery kit. */
-export async function createTenantKeyMaterial(tenantId: string, adminPublicJwk: JWK, withRecoveryKit: boolean) {
-  const pairs = await generateTenantKeys();
-  const privates = { encryption: pairs.encryption.privateJwk, signing: pairs.signing.privateJwk };
-  const wrappedTenantKeys = await wrapTenantKeys(privates, adminPublicJwk, tenantId);
-  const recoveryCode = withRecoveryKit ? generateRecoveryCode() : undefined;
-  const recoveryKit = recoveryCode ? await sealRecoveryKit(privates, recoveryCode, tenantId) : undefined;
-  return {
-    body: { encPublicJwk: pairs.encryption.publicJwk, sigPublicJwk: pairs.signing.publicJwk, wrappedTenantKeys, recoveryKit },
-    recoveryCode,
-  };
-}
+export { createTenantKeyMaterial } from '@/lib/crypto/tenant-key-material';
 
 /**
  * The tenant's keys for this admin: from the store, or unwrapped from the

@@ -9,8 +9,8 @@ import type { TAccount } from '@/lib/client/api';
 import { generateAdminKeyPair, openAdminPrivateKey, sealAdminPrivateKey } from '@/lib/crypto/admin-key';
 import { deriveAccountKeys, generateSalt, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-account-keys';
 import { base64urlDecode, base64urlEncode } from '@/lib/crypto/encoding';
-import { generateRecoveryCode, sealRecoveryKit } from '@/lib/crypto/recovery-kit';
-import { generateTenantKeys, wrapTenantKeys, type TTenantPrivateKeys } from '@/lib/crypto/tenant-keys';
+import { createTenantKeyMaterial } from '@/lib/crypto/tenant-key-material';
+import type { TTenantPrivateKeys } from '@/lib/crypto/tenant-keys';
 
 export type Problem = {
   type: string;
@@ -220,20 +220,10 @@ export type TenantKeyMaterial = {
   recoveryCode?: string;
 };
 
-/** The first admin's tenant keys, wrapped to their admin key, as createTenantKeyMaterial makes them. */
+/** The first admin's tenant keys, wrapped to their admin key — the browser's own createTenantKeyMaterial. */
 export async function newTenantKeys(tenantId: string, adminPublicJwk: JWK, withRecoveryKit: boolean): Promise<TenantKeyMaterial> {
-  const pairs = await generateTenantKeys();
-  const privates = { encryption: pairs.encryption.privateJwk, signing: pairs.signing.privateJwk };
-  const wrappedTenantKeys = await wrapTenantKeys(privates, adminPublicJwk, tenantId);
-  const recoveryCode = withRecoveryKit ? generateRecoveryCode() : undefined;
-  const recoveryKit = recoveryCode ? await sealRecoveryKit(privates, recoveryCode, tenantId) : undefined;
-  return {
-    body: { encPublicJwk: pairs.encryption.publicJwk, sigPublicJwk: pairs.signing.publicJwk, wrappedTenantKeys, recoveryKit },
-    encKid: pairs.encryption.publicJwk.kid as string,
-    sigKid: pairs.signing.publicJwk.kid as string,
-    privates,
-    recoveryCode,
-  };
+  const material = await createTenantKeyMaterial(tenantId, adminPublicJwk, withRecoveryKit);
+  return { ...material, encKid: material.body.encPublicJwk.kid as string, sigKid: material.body.sigPublicJwk.kid as string };
 }
 
 /**
