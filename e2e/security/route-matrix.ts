@@ -36,6 +36,9 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/tenants/[tenant]/recovery-kits', methods: ['GET', 'POST'], access: 'tenant-member' },
   { path: '/api/v1/tenants/[tenant]/recover', methods: ['POST'], access: 'tenant-member' },
   { path: '/api/v1/tenants/[tenant]/settings', methods: ['PATCH'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/configs', methods: ['GET'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/configs/[configId]/versions', methods: ['GET'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/changes', methods: ['POST'], access: 'tenant-admin' },
 ];
 
 export const PAGES: { path: string; access: Access }[] = [
@@ -58,6 +61,7 @@ export const SAMPLE_BODIES: Record<string, unknown> = {
   '/api/v1/tenants/[tenant]/recovery-kits': { kit: '{}' },
   '/api/v1/tenants/[tenant]/recover': { kitId: 'kit_AAAAAAAAAAAAAAAA', wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d' },
   '/api/v1/tenants/[tenant]/settings': { requireMfa: false },
+  '/api/v1/tenants/[tenant]/changes': { state: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' },
 };
 
 /** Tenant-scoped POST routes where the recovery-kit POST is for confirmed admins only. */

@@ -70,6 +70,22 @@ export type TInvitationInfo = {
   signedInAsInvitee: boolean;
 };
 
+export type TConfigRow = {
+  id: string;
+  kind: 'kms' | 'siem';
+  provider: string;
+  label: string;
+  latestVersion: number;
+  status: 'active' | 'disabled';
+  isPrimary: boolean;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy: string | null;
+  latest: { version: number; jwe: unknown; digest: string; createdAt: string } | null;
+};
+export type TConfigListing = { seq: number; state: { seq: number; jws: string; createdAt: string } | null; configs: TConfigRow[] };
+export type TConfigVersion = { version: number; label: string; provider: string; jwe: unknown; digest: string; createdAt: string; createdBy: string | null };
+
 const t = (tenant: string) => `/api/v1/tenants/${encodeURIComponent(tenant)}`;
 
 export const api = {
@@ -111,5 +127,9 @@ export const api = {
   recoveryKits: (tenant: string) => fetchJson<{ kits: { id: string; kit: string; createdAt: string }[] }>(`${t(tenant)}/recovery-kits`),
   saveRecoveryKit: (tenant: string, kit: string) => sendJson<{ id: string }>('POST', `${t(tenant)}/recovery-kits`, { kit }),
   recover: (tenant: string, kitId: string, wrappedTenantKeys: string) => sendJson<{ confirmed: true }>('POST', `${t(tenant)}/recover`, { kitId, wrappedTenantKeys }),
+  configs: (tenant: string) => fetchJson<TConfigListing>(`${t(tenant)}/configs`),
+  configVersions: (tenant: string, configId: string) => fetchJson<{ versions: TConfigVersion[] }>(`${t(tenant)}/configs/${configId}/versions`),
+  change: (tenant: string, body: { state: string; put?: object; remove?: { configId: string } }) =>
+    sendJson<{ seq: number; configId?: string; version?: number }>('POST', `${t(tenant)}/changes`, body),
   setTenantSettings: (tenant: string, requireMfa: boolean) => sendJson<{ requireMfa: boolean }>('PATCH', `${t(tenant)}/settings`, { requireMfa }),
 };

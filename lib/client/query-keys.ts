@@ -24,4 +24,6 @@ export const tenantKeys = {
   admins: (tenant: string) => [...tenantKeys.all(tenant), 'admins'] as const,
   invitations: (tenant: string) => [...tenantKeys.all(tenant), 'invitations'] as const,
   recoveryKits: (tenant: string) => [...tenantKeys.all(tenant), 'recovery-kits'] as const,
+  configs: (tenant: string) => [...tenantKeys.all(tenant), 'configs'] as const,
+  versions: (tenant: string, configId: string) => [...tenantKeys.all(tenant), 'configs', configId, 'versions'] as const,
 };

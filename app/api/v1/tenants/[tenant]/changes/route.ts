@@ -1,0 +1,12 @@
+// POST — a configuration change: a new signed tenant state (seq + 1) with at most one new sealed version or one removal.
+import { z } from 'zod';
+import { ZConfigChange } from '@/lib/schemas/config-change';
+import { defineRoute } from '@/lib/server/api/route';
+import { applyConfigChange } from '@/lib/server/configs/changes';
+
+export const dynamic = 'force-dynamic';
+
+export const POST = defineRoute(
+  { auth: 'tenant-admin', params: z.object({ tenant: z.string() }), body: ZConfigChange, maxBodyBytes: 128 * 1024 },
+  async ({ access, body }) => Response.json(await applyConfigChange(access, body), { status: 201 }),
+);

@@ -1,0 +1,153 @@
+// The browser side of configurations: validate with the provider's schema,
+// sign with the tenant signing key, encrypt to the tenant key (and, later,
+// each approved proxy deployment), and sign the next tenant state — then send
+// only ciphertext, the signed state and clear metadata. Reading decrypts and
+// verifies here. Nothing secret leaves this module in clear.
+import type { JWK } from 'jose';
+import { newConfigId, type TConfigDocument } from '@/lib/crypto/config-document';
+import { openConfig } from '@/lib/crypto/open-config';
+import { sealConfig } from '@/lib/crypto/seal-config';
+import { signTenantState, verifyTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
+import { findProvider } from '@/lib/schemas/providers/registry';
+import { api, type TConfigListing, type TTenantKeys } from './api';
+import type { TStoredTenantKeys } from './key-store';
+import { getTenantKeys } from './session-keys';
+
+export type TTenantContext = { tenantId: string; keys: TStoredTenantKeys; info: TTenantKeys };
+
+/** Loads the tenant's keys (unlocked in this browser) and public keys on record. */
+export async function loadTenantContext(userId: string, tenantId: string): Promise<TTenantContext> {
+  const keys = await getTenantKeys(userId, tenantId);
+  if (keys === 'locked') throw new Error('Your keys are locked in this browser. Unlock them on the tenant page.');
+  if (keys === 'not-confirmed') throw new Error('You are not a confirmed administrator of this tenant yet.');
+  const info = await api.tenantKeys(tenantId);
+  if (!info.encPublicJwk || !info.sigPublicJwk || info.encKid !== keys.encryptionKid || info.sigKid !== keys.signingKid) {
+    throw new Error('The tenant keys on record do not match the keys you hold. Do not continue; contact another administrator.');
+  }
+  return { tenantId, keys, info };
+}
+
+/** The current signed state, verified with the tenant signing key; null before the first configuration. */
+export async function verifiedState(ctx: TTenantContext, listing: TConfigListing): Promise<TTenantState | null> {
+  if (!listing.state) {
+    if (listing.seq !== 0) throw new Error('The broker reports changes but no signed state. Do not continue.');
+    return null;
+  }
+  const state = await verifyTenantState(listing.state.jws, ctx.info.sigPublicJwk as JWK, { tenantId: ctx.tenantId, minSeq: listing.seq });
+  if (state.seq !== listing.seq) throw new Error('The signed state is not the latest one the broker reports. Reload.');
+  return state;
+}
+
+function recipients(ctx: TTenantContext): { kid: string; publicJwk: JWK }[] {
+  return [{ kid: ctx.keys.encryptionKid, publicJwk: ctx.info.encPublicJwk as JWK }];
+}
+
+async function signNext(ctx: TTenantContext, previous: TTenantState | null, configs: TTenantState['configs']): Promise<string> {
+  const next: TTenantState = {
+    typ: 'tenant-state',
+    tenantId: ctx.tenantId,
+    seq: (previous?.seq ?? 0) + 1,
+    configs,
+    recipients: [],
+    iat: Math.floor(Date.now() / 1000),
+  };
+  return signTenantState(next, ctx.keys.signingKey, ctx.keys.signingKid);
+}
+
+export type TSaveInput = {
+  configId?: string;
+  kind: 'kms' | 'siem';
+  provider: string;
+  label: string;
+  settings: Record<string, unknown>;
+};
+
+/**
+ * Creates (no configId) or edits a configuration: validates the settings,
+ * seals them as the next version and signs the state that lists it. A new
+ * configuration becomes primary if its kind has no primary yet.
+ */
+export async function saveConfig(ctx: TTenantContext, listing: TConfigListing, input: TSaveInput) {
+  const provider = findProvider(input.provider);
+  if (!provider || provider.kind !== input.kind) throw new Error('Unknown provider.');
+  const settings = provider.schema.parse(input.settings) as Record<string, unknown>;
+  const previous = await verifiedState(ctx, listing);
+  const existing = input.configId ? listing.configs.find((c) => c.id === input.configId) : undefined;
+  if (input.configId && !existing) throw new Error('This configuration no longer exists. Reload.');
+  const configId = input.configId ?? newConfigId();
+  const version = existing ? existing.latestVersion + 1 : 1;
+  const document: TConfigDocument = { typ: input.kind, tenantId: ctx.tenantId, configId, version, provider: provider.id, settings, iat: Math.floor(Date.now() / 1000) };
+  const { jwe, digest } = await sealConfig({ document, signingKey: ctx.keys.signingKey, signingKid: ctx.keys.signingKid, recipients: recipients(ctx) });
+  const others = (previous?.configs ?? []).filter((c) => c.configId !== configId);
+  const before = previous?.configs.find((c) => c.configId === configId);
+  const hasPrimary = others.some((c) => c.kind === input.kind && c.primary);
+  const entry = {
+    configId,
+    kind: input.kind,
+    version,
+    status: before?.status ?? ('active' as const),
+    primary: before ? before.primary : !hasPrimary,
+    digest,
+  };
+  const state = await signNext(ctx, previous, [...others, entry]);
+  await api.change(ctx.tenantId, { state, put: { configId, kind: input.kind, provider: provider.id, label: input.label, version, jwe } });
+  return { configId, version };
+}
+
+/** Decrypts and verifies a sealed version with the tenant keys held in this browser. */
+export async function openVersion(ctx: TTenantContext, configId: string, version: number, jwe: unknown, digest: string): Promise<TConfigDocument> {
+  return openConfig({
+    jwe: jwe as Parameters<typeof openConfig>[0]['jwe'],
+    decryptionKey: ctx.keys.encryptionKey,
+    decryptionKid: ctx.keys.encryptionKid,
+    verifyKey: ctx.info.sigPublicJwk as JWK,
+    expected: { tenantId: ctx.tenantId, configId, version, digest },
+  });
+}
+
+export type TStateEdit = { configId: string; status?: 'active' | 'disabled'; primary?: boolean; newPrimaryOfKind?: string | null };
+
+/**
+ * Changes status or primary: a new signed state with seq + 1, nothing else.
+ * Keeps the rules: at most one primary per kind, a disabled configuration is never primary.
+ */
+export async function changeState(ctx: TTenantContext, listing: TConfigListing, edit: TStateEdit) {
+  const previous = await verifiedState(ctx, listing);
+  if (!previous) throw new Error('There is nothing to change yet.');
+  const target = previous.configs.find((c) => c.configId === edit.configId);
+  if (!target) throw new Error('This configuration no longer exists. Reload.');
+  const configs = previous.configs.map((c) => ({ ...c }));
+  const me = configs.find((c) => c.configId === edit.configId)!;
+  if (edit.status) me.status = edit.status;
+  if (edit.primary) {
+    if (me.status !== 'active') throw new Error('A disabled configuration cannot be primary.');
+    for (const c of configs) if (c.kind === me.kind) c.primary = c.configId === me.configId;
+  }
+  if (me.status === 'disabled' && me.primary) {
+    me.primary = false;
+    if (edit.newPrimaryOfKind) {
+      const successor = configs.find((c) => c.configId === edit.newPrimaryOfKind && c.kind === me.kind && c.status === 'active');
+      if (!successor) throw new Error('Choose an active configuration of the same kind as the new primary.');
+      successor.primary = true;
+    }
+  }
+  await api.change(ctx.tenantId, { state: await signNext(ctx, previous, configs) });
+}
+
+/** Deletes a disabled configuration: a state without it, and the broker drops its versions. */
+export async function deleteConfig(ctx: TTenantContext, listing: TConfigListing, configId: string) {
+  const previous = await verifiedState(ctx, listing);
+  const target = previous?.configs.find((c) => c.configId === configId);
+  if (!previous || !target) throw new Error('This configuration no longer exists. Reload.');
+  if (target.status !== 'disabled') throw new Error('Disable the configuration before deleting it.');
+  const state = await signNext(ctx, previous, previous.configs.filter((c) => c.configId !== configId));
+  await api.change(ctx.tenantId, { state, remove: { configId } });
+}
+
+/** Rollback: the older content sealed again as a new version. */
+export async function rollbackConfig(ctx: TTenantContext, listing: TConfigListing, configId: string, old: { version: number; jwe: unknown; digest: string; label: string }) {
+  const document = await openVersion(ctx, configId, old.version, old.jwe, old.digest);
+  const current = listing.configs.find((c) => c.id === configId);
+  if (!current) throw new Error('This configuration no longer exists. Reload.');
+  return saveConfig(ctx, listing, { configId, kind: document.typ, provider: document.provider, label: old.label, settings: document.settings });
+}

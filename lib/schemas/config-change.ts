@@ -1,0 +1,40 @@
+// The one request that changes a tenant's configurations: a new signed tenant
+// state, plus at most one new sealed version (create, edit, rollback) or one
+// removal (delete). Status and primary changes send the state alone.
+import { z } from 'zod';
+
+export const ZConfigId = z.string().regex(/^c_[A-Za-z0-9_-]{16,32}$/, { error: 'Not a valid configuration id.' });
+
+export const ZConfigLabel = z
+  .string()
+  .trim()
+  .min(1, { error: 'Give the configuration a name, like “Production KMS”.' })
+  .max(100, { error: 'Use at most 100 characters.' })
+  .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), { error: 'Control characters are not allowed.' });
+
+export const ZCompactJws = z
+  .string()
+  .max(262_144)
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { error: 'Malformed JWS.' });
+
+export const MAX_JWE_BYTES = 65_536;
+
+export const ZConfigChange = z
+  .object({
+    state: ZCompactJws,
+    put: z
+      .object({
+        configId: ZConfigId,
+        kind: z.enum(['kms', 'siem']),
+        provider: z.string().regex(/^[a-z0-9-]{2,40}$/, { error: 'Unknown provider.' }),
+        label: ZConfigLabel,
+        version: z.number().int().min(1).max(1_000_000),
+        /** JWE General JSON; its structure is checked by the server (lib/server/configs/checks.ts). */
+        jwe: z.record(z.string(), z.unknown()),
+      })
+      .optional(),
+    remove: z.object({ configId: ZConfigId }).optional(),
+  })
+  .refine((c) => !(c.put && c.remove), { error: 'A change either puts a version or removes a configuration, not both.' });
+
+export type TConfigChange = z.infer<typeof ZConfigChange>;
