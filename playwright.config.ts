@@ -50,9 +50,7 @@ export default defineConfig({
       command: 'node scripts/node.mjs e2e/support/mail-catcher.ts',
       port: smtpPort,
       reuseExistingServer: false,
-      timeout: 60_000,
-  // Key derivation (PBKDF2, 600 000 rounds) runs in the page; on a busy 2-core machine it takes seconds.
-  expect: { timeout: 15_000 },
+      timeout: 30_000,
       env: { E2E_SMTP_PORT: String(smtpPort) },
     },
     {

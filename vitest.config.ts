@@ -51,6 +51,17 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      {
+        resolve: { alias },
+        test: {
+          name: 'post-e2e',
+          server,
+          environment: 'node',
+          include: ['e2e/post/*.test.ts'],
+          env: { LOG_LEVEL: 'silent' },
+          testTimeout: 60_000,
+        },
+      },
     ],
   },
 });

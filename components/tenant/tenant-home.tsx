@@ -119,6 +119,13 @@ export function TenantHome({ tenant, tenantName, status, requireMfa }: TenantHom
   return (
     <div className="space-y-6">
       <PageHeader title={tenantName} description={`Tenant ${tenant}`} />
+      {status === 'confirmed' ? (
+        <p className="text-sm">
+          <a className="font-medium text-brand-700 underline dark:text-brand-500" href={`/t/${encodeURIComponent(tenant)}/configs`}>
+            KMS and SIEM configurations
+          </a>
+        </p>
+      ) : null}
       {account.data && account.data.mfaRequired && !account.data.mfaEnabled ? (
         <Alert tone="warning" title="A second factor is required">
           This tenant requires a second factor for its administrators. <a className="underline" href="/account#mfa">Set it up on your account page.</a>

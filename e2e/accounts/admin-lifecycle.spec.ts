@@ -59,6 +59,8 @@ test('a pending admin recovers the tenant keys with the recovery code, which the
 
 test('a tenant can require a second factor; admins without one are sent to set it up', async () => {
   await carol.reload();
+  // Wait until the page is interactive (keys unlocked by client code) before clicking controlled inputs.
+  await expect(carol.getByTestId('tenant-keys-unlocked')).toBeVisible();
   const rule = carol.getByRole('checkbox', { name: /Require a second factor/ });
   await rule.click();
   await expect(carol.getByText('Turn on your own second factor first')).toBeVisible();
@@ -74,6 +76,7 @@ test('a tenant can require a second factor; admins without one are sent to set i
   expect(carolRecoveryCodes).toHaveLength(10);
   await carol.getByRole('button', { name: 'I have stored them' }).click();
   await carol.goto('/t/globex');
+  await expect(carol.getByTestId('tenant-keys-unlocked')).toBeVisible();
   await carol.getByRole('checkbox', { name: /Require a second factor/ }).check();
   await expect(carol.getByRole('checkbox', { name: /Require a second factor/ })).toBeChecked();
 

@@ -52,6 +52,9 @@ export const PAGES: { path: string; access: Access }[] = [
   { path: '/operator/operators', access: 'operator' },
   { path: '/operator/outbox', access: 'operator' },
   { path: '/t/[tenant]', access: 'tenant-member' },
+  { path: '/t/[tenant]/configs', access: 'tenant-member' },
+  { path: '/t/[tenant]/configs/new', access: 'tenant-member' },
+  { path: '/t/[tenant]/configs/[configId]', access: 'tenant-member' },
 ];
 
 /** Well-formed bodies, so that a write is refused for who the caller is, not for its input. */

@@ -27,6 +27,23 @@ export async function loadTenantContext(userId: string, tenantId: string): Promi
   return { tenantId, keys, info };
 }
 
+const SEEN_KEY = (tenantId: string) => `cmk-broker:seen-seq:${tenantId}`;
+
+/**
+ * The broker can withhold changes (serve an older state). This browser
+ * remembers the highest seq it has received per tenant and refuses a fresh
+ * answer that goes back. Call it on listings just fetched from the broker —
+ * not on a cached listing, which may be older than what another tab saw.
+ */
+export function checkNotRolledBack(tenantId: string, seq: number): void {
+  if (typeof localStorage === 'undefined') return;
+  const seen = Number(localStorage.getItem(SEEN_KEY(tenantId)) ?? '0');
+  if (seq < seen) {
+    throw new Error(`The broker shows an older state (change ${seq}) than this browser has already seen (change ${seen}). It may be withholding changes: do not continue.`);
+  }
+  localStorage.setItem(SEEN_KEY(tenantId), String(seq));
+}
+
 /** The current signed state, verified with the tenant signing key; null before the first configuration. */
 export async function verifiedState(ctx: TTenantContext, listing: TConfigListing): Promise<TTenantState | null> {
   if (!listing.state) {

@@ -136,8 +136,12 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
         throw refuse('state.configs', 'The state does not match the stored configurations (version or digest). Reload and try again.');
       }
     }
+    // Mirror status and primary; only rows that actually change get a new "last changed by".
     for (const entry of state.configs) {
-      await tx.tenantConfig.update({ where: { id: entry.configId }, data: { status: entry.status, isPrimary: entry.primary } });
+      await tx.tenantConfig.updateMany({
+        where: { id: entry.configId, tenantId: tenant.id, OR: [{ status: { not: entry.status } }, { isPrimary: { not: entry.primary } }] },
+        data: { status: entry.status, isPrimary: entry.primary, updatedById: access.user.id },
+      });
     }
     await tx.tenantState.create({ data: { tenantId: tenant.id, seq: state.seq, jws: change.state, createdById: access.user.id } });
     return { seq: state.seq, configId: change.put?.configId, version: change.put?.version };

@@ -8,10 +8,13 @@ import { AppError } from '@/lib/server/errors';
 
 export async function listConfigs(access: TenantAccess) {
   const db = await getPrisma();
-  const [tenant, state, configs] = await Promise.all([
-    db.tenant.findUniqueOrThrow({ where: { id: access.tenant.id }, select: { stateSeq: true } }),
-    db.tenantState.findFirst({ where: { tenantId: access.tenant.id }, orderBy: { seq: 'desc' }, select: { seq: true, jws: true, createdAt: true } }),
-    db.tenantConfig.findMany({
+  // One snapshot: seq, state and configurations must agree, or the browser (rightly) suspects tampering.
+  const [tenant, state, configs] = await db.$transaction(
+    async (tx) =>
+      Promise.all([
+        tx.tenant.findUniqueOrThrow({ where: { id: access.tenant.id }, select: { stateSeq: true } }),
+        tx.tenantState.findFirst({ where: { tenantId: access.tenant.id }, orderBy: { seq: 'desc' }, select: { seq: true, jws: true, createdAt: true } }),
+        tx.tenantConfig.findMany({
       where: { tenantId: access.tenant.id },
       orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }],
       select: {
@@ -28,7 +31,9 @@ export async function listConfigs(access: TenantAccess) {
         versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, jwe: true, digest: true, createdAt: true } },
       },
     }),
-  ]);
+      ]),
+    { isolationLevel: 'RepeatableRead' },
+  );
   const people = await db.user.findMany({
     where: { id: { in: [...new Set(configs.map((c) => c.updatedById).filter((id): id is string => !!id))] } },
     select: { id: true, email: true },

@@ -1,0 +1,14 @@
+// A tenant's KMS and SIEM configurations.
+import { ConfigsOverview } from '@/components/configs/configs-overview';
+import { PendingNotice } from '@/components/configs/pending-notice';
+import { pageTenantMember } from '@/lib/server/page-guards';
+
+export const metadata = { title: 'Configurations' };
+
+export default async function ConfigsPage({ params }: { params: Promise<{ tenant: string }> }) {
+  const { tenant } = await params;
+  const access = await pageTenantMember(tenant);
+  const { externalId, displayName } = access.tenant;
+  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} />;
+  return <ConfigsOverview tenant={externalId} tenantName={displayName} />;
+}

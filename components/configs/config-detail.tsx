@@ -1,0 +1,148 @@
+'use client';
+// One configuration: its current settings, decrypted and verified in this
+// browser against the digest the signed tenant state lists, an editor that
+// seals the next version, and the version history with rollback.
+import Link from 'next/link';
+import { useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { LoadingState } from '@/components/operator/query-state';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Card, PageHeader } from '@/components/ui/card';
+import type { TTenantContext } from '@/lib/client/configs';
+import { tenantKeys } from '@/lib/client/query-keys';
+import { findProvider } from '@/lib/schemas/providers/registry';
+import { LoadFailed, SecurityAlert } from './config-alerts';
+import { ConfigForm } from './config-form';
+import { LINK, StatusBadges } from './config-table';
+import { ConfigValues } from './config-values';
+import { KIND_TEXT } from './kind-text';
+import { toFormValues, type TFormValues } from './settings-form';
+import { TenantKeysGate } from './tenant-keys-gate';
+import { useOpenedVersion, useOverview, type TOverview } from './use-configs';
+import { VersionHistory } from './version-history';
+
+type TDetailProps = { tenant: string; tenantName: string; configId: string; savedVersion: number | null };
+
+export function ConfigDetail({ tenant, tenantName, configId, savedVersion }: TDetailProps) {
+  const base = `/t/${encodeURIComponent(tenant)}`;
+  return (
+    <div className="space-y-6">
+      <nav aria-label="Breadcrumb" className="text-sm">
+        <ol className="flex flex-wrap gap-2">
+          <li>
+            <Link href={base} className={LINK}>
+              {tenantName}
+            </Link>
+            <span aria-hidden="true"> ›</span>
+          </li>
+          <li>
+            <Link href={`${base}/configs`} className={LINK}>
+              Configurations
+            </Link>
+          </li>
+        </ol>
+      </nav>
+      <TenantKeysGate tenant={tenant}>{(ctx) => <DetailBody tenant={tenant} ctx={ctx} configId={configId} savedVersion={savedVersion} />}</TenantKeysGate>
+    </div>
+  );
+}
+
+function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; ctx: TTenantContext; configId: string; savedVersion: number | null }) {
+  const queryClient = useQueryClient();
+  const overview = useOverview(tenant, ctx);
+  const row = overview.data?.rows.find((r) => r.id === configId);
+  // The digest comes from the signed state, so the broker cannot hand over another sealed version.
+  const opened = useOpenedVersion(ctx, configId, row?.latest ? { version: row.latest.version, jwe: row.latest.jwe, digest: row.digest } : undefined);
+  const [editing, setEditing] = useState<{ base: TOverview; values: TFormValues } | null>(null);
+  const [notice, setNotice] = useState<string | null>(savedVersion ? `Sealed and saved as version ${savedVersion}.` : null);
+
+  if (overview.isPending) return <LoadingState>Loading and verifying the configuration…</LoadingState>;
+  if (overview.isError) {
+    return <LoadFailed title="The configuration could not be shown" error={overview.error} retrying={overview.isFetching} onRetry={() => void overview.refetch()} />;
+  }
+  if (!row) {
+    return (
+      <Alert tone="warning" title="This configuration does not exist">
+        It may have been deleted by another administrator.{' '}
+        <Link href={`/t/${encodeURIComponent(tenant)}/configs`} className={LINK}>
+          Back to the configurations
+        </Link>
+      </Alert>
+    );
+  }
+  const provider = findProvider(row.provider);
+  if (!provider) return <Alert tone="error" title="Unknown provider">This broker does not know the provider “{row.provider}”.</Alert>;
+  const current = overview.data;
+  const editedVersion = editing?.base.rows.find((r) => r.id === row.id)?.latestVersion;
+  const reload = () => {
+    setEditing(null);
+    void queryClient.invalidateQueries({ queryKey: tenantKeys.configs(tenant) });
+  };
+
+  return (
+    <div className="space-y-6">
+      <PageHeader
+        title={row.label}
+        description={
+          <span className="inline-flex flex-wrap items-center gap-2">
+            {provider.label} · {KIND_TEXT[row.kind].name} · version {row.latestVersion} <StatusBadges row={row} />
+          </span>
+        }
+      />
+      {notice ? <Alert tone="success">{notice}</Alert> : null}
+      <Card
+        id="settings"
+        title={editing ? 'Edit settings' : 'Current settings'}
+        description={editing ? `Saving seals version ${row.latestVersion + 1}; version ${row.latestVersion} stays in the history.` : provider.description}
+        actions={
+          opened.data && !editing ? (
+            <Button
+              variant="secondary"
+              aria-label={`Edit ${row.label}`}
+              onClick={() => {
+                setNotice(null);
+                // The listing on screen now is what the new version is sealed against.
+                setEditing({ base: current, values: toFormValues(provider, opened.data.settings) });
+              }}
+            >
+              Edit
+            </Button>
+          ) : null
+        }
+      >
+        {!editing && opened.isPending ? <LoadingState>Decrypting and verifying in this browser…</LoadingState> : null}
+        {!editing && opened.isError ? <SecurityAlert title="This configuration could not be decrypted and verified" error={opened.error} /> : null}
+        {opened.data && !editing ? <ConfigValues provider={provider} document={opened.data} name={row.label} /> : null}
+        {editing && editedVersion !== row.latestVersion ? (
+          <Alert tone="warning" title="Changed elsewhere while you edit">
+            Another administrator saved version {row.latestVersion} after you opened version {editedVersion}. Saving will be refused; reload to edit the
+            current version.
+          </Alert>
+        ) : null}
+        {editing ? (
+          <ConfigForm
+            tenant={tenant}
+            ctx={ctx}
+            kind={row.kind}
+            editing={{ configId: row.id, providerId: provider.id, label: row.label, values: editing.values, base: editing.base }}
+            onSaved={(result) => {
+              setEditing(null);
+              setNotice(`Sealed and saved as version ${result.version}.`);
+            }}
+            onCancel={() => setEditing(null)}
+            onReload={reload}
+          />
+        ) : null}
+      </Card>
+      <VersionHistory
+        tenant={tenant}
+        ctx={ctx}
+        row={row}
+        provider={provider}
+        overview={current}
+        onRolledBack={(version) => setNotice(`Rolled back: the older content is now version ${version}.`)}
+      />
+    </div>
+  );
+}

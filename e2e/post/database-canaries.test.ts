@@ -1,0 +1,52 @@
+// Runs after the Playwright suite, once the broker it used has stopped: the
+// canary secrets the configuration walk typed into the browser
+// (.cache/e2e/canaries.json) must appear nowhere in the broker's whole
+// database nor in its log output — not in clear and not in any common
+// encoding. The responses the browser received were checked during the walk.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '@/lib/server/db';
+import { formatFindings, readStoredValues, scanForSecrets, type Canary } from '@/lib/testing/secret-scan';
+
+const E2E = path.resolve('.cache/e2e');
+
+function canaries(): Canary[] {
+  const file = path.join(E2E, 'canaries.json');
+  expect(existsSync(file), 'the configuration walk wrote its canaries').toBe(true);
+  const values = JSON.parse(readFileSync(file, 'utf8')) as string[];
+  expect(values.length).toBeGreaterThan(10);
+  return values.map((value, i) => ({ label: `canary ${i + 1}`, value }));
+}
+
+describe('after the end-to-end walk', () => {
+  it('the broker database holds none of the canary secrets', async () => {
+    // The broker may still be releasing the database for a moment after the suite ends.
+    let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
+    for (let attempt = 0; !db; attempt++) {
+      try {
+        db = await openDatabase({ env: { PGLITE_DIR: path.join(E2E, 'data', 'pglite'), DATABASE_POOL_MAX: 1 } });
+      } catch (error) {
+        if (attempt >= 30 || (error as { code?: string }).code !== 'database_locked') throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    let stored: Awaited<ReturnType<typeof readStoredValues>>;
+    try {
+      stored = await db.withSession((session) => readStoredValues(session));
+    } finally {
+      await db.close();
+    }
+    // Not vacuous: the walk's sealed configurations are there.
+    expect(stored.columns.find((c) => c.table === 'tenant_config_version' && c.column === 'jwe')?.values ?? 0).toBeGreaterThan(10);
+    expect(formatFindings(scanForSecrets(stored.records, canaries()).findings)).toBe('');
+  });
+
+  it('the broker log output holds none of them', () => {
+    const lines = readFileSync(path.join(E2E, 'server.log'), 'utf8')
+      .split('\n')
+      .map((line, i) => ({ where: `server.log line ${i + 1}`, value: line }));
+    expect(lines.length).toBeGreaterThan(50);
+    expect(formatFindings(scanForSecrets(lines, canaries()).findings)).toBe('');
+  });
+});
