@@ -3,7 +3,7 @@
 // verifying. Only the envelope is checked here; the provider's `settings` are
 // validated by the provider schema module, but they must at least be plain JSON
 // so that the signed bytes say exactly what the document says.
-import { base64urlEncode, randomBytes } from './encoding';
+import { base64urlEncode, isWellFormed, randomBytes } from './encoding';
 import { CryptoError } from './errors';
 import { assertExactMembers, isJsonObject } from './json-object';
 
@@ -53,19 +53,6 @@ export function isEpochSeconds(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= 253_402_300_799;
 }
 
-function isWellFormed(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff) {
-      const next = s.charCodeAt(i + 1);
-      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
-      i++;
-    } else if (c >= 0xdc00 && c <= 0xdfff) {
-      return false;
-    }
-  }
-  return true;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (!isJsonObject(value)) return false;

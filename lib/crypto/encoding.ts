@@ -62,7 +62,7 @@ export function randomBytes(n: number): Uint8Array<ArrayBuffer> {
 // Lone surrogates are rejected rather than silently turned into U+FFFD, which
 // would make two different strings (passphrases, AAD contexts) encode alike.
 // (A loop rather than a lookbehind regex, which older Safari cannot parse.)
-function isWellFormed(s: string): boolean {
+export function isWellFormed(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= 0xd800 && c <= 0xdbff) {

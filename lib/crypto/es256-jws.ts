@@ -10,6 +10,7 @@ import { CryptoError } from './errors';
 import { decodeUtf8, isJsonObject, parseJsonObject } from './json-object';
 import { canonicalJwk, importPublicKey, readP256Members, readPublicJwk, thumbprintOf } from './p256-jwk';
 import { decodeThumbprint } from './thumbprint';
+import { assertP256PrivateKey } from './p256-jwk';
 
 const ALG = 'ES256';
 const HEADER_MEMBERS = new Set(['alg', 'kid', 'typ']);
@@ -28,17 +29,7 @@ export function isThumbprint(value: unknown): value is string {
 }
 
 export function assertSigningKey(key: unknown, kid: unknown): asserts key is CryptoKey {
-  const k = key as CryptoKey | null;
-  const algorithm = k?.algorithm as Partial<EcKeyAlgorithm> | undefined;
-  const ok =
-    typeof k === 'object' &&
-    k !== null &&
-    k.type === 'private' &&
-    algorithm?.name === 'ECDSA' &&
-    algorithm.namedCurve === 'P-256' &&
-    Array.isArray(k.usages) &&
-    k.usages.includes('sign');
-  if (!ok) throw new CryptoError('invalid_input', 'Expected an ECDSA P-256 private CryptoKey that can sign.');
+  assertP256PrivateKey(key, { algorithm: 'ECDSA', usage: 'sign' });
   if (!isThumbprint(kid)) throw new CryptoError('invalid_input', 'The signing kid must be a key thumbprint.');
 }
 

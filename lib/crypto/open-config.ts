@@ -28,6 +28,7 @@ import {
   type TGeneralJwe,
 } from './jwe-types';
 import { decodeUtf8, isJsonObject } from './json-object';
+import { assertP256PrivateKey } from './p256-jwk';
 
 export type TOpenConfigExpected = {
   tenantId: string;
@@ -46,17 +47,7 @@ export type TOpenConfigInput = {
 };
 
 function assertDecryptionKey(key: unknown, kid: unknown): void {
-  const k = key as CryptoKey | null;
-  const algorithm = k?.algorithm as Partial<EcKeyAlgorithm> | undefined;
-  const ok =
-    typeof k === 'object' &&
-    k !== null &&
-    k.type === 'private' &&
-    algorithm?.name === 'ECDH' &&
-    algorithm.namedCurve === 'P-256' &&
-    Array.isArray(k.usages) &&
-    k.usages.includes('deriveBits');
-  if (!ok) throw new CryptoError('invalid_input', 'Expected an ECDH P-256 private CryptoKey with deriveBits.');
+  assertP256PrivateKey(key, { algorithm: 'ECDH', usage: 'deriveBits' });
   if (!isThumbprint(kid)) throw new CryptoError('invalid_input', 'The decryption kid must be a key thumbprint.');
 }
 

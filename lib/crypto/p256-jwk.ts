@@ -183,3 +183,18 @@ export async function generateJwkPair(kind: TKeyKind): Promise<{ publicJwk: JWK;
   delete publicJwk.d;
   return { publicJwk, privateJwk };
 }
+
+/** Checks that `key` is a P-256 private CryptoKey of the right algorithm that can be used for `usage`. */
+export function assertP256PrivateKey(key: unknown, expected: { algorithm: 'ECDSA' | 'ECDH'; usage: KeyUsage }): asserts key is CryptoKey {
+  const k = key as CryptoKey | null;
+  const algorithm = k?.algorithm as Partial<EcKeyAlgorithm> | undefined;
+  const ok =
+    typeof k === 'object' &&
+    k !== null &&
+    k.type === 'private' &&
+    algorithm?.name === expected.algorithm &&
+    algorithm.namedCurve === 'P-256' &&
+    Array.isArray(k.usages) &&
+    k.usages.includes(expected.usage);
+  if (!ok) throw new CryptoError('invalid_input', `Expected an ${expected.algorithm} P-256 private CryptoKey with ${expected.usage}.`);
+}
