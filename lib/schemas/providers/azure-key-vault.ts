@@ -5,13 +5,11 @@ import {
   defineField,
   defineProvider,
   httpsUrlProblem,
-  UUID_SHAPE_PATTERN,
-  ZNonEmptySecret,
   ZOptionalText,
   ZRequiredText,
   ZSettingsObject,
-  ZUuidFor,
 } from './common';
+import { AZURE_APP_CREDENTIALS, AZURE_APP_CREDENTIALS_EXAMPLE, azureAppCredentialFields } from './azure-credentials';
 
 const VAULT_URL_EXAMPLE = 'https://my-vault.vault.azure.net';
 
@@ -51,12 +49,7 @@ export const ZAzureKeyVaultSettings = ZSettingsObject('Azure Key Vault', {
         : 'The key version must be 32 hexadecimal characters, like 0123456789abcdef0123456789abcdef; leave it empty to use the current version.',
     ),
   ),
-  tenantId: ZUuidFor('directory (tenant) id'),
-  clientId: ZUuidFor('application (client) id'),
-  // The portal lists a secret's "Secret ID" (a UUID) beside its "Value"; the id is the usual mix-up.
-  clientSecret: ZNonEmptySecret('client secret').refine((value) => !UUID_SHAPE_PATTERN.test(value.trim()), {
-    error: "This is the secret's ID; copy the secret's Value instead (shown once, when the secret was created).",
-  }),
+  ...AZURE_APP_CREDENTIALS,
 });
 
 export type TAzureKeyVaultSettings = z.infer<typeof ZAzureKeyVaultSettings>;
@@ -87,31 +80,11 @@ export const azureKeyVault = defineProvider({
       example: '0123456789abcdef0123456789abcdef',
       required: false,
     }),
-    defineField({
-      name: 'tenantId',
-      label: 'Directory (tenant) id',
-      help: "The Directory (tenant) ID on the app registration's Overview page in Microsoft Entra ID.",
-      example: '00000000-0000-4000-8000-000000000000',
-    }),
-    defineField({
-      name: 'clientId',
-      label: 'Application (client) id',
-      help: "The Application (client) ID of the app registration the proxies sign in as; give it the Key Vault Crypto User role on the key.",
-      example: '11111111-1111-4111-8111-111111111111',
-    }),
-    defineField({
-      name: 'clientSecret',
-      label: 'Client secret',
-      help: "The secret's Value from Certificates & secrets, shown once when it is created (not its Secret ID).",
-      example: 'Abc8Q~example-client-secret-value-0000000',
-      secret: true,
-    }),
+    ...azureAppCredentialFields('the Key Vault Crypto User role on the key'),
   ],
   example: {
     vaultUrl: 'https://cmk-example.vault.azure.net',
     keyName: 'cmk-example-key',
-    tenantId: '00000000-0000-4000-8000-000000000000',
-    clientId: '11111111-1111-4111-8111-111111111111',
-    clientSecret: 'Abc8Q~example-client-secret-value-0000000',
+    ...AZURE_APP_CREDENTIALS_EXAMPLE,
   },
 });

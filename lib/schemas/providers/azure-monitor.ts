@@ -7,12 +7,10 @@ import {
   defineProvider,
   httpsUrlProblem,
   MAX_URL_LENGTH,
-  UUID_SHAPE_PATTERN,
-  ZNonEmptySecret,
   ZRequiredText,
   ZSettingsObject,
-  ZUuidFor,
 } from './common';
+import { AZURE_APP_CREDENTIALS, AZURE_APP_CREDENTIALS_EXAMPLE, azureAppCredentialFields } from './azure-credentials';
 
 const ENDPOINT_EXAMPLE = 'https://cmk-dce-a1b2.westeurope-1.ingest.monitor.azure.com';
 const DCR_EXAMPLE = 'dcr-0123456789abcdef0123456789abcdef';
@@ -56,12 +54,7 @@ export const ZAzureMonitorSettings = ZSettingsObject('Azure Monitor', {
   endpoint: ZAzureIngestionEndpoint,
   dcrImmutableId: ZAzureDcrImmutableId,
   streamName: ZAzureStreamName,
-  tenantId: ZUuidFor('directory (tenant) id'),
-  clientId: ZUuidFor('application (client) id'),
-  // The portal lists a secret's "Secret ID" (a UUID) beside its "Value"; the id is the usual mix-up.
-  clientSecret: ZNonEmptySecret('client secret').refine((value) => !UUID_SHAPE_PATTERN.test(value.trim()), {
-    error: "This is the secret's ID; copy the secret's Value instead (shown once, when the secret was created).",
-  }),
+  ...AZURE_APP_CREDENTIALS,
 });
 export type TAzureMonitorSettings = z.infer<typeof ZAzureMonitorSettings>;
 
@@ -90,32 +83,12 @@ export const azureMonitor = defineProvider({
       help: 'The input stream declared in the rule’s streamDeclarations, like Custom-CmkAudit_CL.',
       example: STREAM_EXAMPLE,
     }),
-    defineField({
-      name: 'tenantId',
-      label: 'Directory (tenant) id',
-      help: "The Directory (tenant) ID on the app registration's Overview page in Microsoft Entra ID.",
-      example: '00000000-0000-4000-8000-000000000000',
-    }),
-    defineField({
-      name: 'clientId',
-      label: 'Application (client) id',
-      help: 'The Application (client) ID of the app registration the proxies sign in as; give it the Monitoring Metrics Publisher role on the rule.',
-      example: '11111111-1111-4111-8111-111111111111',
-    }),
-    defineField({
-      name: 'clientSecret',
-      label: 'Client secret',
-      help: "The secret's Value from Certificates & secrets, shown once when it is created (not its Secret ID).",
-      example: 'Abc8Q~example-client-secret-value-0000000',
-      secret: true,
-    }),
+    ...azureAppCredentialFields('the Monitoring Metrics Publisher role on the rule'),
   ],
   example: {
     endpoint: ENDPOINT_EXAMPLE,
     dcrImmutableId: 'dcr-4f1c2e3d5a6b7c8d9e0f1a2b3c4d5e6f',
     streamName: STREAM_EXAMPLE,
-    tenantId: '00000000-0000-4000-8000-000000000000',
-    clientId: '11111111-1111-4111-8111-111111111111',
-    clientSecret: 'Abc8Q~example-client-secret-value-0000000',
+    ...AZURE_APP_CREDENTIALS_EXAMPLE,
   },
 });
