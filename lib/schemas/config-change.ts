@@ -1,6 +1,8 @@
 // The one request that changes a tenant's configurations: a new signed tenant
 // state, plus at most one new sealed version (create, edit, rollback) or one
-// removal (delete). Status and primary changes send the state alone.
+// removal (delete), or — when the approved proxy deployments change — every
+// configuration re-sealed to the new recipients. Status and primary changes
+// send the state alone.
 import { z } from 'zod';
 
 export const ZConfigId = z.string().regex(/^c_[A-Za-z0-9_-]{16,32}$/, { error: 'Not a valid configuration id.' });
@@ -18,6 +20,8 @@ export const ZCompactJws = z
   .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { error: 'Malformed JWS.' });
 
 export const MAX_JWE_BYTES = 65_536;
+/** As many configurations as one tenant state may list. */
+export const MAX_RESEAL = 1000;
 
 export const ZConfigChange = z
   .object({
@@ -34,7 +38,15 @@ export const ZConfigChange = z
       })
       .optional(),
     remove: z.object({ configId: ZConfigId }).optional(),
+    /** Every configuration sealed again as its next version, to the recipients the new state lists. */
+    reseal: z
+      .array(z.strictObject({ configId: ZConfigId, version: z.number().int().min(2).max(1_000_000), jwe: z.record(z.string(), z.unknown()) }))
+      .min(1)
+      .max(MAX_RESEAL)
+      .optional(),
   })
-  .refine((c) => !(c.put && c.remove), { error: 'A change either puts a version or removes a configuration, not both.' });
+  .refine((c) => [c.put, c.remove, c.reseal].filter(Boolean).length <= 1, {
+    error: 'A change puts one version, removes one configuration, or re-seals them all — one of these at most.',
+  });
 
 export type TConfigChange = z.infer<typeof ZConfigChange>;
