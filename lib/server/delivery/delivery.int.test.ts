@@ -41,10 +41,10 @@ let admin: BrokerClient;
 
 type Answer = { status: number; etag: string | null; bundle: TBundle | null; problem: { code: string } | null; ms: number };
 
-async function poll(query: Record<string, string | number> = {}, headers: Record<string, string> = {}, apiKey = deployment.apiKey): Promise<Answer> {
+async function poll(query: Record<string, string | number> = {}, headers: Record<string, string> = {}, apiKey = deployment.apiKey, base = server.url): Promise<Answer> {
   const started = performance.now();
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)])).toString();
-  const response = await fetch(`${server.url}/api/v1/proxy/configs${qs ? `?${qs}` : ''}`, { headers: { authorization: `Bearer ${apiKey}`, ...headers } });
+  const response = await fetch(`${base}/api/v1/proxy/configs${qs ? `?${qs}` : ''}`, { headers: { authorization: `Bearer ${apiKey}`, ...headers } });
   const ms = performance.now() - started;
   const text = await response.text();
   if (response.status === 200) {
@@ -185,6 +185,28 @@ describe(`proxy delivery on ${backend}`, () => {
     expect(afterChange).toBeLessThan(1000);
     cursor = answer.bundle?.next as string;
   });
+
+  // Several broker instances on one PostgreSQL: LISTEN/NOTIFY carries the wake-up across processes.
+  it.runIf(backend === 'postgresql')('a change made through one broker instance wakes a long-poll held by another', async () => {
+    const started = await startBroker({ ...SECRETS, DATABASE_URL: testDb.env.DATABASE_URL ?? '', DATA_DIR: `${testDb.dir}/data-2` });
+    if (!started.ok) throw new Error(`second broker did not start:\n${started.output}`);
+    const second = started.server;
+    try {
+      const held = poll({ cursor, wait: 30 }, {}, deployment.apiKey, second.url);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      let changedAt = 0;
+      await changeTenant0((t) => {
+        (t.configs[0] as FleetTenant['configs'][number]).primary = true;
+      }).then(() => (changedAt = performance.now()));
+      const answer = await held;
+      expect(answer.status).toBe(200);
+      expect(answer.bundle?.tenants.map((t) => t.tenantId)).toEqual([(fleet[0] as FleetTenant).externalId]);
+      expect(performance.now() - changedAt).toBeLessThan(1000);
+      cursor = answer.bundle?.next as string;
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
 
   it('reports status; operators see it with the lag', async () => {
     const response = await fetch(`${server.url}/api/v1/proxy/status`, {
