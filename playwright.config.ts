@@ -69,6 +69,8 @@ export default defineConfig({
         LOG_LEVEL: 'info',
         NEXT_TELEMETRY_DISABLED: '1',
         DATABASE_URL: '',
+        // The suite starts from an empty broker and sets it up through the UI.
+        DEMO_DATA: 'false',
         SMTP_URL: `smtp://e2e:e2e@127.0.0.1:${smtpPort}?tls=insecure`,
         MAIL_FROM: 'CMK broker <broker@vendor.example>',
       },

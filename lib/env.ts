@@ -61,6 +61,8 @@ export const ZEnv = z
       }).default('info'),
     ),
     TRUST_PROXY: z.preprocess(emptyToUndefined, ZBoolean.default(false)),
+    /** Load demo data when the embedded database is empty at start (never with DATABASE_URL). */
+    DEMO_DATA: z.preprocess(emptyToUndefined, ZBoolean.default(true)),
     SMTP_URL: z.preprocess(
       emptyToUndefined,
       z

@@ -5,8 +5,8 @@
 // non-extractable CryptoKey.
 import type { JWK } from 'jose';
 import { signIn } from 'next-auth/react';
-import { generateAdminKeyPair, openAdminPrivateKey, sealAdminPrivateKey } from '@/lib/crypto/admin-key';
-import { deriveAccountKeys, generateSalt, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-account-keys';
+import { openAdminPrivateKey } from '@/lib/crypto/admin-key';
+import { deriveAccountKeys, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-account-keys';
 import { generateRecoveryCode, sealRecoveryKit } from '@/lib/crypto/recovery-kit';
 import { importTenantKeys, unwrapTenantKeys, wrapTenantKeys } from '@/lib/crypto/tenant-keys';
 import { api, type TAccount } from './api';
@@ -15,7 +15,7 @@ import { loadKeys, saveAdminKey, saveTenantKeys, wipeAllKeys, type TStoredTenant
 export type SignInResult = { ok: true; account: TAccount } | { ok: false; code: string };
 
 /** Sealing context of the admin key: the account's email (lower-case), known before the account exists. */
-const sealContext = (email: string) => email.trim().toLowerCase();
+import { sealContext } from '@/lib/crypto/account-material';
 
 /**
  * The iteration count comes from the server, which also receives the authKey:
@@ -48,19 +48,8 @@ export async function unlockWithPassphrase(account: TAccount, passphrase: string
   await saveAdminKey(account.id, privateKey, kid);
 }
 
-export type NewAccountMaterial = {
-  body: { kdfSalt: string; kdfIterations: number; authKey: string; adminPublicJwk: JWK; sealedAdminKey: string };
-  adminPublicJwk: JWK;
-};
-
 /** Everything a new account sends: salt, authKey, the admin public key and its sealed private key. */
-export async function createAccountMaterial(email: string, passphrase: string): Promise<NewAccountMaterial> {
-  const kdfSalt = generateSalt();
-  const { authKey, wrapKey } = await deriveAccountKeys(passphrase, kdfSalt, PBKDF2_ITERATIONS);
-  const { publicJwk, privateJwk } = await generateAdminKeyPair();
-  const sealedAdminKey = await sealAdminPrivateKey(privateJwk, wrapKey, sealContext(email));
-  return { body: { kdfSalt, kdfIterations: PBKDF2_ITERATIONS, authKey, adminPublicJwk: publicJwk, sealedAdminKey }, adminPublicJwk: publicJwk };
-}
+export { createAccountMaterial, type TNewAccountMaterial as NewAccountMaterial } from '@/lib/crypto/account-material';
 
 /** The first admin's browser creates the tenant's key pairs, wraps them to the admin, and optionally a recovery kit. */
 export { createTenantKeyMaterial } from '@/lib/crypto/tenant-key-material';

@@ -5,10 +5,12 @@ import 'server-only';
 // environment, open and migrate the database (taking the PGlite lock) before
 // listening, close it on SIGTERM/SIGINT.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import next from 'next';
 import { getEnv, type TEnv } from '@/lib/env';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { ensureDeliveryListener, stopDeliveryListener } from '@/lib/server/delivery/listener';
+import { isDatabaseEmpty, seedDemoData, type DemoResult } from '@/lib/server/demo/seed';
 import { issueSetupToken } from '@/lib/server/accounts/setup';
 import { getLogger } from '@/lib/server/log';
 import { newRequestId } from '@/lib/server/request-id';
@@ -79,6 +81,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   // Cross-instance wake-ups for long-polls (PostgreSQL only); the broker works without it meanwhile.
   await Promise.race([ensureDeliveryListener(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
 
+  // A first start on an empty embedded database gets demo data (DEMO_DATA=false turns it off).
+  const demo = db.kind === 'pglite' && env.DEMO_DATA && (await isDatabaseEmpty()) ? await seedDemoData(env.DATA_DIR) : null;
   const setupToken = await issueSetupToken();
   const app = next({ dev: isDev, dir: process.cwd(), hostname: host, port });
   await app.prepare();
@@ -126,6 +130,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // replaced at every start until the first operator exists.
     console.log(`\n  First run: no operator exists yet.\n  Open ${env.PUBLIC_URL}/setup and enter this one-time setup token:\n\n    ${setupToken}\n`);
   }
+  if (demo) printDemo(demo, env.PUBLIC_URL, env.DATA_DIR);
   log.info({ url, dev: isDev }, 'broker listening');
 
   let closing: Promise<void> | undefined;
@@ -144,4 +149,20 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     return closing;
   };
   return { url, close };
+}
+
+/** Printed once, like the setup token: the demo's random passphrases exist nowhere else but DATA_DIR/demo/accounts.txt. */
+function printDemo(demo: DemoResult, publicUrl: string, dataDir: string): void {
+  const width = Math.max(...demo.accounts.map((a) => a.role.length));
+  const relative = (file: string) => path.relative(process.cwd(), file) || file;
+  console.log(`
+  Demo data loaded (first start on an empty embedded database).
+  Sign in at ${publicUrl}/sign-in as:
+${demo.accounts.map((a) => `    ${a.role.padEnd(width)}  ${a.email}  passphrase: ${a.passphrase}`).join('\n')}
+  (also in ${relative(path.join(path.resolve(dataDir), 'demo', 'accounts.txt'))}; delete it once noted)
+
+  The approved proxy deployment "demo-proxy" has its credentials file at ${relative(demo.credentialsFile)}.
+  Run the proxy client against this broker:
+    npm run proxy -- --credentials ${relative(demo.credentialsFile)}
+`);
 }

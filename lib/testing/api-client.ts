@@ -6,9 +6,10 @@
 // credentials sign-in with the authKey → open the sealed admin key locally.
 import type { JWK } from 'jose';
 import type { TAccount } from '@/lib/client/api';
-import { generateAdminKeyPair, openAdminPrivateKey, sealAdminPrivateKey } from '@/lib/crypto/admin-key';
-import { deriveAccountKeys, generateSalt, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-account-keys';
+import { openAdminPrivateKey } from '@/lib/crypto/admin-key';
+import { deriveAccountKeys, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-account-keys';
 import { base64urlDecode, base64urlEncode } from '@/lib/crypto/encoding';
+import { createAccountMaterial, sealContext } from '@/lib/crypto/account-material';
 import { createTenantKeyMaterial } from '@/lib/crypto/tenant-key-material';
 import type { TTenantPrivateKeys } from '@/lib/crypto/tenant-keys';
 
@@ -43,7 +44,7 @@ export type SignInOutcome =
     };
 
 /** Sealing context of the admin key: the account's email, lower-case (as the browser does). */
-export const sealContext = (email: string) => email.trim().toLowerCase();
+export { sealContext } from '@/lib/crypto/account-material';
 
 /** Throws with the problem details unless the response has the expected status. */
 export function expectStatus<T>(response: ApiResponse<T>, status: number, what: string): T {
@@ -195,18 +196,15 @@ export type NewAccount = {
   secrets: { passphrase: string; authKey: string; privateJwk: JWK };
 };
 
-/** A new account's enrollment material, made as lib/client/session-keys.ts createAccountMaterial makes it. */
+/** A new account's enrollment material, made as the browser makes it (lib/crypto/account-material.ts). */
 export async function newAccount(email: string, passphrase: string): Promise<NewAccount> {
-  const kdfSalt = generateSalt();
-  const { authKey, wrapKey } = await deriveAccountKeys(passphrase, kdfSalt, PBKDF2_ITERATIONS);
-  const { publicJwk, privateJwk } = await generateAdminKeyPair();
-  const sealedAdminKey = await sealAdminPrivateKey(privateJwk, wrapKey, sealContext(email));
+  const material = await createAccountMaterial(email, passphrase);
   return {
     email,
-    body: { kdfSalt, kdfIterations: PBKDF2_ITERATIONS, authKey, adminPublicJwk: publicJwk, sealedAdminKey },
-    adminPublicJwk: publicJwk,
-    adminKid: publicJwk.kid as string,
-    secrets: { passphrase, authKey, privateJwk },
+    body: material.body,
+    adminPublicJwk: material.adminPublicJwk,
+    adminKid: material.adminPublicJwk.kid as string,
+    secrets: { passphrase, authKey: material.body.authKey, privateJwk: material.privateJwk },
   };
 }
 

@@ -5,25 +5,19 @@
 // per-change HTTP round trips are skipped. The private keys stay in memory
 // so tests can make further changes and tamper with what is stored.
 import type { JWK } from 'jose';
-import { newConfigId, type TConfigDocument, type TConfigKind } from '@/lib/crypto/config-document';
-import { sealConfig, type TGeneralJwe } from '@/lib/crypto/seal-config';
-import { generateTenantKeys, importTenantKeys, type TImportedTenantKeys } from '@/lib/crypto/tenant-keys';
-import { signTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
+import { newConfigId, type TConfigKind } from '@/lib/crypto/config-document';
+import type { TGeneralJwe } from '@/lib/crypto/seal-config';
+import { sealHeldConfig, signNextState, type THeldConfig, type THeldTenant, type TRecipientKey } from '@/lib/crypto/tenant-changes';
+import { generateTenantKeys, importTenantKeys } from '@/lib/crypto/tenant-keys';
 import type { PrismaClient } from '@/lib/generated/prisma/client';
 import { findProvider } from '@/lib/schemas/providers/registry';
 
-export type FleetConfig = { configId: string; kind: TConfigKind; provider: string; version: number; status: 'active' | 'disabled'; primary: boolean; digest: string; settings: Record<string, unknown> };
-export type FleetTenant = {
-  id: string;
-  externalId: string;
-  keys: TImportedTenantKeys;
-  encPublicJwk: JWK;
-  sigPublicJwk: JWK;
-  seq: number;
-  recipients: string[];
-  configs: FleetConfig[];
-};
-export type FleetRecipient = { kid: string; publicJwk: JWK };
+export type FleetConfig = THeldConfig;
+export type FleetTenant = THeldTenant & { id: string; sigPublicJwk: JWK };
+export type FleetRecipient = TRecipientKey;
+export { signNextState };
+/** Seals one configuration version to the tenant key and `recipients`. */
+export const sealFor = sealHeldConfig;
 
 const PROVIDERS: { kind: TConfigKind; provider: string }[] = [
   { kind: 'kms', provider: 'aws-kms' },
@@ -35,34 +29,6 @@ function exampleSettings(provider: string): Record<string, unknown> {
   const found = findProvider(provider);
   if (!found) throw new Error(`unknown provider ${provider}`);
   return structuredClone(found.example) as Record<string, unknown>;
-}
-
-const now = () => Math.floor(Date.now() / 1000);
-
-/** Seals one configuration version to the tenant key and `recipients`. */
-export async function sealFor(tenant: FleetTenant, config: Pick<FleetConfig, 'configId' | 'kind' | 'provider' | 'settings'>, version: number, recipients: FleetRecipient[]) {
-  const document: TConfigDocument = { typ: config.kind, tenantId: tenant.externalId, configId: config.configId, version, provider: config.provider, settings: config.settings, iat: now() };
-  return sealConfig({
-    document,
-    signingKey: tenant.keys.signingKey,
-    signingKid: tenant.keys.signingKid,
-    recipients: [{ kid: tenant.keys.encryptionKid, publicJwk: tenant.encPublicJwk }, ...recipients],
-  });
-}
-
-/** The tenant's next signed state from its configs and recipients (seq + 1). */
-export async function signNextState(tenant: FleetTenant): Promise<{ state: TTenantState; jws: string }> {
-  const state: TTenantState = {
-    typ: 'tenant-state',
-    tenantId: tenant.externalId,
-    seq: tenant.seq + 1,
-    configs: tenant.configs.map(({ configId, kind, version, status, primary, digest }) => ({ configId, kind, version, status, primary, digest })),
-    recipients: [...tenant.recipients],
-    iat: now(),
-  };
-  const jws = await signTenantState(state, tenant.keys.signingKey, tenant.keys.signingKid);
-  tenant.seq = state.seq;
-  return { state, jws };
 }
 
 export type SeedFleetOptions = {

@@ -17,7 +17,8 @@ export async function startBroker(env: Record<string, string | undefined>, timeo
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, ['scripts/node.mjs', 'scripts/start.ts'], {
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), ...env },
+    // Tests start from an empty broker unless they ask for the demo data.
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port), DEMO_DATA: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));

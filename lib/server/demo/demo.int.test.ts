@@ -1,0 +1,116 @@
+// `npm start` on an empty embedded database loads the demo through the real
+// code paths: the broker prints how to sign in and where the proxy
+// credentials are; the printed accounts sign in; the credentials file is a
+// valid one whose private key matches the approved deployment; the fake
+// provider credentials are nowhere in clear in the database or the log; and a
+// second start loads nothing twice. With PostgreSQL no demo is ever loaded.
+import { readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jwkThumbprint } from '@/lib/crypto/thumbprint';
+import { ZProxyCredentials } from '@/lib/schemas/deployments';
+import { findProvider } from '@/lib/schemas/providers/registry';
+import { openDatabase } from '@/lib/server/db';
+import { BrokerClient } from '@/lib/testing/api-client';
+import { formatFindings, readStoredValues, scanForSecrets, type Canary } from '@/lib/testing/secret-scan';
+import { startBroker, type ServerProcess } from '@/lib/testing/server-process';
+import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
+
+const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
+const DEMO_PROVIDERS = ['aws-kms', 'hashicorp-vault-transit', 'splunk-hec', 'datadog', 'google-cloud-kms', 'azure-key-vault', 'elastic'];
+
+let testDb: TestDatabase;
+let server: ServerProcess | undefined;
+const env = () => ({ ...SECRETS, DEMO_DATA: 'true', DATA_DIR: path.join(testDb.dir, 'data'), PGLITE_DIR: testDb.env.PGLITE_DIR, DATABASE_URL: testDb.env.DATABASE_URL ?? '' });
+
+async function start(): Promise<ServerProcess> {
+  const started = await startBroker(env());
+  if (!started.ok) throw new Error(`broker did not start:\n${started.output}`);
+  return started.server;
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  server = await start();
+}, 300_000);
+
+afterAll(async () => {
+  await server?.stop();
+  await testDb?.drop();
+});
+
+describe.runIf(backend === 'postgresql')('demo data with PostgreSQL', () => {
+  it('is never loaded: the first start asks for the setup token instead', () => {
+    expect(server?.output()).not.toMatch(/Demo data loaded/);
+    expect(server?.output()).toMatch(/one-time setup token/);
+  });
+});
+
+describe.runIf(backend === 'pglite')('demo data on the embedded database', () => {
+  let accounts: { email: string; passphrase: string }[] = [];
+
+  it('prints how to sign in and how to run the proxy client', () => {
+    const output = (server as ServerProcess).output();
+    expect(output).toMatch(/Demo data loaded/);
+    expect(output).not.toMatch(/one-time setup token/);
+    expect(output).toMatch(/npm run proxy -- --credentials .*demo\/proxy-credentials\.json/);
+    accounts = [...output.matchAll(/(\S+@\S+\.example)\s+passphrase: (\S+)/g)].map((m) => ({ email: m[1] as string, passphrase: m[2] as string }));
+    expect(accounts.map((a) => a.email)).toEqual(['operator@vendor.example', 'admin@acme.example', 'admin@globex.example']);
+  });
+
+  it('the printed accounts sign in, and each tenant lists its configurations', async () => {
+    for (const account of accounts) {
+      const client = new BrokerClient((server as ServerProcess).url);
+      expect((await client.signIn(account.email, account.passphrase)).ok).toBe(true);
+      if (account.email.startsWith('admin@')) {
+        const tenant = account.email.slice('admin@'.length).split('.')[0] as string;
+        const listing = await client.get<{ seq: number; configs: { provider: string; status: string; isPrimary: boolean }[] }>(`/api/v1/tenants/${tenant}/configs`);
+        expect(listing.status).toBe(200);
+        expect(listing.body.configs.length).toBeGreaterThanOrEqual(3);
+        expect(listing.body.seq).toBe(listing.body.configs.length + 1);
+      }
+    }
+  });
+
+  it('writes a valid credentials file (mode 0600) for the approved deployment', async () => {
+    const file = path.join(testDb.dir, 'data', 'demo', 'proxy-credentials.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const credentials = ZProxyCredentials.parse(JSON.parse(readFileSync(file, 'utf8')));
+    const { x, y } = credentials.privateJwk;
+    const kid = await jwkThumbprint({ kty: 'EC', crv: 'P-256', x, y });
+    const jwks = (await (await fetch(`${(server as ServerProcess).url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
+    expect(credentials.brokerJwks.keys.map((k) => k.kid)).toEqual(jwks.keys.map((k) => k.kid));
+    const response = await fetch(`${(server as ServerProcess).url}/api/v1/proxy/configs`, { headers: { authorization: `Bearer ${credentials.apiKey}` } });
+    expect(response.status).toBe(200);
+    const operator = new BrokerClient((server as ServerProcess).url);
+    const first = accounts[0] as { email: string; passphrase: string };
+    expect((await operator.signIn(first.email, first.passphrase)).ok).toBe(true);
+    const list = await operator.get<{ deployments: { kid: string; tenantsApproved: number }[] }>('/api/v1/operator/deployments');
+    expect(list.body.deployments).toEqual([expect.objectContaining({ kid, tenantsApproved: 2 })]);
+  });
+
+  it('keeps the fake provider credentials out of the database and the log, and loads nothing on a second start', async () => {
+    await server?.stop();
+    const canaries: Canary[] = [];
+    for (const id of DEMO_PROVIDERS) {
+      const provider = findProvider(id);
+      const example = provider?.example as Record<string, unknown>;
+      for (const field of provider?.fields ?? []) {
+        const value = example[field.name];
+        if (field.secret && typeof value === 'string' && value.length >= 8) canaries.push({ label: `${id}.${field.name}`, value });
+      }
+    }
+    expect(canaries.length).toBeGreaterThanOrEqual(5);
+    expect(formatFindings(scanForSecrets([{ where: 'broker output', value: (server as ServerProcess).output() }], canaries).findings)).toBe('');
+    const db = await openDatabase({ env: testDb.env });
+    try {
+      const stored = await db.withSession((session) => readStoredValues(session));
+      expect(formatFindings(scanForSecrets(stored.records, canaries).findings)).toBe('');
+    } finally {
+      await db.close();
+    }
+    server = await start();
+    expect(server.output()).not.toMatch(/Demo data loaded/);
+  }, 120_000);
+});
