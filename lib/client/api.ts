@@ -140,7 +140,7 @@ export const api = {
 
   deployments: () => fetchJson<{ deployments: TDeploymentRow[] }>('/api/v1/operator/deployments'),
   deployment: (id: string) => fetchJson<{ deployment: TDeploymentRow }>(`/api/v1/operator/deployments/${encodeURIComponent(id)}`),
-  createDeployment: (body: TCreateDeployment) => sendJson<TCreatedDeployment>('POST', '/api/v1/operator/deployments', body),
+  createDeployment: (body: Omit<TCreateDeployment, 'publicJwk'> & { publicJwk: JWK }) => sendJson<TCreatedDeployment>('POST', '/api/v1/operator/deployments', body),
   updateDeployment: (id: string, body: { status?: 'active' | 'disabled'; name?: string }) =>
     sendJson<{ deployment: TDeploymentRow }>('PATCH', `/api/v1/operator/deployments/${encodeURIComponent(id)}`, body),
   deleteDeployment: (id: string) => sendJson<{ deleted: true }>('DELETE', `/api/v1/operator/deployments/${encodeURIComponent(id)}`),
