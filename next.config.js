@@ -17,6 +17,13 @@ const nextConfig = {
   typescript: { tsconfigPath: 'tsconfig.build.json' },
   // Kept out of the bundles: native-ish or WASM packages loaded from node_modules as-is.
   serverExternalPackages: ['@electric-sql/pglite', 'pglite-prisma-adapter', 'pg', 'pino', '@prisma/adapter-pg'],
+  // App Router does not route dot-folders; the well-known documents live under /api/well-known/.
+  async rewrites() {
+    return [
+      { source: '/.well-known/jwks.json', destination: '/api/well-known/jwks' },
+      { source: '/.well-known/cmk-key-rotations.json', destination: '/api/well-known/key-rotations' },
+    ];
+  },
   async headers() {
     return [{ source: '/:path*', headers: staticSecurityHeaders }];
   },

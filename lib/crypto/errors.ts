@@ -11,7 +11,10 @@ export type TCryptoErrorCode =
   // The blob names a different key (kid) than the one the caller holds.
   | 'wrong_key'
   // A version, type or algorithm this code does not accept.
-  | 'unsupported';
+  | 'unsupported'
+  // A signed statement outside its validity window (a delivery bundle past its
+  // `exp`, or issued in the future beyond the allowed clock skew).
+  | 'expired';
 
 export class CryptoError extends Error {
   override readonly name = 'CryptoError';

@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import next from 'next';
 import { getEnv, type TEnv } from '@/lib/env';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
+import { ensureDeliveryListener, stopDeliveryListener } from '@/lib/server/delivery/listener';
 import { issueSetupToken } from '@/lib/server/accounts/setup';
 import { getLogger } from '@/lib/server/log';
 import { newRequestId } from '@/lib/server/request-id';
@@ -75,6 +76,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const db = await initDatabase({ migrate: true });
   log.info({ database: db.kind, serverKeysFrom: secrets.source === 'file' ? 'DATA_DIR/server-secrets.json' : 'environment' }, 'database ready');
 
+  // Cross-instance wake-ups for long-polls (PostgreSQL only); the broker works without it meanwhile.
+  await Promise.race([ensureDeliveryListener(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+
   const setupToken = await issueSetupToken();
   const app = next({ dev: isDev, dir: process.cwd(), hostname: host, port });
   await app.prepare();
@@ -133,6 +137,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
       await app.close?.().catch(() => {});
+      await stopDeliveryListener();
       await closeDatabase();
       log.info('broker stopped');
     })();

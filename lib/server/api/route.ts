@@ -6,19 +6,22 @@ import 'server-only';
 import type { z } from 'zod';
 import { getEnv } from '@/lib/env';
 import { requireOperator, requireTenantAdmin, requireUser, type CurrentUser, type TenantAccess } from '@/lib/server/authz';
-import { AppError } from '@/lib/server/errors';
+import { requireProxy, type ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
+import { AppError, isAppError } from '@/lib/server/errors';
 import { errorResponse } from '@/lib/server/problem';
 import { requestIdFrom } from '@/lib/server/request-id';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
-export type AuthMode = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member';
+export type AuthMode = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member' | 'proxy';
 
 type Principal<A extends AuthMode> = A extends 'public'
-  ? { user: null; access: null }
-  : A extends 'user' | 'operator'
-    ? { user: CurrentUser; access: null }
-    : { user: CurrentUser; access: TenantAccess };
+  ? { user: null; access: null; deployment: null }
+  : A extends 'proxy'
+    ? { user: null; access: null; deployment: ProxyPrincipal }
+    : A extends 'user' | 'operator'
+      ? { user: CurrentUser; access: null; deployment: null }
+      : { user: CurrentUser; access: TenantAccess; deployment: null };
 
 export type RouteContext<TBody, TQuery, TParams, A extends AuthMode = 'public'> = {
   request: Request;
@@ -36,7 +39,8 @@ export type RouteSpec<
 > = {
   /**
    * Who may call it: anyone, any signed-in user, operators, confirmed admins of
-   * the tenant named by the `tenant` route parameter, or also its pending admins.
+   * the tenant named by the `tenant` route parameter, or also its pending
+   * admins; or a proxy deployment by its API key (Authorization: Bearer).
    */
   auth: A;
   body?: TBody;
@@ -98,22 +102,34 @@ function checkSameOrigin(request: Request): void {
   }
 }
 
-async function authorize(mode: AuthMode, params: unknown): Promise<{ user: CurrentUser | null; access: TenantAccess | null }> {
+type AnyPrincipal = { user: CurrentUser | null; access: TenantAccess | null; deployment: ProxyPrincipal | null };
+
+async function authorize(mode: AuthMode, params: unknown, request: Request): Promise<AnyPrincipal> {
+  const none = { user: null, access: null, deployment: null };
   switch (mode) {
     case 'public':
-      return { user: null, access: null };
+      return none;
+    case 'proxy':
+      return { ...none, deployment: await requireProxy(request) };
     case 'user':
-      return { user: await requireUser(), access: null };
+      return { ...none, user: await requireUser() };
     case 'operator':
-      return { user: await requireOperator(), access: null };
+      return { ...none, user: await requireOperator() };
     case 'tenant-admin':
     case 'tenant-member': {
       const tenant = (params as { tenant?: unknown } | undefined)?.tenant;
       if (typeof tenant !== 'string') throw new AppError('not_found');
       const access = await requireTenantAdmin(tenant, { allowPending: mode === 'tenant-member' });
-      return { user: access.user, access };
+      return { ...none, user: access.user, access };
     }
   }
+}
+
+/** The proxy API answers every request it cannot take with 400 and a stable code, so a proxy needs one rule. */
+function forProxy(error: unknown): unknown {
+  if (isAppError(error) && error.code === 'payload_too_large') return new AppError('request_too_large', { message: error.message });
+  if (isAppError(error) && error.code === 'unsupported_media_type') return new AppError('bad_request', { message: error.message });
+  return error;
 }
 
 function parseWith<T extends z.ZodType | undefined>(schema: T | undefined, input: unknown, prefix: string): Infer<T> {
@@ -138,8 +154,9 @@ export function defineRoute<
     try {
       const rawParams = await context.params;
       // Authentication first: an anonymous caller learns nothing from validation messages.
-      if (spec.auth !== 'public') checkSameOrigin(request);
-      const principal = await authorize(spec.auth, rawParams);
+      // Cookie-authenticated writes only: a bearer key is not sent by browsers on their own.
+      if (spec.auth !== 'public' && spec.auth !== 'proxy') checkSameOrigin(request);
+      const principal = await authorize(spec.auth, rawParams, request);
       const params = parseWith<TParams>(spec.params, rawParams, 'params');
       const query = parseWith<TQuery>(spec.query, Object.fromEntries(url.searchParams), 'query');
       const rawBody = spec.body ? await readJsonBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined;
@@ -150,6 +167,11 @@ export function defineRoute<
       response.headers.set('x-request-id', requestId);
       return response;
     } catch (error) {
+      if (spec.auth === 'proxy') {
+        const response = errorResponse(forProxy(error), requestId, { method: request.method, path: url.pathname });
+        if (response.status === 401) response.headers.set('www-authenticate', 'Bearer realm="cmk-broker-proxy"');
+        return response;
+      }
       return errorResponse(error, requestId, { method: request.method, path: url.pathname });
     }
   };

@@ -5,6 +5,12 @@ import 'server-only';
 // the digests the state lists, seq exactly one higher, and the state's
 // signature by the tenant signing key on record — and then stores the change
 // in one transaction, refusing it whole if anything does not hold.
+//
+// The state's `recipients` are the approved proxy deployments. They change
+// only in a change of their own that re-seals every configuration as its next
+// version to the new set; a newly approved key must be an active deployment
+// of the tenant's environment. Every accepted change bumps the environment's
+// delivery sequence, which wakes the proxies' long-polls after commit.
 import type { JWK } from 'jose';
 import { configDigest } from '@/lib/crypto/config-digest';
 import { readGeneralJwe } from '@/lib/crypto/narrow-jwe';
@@ -14,29 +20,33 @@ import { MAX_JWE_BYTES, type TConfigChange } from '@/lib/schemas/config-change';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TenantAccess } from '@/lib/server/authz';
 import { getPrisma } from '@/lib/server/db';
+import { bumpDelivery } from '@/lib/server/dal/delivery';
+import { getDeliveryHub } from '@/lib/server/delivery/hub';
 import { AppError } from '@/lib/server/errors';
 
 const refuse = (path: string, message: string) => new AppError('validation_failed', { message, fields: [{ path, message }] });
 
-/** The kids a configuration must be encrypted to: the tenant key and (later) each approved proxy deployment. */
-export async function expectedRecipients(tenant: { encKid: string | null }): Promise<string[]> {
+/** The kids a configuration must be encrypted to: the tenant key and each proxy deployment the state approves. */
+export function expectedRecipients(tenant: { encKid: string | null }, approved: readonly string[]): string[] {
   if (!tenant.encKid) throw new AppError('conflict', { message: 'This tenant has no keys yet.' });
-  return [tenant.encKid];
+  return [tenant.encKid, ...approved];
 }
 
-function checkJwe(raw: unknown, recipients: string[]) {
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((k) => b.includes(k));
+
+function checkJwe(raw: unknown, recipients: string[], path = 'put.jwe') {
   const size = new TextEncoder().encode(JSON.stringify(raw)).byteLength;
-  if (size > MAX_JWE_BYTES) throw refuse('put.jwe', `The sealed configuration is larger than ${MAX_JWE_BYTES} bytes.`);
+  if (size > MAX_JWE_BYTES) throw refuse(path, `The sealed configuration is larger than ${MAX_JWE_BYTES} bytes.`);
   let jwe;
   try {
     jwe = readGeneralJwe(raw);
   } catch (error) {
-    throw refuse('put.jwe', `The sealed configuration is not a valid JWE: ${(error as Error).message}`);
+    throw refuse(path, `The sealed configuration is not a valid JWE: ${(error as Error).message}`);
   }
   const kids = jwe.recipients.map((r) => r.header.kid).sort();
   const want = [...recipients].sort();
   if (kids.length !== want.length || kids.some((k, i) => k !== want[i])) {
-    throw refuse('put.jwe', 'The configuration is not encrypted to exactly the tenant key and the approved proxy deployments. Reload and try again.');
+    throw refuse(path, 'The configuration is not encrypted to exactly the tenant key and the approved proxy deployments. Reload and try again.');
   }
   return { jwe, size };
 }
@@ -47,7 +57,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   const db = await getPrisma();
   const tenant = await db.tenant.findUniqueOrThrow({
     where: { id: access.tenant.id },
-    select: { id: true, externalId: true, stateSeq: true, sigPublicJwk: true, encKid: true },
+    select: { id: true, externalId: true, environmentId: true, stateSeq: true, sigPublicJwk: true, encKid: true, recipientKids: true },
   });
   if (!tenant.sigPublicJwk) throw new AppError('conflict', { message: 'This tenant has no keys yet.' });
 
@@ -60,17 +70,34 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   if (state.seq !== tenant.stateSeq + 1) {
     throw new AppError('changed_elsewhere', { message: 'Another administrator changed the configurations a moment ago. Reload to see their change, then try again.' });
   }
-  if (state.recipients.length !== 0) throw refuse('state.recipients', 'The state lists proxy deployments that this tenant has not approved.');
+  const recipientsChanged = !sameSet(state.recipients, tenant.recipientKids);
+  if (recipientsChanged) {
+    if (change.put || change.remove) {
+      throw refuse('state.recipients', 'Approving or removing a proxy deployment re-seals every configuration; send it as a change of its own.');
+    }
+    const added = state.recipients.filter((kid) => !tenant.recipientKids.includes(kid));
+    const found = added.length ? await db.proxyDeployment.count({ where: { kid: { in: added }, environmentId: tenant.environmentId, status: 'active' } }) : 0;
+    if (found !== added.length) throw refuse('state.recipients', 'The state approves a proxy deployment that is not an active deployment of this tenant’s environment.');
+  } else if (change.reseal) {
+    throw refuse('reseal', 'Configurations are re-sealed only when the approved proxy deployments change.');
+  }
+  const recipients = expectedRecipients(tenant, state.recipients);
 
   let put: { jwe: object; digest: string; size: number } | undefined;
   if (change.put) {
     const provider = findProvider(change.put.provider);
     if (!provider || provider.kind !== change.put.kind) throw refuse('put.provider', 'Unknown provider for this kind of configuration.');
-    const checked = checkJwe(change.put.jwe, await expectedRecipients(tenant));
+    const checked = checkJwe(change.put.jwe, recipients);
     put = { jwe: checked.jwe, digest: await configDigest(checked.jwe), size: checked.size };
   }
+  const resealed = await Promise.all(
+    (change.reseal ?? []).map(async (entry, i) => {
+      const checked = checkJwe(entry.jwe, recipients, `reseal.${i}.jwe`);
+      return { configId: entry.configId, version: entry.version, jwe: checked.jwe, digest: await configDigest(checked.jwe), size: checked.size };
+    }),
+  );
 
-  return db.$transaction(async (tx) => {
+  const result = await db.$transaction(async (tx) => {
     // Optimistic concurrency: exactly one change can move seq from n to n + 1.
     const moved = await tx.tenant.updateMany({ where: { id: tenant.id, stateSeq: tenant.stateSeq }, data: { stateSeq: state.seq } });
     if (moved.count !== 1) throw new AppError('changed_elsewhere', { message: 'Another administrator changed the configurations a moment ago. Reload and try again.' });
@@ -110,10 +137,13 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
           jwe: put.jwe as Prisma.InputJsonValue,
           digest: put.digest,
           sizeBytes: put.size,
+          stateSeq: state.seq,
           createdById: access.user.id,
         },
       });
     }
+
+    if (recipientsChanged || resealed.length) await storeResealed(tx, tenant.id, access.user.id, state.seq, resealed);
 
     if (change.remove) {
       const target = await tx.tenantConfig.findFirst({ where: { id: change.remove.configId, tenantId: tenant.id }, select: { status: true } });
@@ -144,6 +174,40 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
       });
     }
     await tx.tenantState.create({ data: { tenantId: tenant.id, seq: state.seq, jws: change.state, createdById: access.user.id } });
-    return { seq: state.seq, configId: change.put?.configId, version: change.put?.version };
+    if (recipientsChanged) await tx.tenant.update({ where: { id: tenant.id }, data: { recipientKids: state.recipients } });
+    // Last: the environment row stays locked until commit, so deliveries commit in seq order.
+    const deliverySeq = await bumpDelivery(tx, tenant.environmentId, [tenant.id]);
+    return { seq: state.seq, configId: change.put?.configId, version: change.put?.version, deliverySeq };
   });
+  getDeliveryHub().publishEnvironment(tenant.environmentId, result.deliverySeq);
+  return { seq: result.seq, configId: result.configId, version: result.version };
+}
+
+type Resealed = { configId: string; version: number; jwe: object; digest: string; size: number };
+
+/** A change of approved deployments: every configuration, and only those, as its next version. */
+async function storeResealed(tx: Prisma.TransactionClient, tenantId: string, userId: string, seq: number, resealed: Resealed[]) {
+  const configs = await tx.tenantConfig.findMany({ where: { tenantId }, select: { id: true, latestVersion: true, label: true, provider: true } });
+  const byId = new Map(resealed.map((r) => [r.configId, r]));
+  if (byId.size !== resealed.length || configs.length !== resealed.length || configs.some((c) => !byId.has(c.id))) {
+    throw refuse('reseal', 'Every configuration must be re-sealed, each once, when the approved proxy deployments change. Reload and try again.');
+  }
+  for (const config of configs) {
+    const entry = byId.get(config.id) as Resealed;
+    if (entry.version !== config.latestVersion + 1) throw new AppError('changed_elsewhere', { message: 'A configuration changed a moment ago; reload and try again.' });
+    await tx.tenantConfig.update({ where: { id: config.id }, data: { latestVersion: entry.version, updatedById: userId } });
+    await tx.tenantConfigVersion.create({
+      data: {
+        configId: config.id,
+        version: entry.version,
+        label: config.label,
+        provider: config.provider,
+        jwe: entry.jwe as Prisma.InputJsonValue,
+        digest: entry.digest,
+        sizeBytes: entry.size,
+        stateSeq: seq,
+        createdById: userId,
+      },
+    });
+  }
 }

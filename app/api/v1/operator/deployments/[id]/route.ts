@@ -1,0 +1,17 @@
+// GET one deployment; PATCH its name or status (disabling takes effect at once); DELETE it.
+import { z } from 'zod';
+import { ZDeploymentId, ZUpdateDeployment } from '@/lib/schemas/deployments';
+import { defineRoute } from '@/lib/server/api/route';
+import { deleteDeployment, getDeployment, updateDeployment } from '@/lib/server/deployments/service';
+
+export const dynamic = 'force-dynamic';
+
+const params = z.object({ id: ZDeploymentId });
+
+export const GET = defineRoute({ auth: 'operator', params }, async ({ params }) => ({ deployment: await getDeployment(params.id) }));
+
+export const PATCH = defineRoute({ auth: 'operator', params, body: ZUpdateDeployment }, async ({ params, body }) => ({
+  deployment: await updateDeployment(params.id, body),
+}));
+
+export const DELETE = defineRoute({ auth: 'operator', params }, async ({ params }) => deleteDeployment(params.id));

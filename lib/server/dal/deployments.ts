@@ -1,0 +1,60 @@
+import 'server-only';
+// Proxy deployments, their API keys and what they report. Metadata only: the
+// broker holds the deployment's public key and hashes of its API keys.
+import type { Prisma, PrismaClient } from '@/lib/generated/prisma/client';
+
+type Db = PrismaClient | Prisma.TransactionClient;
+
+export const DEPLOYMENT_SELECT = {
+  id: true,
+  name: true,
+  kid: true,
+  publicJwk: true,
+  status: true,
+  createdAt: true,
+  disabledAt: true,
+  lastUsedAt: true,
+  lastStatusAt: true,
+  appliedCursor: true,
+  appliedSeq: true,
+  errorCount: true,
+  errors: true,
+  environment: { select: { id: true, slug: true, displayName: true, deliverySeq: true } },
+  apiKeys: { orderBy: { createdAt: 'desc' }, select: { id: true, createdAt: true, expiresAt: true, lastUsedAt: true, revokedAt: true } },
+} as const satisfies Prisma.ProxyDeploymentSelect;
+
+export type DeploymentRecord = Prisma.ProxyDeploymentGetPayload<{ select: typeof DEPLOYMENT_SELECT }>;
+
+export function listDeploymentRecords(db: Db) {
+  return db.proxyDeployment.findMany({ where: { status: { not: 'deleted' } }, orderBy: [{ environment: { slug: 'asc' } }, { name: 'asc' }], select: DEPLOYMENT_SELECT });
+}
+
+export function findDeploymentRecord(db: Db, id: string) {
+  return db.proxyDeployment.findFirst({ where: { id, status: { not: 'deleted' } }, select: DEPLOYMENT_SELECT });
+}
+
+/** Tenants with a signed state per environment, and how many approved each deployment key. */
+export async function approvalCounts(db: Db, deployments: { kid: string; environmentId: string }[]) {
+  const envIds = [...new Set(deployments.map((d) => d.environmentId))];
+  const perEnv = await db.tenant.groupBy({ by: ['environmentId'], where: { environmentId: { in: envIds }, stateSeq: { gt: 0 } }, _count: { _all: true } });
+  const approved = await Promise.all(
+    deployments.map((d) => db.tenant.count({ where: { environmentId: d.environmentId, recipientKids: { has: d.kid } } })),
+  );
+  return {
+    inEnvironment: new Map(perEnv.map((r) => [r.environmentId, r._count._all])),
+    approved: new Map(deployments.map((d, i) => [d.kid, approved[i] ?? 0])),
+  };
+}
+
+/** The deployment an API key hash belongs to, if the key is live right now. */
+export function findLiveApiKey(db: Db, keyHash: string, now: Date) {
+  return db.deploymentApiKey.findFirst({
+    where: { keyHash, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }], deployment: { status: 'active' } },
+    select: { id: true, lastUsedAt: true, deployment: { select: { id: true, kid: true, environmentId: true, lastUsedAt: true } } },
+  });
+}
+
+export async function touchApiKey(db: Db, keyId: string, deploymentId: string, now: Date): Promise<void> {
+  await db.deploymentApiKey.update({ where: { id: keyId }, data: { lastUsedAt: now } });
+  await db.proxyDeployment.update({ where: { id: deploymentId }, data: { lastUsedAt: now } });
+}

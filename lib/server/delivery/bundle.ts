@@ -1,0 +1,106 @@
+import 'server-only';
+// Builds one page of a deployment's bundle (PROTOCOL.md "Proxy API") from
+// stored signed material: each tenant's signing key, latest signed state and
+// the latest sealed versions it lists, narrowed to this deployment's recipient
+// entry. Nothing per tenant is signed here; only the page itself is signed,
+// once, with the broker key.
+import type { JWK } from 'jose';
+import { MAX_BUNDLE_LIFETIME_SECONDS, signBundle, type TBundleConfig, type TBundleTenant } from '@/lib/crypto/bundle';
+import type { TFlattenedJwe, TGeneralJwe } from '@/lib/crypto/jwe-types';
+import type { PrismaClient } from '@/lib/generated/prisma/client';
+import { environmentSeq, latestStates, latestVersions, tenantsPageByName, tenantsPageBySeq } from '@/lib/server/dal/delivery';
+import { getActiveSigningKey } from '@/lib/server/signing';
+import { decodeCursor, encodeCursor, type Cursor } from './cursor';
+import { getDeliveryHub } from './hub';
+
+/** Tenants per page; a full sync of 10 000 tenants is 40 requests. */
+export const PAGE_TENANTS = 250;
+/** Bundles are short-lived: a stolen or replayed page stops verifying after this. */
+export const BUNDLE_LIFETIME_SECONDS = Math.min(300, MAX_BUNDLE_LIFETIME_SECONDS);
+
+export type DeploymentRef = { id: string; kid: string; environmentId: string };
+
+export type BuiltBundle = { jws: string; next: string; complete: boolean; tenants: number; etag: string | null; envSeq: number };
+
+/** The ETag of a complete answer: the position it brings the proxy to. A poll with it and nothing new is a 304. */
+export const etagFor = (deploymentId: string, seq: number) => `"${deploymentId}.${seq}"`;
+
+// Stored versions were fully checked when they were accepted; this only cuts out our recipient entry.
+function narrow(jwe: TGeneralJwe, kid: string): TFlattenedJwe | null {
+  const recipient = jwe.recipients.find((r) => r.header.kid === kid);
+  if (!recipient) return null;
+  return { protected: jwe.protected, iv: jwe.iv, ciphertext: jwe.ciphertext, tag: jwe.tag, header: recipient.header, encrypted_key: recipient.encrypted_key };
+}
+
+type TenantRow = Awaited<ReturnType<typeof tenantsPageByName>>[number];
+
+async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Promise<TBundleTenant[]> {
+  const [states, versions] = await Promise.all([
+    latestStates(db, rows),
+    latestVersions(
+      db,
+      rows.filter((r) => r.recipientKids.includes(kid)).map((r) => r.id),
+    ),
+  ]);
+  const stateOf = new Map(states.map((s) => [s.tenantId, s.jws]));
+  const configsOf = new Map<string, TBundleConfig[]>();
+  for (const v of versions) {
+    const flattened = narrow(v.jwe as TGeneralJwe, kid);
+    if (!flattened) continue; // listed recipients and sealed recipients always agree; never send another key's entry
+    const list = configsOf.get(v.tenant_id) ?? [];
+    list.push({ configId: v.config_id, version: v.version, jwe: flattened });
+    configsOf.set(v.tenant_id, list);
+  }
+  const tenants: TBundleTenant[] = [];
+  for (const row of rows) {
+    const state = stateOf.get(row.id);
+    if (!state || !row.sigPublicJwk) continue;
+    tenants.push({
+      tenantId: row.externalId,
+      status: row.status === 'suspended' ? 'suspended' : 'active',
+      signingKey: row.sigPublicJwk as JWK,
+      state,
+      // Tenant signing-key rotation statements, oldest first (none are issued yet).
+      keyRotations: [],
+      configs: configsOf.get(row.id) ?? [],
+    });
+  }
+  return tenants;
+}
+
+/** One page for `deployment` from `cursorText` (undefined = start a full sync). Throws bad_cursor. */
+export async function buildBundle(db: PrismaClient, deployment: DeploymentRef, cursorText: string | undefined, now = Date.now()): Promise<BuiltBundle> {
+  const envSeq = await environmentSeq(db, deployment.environmentId);
+  getDeliveryHub().observe(deployment.environmentId, envSeq);
+  const cursor: Cursor | null = cursorText === undefined ? null : decodeCursor(cursorText, envSeq);
+
+  let rows: TenantRow[];
+  let next: Cursor;
+  let complete: boolean;
+  if (cursor === null || cursor.kind === 'full') {
+    const snapshot = cursor?.seq ?? envSeq;
+    const page = await tenantsPageByName(db, deployment.environmentId, cursor?.after ?? null, PAGE_TENANTS + 1);
+    complete = page.length <= PAGE_TENANTS;
+    rows = page.slice(0, PAGE_TENANTS);
+    const last = rows.at(-1);
+    // Tenants changed during the sync are sent again by the first delta: the seq-not-lower rule lets a proxy accept the same state twice.
+    next = complete || !last ? { kind: 'delta', seq: snapshot } : { kind: 'full', seq: snapshot, after: last.externalId };
+  } else {
+    const page = await tenantsPageBySeq(db, deployment.environmentId, cursor.seq, envSeq, PAGE_TENANTS + 1);
+    complete = page.length <= PAGE_TENANTS;
+    rows = page.slice(0, PAGE_TENANTS);
+    const last = rows.at(-1);
+    next = complete || !last ? { kind: 'delta', seq: envSeq } : { kind: 'delta', seq: last.deliverySeq };
+  }
+
+  const tenants = await materialize(db, rows, deployment.kid);
+  const key = await getActiveSigningKey();
+  const iat = Math.floor(now / 1000);
+  const nextText = encodeCursor(next);
+  const jws = await signBundle(
+    { aud: deployment.id, iat, exp: iat + BUNDLE_LIFETIME_SECONDS, cursor: cursorText ?? null, next: nextText, complete, tenants },
+    key.key,
+    key.kid,
+  );
+  return { jws, next: nextText, complete, tenants: tenants.length, etag: complete && next.kind === 'delta' ? etagFor(deployment.id, next.seq) : null, envSeq };
+}

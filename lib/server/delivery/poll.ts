@@ -1,0 +1,55 @@
+import 'server-only';
+// GET /api/v1/proxy/configs: answers at once when there is something to send,
+// 304 when the proxy is up to date and says so with If-None-Match, and
+// otherwise — with `wait` — holds the request until its environment changes
+// (this process or, through LISTEN/NOTIFY, another instance), its deployment is
+// disabled (→ 401), the client goes away, or the wait runs out.
+import { getPrisma } from '@/lib/server/db';
+import { environmentSeq } from '@/lib/server/dal/delivery';
+import { requireProxy, type ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
+import { buildBundle, etagFor } from './bundle';
+import { decodeCursor } from './cursor';
+import { getDeliveryHub } from './hub';
+
+export const MAX_WAIT_SECONDS = 60;
+
+const notModified = (etag: string) => new Response(null, { status: 304, headers: { etag, 'cache-control': 'private, no-cache' } });
+
+function bundleResponse(jws: string, etag: string | null): Response {
+  const headers = new Headers({ 'content-type': 'application/jose', 'cache-control': 'private, no-cache' });
+  if (etag) headers.set('etag', etag);
+  return new Response(jws, { status: 200, headers });
+}
+
+export async function pollBundle(request: Request, deployment: ProxyPrincipal, query: { cursor?: string; wait?: number }): Promise<Response> {
+  const db = await getPrisma();
+  const hub = getDeliveryHub();
+  const deadline = Date.now() + (query.wait ?? 0) * 1000;
+  const ifNoneMatch = request.headers.get('if-none-match');
+
+  for (;;) {
+    // Register before reading, with the last seq this process knows: a change that commits between
+    // the read and the wait still wakes us (at worst we look once more).
+    const held = hub.register(deployment.environmentId, deployment.id, hub.knownSeq(deployment.environmentId) ?? -1);
+    try {
+      const envSeq = await environmentSeq(db, deployment.environmentId);
+      hub.observe(deployment.environmentId, envSeq);
+      const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor, envSeq);
+      const upToDate = cursor?.kind === 'delta' && cursor.seq === envSeq;
+      const remaining = deadline - Date.now();
+      if (!upToDate || remaining <= 0) {
+        const etag = etagFor(deployment.id, envSeq);
+        if (upToDate && ifNoneMatch === etag) return notModified(etag);
+        const built = await buildBundle(db, deployment, query.cursor);
+        return bundleResponse(built.jws, built.etag);
+      }
+      const outcome = await held.wait(remaining, request.signal);
+      // Disabled, deleted or key revoked: the next request would get 401, so this one does now.
+      if (outcome === 'deployment') await requireProxy(request);
+      if (outcome === 'aborted') return notModified(etagFor(deployment.id, envSeq));
+      // 'changed', 'timeout', or a deployment event that left this key valid: look again.
+    } finally {
+      held.cancel();
+    }
+  }
+}

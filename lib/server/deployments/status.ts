@@ -1,0 +1,77 @@
+import 'server-only';
+// Status reports (POST /api/v1/proxy/status): what a deployment has applied
+// and what failed. Kept per deployment (cursor, environment seq, error list)
+// and per tenant (applied state seq, that tenant's errors), so operators see
+// propagation and tenant admins see which seq each deployment applied — the
+// one way to notice a broker withholding updates.
+import type { TProxyStatus } from '@/lib/schemas/deployments';
+import { getPrisma } from '@/lib/server/db';
+import { environmentSeq } from '@/lib/server/dal/delivery';
+import type { ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
+import { decodeCursor } from '@/lib/server/delivery/cursor';
+
+const KEPT_ERRORS = 100;
+
+export async function recordStatus(deployment: ProxyPrincipal, report: TProxyStatus): Promise<{ tenants: number; errors: number }> {
+  const db = await getPrisma();
+  const envSeq = await environmentSeq(db, deployment.environmentId);
+  const cursor = report.cursor === null ? null : decodeCursor(report.cursor, envSeq);
+  const appliedSeq = cursor?.kind === 'delta' ? cursor.seq : null;
+
+  const applied = new Map(report.tenants.map((t) => [t.tenantId, t.seq]));
+  const errorsByTenant = new Map<string, { configId: string | null; code: string; message: string | null }[]>();
+  for (const e of report.errors) {
+    const list = errorsByTenant.get(e.tenantId) ?? [];
+    list.push({ configId: e.configId ?? null, code: e.code, message: e.message ?? null });
+    errorsByTenant.set(e.tenantId, list);
+  }
+  const now = new Date();
+
+  return db.$transaction(async (tx) => {
+    let tenants = 0;
+    if (applied.size) {
+      tenants = await tx.$executeRawUnsafe(
+        `INSERT INTO deployment_tenant_status (deployment_id, tenant_id, applied_seq, applied_at, errors, updated_at)
+         SELECT $1, t.id, x.seq, $4, '[]'::jsonb, $4
+           FROM unnest($2::text[], $3::int[]) AS x(ext, seq)
+           JOIN tenant t ON t.external_id = x.ext AND t.environment_id = $5
+         ON CONFLICT (deployment_id, tenant_id) DO UPDATE
+           SET applied_at = CASE WHEN deployment_tenant_status.applied_seq <> EXCLUDED.applied_seq THEN EXCLUDED.applied_at ELSE deployment_tenant_status.applied_at END,
+               applied_seq = EXCLUDED.applied_seq,
+               updated_at = EXCLUDED.updated_at`,
+        deployment.id,
+        [...applied.keys()],
+        [...applied.values()],
+        now,
+        deployment.environmentId,
+      );
+    }
+    // The error list replaces the previous one.
+    await tx.$executeRawUnsafe(`UPDATE deployment_tenant_status SET errors = '[]'::jsonb, updated_at = $2 WHERE deployment_id = $1 AND errors <> '[]'::jsonb`, deployment.id, now);
+    if (errorsByTenant.size) {
+      await tx.$executeRawUnsafe(
+        `INSERT INTO deployment_tenant_status (deployment_id, tenant_id, applied_seq, errors, updated_at)
+         SELECT $1, t.id, 0, x.errors::jsonb, $4
+           FROM unnest($2::text[], $3::text[]) AS x(ext, errors)
+           JOIN tenant t ON t.external_id = x.ext AND t.environment_id = $5
+         ON CONFLICT (deployment_id, tenant_id) DO UPDATE SET errors = EXCLUDED.errors, updated_at = EXCLUDED.updated_at`,
+        deployment.id,
+        [...errorsByTenant.keys()],
+        [...errorsByTenant.values()].map((list) => JSON.stringify(list)),
+        now,
+        deployment.environmentId,
+      );
+    }
+    await tx.proxyDeployment.update({
+      where: { id: deployment.id },
+      data: {
+        lastStatusAt: now,
+        ...(report.cursor !== null ? { appliedCursor: report.cursor } : {}),
+        ...(appliedSeq !== null ? { appliedSeq } : {}),
+        errorCount: report.errors.length,
+        errors: report.errors.slice(0, KEPT_ERRORS).map((e) => ({ tenantId: e.tenantId, configId: e.configId ?? null, code: e.code, message: e.message ?? null })),
+      },
+    });
+    return { tenants, errors: report.errors.length };
+  });
+}

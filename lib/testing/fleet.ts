@@ -1,0 +1,146 @@
+// A fleet of tenants with real key material, sealed configurations and
+// signed states, written straight into the broker's tables in bulk — for
+// integration tests, benchmarks and seeding large installations. Every value
+// is what the browser flow would have produced (lib/crypto); only the
+// per-change HTTP round trips are skipped. The private keys stay in memory
+// so tests can make further changes and tamper with what is stored.
+import type { JWK } from 'jose';
+import { newConfigId, type TConfigDocument, type TConfigKind } from '@/lib/crypto/config-document';
+import { sealConfig, type TGeneralJwe } from '@/lib/crypto/seal-config';
+import { generateTenantKeys, importTenantKeys, type TImportedTenantKeys } from '@/lib/crypto/tenant-keys';
+import { signTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
+import type { PrismaClient } from '@/lib/generated/prisma/client';
+import { findProvider } from '@/lib/schemas/providers/registry';
+
+export type FleetConfig = { configId: string; kind: TConfigKind; provider: string; version: number; status: 'active' | 'disabled'; primary: boolean; digest: string; settings: Record<string, unknown> };
+export type FleetTenant = {
+  id: string;
+  externalId: string;
+  keys: TImportedTenantKeys;
+  encPublicJwk: JWK;
+  sigPublicJwk: JWK;
+  seq: number;
+  recipients: string[];
+  configs: FleetConfig[];
+};
+export type FleetRecipient = { kid: string; publicJwk: JWK };
+
+const PROVIDERS: { kind: TConfigKind; provider: string }[] = [
+  { kind: 'kms', provider: 'aws-kms' },
+  { kind: 'siem', provider: 'splunk-hec' },
+  { kind: 'kms', provider: 'hashicorp-vault-transit' },
+];
+
+function exampleSettings(provider: string): Record<string, unknown> {
+  const found = findProvider(provider);
+  if (!found) throw new Error(`unknown provider ${provider}`);
+  return structuredClone(found.example) as Record<string, unknown>;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Seals one configuration version to the tenant key and `recipients`. */
+export async function sealFor(tenant: FleetTenant, config: Pick<FleetConfig, 'configId' | 'kind' | 'provider' | 'settings'>, version: number, recipients: FleetRecipient[]) {
+  const document: TConfigDocument = { typ: config.kind, tenantId: tenant.externalId, configId: config.configId, version, provider: config.provider, settings: config.settings, iat: now() };
+  return sealConfig({
+    document,
+    signingKey: tenant.keys.signingKey,
+    signingKid: tenant.keys.signingKid,
+    recipients: [{ kid: tenant.keys.encryptionKid, publicJwk: tenant.encPublicJwk }, ...recipients],
+  });
+}
+
+/** The tenant's next signed state from its configs and recipients (seq + 1). */
+export async function signNextState(tenant: FleetTenant): Promise<{ state: TTenantState; jws: string }> {
+  const state: TTenantState = {
+    typ: 'tenant-state',
+    tenantId: tenant.externalId,
+    seq: tenant.seq + 1,
+    configs: tenant.configs.map(({ configId, kind, version, status, primary, digest }) => ({ configId, kind, version, status, primary, digest })),
+    recipients: [...tenant.recipients],
+    iat: now(),
+  };
+  const jws = await signTenantState(state, tenant.keys.signingKey, tenant.keys.signingKid);
+  tenant.seq = state.seq;
+  return { state, jws };
+}
+
+export type SeedFleetOptions = {
+  environmentId: string;
+  count: number;
+  configsPerTenant: number;
+  /** Deployments every tenant has approved (their keys are in each state and JWE). */
+  recipients: FleetRecipient[];
+  prefix?: string;
+  batch?: number;
+};
+
+/**
+ * Creates `count` active tenants, each with its own key pairs, `configsPerTenant`
+ * configurations (the first of each kind primary) sealed to its key and the
+ * recipients, and one signed state (seq 1). Delivery seqs follow creation order.
+ */
+export async function seedFleet(db: PrismaClient, options: SeedFleetOptions): Promise<FleetTenant[]> {
+  const { environmentId, count, configsPerTenant, recipients, prefix = 'tenant', batch = 250 } = options;
+  const base = (await db.environment.findUniqueOrThrow({ where: { id: environmentId }, select: { deliverySeq: true } })).deliverySeq;
+  const fleet: FleetTenant[] = [];
+  for (let start = 0; start < count; start += batch) {
+    const tenants: FleetTenant[] = [];
+    const versions: { configId: string; version: number; label: string; provider: string; jwe: TGeneralJwe; digest: string; sizeBytes: number; stateSeq: number }[] = [];
+    const states: { tenantId: string; seq: number; jws: string }[] = [];
+    for (let i = start; i < Math.min(count, start + batch); i++) {
+      const pairs = await generateTenantKeys();
+      const keys = await importTenantKeys({ encryption: pairs.encryption.privateJwk, signing: pairs.signing.privateJwk });
+      const tenant: FleetTenant = {
+        id: `ten_${prefix}_${String(i).padStart(6, '0')}`,
+        externalId: `${prefix}-${String(i).padStart(6, '0')}`,
+        keys,
+        encPublicJwk: pairs.encryption.publicJwk,
+        sigPublicJwk: pairs.signing.publicJwk,
+        seq: 0,
+        recipients: recipients.map((r) => r.kid),
+        configs: [],
+      };
+      const primaries = new Set<TConfigKind>();
+      for (let c = 0; c < configsPerTenant; c++) {
+        const { kind, provider } = PROVIDERS[c % PROVIDERS.length] as (typeof PROVIDERS)[number];
+        const config = { configId: newConfigId(), kind, provider, settings: exampleSettings(provider) };
+        const sealed = await sealFor(tenant, config, 1, recipients);
+        tenant.configs.push({ ...config, version: 1, status: 'active', primary: !primaries.has(kind), digest: sealed.digest });
+        primaries.add(kind);
+        versions.push({ configId: config.configId, version: 1, label: `${provider} ${c + 1}`, provider, jwe: sealed.jwe, digest: sealed.digest, sizeBytes: JSON.stringify(sealed.jwe).length, stateSeq: 1 });
+      }
+      const { jws } = await signNextState(tenant);
+      states.push({ tenantId: tenant.id, seq: 1, jws });
+      tenants.push(tenant);
+    }
+    await db.$transaction(async (tx) => {
+      await tx.tenant.createMany({
+        data: tenants.map((t, j) => ({
+          id: t.id,
+          externalId: t.externalId,
+          displayName: `Tenant ${t.externalId}`,
+          environmentId,
+          status: 'active',
+          encPublicJwk: t.encPublicJwk as object,
+          encKid: t.keys.encryptionKid,
+          sigPublicJwk: t.sigPublicJwk as object,
+          sigKid: t.keys.signingKid,
+          stateSeq: 1,
+          deliverySeq: base + start + j + 1,
+          recipientKids: t.recipients,
+        })),
+      });
+      await tx.tenantConfig.createMany({
+        data: tenants.flatMap((t) =>
+          t.configs.map((c, k) => ({ id: c.configId, tenantId: t.id, kind: c.kind, provider: c.provider, label: `${c.provider} ${k + 1}`, latestVersion: 1, status: c.status, isPrimary: c.primary })),
+        ),
+      });
+      await tx.tenantConfigVersion.createMany({ data: versions.map((v) => ({ ...v, jwe: v.jwe as object })) });
+      await tx.tenantState.createMany({ data: states });
+      await tx.environment.update({ where: { id: environmentId }, data: { deliverySeq: base + start + tenants.length } });
+    });
+    fleet.push(...tenants);
+  }
+  return fleet;
+}
