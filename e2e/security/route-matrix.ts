@@ -32,8 +32,9 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/operator/deployments/[id]/api-keys', methods: ['POST'], access: 'operator' },
   { path: '/api/v1/proxy/configs', methods: ['GET'], access: 'proxy' },
   { path: '/api/v1/proxy/status', methods: ['POST'], access: 'proxy' },
-  { path: '/.well-known/jwks.json', methods: ['GET'], access: 'public' },
-  { path: '/.well-known/cmk-key-rotations.json', methods: ['GET'], access: 'public' },
+  // Served as /.well-known/jwks.json and /.well-known/cmk-key-rotations.json.
+  { path: '/api/well-known/jwks', methods: ['GET'], access: 'public' },
+  { path: '/api/well-known/key-rotations', methods: ['GET'], access: 'public' },
   { path: '/api/v1/tenants/[tenant]/keys', methods: ['GET'], access: 'tenant-member' },
   { path: '/api/v1/tenants/[tenant]/admins', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/admins/[id]', methods: ['DELETE'], access: 'tenant-admin' },
