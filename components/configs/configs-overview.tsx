@@ -2,18 +2,16 @@
 // The tenant's configurations, KMS and SIEM, as the signed tenant state has
 // them, with the actions that change status and primary. Each action signs a
 // new tenant state in this browser against the listing on screen.
-import Link from 'next/link';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { LoadingState } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
-import { PageHeader } from '@/components/ui/card';
 import type { TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { ChangeFailed, LoadFailed } from './config-alerts';
-import { ConfigTable, LINK, type TRowAction } from './config-table';
+import { ConfigTable, type TRowAction } from './config-table';
 import { DeleteDialog, DisableDialog, PrimaryDialog } from './state-dialogs';
-import { TenantKeysGate } from './tenant-keys-gate';
+import { TenantKeysPage } from './tenant-keys-gate';
 import { useOverview, type TConfigView, type TOverview } from './use-configs';
 import { useStateChange, type TStateAction } from './use-state-change';
 
@@ -28,18 +26,14 @@ const DONE: Record<TStateAction['type'], (label: string) => string> = {
 
 export function ConfigsOverview({ tenant, tenantName }: { tenant: string; tenantName: string }) {
   return (
-    <div className="space-y-6">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <Link href={`/t/${encodeURIComponent(tenant)}`} className={LINK}>
-          {tenantName}
-        </Link>
-      </nav>
-      <PageHeader
-        title="Configurations"
-        description="Your KMS and SIEM settings for the vendor’s key proxies. They are checked, signed and encrypted in this browser; the broker keeps only ciphertext."
-      />
-      <TenantKeysGate tenant={tenant}>{(ctx) => <OverviewBody tenant={tenant} ctx={ctx} />}</TenantKeysGate>
-    </div>
+    <TenantKeysPage
+      tenant={tenant}
+      tenantName={tenantName}
+      title="Configurations"
+      description="Your KMS and SIEM settings for the vendor’s key proxies. They are checked, signed and encrypted in this browser; the broker keeps only ciphertext."
+    >
+      {(ctx) => <OverviewBody tenant={tenant} ctx={ctx} />}
+    </TenantKeysPage>
   );
 }
 

@@ -2,11 +2,14 @@
 // Every configuration page needs the tenant keys unlocked in this browser:
 // this shows the unlock form when they are locked and a clear failure when
 // they cannot be used, and renders the page only with a verified context.
+import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { UnlockForm } from '@/components/account/unlock-form';
 import { LoadingState } from '@/components/operator/query-state';
+import { PageHeader } from '@/components/ui/card';
 import type { TTenantContext } from '@/lib/client/configs';
 import { LoadFailed } from './config-alerts';
+import { LINK } from './config-table';
 import { useTenantContext } from './use-configs';
 
 export function TenantKeysGate({ tenant, children }: { tenant: string; children: (ctx: TTenantContext) => ReactNode }) {
@@ -18,4 +21,19 @@ export function TenantKeysGate({ tenant, children }: { tenant: string; children:
   }
   if (context.data.locked) return <UnlockForm account={account.data} />;
   return <>{children(context.data.ctx)}</>;
+}
+
+/** A tenant page that needs the keys: breadcrumb to the tenant, the heading, and the gated body. */
+export function TenantKeysPage({ tenant, tenantName, title, description, children }: { tenant: string; tenantName: string; title: string; description: string; children: (ctx: TTenantContext) => ReactNode }) {
+  return (
+    <div className="space-y-6">
+      <nav aria-label="Breadcrumb" className="text-sm">
+        <Link href={`/t/${encodeURIComponent(tenant)}`} className={LINK}>
+          {tenantName}
+        </Link>
+      </nav>
+      <PageHeader title={title} description={description} />
+      <TenantKeysGate tenant={tenant}>{children}</TenantKeysGate>
+    </div>
+  );
 }

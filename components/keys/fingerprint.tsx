@@ -42,3 +42,20 @@ export function Fingerprint({ jwk, label, size = 56 }: { jwk: JWK | null | undef
     </figure>
   );
 }
+
+/** A small picture and the first two groups, for tables; the full fingerprint is on the detail page. */
+export function ShortFingerprint({ jwk, label }: { jwk: JWK | null | undefined; label: string }) {
+  const thumbprint = useThumbprint(jwk);
+  if (!thumbprint) return <span className="text-sm text-slate-500">…</span>;
+  const groups = fingerprintGroups(thumbprint).slice(0, 2);
+  const svg = `data:image/svg+xml;base64,${btoa(identiconSvg(thumbprint, 20))}`;
+  return (
+    <span className="inline-flex items-center gap-2" data-testid="short-fingerprint" data-thumbprint={thumbprint}>
+      {/* eslint-disable-next-line @next/next/no-img-element -- a generated data: SVG, nothing to optimise */}
+      <img src={svg} width={20} height={20} alt="" className="rounded border border-slate-200 dark:border-slate-700" />
+      <code className="font-mono text-xs" aria-label={`${label}: ${groups.join(', ')} and more`}>
+        {groups.join(' ')}…
+      </code>
+    </span>
+  );
+}

@@ -3,8 +3,7 @@
 // first admin, whose browser will later create the tenant's keys. Checked in
 // the browser with the same schema the API uses; server issues land at the
 // same fields.
-import Link from 'next/link';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '@/lib/client/api';
 import { operatorKeys } from '@/lib/client/query-keys';
@@ -12,14 +11,14 @@ import { ZNewTenant } from '@/lib/schemas/operator';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field, SelectField } from '@/components/ui/field';
-import { errorMessage, LoadError } from './query-state';
+import { errorMessage } from './query-state';
+import { useEnvironmentChoice } from './use-environment-choice';
 import { useOperatorForm } from './use-operator-form';
 
 type TOutcome = { externalId: string; email: string; mailed: boolean };
 
 export function CreateTenantForm() {
   const queryClient = useQueryClient();
-  const environments = useQuery({ queryKey: operatorKeys.environments(), queryFn: api.environments });
   const form = useOperatorForm(ZNewTenant, { externalId: '', displayName: '', environmentId: '', adminEmail: '' });
   const [outcome, setOutcome] = useState<TOutcome | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
@@ -51,11 +50,7 @@ export function CreateTenantForm() {
     });
   }
 
-  const list = environments.data?.environments;
-  const hasNoEnvironments = list !== undefined && list.length === 0;
-  const options = list
-    ? [{ value: '', label: 'Choose an environment' }, ...list.map((e) => ({ value: e.id, label: `${e.displayName} (${e.slug})` }))]
-    : [{ value: '', label: environments.isError ? 'Environments could not be loaded' : 'Loading environments…' }];
+  const environments = useEnvironmentChoice('Every tenant belongs to an environment, a deployment region of your application such as prod-eu.');
 
   return (
     <div className="space-y-4">
@@ -71,20 +66,9 @@ export function CreateTenantForm() {
         )
       ) : null}
       {formError ? <Alert tone="error">{formError}</Alert> : null}
-      {environments.isError ? (
-        <LoadError title="Could not load environments." error={environments.error} retrying={environments.isFetching} onRetry={() => void environments.refetch()} />
-      ) : null}
-      {hasNoEnvironments ? (
-        <Alert tone="info" title="Create an environment first">
-          Every tenant belongs to an environment, a deployment region of your application such as prod-eu.{' '}
-          <Link href="/operator/environments" className="font-medium underline">
-            Create an environment
-          </Link>
-          , then come back here.
-        </Alert>
-      ) : null}
+      {environments.notice}
       <form id={form.formId} onSubmit={onSubmit} noValidate aria-label="New tenant">
-        <fieldset disabled={create.isPending || !list || hasNoEnvironments} className="grid gap-4 sm:grid-cols-2">
+        <fieldset disabled={create.isPending || environments.unavailable} className="grid gap-4 sm:grid-cols-2">
           <Field
             label="Tenant id"
             help="The id your application uses for this customer, e.g. acme-corp."
@@ -93,7 +77,7 @@ export function CreateTenantForm() {
             {...form.bind('externalId')}
           />
           <Field label="Display name" help="Shown to operators and to the tenant’s admins." autoComplete="off" {...form.bind('displayName')} />
-          <SelectField label="Environment" options={options} {...form.bind('environmentId')} />
+          <SelectField label="Environment" options={environments.options} {...form.bind('environmentId')} />
           <Field
             label="First admin’s email"
             help="They get an invitation to set up the tenant’s keys in their browser."

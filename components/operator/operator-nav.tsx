@@ -7,6 +7,7 @@ import { usePathname } from 'next/navigation';
 const LINKS = [
   { href: '/operator', label: 'Tenants' },
   { href: '/operator/environments', label: 'Environments' },
+  { href: '/operator/deployments', label: 'Deployments' },
   { href: '/operator/operators', label: 'Operators' },
   { href: '/operator/outbox', label: 'Outbox' },
 ] as const;
@@ -17,8 +18,8 @@ export function OperatorNav() {
     <nav aria-label="Operator" className="border-b border-slate-200 dark:border-slate-800">
       <ul className="-mb-px flex flex-wrap gap-1">
         {LINKS.map((link) => {
-          // Exact match: "/operator" must not stay marked on its sub-pages.
-          const isCurrent = pathname === link.href || pathname === `${link.href}/`;
+          // "/operator" must not stay marked on its sub-pages; a section stays marked on its own detail pages.
+          const isCurrent = pathname === link.href || pathname === `${link.href}/` || (link.href !== '/operator' && pathname.startsWith(`${link.href}/`));
           return (
             <li key={link.href}>
               <Link

@@ -6,6 +6,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { UnlockForm } from '@/components/account/unlock-form';
+import { PendingDeploymentsBanner } from '@/components/deployments/pending-banner';
 import { Fingerprint } from '@/components/keys/fingerprint';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -120,11 +121,17 @@ export function TenantHome({ tenant, tenantName, status, requireMfa }: TenantHom
     <div className="space-y-6">
       <PageHeader title={tenantName} description={`Tenant ${tenant}`} />
       {status === 'confirmed' ? (
-        <p className="text-sm">
-          <a className="font-medium text-brand-700 underline dark:text-brand-500" href={`/t/${encodeURIComponent(tenant)}/configs`}>
-            KMS and SIEM configurations
-          </a>
-        </p>
+        <>
+          <p className="flex flex-wrap gap-x-6 gap-y-2 text-sm">
+            <a className="font-medium text-brand-700 underline dark:text-brand-500" href={`/t/${encodeURIComponent(tenant)}/configs`}>
+              KMS and SIEM configurations
+            </a>
+            <a className="font-medium text-brand-700 underline dark:text-brand-500" href={`/t/${encodeURIComponent(tenant)}/deployments`}>
+              Proxy deployments
+            </a>
+          </p>
+          <PendingDeploymentsBanner tenant={tenant} />
+        </>
       ) : null}
       {account.data && account.data.mfaRequired && !account.data.mfaEnabled ? (
         <Alert tone="warning" title="A second factor is required">

@@ -34,7 +34,7 @@ test('the matrix lists exactly the pages and API routes that exist', () => {
 });
 
 test('anonymous callers get 401 from every protected API route and the sign-in page for every protected page', async ({ request, page, baseURL }) => {
-  for (const route of API_ROUTES.filter((r) => r.access !== 'public' && r.access !== 'auth-endpoint')) {
+  for (const route of API_ROUTES.filter((r) => r.access !== 'public' && r.access !== 'auth-endpoint' && r.access !== 'proxy')) {
     for (const method of route.methods) {
       const url = fill(route.path, 'matrix-b', NOWHERE_ID);
       const result = await call(request, baseURL as string, method, url);
@@ -133,3 +133,21 @@ test.describe('a pending (unconfirmed) admin of tenant B', () => {
     expect((await request.get('/api/v1/tenants/matrix-b/recovery-kits')).status()).toBe(200);
   });
 });
+
+// Proxy routes take a deployment's bearer API key and nothing else: a session cookie of any role is no credential there.
+for (const who of ['anonymous', 'admin-a', 'operator', 'pending-b'] as const) {
+  test.describe(`${who === 'anonymous' ? 'an anonymous caller' : `the ${who} session`} on proxy routes`, () => {
+    if (who !== 'anonymous') test.use({ storageState: matrixState(who) });
+
+    test('gets 401 problem+json from every proxy route', async ({ request, baseURL }) => {
+      for (const route of API_ROUTES.filter((r) => r.access === 'proxy')) {
+        for (const method of route.methods) {
+          const result = await call(request, baseURL as string, method, fill(route.path, 'matrix-a', NOWHERE_ID));
+          expect({ route: route.path, method, status: result.status, type: result.type }).toEqual({ route: route.path, method, status: 401, type: 'application/problem+json' });
+        }
+      }
+      const bogus = await request.get('/api/v1/proxy/configs', { headers: { authorization: `Bearer cmkp_${'A'.repeat(43)}` } });
+      expect(bogus.status()).toBe(401);
+    });
+  });
+}

@@ -2,7 +2,8 @@
 // coverage test in authz.spec.ts fails when a route file exists that is not
 // listed here (or a listed one no longer exists), so a new route cannot skip
 // the authorization checks.
-export type Access = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member' | 'auth-endpoint';
+// 'proxy': a proxy deployment's bearer API key only; every session (and no session) gets 401.
+export type Access = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member' | 'auth-endpoint' | 'proxy';
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Paths use Next's folder names: [tenant] is a tenant's external id, [id] a record id. */
@@ -26,6 +27,14 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/operator/invitations/[id]/resend', methods: ['POST'], access: 'operator' },
   { path: '/api/v1/operator/outbox', methods: ['GET'], access: 'operator' },
   { path: '/api/v1/operator/settings', methods: ['GET', 'PATCH'], access: 'operator' },
+  { path: '/api/v1/operator/deployments', methods: ['GET', 'POST'], access: 'operator' },
+  { path: '/api/v1/operator/deployments/[id]', methods: ['GET', 'PATCH', 'DELETE'], access: 'operator' },
+  { path: '/api/v1/operator/deployments/[id]/api-keys', methods: ['POST'], access: 'operator' },
+  { path: '/api/v1/proxy/configs', methods: ['GET'], access: 'proxy' },
+  { path: '/api/v1/proxy/status', methods: ['POST'], access: 'proxy' },
+  // Served as /.well-known/jwks.json and /.well-known/cmk-key-rotations.json.
+  { path: '/api/well-known/jwks', methods: ['GET'], access: 'public' },
+  { path: '/api/well-known/key-rotations', methods: ['GET'], access: 'public' },
   { path: '/api/v1/tenants/[tenant]/keys', methods: ['GET'], access: 'tenant-member' },
   { path: '/api/v1/tenants/[tenant]/admins', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/admins/[id]', methods: ['DELETE'], access: 'tenant-admin' },
@@ -39,6 +48,7 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/tenants/[tenant]/configs', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/configs/[configId]/versions', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/changes', methods: ['POST'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/deployments', methods: ['GET'], access: 'tenant-admin' },
 ];
 
 export const PAGES: { path: string; access: Access }[] = [
@@ -51,10 +61,13 @@ export const PAGES: { path: string; access: Access }[] = [
   { path: '/operator/environments', access: 'operator' },
   { path: '/operator/operators', access: 'operator' },
   { path: '/operator/outbox', access: 'operator' },
+  { path: '/operator/deployments', access: 'operator' },
+  { path: '/operator/deployments/[id]', access: 'operator' },
   { path: '/t/[tenant]', access: 'tenant-member' },
   { path: '/t/[tenant]/configs', access: 'tenant-member' },
   { path: '/t/[tenant]/configs/new', access: 'tenant-member' },
   { path: '/t/[tenant]/configs/[configId]', access: 'tenant-member' },
+  { path: '/t/[tenant]/deployments', access: 'tenant-member' },
 ];
 
 /** Well-formed bodies, so that a write is refused for who the caller is, not for its input. */
@@ -65,6 +78,14 @@ export const SAMPLE_BODIES: Record<string, unknown> = {
   '/api/v1/tenants/[tenant]/recover': { kitId: 'kit_AAAAAAAAAAAAAAAA', wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d' },
   '/api/v1/tenants/[tenant]/settings': { requireMfa: false },
   '/api/v1/tenants/[tenant]/changes': { state: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' },
+  '/api/v1/operator/deployments': {
+    name: 'matrix-deployment',
+    environmentId: 'env_AAAAAAAAAAAAAAAA',
+    publicJwk: { kty: 'EC', crv: 'P-256', x: 's3eiUvj6tWkTtOUAuA9e9QVBUK7eVS82tCmJNMA59g8', y: 'cXBNx1OOlizY6qj6IB-dYFprmiwq0u3FuXW_Xu78ldY' },
+  },
+  '/api/v1/operator/deployments/[id]': { status: 'disabled' },
+  '/api/v1/operator/deployments/[id]/api-keys': { oldKeyExpiresAt: '2030-01-01T00:00:00Z' },
+  '/api/v1/proxy/status': { cursor: null, tenants: [], errors: [] },
 };
 
 /** Tenant-scoped POST routes where the recovery-kit POST is for confirmed admins only. */

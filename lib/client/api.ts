@@ -1,6 +1,7 @@
 // Typed calls to the broker's JSON API, one function per endpoint. Types are
 // the shapes the route handlers return (dates arrive as ISO strings).
 import type { JWK } from 'jose';
+import type { TCreateDeployment, TDeploymentRow } from '@/lib/schemas/deployments';
 import { fetchJson, sendJson } from './fetchers';
 
 export type TEnvironment = { id: string; slug: string; displayName: string; createdAt: string; tenantCount: number };
@@ -86,6 +87,27 @@ export type TConfigRow = {
 export type TConfigListing = { seq: number; state: { seq: number; jws: string; createdAt: string } | null; configs: TConfigRow[] };
 export type TConfigVersion = { version: number; label: string; provider: string; jwe: unknown; digest: string; createdAt: string; createdBy: string | null };
 
+/** What a new deployment's credentials file is built from; the browser adds privateJwk. */
+export type TCreatedDeployment = {
+  deployment: TDeploymentRow;
+  apiKey: string;
+  credentials: { brokerUrl: string; deploymentId: string; apiKey: string; brokerJwks: { keys: JWK[] } };
+};
+export type TTenantDeployment = {
+  id: string | null;
+  name: string | null;
+  environment: string | null;
+  kid: string;
+  publicJwk: JWK | null;
+  status: 'active' | 'disabled' | 'deleted';
+  approved: boolean;
+  appliedSeq: number | null;
+  lastStatusAt: string | null;
+  errors: { configId: string | null; code: string; message: string | null }[];
+};
+export type TTenantDeployments = { seq: number; recipients: string[]; deployments: TTenantDeployment[] };
+export type TReseal = { configId: string; version: number; jwe: object };
+
 const t = (tenant: string) => `/api/v1/tenants/${encodeURIComponent(tenant)}`;
 
 export const api = {
@@ -116,6 +138,15 @@ export const api = {
   operatorSettings: () => fetchJson<{ operatorsRequireMfa: boolean }>('/api/v1/operator/settings'),
   setOperatorSettings: (operatorsRequireMfa: boolean) => sendJson<{ operatorsRequireMfa: boolean }>('PATCH', '/api/v1/operator/settings', { operatorsRequireMfa }),
 
+  deployments: () => fetchJson<{ deployments: TDeploymentRow[] }>('/api/v1/operator/deployments'),
+  deployment: (id: string) => fetchJson<{ deployment: TDeploymentRow }>(`/api/v1/operator/deployments/${encodeURIComponent(id)}`),
+  createDeployment: (body: Omit<TCreateDeployment, 'publicJwk'> & { publicJwk: JWK }) => sendJson<TCreatedDeployment>('POST', '/api/v1/operator/deployments', body),
+  updateDeployment: (id: string, body: { status?: 'active' | 'disabled'; name?: string }) =>
+    sendJson<{ deployment: TDeploymentRow }>('PATCH', `/api/v1/operator/deployments/${encodeURIComponent(id)}`, body),
+  deleteDeployment: (id: string) => sendJson<{ deleted: true }>('DELETE', `/api/v1/operator/deployments/${encodeURIComponent(id)}`),
+  rotateApiKey: (id: string, oldKeyExpiresAt: string) =>
+    sendJson<{ apiKey: string; keyId: string; deployment: TDeploymentRow }>('POST', `/api/v1/operator/deployments/${encodeURIComponent(id)}/api-keys`, { oldKeyExpiresAt }),
+
   tenantKeys: (tenant: string) => fetchJson<TTenantKeys>(`${t(tenant)}/keys`),
   tenantAdmins: (tenant: string) => fetchJson<{ admins: TTenantAdmin[] }>(`${t(tenant)}/admins`),
   confirmAdmin: (tenant: string, id: string, wrappedTenantKeys: string) => sendJson<{ confirmed: true }>('POST', `${t(tenant)}/admins/${id}/confirm`, { wrappedTenantKeys }),
@@ -129,7 +160,8 @@ export const api = {
   recover: (tenant: string, kitId: string, wrappedTenantKeys: string) => sendJson<{ confirmed: true }>('POST', `${t(tenant)}/recover`, { kitId, wrappedTenantKeys }),
   configs: (tenant: string) => fetchJson<TConfigListing>(`${t(tenant)}/configs`),
   configVersions: (tenant: string, configId: string) => fetchJson<{ versions: TConfigVersion[] }>(`${t(tenant)}/configs/${configId}/versions`),
-  change: (tenant: string, body: { state: string; put?: object; remove?: { configId: string } }) =>
+  tenantDeployments: (tenant: string) => fetchJson<TTenantDeployments>(`${t(tenant)}/deployments`),
+  change: (tenant: string, body: { state: string; put?: object; remove?: { configId: string }; reseal?: TReseal[] }) =>
     sendJson<{ seq: number; configId?: string; version?: number }>('POST', `${t(tenant)}/changes`, body),
   setTenantSettings: (tenant: string, requireMfa: boolean) => sendJson<{ requireMfa: boolean }>('PATCH', `${t(tenant)}/settings`, { requireMfa }),
 };

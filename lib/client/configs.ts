@@ -1,16 +1,18 @@
 // The browser side of configurations: validate with the provider's schema,
-// sign with the tenant signing key, encrypt to the tenant key (and, later,
-// each approved proxy deployment), and sign the next tenant state — then send
-// only ciphertext, the signed state and clear metadata. Reading decrypts and
-// verifies here. Nothing secret leaves this module in clear.
+// sign with the tenant signing key, encrypt to the tenant key and every proxy
+// deployment the current signed state approves, and sign the next tenant
+// state (same approvals) — then send only ciphertext, the signed state and
+// clear metadata. Reading decrypts and verifies here. Nothing secret leaves
+// this module in clear.
 import type { JWK } from 'jose';
 import { newConfigId, type TConfigDocument } from '@/lib/crypto/config-document';
 import { openConfig } from '@/lib/crypto/open-config';
-import { sealConfig } from '@/lib/crypto/seal-config';
+import { sealConfig, type TSealRecipient } from '@/lib/crypto/seal-config';
 import { signTenantState, verifyTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
 import { findProvider } from '@/lib/schemas/providers/registry';
-import { api, type TConfigListing, type TTenantKeys } from './api';
+import { api, type TConfigListing, type TTenantDeployments, type TTenantKeys } from './api';
 import type { TStoredTenantKeys } from './key-store';
+import { deploymentRecipients } from './recipients';
 import { getTenantKeys } from './session-keys';
 
 export type TTenantContext = { tenantId: string; keys: TStoredTenantKeys; info: TTenantKeys };
@@ -55,17 +57,28 @@ export async function verifiedState(ctx: TTenantContext, listing: TConfigListing
   return state;
 }
 
-function recipients(ctx: TTenantContext): { kid: string; publicJwk: JWK }[] {
-  return [{ kid: ctx.keys.encryptionKid, publicJwk: ctx.info.encPublicJwk as JWK }];
+/**
+ * The tenant encryption key plus every proxy deployment key in `kids` — by
+ * default those the verified state `previous` approved. Each deployment key
+ * is checked against its kid (lib/client/recipients.ts).
+ */
+export async function sealRecipients(
+  ctx: TTenantContext,
+  previous: TTenantState | null,
+  kids: readonly string[] = previous?.recipients ?? [],
+  deployments?: TTenantDeployments,
+): Promise<TSealRecipient[]> {
+  return [{ kid: ctx.keys.encryptionKid, publicJwk: ctx.info.encPublicJwk as JWK }, ...(await deploymentRecipients(ctx.tenantId, kids, deployments))];
 }
 
-async function signNext(ctx: TTenantContext, previous: TTenantState | null, configs: TTenantState['configs']): Promise<string> {
+/** The next tenant state (seq + 1), signed; the approved deployments stay as they were unless `recipients` is given. */
+export async function signNext(ctx: TTenantContext, previous: TTenantState | null, configs: TTenantState['configs'], recipients = previous?.recipients ?? []): Promise<string> {
   const next: TTenantState = {
     typ: 'tenant-state',
     tenantId: ctx.tenantId,
     seq: (previous?.seq ?? 0) + 1,
     configs,
-    recipients: [],
+    recipients: [...recipients],
     iat: Math.floor(Date.now() / 1000),
   };
   return signTenantState(next, ctx.keys.signingKey, ctx.keys.signingKid);
@@ -94,7 +107,7 @@ export async function saveConfig(ctx: TTenantContext, listing: TConfigListing, i
   const configId = input.configId ?? newConfigId();
   const version = existing ? existing.latestVersion + 1 : 1;
   const document: TConfigDocument = { typ: input.kind, tenantId: ctx.tenantId, configId, version, provider: provider.id, settings, iat: Math.floor(Date.now() / 1000) };
-  const { jwe, digest } = await sealConfig({ document, signingKey: ctx.keys.signingKey, signingKid: ctx.keys.signingKid, recipients: recipients(ctx) });
+  const { jwe, digest } = await sealConfig({ document, signingKey: ctx.keys.signingKey, signingKid: ctx.keys.signingKid, recipients: await sealRecipients(ctx, previous) });
   const others = (previous?.configs ?? []).filter((c) => c.configId !== configId);
   const before = previous?.configs.find((c) => c.configId === configId);
   const hasPrimary = others.some((c) => c.kind === input.kind && c.primary);

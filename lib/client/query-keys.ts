@@ -16,6 +16,8 @@ export const operatorKeys = {
   operators: () => [...operatorKeys.all, 'operators'] as const,
   outbox: () => [...operatorKeys.all, 'outbox'] as const,
   settings: () => [...operatorKeys.all, 'settings'] as const,
+  deployments: () => [...operatorKeys.all, 'deployments'] as const,
+  deployment: (id: string) => [...operatorKeys.all, 'deployments', id] as const,
 };
 
 export const tenantKeys = {
@@ -25,5 +27,6 @@ export const tenantKeys = {
   invitations: (tenant: string) => [...tenantKeys.all(tenant), 'invitations'] as const,
   recoveryKits: (tenant: string) => [...tenantKeys.all(tenant), 'recovery-kits'] as const,
   configs: (tenant: string) => [...tenantKeys.all(tenant), 'configs'] as const,
+  deployments: (tenant: string) => [...tenantKeys.all(tenant), 'deployments'] as const,
   versions: (tenant: string, configId: string) => [...tenantKeys.all(tenant), 'configs', configId, 'versions'] as const,
 };

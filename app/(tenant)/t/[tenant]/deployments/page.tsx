@@ -1,0 +1,14 @@
+// A tenant's proxy deployments: approval and removal, re-sealing in the browser.
+import { PendingNotice } from '@/components/configs/pending-notice';
+import { TenantDeployments } from '@/components/deployments/tenant-deployments';
+import { pageTenantMember } from '@/lib/server/page-guards';
+
+export const metadata = { title: 'Proxy deployments' };
+
+export default async function DeploymentsPage({ params }: { params: Promise<{ tenant: string }> }) {
+  const { tenant } = await params;
+  const access = await pageTenantMember(tenant);
+  const { externalId, displayName } = access.tenant;
+  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} />;
+  return <TenantDeployments tenant={externalId} tenantName={displayName} />;
+}

@@ -1,0 +1,36 @@
+'use client';
+// Small pieces the deployment pages share: the status badge and the
+// expandable list of errors a deployment reported.
+import type { TDeploymentError } from '@/lib/schemas/deployments';
+import { Badge } from '@/components/ui/card';
+
+export function StatusBadge({ status }: { status: 'active' | 'disabled' | 'deleted' }) {
+  if (status === 'active') return <Badge tone="success">Active</Badge>;
+  if (status === 'disabled') return <Badge tone="warning">Disabled</Badge>;
+  return <Badge tone="danger">Deleted</Badge>;
+}
+
+type TShownError = Omit<TDeploymentError, 'tenantId'> & { tenantId?: string };
+
+/** "none", or a disclosure with one line per error: tenant, configuration, code. */
+export function ErrorList({ count, errors, name }: { count: number; errors: TShownError[]; name: string }) {
+  if (count === 0) return <span className="text-slate-600 dark:text-slate-400">none</span>;
+  return (
+    <details>
+      <summary className="cursor-pointer text-red-800 dark:text-red-300" aria-label={`${count} ${count === 1 ? 'error' : 'errors'} reported by ${name}`}>
+        {count} {count === 1 ? 'error' : 'errors'}
+      </summary>
+      <ul className="mt-2 space-y-1 text-xs">
+        {errors.map((e, i) => (
+          <li key={`${e.tenantId ?? ''}-${e.configId ?? ''}-${e.code}-${i}`}>
+            {e.tenantId ? <span className="font-medium">{e.tenantId}</span> : null}
+            {e.tenantId ? ' · ' : ''}
+            <span className="font-mono">{e.configId ?? 'tenant'}</span> · <code>{e.code}</code>
+            {e.message ? <span className="block text-slate-600 dark:text-slate-400">{e.message}</span> : null}
+          </li>
+        ))}
+        {errors.length < count ? <li>… and {count - errors.length} more</li> : null}
+      </ul>
+    </details>
+  );
+}

@@ -1,0 +1,241 @@
+// Proxy deployments, end to end in the browser. The operator creates one: the
+// key pair is made in the page and only the public key is sent (every request
+// of the walk is searched for a private JWK), and the downloaded credentials
+// file is checked with the schema proxies read it with. The list shows it;
+// its API key is rotated; disabling refuses its keys at once and enabling
+// restores them. A tenant admin sees it ask for access, compares the
+// fingerprint, approves it — every configuration is re-sealed as version + 1
+// to the tenant and the deployment — and removes it again (re-sealed once
+// more). Last, the operator deletes it after typing its name.
+import { readFileSync } from 'node:fs';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { jwkThumbprint } from '@/lib/crypto/thumbprint';
+import { ZProxyCredentials, type TProxyCredentials } from '@/lib/schemas/deployments';
+import { PROVIDERS } from '@/lib/schemas/providers/registry';
+import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
+import { choosePassphrase, OPERATOR, OPERATOR_STATE, recordRequests, type RecordedRequest } from '../support/accounts';
+import { invitationLink, waitForMail } from '../support/mail';
+import { planConfig } from '../configs/canaries';
+import { fillSettings, openNewForm } from '../configs/config-ui';
+
+test.describe.configure({ mode: 'serial' });
+
+const TENANT = 'globex';
+const ENV = { slug: 'deploy-walk', displayName: 'Deploy walk' };
+const ADMIN = { email: 'admin@globex.example', passphrase: 'harbor violet 5531 ember canyon' };
+const NAME = 'walk-eu-1';
+const plans = [PROVIDERS.find((p) => p.kind === 'kms'), PROVIDERS.find((p) => p.kind === 'siem')].map((p, i) => planConfig(p!, `Deploy walk ${i + 1}`));
+
+const requests: RecordedRequest[] = [];
+const pageErrors: string[] = [];
+let operator: Page;
+let admin: Page;
+let adminContext: BrowserContext;
+let credentials: TProxyCredentials;
+let thumbprint: string;
+let rotatedKey: string;
+
+async function newPage(browser: Browser, storageState?: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext(storageState ? { storageState } : {});
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  recordRequests(context, requests);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
+  });
+  return { context, page };
+}
+
+const proxyGet = (page: Page, apiKey: string) => page.request.get('/api/v1/proxy/configs', { headers: { authorization: `Bearer ${apiKey}` } });
+
+test.afterAll(() => {
+  expect(pageErrors).toEqual([]);
+});
+
+test('a tenant with two configurations, and the operator console', async ({ browser, baseURL }) => {
+  test.setTimeout(120_000);
+  const client = new BrokerClient(baseURL as string);
+  await client.signIn(OPERATOR.email, OPERATOR.passphrase);
+  const env = expectStatus<{ id: string }>(await client.post('/api/v1/operator/environments', ENV), 201, 'env');
+  expectStatus(await client.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: 'Globex', environmentId: env.id, adminEmail: ADMIN.email }), 201, 'tenant');
+
+  ({ context: adminContext, page: admin } = await newPage(browser));
+  await admin.goto(invitationLink(await waitForMail(ADMIN.email)));
+  await choosePassphrase(admin, ADMIN.passphrase);
+  await admin.getByRole('button', { name: 'Accept the invitation' }).click();
+  await admin.getByRole('checkbox', { name: 'I have stored the recovery code' }).check();
+  await admin.getByRole('button', { name: 'Continue' }).click();
+  await expect(admin.getByTestId('tenant-keys-unlocked')).toBeVisible();
+  for (const plan of plans) {
+    const form = await openNewForm(admin, TENANT, plan.provider.kind);
+    await form.getByLabel('Name', { exact: true }).fill(plan.label);
+    await form.getByLabel('Provider', { exact: true }).selectOption({ label: plan.provider.label });
+    await fillSettings(form, plan.provider, plan.settings);
+    await admin.getByRole('button', { name: 'Seal and save', exact: true }).click();
+    await expect(admin.getByText('Sealed and saved as version 1.')).toBeVisible({ timeout: 15_000 });
+  }
+
+  ({ page: operator } = await newPage(browser, OPERATOR_STATE));
+  await operator.goto('/operator');
+  await operator.getByRole('navigation', { name: 'Operator' }).getByRole('link', { name: 'Deployments' }).click();
+  await expect(operator.getByRole('heading', { level: 1, name: 'Proxy deployments' })).toBeVisible();
+});
+
+test('the operator creates a deployment; the private key stays in the browser and in the downloaded file', async () => {
+  const form = operator.getByRole('form', { name: 'New proxy deployment' });
+  // The environment options arrive from a client-side query: once they are there, the form is hydrated.
+  await expect(form.getByLabel('Environment').locator('option', { hasText: ENV.displayName })).toHaveCount(1);
+  await form.getByRole('button', { name: 'Create deployment' }).click();
+  await expect(form.getByLabel('Deployment name')).toBeFocused();
+  await form.getByLabel('Deployment name').fill(NAME);
+  await form.getByLabel('Environment').selectOption({ label: `${ENV.displayName} (${ENV.slug})` });
+  await form.getByRole('button', { name: 'Create deployment' }).click();
+
+  const panel = operator.getByTestId('new-deployment-credentials');
+  await expect(panel).toContainText('shown only this once');
+  const fingerprint = panel.getByTestId('fingerprint');
+  await expect(fingerprint).toHaveAttribute('data-thumbprint', /^[A-Za-z0-9_-]{43}$/);
+  thumbprint = (await fingerprint.getAttribute('data-thumbprint')) as string;
+
+  const download = operator.waitForEvent('download');
+  await panel.getByRole('button', { name: 'Download credentials file' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe(`cmk-proxy-${NAME}.credentials.json`);
+  credentials = ZProxyCredentials.parse(JSON.parse(readFileSync((await file.path()) as string, 'utf8')));
+  expect(await jwkThumbprint(credentials.privateJwk)).toBe(thumbprint);
+  expect(credentials.privateJwk.d).toMatch(/^[A-Za-z0-9_-]{43}$/);
+
+  // The private key never left the page: no request carries a "d" member or its value.
+  const sent = requests.filter((r) => r.body);
+  expect(sent.some((r) => r.url.endsWith('/api/v1/operator/deployments') && r.method === 'POST')).toBe(true);
+  for (const r of sent) {
+    expect(r.body, r.url).not.toContain(credentials.privateJwk.d);
+    expect(r.body, r.url).not.toMatch(/"d"\s*:/);
+  }
+  const created = JSON.parse(sent.find((r) => r.url.endsWith('/api/v1/operator/deployments'))!.body) as { publicJwk: Record<string, unknown> };
+  expect(created.publicJwk.kid).toBe(thumbprint);
+
+  await panel.getByRole('button', { name: 'Done' }).click();
+  await expect(panel).toHaveCount(0);
+});
+
+test('the list shows the deployment with its key, environment and approvals', async () => {
+  const row = operator.getByTestId(`deployment-row-${NAME}`);
+  await expect(row).toBeVisible();
+  await expect(row).toContainText(ENV.displayName);
+  await expect(row.getByTestId('short-fingerprint')).toHaveAttribute('data-thumbprint', thumbprint);
+  await expect(row).toContainText('0 / 1');
+  await expect(row).toContainText('Active');
+  // The API key in the file works (the deployment has no approvals yet, but it may ask).
+  expect((await proxyGet(operator, credentials.apiKey)).status()).not.toBe(401);
+});
+
+test('rotating the API key shows the new key once; the old one keeps working until the chosen time', async () => {
+  await operator.getByTestId(`deployment-row-${NAME}`).getByRole('link', { name: NAME }).click();
+  await expect(operator.getByRole('heading', { level: 1, name: NAME })).toBeVisible();
+  await expect(operator.getByTestId('api-key-row')).toHaveCount(1);
+  const form = operator.getByRole('form', { name: 'Rotate API key' });
+  await form.getByLabel('The current key stops working').selectOption('1h');
+  await form.getByRole('button', { name: 'Rotate API key' }).click();
+  await expect(operator.getByTestId('new-api-key')).toHaveText(/^cmkp_[A-Za-z0-9_-]{43}$/);
+  rotatedKey = (await operator.getByTestId('new-api-key').textContent()) as string;
+  expect(rotatedKey).not.toBe(credentials.apiKey);
+  await operator.getByRole('button', { name: 'Copy new API key' }).click();
+  expect(await operator.evaluate(() => navigator.clipboard.readText())).toBe(rotatedKey);
+  await operator.getByRole('checkbox', { name: 'I have stored the new key' }).check();
+  await operator.getByRole('button', { name: 'Hide the key' }).click();
+  await expect(operator.getByTestId('new-api-key')).toHaveCount(0);
+  await expect(operator.getByTestId('api-key-row')).toHaveCount(2);
+  expect((await proxyGet(operator, rotatedKey)).status()).not.toBe(401);
+  expect((await proxyGet(operator, credentials.apiKey)).status()).not.toBe(401);
+});
+
+test('disabling refuses every key at once; enabling restores them', async () => {
+  await operator.getByRole('button', { name: 'Disable deployment' }).click();
+  await operator.getByRole('dialog', { name: `Disable ${NAME}?` }).getByRole('button', { name: 'Disable' }).click();
+  await expect(operator.getByText(`${NAME} is disabled.`)).toBeVisible();
+  expect((await proxyGet(operator, rotatedKey)).status()).toBe(401);
+  expect((await proxyGet(operator, credentials.apiKey)).status()).toBe(401);
+  await operator.getByRole('button', { name: 'Enable deployment' }).click();
+  await expect(operator.getByText(`${NAME} is enabled again.`)).toBeVisible();
+  expect((await proxyGet(operator, rotatedKey)).status()).not.toBe(401);
+});
+
+test('the tenant admin sees the deployment ask for access, with the same fingerprint', async () => {
+  await admin.goto(`/t/${TENANT}`);
+  const banner = admin.getByTestId('pending-deployments-banner');
+  await expect(banner).toContainText('A new proxy deployment asks for access');
+  await expect(banner).toContainText(NAME);
+  await expect(banner.getByTestId('fingerprint')).toHaveAttribute('data-thumbprint', thumbprint);
+  await banner.getByRole('link', { name: 'Review proxy deployments' }).click();
+  await expect(admin.getByRole('heading', { level: 1, name: 'Proxy deployments' })).toBeVisible();
+});
+
+async function resealedTo(kids: string[]): Promise<void> {
+  const change = [...requests].reverse().find((r) => r.url.endsWith(`/api/v1/tenants/${TENANT}/changes`));
+  const body = JSON.parse(change!.body) as { reseal: { version: number; jwe: { recipients: { header: { kid: string } }[] } }[] };
+  expect(body.reseal).toHaveLength(plans.length);
+  for (const r of body.reseal) expect(r.jwe.recipients.map((x) => x.header.kid).slice(1).sort()).toEqual([...kids].sort());
+}
+
+test('approving re-seals every configuration as version + 1 to the deployment', async () => {
+  const card = admin.getByTestId(`tenant-deployment-${NAME}`);
+  await expect(card).toContainText('Asks for access');
+  await card.getByRole('button', { name: `Approve ${NAME}` }).click();
+  const dialog = admin.getByRole('dialog', { name: `Approve ${NAME}?` });
+  await expect(dialog.getByTestId('fingerprint')).toHaveAttribute('data-thumbprint', thumbprint);
+  await dialog.getByRole('button', { name: 'Approve and re-seal' }).click();
+  await expect(dialog.getByText('Tick the box once you have compared the fingerprint.')).toBeVisible();
+  await dialog.getByRole('checkbox', { name: /I compared the fingerprint/ }).check();
+  await dialog.getByRole('button', { name: 'Approve and re-seal' }).click();
+  await expect(admin.getByText(`${NAME} is approved; ${plans.length} configurations re-sealed.`)).toBeVisible({ timeout: 30_000 });
+  await expect(admin.getByTestId(`tenant-deployment-${NAME}`)).toContainText('Approved');
+  await resealedTo([thumbprint]);
+
+  await admin.goto(`/t/${TENANT}/configs`);
+  for (const plan of plans) await expect(admin.getByTestId(`config-row-${plan.label}`)).toContainText('v2');
+  await admin.goto(`/t/${TENANT}`);
+  await expect(admin.getByRole('link', { name: 'Proxy deployments' })).toBeVisible();
+  await expect(admin.getByTestId('pending-deployments-banner')).toHaveCount(0);
+});
+
+test('a later edit is sealed to the approved deployment too', async () => {
+  const plan = plans[0]!;
+  await admin.goto(`/t/${TENANT}/configs`);
+  await admin.getByTestId(`config-row-${plan.label}`).getByRole('link', { name: plan.label }).click();
+  await admin.getByRole('button', { name: `Edit ${plan.label}` }).click();
+  await admin.getByRole('button', { name: `Seal and save ${plan.label} as a new version` }).click();
+  await expect(admin.getByText('Sealed and saved as version 3.')).toBeVisible();
+  const change = [...requests].reverse().find((r) => r.url.endsWith(`/api/v1/tenants/${TENANT}/changes`));
+  const body = JSON.parse(change!.body) as { put: { jwe: { recipients: { header: { kid: string } }[] } } };
+  expect(body.put.jwe.recipients.map((r) => r.header.kid)).toContain(thumbprint);
+});
+
+test('removing re-seals every configuration again without it', async () => {
+  await admin.goto(`/t/${TENANT}/deployments`);
+  const card = admin.getByTestId(`tenant-deployment-${NAME}`);
+  await card.getByRole('button', { name: `Remove ${NAME}` }).click();
+  await admin.getByRole('dialog', { name: `Remove ${NAME}?` }).getByRole('button', { name: 'Remove and re-seal' }).click();
+  await expect(admin.getByText(`${NAME} is removed; ${plans.length} configurations re-sealed.`)).toBeVisible({ timeout: 30_000 });
+  await expect(admin.getByTestId(`tenant-deployment-${NAME}`)).toContainText('Asks for access');
+  await resealedTo([]);
+  await admin.goto(`/t/${TENANT}/configs`);
+  await expect(admin.getByTestId(`config-row-${plans[0]!.label}`)).toContainText('v4');
+  await expect(admin.getByTestId(`config-row-${plans[1]!.label}`)).toContainText('v3');
+});
+
+test('the operator deletes the deployment after typing its name', async () => {
+  await operator.reload();
+  await operator.getByRole('button', { name: 'Delete deployment' }).click();
+  const dialog = operator.getByRole('dialog', { name: `Delete ${NAME} permanently?` });
+  await dialog.getByLabel(`Type “${NAME}” to confirm`).fill('walk-eu');
+  await dialog.getByRole('button', { name: 'Delete permanently' }).click();
+  await expect(dialog.getByText(`Type ${NAME} exactly to delete.`)).toBeVisible();
+  await dialog.getByLabel(`Type “${NAME}” to confirm`).fill(NAME);
+  await dialog.getByRole('button', { name: 'Delete permanently' }).click();
+  await expect(operator).toHaveURL(/\/operator\/deployments$/);
+  await expect(operator.getByTestId(`deployment-row-${NAME}`)).toHaveCount(0);
+  expect((await proxyGet(operator, rotatedKey)).status()).toBe(401);
+  await adminContext.close();
+});

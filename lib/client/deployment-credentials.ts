@@ -1,0 +1,56 @@
+// The operator's side of a new proxy deployment: its ECDH P-256 key pair is
+// made here, in the browser; only the public half is sent to the broker. The
+// private half goes into the credentials file the operator downloads once
+// (PROTOCOL.md "Keys" 2) and is never sent anywhere.
+import type { JWK } from 'jose';
+import { generateJwkPair } from '@/lib/crypto/p256-jwk';
+import { ZProxyCredentials, type TProxyCredentials } from '@/lib/schemas/deployments';
+import type { TCreatedDeployment } from './api';
+
+export type TDeploymentKeyPair = { kid: string; publicJwk: JWK; privateJwk: JWK };
+
+/** A fresh extractable ECDH P-256 pair as JWKs; kid = RFC 7638 thumbprint, alg ECDH-ES+A256KW, use enc. */
+export async function newDeploymentKeyPair(): Promise<TDeploymentKeyPair> {
+  const { publicJwk, privateJwk } = await generateJwkPair('ecdh');
+  if (!publicJwk.kid || publicJwk.d !== undefined) throw new Error('The deployment key could not be made.');
+  return { kid: publicJwk.kid, publicJwk, privateJwk };
+}
+
+/**
+ * The credentials file's content: the broker's answer plus the private key.
+ * The broker must have registered exactly the key made here, for the
+ * deployment it names; anything else is refused before a file is offered.
+ */
+export function buildCredentials(created: TCreatedDeployment, pair: TDeploymentKeyPair): TProxyCredentials {
+  if (created.deployment.kid !== pair.kid) throw new Error('The broker registered another key than the one made in this browser. Do not use this deployment.');
+  if (created.credentials.deploymentId !== created.deployment.id || created.credentials.apiKey !== created.apiKey) {
+    throw new Error('The broker’s answer does not describe one deployment consistently.');
+  }
+  return ZProxyCredentials.parse({
+    brokerUrl: created.credentials.brokerUrl,
+    deploymentId: created.credentials.deploymentId,
+    apiKey: created.apiKey,
+    privateJwk: pair.privateJwk,
+    brokerJwks: created.credentials.brokerJwks,
+  });
+}
+
+/** "prod-eu" → "cmk-proxy-prod-eu.credentials.json". */
+export function credentialsFileName(name: string): string {
+  const slug = name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'deployment';
+  return `cmk-proxy-${slug}.credentials.json`;
+}
+
+/** Offers `credentials` as a JSON download. The object URL is revoked at once after the click. */
+export function downloadCredentials(credentials: TProxyCredentials, fileName: string): void {
+  const blob = new Blob([`${JSON.stringify(credentials, null, 2)}\n`], { type: 'application/json' });
+  const url = URL.createObjectURL(blob);
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  link.rel = 'noopener';
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 0);
+}
