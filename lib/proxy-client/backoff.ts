@@ -9,9 +9,11 @@ export type TRetryOptions = {
   capMs: number;
   /** Ceiling after a 401 (credentials revoked or deployment disabled): retry slowly. */
   unauthorizedMs: number;
+  /** Least time between two polls when the broker answers 304 at once (no long-poll): no spinning. */
+  minPollMs: number;
 };
 
-export const DEFAULT_RETRY: TRetryOptions = { baseMs: 500, capMs: 30_000, unauthorizedMs: 60_000 };
+export const DEFAULT_RETRY: TRetryOptions = { baseMs: 500, capMs: 30_000, unauthorizedMs: 60_000, minPollMs: 1_000 };
 
 /** Full jitter: uniform in [0, min(cap, base · 2^(attempt-1))]. */
 export function backoffDelay(attempt: number, retry: TRetryOptions, random: () => number): number {

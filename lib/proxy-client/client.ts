@@ -37,8 +37,6 @@ export type TProxyClient = {
 };
 
 const REPORT_INTERVAL_MS = 60_000;
-// A broker that answers 304 at once (no long-poll) must not make the loop spin.
-const MIN_POLL_INTERVAL_MS = 1_000;
 const SILENT: TProxyLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 export function createProxyClient(options: TProxyClientOptions): TProxyClient {
@@ -95,7 +93,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
           await report(stop);
           lastReport = now();
         }
-        if (!changed && now() - started < MIN_POLL_INTERVAL_MS) await sleep(MIN_POLL_INTERVAL_MS, stop);
+        if (!changed && now() - started < retry.minPollMs) await sleep(retry.minPollMs, stop);
       } catch (e) {
         if (stop.aborted) break;
         attempt += 1;

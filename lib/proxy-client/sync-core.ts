@@ -142,7 +142,8 @@ export function createSyncCore(input: {
     const seen = new Set<string>();
     let pinsChanged = false;
     for (;;) {
-      const response = await api.getConfigs({ cursor: asked, wait: first ? wait : 0, etag: first ? etag : null, signal });
+      // Only a delta long-polls; a full sync and the later pages of anything are wanted at once.
+      const response = await api.getConfigs({ cursor: asked, wait: first && !full ? wait : 0, etag: first ? etag : null, signal });
       if (response.kind === 'not_modified') {
         lastSyncAt = now();
         return false;
