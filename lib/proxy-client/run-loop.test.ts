@@ -101,7 +101,8 @@ describe('run()', () => {
     });
     ref.client = client;
     const running = client.run({ wait: 1 });
-    await until(() => steps.length === 0 && client.getTenant('acme')?.seq === world.acme.seq);
+    // Applied and reported: the report follows the apply, so wait for it before stopping.
+    await until(() => client.getTenant('acme')?.seq === world.acme.seq && statuses.at(-1)?.cursor === 'd3');
     client.stop();
     await running;
 

@@ -1,7 +1,7 @@
 // The proxy's verification pipeline against real material (bundle factory):
 // each way the broker could tamper is detected, reported with its code, and
 // the tenant's last good configuration is kept.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 
 import { beforeEach, describe, expect, it } from 'vitest';
 
@@ -62,6 +62,7 @@ describe('a good bundle', () => {
     const pins = JSON.parse(await readFile(world.pinsFile, 'utf8')) as { tenants: Record<string, { seq: number; signingKey: { kid: string } }> };
     expect(pins.tenants.acme).toMatchObject({ seq: 2, signingKey: { kid: world.acme.signer.kid } });
     expect(JSON.stringify(pins)).not.toContain('cmk-example-external-id');
+    expect((await stat(world.pinsFile)).mode & 0o777).toBe(0o600);
     await client.reportStatus();
     await client.reportStatus();
     expect(broker.statuses[0]).toMatchObject({ tenants: [{ tenantId: 'acme', seq: 2 }], errors: [] });
