@@ -59,11 +59,10 @@ export type TBundle = {
 export type TBundleCheck = 'key' | 'signature' | 'audience' | 'lifetime' | 'structure';
 
 export class BundleError extends CryptoError {
-  readonly check: TBundleCheck;
+  declare readonly check: TBundleCheck;
 
   constructor(check: TBundleCheck, code: TCryptoErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-    this.check = check;
+    super(code, message, { ...options, check });
   }
 }
 

@@ -19,9 +19,16 @@ export type TCryptoErrorCode =
 export class CryptoError extends Error {
   override readonly name = 'CryptoError';
   readonly code: TCryptoErrorCode;
+  /**
+   * Which step of a multi-step check failed (e.g. openConfig's 'decrypt' or
+   * 'signature'), for callers that must report the step — a proxy's status
+   * codes. The `code` stays deliberately coarse.
+   */
+  readonly check: string | undefined;
 
-  constructor(code: TCryptoErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: TCryptoErrorCode, message: string, options?: { cause?: unknown; check?: string }) {
     super(message, options);
     this.code = code;
+    this.check = options?.check;
   }
 }

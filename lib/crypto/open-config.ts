@@ -85,23 +85,20 @@ function mismatch(message: string): CryptoError {
   return new CryptoError('decrypt_failed', `The configuration does not match what was expected: ${message}`);
 }
 
-/** Decrypts, verifies and checks one configuration version; returns the document (settings not yet validated). */
-export async function openConfig({
-  jwe,
-  decryptionKey,
-  decryptionKid,
-  verifyKey,
-  expected,
-}: TOpenConfigInput): Promise<TConfigDocument> {
-  assertDecryptionKey(decryptionKey, decryptionKid);
-  assertExpected(expected);
-  const signer = await resolveVerifyKey(verifyKey);
-  const selected = selectRecipient(jwe, decryptionKid);
+/** The step that failed, on every CryptoError openConfig throws after its arguments are checked (CryptoError.check). */
+export type TOpenConfigCheck = 'recipient' | 'digest' | 'decrypt' | 'signature' | 'content';
 
-  if (expected.digest !== undefined && (await configDigest(selected)) !== expected.digest) {
-    throw mismatch('its digest is not the one the tenant state lists.');
+// Labels a failure with its step so a proxy can report which one failed; the code is unchanged.
+async function step<T>(check: TOpenConfigCheck, run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof CryptoError && e.check === undefined) throw new CryptoError(e.code, e.message, { cause: e, check });
+    throw e;
   }
+}
 
+async function decryptSelected(selected: TFlattenedJwe, decryptionKey: CryptoKey): Promise<string> {
   let result: Awaited<ReturnType<typeof flattenedDecrypt>>;
   try {
     result = await flattenedDecrypt(selected, decryptionKey, {
@@ -125,22 +122,14 @@ export async function openConfig({
   if (!header || Object.keys(header).length !== 2 || header.enc !== CONFIG_ENC || header.cty !== CONFIG_CTY) {
     throw new CryptoError('unsupported', 'The configuration protected header is not accepted.');
   }
-
-  let jws: string;
   try {
-    jws = decodeUtf8(result.plaintext, 'decrypt_failed', 'Decrypted configuration');
+    return decodeUtf8(result.plaintext, 'decrypt_failed', 'Decrypted configuration');
   } finally {
     result.plaintext.fill(0);
   }
+}
 
-  const { payload } = await verifyCompactJws(jws, signer, CONFIG_CTY, 'Configuration signature').catch((e: unknown) => {
-    // Inside the ciphertext a malformed statement is damage like any other.
-    if (e instanceof CryptoError && e.code === 'invalid_input') {
-      throw new CryptoError('decrypt_failed', e.message, { cause: e });
-    }
-    throw e;
-  });
-
+function readDocument(payload: Record<string, unknown>, expected: TOpenConfigExpected): TConfigDocument {
   let document: TConfigDocument;
   try {
     document = readConfigDocument(payload);
@@ -156,4 +145,41 @@ export async function openConfig({
     throw mismatch('it is another version.');
   }
   return document;
+}
+
+/**
+ * Decrypts, verifies and checks one configuration version; returns the
+ * document (settings not yet validated). Failures carry `check` (TOpenConfigCheck).
+ */
+export async function openConfig({
+  jwe,
+  decryptionKey,
+  decryptionKid,
+  verifyKey,
+  expected,
+}: TOpenConfigInput): Promise<TConfigDocument> {
+  assertDecryptionKey(decryptionKey, decryptionKid);
+  assertExpected(expected);
+  const signer = await resolveVerifyKey(verifyKey);
+  const selected = await step('recipient', () => selectRecipient(jwe, decryptionKid));
+
+  await step('digest', async () => {
+    if (expected.digest !== undefined && (await configDigest(selected)) !== expected.digest) {
+      throw mismatch('its digest is not the one the tenant state lists.');
+    }
+  });
+
+  const jws = await step('decrypt', () => decryptSelected(selected, decryptionKey));
+
+  const { payload } = await step('signature', () =>
+    verifyCompactJws(jws, signer, CONFIG_CTY, 'Configuration signature').catch((e: unknown) => {
+      // Inside the ciphertext a malformed statement is damage like any other.
+      if (e instanceof CryptoError && e.code === 'invalid_input') {
+        throw new CryptoError('decrypt_failed', e.message, { cause: e });
+      }
+      throw e;
+    }),
+  );
+
+  return step('content', () => readDocument(payload, expected));
 }

@@ -1,0 +1,142 @@
+// createProxyClient: the long-running side of the proxy client — the
+// long-poll loop (ETag / If-None-Match, backoff with full jitter, bad_cursor →
+// full sync, 401 → keep serving and retry slowly), status reports after every
+// change and at least once a minute, and read access to the last good
+// configuration. See lib/proxy-client/index.ts for the API overview.
+import type { TProxyCredentials } from '@/lib/schemas/deployments';
+
+import { backoffDelay, DEFAULT_RETRY, sleep, type TRetryOptions } from './backoff';
+import { BrokerHttpError, createBrokerApi, type TFetch } from './http';
+import { BundleRefusedError, createSyncCore } from './sync-core';
+import type { TProxyError, TProxyLogger, TProxySummary, TProxyTenant } from './types';
+
+export type TProxyClientOptions = {
+  credentials: TProxyCredentials;
+  /** Where pins are kept (defaultPinsFile(credentialsPath) is the convention). */
+  pinsFile: string;
+  fetch?: TFetch;
+  /** Milliseconds since the epoch; injectable for tests. */
+  now?: () => number;
+  logger?: TProxyLogger;
+  retry?: Partial<TRetryOptions>;
+  /** In [0, 1); injectable for tests. */
+  random?: () => number;
+};
+
+export type TProxyClient = {
+  /** Fetches until complete: a full sync the first time (or after bad_cursor), a delta afterwards. Throws on failure. */
+  syncOnce(): Promise<void>;
+  /** Sends the status report (applied states since the last accepted report, every current error). */
+  reportStatus(): Promise<void>;
+  /** Long-polls until stop() or `signal`; never throws for broker or network failures. */
+  run(options?: { wait?: number; signal?: AbortSignal }): Promise<void>;
+  getTenant(tenantId: string): TProxyTenant | undefined;
+  listTenants(): TProxyTenant[];
+  summary(): TProxySummary;
+  stop(): void;
+};
+
+const REPORT_INTERVAL_MS = 60_000;
+const SILENT: TProxyLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+export function createProxyClient(options: TProxyClientOptions): TProxyClient {
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? SILENT;
+  const retry = { ...DEFAULT_RETRY, ...options.retry };
+  const random = options.random ?? Math.random;
+  const { credentials } = options;
+  const api = createBrokerApi(credentials.brokerUrl, credentials.apiKey, options.fetch);
+  const core = createSyncCore({ credentials, pinsFile: options.pinsFile, api, now, logger });
+  const stopper = new AbortController();
+  let transportError: TProxyError | null = null;
+
+  async function report(signal: AbortSignal): Promise<void> {
+    try {
+      await core.reportStatus(signal);
+    } catch (e) {
+      if (!signal.aborted) logger.warn(`Status report failed: ${(e as Error).message}`);
+    }
+  }
+
+  // One failure of a loop iteration: how long to wait before the next.
+  function onFailure(e: unknown, attempt: number): number {
+    if (e instanceof BrokerHttpError && e.status === 400 && e.code === 'bad_cursor') {
+      logger.warn('The broker no longer knows our cursor; starting a full sync.');
+      core.resetCursor();
+      return 0;
+    }
+    if (e instanceof BrokerHttpError && e.status === 401) {
+      transportError = { tenantId: '*', configId: null, code: 'transport', message: e.message };
+      logger.error('The broker refused the API key (revoked, expired or deployment disabled). Serving the last good configuration; retrying slowly.');
+      return backoffDelay(1, { ...retry, baseMs: retry.unauthorizedMs, capMs: retry.unauthorizedMs }, () => 0.5 + random() / 2);
+    }
+    if (e instanceof BundleRefusedError) {
+      logger.error(`Bundle refused (${e.error.code}): ${e.error.message} Serving the last good configuration.`);
+    } else {
+      transportError = { tenantId: '*', configId: null, code: 'transport', message: (e as Error).message.slice(0, 500) };
+      logger.warn(`Sync failed (${transportError.message}); serving the last good configuration.`);
+    }
+    return backoffDelay(attempt, retry, random);
+  }
+
+  async function run({ wait = 30, signal }: { wait?: number; signal?: AbortSignal } = {}): Promise<void> {
+    const stop = signal ? AbortSignal.any([signal, stopper.signal]) : stopper.signal;
+    let attempt = 0;
+    let lastReport = -Infinity;
+    while (!stop.aborted) {
+      const started = now();
+      try {
+        const changed = await core.pull(wait, stop);
+        attempt = 0;
+        transportError = null;
+        if (changed || core.needsReport() || now() - lastReport >= REPORT_INTERVAL_MS) {
+          await report(stop);
+          lastReport = now();
+        }
+        if (!changed && now() - started < retry.minPollMs) await sleep(retry.minPollMs, stop);
+      } catch (e) {
+        if (stop.aborted) break;
+        attempt += 1;
+        const delay = onFailure(e, attempt);
+        // A refused bundle is news for the broker's operators even though nothing was applied.
+        if (e instanceof BundleRefusedError) await report(stop);
+        if (delay > 0) await sleep(delay, stop);
+      }
+    }
+  }
+
+  function summary(): TProxySummary {
+    const tenants = core.tenants();
+    const errors = [...(transportError ? [transportError] : []), ...core.errors()];
+    const configurations = tenants.flatMap((t) => t.configs.map(({ settings: _secret, ...c }) => ({ tenantId: t.tenantId, ...c })));
+    const lastSync = core.lastSyncAt();
+    return {
+      deploymentId: credentials.deploymentId,
+      counts: {
+        tenants: tenants.length,
+        approved: tenants.filter((t) => t.approved).length,
+        suspended: tenants.filter((t) => t.status === 'suspended').length,
+        configurations: configurations.length,
+        errors: errors.length,
+      },
+      tenants: tenants.map(({ tenantId, status, seq, approved }) => ({ tenantId, status, seq, approved })),
+      configurations,
+      errors,
+      staleness: lastSync === null ? null : Math.max(0, Math.round((now() - lastSync) / 1000)),
+      cursor: core.cursor(),
+    };
+  }
+
+  return {
+    async syncOnce() {
+      await core.pull(0, stopper.signal);
+      transportError = null;
+    },
+    reportStatus: () => core.reportStatus(stopper.signal),
+    run,
+    getTenant: core.getTenant,
+    listTenants: core.tenants,
+    summary,
+    stop: () => stopper.abort(),
+  };
+}

@@ -1,0 +1,47 @@
+// A readable text summary for the CLI and logs: tenants, configurations and
+// errors. Built from TProxySummary, which carries no settings, so no secret
+// value can be printed from here.
+import type { TProxySummary } from './types';
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd());
+}
+
+export function formatSummary(summary: TProxySummary): string {
+  const { counts } = summary;
+  const lines = [
+    `Deployment ${summary.deploymentId}`,
+    `  ${counts.tenants} tenant(s), ${counts.approved} approved, ${counts.suspended} suspended; ${counts.configurations} configuration(s); ${counts.errors} error(s)`,
+    `  last successful sync: ${summary.staleness === null ? 'never' : `${summary.staleness} s ago`}`,
+    '',
+    'Tenants',
+  ];
+  if (summary.tenants.length === 0) lines.push('  (none)');
+  else {
+    lines.push(
+      ...table([
+        ['TENANT', 'STATUS', 'SEQ', 'APPROVAL'],
+        ...summary.tenants.map((t) => [t.tenantId, t.status, String(t.seq), t.approved ? 'approved' : 'awaiting approval']),
+      ]),
+    );
+  }
+  lines.push('', 'Configurations');
+  if (summary.configurations.length === 0) lines.push('  (none)');
+  else {
+    lines.push(
+      ...table([
+        ['TENANT', 'CONFIG', 'KIND', 'PROVIDER', 'VERSION', 'STATUS', 'PRIMARY'],
+        ...summary.configurations.map((c) => [c.tenantId, c.configId, c.kind, c.provider, `v${c.version}`, c.status, c.primary ? 'primary' : '']),
+      ]),
+    );
+  }
+  lines.push('', 'Errors');
+  if (summary.errors.length === 0) lines.push('  (none)');
+  else {
+    for (const e of summary.errors) {
+      lines.push(`  [${e.code}] ${e.tenantId === '*' ? 'bundle' : `tenant ${e.tenantId}`}${e.configId ? ` config ${e.configId}` : ''}: ${e.message}`);
+    }
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,89 @@
+// The broker's proxy API as seen from the proxy (docs/proxy-api.md): the
+// bundle long-poll with ETag, the status report, and the broker key rotation
+// statements. Errors come back as BrokerHttpError carrying the problem+json
+// `code`; network failures as BrokerHttpError with status 0.
+import type { TProxyStatus } from '@/lib/schemas/deployments';
+
+export type TFetch = typeof globalThis.fetch;
+
+export class BrokerHttpError extends Error {
+  override readonly name = 'BrokerHttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export type TBrokerApi = {
+  getConfigs(input: { cursor: string | null; wait: number; etag: string | null; signal?: AbortSignal }): Promise<
+    { kind: 'bundle'; jws: string; etag: string | null } | { kind: 'not_modified' }
+  >;
+  postStatus(status: TProxyStatus, signal?: AbortSignal): Promise<void>;
+  getBrokerRotations(signal?: AbortSignal): Promise<string[]>;
+};
+
+async function problemOf(response: Response): Promise<BrokerHttpError> {
+  let code: string | undefined;
+  let detail = response.statusText;
+  try {
+    const body = (await response.json()) as { code?: unknown; detail?: unknown; title?: unknown };
+    if (typeof body.code === 'string') code = body.code;
+    const text = typeof body.detail === 'string' ? body.detail : typeof body.title === 'string' ? body.title : '';
+    if (text) detail = text.slice(0, 300);
+  } catch {
+    // Not problem+json (a proxy in between, an HTML error page): the status says enough.
+  }
+  return new BrokerHttpError(response.status, code, `HTTP ${response.status}${code ? ` ${code}` : ''}: ${detail}`);
+}
+
+export function createBrokerApi(brokerUrl: string, apiKey: string, fetchImpl: TFetch = globalThis.fetch): TBrokerApi {
+  const base = brokerUrl.replace(/\/+$/, '');
+  const auth = { authorization: `Bearer ${apiKey}` };
+
+  async function call(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetchImpl(url, init);
+    } catch (cause) {
+      if (init.signal?.aborted) throw cause;
+      // The cause may embed the URL but never the API key (it is only in a header).
+      throw new BrokerHttpError(0, undefined, `Network error: ${(cause as Error).message}`);
+    }
+  }
+
+  return {
+    async getConfigs({ cursor, wait, etag, signal }) {
+      const url = new URL(`${base}/api/v1/proxy/configs`);
+      if (cursor !== null) url.searchParams.set('cursor', cursor);
+      url.searchParams.set('wait', String(Math.max(0, Math.min(60, Math.floor(wait)))));
+      const headers: Record<string, string> = { ...auth, accept: 'application/jose' };
+      if (etag !== null) headers['if-none-match'] = etag;
+      const response = await call(url.href, { headers, signal });
+      if (response.status === 304) return { kind: 'not_modified' };
+      if (response.status !== 200) throw await problemOf(response);
+      return { kind: 'bundle', jws: (await response.text()).trim(), etag: response.headers.get('etag') };
+    },
+
+    async postStatus(status, signal) {
+      const response = await call(`${base}/api/v1/proxy/status`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(status),
+        signal,
+      });
+      if (response.status !== 204 && response.status !== 200) throw await problemOf(response);
+    },
+
+    async getBrokerRotations(signal) {
+      const response = await call(`${base}/.well-known/cmk-key-rotations.json`, { signal });
+      if (response.status !== 200) throw await problemOf(response);
+      const body = (await response.json()) as { rotations?: unknown };
+      if (!Array.isArray(body.rotations) || !body.rotations.every((r) => typeof r === 'string')) {
+        throw new BrokerHttpError(200, undefined, 'The broker key rotations document is malformed.');
+      }
+      return body.rotations as string[];
+    },
+  };
+}

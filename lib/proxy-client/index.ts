@@ -1,0 +1,28 @@
+// The proxy client: what a key proxy embeds to receive its tenants' KMS and
+// SIEM configurations from the broker without trusting the broker
+// (PROTOCOL.md "Proxy API", docs/proxy-api.md). Node only; imports nothing of
+// Next.js, React, Prisma or lib/server (proven by import-boundary.test.ts).
+//
+//   const credentials = await loadCredentials('prod-eu.json');      // zod-checked, clear messages
+//   const client = createProxyClient({ credentials, pinsFile: defaultPinsFile('prod-eu.json') });
+//   await client.syncOnce();                      // full sync (paged) or delta, until complete
+//   await client.reportStatus();                  // POST /api/v1/proxy/status
+//   void client.run({ wait: 30, signal });        // long-poll loop; reports after each change, ≥ 1/min
+//   client.getTenant('acme')?.primary.kms;        // last good, verified, schema-checked config
+//   client.summary();                             // counts, tenants, configs (no settings), errors, staleness
+//   client.stop();
+//
+// Every tenant's update is verified end to end (broker signature → tenant
+// key pin or rotation chain → tenant state signature and seq → digest →
+// decrypt → inner signature → identity → provider schema); a failure keeps
+// that tenant's last good configuration and is reported with a stable code
+// (PROXY_ERROR_CODES). Settings stay in memory; only public-key pins and seqs
+// are written, to the pins file.
+export { createProxyClient, type TProxyClient, type TProxyClientOptions } from './client';
+export { loadCredentials, CredentialsError } from './credentials';
+export { BrokerHttpError, type TFetch } from './http';
+export { defaultPinsFile, loadPins, savePins, type TPins } from './pins';
+export { BundleRefusedError } from './sync-core';
+export { formatSummary } from './format-summary';
+export type { TProxyConfig, TProxyError, TProxyLogger, TProxySummary, TProxyTenant } from './types';
+export { verifyTenant, type TDeploymentKey, type TTenantPin, type TTenantVerdict } from './verify-tenant';

@@ -1,0 +1,132 @@
+// The run loop against a tiny local HTTP server serving factory bundles:
+// paging, ETag/304, bad_cursor → full sync, 401 keeps the last good
+// configuration, backoff on 500. A unit test of the client itself; the tests
+// against the real broker live in the integration suite.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { TBundle } from '@/lib/crypto/bundle';
+import type { TProxyStatus } from '@/lib/schemas/deployments';
+import { bundleTenant, publishState, signTestBundle } from '@/lib/testing/bundle-factory';
+import { createProxyWorld, type TProxyWorld } from '@/lib/testing/proxy-world';
+
+import { createProxyClient, type TProxyClient } from './client';
+
+type TStep = (req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
+
+let server: Server | undefined;
+afterEach(() => server?.close());
+
+function problem(res: ServerResponse, status: number, code: string) {
+  res.writeHead(status, { 'content-type': 'application/problem+json' });
+  res.end(JSON.stringify({ type: 'about:blank', title: code, status, detail: `test ${code}`, code }));
+}
+
+async function startBroker(steps: TStep[], statuses: TProxyStatus[]) {
+  const seen: { at: number; path: string; ifNoneMatch?: string }[] = [];
+  server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'POST' && url.pathname === '/api/v1/proxy/status') {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        statuses.push(JSON.parse(body) as TProxyStatus);
+        res.writeHead(204).end();
+      });
+      return;
+    }
+    seen.push({ at: Date.now(), path: `${url.pathname}${url.search}`, ifNoneMatch: req.headers['if-none-match'] });
+    const step = steps.shift();
+    if (!step) {
+      setTimeout(() => res.writeHead(304).end(), 50);
+      return;
+    }
+    void step(req, res, url);
+  });
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server?.address() as AddressInfo).port}`, seen };
+}
+
+function bundleStep(world: TProxyWorld, overrides: Partial<TBundle>, etag?: string): TStep {
+  return async (_req, res, url) => {
+    const jws = await signTestBundle(world.broker, world.deployment, [bundleTenant(world.acme, world.deployment)], {
+      cursor: url.searchParams.get('cursor'),
+      ...overrides,
+    });
+    res.writeHead(200, { 'content-type': 'application/jose', ...(etag ? { etag } : {}) });
+    res.end(jws);
+  };
+}
+
+async function until(condition: () => boolean, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('run()', () => {
+  it('pages, long-polls with ETag, recovers from bad_cursor, 401 and 500 keeping the last good configuration', async () => {
+    const world = await createProxyWorld();
+    const statuses: TProxyStatus[] = [];
+    const during401: { seq?: number; codes: string[] } = { codes: [] };
+    const ref: { client?: TProxyClient } = {};
+    const steps: TStep[] = [
+      bundleStep(world, { next: 'page2', complete: false, tenants: [] }),
+      bundleStep(world, { next: 'd1', complete: true }, '"e1"'),
+      (_req, res) => void res.writeHead(304).end(),
+      (_req, res) => problem(res, 400, 'bad_cursor'),
+      bundleStep(world, { next: 'd2' }, '"e2"'),
+      (_req, res) => problem(res, 401, 'unauthorized'),
+      (_req, res) => {
+        during401.seq = ref.client?.getTenant('acme')?.seq;
+        during401.codes = ref.client?.summary().errors.map((e) => e.code) ?? [];
+        problem(res, 500, 'internal');
+      },
+      (_req, res) => problem(res, 503, 'unavailable'),
+      async (req, res, url) => {
+        await publishState(world.acme);
+        await bundleStep(world, { next: 'd3' }, '"e3"')(req, res, url);
+      },
+    ];
+    const broker = await startBroker(steps, statuses);
+    const client = createProxyClient({
+      credentials: { ...world.deployment.credentials, brokerUrl: broker.url },
+      pinsFile: world.pinsFile,
+      retry: { baseMs: 40, capMs: 80, unauthorizedMs: 40, minPollMs: 20 },
+      random: () => 1,
+    });
+    ref.client = client;
+    const running = client.run({ wait: 1 });
+    // Applied and reported: the report follows the apply, so wait for it before stopping.
+    await until(() => client.getTenant('acme')?.seq === world.acme.seq && statuses.at(-1)?.cursor === 'd3');
+    client.stop();
+    await running;
+
+    const paths = broker.seen.map((s) => s.path);
+    expect(paths.slice(0, 9)).toEqual([
+      '/api/v1/proxy/configs?wait=0',
+      '/api/v1/proxy/configs?cursor=page2&wait=0',
+      '/api/v1/proxy/configs?cursor=d1&wait=1',
+      '/api/v1/proxy/configs?cursor=d1&wait=1',
+      '/api/v1/proxy/configs?wait=0',
+      '/api/v1/proxy/configs?cursor=d2&wait=1',
+      '/api/v1/proxy/configs?cursor=d2&wait=1',
+      '/api/v1/proxy/configs?cursor=d2&wait=1',
+      '/api/v1/proxy/configs?cursor=d2&wait=1',
+    ]);
+    expect(broker.seen[2]?.ifNoneMatch).toBe('"e1"');
+    expect(broker.seen[4]?.ifNoneMatch).toBeUndefined();
+    expect(during401).toEqual({ seq: 2, codes: ['transport'] });
+    // Backoff: each retry after a 5xx waits longer than the one before (random() = 1 → the ceiling).
+    const gap = (i: number) => (broker.seen[i]?.at ?? 0) - (broker.seen[i - 1]?.at ?? 0);
+    expect(gap(7)).toBeGreaterThanOrEqual(35);
+    expect(gap(8)).toBeGreaterThanOrEqual(70);
+    expect(statuses[0]).toMatchObject({ cursor: 'd1', tenants: [{ tenantId: 'acme', seq: 2 }], errors: [] });
+    expect(statuses.at(-1)).toMatchObject({ cursor: 'd3', tenants: [{ tenantId: 'acme', seq: 3 }], errors: [] });
+    expect(client.summary().errors).toEqual([]);
+  });
+});

@@ -1,0 +1,219 @@
+// The proxy client's state and one sync: fetch bundle pages, verify each
+// against the pinned broker keys (extending the pins only through broker
+// rotation statements), verify every tenant, apply what passes, keep the last
+// good configuration of what fails, persist pins. Memory holds the settings;
+// only the pins file is written.
+import type { JWK } from 'jose';
+
+import { BundleError, verifyBundle, type TBundle } from '@/lib/crypto/bundle';
+import { CryptoError } from '@/lib/crypto/errors';
+import { followKeyRotations } from '@/lib/crypto/key-rotation';
+import { assertKeyPairMatches, importPrivateKey, readPrivateJwk, thumbprintOf } from '@/lib/crypto/p256-jwk';
+import {
+  MAX_STATUS_ERRORS,
+  MAX_STATUS_TENANTS,
+  type TProxyCredentials,
+  type TProxyErrorCode,
+  type TProxyStatus,
+} from '@/lib/schemas/deployments';
+
+import type { TBrokerApi } from './http';
+import { loadPins, savePins, type TPins } from './pins';
+import type { TProxyError, TProxyLogger, TProxyTenant } from './types';
+import { verifyTenant, type TDeploymentKey } from './verify-tenant';
+
+/** The whole bundle was refused (tenantId '*' in the report); nothing in it was applied. */
+export class BundleRefusedError extends Error {
+  override readonly name = 'BundleRefusedError';
+  constructor(readonly error: TProxyError) {
+    super(`${error.code}: ${error.message}`);
+  }
+}
+
+const BUNDLE_CODES: Record<string, TProxyErrorCode> = { lifetime: 'bundle_expired', audience: 'bundle_audience' };
+
+export type TSyncCore = ReturnType<typeof createSyncCore>;
+
+export function createSyncCore(input: {
+  credentials: TProxyCredentials;
+  pinsFile: string;
+  api: TBrokerApi;
+  now: () => number;
+  logger: TProxyLogger;
+}) {
+  const { credentials, pinsFile, api, now, logger } = input;
+  const tenants = new Map<string, TProxyTenant>();
+  const tenantErrors = new Map<string, TProxyError[]>();
+  // The seq of each tenant in the last report the broker accepted.
+  const reported = new Map<string, number>();
+  let reportedErrors = '[]';
+  let reportedCursor: string | null = null;
+  let bundleError: TProxyError | null = null;
+  let pins: TPins | null = null;
+  let deployment: TDeploymentKey | null = null;
+  let cursor: string | null = null;
+  let etag: string | null = null;
+  let lastSyncAt: number | null = null;
+
+  async function init(): Promise<{ pins: TPins; deployment: TDeploymentKey }> {
+    if (!deployment) {
+      const jwk = readPrivateJwk(credentials.privateJwk, 'ecdh', 'invalid_input');
+      // A credentials file with a mismatched d would decrypt nothing; say so at start, not per config.
+      await assertKeyPairMatches(jwk, 'ecdh', 'invalid_input');
+      deployment = { key: await importPrivateKey(jwk, 'ecdh', ['deriveBits'], 'invalid_input'), kid: await thumbprintOf(jwk) };
+    }
+    pins ??= await loadPins(pinsFile, credentials.deploymentId, credentials.brokerJwks.keys as JWK[]);
+    return { pins, deployment };
+  }
+
+  // Unknown broker kid: learn new keys only through rotation statements from a pinned key.
+  async function extendBrokerPins(current: TPins): Promise<boolean> {
+    const rotations = await api.getBrokerRotations();
+    const known = new Set(current.broker.keys.map((k) => k.kid));
+    const added: JWK[] = [];
+    for (const pinned of current.broker.keys) {
+      for (const key of await followKeyRotations(pinned, rotations, 'broker')) {
+        if (!known.has(key.kid)) {
+          known.add(key.kid);
+          added.push(key);
+        }
+      }
+    }
+    if (added.length === 0) return false;
+    current.broker.keys.push(...added);
+    await savePins(pinsFile, current);
+    logger.info(`Broker signing key(s) ${added.map((k) => k.kid).join(', ')} accepted through rotation statements.`);
+    return true;
+  }
+
+  async function openBundle(jws: string, current: TPins, requested: string | null): Promise<TBundle> {
+    const expected = { deploymentId: credentials.deploymentId, now: Math.floor(now() / 1000) };
+    let bundle: TBundle;
+    try {
+      try {
+        bundle = await verifyBundle(jws, current.broker.keys, expected);
+      } catch (e) {
+        if (!(e instanceof BundleError && e.check === 'key') || !(await extendBrokerPins(current))) throw e;
+        bundle = await verifyBundle(jws, current.broker.keys, expected);
+      }
+    } catch (e) {
+      const check = e instanceof CryptoError ? (e.check ?? '') : '';
+      const message = e instanceof Error ? e.message : 'unexpected failure';
+      bundleError = { tenantId: '*', configId: null, code: BUNDLE_CODES[check] ?? 'broker_signature', message: message.slice(0, 500) };
+      throw new BundleRefusedError(bundleError);
+    }
+    // The signed cursor binds the answer to the question: an old page replayed for another cursor is refused.
+    if (bundle.cursor !== requested) {
+      bundleError = { tenantId: '*', configId: null, code: 'broker_signature', message: 'The bundle answers another cursor than the one asked for.' };
+      throw new BundleRefusedError(bundleError);
+    }
+    bundleError = null;
+    return bundle;
+  }
+
+  async function applyTenants(bundle: TBundle, current: TPins, key: TDeploymentKey, seen: Set<string>): Promise<boolean> {
+    let changed = false;
+    for (const t of bundle.tenants) {
+      seen.add(t.tenantId);
+      const verdict = await verifyTenant(t, current.tenants[t.tenantId], key);
+      if (!verdict.ok) {
+        tenantErrors.set(t.tenantId, verdict.errors);
+        for (const e of verdict.errors) logger.warn(`Tenant ${e.tenantId}${e.configId ? ` ${e.configId}` : ''}: ${e.code}: ${e.message}`);
+        continue;
+      }
+      tenantErrors.delete(t.tenantId);
+      const previous = current.tenants[t.tenantId];
+      if (previous?.seq !== verdict.pin.seq || previous.signingKey.kid !== verdict.pin.signingKey.kid) changed = true;
+      current.tenants[t.tenantId] = verdict.pin;
+      tenants.set(t.tenantId, verdict.tenant);
+    }
+    return changed;
+  }
+
+  /**
+   * Fetches until the bundle is complete (a full sync when there is no
+   * cursor). Returns false on 304. Throws BrokerHttpError / BundleRefusedError.
+   */
+  async function pull(wait: number, signal?: AbortSignal): Promise<boolean> {
+    const ready = await init();
+    const full = cursor === null;
+    let asked = cursor;
+    let first = true;
+    const seen = new Set<string>();
+    let pinsChanged = false;
+    for (;;) {
+      // Only a delta long-polls; a full sync and the later pages of anything are wanted at once.
+      const response = await api.getConfigs({ cursor: asked, wait: first && !full ? wait : 0, etag: first ? etag : null, signal });
+      if (response.kind === 'not_modified') {
+        lastSyncAt = now();
+        return false;
+      }
+      first = false;
+      const bundle = await openBundle(response.jws, ready.pins, asked);
+      pinsChanged = (await applyTenants(bundle, ready.pins, ready.deployment, seen)) || pinsChanged;
+      asked = bundle.next;
+      if (bundle.complete) {
+        etag = response.etag;
+        break;
+      }
+    }
+    if (full) {
+      // A full sync lists every tenant still assigned to this deployment; the rest are no longer served.
+      for (const id of [...tenants.keys(), ...tenantErrors.keys()]) {
+        if (!seen.has(id)) {
+          tenants.delete(id);
+          tenantErrors.delete(id);
+        }
+      }
+    }
+    cursor = asked;
+    lastSyncAt = now();
+    if (pinsChanged) await savePins(pinsFile, ready.pins);
+    return true;
+  }
+
+  function errors(): TProxyError[] {
+    return [...(bundleError ? [bundleError] : []), ...[...tenantErrors.values()].flat()];
+  }
+
+  function statusBody(): TProxyStatus {
+    const changed = [...tenants.values()].filter((t) => reported.get(t.tenantId) !== t.seq);
+    return {
+      cursor,
+      tenants: changed.slice(0, MAX_STATUS_TENANTS).map((t) => ({ tenantId: t.tenantId, seq: t.seq })),
+      errors: errors().slice(0, MAX_STATUS_ERRORS),
+    };
+  }
+
+  async function reportStatus(signal?: AbortSignal): Promise<void> {
+    const body = statusBody();
+    await api.postStatus(body, signal);
+    for (const t of body.tenants) reported.set(t.tenantId, t.seq);
+    reportedErrors = JSON.stringify(body.errors);
+    reportedCursor = body.cursor;
+  }
+
+  /** Something the broker has not been told yet: an applied state, a changed error list or cursor. */
+  function needsReport(): boolean {
+    const body = statusBody();
+    return body.tenants.length > 0 || body.cursor !== reportedCursor || JSON.stringify(body.errors) !== reportedErrors;
+  }
+
+  function resetCursor(): void {
+    cursor = null;
+    etag = null;
+  }
+
+  return {
+    init,
+    pull,
+    reportStatus,
+    resetCursor,
+    errors,
+    needsReport,
+    tenants: () => [...tenants.values()],
+    getTenant: (tenantId: string) => tenants.get(tenantId),
+    cursor: () => cursor,
+    lastSyncAt: () => lastSyncAt,
+  };
+}

@@ -1,0 +1,50 @@
+// The proxy client's public shapes: what a proxy reads back for a tenant and
+// the summary it can print or export. Settings are secrets: they live in these
+// objects in memory only and are never written to disk, logs or reports.
+import type { TConfigKind } from '@/lib/crypto/config-document';
+import type { TProxyErrorCode } from '@/lib/schemas/deployments';
+
+export type TProxyConfig = {
+  configId: string;
+  kind: TConfigKind;
+  provider: string;
+  version: number;
+  status: 'active' | 'disabled';
+  primary: boolean;
+  /** Validated by the provider's schema. Secret: never log or persist. */
+  settings: Record<string, unknown>;
+};
+
+export type TProxyTenant = {
+  tenantId: string;
+  /** 'suspended': the broker marks the tenant suspended; no configuration is served. */
+  status: 'active' | 'suspended';
+  /** The applied (verified) tenant state's seq. */
+  seq: number;
+  /** False while the tenant has not approved this deployment (its state does not list our key). */
+  approved: boolean;
+  /** Empty when suspended or not approved. Disabled ones are kept so data can still be decrypted. */
+  configs: TProxyConfig[];
+  /** The primary configuration per kind, for new encryptions / events. */
+  primary: { kms?: TProxyConfig; siem?: TProxyConfig };
+};
+
+/** One failure, as reported to the broker; tenantId '*' is the whole bundle (broker signature, expiry, audience). */
+export type TProxyError = { tenantId: string; configId: string | null; code: TProxyErrorCode; message: string };
+
+export type TProxySummary = {
+  deploymentId: string;
+  counts: { tenants: number; approved: number; suspended: number; configurations: number; errors: number };
+  tenants: { tenantId: string; status: 'active' | 'suspended'; seq: number; approved: boolean }[];
+  configurations: (Omit<TProxyConfig, 'settings'> & { tenantId: string })[];
+  errors: TProxyError[];
+  /** Seconds since the last successful sync (null before the first). */
+  staleness: number | null;
+  cursor: string | null;
+};
+
+export type TProxyLogger = {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+};

@@ -1,0 +1,164 @@
+// One tenant's update from a verified bundle, checked in the order of
+// PROTOCOL.md "Proxy API": signing key (TOFU pin or rotation chain) → state
+// signature → seq not lower than seen → suspended / approval → per
+// configuration: present, digest, decrypt, inner signature, identity,
+// provider schema. All or nothing: any failure returns errors and the caller
+// keeps the tenant's last good configuration.
+//
+// Error messages name the step and, for settings, only field paths: never a
+// value, since they go to the broker in status reports.
+import type { JWK } from 'jose';
+
+import type { TBundleTenant } from '@/lib/crypto/bundle';
+import { configDigest } from '@/lib/crypto/config-digest';
+import { CryptoError } from '@/lib/crypto/errors';
+import { followKeyRotations } from '@/lib/crypto/key-rotation';
+import { openConfig } from '@/lib/crypto/open-config';
+import { verifyTenantState, type TTenantState, type TTenantStateConfig } from '@/lib/crypto/tenant-state';
+import type { TProxyErrorCode } from '@/lib/schemas/deployments';
+import { findProvider } from '@/lib/schemas/providers/registry';
+
+import type { TProxyConfig, TProxyError, TProxyTenant } from './types';
+
+export type TTenantPin = { signingKey: JWK; seq: number };
+export type TDeploymentKey = { key: CryptoKey; kid: string };
+
+export type TTenantVerdict =
+  | { ok: true; tenant: TProxyTenant; pin: TTenantPin }
+  | { ok: false; errors: TProxyError[] };
+
+const MAX_MESSAGE = 500;
+
+class StepError extends Error {
+  constructor(
+    readonly code: TProxyErrorCode,
+    message: string,
+    readonly configId: string | null = null,
+  ) {
+    super(message.slice(0, MAX_MESSAGE));
+  }
+}
+
+function messageOf(cause: unknown): string {
+  // CryptoError messages are written by lib/crypto and carry no key material or settings.
+  return cause instanceof CryptoError ? cause.message : 'unexpected failure';
+}
+
+async function checkSigningKey(tenant: TBundleTenant, pin: TTenantPin | undefined): Promise<JWK> {
+  // First sight: trust on first use, as the protocol says; later keys only through the chain.
+  if (!pin || pin.signingKey.kid === tenant.signingKey.kid) return tenant.signingKey;
+  let chain: JWK[];
+  try {
+    chain = await followKeyRotations(pin.signingKey, tenant.keyRotations, `tenant:${tenant.tenantId}`);
+  } catch (cause) {
+    throw new StepError('tenant_key', `The tenant signing key changed and its rotation statements do not verify: ${messageOf(cause)}`);
+  }
+  if (chain.at(-1)?.kid !== tenant.signingKey.kid) {
+    throw new StepError('tenant_key', `The tenant signing key changed (pinned ${pin.signingKey.kid}) without a rotation statement naming it.`);
+  }
+  return tenant.signingKey;
+}
+
+async function checkState(tenant: TBundleTenant, signingKey: JWK, pin: TTenantPin | undefined): Promise<TTenantState> {
+  let state: TTenantState;
+  try {
+    state = await verifyTenantState(tenant.state, signingKey, { tenantId: tenant.tenantId });
+  } catch (cause) {
+    throw new StepError('tenant_state', `The tenant state does not verify: ${messageOf(cause)}`);
+  }
+  if (pin && state.seq < pin.seq) {
+    throw new StepError('state_rollback', `The tenant state is older (seq ${state.seq}) than one already applied (seq ${pin.seq}).`);
+  }
+  return state;
+}
+
+const CHECK_CODES: Record<string, TProxyErrorCode> = {
+  recipient: 'config_decrypt',
+  digest: 'config_digest',
+  decrypt: 'config_decrypt',
+  signature: 'config_signature',
+  content: 'config_mismatch',
+};
+
+function settingsError(error: { issues: { path: PropertyKey[]; code: string }[] }): string {
+  // Paths and zod issue codes only: a zod message may quote the offending value.
+  const paths = error.issues.map((i) => `settings${i.path.map((p) => `.${String(p)}`).join('')} (${i.code})`);
+  return `The settings do not match the provider schema: ${[...new Set(paths)].join(', ')}.`;
+}
+
+async function openOne(
+  tenant: TBundleTenant,
+  entry: TTenantStateConfig,
+  signingKey: JWK,
+  deployment: TDeploymentKey,
+): Promise<TProxyConfig> {
+  const { configId } = entry;
+  const sealed = tenant.configs.find((c) => c.configId === configId);
+  if (!sealed) throw new StepError('config_missing', 'The tenant state lists this configuration but the bundle does not carry it.', configId);
+  // Checked here as well as by openConfig so the step is unambiguous even for a JWE sealed elsewhere.
+  if ((await configDigest(sealed.jwe)) !== entry.digest) {
+    throw new StepError('config_digest', 'The configuration is not the one the tenant state lists (digest differs).', configId);
+  }
+  let document;
+  try {
+    document = await openConfig({
+      jwe: sealed.jwe,
+      decryptionKey: deployment.key,
+      decryptionKid: deployment.kid,
+      verifyKey: signingKey,
+      expected: { tenantId: tenant.tenantId, configId, version: entry.version, digest: entry.digest },
+    });
+  } catch (cause) {
+    const check = cause instanceof CryptoError ? cause.check : undefined;
+    throw new StepError(CHECK_CODES[check ?? ''] ?? 'config_decrypt', messageOf(cause), configId);
+  }
+  if (sealed.version !== entry.version || document.typ !== entry.kind) {
+    throw new StepError('config_mismatch', 'The configuration version or kind is not the one the tenant state lists.', configId);
+  }
+  const provider = findProvider(document.provider);
+  if (!provider || provider.kind !== document.typ) {
+    throw new StepError('config_settings', `Unknown provider "${document.provider}" for kind ${document.typ}.`, configId);
+  }
+  const parsed = provider.schema.safeParse(document.settings);
+  if (!parsed.success) throw new StepError('config_settings', settingsError(parsed.error), configId);
+  const { kind, version, status, primary } = entry;
+  return { configId, kind, provider: provider.id, version, status, primary, settings: parsed.data as Record<string, unknown> };
+}
+
+function viewOf(tenant: TBundleTenant, state: TTenantState, approved: boolean, configs: TProxyConfig[]): TProxyTenant {
+  const primary: TProxyTenant['primary'] = {};
+  for (const c of configs) if (c.primary && c.status === 'active') primary[c.kind] = c;
+  return { tenantId: tenant.tenantId, status: tenant.status, seq: state.seq, approved, configs, primary };
+}
+
+/** Verifies one tenant of a verified bundle against its pin; never throws for tenant-level failures. */
+export async function verifyTenant(
+  tenant: TBundleTenant,
+  pin: TTenantPin | undefined,
+  deployment: TDeploymentKey,
+): Promise<TTenantVerdict> {
+  const fail = (e: unknown): TTenantVerdict => {
+    const step = e instanceof StepError ? e : new StepError('tenant_state', 'unexpected failure');
+    return { ok: false, errors: [{ tenantId: tenant.tenantId, configId: step.configId, code: step.code, message: step.message }] };
+  };
+  let signingKey: JWK;
+  let state: TTenantState;
+  try {
+    signingKey = await checkSigningKey(tenant, pin);
+    state = await checkState(tenant, signingKey, pin);
+  } catch (e) {
+    return fail(e);
+  }
+  const nextPin = { signingKey, seq: Math.max(state.seq, pin?.seq ?? 0) };
+  const approved = state.recipients.includes(deployment.kid);
+  if (tenant.status === 'suspended' || !approved) {
+    return { ok: true, tenant: viewOf(tenant, state, approved, []), pin: nextPin };
+  }
+  // Every configuration is checked so one report lists all failures; none is applied unless all pass.
+  const results = await Promise.allSettled(state.configs.map((entry) => openOne(tenant, entry, signingKey, deployment)));
+  const errors = results.flatMap((r) => (r.status === 'rejected' ? fail(r.reason as unknown) : { ok: true as const }))
+    .flatMap((v) => (v.ok ? [] : v.errors));
+  if (errors.length > 0) return { ok: false, errors };
+  const configs = results.map((r) => (r as PromiseFulfilledResult<TProxyConfig>).value);
+  return { ok: true, tenant: viewOf(tenant, state, approved, configs), pin: nextPin };
+}
