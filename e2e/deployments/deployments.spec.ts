@@ -20,9 +20,9 @@ import { fillSettings, openNewForm } from '../configs/config-ui';
 
 test.describe.configure({ mode: 'serial' });
 
-const TENANT = 'globex';
+const TENANT = 'initrode';
 const ENV = { slug: 'deploy-walk', displayName: 'Deploy walk' };
-const ADMIN = { email: 'admin@globex.example', passphrase: 'harbor violet 5531 ember canyon' };
+const ADMIN = { email: 'admin@initrode.example', passphrase: 'harbor violet 5531 ember canyon' };
 const NAME = 'walk-eu-1';
 const plans = [PROVIDERS.find((p) => p.kind === 'kms'), PROVIDERS.find((p) => p.kind === 'siem')].map((p, i) => planConfig(p!, `Deploy walk ${i + 1}`));
 
@@ -58,7 +58,7 @@ test('a tenant with two configurations, and the operator console', async ({ brow
   const client = new BrokerClient(baseURL as string);
   await client.signIn(OPERATOR.email, OPERATOR.passphrase);
   const env = expectStatus<{ id: string }>(await client.post('/api/v1/operator/environments', ENV), 201, 'env');
-  expectStatus(await client.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: 'Globex', environmentId: env.id, adminEmail: ADMIN.email }), 201, 'tenant');
+  expectStatus(await client.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: 'Initrode', environmentId: env.id, adminEmail: ADMIN.email }), 201, 'tenant');
 
   ({ context: adminContext, page: admin } = await newPage(browser));
   await admin.goto(invitationLink(await waitForMail(ADMIN.email)));
