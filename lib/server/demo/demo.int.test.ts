@@ -4,6 +4,7 @@
 // valid one whose private key matches the approved deployment; the fake
 // provider credentials are nowhere in clear in the database or the log; and a
 // second start loads nothing twice. With PostgreSQL no demo is ever loaded.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -49,6 +50,7 @@ describe.runIf(backend === 'postgresql')('demo data with PostgreSQL', () => {
 
 describe.runIf(backend === 'pglite')('demo data on the embedded database', () => {
   let accounts: { email: string; passphrase: string }[] = [];
+  let cliOutput = '';
 
   it('prints how to sign in and how to run the proxy client', () => {
     const output = (server as ServerProcess).output();
@@ -90,7 +92,21 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     expect(list.body.deployments).toEqual([expect.objectContaining({ kid, tenantsApproved: 2 })]);
   });
 
-  it('keeps the fake provider credentials out of the database and the log, and loads nothing on a second start', async () => {
+  it('the proxy client CLI syncs against it with the credentials file, verifies everything and prints no secret', () => {
+    const file = path.join(testDb.dir, 'data', 'demo', 'proxy-credentials.json');
+    const run = spawnSync(process.execPath, ['scripts/node.mjs', 'scripts/proxy.ts', '--credentials', file, '--once'], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).not.toMatch(/error/i);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/acme/);
+    expect(run.stdout).toMatch(/globex/);
+    expect(run.stdout).toMatch(/aws-kms/);
+    cliOutput = run.stdout + run.stderr;
+    const credentials = ZProxyCredentials.parse(JSON.parse(readFileSync(file, 'utf8')));
+    expect(cliOutput).not.toContain(credentials.apiKey);
+    expect(cliOutput).not.toContain(credentials.privateJwk.d);
+  });
+
+  it('keeps the fake provider credentials out of the database, the log and the proxy output, and loads nothing on a second start', async () => {
     await server?.stop();
     const canaries: Canary[] = [];
     for (const id of DEMO_PROVIDERS) {
@@ -102,7 +118,7 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
       }
     }
     expect(canaries.length).toBeGreaterThanOrEqual(5);
-    expect(formatFindings(scanForSecrets([{ where: 'broker output', value: (server as ServerProcess).output() }], canaries).findings)).toBe('');
+    expect(formatFindings(scanForSecrets([{ where: 'broker output', value: (server as ServerProcess).output() }, { where: 'proxy client output', value: cliOutput }], canaries).findings)).toBe('');
     const db = await openDatabase({ env: testDb.env });
     try {
       const stored = await db.withSession((session) => readStoredValues(session));
