@@ -13,6 +13,8 @@ import { ensureDeliveryListener, stopDeliveryListener } from '@/lib/server/deliv
 import { isDatabaseEmpty, seedDemoData, type DemoResult } from '@/lib/server/demo/seed';
 import { issueSetupToken } from '@/lib/server/accounts/setup';
 import { getLogger } from '@/lib/server/log';
+import { defaultMessage } from '@/lib/server/errors';
+import { PROBLEM_CONTENT_TYPE, problemType } from '@/lib/server/problem';
 import { newRequestId } from '@/lib/server/request-id';
 import { getServerSecrets } from '@/lib/server/secrets';
 import { API_CSP, baseSecurityHeaders, isApiPath, newNonce, pageCsp } from '@/lib/server/security-headers';
@@ -113,6 +115,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         res.destroy();
       }
     });
+  });
+  // Requests Node refuses before any handler runs (headers or URL over 16 KiB, malformed HTTP):
+  // the same problem+json 400 with a stable code as every other refusal, not a bare 431.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable || (socket as { _httpMessage?: unknown })._httpMessage) {
+      socket.destroy();
+      return;
+    }
+    const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'request_too_large' : 'bad_request';
+    const body = JSON.stringify({ type: problemType(code), title: 'Bad Request', status: 400, detail: defaultMessage(code), code });
+    socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: ${PROBLEM_CONTENT_TYPE}\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

@@ -15,8 +15,7 @@ export type StartResult = { ok: true; server: ServerProcess } | { ok: false; cod
 
 export async function startBroker(env: Record<string, string | undefined>, timeoutMs = 120_000): Promise<StartResult> {
   // A test that restarts the broker keeps its address by passing the same PORT.
-  const port = env.PORT ? Number(env.PORT) : await freePort();
-  env = { ...env, PORT: String(port) };
+  const port = env.PORT ?? String(await freePort());
   let output = '';
   const child = spawn(process.execPath, ['scripts/node.mjs', 'scripts/start.ts'], {
     // Tests start from an empty broker unless they ask for the demo data.

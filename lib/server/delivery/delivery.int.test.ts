@@ -239,6 +239,9 @@ describe(`proxy delivery on ${backend}`, () => {
     });
     expect(huge.status).toBe(400);
     expect(((await huge.json()) as { code: string }).code).toBe('request_too_large');
+    const longUrl = await fetch(`${server.url}/api/v1/proxy/configs?cursor=${'x'.repeat(20_000)}`, { headers: { authorization: `Bearer ${deployment.apiKey}` } });
+    expect(longUrl.status).toBe(400);
+    expect(((await longUrl.json()) as { code: string }).code).toBe('request_too_large');
     const wrongType = await fetch(`${server.url}/api/v1/proxy/status`, { method: 'POST', headers: { authorization: `Bearer ${deployment.apiKey}`, 'content-type': 'text/plain' }, body: '{}' });
     expect(wrongType.status).toBe(400);
     expect((await poll({}, {}, `cmkp_${'A'.repeat(43)}`)).status).toBe(401);
