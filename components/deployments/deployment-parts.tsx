@@ -23,9 +23,16 @@ export function ErrorList({ count, errors, name }: { count: number; errors: TSho
       <ul className="mt-2 space-y-1 text-xs">
         {errors.map((e, i) => (
           <li key={`${e.tenantId ?? ''}-${e.configId ?? ''}-${e.code}-${i}`}>
-            {e.tenantId ? <span className="font-medium">{e.tenantId}</span> : null}
+            {e.tenantId === '*' ? (
+              // The proxy refused a whole bundle (broker signature, expiry, audience): no tenant was applied.
+              <span className="font-medium">every tenant (bundle refused)</span>
+            ) : e.tenantId ? (
+              <span className="font-medium">{e.tenantId}</span>
+            ) : null}
             {e.tenantId ? ' · ' : ''}
-            <span className="font-mono">{e.configId ?? 'tenant'}</span> · <code>{e.code}</code>
+            {e.tenantId === '*' ? null : <span className="font-mono">{e.configId ?? 'tenant'}</span>}
+            {e.tenantId === '*' ? null : ' · '}
+            <code>{e.code}</code>
             {e.message ? <span className="block text-slate-600 dark:text-slate-400">{e.message}</span> : null}
           </li>
         ))}
