@@ -5,7 +5,7 @@ import 'server-only';
 // entry. Nothing per tenant is signed here; only the page itself is signed,
 // once, with the broker key.
 import type { JWK } from 'jose';
-import { MAX_BUNDLE_LIFETIME_SECONDS, signBundle, type TBundleConfig, type TBundleTenant } from '@/lib/crypto/bundle';
+import { MAX_BUNDLE_LIFETIME_SECONDS, signBundleJson, type TBundleConfig, type TBundleTenant } from '@/lib/crypto/bundle';
 import type { TFlattenedJwe, TGeneralJwe } from '@/lib/crypto/jwe-types';
 import type { PrismaClient } from '@/lib/generated/prisma/client';
 import { environmentSeq, latestStates, latestVersions, tenantsPageByName, tenantsPageBySeq } from '@/lib/server/dal/delivery';
@@ -15,6 +15,8 @@ import { getDeliveryHub } from './hub';
 
 /** Tenants per page; a full sync of 10 000 tenants is 40 requests. */
 export const PAGE_TENANTS = 250;
+/** A page also stops before this many bytes of tenants (always at least one tenant). */
+export const MAX_PAGE_BYTES = 4 * 1024 * 1024;
 /** Bundles are short-lived: a stolen or replayed page stops verifying after this. */
 export const BUNDLE_LIFETIME_SECONDS = Math.min(300, MAX_BUNDLE_LIFETIME_SECONDS);
 
@@ -34,7 +36,8 @@ function narrow(jwe: TGeneralJwe, kid: string): TFlattenedJwe | null {
 
 type TenantRow = Awaited<ReturnType<typeof tenantsPageByName>>[number];
 
-async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Promise<TBundleTenant[]> {
+/** Each row's bundle entry, in row order (null for a row whose state vanished meanwhile). */
+async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Promise<(TBundleTenant | null)[]> {
   const [states, versions] = await Promise.all([
     latestStates(db, rows),
     latestVersions(
@@ -51,11 +54,10 @@ async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Pr
     list.push({ configId: v.config_id, version: v.version, jwe: flattened });
     configsOf.set(v.tenant_id, list);
   }
-  const tenants: TBundleTenant[] = [];
-  for (const row of rows) {
+  return rows.map((row) => {
     const state = stateOf.get(row.id);
-    if (!state || !row.sigPublicJwk) continue;
-    tenants.push({
+    if (!state || !row.sigPublicJwk) return null;
+    return {
       tenantId: row.externalId,
       status: row.status === 'suspended' ? 'suspended' : 'active',
       signingKey: row.sigPublicJwk as JWK,
@@ -63,44 +65,61 @@ async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Pr
       // Tenant signing-key rotation statements, oldest first (none are issued yet).
       keyRotations: [],
       configs: configsOf.get(row.id) ?? [],
-    });
-  }
-  return tenants;
+    };
+  });
 }
 
 /** One page for `deployment` from `cursorText` (undefined = start a full sync). Throws bad_cursor. */
-export async function buildBundle(db: PrismaClient, deployment: DeploymentRef, cursorText: string | undefined, now = Date.now()): Promise<BuiltBundle> {
+export async function buildBundle(
+  db: PrismaClient,
+  deployment: DeploymentRef,
+  cursorText: string | undefined,
+  { now = Date.now(), maxPageBytes = MAX_PAGE_BYTES }: { now?: number; maxPageBytes?: number } = {},
+): Promise<BuiltBundle> {
   const envSeq = await environmentSeq(db, deployment.environmentId);
   getDeliveryHub().observe(deployment.environmentId, envSeq);
   const cursor: Cursor | null = cursorText === undefined ? null : decodeCursor(cursorText, envSeq);
 
-  let rows: TenantRow[];
+  const full = cursor === null || cursor.kind === 'full';
+  const page =
+    cursor === null || cursor.kind === 'full'
+      ? await tenantsPageByName(db, deployment.environmentId, cursor?.after ?? null, PAGE_TENANTS + 1)
+      : await tenantsPageBySeq(db, deployment.environmentId, cursor.seq, envSeq, PAGE_TENANTS + 1);
+  const rows = page.slice(0, PAGE_TENANTS);
+  const entries = await materialize(db, rows, deployment.kid);
+
+  // Pages are also bounded in bytes: a tenant with many large configurations ends its page early.
+  const parts: string[] = [];
+  let bytes = 0;
+  let taken = 0;
+  for (const entry of entries) {
+    const json = entry ? JSON.stringify(entry) : null;
+    if (json && parts.length > 0 && bytes + json.length > maxPageBytes) break;
+    if (json) {
+      parts.push(json);
+      bytes += json.length;
+    }
+    taken++;
+  }
+  const complete = page.length <= PAGE_TENANTS && taken === rows.length;
+  const last = rows[taken - 1];
   let next: Cursor;
-  let complete: boolean;
-  if (cursor === null || cursor.kind === 'full') {
+  if (full) {
     const snapshot = cursor?.seq ?? envSeq;
-    const page = await tenantsPageByName(db, deployment.environmentId, cursor?.after ?? null, PAGE_TENANTS + 1);
-    complete = page.length <= PAGE_TENANTS;
-    rows = page.slice(0, PAGE_TENANTS);
-    const last = rows.at(-1);
     // Tenants changed during the sync are sent again by the first delta: the seq-not-lower rule lets a proxy accept the same state twice.
     next = complete || !last ? { kind: 'delta', seq: snapshot } : { kind: 'full', seq: snapshot, after: last.externalId };
   } else {
-    const page = await tenantsPageBySeq(db, deployment.environmentId, cursor.seq, envSeq, PAGE_TENANTS + 1);
-    complete = page.length <= PAGE_TENANTS;
-    rows = page.slice(0, PAGE_TENANTS);
-    const last = rows.at(-1);
     next = complete || !last ? { kind: 'delta', seq: envSeq } : { kind: 'delta', seq: last.deliverySeq };
   }
 
-  const tenants = await materialize(db, rows, deployment.kid);
   const key = await getActiveSigningKey();
   const iat = Math.floor(now / 1000);
   const nextText = encodeCursor(next);
-  const jws = await signBundle(
-    { aud: deployment.id, iat, exp: iat + BUNDLE_LIFETIME_SECONDS, cursor: cursorText ?? null, next: nextText, complete, tenants },
+  const jws = await signBundleJson(
+    { aud: deployment.id, iat, exp: iat + BUNDLE_LIFETIME_SECONDS, cursor: cursorText ?? null, next: nextText, complete },
+    `[${parts.join(',')}]`,
     key.key,
     key.kid,
   );
-  return { jws, next: nextText, complete, tenants: tenants.length, etag: complete && next.kind === 'delta' ? etagFor(deployment.id, next.seq) : null, envSeq };
+  return { jws, next: nextText, complete, tenants: parts.length, etag: complete && next.kind === 'delta' ? etagFor(deployment.id, next.seq) : null, envSeq };
 }
