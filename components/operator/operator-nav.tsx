@@ -6,6 +6,7 @@ import { usePathname } from 'next/navigation';
 
 const LINKS = [
   { href: '/operator', label: 'Tenants' },
+  { href: '/operator/overview', label: 'Overview' },
   { href: '/operator/environments', label: 'Environments' },
   { href: '/operator/deployments', label: 'Deployments' },
   { href: '/operator/operators', label: 'Operators' },

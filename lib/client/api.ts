@@ -3,6 +3,7 @@
 import type { JWK } from 'jose';
 import type { TCreateDeployment, TDeploymentRow } from '@/lib/schemas/deployments';
 import { fetchJson, sendJson } from './fetchers';
+import type { TOverview } from '@/lib/schemas/overview';
 
 export type TEnvironment = { id: string; slug: string; displayName: string; createdAt: string; tenantCount: number };
 export type TOpenInvitation = { id: string; email: string; expiresAt: string; expired: boolean; sendCount: number };
@@ -110,6 +111,8 @@ export type TReseal = { configId: string; version: number; jwe: object };
 
 const t = (tenant: string) => `/api/v1/tenants/${encodeURIComponent(tenant)}`;
 
+export type { TOverview };
+
 export const api = {
   prelogin: (email: string) => sendJson<{ kdfSalt: string; kdfIterations: number }>('POST', '/api/v1/auth/prelogin', { email }),
   setupStatus: () => fetchJson<{ needed: boolean }>('/api/v1/setup'),
@@ -135,6 +138,7 @@ export const api = {
   resendInvitation: (id: string) => sendJson<{ mailed: boolean }>('POST', `/api/v1/operator/invitations/${id}/resend`),
   revokeInvitation: (id: string) => sendJson<{ revoked: true }>('DELETE', `/api/v1/operator/invitations/${id}`),
   outbox: (cursor?: string) => fetchJson<{ items: TOutboxMail[]; nextCursor?: string }>(`/api/v1/operator/outbox${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`),
+  overview: () => fetchJson<TOverview>('/api/v1/operator/overview'),
   operatorSettings: () => fetchJson<{ operatorsRequireMfa: boolean }>('/api/v1/operator/settings'),
   setOperatorSettings: (operatorsRequireMfa: boolean) => sendJson<{ operatorsRequireMfa: boolean }>('PATCH', '/api/v1/operator/settings', { operatorsRequireMfa }),
 

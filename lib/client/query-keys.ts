@@ -18,6 +18,7 @@ export const operatorKeys = {
   settings: () => [...operatorKeys.all, 'settings'] as const,
   deployments: () => [...operatorKeys.all, 'deployments'] as const,
   deployment: (id: string) => [...operatorKeys.all, 'deployments', id] as const,
+  overview: () => [...operatorKeys.all, 'overview'] as const,
 };
 
 export const tenantKeys = {

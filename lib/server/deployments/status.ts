@@ -11,6 +11,9 @@ import type { ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
 import { decodeCursor } from '@/lib/server/delivery/cursor';
 
 const KEPT_ERRORS = 100;
+/** Samples for the overview charts: at most one a minute per deployment, kept a week. */
+const SAMPLE_EVERY_MS = 60_000;
+const SAMPLE_KEEP_MS = 7 * 86_400_000;
 
 export async function recordStatus(deployment: ProxyPrincipal, report: TProxyStatus): Promise<{ tenants: number; errors: number }> {
   const db = await getPrisma();
@@ -72,6 +75,13 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
         errors: report.errors.slice(0, KEPT_ERRORS).map((e) => ({ tenantId: e.tenantId, configId: e.configId ?? null, code: e.code, message: e.message ?? null })),
       },
     });
+    const previous = await tx.deploymentStatusSample.findFirst({ where: { deploymentId: deployment.id }, orderBy: { at: 'desc' }, select: { at: true } });
+    if (!previous || now.getTime() - previous.at.getTime() >= SAMPLE_EVERY_MS) {
+      await tx.deploymentStatusSample.create({
+        data: { deploymentId: deployment.id, at: now, lag: appliedSeq === null ? null : Math.max(0, envSeq - appliedSeq), errorCount: report.errors.length },
+      });
+      await tx.deploymentStatusSample.deleteMany({ where: { deploymentId: deployment.id, at: { lt: new Date(now.getTime() - SAMPLE_KEEP_MS) } } });
+    }
     return { tenants, errors: report.errors.length };
   });
 }

@@ -1,0 +1,124 @@
+'use client';
+// The overview's charts, with recharts (loaded on demand by overview-view).
+// Each chart is an image to assistive technology, labelled with what it
+// shows; the numbers are in the table under it.
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { TOverview } from '@/lib/schemas/overview';
+import { Card } from '@/components/ui/card';
+import { DataTable } from './overview-parts';
+import { formatClock } from './format-age';
+
+const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
+const STATUS_COLORS: Record<string, string> = { active: '#16a34a', invited: '#ca8a04', suspended: '#dc2626' };
+
+function ChartFrame({ label, children }: { label: string; children: React.ReactElement }) {
+  return (
+    <div role="img" aria-label={label} className="h-64 w-full">
+      <ResponsiveContainer width="100%" height="100%">
+        {children}
+      </ResponsiveContainer>
+    </div>
+  );
+}
+
+export function OverviewCharts({ data }: { data: TOverview }) {
+  const environments = [...new Set(data.tenants.map((t) => t.environment))];
+  const byEnvironment = environments.map((environment) => {
+    const row: Record<string, string | number> = { environment };
+    for (const t of data.tenants.filter((x) => x.environment === environment)) row[t.status] = t.count;
+    return row;
+  });
+  const statuses = [...new Set(data.tenants.map((t) => t.status))];
+  const providers = data.configs.map((c) => ({ provider: c.provider, active: c.active, disabled: c.disabled }));
+  const lagPoints = data.buckets.map((at, i) => {
+    const row: Record<string, string | number | null> = { at: formatClock(at) };
+    for (const s of data.lag) row[s.name] = s.values[i] ?? null;
+    return row;
+  });
+  const errorPoints = data.buckets.map((at, i) => ({ at: formatClock(at), errors: data.errors[i] ?? 0 }));
+  const lagReported = data.lag.some((s) => s.values.some((v) => v !== null));
+
+  return (
+    <div className="grid gap-8 lg:grid-cols-2">
+      <Card id="tenants-chart" title="Tenants by environment and status">
+        {byEnvironment.length === 0 ? (
+          <p className="text-sm text-slate-600 dark:text-slate-400">No tenants yet.</p>
+        ) : (
+          <ChartFrame label={`Bar chart of tenants per environment by status: ${data.tenants.map((t) => `${t.environment} ${t.status} ${t.count}`).join(', ')}`}>
+            <BarChart data={byEnvironment}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis dataKey="environment" />
+              <YAxis allowDecimals={false} />
+              <Tooltip />
+              <Legend />
+              {statuses.map((s) => (
+                <Bar key={s} dataKey={s} stackId="tenants" fill={STATUS_COLORS[s] ?? '#4b5563'} name={s === 'invited' ? 'invitation pending' : s} />
+              ))}
+            </BarChart>
+          </ChartFrame>
+        )}
+      </Card>
+      <Card id="configs-chart" title="Configurations by provider">
+        {providers.length === 0 ? (
+          <p className="text-sm text-slate-600 dark:text-slate-400">No configurations yet.</p>
+        ) : (
+          <ChartFrame label={`Bar chart of configurations per provider: ${providers.map((p) => `${p.provider} ${p.active} active, ${p.disabled} disabled`).join('; ')}`}>
+            <BarChart data={providers} layout="vertical" margin={{ left: 40 }}>
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis type="number" allowDecimals={false} />
+              <YAxis type="category" dataKey="provider" width={150} />
+              <Tooltip />
+              <Legend />
+              <Bar dataKey="active" stackId="configs" fill="#2563eb" name="active" />
+              <Bar dataKey="disabled" stackId="configs" fill="#9ca3af" name="disabled" />
+            </BarChart>
+          </ChartFrame>
+        )}
+      </Card>
+      <Card id="lag-chart" title="Propagation lag per deployment, last 24 hours" description="The highest number of unapplied changes each deployment reported, per half hour.">
+        {!lagReported ? (
+          <p className="text-sm text-slate-600 dark:text-slate-400">No status reports in the last 24 hours.</p>
+        ) : (
+          <>
+            <ChartFrame label="Line chart of each deployment's propagation lag over the last 24 hours; the numbers are in the table below">
+              <LineChart data={lagPoints}>
+                <CartesianGrid strokeDasharray="3 3" />
+                <XAxis dataKey="at" minTickGap={24} />
+                <YAxis allowDecimals={false} />
+                <Tooltip />
+                <Legend />
+                {data.lag.map((s, i) => (
+                  <Line key={s.deploymentId} type="stepAfter" dataKey={s.name} stroke={COLORS[i % COLORS.length]} dot={false} connectNulls isAnimationActive={false} />
+                ))}
+              </LineChart>
+            </ChartFrame>
+            <details className="mt-3 text-sm">
+              <summary className="cursor-pointer">Lag as a table</summary>
+              <DataTable
+                caption="Highest lag per deployment and half hour"
+                columns={['Half hour', ...data.lag.map((s) => s.name)]}
+                rows={lagPoints.filter((p) => data.lag.some((s) => p[s.name] !== null)).map((p) => [p.at, ...data.lag.map((s) => p[s.name] ?? '—')])}
+                empty="No reports."
+              />
+            </details>
+          </>
+        )}
+      </Card>
+      <Card id="errors-chart" title="Proxy errors, last 24 hours" description="Errors the deployments reported, per half hour.">
+        <ChartFrame label={`Bar chart of proxy errors per half hour over the last 24 hours; ${data.errors.reduce((a, b) => a + b, 0) === 0 ? 'none reported' : 'the numbers are in the table below'}`}>
+          <BarChart data={errorPoints}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="at" minTickGap={24} />
+            <YAxis allowDecimals={false} />
+            <Tooltip />
+            <Bar dataKey="errors" fill="#dc2626" name="errors" isAnimationActive={false} />
+          </BarChart>
+        </ChartFrame>
+        <details className="mt-3 text-sm">
+          <summary className="cursor-pointer">Errors as a table</summary>
+          <DataTable caption="Proxy errors per half hour" columns={['Half hour', 'Errors']} rows={errorPoints.filter((p) => p.errors > 0).map((p) => [p.at, p.errors])} empty="No errors in the last 24 hours." />
+        </details>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,88 @@
+'use client';
+// The operators' overview: what is set up, what is stuck, and whether every
+// proxy deployment keeps up. The charts (recharts) are loaded only in the
+// browser and only on this page, so the console stays light; each chart has
+// its numbers in a table beside it for screen readers and keyboard users.
+import { useQuery } from '@tanstack/react-query';
+import dynamic from 'next/dynamic';
+import { api, type TOverview } from '@/lib/client/api';
+import { operatorKeys } from '@/lib/client/query-keys';
+import { Card, PageHeader } from '@/components/ui/card';
+import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '../query-state';
+import { DataTable, HealthPanel } from './overview-parts';
+
+const Charts = dynamic(() => import('./overview-charts').then((m) => m.OverviewCharts), {
+  ssr: false,
+  loading: () => <LoadingState>Loading charts…</LoadingState>,
+});
+
+export function OverviewView() {
+  // Refreshed every 30 s while open: lag and errors change as proxies report.
+  const overview = useQuery({ queryKey: operatorKeys.overview(), queryFn: api.overview, refetchInterval: 30_000 });
+  return (
+    <div className="space-y-8">
+      <PageHeader title="Overview" description="Tenants, configurations and proxy deployments at a glance. Metadata only: no secret is ever shown here." />
+      {overview.isPending ? (
+        <LoadingState>Loading the overview…</LoadingState>
+      ) : overview.isError ? (
+        <LoadError title="Could not load the overview." error={overview.error} retrying={overview.isFetching} onRetry={() => void overview.refetch()} />
+      ) : (
+        <OverviewBody data={overview.data} />
+      )}
+    </div>
+  );
+}
+
+function OverviewBody({ data }: { data: TOverview }) {
+  const tenantTotal = data.tenants.reduce((n, t) => n + t.count, 0);
+  const configTotal = data.configs.reduce((n, c) => n + c.active + c.disabled, 0);
+  return (
+    <>
+      <Card id="deployments-health" title="Deployments health" description="Each proxy deployment: does it report, has it applied every change, does it report errors?">
+        <HealthPanel deployments={data.deployments} />
+      </Card>
+      <Charts data={data} />
+      <div className="grid gap-8 lg:grid-cols-2">
+        <Card id="tenants-data" title={`Tenants (${tenantTotal})`}>
+          <DataTable
+            caption="Tenants by environment and status"
+            columns={['Environment', 'Status', 'Tenants']}
+            rows={data.tenants.map((t) => [t.environment, t.status === 'invited' ? 'invitation pending' : t.status, t.count])}
+            empty="No tenants yet."
+          />
+        </Card>
+        <Card id="configs-data" title={`Configurations (${configTotal})`}>
+          <TableScroller label="Configurations by provider table">
+            <table className={TABLE}>
+              <caption className="sr-only">Configurations by provider</caption>
+              <thead>
+                <tr>
+                  <th scope="col" className={TH}>Kind</th>
+                  <th scope="col" className={TH}>Provider</th>
+                  <th scope="col" className={TH}>Active</th>
+                  <th scope="col" className={TH}>Disabled</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.configs.length === 0 ? (
+                  <tr>
+                    <td className={TD} colSpan={4}>No configurations yet.</td>
+                  </tr>
+                ) : (
+                  data.configs.map((c) => (
+                    <tr key={`${c.kind}:${c.provider}`}>
+                      <td className={TD}>{c.kind.toUpperCase()}</td>
+                      <td className={TD}>{c.provider}</td>
+                      <td className={TD}>{c.active}</td>
+                      <td className={TD}>{c.disabled}</td>
+                    </tr>
+                  ))
+                )}
+              </tbody>
+            </table>
+          </TableScroller>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,28 @@
+// The operators' overview (GET /api/v1/operator/overview): counts, the
+// deployments' health, and 24 hours of propagation lag and proxy errors.
+// Metadata only.
+export type TDeploymentHealth = 'ok' | 'lagging' | 'errors' | 'silent' | 'never' | 'disabled';
+
+export type TOverview = {
+  generatedAt: string;
+  tenants: { environment: string; status: 'invited' | 'active' | 'suspended'; count: number }[];
+  configs: { kind: 'kms' | 'siem'; provider: string; active: number; disabled: number }[];
+  deployments: {
+    id: string;
+    name: string;
+    environment: string;
+    status: 'active' | 'disabled';
+    health: TDeploymentHealth;
+    lag: number | null;
+    errorCount: number;
+    lastStatusAt: string | null;
+    lastUsedAt: string | null;
+    tenantsApproved: number;
+  }[];
+  /** Bucket start times (ISO), oldest first, 30 minutes each over the last 24 hours. */
+  buckets: string[];
+  /** Per deployment, the highest lag it reported in each bucket (null: no report). */
+  lag: { deploymentId: string; name: string; values: (number | null)[] }[];
+  /** Per bucket, the errors reported: each deployment's highest count in the bucket, summed. */
+  errors: number[];
+};

@@ -1,0 +1,78 @@
+// The operators' overview from real rows: counts per environment and status
+// and per provider, each deployment's health from its reports, and 24 hours
+// of lag and errors bucketed per half hour from the samples status reports
+// write (at most one a minute per deployment).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateJwkPair } from '@/lib/crypto/p256-jwk';
+import type { CurrentUser } from '@/lib/server/authz';
+import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
+import { getOverview } from '@/lib/server/deployments/overview';
+import { createDeployment, updateDeployment } from '@/lib/server/deployments/service';
+import { recordStatus } from '@/lib/server/deployments/status';
+import { seedFleet } from '@/lib/testing/fleet';
+import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
+
+let testDb: TestDatabase;
+let db: Database;
+const ids: Record<'reporting' | 'silent' | 'disabled', string> = { reporting: '', silent: '', disabled: '' };
+
+async function deploy(name: string): Promise<string> {
+  const { publicJwk } = await generateJwkPair('ecdh');
+  return (await createDeployment({ id: 'usr_ops' } as CurrentUser, { name, environmentId: 'env_ov', publicJwk: publicJwk as never })).deployment.id;
+}
+
+beforeAll(async () => {
+  testDb = await createTestDatabase();
+  db = await initDatabase({ env: testDb.env, migrate: true });
+  await db.prisma.environment.create({ data: { id: 'env_ov', slug: 'ov', displayName: 'Ov' } });
+  ids.reporting = await deploy('reporting');
+  ids.silent = await deploy('silent');
+  ids.disabled = await deploy('off');
+  await updateDeployment(ids.disabled, { status: 'disabled' });
+  await seedFleet(db.prisma, { environmentId: 'env_ov', count: 4, configsPerTenant: 3, recipients: [], prefix: 'ov' });
+  await db.prisma.tenant.update({ where: { id: 'ten_ov_000003' }, data: { status: 'suspended' } });
+});
+
+afterAll(async () => {
+  await closeDatabase();
+  await testDb.drop();
+});
+
+describe(`operator overview on ${backend}`, () => {
+  it('counts tenants by environment and status, and configurations by provider', async () => {
+    const overview = await getOverview();
+    expect(overview.tenants).toEqual([
+      { environment: 'ov', status: 'active', count: 3 },
+      { environment: 'ov', status: 'suspended', count: 1 },
+    ]);
+    expect(overview.configs).toEqual(
+      expect.arrayContaining([
+        { kind: 'kms', provider: 'aws-kms', active: 4, disabled: 0 },
+        { kind: 'siem', provider: 'splunk-hec', active: 4, disabled: 0 },
+        { kind: 'kms', provider: 'hashicorp-vault-transit', active: 4, disabled: 0 },
+      ]),
+    );
+  });
+
+  it('derives health from reports and samples lag and errors at most once a minute', async () => {
+    const env = await db.prisma.environment.findUniqueOrThrow({ where: { id: 'env_ov' } });
+    const reporting = { id: ids.reporting, kid: '', environmentId: 'env_ov' };
+    await recordStatus(reporting, { cursor: `v1.d.${env.deliverySeq - 2}`, tenants: [], errors: [{ tenantId: 'ov-000001', configId: null, code: 'tenant_state', message: 'x' }] });
+    await recordStatus(reporting, { cursor: `v1.d.${env.deliverySeq - 1}`, tenants: [], errors: [] });
+    expect(await db.prisma.deploymentStatusSample.count({ where: { deploymentId: ids.reporting } })).toBe(1);
+    // A report an hour and a half ago from the silent one.
+    await db.prisma.deploymentStatusSample.create({ data: { deploymentId: ids.silent, at: new Date(Date.now() - 90 * 60_000), lag: 7, errorCount: 3 } });
+    await db.prisma.proxyDeployment.update({ where: { id: ids.silent }, data: { lastStatusAt: new Date(Date.now() - 90 * 60_000), appliedSeq: env.deliverySeq - 7 } });
+
+    const overview = await getOverview();
+    const health = Object.fromEntries(overview.deployments.map((d) => [d.name, d.health]));
+    expect(health).toEqual({ reporting: 'lagging', silent: 'silent', off: 'disabled' });
+    expect(overview.buckets.length).toBeGreaterThanOrEqual(48);
+    const last = overview.buckets.length - 1;
+    const series = Object.fromEntries(overview.lag.map((s) => [s.name, s.values]));
+    expect(series.reporting?.[last]).toBe(2);
+    expect(series.silent?.filter((v) => v !== null)).toEqual([7]);
+    expect(overview.errors[last]).toBe(1);
+    expect(overview.errors.reduce((a, b) => a + b, 0)).toBe(4);
+  });
+});

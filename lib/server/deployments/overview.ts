@@ -1,0 +1,85 @@
+import 'server-only';
+// The operators' overview: tenants by environment and status, configurations
+// by provider, each deployment's health, and 24 hours of sampled propagation
+// lag and proxy errors (deployment_status_sample, written by status reports).
+import type { TDeploymentHealth, TOverview } from '@/lib/schemas/overview';
+import { getPrisma } from '@/lib/server/db';
+import { listDeployments } from './service';
+
+const WINDOW_MS = 24 * 3_600_000;
+const BUCKET_MS = 30 * 60_000;
+/** A deployment that has not reported for this long is shown as silent. */
+export const SILENT_AFTER_MS = 5 * 60_000;
+
+function health(d: { status: string; lastStatusAt: string | null; errorCount: number; lag: number | null }, now: number): TDeploymentHealth {
+  if (d.status === 'disabled') return 'disabled';
+  if (!d.lastStatusAt) return 'never';
+  if (now - Date.parse(d.lastStatusAt) > SILENT_AFTER_MS) return 'silent';
+  if (d.errorCount > 0) return 'errors';
+  if ((d.lag ?? 0) > 0) return 'lagging';
+  return 'ok';
+}
+
+export async function getOverview(now = Date.now()): Promise<TOverview> {
+  const db = await getPrisma();
+  const start = Math.floor((now - WINDOW_MS) / BUCKET_MS) * BUCKET_MS + BUCKET_MS;
+  // Whole half hours, the last one being the one now is in.
+  const bucketCount = Math.floor((now - start) / BUCKET_MS) + 1;
+  const buckets = Array.from({ length: bucketCount }, (_, i) => new Date(start + i * BUCKET_MS).toISOString());
+
+  const [environments, tenantGroups, configGroups, deployments, samples] = await Promise.all([
+    db.environment.findMany({ select: { id: true, slug: true } }),
+    db.tenant.groupBy({ by: ['environmentId', 'status'], _count: { _all: true } }),
+    db.tenantConfig.groupBy({ by: ['kind', 'provider', 'status'], _count: { _all: true } }),
+    listDeployments(),
+    db.deploymentStatusSample.findMany({ where: { at: { gte: new Date(start) } }, select: { deploymentId: true, at: true, lag: true, errorCount: true } }),
+  ]);
+  const slug = new Map(environments.map((e) => [e.id, e.slug]));
+
+  const configs = new Map<string, TOverview['configs'][number]>();
+  for (const g of configGroups) {
+    const key = `${g.kind}:${g.provider}`;
+    const row = configs.get(key) ?? { kind: g.kind as 'kms' | 'siem', provider: g.provider, active: 0, disabled: 0 };
+    if (g.status === 'disabled') row.disabled += g._count._all;
+    else row.active += g._count._all;
+    configs.set(key, row);
+  }
+
+  const bucketOf = (at: Date) => Math.min(bucketCount - 1, Math.max(0, Math.floor((at.getTime() - start) / BUCKET_MS)));
+  const lag = new Map(deployments.map((d) => [d.id, { deploymentId: d.id, name: d.name, values: Array<number | null>(bucketCount).fill(null) }]));
+  const errorMax = new Map<string, number[]>();
+  for (const s of samples) {
+    const series = lag.get(s.deploymentId);
+    if (!series) continue; // deleted deployment
+    const b = bucketOf(s.at);
+    if (s.lag !== null) series.values[b] = Math.max(series.values[b] ?? 0, s.lag);
+    const perDeployment = errorMax.get(s.deploymentId) ?? Array<number>(bucketCount).fill(0);
+    perDeployment[b] = Math.max(perDeployment[b] ?? 0, s.errorCount);
+    errorMax.set(s.deploymentId, perDeployment);
+  }
+  const errors = Array<number>(bucketCount).fill(0);
+  for (const perDeployment of errorMax.values()) perDeployment.forEach((v, i) => (errors[i] = (errors[i] ?? 0) + v));
+
+  return {
+    generatedAt: new Date(now).toISOString(),
+    tenants: tenantGroups
+      .map((g) => ({ environment: slug.get(g.environmentId) ?? g.environmentId, status: g.status as TOverview['tenants'][number]['status'], count: g._count._all }))
+      .sort((a, b) => a.environment.localeCompare(b.environment) || a.status.localeCompare(b.status)),
+    configs: [...configs.values()].sort((a, b) => a.kind.localeCompare(b.kind) || b.active + b.disabled - (a.active + a.disabled)),
+    deployments: deployments.map((d) => ({
+      id: d.id,
+      name: d.name,
+      environment: d.environment.slug,
+      status: d.status,
+      health: health(d, now),
+      lag: d.lag,
+      errorCount: d.errorCount,
+      lastStatusAt: d.lastStatusAt,
+      lastUsedAt: d.lastUsedAt,
+      tenantsApproved: d.tenantsApproved,
+    })),
+    buckets,
+    lag: [...lag.values()],
+    errors,
+  };
+}
