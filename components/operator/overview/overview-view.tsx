@@ -8,7 +8,7 @@ import dynamic from 'next/dynamic';
 import { api, type TOverview } from '@/lib/client/api';
 import { operatorKeys } from '@/lib/client/query-keys';
 import { Card, PageHeader } from '@/components/ui/card';
-import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '../query-state';
+import { LoadError, LoadingState } from '../query-state';
 import { DataTable, HealthPanel } from './overview-parts';
 
 const Charts = dynamic(() => import('./overview-charts').then((m) => m.OverviewCharts), {
@@ -52,35 +52,12 @@ function OverviewBody({ data }: { data: TOverview }) {
           />
         </Card>
         <Card id="configs-data" title={`Configurations (${configTotal})`}>
-          <TableScroller label="Configurations by provider table">
-            <table className={TABLE}>
-              <caption className="sr-only">Configurations by provider</caption>
-              <thead>
-                <tr>
-                  <th scope="col" className={TH}>Kind</th>
-                  <th scope="col" className={TH}>Provider</th>
-                  <th scope="col" className={TH}>Active</th>
-                  <th scope="col" className={TH}>Disabled</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.configs.length === 0 ? (
-                  <tr>
-                    <td className={TD} colSpan={4}>No configurations yet.</td>
-                  </tr>
-                ) : (
-                  data.configs.map((c) => (
-                    <tr key={`${c.kind}:${c.provider}`}>
-                      <td className={TD}>{c.kind.toUpperCase()}</td>
-                      <td className={TD}>{c.provider}</td>
-                      <td className={TD}>{c.active}</td>
-                      <td className={TD}>{c.disabled}</td>
-                    </tr>
-                  ))
-                )}
-              </tbody>
-            </table>
-          </TableScroller>
+          <DataTable
+            caption="Configurations by provider"
+            columns={['Kind', 'Provider', 'Active', 'Disabled']}
+            rows={data.configs.map((c) => [c.kind.toUpperCase(), c.provider, c.active, c.disabled])}
+            empty="No configurations yet."
+          />
         </Card>
       </div>
     </>
