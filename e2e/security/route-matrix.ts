@@ -30,6 +30,8 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/operator/deployments', methods: ['GET', 'POST'], access: 'operator' },
   { path: '/api/v1/operator/deployments/[id]', methods: ['GET', 'PATCH', 'DELETE'], access: 'operator' },
   { path: '/api/v1/operator/deployments/[id]/api-keys', methods: ['POST'], access: 'operator' },
+  { path: '/api/v1/operator/api-tokens', methods: ['GET', 'POST'], access: 'operator' },
+  { path: '/api/v1/operator/api-tokens/[id]', methods: ['DELETE'], access: 'operator' },
   { path: '/api/v1/proxy/configs', methods: ['GET'], access: 'proxy' },
   { path: '/api/v1/proxy/status', methods: ['POST'], access: 'proxy' },
   // Served as /.well-known/jwks.json and /.well-known/cmk-key-rotations.json.
@@ -86,6 +88,7 @@ export const SAMPLE_BODIES: Record<string, unknown> = {
   '/api/v1/operator/deployments/[id]': { status: 'disabled' },
   '/api/v1/operator/deployments/[id]/api-keys': { oldKeyExpiresAt: '2030-01-01T00:00:00Z' },
   '/api/v1/proxy/status': { cursor: null, tenants: [], errors: [] },
+  '/api/v1/operator/api-tokens': { name: 'matrix token', scope: 'read', expiresAt: '2030-01-01T00:00:00Z' },
 };
 
 /** Tenant-scoped POST routes where the recovery-kit POST is for confirmed admins only. */
