@@ -75,6 +75,8 @@ export const PAGES: { path: string; access: Access }[] = [
   { path: '/operator/outbox', access: 'operator' },
   { path: '/operator/deployments', access: 'operator' },
   { path: '/operator/deployments/[id]', access: 'operator' },
+  { path: '/operator/api-tokens', access: 'operator' },
+  { path: '/operator/api-docs', access: 'operator' },
   { path: '/t/[tenant]', access: 'tenant-member' },
   { path: '/t/[tenant]/configs', access: 'tenant-member' },
   { path: '/t/[tenant]/configs/new', access: 'tenant-member' },

@@ -18,6 +18,7 @@ export const operatorKeys = {
   settings: () => [...operatorKeys.all, 'settings'] as const,
   deployments: () => [...operatorKeys.all, 'deployments'] as const,
   deployment: (id: string) => [...operatorKeys.all, 'deployments', id] as const,
+  apiTokens: () => [...operatorKeys.all, 'api-tokens'] as const,
 };
 
 export const tenantKeys = {
