@@ -29,7 +29,10 @@ async function call(request: APIRequestContext, baseURL: string, method: Method,
 }
 
 test('the matrix lists exactly the pages and API routes that exist', () => {
-  expect(routeFiles()).toEqual(API_ROUTES.map((r) => ({ path: r.path, methods: [...r.methods].sort() })).sort((a, b) => a.path.localeCompare(b.path)));
+  // A path may be listed once per access kind (the vendor API's GET and POST need different scopes).
+  const listed = new Map<string, Method[]>();
+  for (const r of API_ROUTES) listed.set(r.path, [...(listed.get(r.path) ?? []), ...r.methods]);
+  expect(routeFiles()).toEqual([...listed].map(([path, methods]) => ({ path, methods: [...methods].sort() })).sort((a, b) => a.path.localeCompare(b.path)));
   expect(pageFiles()).toEqual(PAGES.map((p) => p.path).sort());
 });
 
@@ -134,13 +137,15 @@ test.describe('a pending (unconfirmed) admin of tenant B', () => {
   });
 });
 
-// Proxy routes take a deployment's bearer API key and nothing else: a session cookie of any role is no credential there.
+// Proxy and vendor API routes take a bearer credential (a deployment's API key, a vendor API token) and nothing else:
+// a session cookie of any role — an operator's included — is no credential there.
+const BEARER_ACCESS = ['proxy', 'vendor-read', 'vendor-write'];
 for (const who of ['anonymous', 'admin-a', 'operator', 'pending-b'] as const) {
-  test.describe(`${who === 'anonymous' ? 'an anonymous caller' : `the ${who} session`} on proxy routes`, () => {
+  test.describe(`${who === 'anonymous' ? 'an anonymous caller' : `the ${who} session`} on proxy and vendor API routes`, () => {
     if (who !== 'anonymous') test.use({ storageState: matrixState(who) });
 
-    test('gets 401 problem+json from every proxy route', async ({ request, baseURL }) => {
-      for (const route of API_ROUTES.filter((r) => r.access === 'proxy')) {
+    test('gets 401 problem+json from every proxy and vendor API route', async ({ request, baseURL }) => {
+      for (const route of API_ROUTES.filter((r) => BEARER_ACCESS.includes(r.access))) {
         for (const method of route.methods) {
           const result = await call(request, baseURL as string, method, fill(route.path, 'matrix-a', NOWHERE_ID));
           expect({ route: route.path, method, status: result.status, type: result.type }).toEqual({ route: route.path, method, status: 401, type: 'application/problem+json' });
@@ -148,6 +153,10 @@ for (const who of ['anonymous', 'admin-a', 'operator', 'pending-b'] as const) {
       }
       const bogus = await request.get('/api/v1/proxy/configs', { headers: { authorization: `Bearer cmkp_${'A'.repeat(43)}` } });
       expect(bogus.status()).toBe(401);
+      for (const token of [`cmkv_${'A'.repeat(43)}`, `cmkp_${'A'.repeat(43)}`]) {
+        const vendor = await request.get('/api/v1/vendor/environments', { headers: { authorization: `Bearer ${token}` } });
+        expect({ token: token.slice(0, 5), status: vendor.status() }).toEqual({ token: token.slice(0, 5), status: 401 });
+      }
     });
   });
 }

@@ -3,7 +3,8 @@
 // listed here (or a listed one no longer exists), so a new route cannot skip
 // the authorization checks.
 // 'proxy': a proxy deployment's bearer API key only; every session (and no session) gets 401.
-export type Access = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member' | 'auth-endpoint' | 'proxy';
+// 'vendor-read' / 'vendor-write': a vendor API token (Bearer cmkv_…) of that scope only; sessions of every role get 401 too.
+export type Access = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member' | 'auth-endpoint' | 'proxy' | 'vendor-read' | 'vendor-write';
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** Paths use Next's folder names: [tenant] is a tenant's external id, [id] a record id. */
@@ -31,8 +32,19 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/operator/deployments', methods: ['GET', 'POST'], access: 'operator' },
   { path: '/api/v1/operator/deployments/[id]', methods: ['GET', 'PATCH', 'DELETE'], access: 'operator' },
   { path: '/api/v1/operator/deployments/[id]/api-keys', methods: ['POST'], access: 'operator' },
+  { path: '/api/v1/operator/api-tokens', methods: ['GET', 'POST'], access: 'operator' },
+  { path: '/api/v1/operator/api-tokens/[id]', methods: ['DELETE'], access: 'operator' },
   { path: '/api/v1/proxy/configs', methods: ['GET'], access: 'proxy' },
   { path: '/api/v1/proxy/status', methods: ['POST'], access: 'proxy' },
+  { path: '/api/v1/vendor/tenants', methods: ['GET'], access: 'vendor-read' },
+  { path: '/api/v1/vendor/tenants', methods: ['POST'], access: 'vendor-write' },
+  { path: '/api/v1/vendor/tenants/[tenant]', methods: ['GET'], access: 'vendor-read' },
+  { path: '/api/v1/vendor/tenants/[tenant]/suspend', methods: ['POST'], access: 'vendor-write' },
+  { path: '/api/v1/vendor/tenants/[tenant]/resume', methods: ['POST'], access: 'vendor-write' },
+  { path: '/api/v1/vendor/tenants/[tenant]/invitation/resend', methods: ['POST'], access: 'vendor-write' },
+  { path: '/api/v1/vendor/environments', methods: ['GET'], access: 'vendor-read' },
+  { path: '/api/v1/vendor/deployments', methods: ['GET'], access: 'vendor-read' },
+  { path: '/api/v1/openapi.json', methods: ['GET'], access: 'public' },
   // Served as /.well-known/jwks.json and /.well-known/cmk-key-rotations.json.
   { path: '/api/well-known/jwks', methods: ['GET'], access: 'public' },
   { path: '/api/well-known/key-rotations', methods: ['GET'], access: 'public' },
@@ -65,6 +77,8 @@ export const PAGES: { path: string; access: Access }[] = [
   { path: '/operator/outbox', access: 'operator' },
   { path: '/operator/deployments', access: 'operator' },
   { path: '/operator/deployments/[id]', access: 'operator' },
+  { path: '/operator/api-tokens', access: 'operator' },
+  { path: '/operator/api-docs', access: 'operator' },
   { path: '/t/[tenant]', access: 'tenant-member' },
   { path: '/t/[tenant]/configs', access: 'tenant-member' },
   { path: '/t/[tenant]/configs/new', access: 'tenant-member' },
@@ -88,6 +102,8 @@ export const SAMPLE_BODIES: Record<string, unknown> = {
   '/api/v1/operator/deployments/[id]': { status: 'disabled' },
   '/api/v1/operator/deployments/[id]/api-keys': { oldKeyExpiresAt: '2030-01-01T00:00:00Z' },
   '/api/v1/proxy/status': { cursor: null, tenants: [], errors: [] },
+  '/api/v1/vendor/tenants': { externalId: 'matrix-vendor', displayName: 'Matrix vendor', environment: 'matrix', adminEmail: 'vendor@matrix.example' },
+  '/api/v1/operator/api-tokens': { name: 'matrix token', scope: 'read', expiresAt: '2030-01-01T00:00:00Z' },
 };
 
 /** Tenant-scoped POST routes where the recovery-kit POST is for confirmed admins only. */

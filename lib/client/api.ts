@@ -1,6 +1,7 @@
 // Typed calls to the broker's JSON API, one function per endpoint. Types are
 // the shapes the route handlers return (dates arrive as ISO strings).
 import type { JWK } from 'jose';
+import type { TApiTokenRow, TCreateApiToken, TCreatedApiToken } from '@/lib/schemas/api-tokens';
 import type { TCreateDeployment, TDeploymentRow } from '@/lib/schemas/deployments';
 import { fetchJson, sendJson } from './fetchers';
 import type { TOverview } from '@/lib/schemas/overview';
@@ -141,6 +142,10 @@ export const api = {
   overview: () => fetchJson<TOverview>('/api/v1/operator/overview'),
   operatorSettings: () => fetchJson<{ operatorsRequireMfa: boolean }>('/api/v1/operator/settings'),
   setOperatorSettings: (operatorsRequireMfa: boolean) => sendJson<{ operatorsRequireMfa: boolean }>('PATCH', '/api/v1/operator/settings', { operatorsRequireMfa }),
+
+  apiTokens: () => fetchJson<{ apiTokens: TApiTokenRow[] }>('/api/v1/operator/api-tokens'),
+  createApiToken: (body: TCreateApiToken) => sendJson<TCreatedApiToken>('POST', '/api/v1/operator/api-tokens', body),
+  revokeApiToken: (id: string) => sendJson<{ revoked: true }>('DELETE', `/api/v1/operator/api-tokens/${encodeURIComponent(id)}`),
 
   deployments: () => fetchJson<{ deployments: TDeploymentRow[] }>('/api/v1/operator/deployments'),
   deployment: (id: string) => fetchJson<{ deployment: TDeploymentRow }>(`/api/v1/operator/deployments/${encodeURIComponent(id)}`),

@@ -19,6 +19,7 @@ export const operatorKeys = {
   deployments: () => [...operatorKeys.all, 'deployments'] as const,
   deployment: (id: string) => [...operatorKeys.all, 'deployments', id] as const,
   overview: () => [...operatorKeys.all, 'overview'] as const,
+  apiTokens: () => [...operatorKeys.all, 'api-tokens'] as const,
 };
 
 export const tenantKeys = {

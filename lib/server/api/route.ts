@@ -7,21 +7,27 @@ import type { z } from 'zod';
 import { getEnv } from '@/lib/env';
 import { requireOperator, requireTenantAdmin, requireUser, type CurrentUser, type TenantAccess } from '@/lib/server/authz';
 import { requireProxy, type ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
+import { requireVendorToken, type VendorPrincipal } from '@/lib/server/vendor/tokens';
 import { AppError, isAppError } from '@/lib/server/errors';
 import { errorResponse } from '@/lib/server/problem';
 import { requestIdFrom } from '@/lib/server/request-id';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
-export type AuthMode = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member' | 'proxy';
+export type AuthMode = 'public' | 'user' | 'operator' | 'tenant-admin' | 'tenant-member' | 'proxy' | 'vendor-read' | 'vendor-write';
+
+/** Modes that take a bearer credential and never a session cookie (so no cross-site check either). */
+const BEARER_MODES: readonly AuthMode[] = ['proxy', 'vendor-read', 'vendor-write'];
 
 type Principal<A extends AuthMode> = A extends 'public'
-  ? { user: null; access: null; deployment: null }
+  ? { user: null; access: null; deployment: null; vendor: null }
   : A extends 'proxy'
-    ? { user: null; access: null; deployment: ProxyPrincipal }
-    : A extends 'user' | 'operator'
-      ? { user: CurrentUser; access: null; deployment: null }
-      : { user: CurrentUser; access: TenantAccess; deployment: null };
+    ? { user: null; access: null; deployment: ProxyPrincipal; vendor: null }
+    : A extends 'vendor-read' | 'vendor-write'
+      ? { user: null; access: null; deployment: null; vendor: VendorPrincipal }
+      : A extends 'user' | 'operator'
+        ? { user: CurrentUser; access: null; deployment: null; vendor: null }
+        : { user: CurrentUser; access: TenantAccess; deployment: null; vendor: null };
 
 export type RouteContext<TBody, TQuery, TParams, A extends AuthMode = 'public'> = {
   request: Request;
@@ -40,7 +46,8 @@ export type RouteSpec<
   /**
    * Who may call it: anyone, any signed-in user, operators, confirmed admins of
    * the tenant named by the `tenant` route parameter, or also its pending
-   * admins; or a proxy deployment by its API key (Authorization: Bearer).
+   * admins; or a proxy deployment by its API key (Authorization: Bearer);
+   * or a vendor API token (Bearer cmkv_…) with at least the read or write scope.
    */
   auth: A;
   body?: TBody;
@@ -102,15 +109,18 @@ function checkSameOrigin(request: Request): void {
   }
 }
 
-type AnyPrincipal = { user: CurrentUser | null; access: TenantAccess | null; deployment: ProxyPrincipal | null };
+type AnyPrincipal = { user: CurrentUser | null; access: TenantAccess | null; deployment: ProxyPrincipal | null; vendor: VendorPrincipal | null };
 
 async function authorize(mode: AuthMode, params: unknown, request: Request): Promise<AnyPrincipal> {
-  const none = { user: null, access: null, deployment: null };
+  const none = { user: null, access: null, deployment: null, vendor: null };
   switch (mode) {
     case 'public':
       return none;
     case 'proxy':
       return { ...none, deployment: await requireProxy(request) };
+    case 'vendor-read':
+    case 'vendor-write':
+      return { ...none, vendor: await requireVendorToken(request, mode === 'vendor-write' ? 'write' : 'read') };
     case 'user':
       return { ...none, user: await requireUser() };
     case 'operator':
@@ -155,7 +165,7 @@ export function defineRoute<
       const rawParams = await context.params;
       // Authentication first: an anonymous caller learns nothing from validation messages.
       // Cookie-authenticated writes only: a bearer key is not sent by browsers on their own.
-      if (spec.auth !== 'public' && spec.auth !== 'proxy') checkSameOrigin(request);
+      if (spec.auth !== 'public' && !BEARER_MODES.includes(spec.auth)) checkSameOrigin(request);
       const principal = await authorize(spec.auth, rawParams, request);
       const params = parseWith<TParams>(spec.params, rawParams, 'params');
       const query = parseWith<TQuery>(spec.query, Object.fromEntries(url.searchParams), 'query');
@@ -170,6 +180,11 @@ export function defineRoute<
       if (spec.auth === 'proxy') {
         const response = errorResponse(forProxy(error), requestId, { method: request.method, path: url.pathname });
         if (response.status === 401) response.headers.set('www-authenticate', 'Bearer realm="cmk-broker-proxy"');
+        return response;
+      }
+      if (spec.auth === 'vendor-read' || spec.auth === 'vendor-write') {
+        const response = errorResponse(error, requestId, { method: request.method, path: url.pathname });
+        if (response.status === 401) response.headers.set('www-authenticate', 'Bearer realm="cmk-broker-vendor"');
         return response;
       }
       return errorResponse(error, requestId, { method: request.method, path: url.pathname });

@@ -1,0 +1,12 @@
+// Operators: list vendor API tokens and make one (the token is in this answer only).
+import { ZCreateApiToken } from '@/lib/schemas/api-tokens';
+import { defineRoute } from '@/lib/server/api/route';
+import { createApiToken, listApiTokens } from '@/lib/server/vendor/tokens';
+
+export const dynamic = 'force-dynamic';
+
+export const GET = defineRoute({ auth: 'operator' }, async () => ({ apiTokens: await listApiTokens() }));
+
+export const POST = defineRoute({ auth: 'operator', body: ZCreateApiToken }, async ({ user, body }) =>
+  Response.json(await createApiToken(user, body), { status: 201, headers: { 'cache-control': 'no-store' } }),
+);
