@@ -105,10 +105,11 @@ export async function acceptInvitation(body: AcceptBody, currentUser: CurrentUse
             encKid: tenantKeys.enc.kid,
             sigPublicJwk: tenantKeys.sig.jwk as Prisma.InputJsonValue,
             sigKid: tenantKeys.sig.kid,
-            status: 'active',
           },
         });
         if (set.count !== 1) throw new AppError('changed_elsewhere', { message: 'Another administrator set up this tenant a moment ago. Reload to be confirmed by them.' });
+        // An invited tenant becomes active; a tenant the vendor suspended meanwhile stays suspended.
+        await tx.tenant.updateMany({ where: { id: tenant.id, status: 'invited' }, data: { status: 'active' } });
         if (body.tenantKeys?.recoveryKit) await tx.recoveryKit.create({ data: { id: newId('kit'), tenantId: tenant.id, createdById: userId, kit: body.tenantKeys.recoveryKit } });
       }
       await tx.tenantAdmin.create({
