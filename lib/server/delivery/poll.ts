@@ -44,9 +44,11 @@ export async function pollBundle(request: Request, deployment: ProxyPrincipal, q
         return bundleResponse(built.jws, built.etag);
       }
       const outcome = await held.wait(remaining, request.signal);
-      // Disabled, deleted or key revoked: the next request would get 401, so this one does now.
-      if (outcome === 'deployment') await requireProxy(request);
       if (outcome === 'aborted') return notModified(etagFor(deployment.id, envSeq));
+      // The key is checked again after every wait: a deployment disabled, deleted or with its key
+      // revoked meanwhile gets 401 now — at once when the wake-up was that event, and even if the
+      // event was missed (another instance, a lost LISTEN connection), before anything is sent.
+      await requireProxy(request);
       // 'changed', 'timeout', or a deployment event that left this key valid: look again.
     } finally {
       held.cancel();
