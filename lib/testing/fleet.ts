@@ -95,6 +95,7 @@ export async function seedFleet(db: PrismaClient, options: SeedFleetOptions): Pr
           stateSeq: 1,
           deliverySeq: base + start + j + 1,
           recipientKids: t.recipients,
+          ...summary(t.configs),
         })),
       });
       await tx.tenantConfig.createMany({
@@ -109,4 +110,11 @@ export async function seedFleet(db: PrismaClient, options: SeedFleetOptions): Pr
     fleet.push(...tenants);
   }
   return fleet;
+}
+
+/** The tenant columns lib/server/dal/tenant-summary.ts keeps: active configurations per kind, the primaries' providers. */
+function summary(configs: FleetConfig[]) {
+  const active = (kind: TConfigKind) => configs.filter((c) => c.kind === kind && c.status === 'active').length;
+  const primary = (kind: TConfigKind) => configs.find((c) => c.kind === kind && c.primary)?.provider ?? null;
+  return { kmsCount: active('kms'), kmsPrimaryProvider: primary('kms'), siemCount: active('siem'), siemPrimaryProvider: primary('siem') };
 }
