@@ -51,6 +51,7 @@ export type TTenantDetail = {
     appliedAt: string | null;
     errors: { configId: string | null; code: string }[];
   }[];
-  deletion: { requestedAt: string; eligibleAt: string; configCount: number } | { requestedAt: null; eligibleAt: null; configCount: number };
+  /** `eligible`: the 36-hour wait is over (by the server's clock). */
+  deletion: { requestedAt: string; eligibleAt: string; eligible: boolean; configCount: number } | { requestedAt: null; eligibleAt: null; eligible: false; configCount: number };
   timeline: TTimelineEvent[];
 };

@@ -77,8 +77,13 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
       };
     }),
     deletion: t.deletionRequestedAt
-      ? { requestedAt: t.deletionRequestedAt.toISOString(), eligibleAt: new Date(t.deletionRequestedAt.getTime() + DELETION_WAIT_MS).toISOString(), configCount: t.configs.length }
-      : { requestedAt: null, eligibleAt: null, configCount: t.configs.length },
+      ? {
+          requestedAt: t.deletionRequestedAt.toISOString(),
+          eligibleAt: new Date(t.deletionRequestedAt.getTime() + DELETION_WAIT_MS).toISOString(),
+          eligible: t.deletionRequestedAt.getTime() + DELETION_WAIT_MS <= now,
+          configCount: t.configs.length,
+        }
+      : { requestedAt: null, eligibleAt: null, eligible: false, configCount: t.configs.length },
     timeline: [],
   };
   detail.timeline = buildTimeline(detail, t.states);
