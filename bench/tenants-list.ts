@@ -89,7 +89,8 @@ async function seed(env: { PGLITE_DIR: string; DATABASE_URL?: string }, count: n
 }
 
 async function measure(backend: string, env: Record<string, string>, runs: number) {
-  const started = await startBroker({ ...SECRETS, ...env, LOG_LEVEL: 'warn' }, 600_000);
+  // startBroker waits for the "broker listening" line, which is logged at info.
+  const started = await startBroker({ ...SECRETS, ...env, LOG_LEVEL: 'info' }, 600_000);
   if (!started.ok) throw new Error(`broker did not start:\n${started.output}`);
   const server = started.server;
   const rows: string[][] = [];
