@@ -72,5 +72,7 @@ export async function seedTenantMix(db: PrismaClient, options: TenantMixOptions)
     counts.invited += invited;
     onProgress?.(start + size, count);
   }
+  // Fresh statistics for the planner after a bulk load (the embedded database has no autovacuum).
+  await db.$executeRawUnsafe('ANALYZE tenant, tenant_admin, invitation, tenant_config, deployment_tenant_status, proxy_deployment');
   return counts;
 }
