@@ -111,6 +111,7 @@ test('the detail page shows metadata; an invitation is resent, then revoked', as
   await table().getByRole('link', { name: 'cw-aardvark' }).click();
   await expect(page).toHaveURL(/\/operator\/tenants\/cw-aardvark$/);
   await expect(page.getByRole('heading', { level: 1, name: 'Aardvark Industries (cw-aardvark)' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Operator' }).getByRole('link', { name: 'Tenants' })).toHaveAttribute('aria-current', 'page');
   await expect(page.getByRole('region', { name: 'Configurations', exact: true })).toContainText('No configurations.');
   const invitations = page.getByRole('region', { name: 'Invitations', exact: true });
   await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('open');

@@ -3,7 +3,7 @@
 // a sealed configuration, a signed state's content or a key.
 import { z } from 'zod';
 
-export const ZTenantExternalId = z.string().trim().min(1).max(64);
+export { ZTenantExternalId } from './operator';
 export const ZDeleteTenant = z.strictObject({ confirm: z.string().max(64) });
 
 export type TTimelineEvent = { at: string; kind: 'tenant' | 'invitation' | 'admin' | 'state' | 'config' | 'delivery'; text: string };

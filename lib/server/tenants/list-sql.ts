@@ -30,16 +30,21 @@ const APPROVAL_PENDING = `(t.status <> 'invited' AND EXISTS (SELECT 1 FROM proxy
 const PROXY_ERRORS = `EXISTS (SELECT 1 FROM deployment_tenant_status s JOIN proxy_deployment d ON d.id = s.deployment_id
     WHERE s.tenant_id = t.id AND d.status = 'active' AND s.errors <> '[]'::jsonb)`;
 
-type Cursor = { s: string; o: string; v: string; k: string };
+/** Sort, order, the last row's sort value (left out when too long) and its tenant id. */
+type Cursor = { s: string; o: string; v?: string; k: string };
+
+/** Keeps every cursor within the contract's 400 characters (a long non-ASCII name would not fit). */
+const MAX_CURSOR_VALUE_BYTES = 160;
 
 export function encodeCursor(query: TTenantListQuery, value: string, externalId: string): string {
-  return Buffer.from(JSON.stringify({ s: query.sort, o: query.order, v: value, k: externalId } satisfies Cursor)).toString('base64url');
+  const fits = Buffer.byteLength(JSON.stringify(value)) <= MAX_CURSOR_VALUE_BYTES;
+  return Buffer.from(JSON.stringify({ s: query.sort, o: query.order, ...(fits ? { v: value } : {}), k: externalId } satisfies Cursor)).toString('base64url');
 }
 
 function decodeCursor(raw: string, query: TTenantListQuery): Cursor {
   try {
     const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Cursor;
-    if (parsed.s === query.sort && parsed.o === query.order && typeof parsed.v === 'string' && typeof parsed.k === 'string') return parsed;
+    if (parsed.s === query.sort && parsed.o === query.order && (parsed.v === undefined || typeof parsed.v === 'string') && typeof parsed.k === 'string') return parsed;
   } catch {
     // fall through
   }
@@ -77,8 +82,14 @@ export function buildWhere(query: TTenantListQuery, { withCursor }: { withCursor
     const cursor = decodeCursor(query.cursor, query);
     const op = query.order === 'asc' ? '>' : '<';
     const sort = SORT_SQL[query.sort];
-    if (query.sort === 'externalId') where.push(`t.external_id ${op} ${p(cursor.k)}`);
-    else where.push(`(${sort.expr}, t.external_id) ${op} (${p(cursor.v)}::${sort.cast}, ${p(cursor.k)})`);
+    const after = p(cursor.k);
+    if (query.sort === 'externalId') {
+      where.push(`t.external_id ${op} ${after}`);
+    } else {
+      // Without the value (too long for the cursor), read it from the row the previous page ended with.
+      const value = cursor.v !== undefined ? `${p(cursor.v)}::${sort.cast}` : `(SELECT ${sort.expr} FROM tenant t JOIN environment e ON e.id = t.environment_id WHERE t.external_id = ${after})`;
+      where.push(`(${sort.expr}, t.external_id) ${op} (${value}, ${after})`);
+    }
   }
   return { sql: where.length ? `WHERE ${where.join('\n  AND ')}` : '', params };
 }

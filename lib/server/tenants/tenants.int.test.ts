@@ -143,6 +143,26 @@ describe(`the operators' tenant list on ${backend}`, () => {
     expect((await refusal(list({ cursor: 'not-a-cursor' }))).code).toBe('bad_request');
   });
 
+  it('keeps cursors short for long non-ASCII names, and still pages through them', async () => {
+    const names = ['界', '鍵', '暗'].map((c) => c.repeat(100));
+    await db.prisma.tenant.createMany({ data: names.map((displayName, i) => ({ id: `ten_long_${i}`, externalId: `long-${i}`, displayName, environmentId: 'env_us' })) });
+    try {
+      const cursors: string[] = [];
+      const seen: string[] = [];
+      for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+        const page = await list({ environment: 'prod-us', sort: 'displayName', order: 'desc', limit: '1', ...(cursor ? { cursor } : {}) });
+        seen.push(...ids(page.rows));
+        cursor = page.nextCursor;
+        if (cursor) cursors.push(cursor);
+      }
+      expect(seen).toHaveLength(6);
+      expect(new Set(seen).size).toBe(6);
+      expect(Math.max(...cursors.map((c) => c.length))).toBeLessThanOrEqual(400);
+    } finally {
+      await db.prisma.tenant.deleteMany({ where: { id: { startsWith: 'ten_long_' } } });
+    }
+  });
+
   it('keeps the summary columns in step with configuration changes', async () => {
     const tenant = alpha[5] as FleetTenant;
     const siem = tenant.configs.find((c) => c.kind === 'siem');
