@@ -100,6 +100,9 @@ test('pages with a keyset cursor: next, previous, first', async () => {
   await pages.getByRole('button', { name: 'Previous page' }).click();
   await expect.poll(rowIds).toEqual(['cw-aardvark', 'cw-bobcat']);
   await pages.getByRole('button', { name: 'Next page' }).click();
+  // The page's cursor is in the URL: a reload (or a shared link) shows the same page.
+  await expect(page).toHaveURL(/[?&]cursor=[^&]+.*&page=2|[?&]page=2.*&cursor=/);
+  await expect.poll(rowIds).toEqual(['cw-cheetah']);
   await page.reload();
   await expect.poll(rowIds).toEqual(['cw-cheetah']);
   await pages.getByRole('button', { name: 'First page' }).click();
