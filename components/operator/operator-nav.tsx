@@ -21,8 +21,11 @@ export function OperatorNav() {
     <nav aria-label="Operator" className="border-b border-slate-200 dark:border-slate-800">
       <ul className="-mb-px flex flex-wrap gap-1">
         {LINKS.map((link) => {
-          // "/operator" must not stay marked on its sub-pages; a section stays marked on its own detail pages.
-          const isCurrent = pathname === link.href || pathname === `${link.href}/` || (link.href !== '/operator' && pathname.startsWith(`${link.href}/`));
+          // "/operator" must not stay marked on its sub-pages, except a tenant's own page; a section stays marked on its own detail pages.
+          const isCurrent =
+            pathname === link.href ||
+            pathname === `${link.href}/` ||
+            (link.href === '/operator' ? pathname.startsWith('/operator/tenants/') : pathname.startsWith(`${link.href}/`));
           return (
             <li key={link.href}>
               <Link

@@ -40,18 +40,20 @@ test('an operator creates an environment and a tenant; the invitation arrives ov
   await expect(page.getByRole('cell', { name: 'prod-eu' }).or(page.getByRole('rowheader', { name: 'prod-eu' }))).toBeVisible();
 
   await page.goto('/operator');
+  // The form, not the tenant list's search and filters above it.
+  const form = page.getByRole('form', { name: 'New tenant' });
   // Bad input is refused at the field, and nothing is created.
-  await page.getByLabel('Tenant id').fill('Acme Corp!');
-  await page.getByLabel('Display name').fill('Acme Corporation');
-  await page.getByLabel('Environment').selectOption({ label: 'Production EU (prod-eu)' });
-  await page.getByLabel('First admin’s email').fill('not-an-email');
-  await page.getByRole('button', { name: 'Create tenant and send invitation' }).click();
+  await form.getByLabel('Tenant id').fill('Acme Corp!');
+  await form.getByLabel('Display name').fill('Acme Corporation');
+  await form.getByLabel('Environment').selectOption({ label: 'Production EU (prod-eu)' });
+  await form.getByLabel('First admin’s email').fill('not-an-email');
+  await form.getByRole('button', { name: 'Create tenant and send invitation' }).click();
   await expect(page.getByText('Use 1–64 lower-case letters')).toBeVisible();
   await expect(page.getByText('Enter an email address like name@example.com.')).toBeVisible();
 
-  await page.getByLabel('Tenant id').fill('acme');
-  await page.getByLabel('First admin’s email').fill(ALICE.email);
-  await page.getByRole('button', { name: 'Create tenant and send invitation' }).click();
+  await form.getByLabel('Tenant id').fill('acme');
+  await form.getByLabel('First admin’s email').fill(ALICE.email);
+  await form.getByRole('button', { name: 'Create tenant and send invitation' }).click();
   await expect(page.getByText(/Tenant acme created/)).toBeVisible();
   await expect(page.getByRole('rowheader', { name: 'acme' }).or(page.getByRole('cell', { name: 'acme', exact: true }))).toBeVisible();
 

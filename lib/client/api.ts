@@ -3,21 +3,12 @@
 import type { JWK } from 'jose';
 import type { TApiTokenRow, TCreateApiToken, TCreatedApiToken } from '@/lib/schemas/api-tokens';
 import type { TCreateDeployment, TDeploymentRow } from '@/lib/schemas/deployments';
+import type { TTenantDetail } from '@/lib/schemas/tenant-detail';
+import type { TTenantListPage } from '@/lib/schemas/tenant-list';
 import { fetchJson, sendJson } from './fetchers';
 import type { TOverview } from '@/lib/schemas/overview';
 
 export type TEnvironment = { id: string; slug: string; displayName: string; createdAt: string; tenantCount: number };
-export type TOpenInvitation = { id: string; email: string; expiresAt: string; expired: boolean; sendCount: number };
-export type TTenantRow = {
-  id: string;
-  externalId: string;
-  displayName: string;
-  status: 'invited' | 'active' | 'suspended';
-  environment: string;
-  admins: { confirmed: number; pending: number };
-  openInvitations: TOpenInvitation[];
-  createdAt: string;
-};
 export type TInvitation = {
   id: string;
   kind: 'operator' | 'tenant_admin';
@@ -130,7 +121,15 @@ export const api = {
 
   environments: () => fetchJson<{ environments: TEnvironment[] }>('/api/v1/operator/environments'),
   createEnvironment: (body: { slug: string; displayName: string }) => sendJson<{ id: string }>('POST', '/api/v1/operator/environments', body),
-  tenants: () => fetchJson<{ tenants: TTenantRow[] }>('/api/v1/operator/tenants'),
+  /** `search` is the list's URL query (q, filters, sort, order, cursor, limit), passed through as is. */
+  tenantsPage: (search: string) => fetchJson<TTenantListPage>(`/api/v1/operator/tenants${search ? `?${search}` : ''}`),
+  tenantDetail: (externalId: string) => fetchJson<TTenantDetail>(`/api/v1/operator/tenants/${encodeURIComponent(externalId)}`),
+  suspendTenant: (externalId: string) => sendJson<{ status: string }>('POST', `/api/v1/operator/tenants/${encodeURIComponent(externalId)}/suspension`),
+  resumeTenant: (externalId: string) => sendJson<{ status: string }>('DELETE', `/api/v1/operator/tenants/${encodeURIComponent(externalId)}/suspension`),
+  requestTenantDeletion: (externalId: string) =>
+    sendJson<{ requestedAt: string; eligibleAt: string }>('POST', `/api/v1/operator/tenants/${encodeURIComponent(externalId)}/deletion`),
+  cancelTenantDeletion: (externalId: string) => sendJson<{ cancelled: true }>('DELETE', `/api/v1/operator/tenants/${encodeURIComponent(externalId)}/deletion`),
+  deleteTenant: (externalId: string, confirm: string) => sendJson<{ deleted: true }>('DELETE', `/api/v1/operator/tenants/${encodeURIComponent(externalId)}`, { confirm }),
   createTenant: (body: { externalId: string; displayName: string; environmentId: string; adminEmail: string }) =>
     sendJson<{ id: string; externalId: string; mailed: boolean }>('POST', '/api/v1/operator/tenants', body),
   operators: () =>

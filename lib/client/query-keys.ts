@@ -13,6 +13,8 @@ export const operatorKeys = {
   all: ['operator'] as const,
   environments: () => [...operatorKeys.all, 'environments'] as const,
   tenants: () => [...operatorKeys.all, 'tenants'] as const,
+  tenantList: (search: string) => [...operatorKeys.tenants(), 'list', search] as const,
+  tenant: (externalId: string) => [...operatorKeys.tenants(), 'detail', externalId] as const,
   operators: () => [...operatorKeys.all, 'operators'] as const,
   outbox: () => [...operatorKeys.all, 'outbox'] as const,
   settings: () => [...operatorKeys.all, 'settings'] as const,

@@ -33,7 +33,7 @@ export const ZVendorTenantRow = z
       applied: ZCount.meta({ description: 'Of those, how many reported the latest state.' }),
       lagging: z.array(z.object({ deploymentId: z.string(), name: z.string(), appliedSeq: z.number().int().nullable() })),
     }),
-    warnings: z.array(z.string()).meta({ description: 'no_primary_kms, approval_pending, propagation_incomplete, proxy_errors.' }),
+    warnings: z.array(z.string()).meta({ description: 'Human-readable warnings, e.g. "Invitation expired", "No KMS configuration", "No primary KMS", "Approval pending: <deployments>", "Proxy errors: <deployments>", "<n> admin(s) awaiting confirmation", "Deletion requested".' }),
     createdAt: ZTimestamp,
   })
   .register(vendorSchemas, { id: 'TenantRow', description: 'A tenant as the console lists it: metadata only, never a configuration.' });

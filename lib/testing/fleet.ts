@@ -38,6 +38,8 @@ export type SeedFleetOptions = {
   /** Deployments every tenant has approved (their keys are in each state and JWE). */
   recipients: FleetRecipient[];
   prefix?: string;
+  /** Number of the first tenant (`<prefix>-<first>`), for seeding in several calls. */
+  first?: number;
   batch?: number;
 };
 
@@ -47,7 +49,7 @@ export type SeedFleetOptions = {
  * recipients, and one signed state (seq 1). Delivery seqs follow creation order.
  */
 export async function seedFleet(db: PrismaClient, options: SeedFleetOptions): Promise<FleetTenant[]> {
-  const { environmentId, count, configsPerTenant, recipients, prefix = 'tenant', batch = 250 } = options;
+  const { environmentId, count, configsPerTenant, recipients, prefix = 'tenant', first = 0, batch = 250 } = options;
   const base = (await db.environment.findUniqueOrThrow({ where: { id: environmentId }, select: { deliverySeq: true } })).deliverySeq;
   const fleet: FleetTenant[] = [];
   for (let start = 0; start < count; start += batch) {
@@ -58,8 +60,8 @@ export async function seedFleet(db: PrismaClient, options: SeedFleetOptions): Pr
       const pairs = await generateTenantKeys();
       const keys = await importTenantKeys({ encryption: pairs.encryption.privateJwk, signing: pairs.signing.privateJwk });
       const tenant: FleetTenant = {
-        id: `ten_${prefix}_${String(i).padStart(6, '0')}`,
-        externalId: `${prefix}-${String(i).padStart(6, '0')}`,
+        id: `ten_${prefix}_${String(first + i).padStart(6, '0')}`,
+        externalId: `${prefix}-${String(first + i).padStart(6, '0')}`,
         keys,
         encPublicJwk: pairs.encryption.publicJwk,
         sigPublicJwk: pairs.signing.publicJwk,
@@ -95,6 +97,7 @@ export async function seedFleet(db: PrismaClient, options: SeedFleetOptions): Pr
           stateSeq: 1,
           deliverySeq: base + start + j + 1,
           recipientKids: t.recipients,
+          ...summary(t.configs),
         })),
       });
       await tx.tenantConfig.createMany({
@@ -109,4 +112,11 @@ export async function seedFleet(db: PrismaClient, options: SeedFleetOptions): Pr
     fleet.push(...tenants);
   }
   return fleet;
+}
+
+/** The tenant columns lib/server/dal/tenant-summary.ts keeps: active configurations per kind, the primaries' providers. */
+function summary(configs: FleetConfig[]) {
+  const active = (kind: TConfigKind) => configs.filter((c) => c.kind === kind && c.status === 'active').length;
+  const primary = (kind: TConfigKind) => configs.find((c) => c.kind === kind && c.primary)?.provider ?? null;
+  return { kmsCount: active('kms'), kmsPrimaryProvider: primary('kms'), siemCount: active('siem'), siemPrimaryProvider: primary('siem') };
 }

@@ -1,4 +1,5 @@
-// Operator console: tenants and their first admins' invitations.
+// Operator console: the tenant list (search, filters, sorting, pages in the URL) and onboarding a tenant.
+import { Suspense } from 'react';
 import { pageOperator } from '@/lib/server/page-guards';
 import { TenantsView } from '@/components/operator/tenants-view';
 
@@ -6,5 +7,10 @@ export const metadata = { title: 'Tenants' };
 
 export default async function Page() {
   await pageOperator();
-  return <TenantsView />;
+  // useSearchParams needs a Suspense boundary.
+  return (
+    <Suspense>
+      <TenantsView />
+    </Suspense>
+  );
 }

@@ -21,35 +21,6 @@ export async function createEnvironment(input: { slug: string; displayName: stri
   return db.environment.create({ data: { id: newId('env'), ...input }, select: { id: true, slug: true, displayName: true } });
 }
 
-export async function listTenants() {
-  const db = await getPrisma();
-  const rows = await db.tenant.findMany({
-    orderBy: { externalId: 'asc' },
-    take: 500,
-    select: {
-      id: true,
-      externalId: true,
-      displayName: true,
-      status: true,
-      requireMfa: true,
-      createdAt: true,
-      environment: { select: { slug: true } },
-      admins: { select: { status: true } },
-      invitations: { where: { acceptedAt: null, revokedAt: null }, select: { id: true, email: true, expiresAt: true, sendCount: true } },
-    },
-  });
-  return rows.map((t) => ({
-    id: t.id,
-    externalId: t.externalId,
-    displayName: t.displayName,
-    status: t.status,
-    environment: t.environment.slug,
-    admins: { confirmed: t.admins.filter((a) => a.status === 'confirmed').length, pending: t.admins.filter((a) => a.status === 'pending').length },
-    openInvitations: t.invitations.map((i) => ({ id: i.id, email: i.email, expiresAt: i.expiresAt, expired: i.expiresAt < new Date(), sendCount: i.sendCount })),
-    createdAt: t.createdAt,
-  }));
-}
-
 export async function createTenant(operator: CurrentUser, input: { externalId: string; displayName: string; environmentId: string; adminEmail: string }) {
   const db = await getPrisma();
   const environment = await db.environment.findUnique({ where: { id: input.environmentId }, select: { id: true } });

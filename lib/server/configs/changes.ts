@@ -21,6 +21,7 @@ import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TenantAccess } from '@/lib/server/authz';
 import { getPrisma } from '@/lib/server/db';
 import { bumpDelivery } from '@/lib/server/dal/delivery';
+import { refreshTenantSummaries } from '@/lib/server/dal/tenant-summary';
 import { getDeliveryHub } from '@/lib/server/delivery/hub';
 import { AppError } from '@/lib/server/errors';
 
@@ -175,6 +176,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
     }
     await tx.tenantState.create({ data: { tenantId: tenant.id, seq: state.seq, jws: change.state, createdById: access.user.id } });
     if (recipientsChanged) await tx.tenant.update({ where: { id: tenant.id }, data: { recipientKids: state.recipients } });
+    await refreshTenantSummaries(tx, [tenant.id], new Date());
     // Last: the environment row stays locked until commit, so deliveries commit in seq order.
     const deliverySeq = await bumpDelivery(tx, tenant.environmentId, [tenant.id]);
     return { seq: state.seq, configId: change.put?.configId, version: change.put?.version, deliverySeq };

@@ -1,11 +1,13 @@
-// Operators: list tenants and create one (with its first admin's invitation).
+// Operators: the tenant list (search, filters, sorting, keyset pages) and creating a tenant (with its first admin's invitation).
 import { ZNewTenant } from '@/lib/schemas/operator';
-import { createTenant, listTenants } from '@/lib/server/accounts/operator';
+import { ZTenantListQuery } from '@/lib/schemas/tenant-list';
+import { createTenant } from '@/lib/server/accounts/operator';
 import { defineRoute } from '@/lib/server/api/route';
+import { listTenantsPage } from '@/lib/server/tenants/list';
 
 export const dynamic = 'force-dynamic';
 
-export const GET = defineRoute({ auth: 'operator' }, async () => ({ tenants: await listTenants() }));
+export const GET = defineRoute({ auth: 'operator', query: ZTenantListQuery }, async ({ query }) => listTenantsPage(query));
 
 export const POST = defineRoute({ auth: 'operator', body: ZNewTenant }, async ({ user, body }) =>
   Response.json(await createTenant(user, body), { status: 201 }),

@@ -1,10 +1,10 @@
 // Vendor API: resume a suspended tenant.
 import { VENDOR_OPERATIONS as OPS } from '@/lib/schemas/vendor-api';
 import { defineRoute } from '@/lib/server/api/route';
-import { resumeTenant } from '@/lib/server/tenants/lifecycle';
+import { setTenantSuspension } from '@/lib/server/tenants/lifecycle';
 
 export const dynamic = 'force-dynamic';
 
 export const POST = defineRoute({ auth: 'vendor-write', params: OPS.resumeTenant.params, query: OPS.resumeTenant.query }, async ({ vendor, params }) =>
-  resumeTenant(vendor.operator, params.tenant),
+  setTenantSuspension(vendor.operator, params.tenant, false),
 );

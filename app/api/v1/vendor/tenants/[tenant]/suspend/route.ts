@@ -1,10 +1,10 @@
 // Vendor API: suspend a tenant (proxies get the status with its next bundle).
 import { VENDOR_OPERATIONS as OPS } from '@/lib/schemas/vendor-api';
 import { defineRoute } from '@/lib/server/api/route';
-import { suspendTenant } from '@/lib/server/tenants/lifecycle';
+import { setTenantSuspension } from '@/lib/server/tenants/lifecycle';
 
 export const dynamic = 'force-dynamic';
 
 export const POST = defineRoute({ auth: 'vendor-write', params: OPS.suspendTenant.params, query: OPS.suspendTenant.query }, async ({ vendor, params }) =>
-  suspendTenant(vendor.operator, params.tenant),
+  setTenantSuspension(vendor.operator, params.tenant, true),
 );

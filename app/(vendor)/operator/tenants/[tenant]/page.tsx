@@ -1,0 +1,15 @@
+// Operator console: one tenant (metadata, delivery, admins, invitations, timeline; suspend, resume, delete).
+import { notFound } from 'next/navigation';
+import { pageOperator } from '@/lib/server/page-guards';
+import { ZTenantExternalId } from '@/lib/schemas/tenant-detail';
+import { TenantDetailView } from '@/components/operator/tenant-detail-view';
+
+export const metadata = { title: 'Tenant' };
+
+export default async function Page({ params }: { params: Promise<{ tenant: string }> }) {
+  await pageOperator();
+  const { tenant } = await params;
+  const parsed = ZTenantExternalId.safeParse(decodeURIComponent(tenant));
+  if (!parsed.success) notFound();
+  return <TenantDetailView externalId={parsed.data} />;
+}

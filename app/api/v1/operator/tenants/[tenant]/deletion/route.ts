@@ -1,0 +1,13 @@
+// Operators: request a tenant's deletion (POST; starts the 36-hour wait, refused while it has configurations) or cancel it (DELETE).
+import { z } from 'zod';
+import { ZTenantExternalId } from '@/lib/schemas/tenant-detail';
+import { defineRoute } from '@/lib/server/api/route';
+import { cancelTenantDeletion, requestTenantDeletion } from '@/lib/server/tenants/lifecycle';
+
+export const dynamic = 'force-dynamic';
+
+const params = z.object({ tenant: ZTenantExternalId });
+
+export const POST = defineRoute({ auth: 'operator', params }, async ({ user, params }) => requestTenantDeletion(user, params.tenant));
+
+export const DELETE = defineRoute({ auth: 'operator', params }, async ({ user, params }) => cancelTenantDeletion(user, params.tenant));

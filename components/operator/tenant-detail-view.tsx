@@ -1,0 +1,119 @@
+'use client';
+// One tenant for operators: what is set up, who administers it, which
+// deployments approved it and applied which version, and a timeline — all
+// metadata. Actions: resend/revoke invitations, suspend/resume, deletion.
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import type { ReactNode } from 'react';
+import { api } from '@/lib/client/api';
+import { operatorKeys } from '@/lib/client/query-keys';
+import { Badge, Card, PageHeader } from '@/components/ui/card';
+import { formatDateTime, sentTimes } from './format';
+import { useInvitationActions } from './invitation-actions';
+import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from './query-state';
+import { TenantActions } from './tenant-actions';
+import { TENANT_STATUS } from './tenant-list-table';
+
+export function TenantDetailView({ externalId }: { externalId: string }) {
+  const detail = useQuery({ queryKey: operatorKeys.tenant(externalId), queryFn: () => api.tenantDetail(externalId) });
+  const invitations = useInvitationActions(operatorKeys.tenants());
+  if (detail.isPending) return <LoadingState>Loading tenant…</LoadingState>;
+  if (detail.isError) return <LoadError title="Could not load this tenant." error={detail.error} retrying={detail.isFetching} onRetry={() => void detail.refetch()} />;
+  const d = detail.data;
+  const t = d.tenant;
+  return (
+    <div className="space-y-8">
+      <p className="text-sm">
+        <Link href="/operator" className="text-brand-700 underline hover:no-underline dark:text-brand-50">← All tenants</Link>
+      </p>
+      <PageHeader title={`${t.displayName} (${t.externalId})`} description="Metadata only: the settings of this tenant are sealed by its admins and cannot be shown here." />
+      <Card id="summary" title="Summary">
+        <dl className="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]">
+          <dt className="font-medium">Status</dt>
+          <dd><Badge tone={TENANT_STATUS[t.status].tone}>{TENANT_STATUS[t.status].label}</Badge></dd>
+          <dt className="font-medium">Environment</dt>
+          <dd>{t.environment.displayName} (<span className="font-mono">{t.environment.slug}</span>)</dd>
+          <dt className="font-medium">Tenant keys</dt>
+          <dd>{t.hasKeys ? 'Set up by an admin' : 'Not yet (no admin has enrolled)'}</dd>
+          <dt className="font-medium">Signed state</dt>
+          <dd>{t.stateSeq === 0 ? 'None yet' : `seq ${t.stateSeq}`}</dd>
+          <dt className="font-medium">Admins must use MFA</dt>
+          <dd>{t.requireMfa ? 'Yes' : 'No'}</dd>
+          <dt className="font-medium">Created</dt>
+          <dd><time dateTime={t.createdAt}>{formatDateTime(t.createdAt)}</time></dd>
+          <dt className="font-medium">Last change</dt>
+          <dd><time dateTime={t.lastChangeAt}>{formatDateTime(t.lastChangeAt)}</time></dd>
+        </dl>
+      </Card>
+      <Card id="actions" title="Actions">
+        <TenantActions detail={d} />
+      </Card>
+      <Card id="configurations" title="Configurations">
+        <Table caption="Configurations (metadata)" empty="No configurations." headers={['Label', 'Kind', 'Provider', 'Version', 'Status', 'Primary', 'Updated']} rows={d.configs.map((c) => [
+          c.label, c.kind.toUpperCase(), <span key="p" className="font-mono">{c.provider}</span>, c.version,
+          <Badge key="s" tone={c.status === 'active' ? 'success' : 'neutral'}>{c.status}</Badge>, c.isPrimary ? 'Primary' : '—', when(c.updatedAt),
+        ])} />
+      </Card>
+      <Card id="delivery" title="Deployments and delivery" description="Which proxy deployments of the environment the tenant approved, and which signed state each has applied.">
+        <Table caption="Deployment approvals and acknowledgements" empty="No proxy deployments in this environment." headers={['Deployment', 'Status', 'Approved by tenant', 'Applied state', 'Errors']} rows={d.deployments.map((dep) => [
+          <Link key="n" href={`/operator/deployments/${dep.id}`} className="text-brand-700 underline hover:no-underline dark:text-brand-50">{dep.name}</Link>,
+          dep.status, dep.approved ? 'Yes' : <Badge key="a" tone="warning">Approval pending</Badge>,
+          dep.appliedSeq === null ? 'Nothing reported' : `${dep.appliedSeq} of ${t.stateSeq}${dep.appliedAt ? ` (${formatDateTime(dep.appliedAt)})` : ''}`,
+          dep.errors.length ? dep.errors.map((e) => e.code).join(', ') : 'None',
+        ])} />
+        <h3 className="mt-6 mb-2 text-base font-semibold">Acknowledgements per version</h3>
+        <Table caption="Configuration versions and the deployments that applied them" empty="No configuration versions." headers={['Configuration', 'Version', 'State', 'Created', 'Applied by', 'Not yet applied by']} rows={d.versions.map((v) => [
+          v.label, v.version, v.stateSeq, when(v.createdAt), v.appliedBy.join(', ') || '—', v.pendingAt.join(', ') || '—',
+        ])} />
+      </Card>
+      <Card id="admins" title="Admins">
+        <Table caption="Tenant admins" empty="No admin has enrolled yet." headers={['Email', 'Enrolled', 'Confirmed', 'MFA']} rows={d.admins.map((a) => [
+          a.email, when(a.createdAt), a.confirmed ? `Yes${a.confirmedAt ? `, ${formatDateTime(a.confirmedAt)}` : ''}` : <Badge key="c" tone="warning">Awaiting confirmation</Badge>, a.mfaEnabled ? 'On' : 'Off',
+        ])} />
+      </Card>
+      <Card id="invitations" title="Invitations">
+        <div className="space-y-4">
+          {invitations.notice}
+          <Table caption="Invitations to administer this tenant" empty="No invitations." headers={['Email', 'State', 'Expires', 'Sent', 'Actions']} rows={d.invitations.map((i) => [
+            i.email, <Badge key="s" tone={i.state === 'open' ? 'warning' : i.state === 'accepted' ? 'success' : 'neutral'}>{i.state}</Badge>, when(i.expiresAt), sentTimes(i.sendCount),
+            i.state === 'open' || i.state === 'expired' ? invitations.renderActions({ id: i.id, email: i.email, context: ` for ${t.externalId}` }) : '—',
+          ])} />
+        </div>
+      </Card>
+      <Card id="timeline" title="Timeline" description="Created, invited, enrolled, confirmed, states signed, versions stored, deliveries applied. The audit trail comes later.">
+        <ol className="space-y-2 text-sm">
+          {d.timeline.map((e, i) => (
+            <li key={`${e.at}-${i}`} className="flex gap-3">
+              <time dateTime={e.at} className="shrink-0 text-slate-600 dark:text-slate-400">{formatDateTime(e.at)}</time>
+              <span>{e.text}</span>
+            </li>
+          ))}
+        </ol>
+      </Card>
+      {invitations.dialog}
+    </div>
+  );
+}
+
+const when = (iso: string) => <time dateTime={iso}>{formatDateTime(iso)}</time>;
+
+function Table({ caption, headers, rows, empty }: { caption: string; headers: string[]; rows: ReactNode[][]; empty: string }) {
+  if (rows.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">{empty}</p>;
+  return (
+    <TableScroller label={caption}>
+      <table className={TABLE}>
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>{headers.map((h) => <th key={h} scope="col" className={TH}>{h}</th>)}</tr>
+        </thead>
+        <tbody>
+          {rows.map((cells, r) => (
+            <tr key={r}>
+              {cells.map((cell, c) => (c === 0 ? <th key={c} scope="row" className={`${TD} font-medium`}>{cell}</th> : <td key={c} className={TD}>{cell}</td>))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroller>
+  );
+}

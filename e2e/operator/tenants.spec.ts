@@ -1,0 +1,167 @@
+// The operators' tenant console in the browser: search (debounced, by id,
+// name and admin email), filters, sorting with aria-sort, keyset pages, a
+// view that survives a reload (it lives in the URL), the detail page, resend
+// and revoke of an invitation, suspend and resume, and deletion: requested,
+// then refused without the typed id and before the 36-hour wait. (The wait
+// itself and the refusal while configurations exist are proven at the
+// service level with an injectable clock: lib/server/tenants/tenants.int.test.ts.)
+import { expect, test, type Page } from '@playwright/test';
+import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
+import { OPERATOR, OPERATOR_STATE } from '../support/accounts';
+
+test.describe.configure({ mode: 'serial' });
+
+const ENV = { slug: 'console-walk', displayName: 'Console walk' };
+const TENANTS = [
+  { externalId: 'cw-aardvark', displayName: 'Aardvark Industries', adminEmail: 'root@aardvark.example' },
+  { externalId: 'cw-bobcat', displayName: 'Bobcat Logistics', adminEmail: 'it@bobcat.example' },
+  { externalId: 'cw-cheetah', displayName: 'Cheetah Foods', adminEmail: 'sec@cheetah.example' },
+];
+const pageErrors: string[] = [];
+let page: Page;
+
+const table = () => page.getByRole('table', { name: /^Tenants/ });
+const rowIds = async () => table().getByRole('rowheader').allTextContents();
+
+test.beforeAll(async ({ browser, baseURL }) => {
+  const client = new BrokerClient(baseURL as string);
+  expect((await client.signIn(OPERATOR.email, OPERATOR.passphrase)).ok).toBe(true);
+  const env = expectStatus<{ id: string }>(await client.post('/api/v1/operator/environments', ENV), 201, 'env');
+  for (const t of TENANTS) expectStatus(await client.post('/api/v1/operator/tenants', { ...t, environmentId: env.id }), 201, t.externalId);
+  const context = await browser.newContext({ storageState: OPERATOR_STATE });
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (m) => {
+    // Refusals (409) are expected in this walk; the browser logs each failed fetch.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
+  });
+});
+
+test.afterAll(async () => {
+  await page?.context().close();
+  expect(pageErrors).toEqual([]);
+});
+
+test('search matches tenant ids, names and admin emails, and the URL keeps it', async () => {
+  await page.goto('/operator');
+  await expect(table()).toBeVisible();
+  await page.getByLabel('Search', { exact: true }).fill('BOBCAT');
+  await expect(page).toHaveURL(/[?&]q=BOBCAT/);
+  await expect.poll(rowIds).toEqual(['cw-bobcat']);
+  await page.getByLabel('Search', { exact: true }).fill('sec@cheetah');
+  await expect.poll(rowIds).toEqual(['cw-cheetah']);
+  await page.reload();
+  await expect(page.getByLabel('Search', { exact: true })).toHaveValue('sec@cheetah');
+  await expect.poll(rowIds).toEqual(['cw-cheetah']);
+  const row = page.getByTestId('tenant-row-cw-cheetah');
+  await expect(row).toContainText('Invitation pending');
+  await expect(row).toContainText('No approved deployment');
+});
+
+test('filters by environment and status, with an empty state that clears them', async () => {
+  await page.goto('/operator');
+  await page.getByLabel('In environment').selectOption(ENV.slug);
+  await expect(page).toHaveURL(/environment=console-walk/);
+  await expect.poll(rowIds).toEqual(TENANTS.map((t) => t.externalId));
+  await page.getByLabel('Status').selectOption('suspended');
+  await expect(page.getByText('No tenant matches this search and these filters.')).toBeVisible();
+  await page.getByRole('button', { name: 'Clear search and filters' }).click();
+  await expect(page).toHaveURL(/\/operator$/);
+  await page.getByLabel('In environment').selectOption(ENV.slug);
+  await page.getByLabel('Primary KMS').selectOption('false');
+  await expect.poll(rowIds).toEqual(TENANTS.map((t) => t.externalId));
+});
+
+test('sorts by a column header button that announces its order', async () => {
+  await page.goto(`/operator?environment=${ENV.slug}`);
+  const nameHeader = table().getByRole('columnheader', { name: /^Name/ });
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'none');
+  await expect(table().getByRole('columnheader', { name: /^Tenant id/ })).toHaveAttribute('aria-sort', 'ascending');
+  await nameHeader.getByRole('button').click();
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'ascending');
+  await expect.poll(rowIds).toEqual(['cw-aardvark', 'cw-bobcat', 'cw-cheetah']);
+  // Keyboard: the sort button takes Enter.
+  await nameHeader.getByRole('button').focus();
+  await page.keyboard.press('Enter');
+  await expect(nameHeader).toHaveAttribute('aria-sort', 'descending');
+  await expect(page).toHaveURL(/sort=displayName&order=desc/);
+  await expect.poll(rowIds).toEqual(['cw-cheetah', 'cw-bobcat', 'cw-aardvark']);
+});
+
+test('pages with a keyset cursor: next, previous, first', async () => {
+  await page.goto(`/operator?environment=${ENV.slug}&limit=2`);
+  await expect.poll(rowIds).toEqual(['cw-aardvark', 'cw-bobcat']);
+  await expect(page.getByText('Showing 1–2 of 3 tenants.')).toBeVisible();
+  const pages = page.getByRole('navigation', { name: 'Tenant pages' });
+  await pages.getByRole('button', { name: 'Next page' }).click();
+  await expect.poll(rowIds).toEqual(['cw-cheetah']);
+  await expect(page.getByText('Showing 3–3 of 3 tenants.')).toBeVisible();
+  await expect(pages.getByRole('button', { name: 'Next page' })).toHaveCount(0);
+  await pages.getByRole('button', { name: 'Previous page' }).click();
+  await expect.poll(rowIds).toEqual(['cw-aardvark', 'cw-bobcat']);
+  await pages.getByRole('button', { name: 'Next page' }).click();
+  // The page's cursor is in the URL: a reload (or a shared link) shows the same page.
+  await expect(page).toHaveURL(/[?&]cursor=[^&]+.*&page=2|[?&]page=2.*&cursor=/);
+  await expect.poll(rowIds).toEqual(['cw-cheetah']);
+  await page.reload();
+  await expect.poll(rowIds).toEqual(['cw-cheetah']);
+  await pages.getByRole('button', { name: 'First page' }).click();
+  await expect.poll(rowIds).toEqual(['cw-aardvark', 'cw-bobcat']);
+});
+
+test('the detail page shows metadata; an invitation is resent, then revoked', async () => {
+  await page.goto(`/operator?q=cw-aardvark`);
+  await table().getByRole('link', { name: 'cw-aardvark' }).click();
+  await expect(page).toHaveURL(/\/operator\/tenants\/cw-aardvark$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Aardvark Industries (cw-aardvark)' })).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Operator' }).getByRole('link', { name: 'Tenants' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('region', { name: 'Configurations', exact: true })).toContainText('No configurations.');
+  const invitations = page.getByRole('region', { name: 'Invitations', exact: true });
+  await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('open');
+  await invitations.getByRole('button', { name: 'Resend invitation to root@aardvark.example for cw-aardvark' }).click();
+  await expect(page.getByText('Invitation sent again to root@aardvark.example.')).toBeVisible();
+  await expect(invitations).toContainText('sent 2 times');
+  await invitations.getByRole('button', { name: 'Revoke invitation to root@aardvark.example for cw-aardvark' }).click();
+  await page.getByRole('dialog', { name: 'Revoke this invitation?' }).getByRole('button', { name: 'Revoke invitation' }).click();
+  await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('revoked');
+  await expect(page.getByRole('region', { name: 'Timeline', exact: true })).toContainText('Tenant created');
+});
+
+test('suspend and resume', async () => {
+  await page.goto('/operator/tenants/cw-bobcat');
+  await page.getByRole('button', { name: 'Suspend tenant' }).click();
+  await page.getByRole('dialog', { name: 'Suspend cw-bobcat?' }).getByRole('button', { name: 'Suspend tenant' }).click();
+  await expect(page.getByText('cw-bobcat is suspended.')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Summary', exact: true })).toContainText('Suspended');
+  await page.goto(`/operator?status=suspended&environment=${ENV.slug}`);
+  await expect.poll(rowIds).toEqual(['cw-bobcat']);
+  await page.goto('/operator/tenants/cw-bobcat');
+  await page.getByRole('button', { name: 'Resume tenant' }).click();
+  await expect(page.getByText('cw-bobcat is resumed')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Summary', exact: true })).toContainText('Invitation pending');
+});
+
+test('deletion: requested, refused without the typed id and before the 36-hour wait, cancelled', async () => {
+  await page.goto('/operator/tenants/cw-cheetah');
+  await page.getByRole('button', { name: 'Request deletion' }).click();
+  await expect(page.getByText('Deletion requested. It can be carried out 36 hours from now.')).toBeVisible();
+  await expect(page.getByText(/it can be carried out from/)).toBeVisible();
+
+  await page.getByRole('button', { name: 'Delete tenant…' }).click();
+  let dialog = page.getByRole('dialog', { name: 'Delete cw-cheetah?' });
+  await dialog.getByLabel('Type cw-cheetah to confirm').fill('cw-cheetah ');
+  await dialog.getByRole('button', { name: 'Delete tenant for good' }).click();
+  await expect(page.getByText('Type the tenant id exactly to confirm.')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Delete tenant…' }).click();
+  dialog = page.getByRole('dialog', { name: 'Delete cw-cheetah?' });
+  await expect(dialog.getByLabel('Type cw-cheetah to confirm')).toHaveValue('');
+  await dialog.getByLabel('Type cw-cheetah to confirm').fill('cw-cheetah');
+  await dialog.getByRole('button', { name: 'Delete tenant for good' }).click();
+  await expect(page.getByText(/The 36-hour wait is not over/)).toBeVisible();
+  await expect(page.getByRole('heading', { level: 1, name: 'Cheetah Foods (cw-cheetah)' })).toBeVisible();
+
+  await page.getByRole('button', { name: 'Cancel deletion request' }).click();
+  await expect(page.getByText('Deletion request cancelled.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Request deletion' })).toBeVisible();
+});

@@ -1,0 +1,57 @@
+// What an operator sees of one tenant (GET /api/v1/operator/tenants/[tenant]):
+// metadata only — labels, providers, versions, statuses, who and when. Never
+// a sealed configuration, a signed state's content or a key.
+import { z } from 'zod';
+
+export { ZTenantExternalId } from './operator';
+export const ZDeleteTenant = z.strictObject({ confirm: z.string().max(64) });
+
+export type TTimelineEvent = { at: string; kind: 'tenant' | 'invitation' | 'admin' | 'state' | 'config' | 'delivery'; text: string };
+
+export type TTenantDetail = {
+  tenant: {
+    id: string;
+    externalId: string;
+    displayName: string;
+    status: 'invited' | 'active' | 'suspended';
+    environment: { slug: string; displayName: string };
+    requireMfa: boolean;
+    stateSeq: number;
+    createdAt: string;
+    lastChangeAt: string;
+    hasKeys: boolean;
+  };
+  configs: {
+    id: string;
+    kind: 'kms' | 'siem';
+    provider: string;
+    label: string;
+    version: number;
+    status: 'active' | 'disabled';
+    isPrimary: boolean;
+    updatedAt: string;
+  }[];
+  versions: { configId: string; label: string; version: number; stateSeq: number; createdAt: string; appliedBy: string[]; pendingAt: string[] }[];
+  admins: { id: string; email: string; enrolled: boolean; confirmed: boolean; mfaEnabled: boolean; confirmedAt: string | null; createdAt: string }[];
+  invitations: {
+    id: string;
+    email: string;
+    state: 'open' | 'expired' | 'accepted' | 'revoked';
+    expiresAt: string;
+    sendCount: number;
+    lastSentAt: string;
+    createdAt: string;
+  }[];
+  deployments: {
+    id: string;
+    name: string;
+    status: 'active' | 'disabled' | 'deleted';
+    approved: boolean;
+    appliedSeq: number | null;
+    appliedAt: string | null;
+    errors: { configId: string | null; code: string }[];
+  }[];
+  /** `eligible`: the 36-hour wait is over (by the server's clock). */
+  deletion: { requestedAt: string; eligibleAt: string; eligible: boolean; configCount: number } | { requestedAt: null; eligibleAt: null; eligible: false; configCount: number };
+  timeline: TTimelineEvent[];
+};

@@ -1,0 +1,109 @@
+import 'server-only';
+// One tenant for the operator console: configurations (metadata), admins,
+// invitations, deployment approvals, delivery acknowledgements per version
+// and a timeline built from those records. Nothing sealed is read: the
+// selects below never name a JWE, a signed state or a wrapped key.
+import type { TTenantDetail, TTimelineEvent } from '@/lib/schemas/tenant-detail';
+import { getPrisma } from '@/lib/server/db';
+import { AppError } from '@/lib/server/errors';
+
+const DELETION_WAIT_MS = 36 * 60 * 60 * 1000;
+const VERSIONS_SHOWN = 50;
+
+export async function getTenantDetail(externalId: string): Promise<TTenantDetail> {
+  const db = await getPrisma();
+  const t = await db.tenant.findUnique({
+    where: { externalId },
+    select: {
+      id: true, externalId: true, displayName: true, status: true, requireMfa: true, stateSeq: true, createdAt: true, lastChangeAt: true,
+      encKid: true, recipientKids: true, environmentId: true, deletionRequestedAt: true,
+      environment: { select: { slug: true, displayName: true } },
+      configs: { orderBy: [{ kind: 'asc' }, { label: 'asc' }], select: { id: true, kind: true, provider: true, label: true, latestVersion: true, status: true, isPrimary: true, updatedAt: true } },
+      admins: { orderBy: { createdAt: 'asc' }, select: { id: true, status: true, confirmedAt: true, createdAt: true, user: { select: { email: true, totpEnabledAt: true } } } },
+      invitations: { orderBy: { createdAt: 'desc' }, select: { id: true, email: true, expiresAt: true, acceptedAt: true, revokedAt: true, sendCount: true, lastSentAt: true, createdAt: true } },
+      states: { orderBy: { seq: 'desc' }, take: VERSIONS_SHOWN, select: { seq: true, createdAt: true } },
+      deliveries: { select: { deploymentId: true, appliedSeq: true, appliedAt: true, errors: true } },
+    },
+  });
+  if (!t) throw new AppError('not_found');
+  const [deployments, versions] = await Promise.all([
+    db.proxyDeployment.findMany({
+      where: { OR: [{ environmentId: t.environmentId, status: { not: 'deleted' } }, { kid: { in: t.recipientKids } }] },
+      orderBy: { name: 'asc' },
+      select: { id: true, name: true, kid: true, status: true },
+    }),
+    db.tenantConfigVersion.findMany({
+      where: { config: { tenantId: t.id } },
+      orderBy: [{ stateSeq: 'desc' }, { configId: 'asc' }],
+      take: VERSIONS_SHOWN,
+      select: { configId: true, version: true, label: true, stateSeq: true, createdAt: true },
+    }),
+  ]);
+  const now = Date.now();
+  const delivery = new Map(t.deliveries.map((d) => [d.deploymentId, d]));
+  const approved = deployments.filter((d) => t.recipientKids.includes(d.kid) && d.status === 'active');
+
+  const detail: TTenantDetail = {
+    tenant: {
+      id: t.id, externalId: t.externalId, displayName: t.displayName, status: t.status as TTenantDetail['tenant']['status'],
+      environment: t.environment, requireMfa: t.requireMfa, stateSeq: t.stateSeq, createdAt: t.createdAt.toISOString(),
+      lastChangeAt: t.lastChangeAt.toISOString(), hasKeys: t.encKid !== null,
+    },
+    configs: t.configs.map((c) => ({
+      id: c.id, kind: c.kind as 'kms' | 'siem', provider: c.provider, label: c.label, version: c.latestVersion,
+      status: c.status as 'active' | 'disabled', isPrimary: c.isPrimary, updatedAt: c.updatedAt.toISOString(),
+    })),
+    versions: versions.map((v) => ({
+      configId: v.configId, label: v.label, version: v.version, stateSeq: v.stateSeq, createdAt: v.createdAt.toISOString(),
+      appliedBy: approved.filter((d) => (delivery.get(d.id)?.appliedSeq ?? 0) >= v.stateSeq).map((d) => d.name),
+      pendingAt: approved.filter((d) => (delivery.get(d.id)?.appliedSeq ?? 0) < v.stateSeq).map((d) => d.name),
+    })),
+    admins: t.admins.map((a) => ({
+      id: a.id, email: a.user.email, enrolled: true, confirmed: a.status === 'confirmed', mfaEnabled: a.user.totpEnabledAt !== null,
+      confirmedAt: a.confirmedAt?.toISOString() ?? null, createdAt: a.createdAt.toISOString(),
+    })),
+    invitations: t.invitations.map((i) => ({
+      id: i.id, email: i.email,
+      state: i.acceptedAt ? 'accepted' : i.revokedAt ? 'revoked' : i.expiresAt.getTime() <= now ? 'expired' : 'open',
+      expiresAt: i.expiresAt.toISOString(), sendCount: i.sendCount, lastSentAt: i.lastSentAt.toISOString(), createdAt: i.createdAt.toISOString(),
+    })),
+    deployments: deployments.map((d) => {
+      const status = delivery.get(d.id);
+      const errors = Array.isArray(status?.errors) ? (status.errors as { configId?: string | null; code?: string }[]) : [];
+      return {
+        id: d.id, name: d.name, status: d.status as 'active' | 'disabled' | 'deleted', approved: t.recipientKids.includes(d.kid),
+        appliedSeq: status ? status.appliedSeq : null, appliedAt: status?.appliedAt?.toISOString() ?? null,
+        errors: errors.map((e) => ({ configId: e.configId ?? null, code: String(e.code ?? 'unknown') })),
+      };
+    }),
+    deletion: t.deletionRequestedAt
+      ? {
+          requestedAt: t.deletionRequestedAt.toISOString(),
+          eligibleAt: new Date(t.deletionRequestedAt.getTime() + DELETION_WAIT_MS).toISOString(),
+          eligible: t.deletionRequestedAt.getTime() + DELETION_WAIT_MS <= now,
+          configCount: t.configs.length,
+        }
+      : { requestedAt: null, eligibleAt: null, eligible: false, configCount: t.configs.length },
+    timeline: [],
+  };
+  detail.timeline = buildTimeline(detail, t.states);
+  return detail;
+}
+
+function buildTimeline(detail: TTenantDetail, states: { seq: number; createdAt: Date }[]): TTimelineEvent[] {
+  const events: TTimelineEvent[] = [{ at: detail.tenant.createdAt, kind: 'tenant', text: 'Tenant created' }];
+  for (const i of detail.invitations) {
+    events.push({ at: i.createdAt, kind: 'invitation', text: `Invitation to ${i.email} (${i.state})` });
+  }
+  for (const a of detail.admins) {
+    events.push({ at: a.createdAt, kind: 'admin', text: `${a.email} enrolled` });
+    if (a.confirmedAt) events.push({ at: a.confirmedAt, kind: 'admin', text: `${a.email} confirmed` });
+  }
+  for (const s of states) events.push({ at: s.createdAt.toISOString(), kind: 'state', text: `Tenant state ${s.seq} signed` });
+  for (const v of detail.versions) events.push({ at: v.createdAt, kind: 'config', text: `${v.label} version ${v.version} (state ${v.stateSeq})` });
+  for (const d of detail.deployments) {
+    if (d.appliedAt) events.push({ at: d.appliedAt, kind: 'delivery', text: `${d.name} applied state ${d.appliedSeq}` });
+  }
+  if (detail.deletion.requestedAt) events.push({ at: detail.deletion.requestedAt, kind: 'tenant', text: 'Deletion requested' });
+  return events.sort((a, b) => b.at.localeCompare(a.at)).slice(0, 200);
+}
