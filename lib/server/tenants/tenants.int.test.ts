@@ -114,6 +114,7 @@ describe(`the operators' tenant list on ${backend}`, () => {
     expect((await list({ q: 'alpha-00001' })).total).toBe(10);
     expect(ids((await list({ q: '100%' })).rows)).toEqual(['invited-2']);
     expect((await list({ q: '_' })).total).toBe(1);
+    expect(await list({ q: 'no such tenant anywhere' })).toEqual({ rows: [], total: 0, nextCursor: null });
   });
 
   it('describes each row from metadata: providers, counts, propagation and warnings, never a sealed value', async () => {
