@@ -48,7 +48,7 @@ function decodeCursor(raw: string, query: TTenantListQuery): Cursor {
   } catch {
     // fall through
   }
-  throw new AppError('bad_request', { message: 'The cursor does not belong to this list; start from the first page.', fields: [{ path: 'cursor', message: 'Unknown cursor.' }] });
+  throw new AppError('bad_cursor', { message: 'The cursor does not belong to this list; start from the first page.', fields: [{ path: 'cursor', message: 'Unknown cursor.' }] });
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
