@@ -5,7 +5,7 @@
 // tenant. Metadata only; nothing here can show a tenant's settings.
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useCallback, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { api } from '@/lib/client/api';
 import { operatorKeys } from '@/lib/client/query-keys';
 import { Button } from '@/components/ui/button';
@@ -13,7 +13,7 @@ import { Card, PageHeader } from '@/components/ui/card';
 import { CreateTenantForm } from './create-tenant-form';
 import { LoadError, LoadingState } from './query-state';
 import { TenantListFilters } from './tenant-list-filters';
-import { apiSearch, filtersKey, pageSize, sortOf, withChanges, type TSort } from './tenant-list-params';
+import { apiSearch, filtersKey, pageSize, sortOf, withChanges, type TListParams, type TSort } from './tenant-list-params';
 import { TenantListTable } from './tenant-list-table';
 
 export function TenantsView() {
@@ -31,8 +31,21 @@ export function TenantsView() {
   const tenants = useQuery({ queryKey: operatorKeys.tenantList(search), queryFn: () => api.tenantsPage(search), placeholderData: keepPreviousData });
   const environments = useQuery({ queryKey: operatorKeys.environments(), queryFn: api.environments });
 
-  const navigate = useCallback((query: string) => router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false }), [router, pathname]);
-  const onChange = useCallback((changes: Record<string, string | null>) => navigate(withChanges(params, changes)), [navigate, params]);
+  // The URL updates a moment after router.replace; a second change made before it lands (two filters
+  // chosen quickly) must build on the first, not on the URL still showing the state before both.
+  const pending = useRef<{ query: string; at: number } | null>(null);
+  const latest = useCallback((): TListParams => {
+    const p = pending.current;
+    return p && Date.now() - p.at < 2000 && p.query !== params.toString() ? new URLSearchParams(p.query) : params;
+  }, [params]);
+  const navigate = useCallback(
+    (query: string) => {
+      pending.current = { query, at: Date.now() };
+      router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+    },
+    [router, pathname],
+  );
+  const onChange = useCallback((changes: Record<string, string | null>) => navigate(withChanges(latest(), changes)), [navigate, latest]);
   const onSort = (column: TSort) => onChange({ sort: column, order: column === sort && order === 'asc' ? 'desc' : 'asc' });
 
   const next = () => {
