@@ -38,3 +38,7 @@ export function listAuditCheckpoints(db: Db) {
 export function insertAuditCheckpoint(db: Db, data: Prisma.AuditCheckpointCreateInput) {
   return db.auditCheckpoint.create({ data });
 }
+
+export function findAuditCheckpoint(db: Db, vendorSeq: number) {
+  return db.auditCheckpoint.findUnique({ where: { vendorSeq } });
+}
