@@ -24,6 +24,16 @@ export type AuditContext = { ip?: string | null; userAgent?: string | null; requ
 
 export type AuditActor = { type: AuditActorType; id?: string | null; label?: string | null };
 
+/** What a service function that records events may be given: the request's context, and who acts when its own argument does not say. */
+export type AuditOptions = { context?: AuditContext; actor?: AuditActor };
+
+export const userActor = (user: { id: string; email: string }): AuditActor => ({ type: 'user', id: user.id, label: user.email });
+export const operatorActor = (user: { id: string; email: string }): AuditActor => ({ type: 'operator', id: user.id, label: user.email });
+/** The vendor API acts with a token made by an operator: the token is the actor, its maker the label. */
+export const vendorTokenActor = (vendor: { tokenId: string; operator: { email: string } }): AuditActor => ({ type: 'vendor_token', id: vendor.tokenId, label: vendor.operator.email });
+/** Who acted when a caller (a test, a script) gave no actor. */
+export const SYSTEM_ACTOR: AuditActor = { type: 'system' };
+
 export type AuditEventInput = {
   actor: AuditActor;
   action: string;
@@ -83,9 +93,9 @@ export function sanitizeDetails(details: Record<string, unknown> | undefined): T
   return JSON.parse(encoded) as TJsonValue;
 }
 
-/** The request's client address, user agent and request id, as the custom server recorded them. */
-export function auditContext(request: { headers: Headers }): AuditContext {
-  return { ip: clientIp(request.headers), userAgent: userAgent(request.headers) ?? null, requestId: requestIdFrom(request.headers) };
+/** The request's client address, user agent and request id, as the custom server recorded them (route handlers pass their own request id). */
+export function auditContext(request: { headers: Headers }, requestId: string = requestIdFrom(request.headers)): AuditContext {
+  return { ip: clientIp(request.headers), userAgent: userAgent(request.headers) ?? null, requestId };
 }
 
 /** Appends one event to the vendor chain (and to its tenant's chain). Call it last, inside the change's transaction. */
