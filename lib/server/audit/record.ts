@@ -31,6 +31,11 @@ export const userActor = (user: { id: string; email: string }): AuditActor => ({
 export const operatorActor = (user: { id: string; email: string }): AuditActor => ({ type: 'operator', id: user.id, label: user.email });
 /** The vendor API acts with a token made by an operator: the token is the actor, its maker the label. */
 export const vendorTokenActor = (vendor: { tokenId: string; operator: { email: string } }): AuditActor => ({ type: 'vendor_token', id: vendor.tokenId, label: vendor.operator.email });
+/** An operator's request in a route handler: the operator acts, with the request's context. */
+export function operatorAudit(ctx: { user: { id: string; email: string }; request: { headers: Headers }; requestId: string }): AuditOptions {
+  return { actor: operatorActor(ctx.user), context: auditContext(ctx.request, ctx.requestId) };
+}
+
 /** Who acted when a caller (a test, a script) gave no actor. */
 export const SYSTEM_ACTOR: AuditActor = { type: 'system' };
 
