@@ -3,7 +3,7 @@ import 'server-only';
 // reveal nothing about volume or order; tokens are stored only as hashes.
 import { createHash, randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'usr' | 'ses' | 'ten' | 'adm' | 'inv' | 'env' | 'kit' | 'mfa' | 'mail' | 'dep' | 'dak' | 'vat';
+export type IdPrefix = 'usr' | 'ses' | 'ten' | 'adm' | 'inv' | 'env' | 'kit' | 'mfa' | 'mail' | 'dep' | 'dak' | 'vat' | 'aud' | 'acp';
 
 export function newId(prefix: IdPrefix): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;

@@ -16,6 +16,7 @@ import type { TenantAccess } from '@/lib/server/authz';
 import { applyConfigChange } from '@/lib/server/configs/changes';
 import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
 import { AppError } from '@/lib/server/errors';
+import { createKeyedTenant } from '@/lib/testing/keyed-tenant';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 const TENANT = 'initech';
@@ -53,21 +54,10 @@ async function seqOnRecord(): Promise<number> {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   db = await initDatabase({ env: testDb.env, migrate: true });
-  const pairs = await generateTenantKeys();
-  keys = await importTenantKeys({ encryption: pairs.encryption.privateJwk, signing: pairs.signing.privateJwk });
-  encPublic = pairs.encryption.publicJwk;
-  sigPublic = pairs.signing.publicJwk;
   const other = await generateTenantKeys();
   otherSigner = await importTenantKeys({ encryption: other.encryption.privateJwk, signing: other.signing.privateJwk });
   await db.prisma.environment.create({ data: { id: 'env_cfg', slug: 'cfg', displayName: 'Cfg' } });
-  const tenant = await db.prisma.tenant.create({
-    data: { id: 'ten_cfg', externalId: TENANT, displayName: 'Initech', environmentId: 'env_cfg', status: 'active', encPublicJwk: encPublic as object, encKid: keys.encryptionKid, sigPublicJwk: sigPublic as object, sigKid: keys.signingKid },
-  });
-  access = {
-    user: { id: 'usr_cfg', email: 'admin@initech.example', isOperator: false, adminKeyKid: 'x', totpEnabled: false, sessionId: 'ses' },
-    tenant: { id: tenant.id, externalId: TENANT, displayName: 'Initech', status: 'active', requireMfa: false },
-    membership: { id: 'adm_cfg', status: 'confirmed' },
-  };
+  ({ keys, encPublic, sigPublic, access } = await createKeyedTenant(db.prisma, { suffix: 'cfg', externalId: TENANT, displayName: 'Initech', environmentId: 'env_cfg', adminEmail: 'admin@initech.example' }));
 });
 
 afterAll(async () => {

@@ -24,6 +24,7 @@ import { bumpDelivery } from '@/lib/server/dal/delivery';
 import { refreshTenantSummaries } from '@/lib/server/dal/tenant-summary';
 import { getDeliveryHub } from '@/lib/server/delivery/hub';
 import { AppError } from '@/lib/server/errors';
+import { recordAudit, userActor, type AuditContext } from '@/lib/server/audit/record';
 
 const refuse = (path: string, message: string) => new AppError('validation_failed', { message, fields: [{ path, message }] });
 
@@ -54,7 +55,7 @@ function checkJwe(raw: unknown, recipients: string[], path = 'put.jwe') {
 
 export type ChangeResult = { seq: number; configId?: string; version?: number };
 
-export async function applyConfigChange(access: TenantAccess, change: TConfigChange): Promise<ChangeResult> {
+export async function applyConfigChange(access: TenantAccess, change: TConfigChange, audit?: AuditContext): Promise<ChangeResult> {
   const db = await getPrisma();
   const tenant = await db.tenant.findUniqueOrThrow({
     where: { id: access.tenant.id },
@@ -103,6 +104,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
     const moved = await tx.tenant.updateMany({ where: { id: tenant.id, stateSeq: tenant.stateSeq }, data: { stateSeq: state.seq } });
     if (moved.count !== 1) throw new AppError('changed_elsewhere', { message: 'Another administrator changed the configurations a moment ago. Reload and try again.' });
 
+    let created = false;
     if (change.put && put) {
       const existing = await tx.tenantConfig.findFirst({ where: { id: change.put.configId, tenantId: tenant.id }, select: { latestVersion: true, kind: true } });
       const taken = existing ? null : await tx.tenantConfig.count({ where: { id: change.put.configId } });
@@ -116,6 +118,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
           data: { label: change.put.label, provider: change.put.provider, latestVersion: change.put.version, updatedById: access.user.id },
         });
       } else {
+        created = true;
         await tx.tenantConfig.create({
           data: {
             id: change.put.configId,
@@ -146,17 +149,19 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
 
     if (recipientsChanged || resealed.length) await storeResealed(tx, tenant.id, access.user.id, state.seq, resealed);
 
+    let removed: { kind: string; provider: string } | undefined;
     if (change.remove) {
-      const target = await tx.tenantConfig.findFirst({ where: { id: change.remove.configId, tenantId: tenant.id }, select: { status: true } });
+      const target = await tx.tenantConfig.findFirst({ where: { id: change.remove.configId, tenantId: tenant.id }, select: { status: true, kind: true, provider: true } });
       if (!target) throw new AppError('not_found');
       if (target.status !== 'disabled') throw new AppError('conflict', { message: 'Disable the configuration before deleting it.' });
       await tx.tenantConfig.delete({ where: { id: change.remove.configId } });
+      removed = target;
     }
 
     // The state must list exactly the tenant's configurations, each at its latest version and digest.
     const configs = await tx.tenantConfig.findMany({
       where: { tenantId: tenant.id },
-      select: { id: true, kind: true, latestVersion: true, versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, digest: true } } },
+      select: { id: true, kind: true, latestVersion: true, status: true, isPrimary: true, provider: true, versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, digest: true } } },
     });
     const listed = new Map(state.configs.map((c) => [c.configId, c]));
     if (listed.size !== configs.length) throw refuse('state.configs', 'The state does not list exactly this tenant’s configurations. Reload and try again.');
@@ -179,10 +184,59 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
     await refreshTenantSummaries(tx, [tenant.id], new Date());
     // Last: the environment row stays locked until commit, so deliveries commit in seq order.
     const deliverySeq = await bumpDelivery(tx, tenant.environmentId, [tenant.id]);
+    // After the delivery bump: recordAudit's chain lock must be the transaction's last lock.
+    await recordAudit(tx, {
+      actor: userActor(access.user),
+      tenantExternalId: tenant.externalId,
+      context: audit,
+      ...describeChange(change, state, { created, removed, recipientsBefore: tenant.recipientKids, configs }),
+    });
     return { seq: state.seq, configId: change.put?.configId, version: change.put?.version, deliverySeq };
   });
   getDeliveryHub().publishEnvironment(tenant.environmentId, result.deliverySeq);
   return { seq: result.seq, configId: result.configId, version: result.version };
+}
+
+type StoredConfig = { id: string; kind: string; provider: string; status: string; isPrimary: boolean };
+
+/** The audit event's action, target and details: ids, kinds, versions and kids, never settings or sealed content. */
+function describeChange(
+  change: TConfigChange,
+  state: TTenantState,
+  before: { created: boolean; removed?: { kind: string; provider: string }; recipientsBefore: string[]; configs: StoredConfig[] },
+) {
+  const seq = state.seq;
+  if (change.put) {
+    const { configId, kind, provider, version } = change.put;
+    return { action: before.created ? 'config.create' : 'config.edit', target: { type: 'config', id: configId }, details: { seq, configId, kind, provider, version } };
+  }
+  if (change.remove) {
+    const { configId } = change.remove;
+    return { action: 'config.delete', target: { type: 'config', id: configId }, details: { seq, configId, kind: before.removed?.kind ?? null, provider: before.removed?.provider ?? null } };
+  }
+  const added = state.recipients.filter((kid) => !before.recipientsBefore.includes(kid));
+  const removed = before.recipientsBefore.filter((kid) => !state.recipients.includes(kid));
+  if (added.length || removed.length) {
+    return {
+      action: added.length ? 'deployment.approve' : 'deployment.remove',
+      target: { type: 'deployment', id: (added[0] ?? removed[0]) as string },
+      details: { seq, added, removed, resealed: (change.reseal ?? []).map((r) => ({ configId: r.configId, version: r.version })) },
+    };
+  }
+  // Status and primary: `configs` still holds the values from before the mirror.
+  const changed = state.configs.flatMap((entry) => {
+    const stored = before.configs.find((c) => c.id === entry.configId);
+    return stored && (stored.status !== entry.status || stored.isPrimary !== entry.primary)
+      ? [{ configId: entry.configId, kind: stored.kind, provider: stored.provider, status: entry.status, primary: entry.primary, statusChanged: stored.status !== entry.status }]
+      : [];
+  });
+  const statusChange = changed.find((c) => c.statusChanged);
+  const first = statusChange ?? changed[0];
+  return {
+    action: statusChange ? 'config.status' : 'config.primary',
+    target: first ? { type: 'config', id: first.configId } : null,
+    details: { seq, configs: changed.map(({ statusChanged: _, ...c }) => c) },
+  };
 }
 
 type Resealed = { configId: string; version: number; jwe: object; digest: string; size: number };

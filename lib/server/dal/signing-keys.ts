@@ -30,3 +30,8 @@ export async function lockSigningKeys(tx: Prisma.TransactionClient): Promise<voi
 export function retireExpiredSigningKeys(db: Db, now: Date) {
   return db.brokerSigningKey.updateMany({ where: { retiredAt: null, retireAfter: { lte: now } }, data: { retiredAt: now } });
 }
+
+/** Every broker signing key ever activated, retired ones included: old audit checkpoints were signed by them. */
+export function listAllSigningPublicKeys(db: Db) {
+  return db.brokerSigningKey.findMany({ where: { activatedAt: { not: null } }, orderBy: { activatedAt: 'asc' }, select: { kid: true, publicJwk: true } });
+}

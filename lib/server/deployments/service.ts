@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { getEnv } from '@/lib/env';
 import type { TCreateDeployment, TDeploymentRow } from '@/lib/schemas/deployments';
 import { MAX_KEY_OVERLAP_DAYS } from '@/lib/schemas/deployments';
+import { operatorActor, recordAudit, SYSTEM_ACTOR, type AuditContext, type AuditOptions } from '@/lib/server/audit/record';
 import type { CurrentUser } from '@/lib/server/authz';
 import { getPrisma } from '@/lib/server/db';
 import { notify } from '@/lib/server/dal/delivery';
@@ -61,12 +62,17 @@ export async function getDeployment(id: string): Promise<TDeploymentRow> {
   return row as TDeploymentRow;
 }
 
+/** Records an operator's action on a deployment, last in its transaction. */
+function auditDeployment(tx: Prisma.TransactionClient, action: string, id: string, details: Record<string, unknown>, audit?: AuditOptions) {
+  return recordAudit(tx, { actor: audit?.actor ?? SYSTEM_ACTOR, action, target: { type: 'deployment', id }, details, context: audit?.context });
+}
+
 /** Wakes the deployment's held polls here and in other instances, so a disable answers 401 at once. */
 async function signalDeployment(tx: Prisma.TransactionClient, deploymentId: string) {
   await notify(tx, deliveryPayload({ deploymentId }));
 }
 
-export async function createDeployment(operator: CurrentUser, input: TCreateDeployment) {
+export async function createDeployment(operator: CurrentUser, input: TCreateDeployment, audit?: AuditContext) {
   const db = await getPrisma();
   const { jwk, kid } = await canonicalPublicJwk(input.publicJwk, 'enc', 'publicJwk');
   const environment = await db.environment.findUnique({ where: { id: input.environmentId }, select: { id: true } });
@@ -75,16 +81,20 @@ export async function createDeployment(operator: CurrentUser, input: TCreateDepl
   if (taken) throw new AppError('validation_failed', { fields: [{ path: 'publicJwk', message: 'This key already belongs to another deployment; generate a new one.' }] });
   const apiKey = newApiKey();
   const id = newId('dep');
-  await db.proxyDeployment.create({
-    data: {
-      id,
-      name: input.name,
-      environmentId: environment.id,
-      publicJwk: jwk as object,
-      kid,
-      createdById: operator.id,
-      apiKeys: { create: { id: newId('dak'), keyHash: hashToken(apiKey) } },
-    },
+  const keyId = newId('dak');
+  await db.$transaction(async (tx) => {
+    await tx.proxyDeployment.create({
+      data: {
+        id,
+        name: input.name,
+        environmentId: environment.id,
+        publicJwk: jwk as object,
+        kid,
+        createdById: operator.id,
+        apiKeys: { create: { id: keyId, keyHash: hashToken(apiKey) } },
+      },
+    });
+    await auditDeployment(tx, 'deployment.create', id, { name: input.name, environmentId: environment.id, kid, keyId }, { actor: operatorActor(operator), context: audit });
   });
   const deployment = await getDeployment(id);
   return {
@@ -95,7 +105,7 @@ export async function createDeployment(operator: CurrentUser, input: TCreateDepl
   };
 }
 
-export async function updateDeployment(id: string, input: { status?: 'active' | 'disabled'; name?: string }) {
+export async function updateDeployment(id: string, input: { status?: 'active' | 'disabled'; name?: string }, audit?: AuditOptions) {
   const db = await getPrisma();
   const current = await db.proxyDeployment.findUnique({ where: { id }, select: { status: true } });
   if (!current || current.status === 'deleted') throw new AppError('not_found');
@@ -109,6 +119,8 @@ export async function updateDeployment(id: string, input: { status?: 'active' | 
       },
     });
     if (disabling) await signalDeployment(tx, id);
+    const action = input.status && input.status !== current.status ? (input.status === 'disabled' ? 'deployment.disable' : 'deployment.enable') : 'deployment.update';
+    await auditDeployment(tx, action, id, { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.status ? { status: input.status, previousStatus: current.status } : {}) }, audit);
   });
   if (disabling) getDeliveryHub().publishDeployment(id);
   return getDeployment(id);
@@ -120,21 +132,22 @@ export async function updateDeployment(id: string, input: { status?: 'active' | 
  * tenants that approved it still list it in their signed state until an
  * admin removes it (re-sealing needs to know what is being removed).
  */
-export async function deleteDeployment(id: string) {
+export async function deleteDeployment(id: string, audit?: AuditOptions) {
   const db = await getPrisma();
   const now = new Date();
   await db.$transaction(async (tx) => {
     const deleted = await tx.proxyDeployment.updateMany({ where: { id, status: { not: 'deleted' } }, data: { status: 'deleted', disabledAt: now } });
     if (deleted.count !== 1) throw new AppError('not_found');
-    await tx.deploymentApiKey.updateMany({ where: { deploymentId: id, revokedAt: null }, data: { revokedAt: now } });
+    const revoked = await tx.deploymentApiKey.updateMany({ where: { deploymentId: id, revokedAt: null }, data: { revokedAt: now } });
     await signalDeployment(tx, id);
+    await auditDeployment(tx, 'deployment.delete', id, { revokedKeys: revoked.count }, audit);
   });
   getDeliveryHub().publishDeployment(id);
   return { deleted: true as const };
 }
 
 /** A new API key; the live old ones keep working until `oldKeyExpiresAt` (at most 30 days; now or earlier ends them at once). */
-export async function rotateApiKey(id: string, oldKeyExpiresAt: Date) {
+export async function rotateApiKey(id: string, oldKeyExpiresAt: Date, audit?: AuditOptions) {
   const now = new Date();
   const limit = now.getTime() + MAX_KEY_OVERLAP_DAYS * 86_400_000;
   if (oldKeyExpiresAt.getTime() > limit) {
@@ -156,6 +169,7 @@ export async function rotateApiKey(id: string, oldKeyExpiresAt: Date) {
       await tx.deploymentApiKey.updateMany({ where: { ...live, OR: [{ expiresAt: null }, { expiresAt: { gt: oldKeyExpiresAt } }] }, data: { expiresAt: oldKeyExpiresAt } });
     }
     await tx.deploymentApiKey.create({ data: { id: keyId, deploymentId: id, keyHash: hashToken(apiKey) } });
+    await auditDeployment(tx, 'deployment.rotate_key', id, { keyId, oldKeysEnd: immediate ? 'now' : oldKeyExpiresAt.toISOString() }, audit);
   });
   if (immediate) getDeliveryHub().publishDeployment(id);
   return { apiKey, keyId, deployment: await getDeployment(id) };

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ZDeleteTenant, ZTenantExternalId } from '@/lib/schemas/tenant-detail';
 import { defineRoute } from '@/lib/server/api/route';
+import { operatorAudit } from '@/lib/server/audit/record';
 import { deleteTenant, getTenantDetail } from '@/lib/server/tenants/lifecycle';
 
 export const dynamic = 'force-dynamic';
@@ -10,4 +11,6 @@ const params = z.object({ tenant: ZTenantExternalId });
 
 export const GET = defineRoute({ auth: 'operator', params }, async ({ params }) => getTenantDetail(params.tenant));
 
-export const DELETE = defineRoute({ auth: 'operator', params, body: ZDeleteTenant }, async ({ user, params, body }) => deleteTenant(user, params.tenant, body));
+export const DELETE = defineRoute({ auth: 'operator', params, body: ZDeleteTenant }, async (ctx) =>
+  deleteTenant(ctx.user, ctx.params.tenant, ctx.body, undefined, operatorAudit(ctx)),
+);

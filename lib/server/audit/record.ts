@@ -1,0 +1,144 @@
+import 'server-only';
+// Writing an audit event (docs/audit.md). recordAudit runs inside the
+// caller's transaction, so the event commits or rolls back with the change it
+// describes. It takes a transaction-scoped advisory lock, which makes the
+// vendor chain linear across broker instances; call it as the LAST statement
+// of the transaction: the lock is then held only until commit, and a
+// transaction holding it never waits for another lock (no deadlocks).
+//
+// Details are for ids, kinds and counts. Anything whose key looks like a
+// secret is refused with an exception rather than dropped, so a careless
+// caller fails its tests instead of quietly leaking or losing information.
+import type { Prisma } from '@/lib/generated/prisma/client';
+import { findTenantHead, findVendorHead, insertAuditEvent, lockAuditChain } from '@/lib/server/dal/audit';
+import { newId } from '@/lib/server/ids';
+import { clientIp, userAgent } from '@/lib/server/request-meta';
+import { requestIdFrom } from '@/lib/server/request-id';
+import { canonicalJson, eventHash, type TAuditHashedFields, type TJsonValue } from './canonical';
+
+export type AuditActorType = 'user' | 'operator' | 'deployment' | 'system' | 'vendor_token';
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+
+/** Where a request came from; functions without a request leave it out. */
+export type AuditContext = { ip?: string | null; userAgent?: string | null; requestId?: string | null };
+
+export type AuditActor = { type: AuditActorType; id?: string | null; label?: string | null };
+
+/** What a service function that records events may be given: the request's context, and who acts when its own argument does not say. */
+export type AuditOptions = { context?: AuditContext; actor?: AuditActor };
+
+export const userActor = (user: { id: string; email: string }): AuditActor => ({ type: 'user', id: user.id, label: user.email });
+export const operatorActor = (user: { id: string; email: string }): AuditActor => ({ type: 'operator', id: user.id, label: user.email });
+/** The vendor API acts with a token made by an operator: the token is the actor, its maker the label. */
+export const vendorTokenActor = (vendor: { tokenId: string; operator: { email: string } }): AuditActor => ({ type: 'vendor_token', id: vendor.tokenId, label: vendor.operator.email });
+/** An operator's request in a route handler: the operator acts, with the request's context. */
+export function operatorAudit(ctx: { user: { id: string; email: string }; request: { headers: Headers }; requestId: string }): AuditOptions {
+  return { actor: operatorActor(ctx.user), context: auditContext(ctx.request, ctx.requestId) };
+}
+
+/** Who acted when a caller (a test, a script) gave no actor. */
+export const SYSTEM_ACTOR: AuditActor = { type: 'system' };
+
+export type AuditEventInput = {
+  actor: AuditActor;
+  action: string;
+  tenantExternalId?: string | null;
+  target?: { type: string; id: string } | null;
+  outcome?: AuditOutcome;
+  details?: Record<string, unknown>;
+  context?: AuditContext;
+  at?: Date;
+};
+
+export const USER_AGENT_MAX = 300;
+const DETAILS_MAX_BYTES = 4096;
+const ACTION = /^[a-z][a-z_]*(\.[a-z][a-z_]*)+$/;
+
+// Normalised keys (lower case, letters and digits only) that are secret on their own …
+const SECRET_KEYS = new Set(['d', 'settings', 'jwe']);
+// … and parts that make any key secret (clientSecret, newPassword, accessToken, apiKeyHash …).
+const SECRET_PARTS = ['password', 'passphrase', 'secret', 'token', 'apikey', 'privatejwk', 'privatekey', 'authkey'];
+// Values that are credentials whatever their key: proxy API keys, vendor API tokens.
+const SECRET_VALUE = /^(cmkp|cmkv)_/;
+
+export class AuditSecretError extends Error {
+  constructor(path: string) {
+    super(`Audit details must not carry secrets: refused "${path}".`);
+    this.name = 'AuditSecretError';
+  }
+}
+
+function isSecretKey(key: string): boolean {
+  const k = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return SECRET_KEYS.has(k) || SECRET_PARTS.some((p) => k.includes(p));
+}
+
+/** Throws on a secret-looking key or value anywhere in the details; returns them as canonical-safe JSON. */
+export function sanitizeDetails(details: Record<string, unknown> | undefined): TJsonValue {
+  const walk = (value: unknown, path: string): void => {
+    if (typeof value === 'string') {
+      if (SECRET_VALUE.test(value)) throw new AuditSecretError(path);
+      // PostgreSQL's jsonb cannot store U+0000; refuse it rather than fail at insert.
+      if (value.includes('\u0000')) throw new TypeError(`Audit details: NUL character at "${path}".`);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${path}.${i}`));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) {
+        if (isSecretKey(k)) throw new AuditSecretError(path ? `${path}.${k}` : k);
+        walk(v, path ? `${path}.${k}` : k);
+      }
+    } else if (typeof value === 'number' && !Number.isSafeInteger(value) && Number.isInteger(value)) {
+      throw new TypeError(`Audit details: integer beyond 2^53 at "${path}".`);
+    }
+  };
+  const value = details ?? {};
+  walk(value, '');
+  const encoded = canonicalJson(value);
+  if (Buffer.byteLength(encoded, 'utf8') > DETAILS_MAX_BYTES) throw new TypeError(`Audit details are larger than ${DETAILS_MAX_BYTES} bytes.`);
+  return JSON.parse(encoded) as TJsonValue;
+}
+
+/** The request's client address, user agent and request id, as the custom server recorded them (route handlers pass their own request id). */
+export function auditContext(request: { headers: Headers }, requestId: string = requestIdFrom(request.headers)): AuditContext {
+  return { ip: clientIp(request.headers), userAgent: userAgent(request.headers) ?? null, requestId };
+}
+
+/** Appends one event to the vendor chain (and to its tenant's chain). Call it last, inside the change's transaction. */
+export async function recordAudit(tx: Prisma.TransactionClient, input: AuditEventInput): Promise<{ id: string; vendorSeq: number; hash: string }> {
+  if (!ACTION.test(input.action)) throw new TypeError(`Audit action "${input.action}" is not of the form noun.verb.`);
+  const details = sanitizeDetails(input.details);
+  await lockAuditChain(tx);
+  const tenantExternalId = input.tenantExternalId ?? null;
+  const vendorHead = await findVendorHead(tx);
+  const tenantHead = tenantExternalId ? await findTenantHead(tx, tenantExternalId) : null;
+  const at = new Date((input.at ?? new Date()).getTime());
+  const fields: TAuditHashedFields = {
+    id: newId('aud'),
+    vendorSeq: (vendorHead?.vendorSeq ?? 0) + 1,
+    tenantExternalId,
+    tenantSeq: tenantExternalId ? (tenantHead?.tenantSeq ?? 0) + 1 : null,
+    actorType: input.actor.type,
+    actorId: input.actor.id ?? null,
+    actorLabel: input.actor.label ?? null,
+    action: input.action,
+    targetType: input.target?.type ?? null,
+    targetId: input.target?.id ?? null,
+    outcome: input.outcome ?? 'success',
+    ip: input.context?.ip ?? null,
+    userAgent: input.context?.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+    requestId: input.context?.requestId ?? null,
+    at: at.toISOString(),
+    details,
+  };
+  const prevHash = vendorHead?.hash ?? null;
+  const tenantPrevHash = tenantExternalId ? (tenantHead?.tenantHash ?? null) : null;
+  return insertAuditEvent(tx, {
+    ...fields,
+    at,
+    details: details as Prisma.InputJsonValue,
+    prevHash,
+    hash: eventHash(prevHash, fields),
+    tenantPrevHash,
+    tenantHash: tenantExternalId ? eventHash(tenantPrevHash, fields) : null,
+  });
+}
