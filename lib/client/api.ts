@@ -2,7 +2,7 @@
 // the shapes the route handlers return (dates arrive as ISO strings).
 import type { JWK } from 'jose';
 import type { TApiTokenRow, TCreateApiToken, TCreatedApiToken } from '@/lib/schemas/api-tokens';
-import type { TCreateDeployment, TDeploymentRow } from '@/lib/schemas/deployments';
+import type { TCreateDeployment, TDeploymentRow, TTenantDeployment, TTenantDeployments } from '@/lib/schemas/deployments';
 import type { TTenantDetail } from '@/lib/schemas/tenant-detail';
 import type { TTenantListPage } from '@/lib/schemas/tenant-list';
 import { fetchJson, sendJson } from './fetchers';
@@ -86,19 +86,7 @@ export type TCreatedDeployment = {
   apiKey: string;
   credentials: { brokerUrl: string; deploymentId: string; apiKey: string; brokerJwks: { keys: JWK[] } };
 };
-export type TTenantDeployment = {
-  id: string | null;
-  name: string | null;
-  environment: string | null;
-  kid: string;
-  publicJwk: JWK | null;
-  status: 'active' | 'disabled' | 'deleted';
-  approved: boolean;
-  appliedSeq: number | null;
-  lastStatusAt: string | null;
-  errors: { configId: string | null; code: string; message: string | null }[];
-};
-export type TTenantDeployments = { seq: number; recipients: string[]; deployments: TTenantDeployment[] };
+export type { TTenantDeployment, TTenantDeployments };
 export type TReseal = { configId: string; version: number; jwe: object };
 
 const t = (tenant: string) => `/api/v1/tenants/${encodeURIComponent(tenant)}`;

@@ -1,6 +1,7 @@
 // Proxy deployments: the operator API bodies, the rows the console shows, the
 // credentials file a deployment runs with, and the proxy's status report —
 // shared by the browser, the route handlers and the proxy client.
+import type { JWK } from 'jose';
 import { z } from 'zod';
 import { ZPublicJwk } from './account';
 
@@ -56,6 +57,21 @@ export type TDeploymentRow = {
   tenantsInEnvironment: number;
   tenantsApproved: number;
 };
+
+/** A deployment as a tenant admin sees it (GET /api/v1/tenants/<tenant>/deployments). */
+export type TTenantDeployment = {
+  id: string | null;
+  name: string | null;
+  environment: string | null;
+  kid: string;
+  publicJwk: JWK | null;
+  status: 'active' | 'disabled' | 'deleted';
+  approved: boolean;
+  appliedSeq: number | null;
+  lastStatusAt: string | null;
+  errors: { configId: string | null; code: string; message: string | null }[];
+};
+export type TTenantDeployments = { seq: number; recipients: string[]; deployments: TTenantDeployment[] };
 
 /** What a deployment runs with (PROTOCOL.md "Keys" 2). The broker never sees `privateJwk`. */
 export const ZProxyCredentials = z.strictObject({

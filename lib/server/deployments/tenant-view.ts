@@ -5,22 +5,11 @@ import 'server-only';
 // while still approved stays listed (with its key) until an admin removes it.
 import type { JWK } from 'jose';
 import type { TenantAccess } from '@/lib/server/authz';
+import type { TTenantDeployment, TTenantDeployments } from '@/lib/schemas/deployments';
 import { getPrisma } from '@/lib/server/db';
 
-export type TTenantDeployment = {
-  id: string | null;
-  name: string | null;
-  environment: string | null;
-  kid: string;
-  publicJwk: JWK | null;
-  status: 'active' | 'disabled' | 'deleted';
-  approved: boolean;
-  appliedSeq: number | null;
-  lastStatusAt: string | null;
-  errors: { configId: string | null; code: string; message: string | null }[];
-};
 
-export async function listTenantDeployments(access: TenantAccess) {
+export async function listTenantDeployments(access: TenantAccess): Promise<TTenantDeployments> {
   const db = await getPrisma();
   const tenant = await db.tenant.findUniqueOrThrow({
     where: { id: access.tenant.id },
