@@ -72,7 +72,7 @@ describe(`audited actions on ${backend}`, () => {
     const rows = await events();
     expect(rows.map((r) => [r.action, r.tenantSeq])).toEqual([
       ['config.create', 1],
-      ['config.status', 2],
+      ['config.disable', 2],
       ['config.delete', 3],
     ]);
     expect(rows[0]).toMatchObject({

@@ -36,15 +36,15 @@ const system = { type: 'system' as const, id: 'test' };
 
 describe(`audit events on ${backend}`, () => {
   it('commits with the transaction and rolls back with it', async () => {
-    await db.prisma.$transaction((tx) => recordAudit(tx, { actor: system, action: 'test.commit', tenantExternalId: 'acme', details: { n: 1 } }));
+    await db.prisma.$transaction((tx) => recordAudit(tx, { actor: system, action: 'broker.settings_update', tenantExternalId: 'acme', details: { n: 1 } }));
     await expect(
       db.prisma.$transaction(async (tx) => {
-        await recordAudit(tx, { actor: system, action: 'test.rollback', tenantExternalId: 'acme' });
+        await recordAudit(tx, { actor: system, action: 'broker.settings_update', tenantExternalId: 'acme' });
         throw new Error('refused');
       }),
     ).rejects.toThrow('refused');
     const rows = await db.prisma.auditEvent.findMany({ orderBy: { vendorSeq: 'asc' } });
-    expect(rows.map((r) => r.action)).toEqual(['test.commit']);
+    expect(rows.map((r) => r.action)).toEqual(['broker.settings_update']);
     const [first] = rows;
     expect(first).toMatchObject({ vendorSeq: 1, tenantSeq: 1, prevHash: null, tenantPrevHash: null, outcome: 'success' });
   });
@@ -52,7 +52,7 @@ describe(`audit events on ${backend}`, () => {
   it('links both chains, and concurrent appends stay linear', async () => {
     await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        db.prisma.$transaction((tx) => recordAudit(tx, { actor: system, action: 'test.parallel', tenantExternalId: i % 2 ? 'acme' : null, details: { i } })),
+        db.prisma.$transaction((tx) => recordAudit(tx, { actor: system, action: 'broker.settings_update', tenantExternalId: i % 2 ? 'acme' : null, details: { i } })),
       ),
     );
     const rows = await db.prisma.auditEvent.findMany({ orderBy: { vendorSeq: 'asc' } });
@@ -148,7 +148,7 @@ describe(`audit events on ${backend}`, () => {
       expect(good.stderr).toBe('');
       expect(good.stdout).toMatch(/^OK: 7 event\(s\) in the vendor chain, 1 tenant chain\(s\), 1 signed checkpoint\(s\) good\./);
       expect(good.status).toBe(0);
-      const tampered = lines.map((l, i) => (i === 1 ? l.replace('"test.parallel"', '"test.forged"') : l));
+      const tampered = lines.map((l, i) => (i === 1 ? l.replace('"broker.settings_update"', '"broker.forged"') : l));
       const bad = run('bad.jsonl', tampered);
       expect(bad.stdout).toContain(`vendor chain: first broken link at vendor_seq 2 (event ${rows[1]?.id}): modified`);
       expect(bad.status).toBe(1);

@@ -12,6 +12,7 @@ import 'server-only';
 import type { Prisma } from '@/lib/generated/prisma/client';
 import { findTenantHead, findVendorHead, insertAuditEvent, lockAuditChain } from '@/lib/server/dal/audit';
 import { newId } from '@/lib/server/ids';
+import { isAuditAction, type AuditAction } from '@/lib/schemas/audit';
 import { clientIp, userAgent } from '@/lib/server/request-meta';
 import { requestIdFrom } from '@/lib/server/request-id';
 import { canonicalJson, eventHash, type TAuditHashedFields, type TJsonValue } from './canonical';
@@ -41,7 +42,7 @@ export const SYSTEM_ACTOR: AuditActor = { type: 'system' };
 
 export type AuditEventInput = {
   actor: AuditActor;
-  action: string;
+  action: AuditAction;
   tenantExternalId?: string | null;
   target?: { type: string; id: string } | null;
   outcome?: AuditOutcome;
@@ -105,7 +106,7 @@ export function auditContext(request: { headers: Headers }, requestId: string = 
 
 /** Appends one event to the vendor chain (and to its tenant's chain). Call it last, inside the change's transaction. */
 export async function recordAudit(tx: Prisma.TransactionClient, input: AuditEventInput): Promise<{ id: string; vendorSeq: number; hash: string }> {
-  if (!ACTION.test(input.action)) throw new TypeError(`Audit action "${input.action}" is not of the form noun.verb.`);
+  if (!ACTION.test(input.action) || !isAuditAction(input.action)) throw new TypeError(`Audit action "${input.action}" is not in the catalogue (lib/schemas/audit.ts).`);
   const details = sanitizeDetails(input.details);
   await lockAuditChain(tx);
   const tenantExternalId = input.tenantExternalId ?? null;

@@ -208,17 +208,17 @@ function describeChange(
   const seq = state.seq;
   if (change.put) {
     const { configId, kind, provider, version } = change.put;
-    return { action: before.created ? 'config.create' : 'config.edit', target: { type: 'config', id: configId }, details: { seq, configId, kind, provider, version } };
+    return { action: before.created ? ('config.create' as const) : ('config.edit' as const), target: { type: 'config', id: configId }, details: { seq, configId, kind, provider, version } };
   }
   if (change.remove) {
     const { configId } = change.remove;
-    return { action: 'config.delete', target: { type: 'config', id: configId }, details: { seq, configId, kind: before.removed?.kind ?? null, provider: before.removed?.provider ?? null } };
+    return { action: 'config.delete' as const, target: { type: 'config', id: configId }, details: { seq, configId, kind: before.removed?.kind ?? null, provider: before.removed?.provider ?? null } };
   }
   const added = state.recipients.filter((kid) => !before.recipientsBefore.includes(kid));
   const removed = before.recipientsBefore.filter((kid) => !state.recipients.includes(kid));
   if (added.length || removed.length) {
     return {
-      action: added.length ? 'deployment.approve' : 'deployment.remove',
+      action: added.length ? ('deployment.approve' as const) : ('deployment.remove' as const),
       target: { type: 'deployment', id: (added[0] ?? removed[0]) as string },
       details: { seq, added, removed, resealed: (change.reseal ?? []).map((r) => ({ configId: r.configId, version: r.version })) },
     };
@@ -233,7 +233,7 @@ function describeChange(
   const statusChange = changed.find((c) => c.statusChanged);
   const first = statusChange ?? changed[0];
   return {
-    action: statusChange ? 'config.status' : 'config.primary',
+    action: statusChange ? (statusChange.status === 'disabled' ? ('config.disable' as const) : ('config.enable' as const)) : ('config.primary' as const),
     target: first ? { type: 'config', id: first.configId } : null,
     details: { seq, configs: changed.map(({ statusChanged: _, ...c }) => c) },
   };

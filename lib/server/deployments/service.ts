@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { getEnv } from '@/lib/env';
 import type { TCreateDeployment, TDeploymentRow } from '@/lib/schemas/deployments';
 import { MAX_KEY_OVERLAP_DAYS } from '@/lib/schemas/deployments';
+import type { AuditAction } from '@/lib/schemas/audit';
 import { operatorActor, recordAudit, SYSTEM_ACTOR, type AuditContext, type AuditOptions } from '@/lib/server/audit/record';
 import type { CurrentUser } from '@/lib/server/authz';
 import { getPrisma } from '@/lib/server/db';
@@ -63,7 +64,7 @@ export async function getDeployment(id: string): Promise<TDeploymentRow> {
 }
 
 /** Records an operator's action on a deployment, last in its transaction. */
-function auditDeployment(tx: Prisma.TransactionClient, action: string, id: string, details: Record<string, unknown>, audit?: AuditOptions) {
+function auditDeployment(tx: Prisma.TransactionClient, action: AuditAction, id: string, details: Record<string, unknown>, audit?: AuditOptions) {
   return recordAudit(tx, { actor: audit?.actor ?? SYSTEM_ACTOR, action, target: { type: 'deployment', id }, details, context: audit?.context });
 }
 
