@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = {
   'account.sessions_revoke': { label: 'Signed out everywhere', scope: 'either' },
   'account.mfa_enable': { label: 'Turned on two-factor authentication', scope: 'either' },
   'account.mfa_disable': { label: 'Turned off two-factor authentication', scope: 'either' },
+  'account.notifications_update': { label: 'Changed mail notification settings', scope: 'either' },
   'account.recovery_code_use': { label: 'Signed in with a recovery code', scope: 'either' },
   // Invitations, enrollment, admins
   'invitation.create': { label: 'Invited', scope: 'either' },
@@ -70,7 +71,6 @@ export const AUDIT_ACTIONS = {
   'api_token.create': { label: 'Created a vendor API token', scope: 'vendor' },
   'api_token.revoke': { label: 'Revoked a vendor API token', scope: 'vendor' },
   'signing_key.rotate': { label: 'Rotated the broker signing key', scope: 'vendor' },
-  'audit.checkpoint': { label: 'Signed an audit checkpoint', scope: 'vendor' },
 } as const satisfies Record<string, ActionInfo>;
 
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
