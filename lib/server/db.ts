@@ -20,6 +20,8 @@ export type Database = {
   readonly prisma: PrismaClient;
   /** Runs `work` on one raw SQL session (for migrations and probes). */
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  /** PGlite only: NOTIFYs on `channel`, delivered in this process when their transaction commits. */
+  listen?(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 };
 
@@ -47,6 +49,7 @@ async function openPglite(dir: string): Promise<Database> {
     kind: 'pglite',
     prisma,
     withSession: (work) => work(session),
+    listen: (channel, handler) => pglite.listen(channel, handler),
     async close() {
       await prisma.$disconnect().catch(() => {});
       await pglite.close().catch(() => {});

@@ -9,6 +9,7 @@ import path from 'node:path';
 import next from 'next';
 import { getEnv, type TEnv } from '@/lib/env';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
+import { answerNotModifiedFromMemory } from '@/lib/server/delivery/fast-path';
 import { ensureDeliveryListener, stopDeliveryListener } from '@/lib/server/delivery/listener';
 import { isDatabaseEmpty, seedDemoData, type DemoResult } from '@/lib/server/demo/seed';
 import { issueSetupToken } from '@/lib/server/accounts/setup';
@@ -80,7 +81,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const db = await initDatabase({ migrate: true });
   log.info({ database: db.kind, serverKeysFrom: secrets.source === 'file' ? 'DATA_DIR/server-secrets.json' : 'environment' }, 'database ready');
 
-  // Cross-instance wake-ups for long-polls (PostgreSQL only); the broker works without it meanwhile.
+  // Hearing every commit: wake-ups for long-polls across instances, and 304s answered from memory
+  // (both backends; the broker works without it meanwhile, asking the database).
   await Promise.race([ensureDeliveryListener(), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
 
   // A first start on an empty embedded database gets demo data (DEMO_DATA=false turns it off).
@@ -105,6 +107,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         'request',
       );
     });
+    // A proxy's poll when nothing changed: 304 from memory, without Next or the database.
+    if (answerNotModifiedFromMemory(req, res)) return;
     handle(req, res).catch((error: unknown) => {
       log.error({ requestId, err: error }, 'unhandled error in request handler');
       if (!res.headersSent) {

@@ -50,7 +50,7 @@ export async function approvalCounts(db: Db, deployments: { kid: string; environ
 export function findLiveApiKey(db: Db, keyHash: string, now: Date) {
   return db.deploymentApiKey.findFirst({
     where: { keyHash, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }], deployment: { status: 'active' } },
-    select: { id: true, lastUsedAt: true, deployment: { select: { id: true, kid: true, environmentId: true, lastUsedAt: true } } },
+    select: { id: true, lastUsedAt: true, expiresAt: true, deployment: { select: { id: true, kid: true, environmentId: true } } },
   });
 }
 

@@ -76,8 +76,9 @@ export async function buildBundle(
   cursorText: string | undefined,
   { now = Date.now(), maxPageBytes = MAX_PAGE_BYTES }: { now?: number; maxPageBytes?: number } = {},
 ): Promise<BuiltBundle> {
+  const generation = getDeliveryHub().generation();
   const envSeq = await environmentSeq(db, deployment.environmentId);
-  getDeliveryHub().observe(deployment.environmentId, envSeq);
+  getDeliveryHub().observe(deployment.environmentId, envSeq, generation);
   const cursor: Cursor | null = cursorText === undefined ? null : decodeCursor(cursorText, envSeq);
 
   const full = cursor === null || cursor.kind === 'full';

@@ -9,6 +9,7 @@
 // a revoked key, status reports, and 400s with stable codes for bad input.
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyBundle, type TBundle } from '@/lib/crypto/bundle';
 import { openConfig } from '@/lib/crypto/open-config';
@@ -153,6 +154,34 @@ describe(`proxy delivery on ${backend}`, () => {
     expect(answer.etag).toBe(etag);
   });
 
+  // The repeated 304 is answered from memory (lib/server/delivery/fast-path.ts). Proof: with the tables it
+  // would read locked by another session, it still answers, while a request that needs them waits.
+  it.runIf(backend === 'postgresql')('answers a repeated 304 without touching the database', async () => {
+    const first = await poll({ cursor }, { 'if-none-match': etag });
+    expect(first.status).toBe(304);
+    const locker = new pg.Client({ connectionString: testDb.env.DATABASE_URL });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE environment, deployment_api_key, proxy_deployment IN ACCESS EXCLUSIVE MODE');
+      const fromMemory = await fetch(`${server.url}/api/v1/proxy/configs?cursor=${encodeURIComponent(cursor)}`, {
+        headers: { authorization: `Bearer ${deployment.apiKey}`, 'if-none-match': etag },
+        signal: AbortSignal.timeout(10_000),
+      });
+      expect(fromMemory.status).toBe(304);
+      expect(fromMemory.headers.get('etag')).toBe(etag);
+      expect(fromMemory.headers.get('cache-control')).toBe('private, no-cache');
+      expect(fromMemory.headers.get('x-request-id')).toBeTruthy();
+      expect(fromMemory.headers.get('content-security-policy')).toBeTruthy();
+      // Control: a request that must read the locked tables does not answer while they are locked.
+      const needsDatabase = fetch(`${server.url}/api/v1/proxy/configs`, { headers: { authorization: `Bearer ${deployment.apiKey}` }, signal: AbortSignal.timeout(1_500) });
+      await expect(needsDatabase).rejects.toThrow();
+    } finally {
+      await locker.query('ROLLBACK').catch(() => {});
+      await locker.end();
+    }
+  });
+
   it('a delta after one change holds exactly that tenant, with its new state', async () => {
     const seq = await changeTenant0((t) => {
       const config = t.configs[0] as FleetTenant['configs'][number];
@@ -279,6 +308,34 @@ describe(`proxy delivery on ${backend}`, () => {
     expect(expectStatus(await operator.send('PATCH', `/api/v1/operator/deployments/${deployment.id}`, { status: 'active' }), 200, 'enable')).toBeTruthy();
     expect((await poll({ cursor })).status).toBe(200);
   });
+
+  // Keys are cached per instance; a disable through another instance reaches this one's cache by NOTIFY.
+  it.runIf(backend === 'postgresql')('a key cached by one instance is refused there at once after a disable through another', async () => {
+    const started = await startBroker({ ...SECRETS, DATABASE_URL: testDb.env.DATABASE_URL ?? '', DATA_DIR: `${testDb.dir}/data-3` });
+    if (!started.ok) throw new Error(`second broker did not start:\n${started.output}`);
+    const second = started.server;
+    try {
+      const current = await poll({ cursor });
+      const upToDate = { cursor: current.bundle?.next as string };
+      const etagNow = current.etag as string;
+      expect((await poll(upToDate, { 'if-none-match': etagNow })).status).toBe(304);
+      expect((await poll(upToDate, { 'if-none-match': etagNow })).status).toBe(304);
+      const otherOperator = new BrokerClient(second.url);
+      expect((await otherOperator.signIn(OPERATOR.email, OPERATOR.passphrase)).ok).toBe(true);
+      expect((await otherOperator.send('PATCH', `/api/v1/operator/deployments/${deployment.id}`, { status: 'disabled' })).status).toBe(200);
+      const disabledAt = performance.now();
+      let status = 0;
+      while (performance.now() - disabledAt < 2_000) {
+        status = (await poll(upToDate, { 'if-none-match': etagNow })).status;
+        if (status === 401) break;
+      }
+      expect(status).toBe(401);
+      expect((await otherOperator.send('PATCH', `/api/v1/operator/deployments/${deployment.id}`, { status: 'active' })).status).toBe(200);
+      cursor = upToDate.cursor;
+    } finally {
+      await second.stop();
+    }
+  }, 120_000);
 
   it('publishes the signing key at /.well-known/jwks.json', async () => {
     const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: JWK[] };

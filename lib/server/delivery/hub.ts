@@ -9,28 +9,101 @@ export type WaitOutcome = 'changed' | 'deployment' | 'timeout' | 'aborted';
 
 type Waiter = { deploymentId: string; afterSeq: number; resolve: (outcome: WaitOutcome) => void };
 
+/** A proxy API key this process has verified against the database, until its deployment's next event. */
+export type CachedPrincipal = {
+  principal: { id: string; kid: string; environmentId: string };
+  apiKeyId: string;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+};
+
+const MAX_PRINCIPALS = 10_000;
+
 class DeliveryHub {
   private readonly waiters = new Map<string, Set<Waiter>>();
   /** The highest delivery seq this process has seen committed, per environment. */
   private readonly seqs = new Map<string, number>();
+  /** Verified API keys by their SHA-256, trusted only while `live`. */
+  private readonly principals = new Map<string, CachedPrincipal>();
+  private live = false;
+  /** Bumped by every deployment event and live transition: a key read from the database before a bump is not cached. */
+  private epoch = 0;
 
   knownSeq(environmentId: string): number | undefined {
     return this.seqs.get(environmentId);
   }
 
-  /** Records a seq read from the database (never moves backwards). */
-  observe(environmentId: string, seq: number): void {
+  /**
+   * Whether this process hears every committed change (the in-process
+   * notifications of PGlite, or a connected LISTEN on PostgreSQL). Only then
+   * may a 304 be answered from memory, without a database round trip. Both
+   * transitions forget what was cached: values read before the listener
+   * connected, or while it was down, may have missed a notification.
+   */
+  isLive(): boolean {
+    return this.live;
+  }
+
+  generation(): number {
+    return this.epoch;
+  }
+
+  setLive(live: boolean): void {
+    this.live = live;
+    this.epoch += 1;
+    this.seqs.clear();
+    this.principals.clear();
+  }
+
+  /** The trusted current seq of an environment, or undefined when it must be read from the database. */
+  liveSeq(environmentId: string): number | undefined {
+    return this.live ? this.seqs.get(environmentId) : undefined;
+  }
+
+  cachedPrincipal(keyHash: string, now: number): CachedPrincipal | undefined {
+    if (!this.live) return undefined;
+    const entry = this.principals.get(keyHash);
+    if (entry && entry.expiresAt !== null && entry.expiresAt <= now) {
+      this.principals.delete(keyHash);
+      return undefined;
+    }
+    return entry;
+  }
+
+  cachePrincipal(keyHash: string, entry: CachedPrincipal, readAtGeneration: number): void {
+    if (!this.live || readAtGeneration !== this.epoch) return;
+    if (this.principals.size >= MAX_PRINCIPALS) {
+      const oldest = this.principals.keys().next().value;
+      if (oldest !== undefined) this.principals.delete(oldest);
+    }
+    this.principals.set(keyHash, entry);
+  }
+
+  /**
+   * Records a seq read from the database (never moves backwards). Pass the
+   * generation taken before the read: a read that overlapped a live
+   * transition may predate a change nobody heard, and is not kept.
+   */
+  observe(environmentId: string, seq: number, readAtGeneration: number): void {
+    if (readAtGeneration === this.epoch) this.raise(environmentId, seq);
+  }
+
+  private raise(environmentId: string, seq: number): void {
     if (seq > (this.seqs.get(environmentId) ?? -1)) this.seqs.set(environmentId, seq);
   }
 
   publishEnvironment(environmentId: string, seq: number): void {
-    this.observe(environmentId, seq);
+    this.raise(environmentId, seq);
     for (const waiter of this.waiters.get(environmentId) ?? []) {
       if (seq > waiter.afterSeq) waiter.resolve('changed');
     }
   }
 
   publishDeployment(deploymentId: string): void {
+    this.epoch += 1;
+    // Any event of a deployment (disabled, deleted, a key revoked or given an end) drops its keys from
+    // the cache, so the next request is checked against the database.
+    for (const [hash, entry] of this.principals) if (entry.principal.id === deploymentId) this.principals.delete(hash);
     for (const set of this.waiters.values()) {
       for (const waiter of set) if (waiter.deploymentId === deploymentId) waiter.resolve('deployment');
     }

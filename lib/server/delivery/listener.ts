@@ -1,11 +1,15 @@
 import 'server-only';
-// Cross-instance wake-ups: with PostgreSQL, one dedicated connection LISTENs
-// on `cmk_delivery`; each committed change's NOTIFY (sent inside its
-// transaction, so only on commit) reaches every broker instance, which then
-// wakes its own held long-polls. PGlite has a single process, so the local
-// publish after commit is all it needs. The connection reconnects by itself.
+// Hearing every committed change. Each change a proxy must see sends NOTIFY
+// on `cmk_delivery` inside its transaction, so it is delivered only on commit:
+// with PostgreSQL, one dedicated connection per broker instance LISTENs and
+// wakes that instance's held long-polls; with PGlite, the same notifications
+// arrive in process. While the listener hears everything the hub is "live"
+// and may answer a proxy's 304 from memory (docs/performance.md); when the
+// PostgreSQL connection drops it is not, until LISTEN is back. The connection
+// reconnects by itself, and a heartbeat notices a connection that died quietly.
 import pg from 'pg';
 import { getEnv } from '@/lib/env';
+import { getDatabase } from '@/lib/server/db';
 import { getLogger } from '@/lib/server/log';
 import { getDeliveryHub } from './hub';
 
@@ -27,8 +31,13 @@ export function dispatchPayload(payload: string | undefined): void {
 const LISTENER = Symbol.for('cmk-broker.delivery-listener');
 type GlobalWithListener = typeof globalThis & { [LISTENER]?: { ready: Promise<void>; stop: () => Promise<void> } };
 
+const HEARTBEAT_MS = 15_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
+
 function startListener(url: string): { ready: Promise<void>; stop: () => Promise<void> } {
+  const hub = getDeliveryHub();
   let client: pg.Client | undefined;
+  let heartbeat: NodeJS.Timeout | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   let attempt = 0;
@@ -37,28 +46,45 @@ function startListener(url: string): { ready: Promise<void>; stop: () => Promise
 
   const connect = async () => {
     if (stopped) return;
-    const next = new pg.Client({ connectionString: url, application_name: 'cmk-broker-listen' });
+    const next = new pg.Client({ connectionString: url, application_name: 'cmk-broker-listen', keepAlive: true });
     next.on('notification', (message) => {
       if (message.channel === DELIVERY_CHANNEL) dispatchPayload(message.payload);
     });
-    next.on('error', (error) => {
+    let dead = false;
+    const lost = (error: unknown) => {
+      if (dead || stopped) return;
+      dead = true;
       getLogger().warn({ err: error }, 'delivery listener lost its connection; reconnecting');
       void next.end().catch(() => {});
       schedule();
-    });
+    };
+    next.on('error', lost);
+    next.on('end', () => lost(new Error('connection ended')));
     try {
       await next.connect();
       await next.query(`LISTEN ${DELIVERY_CHANNEL}`);
       client = next;
       attempt = 0;
+      // From now on every commit is heard: forget what was read before and trust what follows.
+      hub.setLive(true);
       markReady();
+      heartbeat = setInterval(() => {
+        const timeout = setTimeout(() => lost(new Error('heartbeat timed out')), HEARTBEAT_TIMEOUT_MS);
+        next.query('SELECT 1').then(() => clearTimeout(timeout), lost);
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
     } catch (error) {
+      if (dead || stopped) return;
+      dead = true;
       getLogger().warn({ err: error }, 'delivery listener could not connect; retrying');
       void next.end().catch(() => {});
       schedule();
     }
   };
   const schedule = () => {
+    hub.setLive(false);
+    if (heartbeat) clearInterval(heartbeat);
+    heartbeat = undefined;
     if (stopped || retry) return;
     client = undefined;
     const delay = Math.min(30_000, 250 * 2 ** attempt++) * (0.5 + Math.random() / 2);
@@ -73,18 +99,40 @@ function startListener(url: string): { ready: Promise<void>; stop: () => Promise
     ready,
     stop: async () => {
       stopped = true;
+      hub.setLive(false);
       if (retry) clearTimeout(retry);
-      await client?.end().catch(() => {});
+      if (heartbeat) clearInterval(heartbeat);
+      const open = client;
+      client = undefined;
+      await open?.end().catch(() => {});
     },
   };
 }
 
-/** Starts the listener once per process when the broker runs on PostgreSQL; resolves when it listens. */
+/** PGlite: the process's own database delivers the notifications. */
+function startPgliteListener(): { ready: Promise<void>; stop: () => Promise<void> } {
+  const hub = getDeliveryHub();
+  let unlisten: (() => Promise<void>) | undefined;
+  const ready = (async () => {
+    const db = await getDatabase();
+    if (!db.listen) return;
+    unlisten = await db.listen(DELIVERY_CHANNEL, dispatchPayload);
+    hub.setLive(true);
+  })();
+  return {
+    ready,
+    stop: async () => {
+      hub.setLive(false);
+      await unlisten?.().catch(() => {});
+    },
+  };
+}
+
+/** Starts the listener once per process (after the database is open); resolves when it listens. */
 export function ensureDeliveryListener(): Promise<void> {
   const url = getEnv().DATABASE_URL;
-  if (!url) return Promise.resolve();
   const g = globalThis as GlobalWithListener;
-  g[LISTENER] ??= startListener(url);
+  g[LISTENER] ??= url ? startListener(url) : startPgliteListener();
   return g[LISTENER].ready;
 }
 

@@ -32,8 +32,13 @@ export async function pollBundle(request: Request, deployment: ProxyPrincipal, q
     // the read and the wait still wakes us (at worst we look once more).
     const held = hub.register(deployment.environmentId, deployment.id, hub.knownSeq(deployment.environmentId) ?? -1);
     try {
-      const envSeq = await environmentSeq(db, deployment.environmentId);
-      hub.observe(deployment.environmentId, envSeq);
+      // While the hub hears every commit, the seq it holds is current: no database round trip.
+      let envSeq = hub.liveSeq(deployment.environmentId);
+      if (envSeq === undefined) {
+        const generation = hub.generation();
+        envSeq = await environmentSeq(db, deployment.environmentId);
+        hub.observe(deployment.environmentId, envSeq, generation);
+      }
       const cursor = query.cursor === undefined ? null : decodeCursor(query.cursor, envSeq);
       const upToDate = cursor?.kind === 'delta' && cursor.seq === envSeq;
       const remaining = deadline - Date.now();

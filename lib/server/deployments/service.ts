@@ -164,14 +164,15 @@ export async function rotateApiKey(id: string, oldKeyExpiresAt: Date, audit?: Au
     const live = { deploymentId: id, revokedAt: null };
     if (immediate) {
       await tx.deploymentApiKey.updateMany({ where: live, data: { revokedAt: now } });
-      await signalDeployment(tx, id);
     } else {
       // Shorten, never extend, a key that already had an end.
       await tx.deploymentApiKey.updateMany({ where: { ...live, OR: [{ expiresAt: null }, { expiresAt: { gt: oldKeyExpiresAt } }] }, data: { expiresAt: oldKeyExpiresAt } });
     }
+    // Either way the old keys changed: held polls re-check them, and caches drop them.
+    await signalDeployment(tx, id);
     await tx.deploymentApiKey.create({ data: { id: keyId, deploymentId: id, keyHash: hashToken(apiKey) } });
     await auditDeployment(tx, 'deployment.rotate_key', id, { keyId, oldKeysEnd: immediate ? 'now' : oldKeyExpiresAt.toISOString() }, audit);
   });
-  if (immediate) getDeliveryHub().publishDeployment(id);
+  getDeliveryHub().publishDeployment(id);
   return { apiKey, keyId, deployment: await getDeployment(id) };
 }
