@@ -66,6 +66,20 @@ export function prepareRequest(req: IncomingMessage, res: ServerResponse, env: T
   return requestId;
 }
 
+function decodablePath(url: string | undefined): boolean {
+  try {
+    return !decodeURIComponent((url ?? '/').split('?')[0] ?? '/').includes('\u0000');
+  } catch {
+    return false;
+  }
+}
+
+function refuse(res: ServerResponse, code: 'bad_request', requestId: string, detail: string): void {
+  const body = JSON.stringify({ type: problemType(code), title: 'Bad Request', status: 400, code, detail, requestId });
+  res.writeHead(400, { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store' });
+  res.end(body);
+}
+
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const env = getEnv();
   const log = getLogger();
@@ -107,6 +121,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         'request',
       );
     });
+    // A path Next cannot decode (invalid percent-encoding such as %ff or an encoded lone surrogate)
+    // would end in its URIError and a 500, and a NUL in an id in a database error: refuse both here.
+    if (!decodablePath(req.url)) {
+      refuse(res, 'bad_request', requestId, 'The request path is not valid percent-encoded UTF-8, or holds a NUL character.');
+      return;
+    }
     // A proxy's poll when nothing changed: 304 from memory, without Next or the database.
     if (answerNotModifiedFromMemory(req, res)) return;
     handle(req, res).catch((error: unknown) => {
