@@ -5,17 +5,10 @@ import 'server-only';
 // allowlist. Settings, JWEs, tokens, IP addresses and user agents never
 // appear: only the allowlisted detail keys below are ever read.
 import { auditActionLabel } from '@/lib/schemas/audit';
+import type { TAuditHashedFields } from '@/lib/server/audit/canonical';
 
 /** The fields of an audit event the digest may read. */
-export type TDigestEvent = {
-  vendorSeq: number;
-  tenantExternalId: string | null;
-  actorType: string;
-  actorId: string | null;
-  actorLabel: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
+export type TDigestEvent = Pick<TAuditHashedFields, 'vendorSeq' | 'tenantExternalId' | 'actorType' | 'actorId' | 'actorLabel' | 'action' | 'targetType' | 'targetId'> & {
   at: Date;
   details: unknown;
 };
