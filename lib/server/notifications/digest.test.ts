@@ -38,6 +38,9 @@ describe('notification digest', () => {
     expect(pieces[0]).toBe('name: ' + 'x'.repeat(119) + '…');
     expect(pieces[1]).toBe('error codes: a, b Bcc: x@y');
     expect(detailPieces(['not', 'an', 'object'], null)).toEqual([]);
+    // A status report's errors: code and configuration, never the message.
+    const errors = detailPieces({ deploymentId: 'dep_1', errors: [{ configId: 'cfg_1', code: 'kms_denied', message: 'secret text' }, { configId: null, code: 'bundle_invalid' }], errorCount: 2 }, 'dep_1');
+    expect(errors).toEqual(['errors: kms_denied (configuration cfg_1), bundle_invalid', 'error count: 2']);
     expect(oneLine('a\u2028b\u0085c')).toBe('a b c');
   });
 

@@ -43,7 +43,8 @@ const DETAIL_LABELS: Record<string, string> = {
   kid: 'key id',
   code: 'error code',
   codes: 'error codes',
-  errorCount: 'errors',
+  errors: 'errors',
+  errorCount: 'error count',
   count: 'count',
 };
 
@@ -63,9 +64,17 @@ function scalar(value: unknown): string | null {
   return null;
 }
 
+/** A proxy error as a status report's event lists it: its code and configuration only (never a message). */
+function errorItem(value: unknown): string | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return scalar(value);
+  const { code, configId } = value as { code?: unknown; configId?: unknown };
+  if (typeof code !== 'string') return null;
+  return typeof configId === 'string' ? `${oneLine(code, 60)} (configuration ${oneLine(configId, 60)})` : oneLine(code, 60);
+}
+
 function detailValue(value: unknown): string | null {
   if (!Array.isArray(value)) return scalar(value);
-  const items = value.map(scalar).filter((v): v is string => v !== null);
+  const items = value.map(errorItem).filter((v): v is string => v !== null);
   if (items.length === 0) return null;
   const shown = items.slice(0, MAX_LIST_ITEMS).join(', ');
   return items.length > MAX_LIST_ITEMS ? `${shown} and ${items.length - MAX_LIST_ITEMS} more` : shown;

@@ -145,7 +145,7 @@ describe(`notifications on ${backend}`, () => {
   });
 
   it('two events within the window make one digest per admin, across tenants', async () => {
-    await record('delivery.error', 'initech', { target: { type: 'deployment', id: 'dep_eu' }, details: { deploymentName: 'eu-1', codes: ['kms_unreachable'], errorCount: 2, message: CANARY } });
+    await record('delivery.error', 'initech', { target: { type: 'deployment', id: 'dep_eu' }, details: { deploymentId: 'dep_eu', errors: [{ configId: 'cfg_x', code: 'kms_unreachable', message: CANARY }], errorCount: 2, message: CANARY } });
     expect(await fanOutAll()).toBe(2);
     expect(await sendDueDigests(T0, WINDOW_S)).toBe(3);
     const [toAlice, ...moreToAlice] = await mails(people.alice.email);
@@ -156,7 +156,7 @@ describe(`notifications on ${backend}`, () => {
     expect(toAlice?.body).toContain('by: alice@globex.example');
     expect(toAlice?.body).toMatch(/kind: kms; provider: aws-kms; version: 1/);
     expect(toAlice?.body).toContain('A proxy deployment reported an error');
-    expect(toAlice?.body).toContain('error codes: kms_unreachable');
+    expect(toAlice?.body).toContain('errors: kms_unreachable (configuration cfg_x); error count: 2');
     expect(toAlice?.body).toContain('https://broker.example/t/globex/audit');
     expect(toAlice?.body).toContain('https://broker.example/account#notifications');
     expect((await mails(people.bob.email)).map((m) => m.subject)).toEqual(['CMK broker: 1 security event on Globex']);
