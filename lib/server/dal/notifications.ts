@@ -78,14 +78,13 @@ export async function lockRecipient(tx: Prisma.TransactionClient, userId: string
 
 /** The admin's pending events (vendor_seq and tenant), oldest first. */
 export async function listPendingOf(db: Db, userId: string): Promise<{ vendorSeq: number; tenantExternalId: string | null }[]> {
-  const pending = await db.notificationPending.findMany({ where: { userId }, orderBy: { vendorSeq: 'asc' }, select: { vendorSeq: true } });
-  if (pending.length === 0) return [];
-  const events = await db.auditEvent.findMany({
-    where: { vendorSeq: { in: pending.map((p) => p.vendorSeq) } },
-    orderBy: { vendorSeq: 'asc' },
-    select: { vendorSeq: true, tenantExternalId: true },
-  });
-  return events;
+  const rows = await db.$queryRaw<{ vendor_seq: number; tenant_external_id: string | null }[]>`
+    SELECT p.vendor_seq, e.tenant_external_id
+      FROM notification_pending p
+      JOIN audit_event e ON e.vendor_seq = p.vendor_seq
+     WHERE p.user_id = ${userId}
+     ORDER BY p.vendor_seq`;
+  return rows.map((r) => ({ vendorSeq: Number(r.vendor_seq), tenantExternalId: r.tenant_external_id }));
 }
 
 /** Deletes the admin's pending rows up to `upTo` (rows added later all have a higher vendor_seq). */

@@ -119,7 +119,11 @@ export async function sendDueDigests(now: Date = new Date(), windowS: number = g
   const due = await listDueRecipients(db, new Date(now.getTime() - windowS * 1000), DIGESTS_PER_TICK);
   let made = 0;
   for (const userId of due) {
-    const digest = await makeDigest(userId, now, windowS);
+    // One admin's failure (logged) does not hold up the others' digests.
+    const digest = await makeDigest(userId, now, windowS).catch((error: unknown) => {
+      log.error({ err: error, userId }, 'notification digest not made');
+      return null;
+    });
     if (!digest) continue;
     made += 1;
     // The digest is committed in the outbox; a failed delivery keeps its reason there (sendMail's rule).
