@@ -73,6 +73,9 @@ export default defineConfig({
         DEMO_DATA: 'false',
         SMTP_URL: `smtp://e2e:e2e@127.0.0.1:${smtpPort}?tls=insecure`,
         MAIL_FROM: 'CMK broker <broker@vendor.example>',
+        // Notification digests (docs/notifications.md): read the audit trail every second, one mail a minute per admin at most.
+        NOTIFY_INTERVAL_S: '1',
+        NOTIFY_BATCH_WINDOW_S: '60',
       },
     },
   ],

@@ -57,6 +57,14 @@ describe('parseEnv', () => {
     expect(errorOf({ PUBLIC_URL: 'ftp://broker' }).issues[0]).toMatch(/^PUBLIC_URL: expected an absolute http/);
   });
 
+  it('bounds the notifier interval and batch window (docs/notifications.md)', () => {
+    expect(parseEnv({})).toMatchObject({ NOTIFY_INTERVAL_S: 30, NOTIFY_BATCH_WINDOW_S: 300 });
+    expect(parseEnv({ NOTIFY_INTERVAL_S: '1', NOTIFY_BATCH_WINDOW_S: '60' })).toMatchObject({ NOTIFY_INTERVAL_S: 1, NOTIFY_BATCH_WINDOW_S: 60 });
+    expect(errorOf({ NOTIFY_INTERVAL_S: '0' }).issues[0]).toBe('NOTIFY_INTERVAL_S: expected seconds from 1 to 3600 (got "0")');
+    expect(errorOf({ NOTIFY_BATCH_WINDOW_S: '5' }).issues[0]).toBe('NOTIFY_BATCH_WINDOW_S: expected seconds from 60 to 86400 (got "5")');
+    expect(errorOf({ NOTIFY_INTERVAL_S: '2.5' }).issues[0]).toMatch(/^NOTIFY_INTERVAL_S: expected seconds/);
+  });
+
   it('never echoes the value of a secret variable', () => {
     const error = errorOf({ DATABASE_URL: 'mysql://root:hunter2-canary@db/x', AUTH_SECRET: 'short-canary' });
     expect(error.message).toContain('DATABASE_URL: expected a postgresql://');

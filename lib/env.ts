@@ -84,6 +84,16 @@ export const ZEnv = z
       emptyToUndefined,
       z.coerce.number({ error: 'expected hours from 1 to 720' }).int().min(1, { error: 'expected hours from 1 to 720' }).max(720, { error: 'expected hours from 1 to 720' }).default(12),
     ),
+    /** How often the notifier reads the audit trail and sends due digests (docs/notifications.md). */
+    NOTIFY_INTERVAL_S: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number({ error: 'expected seconds from 1 to 3600' }).int({ error: 'expected seconds from 1 to 3600' }).min(1, { error: 'expected seconds from 1 to 3600' }).max(3600, { error: 'expected seconds from 1 to 3600' }).default(30),
+    ),
+    /** At most one notification mail per admin in this many seconds. */
+    NOTIFY_BATCH_WINDOW_S: z.preprocess(
+      emptyToUndefined,
+      z.coerce.number({ error: 'expected seconds from 60 to 86400' }).int({ error: 'expected seconds from 60 to 86400' }).min(60, { error: 'expected seconds from 60 to 86400' }).max(86400, { error: 'expected seconds from 60 to 86400' }).default(300),
+    ),
   })
   .superRefine((env, ctx) => {
     // Embedded mode may generate its own secrets; a production deployment on

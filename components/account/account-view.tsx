@@ -1,6 +1,6 @@
 'use client';
 // The account page: key status in this browser, tenants, second factor,
-// passphrase, and sign out everywhere.
+// mail notifications, passphrase, and sign out everywhere.
 import Link from 'next/link';
 import { useMutation } from '@tanstack/react-query';
 import { signOutAndWipe } from '@/components/shell/sign-out-button';
@@ -11,6 +11,7 @@ import { Badge, Card, PageHeader } from '@/components/ui/card';
 import { api } from '@/lib/client/api';
 import { useAccount, useUnlockedKeys } from '@/lib/client/use-account';
 import { MfaSection } from './mfa-section';
+import { NotificationsSection } from './notifications-section';
 import { PassphraseSection } from './passphrase-section';
 import { UnlockForm } from './unlock-form';
 
@@ -56,6 +57,7 @@ export function AccountView() {
         </Card>
       ) : null}
       <MfaSection account={me} />
+      <NotificationsSection />
       <PassphraseSection account={me} />
       <Card id="sessions" title="Sessions" description="Ends every session of your account, on every device, including this one.">
         {everywhere.error ? <Alert tone="error">{everywhere.error.message}</Alert> : null}

@@ -9,8 +9,7 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
-import { choosePassphrase, OPERATOR } from '../support/accounts';
-import { invitationLink, waitForMail } from '../support/mail';
+import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
 import { exportCanaries, markField, planConfig, type TCanary, type TPlannedConfig } from './canaries';
 import { canariesInServerLog, fillSettings, findCanaries, openNewForm, recordTraffic, type TTraffic } from './config-ui';
 
@@ -54,12 +53,7 @@ test('a tenant whose first admin enrolls through the invitation', async ({ brows
   expectStatus(await operator.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: 'Initech', environmentId: env.id, adminEmail: ADMIN.email }), 201, 'tenant');
 
   await newAdminPage(browser);
-  await page.goto(invitationLink(await waitForMail(ADMIN.email)));
-  await choosePassphrase(page, ADMIN.passphrase);
-  await page.getByRole('button', { name: 'Accept the invitation' }).click();
-  await page.getByRole('checkbox', { name: 'I have stored the recovery code' }).check();
-  await page.getByRole('button', { name: 'Continue' }).click();
-  await expect(page.getByTestId('tenant-keys-unlocked')).toBeVisible();
+  await enrollFirstAdmin(page, ADMIN.email, ADMIN.passphrase);
 });
 
 test('the empty overview explains what KMS and SIEM configurations are for', async () => {

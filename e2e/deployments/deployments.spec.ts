@@ -13,8 +13,7 @@ import { jwkThumbprint } from '@/lib/crypto/thumbprint';
 import { ZProxyCredentials, type TProxyCredentials } from '@/lib/schemas/deployments';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
-import { choosePassphrase, OPERATOR, OPERATOR_STATE, recordRequests, type RecordedRequest } from '../support/accounts';
-import { invitationLink, waitForMail } from '../support/mail';
+import { enrollFirstAdmin, OPERATOR, OPERATOR_STATE, recordRequests, type RecordedRequest } from '../support/accounts';
 import { planConfig } from '../configs/canaries';
 import { fillSettings, openNewForm } from '../configs/config-ui';
 
@@ -61,12 +60,7 @@ test('a tenant with two configurations, and the operator console', async ({ brow
   expectStatus(await client.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: 'Initrode', environmentId: env.id, adminEmail: ADMIN.email }), 201, 'tenant');
 
   ({ context: adminContext, page: admin } = await newPage(browser));
-  await admin.goto(invitationLink(await waitForMail(ADMIN.email)));
-  await choosePassphrase(admin, ADMIN.passphrase);
-  await admin.getByRole('button', { name: 'Accept the invitation' }).click();
-  await admin.getByRole('checkbox', { name: 'I have stored the recovery code' }).check();
-  await admin.getByRole('button', { name: 'Continue' }).click();
-  await expect(admin.getByTestId('tenant-keys-unlocked')).toBeVisible();
+  await enrollFirstAdmin(admin, ADMIN.email, ADMIN.passphrase);
   for (const plan of plans) {
     const form = await openNewForm(admin, TENANT, plan.provider.kind);
     await form.getByLabel('Name', { exact: true }).fill(plan.label);

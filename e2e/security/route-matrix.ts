@@ -18,6 +18,7 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/invitations/lookup', methods: ['POST'], access: 'public' },
   { path: '/api/v1/invitations/accept', methods: ['POST'], access: 'public' },
   { path: '/api/v1/account', methods: ['GET'], access: 'user' },
+  { path: '/api/v1/account/notifications', methods: ['GET', 'PATCH'], access: 'user' },
   { path: '/api/v1/account/passphrase', methods: ['POST'], access: 'user' },
   { path: '/api/v1/account/sessions', methods: ['DELETE'], access: 'user' },
   { path: '/api/v1/account/totp', methods: ['POST', 'PUT', 'DELETE'], access: 'user' },

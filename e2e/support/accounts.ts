@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect, type BrowserContext, type Page } from '@playwright/test';
+import { invitationLink, waitForMail } from './mail';
 
 export const OPERATOR = { email: 'ops@vendor.example', passphrase: 'quartz-lantern orbit meadow 42' };
 export const AUTH_DIR = path.resolve('.cache/e2e/auth');
@@ -33,6 +34,16 @@ export async function choosePassphrase(page: Page, passphrase: string): Promise<
   await page.getByLabel('Passphrase', { exact: true }).fill(passphrase);
   await page.getByLabel('Repeat the passphrase').fill(passphrase);
   await page.getByRole('checkbox', { name: /I understand/ }).check();
+}
+
+/** The first admin of a new tenant accepts the mailed invitation in `page`, stores the recovery code, and ends with the tenant keys unlocked. */
+export async function enrollFirstAdmin(page: Page, email: string, passphrase: string): Promise<void> {
+  await page.goto(invitationLink(await waitForMail(email)));
+  await choosePassphrase(page, passphrase);
+  await page.getByRole('button', { name: 'Accept the invitation' }).click();
+  await page.getByRole('checkbox', { name: 'I have stored the recovery code' }).check();
+  await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page.getByTestId('tenant-keys-unlocked')).toBeVisible();
 }
 
 export type RecordedRequest = { url: string; method: string; headers: Record<string, string>; body: string };

@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 import type { TApiTokenRow, TCreateApiToken, TCreatedApiToken } from '@/lib/schemas/api-tokens';
 import type { TCreateDeployment, TDeploymentRow, TTenantDeployment, TTenantDeployments } from '@/lib/schemas/deployments';
 import type { TTenantDetail } from '@/lib/schemas/tenant-detail';
+import type { TNotificationSettings } from '@/lib/schemas/notifications';
 import type { TTenantListPage } from '@/lib/schemas/tenant-list';
 import { fetchJson, sendJson } from './fetchers';
 import type { TOverview } from '@/lib/schemas/overview';
@@ -106,6 +107,8 @@ export const api = {
   beginTotp: () => sendJson<{ secret: string; uri: string; qrSvg: string }>('POST', '/api/v1/account/totp'),
   enableTotp: (code: string) => sendJson<{ recoveryCodes: string[] }>('PUT', '/api/v1/account/totp', { code }),
   disableTotp: (code: string) => sendJson<{ disabled: true }>('DELETE', '/api/v1/account/totp', { code }),
+  notificationSettings: () => fetchJson<TNotificationSettings>('/api/v1/account/notifications'),
+  setNotificationSettings: (enabled: boolean) => sendJson<TNotificationSettings>('PATCH', '/api/v1/account/notifications', { enabled }),
 
   environments: () => fetchJson<{ environments: TEnvironment[] }>('/api/v1/operator/environments'),
   createEnvironment: (body: { slug: string; displayName: string }) => sendJson<{ id: string }>('POST', '/api/v1/operator/environments', body),

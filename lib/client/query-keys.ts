@@ -7,6 +7,7 @@ export const systemKeys = {
 export const accountKeys = {
   all: ['account'] as const,
   me: () => [...accountKeys.all, 'me'] as const,
+  notifications: () => [...accountKeys.all, 'notifications'] as const,
 };
 
 export const operatorKeys = {

@@ -14,6 +14,7 @@ import { ensureDeliveryListener, stopDeliveryListener } from '@/lib/server/deliv
 import { isDatabaseEmpty, seedDemoData, type DemoResult } from '@/lib/server/demo/seed';
 import { issueSetupToken } from '@/lib/server/accounts/setup';
 import { getLogger } from '@/lib/server/log';
+import { startNotifier, stopNotifier } from '@/lib/server/notifications/worker';
 import { defaultMessage } from '@/lib/server/errors';
 import { PROBLEM_CONTENT_TYPE, problemType } from '@/lib/server/problem';
 import { newRequestId } from '@/lib/server/request-id';
@@ -169,6 +170,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   if (demo) printDemo(demo, env.PUBLIC_URL, env.DATA_DIR);
   log.info({ url, dev: isDev }, 'broker listening');
+  // Mail to tenant admins about security-relevant events, derived from the audit trail (docs/notifications.md).
+  startNotifier();
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -179,6 +182,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
       await app.close?.().catch(() => {});
+      await stopNotifier();
       await stopDeliveryListener();
       await closeDatabase();
       log.info('broker stopped');

@@ -149,13 +149,29 @@ function describeSmtpError(error: unknown, smtpUrl: string): string {
  * 'mail_recipient_invalid') before recording anything for a bad `to`/`subject`.
  */
 export async function sendMail(mail: TMail): Promise<{ delivered: 'smtp' | 'outbox' }> {
+  const { id } = await recordMail(await getPrisma(), outboxRow(mail));
+  return deliverRecordedMail(id, mail);
+}
+
+/**
+ * The outbox row for `mail`, after checking its headers (throws like sendMail).
+ * For a caller that records the mail in its own transaction (the notifier)
+ * and calls deliverRecordedMail after commit.
+ */
+export function outboxRow(mail: TMail): { recipient: string; subject: string; body: string } {
+  assertSafeHeaders(mail);
+  // With SMTP the link (a single-use secret) exists only in the mail itself; the outbox keeps the rest.
+  // Without SMTP the outbox is how the embedded demo delivers it, so it stays.
+  const smtp = getEnv().SMTP_URL;
+  const body = smtp && mail.link ? mail.text.replaceAll(mail.link, '[link sent by mail; not stored]') : mail.text;
+  return { recipient: mail.to, subject: mail.subject, body };
+}
+
+/** Sends the already recorded outbox row `id` (holding `mail`) over SMTP when SMTP_URL is set, and marks it sent or failed. */
+export async function deliverRecordedMail(id: string, mail: TMail): Promise<{ delivered: 'smtp' | 'outbox' }> {
   assertSafeHeaders(mail);
   const env = getEnv();
   const db = await getPrisma();
-  // With SMTP the link (a single-use secret) exists only in the mail itself; the outbox keeps the rest.
-  // Without SMTP the outbox is how the embedded demo delivers it, so it stays.
-  const stored = env.SMTP_URL && mail.link ? mail.text.replaceAll(mail.link, '[link sent by mail; not stored]') : mail.text;
-  const { id } = await recordMail(db, { recipient: mail.to, subject: mail.subject, body: stored });
   const log = getLogger();
 
   if (!env.SMTP_URL) {

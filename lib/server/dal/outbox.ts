@@ -4,7 +4,7 @@ import 'server-only';
 // when SMTP is down or not configured. The outbox is broker-wide, not per
 // tenant; only vendor-side operator pages may list it.
 import { randomBytes } from 'node:crypto';
-import type { PrismaClient } from '@/lib/generated/prisma/client';
+import type { Prisma, PrismaClient } from '@/lib/generated/prisma/client';
 
 export type TOutboxMail = {
   id: string;
@@ -30,8 +30,9 @@ function newMailId(): string {
   return `mail_${randomBytes(16).toString('base64url')}`;
 }
 
+/** Inserts the row; `db` may be a transaction, so the mail commits (or not) with the caller's change. */
 export async function recordMail(
-  db: PrismaClient,
+  db: PrismaClient | Prisma.TransactionClient,
   mail: { recipient: string; subject: string; body: string },
 ): Promise<{ id: string }> {
   const id = newMailId();
