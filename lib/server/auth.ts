@@ -9,11 +9,10 @@ import NextAuth, { CredentialsSignin } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import { getEnv } from '@/lib/env';
-import { getPrisma } from '@/lib/server/db';
-import { revokeSession } from '@/lib/server/dal/users';
+import { auditContext } from '@/lib/server/audit/record';
 import { getLogger } from '@/lib/server/log';
 import { clientIp, userAgent } from '@/lib/server/request-meta';
-import { SignInRefused, verifySignIn } from '@/lib/server/sign-in';
+import { endSession, SignInRefused, verifySignIn } from '@/lib/server/sign-in';
 
 /** The code reaches the browser as `result.code`; it names no account detail. */
 class SignInCode extends CredentialsSignin {
@@ -53,7 +52,7 @@ export const { handlers, auth, signOut } = NextAuth(() => {
               ...parsed.data,
               ip: clientIp(request.headers),
               userAgent: userAgent(request.headers),
-            });
+            }, auditContext(request));
             return { id: result.userId, sessionId: result.sessionId, sessionVersion: result.sessionVersion };
           } catch (error) {
             if (error instanceof SignInRefused) {
@@ -84,7 +83,7 @@ export const { handlers, auth, signOut } = NextAuth(() => {
     events: {
       async signOut(message) {
         const sid = 'token' in message ? message.token?.sid : undefined;
-        if (typeof sid === 'string') await revokeSession(await getPrisma(), sid);
+        if (typeof sid === 'string') await endSession(sid);
       },
     },
   };
