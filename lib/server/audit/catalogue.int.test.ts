@@ -10,7 +10,6 @@
 // API keys, vendor tokens, sealed configurations, proxy error messages, the
 // identifier typed for an unknown account).
 import { randomBytes } from 'node:crypto';
-import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConfigId, type TConfigDocument } from '@/lib/crypto/config-document';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
@@ -167,6 +166,14 @@ async function put(configId: string, version: number, label: string, extra: { re
 async function restate(change: (e: Map<string, Entry>) => void, extra: { remove?: string; recipients?: string[] } = {}) {
   change(entries);
   return applyConfigChange(await accessOf(w.aliceAccount.email), { state: await signedState(listed(), extra.recipients ?? []), ...(extra.remove ? { remove: { configId: extra.remove } } : {}) }, context);
+}
+
+/** A deployment made as the console does (the browser made the key pair); its API key is a canary. */
+async function newDeployment(name: string) {
+  const { publicJwk } = await generateJwkPair('ecdh');
+  const created = await createDeployment(w.operator, { name, environmentId: w.environmentId, publicJwk: publicJwk as never }, context);
+  plant(`proxy API key of ${name}`, created.apiKey);
+  return created;
 }
 
 type Expected = {
@@ -481,9 +488,7 @@ const ROWS: Row[] = [
     action: 'deployment.create',
     how: 'console (the browser made the key pair)',
     perform: async () => {
-      const { publicJwk } = await generateJwkPair('ecdh');
-      const created = await createDeployment(w.operator, { name: 'eu-1', environmentId: w.environmentId, publicJwk: publicJwk as never }, context);
-      plant('proxy API key', created.apiKey);
+      const created = await newDeployment('eu-1');
       w.deployment = { id: created.deployment.id, kid: created.deployment.kid, environmentId: w.environmentId, name: 'eu-1' };
     },
     expect: () => ({ actorType: 'operator', tenant: null, details: { name: 'eu-1', kid: w.deployment.kid } }),
@@ -491,11 +496,7 @@ const ROWS: Row[] = [
   {
     action: 'deployment.awaiting_approval',
     how: 'a new deployment, in each tenant chain of its environment',
-    perform: async () => {
-      const { publicJwk } = await generateJwkPair('ecdh');
-      const created = await createDeployment(w.operator, { name: 'eu-2', environmentId: w.environmentId, publicJwk: publicJwk as never }, context);
-      plant('proxy API key 2', created.apiKey);
-    },
+    perform: () => newDeployment('eu-2'),
     expect: () => ({ actorType: 'operator', tenant: TENANT, details: { name: 'eu-2' } }),
   },
   { action: 'deployment.update', how: 'rename', perform: () => updateDeployment(w.deployment.id, { name: 'eu-one' }, w.byOperator), expect: () => ({ actorType: 'operator', tenant: null, details: { name: 'eu-one' } }) },

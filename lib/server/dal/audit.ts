@@ -2,6 +2,7 @@ import 'server-only';
 // Database access for the audit trail: the chain lock, the chain heads, and
 // appending events and checkpoints. Rows are only ever inserted.
 import type { Prisma, PrismaClient } from '@/lib/generated/prisma/client';
+import type { TAuditHashedFields } from '@/lib/server/audit/canonical';
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -35,21 +36,8 @@ export async function findTenantHeads(tx: Prisma.TransactionClient, tenantExtern
   return new Map(rows.map((r) => [r.ext, { tenantSeq: Number(r.seq), tenantHash: r.hash }]));
 }
 
-export type AuditEventRow = {
-  id: string;
-  vendorSeq: number;
-  tenantExternalId: string | null;
-  tenantSeq: number | null;
-  actorType: string;
-  actorId: string | null;
-  actorLabel: string | null;
-  action: string;
-  targetType: string | null;
-  targetId: string | null;
-  outcome: string;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
+/** A row to insert: the hashed fields (with `at` as a Date, `details` as canonical JSON text) and both chains' links. */
+export type AuditEventRow = Omit<TAuditHashedFields, 'at' | 'details'> & {
   at: Date;
   details: string;
   prevHash: string | null;
