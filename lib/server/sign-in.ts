@@ -2,6 +2,8 @@ import 'server-only';
 // Verifies a sign-in: rate limits and lockout per account and per IP, the
 // authKey against its scrypt hash (unknown accounts take the same time and get
 // the same answer), then the second factor. Creates the server-side session.
+// Every attempt is audited (auth.sign_in: success, failure or denied; see
+// docs/audit.md), in the transaction of what it changes.
 import { getEnv } from '@/lib/env';
 import { getPrisma } from '@/lib/server/db';
 import { clearFailures, lockedFor, recordFailure } from '@/lib/server/dal/rate-limits';
