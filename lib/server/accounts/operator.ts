@@ -3,6 +3,7 @@ import 'server-only';
 // invitation), further operators, and invitations. Metadata only — nothing
 // here can read a tenant secret.
 import { operatorActor, recordAudit, recordAuditBatch, SYSTEM_ACTOR, type AuditOptions } from '@/lib/server/audit/record';
+import type { Prisma } from '@/lib/generated/prisma/client';
 import { getPrisma } from '@/lib/server/db';
 import type { CurrentUser } from '@/lib/server/authz';
 import { createInvitation, listInvitations, renewInvitationToken, revokeInvitation } from '@/lib/server/dal/invitations';
@@ -55,13 +56,16 @@ export async function inviteOperator(operator: CurrentUser, email: string, audit
   if (await db.user.count({ where: { email } })) throw new AppError('conflict', { message: 'This email already has an account.' });
   const open = await db.invitation.count({ where: { kind: 'operator', email, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } } });
   if (open) throw new AppError('conflict', { message: 'An invitation to this email is already open; resend it instead.' });
-  const { id, token } = await db.$transaction(async (tx) => {
-    const created = await createInvitation(tx, { kind: 'operator', email, invitedById: operator.id });
-    await recordAudit(tx, { actor: audit?.actor ?? operatorActor(operator), action: 'invitation.create', target: { type: 'invitation', id: created.id }, details: { invitationId: created.id, kind: 'operator' }, context: audit?.context });
-    return created;
-  });
+  const { id, token } = await db.$transaction((tx) => createOperatorInvitation(tx, email, operator.id, { actor: audit?.actor ?? operatorActor(operator), context: audit?.context }));
   const { mailed } = await sendInvitationMail({ email, token, kind: 'operator' });
   return { id, mailed };
+}
+
+/** An operator invitation and its event (the console, or `npm run operator:create` as `system`). */
+export async function createOperatorInvitation(tx: Prisma.TransactionClient, email: string, invitedById: string | undefined, audit?: AuditOptions) {
+  const created = await createInvitation(tx, { kind: 'operator', email, invitedById });
+  await recordAudit(tx, { actor: audit?.actor ?? SYSTEM_ACTOR, action: 'invitation.create', target: { type: 'invitation', id: created.id }, details: { invitationId: created.id, kind: 'operator' }, context: audit?.context });
+  return created;
 }
 
 export async function listOperatorsAndInvitations() {

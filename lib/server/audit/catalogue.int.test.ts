@@ -20,7 +20,7 @@ import { ZAcceptInvitation, ZChangePassphrase, ZSetup } from '@/lib/schemas/acco
 import { AUDIT_ACTION_NAMES, AUDIT_ACTIONS, type AuditAction } from '@/lib/schemas/audit';
 import { beginTotp, changePassphrase, disableTotp, enableTotp, setOperatorMfaRule, signOutEverywhere } from '@/lib/server/accounts/account';
 import { acceptInvitation } from '@/lib/server/accounts/invitations';
-import { createEnvironment, createTenant, inviteOperator, resendInvitation, revokeAnyInvitation } from '@/lib/server/accounts/operator';
+import { createEnvironment, createOperatorInvitation, createTenant, inviteOperator, resendInvitation, revokeAnyInvitation } from '@/lib/server/accounts/operator';
 import { completeSetup, issueSetupToken } from '@/lib/server/accounts/setup';
 import {
   confirmTenantAdmin,
@@ -383,6 +383,12 @@ const ROWS: Row[] = [
       w.operatorInvitationId = (await inviteOperator(w.operator, `second-op-${run}@vendor.example`, w.byOperator)).id;
     },
     expect: () => ({ actorType: 'operator', tenant: null, details: { invitationId: w.operatorInvitationId, kind: 'operator' } }),
+  },
+  {
+    action: 'invitation.create',
+    how: 'npm run operator:create (nobody signed in: system)',
+    perform: () => db.prisma.$transaction((tx) => createOperatorInvitation(tx, `break-glass-${run}@vendor.example`, undefined)),
+    expect: () => ({ actorType: 'system', tenant: null, actorId: null, withContext: false, details: { kind: 'operator' } }),
   },
   {
     action: 'invitation.revoke',
