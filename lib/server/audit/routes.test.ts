@@ -17,6 +17,7 @@ const AUDITED: Record<string, AuditAction[]> = {
   'POST /api/v1/setup': ['account.setup'],
   'POST /api/v1/account/passphrase': ['account.passphrase_change'],
   'DELETE /api/v1/account/sessions': ['account.sessions_revoke'],
+  'PATCH /api/v1/account/notifications': ['account.notifications_update'],
   'PUT /api/v1/account/totp': ['account.mfa_enable'],
   'DELETE /api/v1/account/totp': ['account.mfa_disable'],
   'POST /api/v1/invitations/accept': ['invitation.accept', 'recovery_kit.create'],
