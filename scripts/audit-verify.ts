@@ -1,4 +1,4 @@
-// npm run audit:verify [-- --checkpoint] [-- --file export.jsonl [--jwks jwks.json]]
+// npm run audit:verify [-- --checkpoint] [-- --file export.jsonl|export.csv [--jwks jwks.json]]
 // Verifies the audit trail's hash chains — vendor-wide and per tenant — and
 // its signed checkpoints, and prints OK or the first broken link of each
 // chain; exit code 1 when anything is broken. Without --file it opens the
@@ -7,11 +7,12 @@
 // signing key. With --file it checks an export offline, without the database
 // or any configuration; --jwks pins the broker's published keys
 // (/.well-known/jwks.json) instead of trusting the keys inside the export.
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { JWK } from 'jose';
 import { describeReport } from '@/lib/server/audit/verify';
 
-const USAGE = 'usage: npm run audit:verify [-- --checkpoint] | [-- --file export.jsonl [--jwks jwks.json]]';
+const USAGE = 'usage: npm run audit:verify [-- --checkpoint] | [-- --file export.jsonl|export.csv [--jwks jwks.json]]';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -22,12 +23,14 @@ function option(args: string[], name: string): string | undefined {
 }
 
 async function offline(file: string, jwksFile: string | undefined): Promise<number> {
-  const { verifyExport } = await import('@/lib/server/audit/offline');
+  const { describeExport, isExportOk, verifyExportLines } = await import('@/lib/server/audit/offline');
   const pinned = jwksFile ? (JSON.parse(readFileSync(jwksFile, 'utf8')) as { keys: JWK[] }).keys : undefined;
-  const result = await verifyExport(readFileSync(file, 'utf8'), pinned);
-  for (const line of describeReport(result.report, result.checkpoints)) console.log(line);
+  // Line by line: an export of a large chain is never held in memory whole.
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const result = await verifyExportLines(lines, pinned);
+  for (const line of describeExport(result)) console.log(line);
   if (result.keysFrom === 'export') console.log('Note: checkpoints were checked with the keys inside the export; pass --jwks to pin the broker’s published keys.');
-  return result.report.ok && result.checkpoints.every((c) => c.ok) ? 0 : 1;
+  return isExportOk(result) ? 0 : 1;
 }
 
 async function online(sign: boolean): Promise<number> {

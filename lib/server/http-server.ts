@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import next from 'next';
 import { getEnv, type TEnv } from '@/lib/env';
+import { startAuditCheckpoints } from '@/lib/server/audit/scheduler';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { ensureDeliveryListener, stopDeliveryListener } from '@/lib/server/delivery/listener';
 import { isDatabaseEmpty, seedDemoData, type DemoResult } from '@/lib/server/demo/seed';
@@ -145,6 +146,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   }
   if (demo) printDemo(demo, env.PUBLIC_URL, env.DATA_DIR);
   log.info({ url, dev: isDev }, 'broker listening');
+  const checkpoints = startAuditCheckpoints();
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -154,6 +156,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
+      await checkpoints.stop();
       await app.close?.().catch(() => {});
       await stopDeliveryListener();
       await closeDatabase();

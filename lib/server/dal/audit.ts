@@ -32,13 +32,59 @@ export function listAuditEvents(db: Db, afterSeq: number, take: number) {
 }
 
 export function listAuditCheckpoints(db: Db) {
-  return db.auditCheckpoint.findMany({ orderBy: { vendorSeq: 'asc' } });
+  return db.auditCheckpoint.findMany({ orderBy: [{ vendorSeq: 'asc' }, { scope: 'asc' }] });
 }
 
 export function insertAuditCheckpoint(db: Db, data: Prisma.AuditCheckpointCreateInput) {
   return db.auditCheckpoint.create({ data });
 }
 
+/** Many checkpoints at once; one another instance already wrote is skipped. */
+export function insertAuditCheckpoints(db: Db, data: Prisma.AuditCheckpointCreateManyInput[]) {
+  return db.auditCheckpoint.createMany({ data, skipDuplicates: true });
+}
+
 export function findAuditCheckpoint(db: Db, vendorSeq: number) {
-  return db.auditCheckpoint.findUnique({ where: { vendorSeq } });
+  return db.auditCheckpoint.findUnique({ where: { scope_vendorSeq: { scope: 'vendor', vendorSeq } } });
+}
+
+/** One checkpoint writer at a time across broker instances; false when another holds it (until its transaction ends). */
+export async function tryLockAuditCheckpoints(tx: Prisma.TransactionClient, wait: boolean): Promise<boolean> {
+  if (wait) {
+    await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtext('cmk-broker:audit-checkpoint'))");
+    return true;
+  }
+  const rows = await tx.$queryRawUnsafe<{ locked: boolean }[]>("SELECT pg_try_advisory_xact_lock(hashtext('cmk-broker:audit-checkpoint')) AS locked");
+  return rows[0]?.locked === true;
+}
+
+/**
+ * The vendor position up to which every tenant head is signed: each writer
+ * run signs every tenant head up to the vendor head it read, in one
+ * transaction, so the newest tenant checkpoint marks where the next run starts.
+ */
+export async function findTenantCheckpointMark(db: Db): Promise<number> {
+  const last = await db.auditCheckpoint.findFirst({ where: { scope: 'tenant' }, orderBy: { vendorSeq: 'desc' }, select: { vendorSeq: true } });
+  return last?.vendorSeq ?? 0;
+}
+
+export type TenantHead = { tenantExternalId: string; tenantSeq: number; tenantHash: string; vendorSeq: number };
+
+/** The head of every tenant chain that grew in (afterSeq, upToSeq], in vendor order: one range scan of the vendor_seq index. */
+export function listTenantHeadsSince(db: Db, afterSeq: number, upToSeq: number): Promise<TenantHead[]> {
+  return db.$queryRawUnsafe<TenantHead[]>(
+    `SELECT * FROM (
+       SELECT DISTINCT ON (tenant_external_id) tenant_external_id AS "tenantExternalId", tenant_seq AS "tenantSeq", tenant_hash AS "tenantHash", vendor_seq AS "vendorSeq"
+         FROM audit_event
+        WHERE vendor_seq > $1 AND vendor_seq <= $2 AND tenant_external_id IS NOT NULL
+        ORDER BY tenant_external_id, tenant_seq DESC
+     ) heads ORDER BY "vendorSeq"`,
+    afterSeq,
+    upToSeq,
+  );
+}
+
+/** A tenant's newest checkpoint. */
+export function findLatestTenantCheckpoint(db: Db, tenantExternalId: string) {
+  return db.auditCheckpoint.findFirst({ where: { tenantExternalId }, orderBy: { tenantSeq: 'desc' } });
 }
