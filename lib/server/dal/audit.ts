@@ -88,3 +88,65 @@ export function listTenantHeadsSince(db: Db, afterSeq: number, upToSeq: number):
 export function findLatestTenantCheckpoint(db: Db, tenantExternalId: string) {
   return db.auditCheckpoint.findFirst({ where: { tenantExternalId }, orderBy: { tenantSeq: 'desc' } });
 }
+
+// ---- views and exports ---------------------------------------------------
+
+export type AuditEventFilter = Prisma.AuditEventWhereInput;
+
+/** A tenant's chain, newest first, `take` at a time before tenant_seq `before`. */
+export function listTenantAuditPage(db: Db, tenantExternalId: string, filter: AuditEventFilter, before: number | undefined, take: number) {
+  return db.auditEvent.findMany({
+    where: { AND: [{ tenantExternalId }, filter, before ? { tenantSeq: { lt: before } } : {}] },
+    orderBy: { tenantSeq: 'desc' },
+    take,
+  });
+}
+
+/** The vendor chain, newest first, `take` at a time before vendor_seq `before`. */
+export function listVendorAuditPage(db: Db, filter: AuditEventFilter, before: number | undefined, take: number) {
+  return db.auditEvent.findMany({ where: { AND: [filter, before ? { vendorSeq: { lt: before } } : {}] }, orderBy: { vendorSeq: 'desc' }, take });
+}
+
+/** A tenant's chain in order, positions (afterSeq, upToSeq], `take` at a time. */
+export function listTenantChain(db: Db, tenantExternalId: string, afterSeq: number, upToSeq: number, take: number) {
+  return db.auditEvent.findMany({ where: { tenantExternalId, tenantSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: { tenantSeq: 'asc' }, take });
+}
+
+/** The vendor chain in order, positions (afterSeq, upToSeq], `take` at a time. */
+export function listVendorChain(db: Db, afterSeq: number, upToSeq: number, take: number) {
+  return db.auditEvent.findMany({ where: { vendorSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: { vendorSeq: 'asc' }, take });
+}
+
+type Bounds = { first: number | null; last: number | null };
+
+/** The first tenant position at or after `from` and the last at or before `to` (either open). */
+export async function findTenantSeqBounds(db: Db, tenantExternalId: string, from?: Date, to?: Date): Promise<Bounds> {
+  const [first, last] = await Promise.all([
+    db.auditEvent.aggregate({ where: { tenantExternalId, ...(from ? { at: { gte: from } } : {}) }, _min: { tenantSeq: true } }),
+    db.auditEvent.aggregate({ where: { tenantExternalId, ...(to ? { at: { lte: to } } : {}) }, _max: { tenantSeq: true } }),
+  ]);
+  return { first: first._min.tenantSeq, last: last._max.tenantSeq };
+}
+
+/** The first vendor position at or after `from` and the last at or before `to` (either open). */
+export async function findVendorSeqBounds(db: Db, from?: Date, to?: Date): Promise<Bounds> {
+  const [first, last] = await Promise.all([
+    db.auditEvent.aggregate({ where: from ? { at: { gte: from } } : {}, _min: { vendorSeq: true } }),
+    db.auditEvent.aggregate({ where: to ? { at: { lte: to } } : {}, _max: { vendorSeq: true } }),
+  ]);
+  return { first: first._min.vendorSeq, last: last._max.vendorSeq };
+}
+
+/** A tenant's checkpoints at positions (afterSeq, upToSeq], in order. */
+export function listTenantCheckpoints(db: Db, tenantExternalId: string, afterSeq: number, upToSeq: number, take: number) {
+  return db.auditCheckpoint.findMany({ where: { tenantExternalId, tenantSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: { tenantSeq: 'asc' }, take, select: { tenantSeq: true, jws: true } });
+}
+
+/** Vendor checkpoints at positions (afterSeq, upToSeq], in order. */
+export function listVendorCheckpoints(db: Db, afterSeq: number, upToSeq: number, take: number) {
+  return db.auditCheckpoint.findMany({ where: { scope: 'vendor', vendorSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: { vendorSeq: 'asc' }, take, select: { vendorSeq: true, jws: true } });
+}
+
+export function findLatestVendorCheckpoint(db: Db) {
+  return db.auditCheckpoint.findFirst({ where: { scope: 'vendor' }, orderBy: { vendorSeq: 'desc' } });
+}
