@@ -1,0 +1,76 @@
+'use client';
+// Pieces both audit pages share: the URL-kept filters, the export links, the
+// summary of an event's details, the outcome badge and "load more".
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useCallback } from 'react';
+import { filterSearch, type TFilterKey } from '@/lib/client/audit';
+import { Badge } from '@/components/ui/card';
+import { Button } from '@/components/ui/button';
+
+/** The filters in the URL, their API query string, and a way to replace them. */
+export function useAuditFilters() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const search = filterSearch(params);
+  const apply = useCallback(
+    (changes: Record<TFilterKey, string | null>) => {
+      const next = new URLSearchParams();
+      for (const [key, value] of Object.entries(changes)) if (value) next.set(key, value);
+      const query = next.toString();
+      router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+    },
+    [router, pathname],
+  );
+  return { params, search, apply, filtered: search !== '' };
+}
+
+const LINK_BUTTON =
+  'inline-flex items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-900 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800';
+
+export function ExportLinks({ url, what }: { url: (format: 'jsonl' | 'csv') => string; what: string }) {
+  return (
+    <div className="space-y-2">
+      <div className="flex flex-wrap gap-3">
+        <a className={LINK_BUTTON} href={url('jsonl')} download>
+          Download JSON Lines
+        </a>
+        <a className={LINK_BUTTON} href={url('csv')} download>
+          Download CSV
+        </a>
+      </div>
+      <p className="text-xs text-slate-600 dark:text-slate-400">
+        {what} for the filters shown, with link entries for the events they leave out, the signed checkpoints and the broker’s public keys. Check a
+        download with <code>npm run audit:verify -- --file &lt;file&gt; --jwks jwks.json</code>.
+      </p>
+    </div>
+  );
+}
+
+export function OutcomeBadge({ outcome }: { outcome: string }) {
+  return <Badge tone={outcome === 'success' ? 'success' : outcome === 'denied' ? 'danger' : 'warning'}>{outcome}</Badge>;
+}
+
+/** Up to a few `key: value` pairs of the details; the whole JSON is in the export. */
+export function detailsSummary(details: unknown): string {
+  if (!details || typeof details !== 'object') return '';
+  const parts = Object.entries(details as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+  const text = parts.slice(0, 4).join(', ') + (parts.length > 4 ? ` (+${parts.length - 4} more)` : '');
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}
+
+export function LoadMore({ hasMore, loading, count, onMore }: { hasMore: boolean; loading: boolean; count: number; onMore: () => void }) {
+  return (
+    <div className="flex flex-wrap items-center gap-4">
+      {hasMore ? (
+        <Button variant="secondary" busy={loading} busyLabel="Loading more…" onClick={onMore}>
+          Load more
+        </Button>
+      ) : null}
+      <p aria-live="polite" className="text-sm text-slate-600 dark:text-slate-400">
+        {count === 1 ? '1 event shown' : `${count} events shown`}
+        {hasMore ? '' : ' — that is all of them'}.
+      </p>
+    </div>
+  );
+}

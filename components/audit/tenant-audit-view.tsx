@@ -1,0 +1,129 @@
+'use client';
+// A tenant admin's audit trail: the tenant's chain, newest first, filtered
+// (filters kept in the URL), its verification with the newest signed
+// checkpoint, and downloads that verify offline.
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { auditActionLabel } from '@/lib/schemas/audit';
+import type { TTenantAuditRow } from '@/lib/schemas/audit-views';
+import { auditApi, auditKeys } from '@/lib/client/audit';
+import { formatDateTime } from '@/components/operator/format';
+import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
+import { Alert } from '@/components/ui/alert';
+import { Button } from '@/components/ui/button';
+import { Card, PageHeader } from '@/components/ui/card';
+import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
+import { detailsSummary, ExportLinks, LoadMore, OutcomeBadge, useAuditFilters } from './audit-parts';
+
+function Verification({ tenant }: { tenant: string }) {
+  const verification = useQuery({ queryKey: auditKeys.tenantVerification(tenant), queryFn: () => auditApi.tenantVerification(tenant) });
+  if (verification.isPending) return <LoadingState>Verifying the chain…</LoadingState>;
+  if (verification.isError) return <LoadError title="Could not verify the chain." error={verification.error} retrying={verification.isFetching} onRetry={() => void verification.refetch()} />;
+  const v = verification.data;
+  const checkpoint = v.checkpoint;
+  return (
+    <div className="space-y-3" data-testid="tenant-audit-verification">
+      {v.ok ? (
+        <Alert tone="success" title="The chain is intact">
+          {v.count === 0 ? 'No events yet.' : `${v.count} event(s), each linked to the one before by its hash.`}{' '}
+          {checkpoint ? `The newest signed checkpoint covers event ${checkpoint.tenantSeq}${checkpoint.at ? ` (signed ${formatDateTime(checkpoint.at)})` : ''}.` : v.count ? 'No signed checkpoint yet: the broker signs the chain’s head every few minutes.' : ''}
+          {checkpoint && v.unsigned > 0 ? ` ${v.unsigned} newer event(s) are signed at the next checkpoint.` : ''}
+        </Alert>
+      ) : (
+        <Alert tone="error" title="The chain does not verify">
+          <ul className="list-disc pl-5">
+            {v.lines.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+          <p className="mt-2">Events may have been changed or removed in the broker’s database. Keep your earlier exports and contact the vendor.</p>
+        </Alert>
+      )}
+      <Button variant="secondary" busy={verification.isFetching} busyLabel="Verifying…" onClick={() => void verification.refetch()}>
+        Verify again
+      </Button>
+    </div>
+  );
+}
+
+function EventRow({ event }: { event: TTenantAuditRow }) {
+  return (
+    <tr>
+      <td className={TD}>
+        <time dateTime={event.at}>{formatDateTime(event.at)}</time>
+        <span className="block text-xs text-slate-600 dark:text-slate-400">#{event.tenantSeq}</span>
+      </td>
+      <td className={`${TD} break-all`}>
+        {event.actorLabel ?? event.actorId ?? '—'}
+        <span className="block text-xs text-slate-600 dark:text-slate-400">{ACTOR_TYPE_LABELS[event.actorType as keyof typeof ACTOR_TYPE_LABELS] ?? event.actorType}</span>
+      </td>
+      <td className={TD}>
+        {auditActionLabel(event.action)}
+        <span className="block font-mono text-xs text-slate-600 dark:text-slate-400">{event.action}</span>
+      </td>
+      <td className={`${TD} break-all`}>{event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}</td>
+      <td className={TD}><OutcomeBadge outcome={event.outcome} /></td>
+      <td className={`${TD} font-mono text-xs`}>{event.ip ?? '—'}</td>
+      <td className={`${TD} text-xs break-all`}>{detailsSummary(event.details) || '—'}</td>
+    </tr>
+  );
+}
+
+export function TenantAuditView({ tenant, tenantName }: { tenant: string; tenantName: string }) {
+  const { params, search, apply, filtered } = useAuditFilters();
+  const events = useInfiniteQuery({
+    queryKey: auditKeys.tenantList(tenant, search),
+    queryFn: ({ pageParam }) => auditApi.tenantPage(tenant, search, pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
+
+  return (
+    <div className="space-y-8">
+      <PageHeader
+        title="Audit trail"
+        description={`Every change to ${tenantName}’s keys, configurations, admins and deployments, newest first. Each event is chained to the one before by its hash, and the broker signs the chain’s head, so you can check the trail yourself.`}
+        actions={<Link href={`/t/${encodeURIComponent(tenant)}`} className="text-sm font-medium text-brand-700 underline dark:text-brand-500">Back to {tenantName}</Link>}
+      />
+      <Card id="verification" title="Verification">
+        <Verification tenant={tenant} />
+      </Card>
+      <Card id="events" title="Events">
+        <div className="space-y-6">
+          <AuditFilters key={search} params={params} onApply={apply} />
+          <ExportLinks url={(format) => auditApi.tenantExportUrl(tenant, search, format)} what="The tenant’s chain" />
+          {events.isPending ? (
+            <LoadingState>Loading events…</LoadingState>
+          ) : events.isError && rows.length === 0 ? (
+            <LoadError title="Could not load the audit trail." error={events.error} retrying={events.isFetching} onRetry={() => void events.refetch()} />
+          ) : rows.length === 0 ? (
+            <p className="text-sm text-slate-600 dark:text-slate-400">{filtered ? 'No event matches these filters.' : 'No events yet.'}</p>
+          ) : (
+            <div className="space-y-4">
+              <TableScroller label="Audit events">
+                <table className={TABLE}>
+                  <caption className="sr-only">Audit events of {tenantName}, newest first</caption>
+                  <thead>
+                    <tr>
+                      {['Time', 'Actor', 'Action', 'Target', 'Outcome', 'IP address', 'Details'].map((h) => (
+                        <th key={h} scope="col" className={TH}>{h}</th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {rows.map((event) => (
+                      <EventRow key={event.id} event={event} />
+                    ))}
+                  </tbody>
+                </table>
+              </TableScroller>
+              {events.isFetchNextPageError ? <LoadError title="Could not load more events." error={events.error} retrying={events.isFetchingNextPage} onRetry={() => void events.fetchNextPage()} /> : null}
+              <LoadMore hasMore={events.hasNextPage} loading={events.isFetchingNextPage} count={rows.length} onMore={() => void events.fetchNextPage()} />
+            </div>
+          )}
+        </div>
+      </Card>
+    </div>
+  );
+}
