@@ -1,9 +1,12 @@
 'use client';
 // Pieces both audit pages share: the URL-kept filters, the export links, the
-// summary of an event's details, the outcome badge and "load more".
+// summary of an event's details, the outcome badge, and the events table
+// with its loading, empty and error states and "load more".
+import type { InfiniteData, UseInfiniteQueryResult } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useCallback } from 'react';
+import { useCallback, type ReactNode } from 'react';
 import { filterSearch, type TFilterKey } from '@/lib/client/audit';
+import { LoadError, LoadingState, TABLE, TableScroller, TH } from '@/components/operator/query-state';
 import { Badge } from '@/components/ui/card';
 import { Button } from '@/components/ui/button';
 
@@ -71,6 +74,35 @@ export function LoadMore({ hasMore, loading, count, onMore }: { hasMore: boolean
         {count === 1 ? '1 event shown' : `${count} events shown`}
         {hasMore ? '' : ' — that is all of them'}.
       </p>
+    </div>
+  );
+}
+
+type EventsQuery<T> = UseInfiniteQueryResult<InfiniteData<{ events: T[]; nextCursor: string | null }>, Error>;
+
+/** The events of an infinite list query as a table, with every state the list can be in. */
+export function EventsTable<T extends { id: string }>({ query, filtered, caption, headers, row }: { query: EventsQuery<T>; filtered: boolean; caption: string; headers: string[]; row: (event: T) => ReactNode }) {
+  const rows = query.data?.pages.flatMap((p) => p.events) ?? [];
+  if (query.isPending) return <LoadingState>Loading events…</LoadingState>;
+  if (query.isError && rows.length === 0) return <LoadError title="Could not load the audit trail." error={query.error} retrying={query.isFetching} onRetry={() => void query.refetch()} />;
+  if (rows.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">{filtered ? 'No event matches these filters.' : 'No events yet.'}</p>;
+  return (
+    <div className="space-y-4">
+      <TableScroller label="Audit events">
+        <table className={TABLE}>
+          <caption className="sr-only">{caption}</caption>
+          <thead>
+            <tr>
+              {headers.map((h) => (
+                <th key={h} scope="col" className={TH}>{h}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{rows.map(row)}</tbody>
+        </table>
+      </TableScroller>
+      {query.isFetchNextPageError ? <LoadError title="Could not load more events." error={query.error} retrying={query.isFetchingNextPage} onRetry={() => void query.fetchNextPage()} /> : null}
+      <LoadMore hasMore={query.hasNextPage} loading={query.isFetchingNextPage} count={rows.length} onMore={() => void query.fetchNextPage()} />
     </div>
   );
 }

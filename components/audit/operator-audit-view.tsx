@@ -8,12 +8,12 @@ import { auditActionLabel } from '@/lib/schemas/audit';
 import type { TTrailVerification, TVendorAuditRow } from '@/lib/schemas/audit-views';
 import { auditApi, auditKeys } from '@/lib/client/audit';
 import { formatDateTime } from '@/components/operator/format';
-import { errorMessage, LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
+import { errorMessage, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
-import { detailsSummary, ExportLinks, LoadMore, OutcomeBadge, useAuditFilters } from './audit-parts';
+import { detailsSummary, EventsTable, ExportLinks, OutcomeBadge, useAuditFilters } from './audit-parts';
 
 function VerifyResult({ result }: { result: TTrailVerification }) {
   if (result.ok) {
@@ -115,7 +115,6 @@ export function OperatorAuditView() {
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
-  const rows = events.data?.pages.flatMap((p) => p.events) ?? [];
 
   return (
     <div className="space-y-8">
@@ -130,35 +129,7 @@ export function OperatorAuditView() {
         <div className="space-y-6">
           <AuditFilters key={search} params={params} vendor onApply={apply} />
           <ExportLinks url={(format) => auditApi.vendorExportUrl(search, format)} what="The vendor chain (tenants’ events as link entries with their metadata)" />
-          {events.isPending ? (
-            <LoadingState>Loading events…</LoadingState>
-          ) : events.isError && rows.length === 0 ? (
-            <LoadError title="Could not load the audit trail." error={events.error} retrying={events.isFetching} onRetry={() => void events.refetch()} />
-          ) : rows.length === 0 ? (
-            <p className="text-sm text-slate-600 dark:text-slate-400">{filtered ? 'No event matches these filters.' : 'No events yet.'}</p>
-          ) : (
-            <div className="space-y-4">
-              <TableScroller label="Audit events">
-                <table className={TABLE}>
-                  <caption className="sr-only">Audit events of the vendor chain, newest first</caption>
-                  <thead>
-                    <tr>
-                      {['Time', 'Tenant', 'Actor', 'Action', 'Target', 'Outcome', 'Details'].map((h) => (
-                        <th key={h} scope="col" className={TH}>{h}</th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {rows.map((event) => (
-                      <EventRow key={event.id} event={event} />
-                    ))}
-                  </tbody>
-                </table>
-              </TableScroller>
-              {events.isFetchNextPageError ? <LoadError title="Could not load more events." error={events.error} retrying={events.isFetchingNextPage} onRetry={() => void events.fetchNextPage()} /> : null}
-              <LoadMore hasMore={events.hasNextPage} loading={events.isFetchingNextPage} count={rows.length} onMore={() => void events.fetchNextPage()} />
-            </div>
-          )}
+          <EventsTable query={events} filtered={filtered} caption="Audit events of the vendor chain, newest first" headers={['Time', 'Tenant', 'Actor', 'Action', 'Target', 'Outcome', 'Details']} row={(event) => <EventRow key={event.id} event={event} />} />
         </div>
       </Card>
     </div>
