@@ -9,7 +9,8 @@ import type { AuditRow } from './verify';
 export function filterWhere(f: TAuditFilters): AuditEventFilter {
   const and: AuditEventFilter[] = [];
   if (f.actorType) and.push({ actorType: f.actorType });
-  if (f.actor) and.push({ actorLabel: { contains: f.actor, mode: 'insensitive' } });
+  // Prisma passes `contains` to ILIKE as is: LIKE's wildcards must be escaped to stay literal.
+  if (f.actor) and.push({ actorLabel: { contains: f.actor.replace(/[\\%_]/g, '\\$&'), mode: 'insensitive' } });
   if (f.action) and.push({ action: { in: f.action } });
   if (f.outcome) and.push({ outcome: f.outcome });
   if (f.from) and.push({ at: { gte: new Date(f.from) } });

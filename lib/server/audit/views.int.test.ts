@@ -84,6 +84,9 @@ describe(`audit lists on ${backend}`, () => {
     expect(await seqs({ outcome: 'denied' })).toEqual([4]);
     expect(await seqs({ from: at(5).toISOString(), to: at(9).toISOString() })).toEqual([6, 5, 4, 3]);
     expect(await seqs({ actor: 'nobody' })).toEqual([]);
+    // LIKE wildcards in the text are literal characters.
+    expect(await seqs({ actor: '%' })).toEqual([]);
+    expect(await seqs({ actor: 'alice_acme' })).toEqual([]);
   });
 
   it('shows operators the vendor chain with tenants’ events as metadata only', async () => {
