@@ -2,7 +2,7 @@ import 'server-only';
 // The audit export format (docs/audit.md "Exports"), written by the exporter
 // and read by the offline verifier. One entry per JSON Lines line, or per CSV
 // row with the same meaning:
-//   {"kind":"export", scope, tenant?, exportedAt, filters}   first: what was exported
+//   {"kind":"export", scope, tenant?, exportedAt, filters, range?}   first: what was exported
 //   {"kind":"event", …every hashed field, prevHash, hash, tenantPrevHash, tenantHash}
 //   {"kind":"link", tenantSeq, tenantPrevHash, tenantHash}   a tenant-chain position without its event
 //   {"kind":"link", vendorSeq, prevHash, hash, metadata?}     a vendor-chain position without its event
@@ -17,7 +17,8 @@ import { canonicalJson, type TJsonValue } from './canonical';
 import type { AuditRow } from './verify';
 
 export type ExportScope = 'tenant' | 'vendor';
-export type ExportHeader = { kind: 'export'; scope: ExportScope; tenant?: string; exportedAt: string; filters: Record<string, unknown> };
+/** `range`: the chain positions the export covers (first and last), absent when it holds no events. */
+export type ExportHeader = { kind: 'export'; scope: ExportScope; tenant?: string; exportedAt: string; filters: Record<string, unknown>; range?: { first: number; last: number } };
 export type LinkMetadata = { at: string; tenantExternalId: string | null; tenantSeq: number | null; actorType: string; action: string; targetType: string | null; targetId: string | null; outcome: string };
 export type TenantLink = { kind: 'link'; tenantSeq: number; tenantPrevHash: string | null; tenantHash: string };
 export type VendorLink = { kind: 'link'; vendorSeq: number; prevHash: string | null; hash: string; metadata?: LinkMetadata };

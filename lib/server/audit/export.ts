@@ -45,7 +45,8 @@ function tenantSource(tenant: string, filters: TAuditFilters): Source {
       const db = await getPrisma();
       const [bounds, latest] = await Promise.all([findTenantSeqBounds(db, tenant, filters.from ? new Date(filters.from) : undefined, filters.to ? new Date(filters.to) : undefined), findLatestTenantCheckpoint(db, tenant)]);
       if (bounds.first === null || bounds.last === null || bounds.first > bounds.last) return null;
-      return { first: bounds.first, last: bounds.last, checkpointsUpTo: filters.to ? bounds.last : Math.max(bounds.last, latest?.tenantSeq ?? 0) };
+      // Without a start time the export starts at the chain's start, so events deleted there show as missing.
+      return { first: filters.from ? bounds.first : 1, last: bounds.last, checkpointsUpTo: filters.to ? bounds.last : Math.max(bounds.last, latest?.tenantSeq ?? 0) };
     },
     events: async (after, upTo) => listTenantChain(await getPrisma(), tenant, after, upTo, PAGE),
     seqOf: (row) => row.tenantSeq as number,
@@ -59,7 +60,7 @@ function vendorSource(filters: TAuditFilters): Source {
       const db = await getPrisma();
       const [bounds, latest] = await Promise.all([findVendorSeqBounds(db, filters.from ? new Date(filters.from) : undefined, filters.to ? new Date(filters.to) : undefined), findLatestVendorCheckpoint(db)]);
       if (bounds.first === null || bounds.last === null || bounds.first > bounds.last) return null;
-      return { first: bounds.first, last: bounds.last, checkpointsUpTo: filters.to ? bounds.last : Math.max(bounds.last, latest?.vendorSeq ?? 0) };
+      return { first: filters.from ? bounds.first : 1, last: bounds.last, checkpointsUpTo: filters.to ? bounds.last : Math.max(bounds.last, latest?.vendorSeq ?? 0) };
     },
     events: async (after, upTo) => listVendorChain(await getPrisma(), after, upTo, PAGE),
     seqOf: (row) => row.vendorSeq,
@@ -72,7 +73,7 @@ async function* exportChunks(scope: ExportScope, tenant: string | undefined, fil
   const lines = (entries: ExportEntry[]) => entries.map(line).join('');
   const source = scope === 'tenant' ? tenantSource(tenant as string, filters) : vendorSource(filters);
   const range = await source.range();
-  yield (format === 'csv' ? csvHeaderLine() : '') + line({ kind: 'export', scope, ...(tenant ? { tenant } : {}), exportedAt: now.toISOString(), filters: filtersOf(filters) });
+  yield (format === 'csv' ? csvHeaderLine() : '') + line({ kind: 'export', scope, ...(tenant ? { tenant } : {}), exportedAt: now.toISOString(), filters: filtersOf(filters), ...(range ? { range: { first: range.first, last: range.last } } : {}) });
   if (range) {
     for (let after = range.first - 1; after < range.last; ) {
       const page = await source.events(after, range.last);

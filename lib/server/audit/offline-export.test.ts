@@ -20,7 +20,7 @@ type Options = { from?: number; shown?: (r: AuditRow) => boolean; checkpointSeqs
 
 /** A tenant-a export as the exporter writes it: header, chain entries from tenant_seq `from`, checkpoints, keys. */
 async function tenantExport({ from = 1, shown = () => true, checkpointSeqs = [], edit, keys = true }: Options = {}): Promise<ExportEntry[]> {
-  const entries: ExportEntry[] = [{ kind: 'export', scope: 'tenant', tenant: 'a', exportedAt: '2026-11-29T00:00:00.000Z', filters: {} }];
+  const entries: ExportEntry[] = [{ kind: 'export', scope: 'tenant', tenant: 'a', exportedAt: '2026-11-29T00:00:00.000Z', filters: {}, range: { first: from, last: tenantA.length } }];
   for (const row of tenantA.filter((r) => (r.tenantSeq as number) >= from)) entries.push(chainEntry(row, 'tenant', shown(row)));
   for (const seq of checkpointSeqs) {
     const row = tenantA.find((r) => r.tenantSeq === seq);
@@ -75,14 +75,24 @@ describe('tenant exports', () => {
   });
 
   it('catch events cut off the end with a tenant checkpoint, and a file cut off before its keys', async () => {
-    const cut = await tenantExport({ checkpointSeqs: [tenantA.length], edit: (e) => e.splice(e.length - 3, 1) });
+    // As exported from a database whose last event was deleted: the header's range ends one earlier too.
+    const cut = await tenantExport({ checkpointSeqs: [tenantA.length], edit: (e) => { e.splice(e.length - 3, 1); Object.assign(e[0] as object, { range: { first: 1, last: tenantA.length - 1 } }); } });
     const result = await verifyExport(asJsonl(cut));
     expect(result.chain?.firstBroken).toBeUndefined();
+    expect(result.problems).toEqual([]);
     expect(result.checkpoints[0]).toMatchObject({ ok: false, tenantSeq: tenantA.length, problem: expect.stringContaining('missing') });
     expect(isExportOk(result)).toBe(false);
     const truncated = await verifyExport(asJsonl(await tenantExport({ keys: false })));
     expect(truncated.problems).toEqual([expect.stringContaining('incomplete')]);
     expect(isExportOk(truncated)).toBe(false);
+  });
+
+  it('catch entries removed at the start or the end of the range the header names', async () => {
+    const start = await tenantExport({ edit: (e) => e.splice(1, 2) });
+    expect((await verifyExport(asJsonl(start))).chain?.firstBroken).toEqual({ vendorSeq: tenantA[2]?.vendorSeq, id: tenantA[2]?.id, reason: 'missing' });
+    const end = await verifyExport(asCsv(await tenantExport({ edit: (e) => e.splice(e.length - 2, 1) })));
+    expect(end.problems).toEqual([expect.stringContaining(`ends at position ${tenantA.length - 1}, but its first entry says it runs to ${tenantA.length}`)]);
+    expect(isExportOk(end)).toBe(false);
   });
 
   it('refuse an event of another tenant and a checkpoint of another chain', async () => {

@@ -22,6 +22,7 @@ import {
   vendorEntry,
   verifyCheckpoint,
   type AuditRow,
+  type BrokenReason,
   type ChainReport,
   type CheckpointLookup,
   type CheckpointReport,
@@ -93,6 +94,12 @@ async function* entries(source: AsyncIterable<string>): AsyncGenerator<{ line: n
 /** The one chain an export with a header verifies. */
 function chainVerifier(header: ExportHeader) {
   const chain: ChainReport = { count: 0 };
+  let lastSeq: number | null = null;
+  // The header names the range: a first entry elsewhere means entries are missing at the start.
+  const startReason = (seq: number | null): BrokenReason | undefined => {
+    if (chain.count > 0 || !header.range || seq === null) return undefined;
+    return seq > header.range.first ? 'missing' : seq < header.range.first ? 'out_of_order' : undefined;
+  };
   const hashBySeq = new Map<number, string>();
   const tenant = header.scope === 'tenant' ? (header.tenant ?? '') : undefined;
   return {
@@ -101,7 +108,8 @@ function chainVerifier(header: ExportHeader) {
       if (entry.kind === 'event') {
         const row = toAuditRow(entry as AuditRow);
         const e = tenant !== undefined ? tenantEntry(row) : vendorEntry(row);
-        addToChain(chain, e, { anchored: true, reason: tenant !== undefined && row.tenantExternalId !== tenant ? 'foreign' : undefined });
+        addToChain(chain, e, { anchored: true, reason: tenant !== undefined && row.tenantExternalId !== tenant ? 'foreign' : startReason(e.seq) });
+        lastSeq = e.seq;
         if (typeof e.seq === 'number' && e.hash) hashBySeq.set(e.seq, e.hash);
       } else if (entry.kind === 'link') {
         const link = entry as Record<string, unknown>;
@@ -109,9 +117,15 @@ function chainVerifier(header: ExportHeader) {
         const seq = typeof link[seqKey] === 'number' ? (link[seqKey] as number) : null;
         if (seq === null) throw new Error(`line ${line}: a link entry of this export needs ${seqKey}`);
         const hash = typeof link[hashKey] === 'string' ? (link[hashKey] as string) : null;
-        addToChain(chain, { seq, prev: (link[prevKey] as string | null) ?? null, hash, where: tenant !== undefined ? { tenantSeq: seq } : { vendorSeq: seq } }, { anchored: true });
+        addToChain(chain, { seq, prev: (link[prevKey] as string | null) ?? null, hash, where: tenant !== undefined ? { tenantSeq: seq } : { vendorSeq: seq } }, { anchored: true, reason: startReason(seq) });
+        lastSeq = seq;
         if (hash) hashBySeq.set(seq, hash);
       }
+    },
+    /** A problem when the chain does not end where the header says it does. */
+    endProblem(): string | undefined {
+      if (!header.range || chain.firstBroken || lastSeq === header.range.last) return undefined;
+      return `the export's chain ends at position ${lastSeq ?? 'none'}, but its first entry says it runs to ${header.range.last} (entries cut off or removed)`;
     },
     lookup(): CheckpointLookup {
       return tenant !== undefined ? { tenant: (t, seq) => (t === tenant ? hashBySeq.get(seq) : undefined) } : { vendor: (seq) => hashBySeq.get(seq) };
@@ -174,6 +188,8 @@ export async function verifyExportLines(source: AsyncIterable<string>, pinnedKey
     last = entry.kind;
   }
   if (header && last !== 'keys') problems.push('the export is incomplete: it does not end with its keys entry (the download was cut off?)');
+  const end = verifier && 'endProblem' in verifier ? verifier.endProblem() : undefined;
+  if (end) problems.push(end);
   verifier ??= eventsVerifier();
   const keys = pinnedKeys ?? exportKeys;
   const lookup = verifier.lookup();

@@ -205,6 +205,19 @@ describe(`audit exports on ${backend}`, () => {
 });
 
 describe(`verification of the stored trail on ${backend}`, () => {
+  it('an export of a chain whose first event was deleted in the database reports it missing', async () => {
+    const first = await db.prisma.auditEvent.findFirst({ where: { tenantExternalId: 'globex', tenantSeq: 1 } });
+    const second = await db.prisma.auditEvent.findFirst({ where: { tenantExternalId: 'globex', tenantSeq: 2 } });
+    await db.prisma.$executeRawUnsafe(`DELETE FROM audit_event WHERE id = '${first?.id}'`);
+    try {
+      const { text } = await body(await auditExportResponse({ scope: 'tenant', tenant: 'globex', filters: {}, format: 'jsonl' }));
+      const result = await verifyExport(text, (await publishedJwks()).keys);
+      expect(result.chain?.firstBroken).toEqual({ vendorSeq: second?.vendorSeq, id: second?.id, reason: 'missing' });
+    } finally {
+      await db.prisma.auditEvent.create({ data: { ...(first as NonNullable<typeof first>), details: first?.details as object } });
+    }
+  });
+
   it('reports the tenant chain intact with its newest checkpoint, then the first broken link after tampering', async () => {
     const intact = await verifyTenantChain('acme');
     expect(intact).toMatchObject({ ok: true, count: 8, firstBroken: null, checkpoint: { ok: true, tenantSeq: 8 }, unsigned: 0 });
