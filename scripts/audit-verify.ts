@@ -3,8 +3,8 @@
 // its signed checkpoints, and prints OK or the first broken link of each
 // chain; exit code 1 when anything is broken. Without --file it opens the
 // database (stop the broker first on the embedded database: one process may
-// open it); --checkpoint then also signs the current head with the broker
-// signing key. With --file it checks an export offline, without the database
+// open it); --checkpoint then also signs the current heads (vendor and tenants) with
+// the broker signing key. With --file it checks an export offline, without the database
 // or any configuration; --jwks pins the broker's published keys
 // (/.well-known/jwks.json) instead of trusting the keys inside the export.
 import { createReadStream, readFileSync } from 'node:fs';
@@ -36,7 +36,7 @@ async function offline(file: string, jwksFile: string | undefined): Promise<numb
 async function online(sign: boolean): Promise<number> {
   const { EnvError, getEnv } = await import('@/lib/env');
   const { closeDatabase, initDatabase } = await import('@/lib/server/db');
-  const { verifyStoredAuditTrail, writeAuditCheckpoint } = await import('@/lib/server/audit/checkpoint');
+  const { verifyStoredAuditTrail, writeAuditCheckpoints } = await import('@/lib/server/audit/checkpoint');
   try {
     getEnv();
   } catch (error) {
@@ -49,8 +49,9 @@ async function online(sign: boolean): Promise<number> {
     for (const line of describeReport(report, checkpoints)) console.log(line);
     const ok = report.ok && checkpoints.every((c) => c.ok);
     if (ok && sign) {
-      const checkpoint = await writeAuditCheckpoint();
-      console.log(checkpoint ? `Signed checkpoint at vendor_seq ${checkpoint.vendorSeq} (key ${checkpoint.kid}).` : 'The trail is empty; nothing to sign.');
+      const run = await writeAuditCheckpoints(new Date(), { wait: true });
+      const vendor = run.vendor;
+      console.log(vendor ? `Signed checkpoint at vendor_seq ${vendor.vendorSeq} (key ${vendor.kid}) and ${run.tenants} new tenant head(s).` : 'The trail is empty; nothing to sign.');
     }
     return ok ? 0 : 1;
   } finally {
