@@ -4,6 +4,7 @@
 // before tenant checkpoints existed still verify, a tenant checkpoint catches
 // a tenant's cut-off tail, 10 000 grown tenants are signed in one run, and the
 // scheduler keeps running after a failed run.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,4 +121,20 @@ describe(`audit checkpoints on ${backend}`, () => {
     await scheduler.stop();
     expect(calls).toBeGreaterThan(1);
   });
+
+  it('npm run audit:verify -- --checkpoint verifies the database and signs the new heads', async () => {
+    await record('globex');
+    await closeDatabase();
+    try {
+      const cli = spawnSync(process.execPath, ['scripts/node.mjs', 'scripts/audit-verify.ts', '--checkpoint'], {
+        env: { PATH: process.env.PATH, LOG_LEVEL: 'silent', NODE_ENV: 'test', DATA_DIR: testDb.dir, PGLITE_DIR: testDb.env.PGLITE_DIR, DATABASE_URL: testDb.env.DATABASE_URL ?? '', AUTH_SECRET: process.env.AUTH_SECRET, BROKER_KEY_ENCRYPTION_KEY: process.env.BROKER_KEY_ENCRYPTION_KEY },
+        encoding: 'utf8',
+      });
+      expect(cli.stderr).toBe('');
+      expect(cli.stdout).toMatch(/^OK: \d+ event\(s\) in the vendor chain, 10003 tenant chain\(s\), \d+ signed checkpoint\(s\) good\.\nSigned checkpoint at vendor_seq \d+ \(key [\w-]+\) and 1 new tenant head\(s\)\.\n$/);
+      expect(cli.status).toBe(0);
+    } finally {
+      db = await initDatabase({ env: testDb.env, migrate: true });
+    }
+  }, 120_000);
 });
