@@ -82,11 +82,11 @@ describe(`audit events on ${backend}`, () => {
     });
 
     it('finds the stored trail and its checkpoint intact', async () => {
-      const { report, checkpoints } = await verifyStoredAuditTrail();
+      const { report, checkpoints, goodCheckpoints } = await verifyStoredAuditTrail();
       expect(report).toMatchObject({ ok: true, vendor: { count: 7 }, tenants: { acme: { count: 4 } } });
       // The vendor head, and the head of acme's chain (a tenant checkpoint).
-      expect(checkpoints).toHaveLength(2);
-      expect(checkpoints).toEqual(expect.arrayContaining([expect.objectContaining({ ok: true, scope: 'vendor', vendorSeq: 7 }), expect.objectContaining({ ok: true, scope: 'tenant', tenantExternalId: 'acme', tenantSeq: 4 })]));
+      expect(checkpoints).toEqual([]);
+      expect(goodCheckpoints).toBe(2);
     });
 
     it('points at a modified row', async () => {

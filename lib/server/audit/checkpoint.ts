@@ -16,7 +16,8 @@ import {
   findTenantCheckpointMark,
   findVendorHead,
   insertAuditCheckpoints,
-  listAuditCheckpoints,
+  findLastCheckpointSeq,
+  listAuditCheckpointsBetween,
   listAuditEvents,
   listTenantHeadsSince,
   tryLockAuditCheckpoints,
@@ -93,41 +94,49 @@ export async function writeAuditCheckpoint(now = new Date()): Promise<Checkpoint
 
 const PAGE = 1000;
 
-/** Every event in vendor order, a page at a time. */
-async function* allEvents(): AsyncGenerator<AuditRow> {
-  const db = await getPrisma();
-  for (let after = 0; ; ) {
-    const page = await listAuditEvents(db, after, PAGE);
-    for (const row of page) yield toAuditRow(row);
-    const last = page.at(-1);
-    if (!last || page.length < PAGE) return;
-    after = last.vendorSeq;
-  }
-}
+export type StoredTrailReport = {
+  report: VerifyReport;
+  /** The checkpoints that do not verify (the good ones are only counted). */
+  checkpoints: CheckpointReport[];
+  goodCheckpoints: number;
+};
 
-export type StoredTrailReport = { report: VerifyReport; checkpoints: CheckpointReport[] };
-
-/** Verifies the stored chains (read 1 000 events at a time) and every stored checkpoint against the broker's signing keys. */
+/**
+ * Verifies the stored chains and every stored checkpoint against the broker's
+ * signing keys. Events are read 1 000 at a time, and with each page the
+ * checkpoints whose events it holds, so memory does not grow with the trail
+ * or the number of checkpoints; checkpoints beyond the last event (a cut-off
+ * tail) are read at the end.
+ */
 export async function verifyStoredAuditTrail(onProgress?: (events: number) => void): Promise<StoredTrailReport> {
   const db = await getPrisma();
-  const checkpoints = await listAuditCheckpoints(db);
-  // Only the hashes some checkpoint names are kept, so memory follows the checkpoints, not the trail.
-  const wanted = new Set(checkpoints.map((c) => c.vendorSeq));
-  const vendorHashes = new Map<number, string>();
-  const tenantHashes = new Map<string, string>();
-  const verifier = createChainVerifier();
-  let count = 0;
-  for await (const row of allEvents()) {
-    verifier.add(row);
-    if (wanted.has(row.vendorSeq)) {
-      vendorHashes.set(row.vendorSeq, row.hash);
-      if (row.tenantExternalId !== null && row.tenantHash) tenantHashes.set(`${row.tenantExternalId}\u0000${row.tenantSeq}`, row.tenantHash);
-    }
-    if (++count % PAGE === 0) onProgress?.(count);
-  }
-  const report = verifier.report();
   const keys = (await listAllSigningPublicKeys(db)).map((k) => k.publicJwk as JWK);
-  // A tenant checkpoint names its event by vendor_seq too; that row's tenant hash is the one it must match.
-  const lookup = { vendor: (seq: number) => vendorHashes.get(seq), tenant: (t: string, seq: number) => tenantHashes.get(`${t}\u0000${seq}`) };
-  return { report, checkpoints: await Promise.all(checkpoints.map((c) => verifyCheckpoint(c.jws, lookup, keys))) };
+  const verifier = createChainVerifier();
+  const bad: CheckpointReport[] = [];
+  let good = 0;
+  const check = async (afterSeq: number, upToSeq: number, rows: AuditRow[]) => {
+    const vendor = new Map(rows.map((r) => [r.vendorSeq, r.hash]));
+    const tenant = new Map(rows.filter((r) => r.tenantExternalId !== null).map((r) => [`${r.tenantExternalId}\u0000${r.tenantSeq}`, r.tenantHash as string]));
+    const lookup = { vendor: (seq: number) => vendor.get(seq), tenant: (t: string, seq: number) => tenant.get(`${t}\u0000${seq}`) };
+    for (const c of await listAuditCheckpointsBetween(db, afterSeq, upToSeq)) {
+      const result = await verifyCheckpoint(c.jws, lookup, keys);
+      if (result.ok) good += 1;
+      else bad.push(result);
+    }
+  };
+  let after = 0;
+  let read = 0;
+  for (;;) {
+    const rows = (await listAuditEvents(db, after, PAGE)).map((r) => toAuditRow(r));
+    for (const row of rows) verifier.add(row);
+    read += rows.length;
+    const last = rows.at(-1)?.vendorSeq ?? after;
+    // A full page's checkpoints are those of its own positions; the last page takes every later one too.
+    const upTo = rows.length === PAGE ? last : Math.max(last, await findLastCheckpointSeq(db));
+    for (let from = after; from < upTo; from += PAGE) await check(from, Math.min(from + PAGE, upTo), rows);
+    onProgress?.(read);
+    if (rows.length < PAGE) break;
+    after = last;
+  }
+  return { report: verifier.report(), checkpoints: bad, goodCheckpoints: good };
 }

@@ -173,12 +173,12 @@ export function describeCheckpoint(c: CheckpointReport): string {
 }
 
 /** One line per problem, or OK, for the command line and the operator page. */
-export function describeReport(report: VerifyReport, checkpoints: readonly CheckpointReport[] = []): string[] {
+export function describeReport(report: VerifyReport, checkpoints: readonly CheckpointReport[] = [], goodCheckpoints = checkpoints.filter((c) => c.ok).length): string[] {
   const lines: string[] = [];
   if (report.vendor.firstBroken) lines.push(describeBroken('vendor chain', report.vendor.firstBroken));
   for (const [tenant, chain] of Object.entries(report.tenants)) if (chain.firstBroken) lines.push(describeBroken(`tenant ${tenant}`, chain.firstBroken));
   for (const c of checkpoints) if (!c.ok) lines.push(describeCheckpoint(c));
   if (lines.length) return lines;
-  const good = checkpoints.length ? `, ${checkpoints.length} signed checkpoint(s) good` : '';
+  const good = goodCheckpoints ? `, ${goodCheckpoints} signed checkpoint(s) good` : '';
   return [`OK: ${report.vendor.count} event(s) in the vendor chain, ${Object.keys(report.tenants).length} tenant chain(s)${good}.`];
 }

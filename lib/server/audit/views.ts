@@ -104,18 +104,18 @@ export async function verifyTenantChain(tenantExternalId: string): Promise<TTena
 
 /** The whole stored trail, summarised for the operators' page (only broken chains are listed). */
 export async function verifyTrailSummary(): Promise<TTrailVerification> {
-  const { report, checkpoints } = await verifyStoredAuditTrail();
+  const { report, checkpoints, goodCheckpoints } = await verifyStoredAuditTrail();
   const brokenChains = [
     ...(report.vendor.firstBroken ? [{ chain: 'vendor', ...report.vendor.firstBroken }] : []),
     ...Object.entries(report.tenants).flatMap(([tenant, c]) => (c.firstBroken ? [{ chain: `tenant ${tenant}`, ...c.firstBroken }] : [])),
   ];
-  const bad = checkpoints.filter((c) => !c.ok).map((c) => ({ scope: c.scope, vendorSeq: c.vendorSeq, tenantExternalId: c.tenantExternalId, tenantSeq: c.tenantSeq, problem: c.problem ?? 'bad' }));
+  const bad = checkpoints.map((c) => ({ scope: c.scope, vendorSeq: c.vendorSeq, tenantExternalId: c.tenantExternalId, tenantSeq: c.tenantSeq, problem: c.problem ?? 'bad' }));
   return {
     ok: report.ok && bad.length === 0,
     events: report.vendor.count,
     tenants: Object.keys(report.tenants).length,
     brokenChains,
-    checkpoints: { total: checkpoints.length, bad },
-    lines: describeReport(report, checkpoints),
+    checkpoints: { total: goodCheckpoints + bad.length, bad },
+    lines: describeReport(report, checkpoints, goodCheckpoints),
   };
 }

@@ -31,8 +31,13 @@ export function listAuditEvents(db: Db, afterSeq: number, take: number) {
   return db.auditEvent.findMany({ where: { vendorSeq: { gt: afterSeq } }, orderBy: { vendorSeq: 'asc' }, take });
 }
 
-export function listAuditCheckpoints(db: Db) {
-  return db.auditCheckpoint.findMany({ orderBy: [{ vendorSeq: 'asc' }, { scope: 'asc' }] });
+/** Checkpoints of either scope whose event is at vendor positions (afterSeq, upToSeq]: at most two per position. */
+export function listAuditCheckpointsBetween(db: Db, afterSeq: number, upToSeq: number) {
+  return db.auditCheckpoint.findMany({ where: { vendorSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: [{ vendorSeq: 'asc' }, { scope: 'asc' }], select: { jws: true } });
+}
+
+export async function findLastCheckpointSeq(db: Db): Promise<number> {
+  return (await db.auditCheckpoint.aggregate({ _max: { vendorSeq: true } }))._max.vendorSeq ?? 0;
 }
 
 export function insertAuditCheckpoint(db: Db, data: Prisma.AuditCheckpointCreateInput) {
