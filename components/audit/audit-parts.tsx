@@ -2,7 +2,7 @@
 // Pieces both audit pages share: the URL-kept filters, the export links, the
 // summary of an event's details, the outcome badge, and the events table
 // with its loading, empty and error states and "load more".
-import type { InfiniteData, UseInfiniteQueryResult } from '@tanstack/react-query';
+import { useInfiniteQuery, type InfiniteData, type UseInfiniteQueryResult } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, type ReactNode } from 'react';
 import { filterSearch, type TFilterKey } from '@/lib/client/audit';
@@ -78,7 +78,18 @@ export function LoadMore({ hasMore, loading, count, onMore }: { hasMore: boolean
   );
 }
 
-type EventsQuery<T> = UseInfiniteQueryResult<InfiniteData<{ events: T[]; nextCursor: string | null }>, Error>;
+type EventsPage<T> = { events: T[]; nextCursor: string | null };
+type EventsQuery<T> = UseInfiniteQueryResult<InfiniteData<EventsPage<T>>, Error>;
+
+/** A list API's pages, newest first, one "load more" at a time. */
+export function useAuditEvents<T>(queryKey: readonly unknown[], fetchPage: (cursor?: string) => Promise<EventsPage<T>>): EventsQuery<T> {
+  return useInfiniteQuery({
+    queryKey,
+    queryFn: ({ pageParam }) => fetchPage(pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
 
 /** The events of an infinite list query as a table, with every state the list can be in. */
 export function EventsTable<T extends { id: string }>({ query, filtered, caption, headers, row }: { query: EventsQuery<T>; filtered: boolean; caption: string; headers: string[]; row: (event: T) => ReactNode }) {

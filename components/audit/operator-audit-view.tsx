@@ -3,7 +3,7 @@
 // tenant's events as metadata only (their actor, address and details are the
 // tenant's), filters kept in the URL, exports, and "Verify now", which reads
 // the whole stored trail and names the first broken link of each chain.
-import { useInfiniteQuery, useMutation } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { auditActionLabel } from '@/lib/schemas/audit';
 import type { TTrailVerification, TVendorAuditRow } from '@/lib/schemas/audit-views';
 import { auditApi, auditKeys } from '@/lib/client/audit';
@@ -13,7 +13,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
-import { detailsSummary, EventsTable, ExportLinks, OutcomeBadge, useAuditFilters } from './audit-parts';
+import { detailsSummary, EventsTable, ExportLinks, OutcomeBadge, useAuditEvents, useAuditFilters } from './audit-parts';
 
 function VerifyResult({ result }: { result: TTrailVerification }) {
   if (result.ok) {
@@ -109,12 +109,7 @@ function EventRow({ event }: { event: TVendorAuditRow }) {
 
 export function OperatorAuditView() {
   const { params, search, apply, filtered } = useAuditFilters();
-  const events = useInfiniteQuery({
-    queryKey: auditKeys.vendorList(search),
-    queryFn: ({ pageParam }) => auditApi.vendorPage(search, pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const events = useAuditEvents(auditKeys.vendorList(search), (cursor) => auditApi.vendorPage(search, cursor));
 
   return (
     <div className="space-y-8">

@@ -2,7 +2,7 @@
 // A tenant admin's audit trail: the tenant's chain, newest first, filtered
 // (filters kept in the URL), its verification with the newest signed
 // checkpoint, and downloads that verify offline.
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { auditActionLabel } from '@/lib/schemas/audit';
 import type { TTenantAuditRow } from '@/lib/schemas/audit-views';
@@ -13,7 +13,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
-import { detailsSummary, EventsTable, ExportLinks, OutcomeBadge, useAuditFilters } from './audit-parts';
+import { detailsSummary, EventsTable, ExportLinks, OutcomeBadge, useAuditEvents, useAuditFilters } from './audit-parts';
 
 function Verification({ tenant }: { tenant: string }) {
   const verification = useQuery({ queryKey: auditKeys.tenantVerification(tenant), queryFn: () => auditApi.tenantVerification(tenant) });
@@ -71,12 +71,7 @@ function EventRow({ event }: { event: TTenantAuditRow }) {
 
 export function TenantAuditView({ tenant, tenantName }: { tenant: string; tenantName: string }) {
   const { params, search, apply, filtered } = useAuditFilters();
-  const events = useInfiniteQuery({
-    queryKey: auditKeys.tenantList(tenant, search),
-    queryFn: ({ pageParam }) => auditApi.tenantPage(tenant, search, pageParam),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const events = useAuditEvents(auditKeys.tenantList(tenant, search), (cursor) => auditApi.tenantPage(tenant, search, cursor));
 
   return (
     <div className="space-y-8">
