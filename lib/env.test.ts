@@ -65,6 +65,14 @@ describe('parseEnv', () => {
     expect(errorOf({ NOTIFY_INTERVAL_S: '2.5' }).issues[0]).toMatch(/^NOTIFY_INTERVAL_S: expected seconds/);
   });
 
+  it('takes the audit checkpoint interval in seconds, 300 by default, from 10 to 86400', () => {
+    expect(parseEnv({}).AUDIT_CHECKPOINT_INTERVAL_S).toBe(300);
+    expect(parseEnv({ AUDIT_CHECKPOINT_INTERVAL_S: '60' }).AUDIT_CHECKPOINT_INTERVAL_S).toBe(60);
+    for (const bad of ['5', '86401', '1.5', 'often']) {
+      expect(errorOf({ AUDIT_CHECKPOINT_INTERVAL_S: bad }).issues).toEqual([`AUDIT_CHECKPOINT_INTERVAL_S: expected seconds from 10 to 86400 (got "${bad}")`]);
+    }
+  });
+
   it('never echoes the value of a secret variable', () => {
     const error = errorOf({ DATABASE_URL: 'mysql://root:hunter2-canary@db/x', AUTH_SECRET: 'short-canary' });
     expect(error.message).toContain('DATABASE_URL: expected a postgresql://');

@@ -80,6 +80,16 @@ export const ZEnv = z
       emptyToUndefined,
       z.coerce.number({ error: 'expected minutes from 1 to 1440' }).int().min(1, { error: 'expected minutes from 1 to 1440' }).max(1440, { error: 'expected minutes from 1 to 1440' }).default(30),
     ),
+    /** How often the broker signs the audit chains' heads (lib/server/audit/scheduler.ts). */
+    AUDIT_CHECKPOINT_INTERVAL_S: z.preprocess(
+      emptyToUndefined,
+      z.coerce
+        .number({ error: 'expected seconds from 10 to 86400' })
+        .int({ error: 'expected seconds from 10 to 86400' })
+        .min(10, { error: 'expected seconds from 10 to 86400' })
+        .max(86400, { error: 'expected seconds from 10 to 86400' })
+        .default(300),
+    ),
     SESSION_MAX_HOURS: z.preprocess(
       emptyToUndefined,
       z.coerce.number({ error: 'expected hours from 1 to 720' }).int().min(1, { error: 'expected hours from 1 to 720' }).max(720, { error: 'expected hours from 1 to 720' }).default(12),

@@ -1,17 +1,18 @@
-// npm run audit:verify [-- --checkpoint] [-- --file export.jsonl [--jwks jwks.json]]
+// npm run audit:verify [-- --checkpoint] [-- --file export.jsonl|export.csv [--jwks jwks.json]]
 // Verifies the audit trail's hash chains — vendor-wide and per tenant — and
 // its signed checkpoints, and prints OK or the first broken link of each
 // chain; exit code 1 when anything is broken. Without --file it opens the
 // database (stop the broker first on the embedded database: one process may
-// open it); --checkpoint then also signs the current head with the broker
-// signing key. With --file it checks an export offline, without the database
+// open it); --checkpoint then also signs the current heads (vendor and tenants) with
+// the broker signing key. With --file it checks an export offline, without the database
 // or any configuration; --jwks pins the broker's published keys
 // (/.well-known/jwks.json) instead of trusting the keys inside the export.
-import { readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import type { JWK } from 'jose';
 import { describeReport } from '@/lib/server/audit/verify';
 
-const USAGE = 'usage: npm run audit:verify [-- --checkpoint] | [-- --file export.jsonl [--jwks jwks.json]]';
+const USAGE = 'usage: npm run audit:verify [-- --checkpoint] | [-- --file export.jsonl|export.csv [--jwks jwks.json]]';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -22,18 +23,20 @@ function option(args: string[], name: string): string | undefined {
 }
 
 async function offline(file: string, jwksFile: string | undefined): Promise<number> {
-  const { verifyExport } = await import('@/lib/server/audit/offline');
+  const { describeExport, isExportOk, verifyExportLines } = await import('@/lib/server/audit/offline');
   const pinned = jwksFile ? (JSON.parse(readFileSync(jwksFile, 'utf8')) as { keys: JWK[] }).keys : undefined;
-  const result = await verifyExport(readFileSync(file, 'utf8'), pinned);
-  for (const line of describeReport(result.report, result.checkpoints)) console.log(line);
+  // Line by line: an export of a large chain is never held in memory whole.
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  const result = await verifyExportLines(lines, pinned);
+  for (const line of describeExport(result)) console.log(line);
   if (result.keysFrom === 'export') console.log('Note: checkpoints were checked with the keys inside the export; pass --jwks to pin the broker’s published keys.');
-  return result.report.ok && result.checkpoints.every((c) => c.ok) ? 0 : 1;
+  return isExportOk(result) ? 0 : 1;
 }
 
 async function online(sign: boolean): Promise<number> {
   const { EnvError, getEnv } = await import('@/lib/env');
   const { closeDatabase, initDatabase } = await import('@/lib/server/db');
-  const { verifyStoredAuditTrail, writeAuditCheckpoint } = await import('@/lib/server/audit/checkpoint');
+  const { verifyStoredAuditTrail, writeAuditCheckpoints } = await import('@/lib/server/audit/checkpoint');
   try {
     getEnv();
   } catch (error) {
@@ -42,12 +45,13 @@ async function online(sign: boolean): Promise<number> {
   }
   await initDatabase({ migrate: true });
   try {
-    const { report, checkpoints } = await verifyStoredAuditTrail();
-    for (const line of describeReport(report, checkpoints)) console.log(line);
-    const ok = report.ok && checkpoints.every((c) => c.ok);
+    const { report, checkpoints, goodCheckpoints } = await verifyStoredAuditTrail();
+    for (const line of describeReport(report, checkpoints, goodCheckpoints)) console.log(line);
+    const ok = report.ok && checkpoints.length === 0;
     if (ok && sign) {
-      const checkpoint = await writeAuditCheckpoint();
-      console.log(checkpoint ? `Signed checkpoint at vendor_seq ${checkpoint.vendorSeq} (key ${checkpoint.kid}).` : 'The trail is empty; nothing to sign.');
+      const run = await writeAuditCheckpoints(new Date(), { wait: true });
+      const vendor = run.vendor;
+      console.log(vendor ? `Signed checkpoint at vendor_seq ${vendor.vendorSeq} (key ${vendor.kid}) and ${run.tenants} new tenant head(s).` : 'The trail is empty; nothing to sign.');
     }
     return ok ? 0 : 1;
   } finally {

@@ -11,6 +11,7 @@ const LINKS = [
   { href: '/operator/deployments', label: 'Deployments' },
   { href: '/operator/operators', label: 'Operators' },
   { href: '/operator/outbox', label: 'Outbox' },
+  { href: '/operator/audit', label: 'Audit trail' },
   { href: '/operator/api-tokens', label: 'API tokens' },
   { href: '/operator/api-docs', label: 'API docs' },
 ] as const;

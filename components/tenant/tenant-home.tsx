@@ -129,6 +129,9 @@ export function TenantHome({ tenant, tenantName, status, requireMfa }: TenantHom
             <a className="font-medium text-brand-700 underline dark:text-brand-500" href={`/t/${encodeURIComponent(tenant)}/deployments`}>
               Proxy deployments
             </a>
+            <a className="font-medium text-brand-700 underline dark:text-brand-500" href={`/t/${encodeURIComponent(tenant)}/audit`}>
+              Audit trail
+            </a>
           </p>
           <PendingDeploymentsBanner tenant={tenant} />
         </>

@@ -31,6 +31,9 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/operator/invitations/[id]', methods: ['DELETE'], access: 'operator' },
   { path: '/api/v1/operator/invitations/[id]/resend', methods: ['POST'], access: 'operator' },
   { path: '/api/v1/operator/outbox', methods: ['GET'], access: 'operator' },
+  { path: '/api/v1/operator/audit', methods: ['GET'], access: 'operator' },
+  { path: '/api/v1/operator/audit/export', methods: ['GET'], access: 'operator' },
+  { path: '/api/v1/operator/audit/verification', methods: ['GET'], access: 'operator' },
   { path: '/api/v1/operator/settings', methods: ['GET', 'PATCH'], access: 'operator' },
   { path: '/api/v1/operator/overview', methods: ['GET'], access: 'operator' },
   { path: '/api/v1/operator/deployments', methods: ['GET', 'POST'], access: 'operator' },
@@ -66,6 +69,9 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/tenants/[tenant]/configs/[configId]/versions', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/changes', methods: ['POST'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/deployments', methods: ['GET'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/audit', methods: ['GET'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/audit/export', methods: ['GET'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/audit/verification', methods: ['GET'], access: 'tenant-admin' },
 ];
 
 export const PAGES: { path: string; access: Access }[] = [
@@ -79,6 +85,7 @@ export const PAGES: { path: string; access: Access }[] = [
   { path: '/operator/overview', access: 'operator' },
   { path: '/operator/operators', access: 'operator' },
   { path: '/operator/outbox', access: 'operator' },
+  { path: '/operator/audit', access: 'operator' },
   { path: '/operator/deployments', access: 'operator' },
   { path: '/operator/deployments/[id]', access: 'operator' },
   { path: '/operator/api-tokens', access: 'operator' },
@@ -89,6 +96,7 @@ export const PAGES: { path: string; access: Access }[] = [
   { path: '/t/[tenant]/configs/new', access: 'tenant-member' },
   { path: '/t/[tenant]/configs/[configId]', access: 'tenant-member' },
   { path: '/t/[tenant]/deployments', access: 'tenant-member' },
+  { path: '/t/[tenant]/audit', access: 'tenant-member' },
 ];
 
 /** Well-formed bodies, so that a write is refused for who the caller is, not for its input. */

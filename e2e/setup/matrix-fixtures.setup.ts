@@ -4,18 +4,13 @@
 // pending admin and an open invitation, whose ids tenant A's admin must not reach.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { test } from '@playwright/test';
-import { BrokerClient, expectStatus, newAccount, newTenantKeys } from '@/lib/testing/api-client';
+import { BrokerClient, expectStatus, newAccount } from '@/lib/testing/api-client';
 import { AUTH_DIR, MATRIX_FILE, matrixState, OPERATOR } from '../support/accounts';
+import { enrollFirstAdmin as enrollAdmin, tokenFromMail } from '../support/enroll';
 import { waitForMail } from '../support/mail';
 
 
 const PASSPHRASE = 'matrix fixture passphrase 4417 plum';
-
-function tokenFromMail(text: string): string {
-  const token = /\/invite#([A-Za-z0-9_-]{43})/.exec(text)?.[1];
-  if (!token) throw new Error('no invitation token in mail');
-  return token;
-}
 
 function storageState(client: BrokerClient) {
   const { hostname } = new URL(client.baseUrl);
@@ -25,15 +20,7 @@ function storageState(client: BrokerClient) {
   };
 }
 
-async function enrollFirstAdmin(base: string, tenant: string, email: string): Promise<BrokerClient> {
-  const account = await newAccount(email, PASSPHRASE);
-  const keys = await newTenantKeys(tenant, account.adminPublicJwk, false);
-  const client = new BrokerClient(base);
-  const token = tokenFromMail((await waitForMail(email)).text);
-  expectStatus(await client.post('/api/v1/invitations/accept', { token, account: account.body, tenantKeys: keys.body }), 201, `accept ${email}`);
-  await client.signIn(email, PASSPHRASE);
-  return client;
-}
+const enrollFirstAdmin = (base: string, tenant: string, email: string) => enrollAdmin(base, tenant, email, PASSPHRASE);
 
 test('create the matrix tenants and people', async ({ baseURL }) => {
   const base = baseURL as string;

@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import next from 'next';
 import { getEnv, type TEnv } from '@/lib/env';
+import { startAuditCheckpoints } from '@/lib/server/audit/scheduler';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { answerNotModifiedFromMemory } from '@/lib/server/delivery/fast-path';
 import { ensureDeliveryListener, stopDeliveryListener } from '@/lib/server/delivery/listener';
@@ -172,6 +173,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   log.info({ url, dev: isDev }, 'broker listening');
   // Mail to tenant admins about security-relevant events, derived from the audit trail (docs/notifications.md).
   startNotifier();
+  const checkpoints = startAuditCheckpoints();
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -181,6 +183,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), 5_000).unref();
       });
+      await checkpoints.stop();
       await app.close?.().catch(() => {});
       await stopNotifier();
       await stopDeliveryListener();

@@ -1,42 +1,11 @@
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signCompactJws } from '@/lib/crypto/es256-jws';
+import { auditChain } from '@/lib/testing/audit-chain';
 import { eventHash } from './canonical';
 import { CHECKPOINT_TYP, describeReport, verifyChains, verifyCheckpoint, type AuditRow } from './verify';
 
-/** A chain as recordAudit writes it: tenants a and b interleaved, some vendor-only events. */
-function chain(n: number): AuditRow[] {
-  const rows: AuditRow[] = [];
-  const heads = new Map<string, { seq: number; hash: string }>();
-  for (let i = 1; i <= n; i++) {
-    const tenant = i % 3 === 0 ? null : i % 2 ? 'a' : 'b';
-    const head = tenant ? heads.get(tenant) : undefined;
-    const fields = {
-      id: `aud_${i}`,
-      vendorSeq: i,
-      tenantExternalId: tenant,
-      tenantSeq: tenant ? (head?.seq ?? 0) + 1 : null,
-      actorType: 'system',
-      actorId: null,
-      actorLabel: null,
-      action: 'test.event',
-      targetType: null,
-      targetId: null,
-      outcome: 'success',
-      ip: null,
-      userAgent: null,
-      requestId: null,
-      at: new Date(Date.UTC(2026, 10, 28, 12, 0, i)).toISOString(),
-      details: { i },
-    };
-    const prevHash = rows.at(-1)?.hash ?? null;
-    const tenantPrevHash = tenant ? (head?.hash ?? null) : null;
-    const tenantHash = tenant ? eventHash(tenantPrevHash, fields) : null;
-    if (tenant && tenantHash) heads.set(tenant, { seq: fields.tenantSeq as number, hash: tenantHash });
-    rows.push({ ...fields, prevHash, hash: eventHash(prevHash, fields), tenantPrevHash, tenantHash });
-  }
-  return rows;
-}
+const chain = (n: number) => auditChain(n);
 
 describe('verifyChains', () => {
   it('accepts an intact trail and counts every chain', () => {
@@ -124,7 +93,7 @@ describe('verifyCheckpoint', () => {
 
   it('accepts a signed head that is in the chain', async () => {
     const jws = await sign({ typ: 'audit-checkpoint', vendorSeq: 5, hash: rows[4]?.hash, at: '2026-11-28T12:00:00.000Z' });
-    expect(await verifyCheckpoint(jws, bySeq, [other, publicJwk])).toEqual({ ok: true, kid: publicJwk.kid, vendorSeq: 5 });
+    expect(await verifyCheckpoint(jws, bySeq, [other, publicJwk])).toEqual({ ok: true, kid: publicJwk.kid, scope: 'vendor', vendorSeq: 5, at: '2026-11-28T12:00:00.000Z' });
   });
 
   it('refuses a wrong hash, a cut-off chain, an unknown key and a bad signature', async () => {

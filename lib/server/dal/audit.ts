@@ -88,14 +88,127 @@ export function listAuditEvents(db: Db, afterSeq: number, take: number) {
   return db.auditEvent.findMany({ where: { vendorSeq: { gt: afterSeq } }, orderBy: { vendorSeq: 'asc' }, take });
 }
 
-export function listAuditCheckpoints(db: Db) {
-  return db.auditCheckpoint.findMany({ orderBy: { vendorSeq: 'asc' } });
+/** Checkpoints of either scope whose event is at vendor positions (afterSeq, upToSeq]: at most two per position. */
+export function listAuditCheckpointsBetween(db: Db, afterSeq: number, upToSeq: number) {
+  return db.auditCheckpoint.findMany({ where: { vendorSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: [{ vendorSeq: 'asc' }, { scope: 'asc' }], select: { jws: true } });
+}
+
+export async function findLastCheckpointSeq(db: Db): Promise<number> {
+  return (await db.auditCheckpoint.aggregate({ _max: { vendorSeq: true } }))._max.vendorSeq ?? 0;
 }
 
 export function insertAuditCheckpoint(db: Db, data: Prisma.AuditCheckpointCreateInput) {
   return db.auditCheckpoint.create({ data });
 }
 
+/** Many checkpoints at once; one another instance already wrote is skipped. */
+export function insertAuditCheckpoints(db: Db, data: Prisma.AuditCheckpointCreateManyInput[]) {
+  return db.auditCheckpoint.createMany({ data, skipDuplicates: true });
+}
+
 export function findAuditCheckpoint(db: Db, vendorSeq: number) {
-  return db.auditCheckpoint.findUnique({ where: { vendorSeq } });
+  return db.auditCheckpoint.findUnique({ where: { scope_vendorSeq: { scope: 'vendor', vendorSeq } } });
+}
+
+/** One checkpoint writer at a time across broker instances; false when another holds it (until its transaction ends). */
+export async function tryLockAuditCheckpoints(tx: Prisma.TransactionClient, wait: boolean): Promise<boolean> {
+  if (wait) {
+    await tx.$executeRawUnsafe("SELECT pg_advisory_xact_lock(hashtext('cmk-broker:audit-checkpoint'))");
+    return true;
+  }
+  const rows = await tx.$queryRawUnsafe<{ locked: boolean }[]>("SELECT pg_try_advisory_xact_lock(hashtext('cmk-broker:audit-checkpoint')) AS locked");
+  return rows[0]?.locked === true;
+}
+
+/**
+ * The vendor position up to which every tenant head is signed: each writer
+ * run signs every tenant head up to the vendor head it read, in one
+ * transaction, so the newest tenant checkpoint marks where the next run starts.
+ */
+export async function findTenantCheckpointMark(db: Db): Promise<number> {
+  const last = await db.auditCheckpoint.findFirst({ where: { scope: 'tenant' }, orderBy: { vendorSeq: 'desc' }, select: { vendorSeq: true } });
+  return last?.vendorSeq ?? 0;
+}
+
+export type TenantHead = { tenantExternalId: string; tenantSeq: number; tenantHash: string; vendorSeq: number };
+
+/** The head of every tenant chain that grew in (afterSeq, upToSeq], in vendor order: one range scan of the vendor_seq index. */
+export function listTenantHeadsSince(db: Db, afterSeq: number, upToSeq: number): Promise<TenantHead[]> {
+  return db.$queryRawUnsafe<TenantHead[]>(
+    `SELECT * FROM (
+       SELECT DISTINCT ON (tenant_external_id) tenant_external_id AS "tenantExternalId", tenant_seq AS "tenantSeq", tenant_hash AS "tenantHash", vendor_seq AS "vendorSeq"
+         FROM audit_event
+        WHERE vendor_seq > $1 AND vendor_seq <= $2 AND tenant_external_id IS NOT NULL
+        ORDER BY tenant_external_id, tenant_seq DESC
+     ) heads ORDER BY "vendorSeq"`,
+    afterSeq,
+    upToSeq,
+  );
+}
+
+/** A tenant's newest checkpoint. */
+export function findLatestTenantCheckpoint(db: Db, tenantExternalId: string) {
+  return db.auditCheckpoint.findFirst({ where: { tenantExternalId }, orderBy: { tenantSeq: 'desc' } });
+}
+
+// ---- views and exports ---------------------------------------------------
+
+export type AuditEventFilter = Prisma.AuditEventWhereInput;
+
+/** A tenant's chain, newest first, `take` at a time before tenant_seq `before`. */
+export function listTenantAuditPage(db: Db, tenantExternalId: string, filter: AuditEventFilter, before: number | undefined, take: number) {
+  return db.auditEvent.findMany({
+    where: { AND: [{ tenantExternalId }, filter, before ? { tenantSeq: { lt: before } } : {}] },
+    orderBy: { tenantSeq: 'desc' },
+    take,
+  });
+}
+
+/** The vendor chain, newest first, `take` at a time before vendor_seq `before`. */
+export function listVendorAuditPage(db: Db, filter: AuditEventFilter, before: number | undefined, take: number) {
+  return db.auditEvent.findMany({ where: { AND: [filter, before ? { vendorSeq: { lt: before } } : {}] }, orderBy: { vendorSeq: 'desc' }, take });
+}
+
+/** A tenant's chain in order, positions (afterSeq, upToSeq], `take` at a time. */
+export function listTenantChain(db: Db, tenantExternalId: string, afterSeq: number, upToSeq: number, take: number) {
+  return db.auditEvent.findMany({ where: { tenantExternalId, tenantSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: { tenantSeq: 'asc' }, take });
+}
+
+/** The vendor chain in order, positions (afterSeq, upToSeq], `take` at a time. */
+export function listVendorChain(db: Db, afterSeq: number, upToSeq: number, take: number) {
+  return db.auditEvent.findMany({ where: { vendorSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: { vendorSeq: 'asc' }, take });
+}
+
+type Bounds = { first: number | null; last: number | null };
+
+/** The first tenant position at or after `from` and the last at or before `to` (either open). */
+export async function findTenantSeqBounds(db: Db, tenantExternalId: string, from?: Date, to?: Date): Promise<Bounds> {
+  const [first, last] = await Promise.all([
+    db.auditEvent.aggregate({ where: { tenantExternalId, ...(from ? { at: { gte: from } } : {}) }, _min: { tenantSeq: true } }),
+    db.auditEvent.aggregate({ where: { tenantExternalId, ...(to ? { at: { lte: to } } : {}) }, _max: { tenantSeq: true } }),
+  ]);
+  return { first: first._min.tenantSeq, last: last._max.tenantSeq };
+}
+
+/** The first vendor position at or after `from` and the last at or before `to` (either open). */
+export async function findVendorSeqBounds(db: Db, from?: Date, to?: Date): Promise<Bounds> {
+  const [first, last] = await Promise.all([
+    db.auditEvent.aggregate({ where: from ? { at: { gte: from } } : {}, _min: { vendorSeq: true } }),
+    db.auditEvent.aggregate({ where: to ? { at: { lte: to } } : {}, _max: { vendorSeq: true } }),
+  ]);
+  return { first: first._min.vendorSeq, last: last._max.vendorSeq };
+}
+
+/** A tenant's checkpoints at positions (afterSeq, upToSeq], in order. */
+export function listTenantCheckpoints(db: Db, tenantExternalId: string, afterSeq: number, upToSeq: number, take: number) {
+  return db.auditCheckpoint.findMany({ where: { tenantExternalId, tenantSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: { tenantSeq: 'asc' }, take, select: { tenantSeq: true, jws: true } });
+}
+
+/** Vendor checkpoints at positions (afterSeq, upToSeq], in order. */
+export function listVendorCheckpoints(db: Db, afterSeq: number, upToSeq: number, take: number) {
+  return db.auditCheckpoint.findMany({ where: { scope: 'vendor', vendorSeq: { gt: afterSeq, lte: upToSeq } }, orderBy: { vendorSeq: 'asc' }, take, select: { vendorSeq: true, jws: true } });
+}
+
+export function findLatestVendorCheckpoint(db: Db) {
+  return db.auditCheckpoint.findFirst({ where: { scope: 'vendor' }, orderBy: { vendorSeq: 'desc' } });
 }

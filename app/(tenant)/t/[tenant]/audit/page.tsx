@@ -1,0 +1,19 @@
+// A tenant's audit trail: its chain, filters, verification and exports (confirmed admins).
+import { Suspense } from 'react';
+import { TenantAuditView } from '@/components/audit/tenant-audit-view';
+import { PendingNotice } from '@/components/configs/pending-notice';
+import { pageTenantMember } from '@/lib/server/page-guards';
+
+export const metadata = { title: 'Audit trail' };
+
+export default async function AuditPage({ params }: { params: Promise<{ tenant: string }> }) {
+  const { tenant } = await params;
+  const access = await pageTenantMember(tenant);
+  const { externalId, displayName } = access.tenant;
+  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} />;
+  return (
+    <Suspense>
+      <TenantAuditView tenant={externalId} tenantName={displayName} />
+    </Suspense>
+  );
+}

@@ -1,0 +1,16 @@
+// Operator console: the vendor audit chain, its verification and exports.
+import { Suspense } from 'react';
+import { OperatorAuditView } from '@/components/audit/operator-audit-view';
+import { pageOperator } from '@/lib/server/page-guards';
+
+export const metadata = { title: 'Audit trail' };
+
+export default async function Page() {
+  await pageOperator();
+  // useSearchParams needs a Suspense boundary.
+  return (
+    <Suspense>
+      <OperatorAuditView />
+    </Suspense>
+  );
+}

@@ -1,0 +1,119 @@
+'use client';
+// Pieces both audit pages share: the URL-kept filters, the export links, the
+// summary of an event's details, the outcome badge, and the events table
+// with its loading, empty and error states and "load more".
+import { useInfiniteQuery, type InfiniteData, type UseInfiniteQueryResult } from '@tanstack/react-query';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, type ReactNode } from 'react';
+import { filterSearch, type TFilterKey } from '@/lib/client/audit';
+import { LoadError, LoadingState, TABLE, TableScroller, TH } from '@/components/operator/query-state';
+import { Badge } from '@/components/ui/card';
+import { Button } from '@/components/ui/button';
+
+/** The filters in the URL, their API query string, and a way to replace them. */
+export function useAuditFilters() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  const search = filterSearch(params);
+  const apply = useCallback(
+    (changes: Record<TFilterKey, string | null>) => {
+      const next = new URLSearchParams();
+      for (const [key, value] of Object.entries(changes)) if (value) next.set(key, value);
+      const query = next.toString();
+      router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+    },
+    [router, pathname],
+  );
+  return { params, search, apply, filtered: search !== '' };
+}
+
+const LINK_BUTTON =
+  'inline-flex items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-900 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800';
+
+export function ExportLinks({ url, what }: { url: (format: 'jsonl' | 'csv') => string; what: string }) {
+  return (
+    <div className="space-y-2">
+      <div className="flex flex-wrap gap-3">
+        <a className={LINK_BUTTON} href={url('jsonl')} download>
+          Download JSON Lines
+        </a>
+        <a className={LINK_BUTTON} href={url('csv')} download>
+          Download CSV
+        </a>
+      </div>
+      <p className="text-xs text-slate-600 dark:text-slate-400">
+        {what} for the filters shown, with link entries for the events they leave out, the signed checkpoints and the broker’s public keys. Check a
+        download with <code>npm run audit:verify -- --file &lt;file&gt; --jwks jwks.json</code>.
+      </p>
+    </div>
+  );
+}
+
+export function OutcomeBadge({ outcome }: { outcome: string }) {
+  return <Badge tone={outcome === 'success' ? 'success' : outcome === 'denied' ? 'danger' : 'warning'}>{outcome}</Badge>;
+}
+
+/** Up to a few `key: value` pairs of the details; the whole JSON is in the export. */
+export function detailsSummary(details: unknown): string {
+  if (!details || typeof details !== 'object') return '';
+  const parts = Object.entries(details as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
+  const text = parts.slice(0, 4).join(', ') + (parts.length > 4 ? ` (+${parts.length - 4} more)` : '');
+  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
+}
+
+export function LoadMore({ hasMore, loading, count, onMore }: { hasMore: boolean; loading: boolean; count: number; onMore: () => void }) {
+  return (
+    <div className="flex flex-wrap items-center gap-4">
+      {hasMore ? (
+        <Button variant="secondary" busy={loading} busyLabel="Loading more…" onClick={onMore}>
+          Load more
+        </Button>
+      ) : null}
+      <p aria-live="polite" className="text-sm text-slate-600 dark:text-slate-400">
+        {count === 1 ? '1 event shown' : `${count} events shown`}
+        {hasMore ? '' : ' — that is all of them'}.
+      </p>
+    </div>
+  );
+}
+
+type EventsPage<T> = { events: T[]; nextCursor: string | null };
+type EventsQuery<T> = UseInfiniteQueryResult<InfiniteData<EventsPage<T>>, Error>;
+
+/** A list API's pages, newest first, one "load more" at a time. */
+export function useAuditEvents<T>(queryKey: readonly unknown[], fetchPage: (cursor?: string) => Promise<EventsPage<T>>): EventsQuery<T> {
+  return useInfiniteQuery({
+    queryKey,
+    queryFn: ({ pageParam }) => fetchPage(pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+}
+
+/** The events of an infinite list query as a table, with every state the list can be in. */
+export function EventsTable<T extends { id: string }>({ query, filtered, caption, headers, row }: { query: EventsQuery<T>; filtered: boolean; caption: string; headers: string[]; row: (event: T) => ReactNode }) {
+  const rows = query.data?.pages.flatMap((p) => p.events) ?? [];
+  if (query.isPending) return <LoadingState>Loading events…</LoadingState>;
+  if (query.isError && rows.length === 0) return <LoadError title="Could not load the audit trail." error={query.error} retrying={query.isFetching} onRetry={() => void query.refetch()} />;
+  if (rows.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">{filtered ? 'No event matches these filters.' : 'No events yet.'}</p>;
+  return (
+    <div className="space-y-4">
+      <TableScroller label="Audit events">
+        <table className={TABLE}>
+          <caption className="sr-only">{caption}</caption>
+          <thead>
+            <tr>
+              {headers.map((h) => (
+                <th key={h} scope="col" className={TH}>{h}</th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>{rows.map(row)}</tbody>
+        </table>
+      </TableScroller>
+      {query.isFetchNextPageError ? <LoadError title="Could not load more events." error={query.error} retrying={query.isFetchingNextPage} onRetry={() => void query.fetchNextPage()} /> : null}
+      <LoadMore hasMore={query.hasNextPage} loading={query.isFetchingNextPage} count={rows.length} onMore={() => void query.fetchNextPage()} />
+    </div>
+  );
+}
