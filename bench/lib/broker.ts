@@ -12,7 +12,7 @@ import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { createUser } from '@/lib/server/dal/users';
 import { createDeployment } from '@/lib/server/deployments/service';
 import { newAccount } from '@/lib/testing/api-client';
-import { seedFleet, type FleetTenant } from '@/lib/testing/fleet';
+import { seedFleet, type FleetRecipient, type FleetTenant } from '@/lib/testing/fleet';
 import { freePort } from '@/scripts/lib/pg-cluster';
 
 export const BENCH_SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
@@ -71,7 +71,7 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
-export type BenchWorld = { operatorId: string; deploymentId: string; apiKey: string; credentials: TProxyCredentials; fleet: FleetTenant[] };
+export type BenchWorld = { operatorId: string; deploymentId: string; apiKey: string; credentials: TProxyCredentials; fleet: FleetTenant[]; recipients: FleetRecipient[] };
 
 /**
  * An operator, environment `env_bench`, one deployment every tenant approved, and `tenants` tenants with
@@ -92,7 +92,7 @@ export async function seedBenchWorld(pgliteDir: string, tenants: number, configs
       onProgress?.(fleet.length);
     }
     const credentials = { ...created.credentials, privateJwk: { ...pair.privateJwk, alg: 'ECDH-ES+A256KW', use: 'enc' } } as unknown as TProxyCredentials;
-    return { operatorId: operator.id, deploymentId: created.deployment.id, apiKey: created.apiKey, credentials, fleet };
+    return { operatorId: operator.id, deploymentId: created.deployment.id, apiKey: created.apiKey, credentials, fleet, recipients };
   } finally {
     await closeDatabase();
   }
