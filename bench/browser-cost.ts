@@ -12,13 +12,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
-import { percentile, printTable } from './lib/broker';
+import { percentile, printTable, type BenchSummary } from './lib/broker';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 type Bench = { seal5(runs: number): Promise<number[]>; unlock(runs: number): Promise<{ unlock: number[]; derive: number[] }> };
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<BenchSummary> {
   const { values } = parseArgs({ args, options: { runs: { type: 'string', default: '30' } }, strict: true });
   const runs = Number(values.runs);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cmk-bench-browser-'));
@@ -53,7 +53,11 @@ export async function run(args: string[]): Promise<number> {
       ['operation', 'target', 'p50 ms', 'p95 ms', 'max ms', 'runs'],
       [row('seal a configuration to 5 recipients', '< 50 ms', seal), row('unlock tenant keys after sign-in', '< 500 ms', unlock), row('PBKDF2 600 000 (sign-in, before sending)', '—', derive)],
     );
-    return 0;
+    const p50 = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50).toFixed(1);
+    return [
+      { measure: 'browser: seal to 5 recipients, p50 ms', value: p50(seal), target: '< 50' },
+      { measure: 'browser: unlock tenant keys, p50 ms', value: p50(unlock), target: '< 500' },
+    ];
   } finally {
     await browser.close();
     server.close();

@@ -12,7 +12,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_SECRETS, memoryOf, printTable, seedBenchWorld, startBenchBroker, stopChild } from './lib/broker';
+import { BENCH_SECRETS, memoryOf, printTable, seedBenchWorld, startBenchBroker, stopChild, type BenchSummary } from './lib/broker';
 
 type ChildResult = { ms: number; peakMb: number; tenants: number; configurations: number; errors: number };
 
@@ -31,7 +31,7 @@ function runChild(credentialsFile: string, pinsFile: string): Promise<{ result: 
   });
 }
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<BenchSummary> {
   const { values } = parseArgs({ args, options: { tenants: { type: 'string', default: '10000' }, configs: { type: 'string', default: '3' } }, strict: true });
   const tenants = Number(values.tenants);
   const configs = Number(values.configs);
@@ -64,7 +64,11 @@ export async function run(args: string[]): Promise<number> {
         ['verified configurations', String(result.configurations)],
       ],
     );
-    return 0;
+    return [
+      { measure: `full sync ${tenants}×${configs}: client s`, value: (result.ms / 1000).toFixed(1), target: '< 10' },
+      { measure: `full sync ${tenants}×${configs}: client peak MB`, value: result.peakMb.toFixed(0), target: '< 512' },
+      { measure: `full sync ${tenants}×${configs}: broker peak MB`, value: after.peakMb.toFixed(0) },
+    ];
   } finally {
     if (broker) await stopChild(broker.child);
     rmSync(base, { recursive: true, force: true });

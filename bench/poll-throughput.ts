@@ -30,7 +30,7 @@ import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { encodeCursor } from '@/lib/server/delivery/cursor';
 import { seedFleet } from '@/lib/testing/fleet';
 import { freePort } from '@/scripts/lib/pg-cluster';
-import { BENCH_SECRETS, printTable, seedBenchWorld, spawnQuiet, startBenchBroker, stopChild, waitUntilUp } from './lib/broker';
+import { BENCH_SECRETS, printTable, type BenchSummary, seedBenchWorld, spawnQuiet, startBenchBroker, stopChild, waitUntilUp } from './lib/broker';
 
 const CONFIGS = '/api/v1/proxy/configs';
 
@@ -75,7 +75,7 @@ function print(rows: Row[]) {
   printTable(['server', 'req/s', 'p50 ms', 'p99 ms', '× floor', '× bare', 'requests'], cells);
 }
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<BenchSummary> {
   const { values } = parseArgs({ args, options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, tenants: { type: 'string', default: '100' } }, strict: true });
   const seconds = Number(values.duration);
   const connections = Number(values.connections);
@@ -114,7 +114,11 @@ export async function run(args: string[]): Promise<number> {
     }
     console.log(`\n${seconds} s per row after a warm-up, ${connections} keep-alive connections, autocannon on the same machine (${os.cpus().length} cores).\n`);
     print(rows);
-    return 0;
+    const [bareRow, floorRow, oursRow] = rows as [Row, Row, Row];
+    return [
+      { measure: 'poll 304: our req/s (× Next floor, × bare node:http)', value: `${oursRow.rps.toFixed(0)} (${(oursRow.rps / floorRow.rps).toFixed(2)}, ${(oursRow.rps / bareRow.rps).toFixed(3)})`, target: '≥ 0.8 × floor' },
+      { measure: 'poll 304: our p99 ms', value: oursRow.p99.toFixed(1) },
+    ];
   } finally {
     for (const child of children) await stopChild(child);
     rmSync(base, { recursive: true, force: true });

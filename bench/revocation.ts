@@ -22,7 +22,7 @@ import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { createUser } from '@/lib/server/dal/users';
 import { BrokerClient, newAccount } from '@/lib/testing/api-client';
 import { signNextState, type FleetTenant } from '@/lib/testing/fleet';
-import { BENCH_SECRETS, memoryOf, percentile, printTable, seedBenchWorld, startBenchBroker, stopChild } from './lib/broker';
+import { BENCH_SECRETS, memoryOf, percentile, printTable, seedBenchWorld, startBenchBroker, stopChild, type BenchSummary } from './lib/broker';
 
 const ADMIN = { email: 'admin@bench.example', passphrase: `bench copper heron ${randomBytes(4).toString('hex')}` };
 const SILENT = { info: () => {}, warn: () => {}, error: () => {} };
@@ -35,7 +35,7 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
   }
 }
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<BenchSummary> {
   const { values } = parseArgs({ args, options: { clients: { type: 'string', default: '1000' }, tenants: { type: 'string', default: '10' } }, strict: true });
   const count = Number(values.clients);
   Object.assign(process.env, BENCH_SECRETS, { LOG_LEVEL: 'warn' });
@@ -129,7 +129,11 @@ export async function run(args: string[]): Promise<number> {
     );
     for (const c of clients) c.stop();
     await Promise.all(runs);
-    return 0;
+    return [
+      { measure: `revocation, ${count} held polls: answer received p99 ms`, value: percentile(arrivals, 99).toFixed(0), target: '< 1000' },
+      { measure: `revocation, ${count} held polls: all verified p99 ms`, value: percentile(sorted, 99).toFixed(0), target: '< 1000' },
+      { measure: `revocation: broker MB for ${count} held polls`, value: (holding - synced).toFixed(1), target: '< 200' },
+    ];
   } finally {
     for (const c of clients) c.stop();
     if (broker) await stopChild(broker.child);

@@ -17,6 +17,9 @@ import { freePort } from '@/scripts/lib/pg-cluster';
 
 export const BENCH_SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
 
+/** What a benchmark hands to `npm run bench` for the summary: its headline figures. */
+export type BenchSummary = { measure: string; value: string; target?: string }[];
+
 export type Spawned = { child: ChildProcess; log: () => string };
 
 /** stdout goes nowhere; the last of stderr is kept for a failure message. */
