@@ -148,7 +148,10 @@ test('editing seals a new version with the decrypted values as the starting poin
 
 test('rolling back seals the older content again as a new version', async () => {
   await button(`Roll back ${siem1.label} to version 1`).click();
+  const change = page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === `/api/v1/tenants/${TENANT}/changes`);
   await page.getByRole('dialog', { name: `Roll back ${siem1.label} to version 1?` }).getByRole('button', { name: 'Roll back' }).click();
+  // The request names the version it restores, so the audit trail records config.rollback (checked in e2e/post).
+  expect((await change).postDataJSON()).toMatchObject({ put: { version: 3, restoredFrom: 1 } });
   await expect(page.getByText('Rolled back: the older content is now version 3.')).toBeVisible();
   const original = siem1.canaries.find((c) => !c.secret) as TCanary;
   await expect(page.getByTestId('config-values-v3').getByText(original.value).first()).toBeVisible();

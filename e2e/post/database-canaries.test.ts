@@ -32,14 +32,20 @@ describe('after the end-to-end walk', () => {
       }
     }
     let stored: Awaited<ReturnType<typeof readStoredValues>>;
+    let rollbacks: { tenant: string | null; details: unknown }[];
     try {
       stored = await db.withSession((session) => readStoredValues(session));
+      rollbacks = await db.withSession((session) => session.query<{ tenant: string | null; details: unknown }>("SELECT tenant_external_id AS tenant, details FROM audit_event WHERE action = 'config.rollback'"));
     } finally {
       await db.close();
     }
     // Not vacuous: the walk's sealed configurations are there.
     expect(stored.columns.find((c) => c.table === 'tenant_config_version' && c.column === 'jwe')?.values ?? 0).toBeGreaterThan(10);
     expect(formatFindings(scanForSecrets(stored.records, canaries()).findings)).toBe('');
+    // The walk's rollback (version 1 restored as version 3) is in the tenant's audit chain; audit_event was scanned above.
+    expect(stored.columns.some((c) => c.table === 'audit_event')).toBe(true);
+    expect(rollbacks.map((r) => (typeof r.details === 'string' ? JSON.parse(r.details) : r.details))).toContainEqual(expect.objectContaining({ version: 3, restoredFrom: 1 }));
+    expect(rollbacks.every((r) => r.tenant !== null)).toBe(true);
   });
 
   it('the broker log output holds none of them', () => {

@@ -90,6 +90,8 @@ export type TSaveInput = {
   provider: string;
   label: string;
   settings: Record<string, unknown>;
+  /** Set by a rollback: the older version this one restores. */
+  restoredFrom?: number;
 };
 
 /**
@@ -120,7 +122,7 @@ export async function saveConfig(ctx: TTenantContext, listing: TConfigListing, i
     digest,
   };
   const state = await signNext(ctx, previous, [...others, entry]);
-  await api.change(ctx.tenantId, { state, put: { configId, kind: input.kind, provider: provider.id, label: input.label, version, jwe } });
+  await api.change(ctx.tenantId, { state, put: { configId, kind: input.kind, provider: provider.id, label: input.label, version, jwe, ...(input.restoredFrom ? { restoredFrom: input.restoredFrom } : {}) } });
   return { configId, version };
 }
 
@@ -179,5 +181,5 @@ export async function rollbackConfig(ctx: TTenantContext, listing: TConfigListin
   const document = await openVersion(ctx, configId, old.version, old.jwe, old.digest);
   const current = listing.configs.find((c) => c.id === configId);
   if (!current) throw new Error('This configuration no longer exists. Reload.');
-  return saveConfig(ctx, listing, { configId, kind: document.typ, provider: document.provider, label: old.label, settings: document.settings });
+  return saveConfig(ctx, listing, { configId, kind: document.typ, provider: document.provider, label: old.label, settings: document.settings, restoredFrom: old.version });
 }

@@ -66,7 +66,6 @@ export const AUDIT_ACTIONS = {
   'tenant.deletion_cancel': { label: 'Cancelled deletion of the tenant', scope: 'tenant', notify: true },
   'tenant.delete': { label: 'Deleted the tenant', scope: 'tenant' },
   'environment.create': { label: 'Created an environment', scope: 'vendor' },
-  'operator.invite': { label: 'Invited an operator', scope: 'vendor' },
   'broker.settings_update': { label: 'Changed broker settings', scope: 'vendor' },
   'api_token.create': { label: 'Created a vendor API token', scope: 'vendor' },
   'api_token.revoke': { label: 'Revoked a vendor API token', scope: 'vendor' },

@@ -35,6 +35,8 @@ export const ZConfigChange = z
         version: z.number().int().min(1).max(1_000_000),
         /** JWE General JSON; its structure is checked by the server (lib/server/configs/checks.ts). */
         jwe: z.record(z.string(), z.unknown()),
+        /** A rollback: the older version whose content this one repeats (audited as config.rollback; checked by the server, not signed). */
+        restoredFrom: z.number().int().min(1).max(1_000_000).optional(),
       })
       .optional(),
     remove: z.object({ configId: ZConfigId }).optional(),

@@ -5,15 +5,15 @@ import 'server-only';
 // absolute lifetime, revocation and "sign out everywhere" are decided there on
 // every request (lib/server/authz.ts). The browser sends the authKey derived
 // from the passphrase, never the passphrase.
+import { headers } from 'next/headers';
 import NextAuth, { CredentialsSignin } from 'next-auth';
 import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import { getEnv } from '@/lib/env';
-import { getPrisma } from '@/lib/server/db';
-import { revokeSession } from '@/lib/server/dal/users';
+import { auditContext, type AuditContext } from '@/lib/server/audit/record';
 import { getLogger } from '@/lib/server/log';
 import { clientIp, userAgent } from '@/lib/server/request-meta';
-import { SignInRefused, verifySignIn } from '@/lib/server/sign-in';
+import { endSession, SignInRefused, verifySignIn } from '@/lib/server/sign-in';
 
 /** The code reaches the browser as `result.code`; it names no account detail. */
 class SignInCode extends CredentialsSignin {
@@ -28,6 +28,15 @@ const ZCredentials = z.object({
   authKey: z.string().regex(/^[A-Za-z0-9_-]{43}$/),
   otp: z.string().trim().max(64).optional(),
 });
+
+/** The sign-out request's context for its audit event (next-auth does not hand the request to events). */
+async function signOutContext(): Promise<AuditContext | undefined> {
+  try {
+    return auditContext({ headers: await headers() });
+  } catch {
+    return undefined;
+  }
+}
 
 export const { handlers, auth, signOut } = NextAuth(() => {
   const env = getEnv();
@@ -53,7 +62,7 @@ export const { handlers, auth, signOut } = NextAuth(() => {
               ...parsed.data,
               ip: clientIp(request.headers),
               userAgent: userAgent(request.headers),
-            });
+            }, auditContext(request));
             return { id: result.userId, sessionId: result.sessionId, sessionVersion: result.sessionVersion };
           } catch (error) {
             if (error instanceof SignInRefused) {
@@ -84,7 +93,7 @@ export const { handlers, auth, signOut } = NextAuth(() => {
     events: {
       async signOut(message) {
         const sid = 'token' in message ? message.token?.sid : undefined;
-        if (typeof sid === 'string') await revokeSession(await getPrisma(), sid);
+        if (typeof sid === 'string') await endSession(sid, await signOutContext());
       },
     },
   };

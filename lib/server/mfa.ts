@@ -2,7 +2,9 @@ import 'server-only';
 // The second factor: TOTP (RFC 6238) with replay protection, or a one-time
 // recovery code. TOTP secrets are stored encrypted with the broker's
 // key-encryption key, bound to the user id.
-import type { PrismaClient } from '@/lib/generated/prisma/client';
+import type { Prisma, PrismaClient } from '@/lib/generated/prisma/client';
+
+type Db = PrismaClient | Prisma.TransactionClient;
 import { decryptAtRest, encryptAtRest } from '@/lib/server/at-rest';
 import { getServerSecrets } from '@/lib/server/secrets';
 import { hashRecoveryCode, verifyTotp } from '@/lib/server/totp';
@@ -22,7 +24,7 @@ export function openTotpSecret(userId: string, sealed: string): string {
 }
 
 /** Checks a TOTP code and records its step so it cannot be replayed. */
-export async function verifyTotpFor(db: PrismaClient, user: MfaUser, code: string, secretOverride?: string): Promise<boolean> {
+export async function verifyTotpFor(db: Db, user: MfaUser, code: string, secretOverride?: string): Promise<boolean> {
   const secret = secretOverride ?? (user.totpSecretEnc ? openTotpSecret(user.id, user.totpSecretEnc) : undefined);
   if (!secret) return false;
   const result = verifyTotp(secret, code, { nowMs: Date.now(), lastUsedStep: user.totpLastStep });
@@ -35,7 +37,7 @@ export async function verifyTotpFor(db: PrismaClient, user: MfaUser, code: strin
   return claimed.count === 1;
 }
 
-export async function redeemRecoveryCode(db: PrismaClient, userId: string, code: string): Promise<boolean> {
+export async function redeemRecoveryCode(db: Db, userId: string, code: string): Promise<boolean> {
   const used = await db.mfaRecoveryCode.updateMany({
     where: { userId, codeHash: hashRecoveryCode(code), usedAt: null },
     data: { usedAt: new Date() },
@@ -43,9 +45,11 @@ export async function redeemRecoveryCode(db: PrismaClient, userId: string, code:
   return used.count === 1;
 }
 
-/** A 6-digit input is a TOTP code; anything longer is tried as a recovery code. */
-export async function verifySecondFactor(db: PrismaClient, user: MfaUser, input: string): Promise<boolean> {
+export type SecondFactor = 'totp' | 'recovery_code';
+
+/** A 6-digit input is a TOTP code; anything longer is tried as a recovery code. Returns which one matched, or null. */
+export async function verifySecondFactor(db: Db, user: MfaUser, input: string): Promise<SecondFactor | null> {
   const compact = input.replace(/[\s-]/g, '');
-  if (/^\d{6}$/.test(compact)) return verifyTotpFor(db, user, compact);
-  return redeemRecoveryCode(db, user.id, input);
+  if (/^\d{6}$/.test(compact)) return (await verifyTotpFor(db, user, compact)) ? 'totp' : null;
+  return (await redeemRecoveryCode(db, user.id, input)) ? 'recovery_code' : null;
 }

@@ -2,10 +2,14 @@ import 'server-only';
 // Verifies a sign-in: rate limits and lockout per account and per IP, the
 // authKey against its scrypt hash (unknown accounts take the same time and get
 // the same answer), then the second factor. Creates the server-side session.
+// Every attempt is audited (auth.sign_in: success, failure or denied; see
+// docs/audit.md), in the transaction of what it changes.
 import { getEnv } from '@/lib/env';
 import { getPrisma } from '@/lib/server/db';
 import { clearFailures, lockedFor, recordFailure } from '@/lib/server/dal/rate-limits';
-import { createSession, findUserForSignIn, normalizeEmail } from '@/lib/server/dal/users';
+import { createSession, findUserForSignIn, normalizeEmail, revokeSession } from '@/lib/server/dal/users';
+import type { Prisma, PrismaClient } from '@/lib/generated/prisma/client';
+import { accountAuditInputs, recordAccountAudit, recordAuditBatch, type AuditContext, type AuditEventInput } from '@/lib/server/audit/record';
 import { verifyAgainstDummy, verifyAuthKey } from '@/lib/server/password-hash';
 import { verifySecondFactor } from '@/lib/server/mfa';
 
@@ -27,32 +31,69 @@ export function signInLimitKeys(email: string, ip: string): string[] {
   return [`signin:account:${normalizeEmail(email)}`, `signin:ip:${ip}`];
 }
 
-export async function verifySignIn(input: SignInInput): Promise<{ userId: string; sessionId: string; sessionVersion: number }> {
+type SignInUser = NonNullable<Awaited<ReturnType<typeof findUserForSignIn>>>;
+
+/**
+ * The audit event of an attempt: in the chains of the account's tenants (or
+ * vendor-only), or — for an email without an account — vendor-only with no
+ * actor and without the typed identifier (it may be a mistyped passphrase).
+ */
+async function attemptEvents(tx: Prisma.TransactionClient, user: SignInUser | null, event: Omit<AuditEventInput, 'actor' | 'tenantExternalId'>): Promise<AuditEventInput[]> {
+  if (user) return accountAuditInputs(tx, user, event);
+  return [{ ...event, actor: { type: 'user', id: null, label: null }, target: null, details: { reason: 'unknown_account' } }];
+}
+
+async function refuse(db: PrismaClient, keys: string[] | null, user: SignInUser | null, outcome: 'failure' | 'denied', reason: string, context: AuditContext): Promise<void> {
+  await db.$transaction(async (tx) => {
+    if (keys) await recordFailure(tx, keys);
+    await recordAuditBatch(tx, await attemptEvents(tx, user, { action: 'auth.sign_in', outcome, details: { reason }, context }));
+  });
+}
+
+export async function verifySignIn(input: SignInInput, context: AuditContext = { ip: input.ip, userAgent: input.userAgent ?? null }): Promise<{ userId: string; sessionId: string; sessionVersion: number }> {
   const db = await getPrisma();
   const keys = signInLimitKeys(input.email, input.ip);
   const locked = await lockedFor(db, keys);
-  if (locked) throw new SignInRefused('locked', locked);
+  if (locked) {
+    await refuse(db, null, await findUserForSignIn(db, input.email), 'denied', 'locked', context);
+    throw new SignInRefused('locked', locked);
+  }
 
   const user = await findUserForSignIn(db, input.email);
   const ok = user ? await verifyAuthKey(input.authKey, user.authKeyHash) : await verifyAgainstDummy(input.authKey);
   if (!user || !ok) {
-    await recordFailure(db, keys);
+    await refuse(db, keys, user, 'failure', 'bad_credentials', context);
     throw new SignInRefused('invalid_credentials');
   }
-  if (user.totpEnabledAt) {
-    if (!input.otp) throw new SignInRefused('mfa_required');
-    if (!(await verifySecondFactor(db, user, input.otp))) {
-      await recordFailure(db, keys);
-      throw new SignInRefused('invalid_credentials');
-    }
-  }
-  await clearFailures(db, keys[0] as string);
+  if (user.totpEnabledAt && !input.otp) throw new SignInRefused('mfa_required');
   const env = getEnv();
-  const session = await createSession(db, {
-    userId: user.id,
-    maxAgeMs: env.SESSION_MAX_HOURS * 3600_000,
-    ip: input.ip,
-    userAgent: input.userAgent,
+  // The second factor (a recovery code is used up), the session and the events commit together.
+  const session = await db.$transaction(async (tx) => {
+    const factor = user.totpEnabledAt ? await verifySecondFactor(tx, user, input.otp ?? '') : null;
+    if (user.totpEnabledAt && !factor) return null;
+    await clearFailures(tx, keys[0] as string);
+    const created = await createSession(tx, { userId: user.id, maxAgeMs: env.SESSION_MAX_HOURS * 3600_000, ip: input.ip, userAgent: input.userAgent });
+    const events = await accountAuditInputs(tx, user, { action: 'auth.sign_in', details: { secondFactor: factor ?? 'none' }, context });
+    if (factor === 'recovery_code') {
+      const remaining = await tx.mfaRecoveryCode.count({ where: { userId: user.id, usedAt: null } });
+      events.push(...(await accountAuditInputs(tx, user, { action: 'account.recovery_code_use', details: { remaining }, context })));
+    }
+    await recordAuditBatch(tx, events);
+    return created;
   });
+  if (!session) {
+    await refuse(db, keys, user, 'failure', 'bad_second_factor', context);
+    throw new SignInRefused('invalid_credentials');
+  }
   return { userId: user.id, sessionId: session.id, sessionVersion: user.sessionVersion };
+}
+
+/** Sign-out: ends the session and records it (nothing when it had already ended). */
+export async function endSession(sessionId: string, context?: AuditContext): Promise<void> {
+  const db = await getPrisma();
+  await db.$transaction(async (tx) => {
+    if (!(await revokeSession(tx, sessionId))) return;
+    const owner = await tx.userSession.findUnique({ where: { id: sessionId }, select: { user: { select: { id: true, email: true, isOperator: true } } } });
+    if (owner) await recordAccountAudit(tx, owner.user, { action: 'auth.sign_out', context });
+  });
 }

@@ -9,6 +9,7 @@ import { calculateJwkThumbprint, type JWK } from 'jose';
 import { MAX_BUNDLE_LIFETIME_SECONDS } from '@/lib/crypto/bundle';
 import { signKeyRotation } from '@/lib/crypto/key-rotation';
 import { decryptAtRest, encryptAtRest } from '@/lib/server/at-rest';
+import { recordAudit, SYSTEM_ACTOR, type AuditOptions } from '@/lib/server/audit/record';
 import { getPrisma } from '@/lib/server/db';
 import {
   findActiveSigningKey,
@@ -95,7 +96,7 @@ export async function keyRotationStatements(): Promise<{ rotations: string[] }> 
 export type RotationResult = { previousKid: string; nextKid: string; previousRetiresAfter: Date; retired: number };
 
 /** Makes a new active key, signs its announcement with the current one, and schedules the current one's retirement. */
-export async function rotateSigningKey(now = new Date()): Promise<RotationResult> {
+export async function rotateSigningKey(now = new Date(), audit?: AuditOptions): Promise<RotationResult> {
   const current = await getActiveSigningKey();
   const db = await getPrisma();
   const pair = await generateKeyPair();
@@ -115,7 +116,15 @@ export async function rotateSigningKey(now = new Date()): Promise<RotationResult
       },
     });
     await tx.brokerKeyRotation.create({ data: { id: `rot_${randomBytes(12).toString('base64url')}`, previousKid: current.kid, nextKid: pair.kid, jws: statement } });
-    return retireExpiredSigningKeys(tx, now);
+    const retired = await retireExpiredSigningKeys(tx, now);
+    await recordAudit(tx, {
+      actor: audit?.actor ?? SYSTEM_ACTOR,
+      action: 'signing_key.rotate',
+      target: { type: 'signing_key', id: pair.kid },
+      details: { previousKid: current.kid, nextKid: pair.kid, retireAfter: retireAfter.toISOString(), retired: retired.count },
+      context: audit?.context,
+    });
+    return retired;
   });
   delete (globalThis as GlobalWithKey)[CACHE];
   return { previousKid: current.kid, nextKid: pair.kid, previousRetiresAfter: retireAfter, retired: result.count };

@@ -5,6 +5,7 @@ import 'server-only';
 import type { z } from 'zod';
 import type { ZChangePassphrase } from '@/lib/schemas/account';
 import type { CurrentUser } from '@/lib/server/authz';
+import { operatorActor, recordAccountAudit, recordAudit, type AuditContext, type AuditOptions } from '@/lib/server/audit/record';
 import { getPrisma } from '@/lib/server/db';
 import { listMembershipsOfUser } from '@/lib/server/dal/tenants';
 import { revokeAllSessions } from '@/lib/server/dal/users';
@@ -43,15 +44,17 @@ export async function isOperatorMfaRequired(): Promise<boolean> {
   return row?.value === true;
 }
 
-export async function setOperatorMfaRule(operator: CurrentUser, required: boolean) {
+export async function setOperatorMfaRule(operator: CurrentUser, required: boolean, audit?: AuditOptions) {
   if (required && !operator.totpEnabled) {
     throw new AppError('conflict', { message: 'Turn on your own second factor first (on your account page), so this rule does not lock you out.' });
   }
-  const db = await getPrisma();
-  await db.brokerSetting.upsert({ where: { key: 'operators_require_mfa' }, create: { key: 'operators_require_mfa', value: required }, update: { value: required } });
+  await (await getPrisma()).$transaction(async (tx) => {
+    await tx.brokerSetting.upsert({ where: { key: 'operators_require_mfa' }, create: { key: 'operators_require_mfa', value: required }, update: { value: required } });
+    await recordAudit(tx, { actor: audit?.actor ?? operatorActor(operator), action: 'broker.settings_update', target: { type: 'broker', id: 'operators_require_mfa' }, details: { operatorsRequireMfa: required }, context: audit?.context });
+  });
 }
 
-export async function changePassphrase(user: CurrentUser, body: z.infer<typeof ZChangePassphrase>) {
+export async function changePassphrase(user: CurrentUser, body: z.infer<typeof ZChangePassphrase>, context?: AuditContext) {
   const db = await getPrisma();
   const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { authKeyHash: true, adminKeyKid: true } });
   if (!(await verifyAuthKey(body.currentAuthKey, row.authKeyHash))) {
@@ -68,11 +71,15 @@ export async function changePassphrase(user: CurrentUser, body: z.infer<typeof Z
     });
     // Other browsers signed in with the old passphrase are signed out; this one stays.
     await revokeAllSessions(tx, user.id, user.sessionId);
+    await recordAccountAudit(tx, user, { action: 'account.passphrase_change', details: { adminKeyKid: row.adminKeyKid }, context });
   });
 }
 
-export async function signOutEverywhere(user: CurrentUser) {
-  await revokeAllSessions(await getPrisma(), user.id);
+export async function signOutEverywhere(user: CurrentUser, context?: AuditContext) {
+  await (await getPrisma()).$transaction(async (tx) => {
+    await revokeAllSessions(tx, user.id);
+    await recordAccountAudit(tx, user, { action: 'account.sessions_revoke', context });
+  });
 }
 
 /** Starts TOTP enrolment: a new secret, kept (encrypted) until confirmed with a code. */
@@ -84,7 +91,7 @@ export async function beginTotp(user: CurrentUser) {
   return { secret, uri, qrSvg: await totpQrSvg(uri) };
 }
 
-export async function enableTotp(user: CurrentUser, code: string) {
+export async function enableTotp(user: CurrentUser, code: string, context?: AuditContext) {
   const db = await getPrisma();
   const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, totpSecretEnc: true, totpLastStep: true, totpEnabledAt: true } });
   if (row.totpEnabledAt) throw new AppError('conflict', { message: 'A second factor is already on.' });
@@ -97,11 +104,12 @@ export async function enableTotp(user: CurrentUser, code: string) {
     await tx.mfaRecoveryCode.deleteMany({ where: { userId: user.id } });
     await tx.mfaRecoveryCode.createMany({ data: codes.map((c) => ({ id: newId('mfa'), userId: user.id, codeHash: hashRecoveryCode(c) })) });
     await tx.user.update({ where: { id: user.id }, data: { totpEnabledAt: new Date() } });
+    await recordAccountAudit(tx, user, { action: 'account.mfa_enable', details: { method: 'totp', recoveryCodes: codes.length }, context });
   });
   return { recoveryCodes: codes };
 }
 
-export async function disableTotp(user: CurrentUser, code: string) {
+export async function disableTotp(user: CurrentUser, code: string, context?: AuditContext) {
   const db = await getPrisma();
   const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, totpSecretEnc: true, totpLastStep: true, totpEnabledAt: true } });
   if (!row.totpEnabledAt) throw new AppError('conflict', { message: 'No second factor is on.' });
@@ -113,5 +121,6 @@ export async function disableTotp(user: CurrentUser, code: string) {
   await db.$transaction(async (tx) => {
     await tx.mfaRecoveryCode.deleteMany({ where: { userId: user.id } });
     await tx.user.update({ where: { id: user.id }, data: { totpEnabledAt: null, totpSecretEnc: null, totpLastStep: null } });
+    await recordAccountAudit(tx, user, { action: 'account.mfa_disable', details: { method: 'totp' }, context });
   });
 }

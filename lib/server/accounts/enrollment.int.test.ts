@@ -36,6 +36,7 @@ const ALICE = { email: 'alice@acme.example', passphrase: `copper heron sails at 
 const BOB = { email: 'bob@acme.example', passphrase: `seven velvet comets hum ${run}` };
 const WRONG_PASSPHRASE = `copper heron sails at dusk ${run}`;
 const TENANT = 'acme';
+const unknownEmail = `nobody-${run}@acme.example`;
 
 let testDb: TestDatabase;
 let server: ServerProcess | undefined;
@@ -244,7 +245,6 @@ describe(`zero-knowledge enrollment through the HTTP API on ${backend}`, () => {
     // --- no user enumeration: a wrong passphrase and an unknown email get the same answer ---------
     canaries.push({ label: 'wrong passphrase', value: WRONG_PASSPHRASE });
     const wrong = await new BrokerClient(url).signIn(ALICE.email, WRONG_PASSPHRASE);
-    const unknownEmail = `nobody-${run}@acme.example`;
     const unknown = await new BrokerClient(url).signIn(unknownEmail, ALICE.passphrase);
     expect(wrong.ok).toBe(false);
     expect(unknown.ok).toBe(false);
@@ -288,11 +288,22 @@ describe(`zero-knowledge enrollment through the HTTP API on ${backend}`, () => {
 
     const db = await openDatabase({ env: testDb.env });
     let stored: Awaited<ReturnType<typeof readStoredValues>>;
+    let events: { action: string; outcome: string; actorId: string | null; tenantExternalId: string | null; ip: string | null; requestId: string | null; details: unknown }[];
     try {
       stored = await db.withSession((session) => readStoredValues(session));
+      events = await db.prisma.auditEvent.findMany({ orderBy: { vendorSeq: 'asc' }, select: { action: true, outcome: true, actorId: true, tenantExternalId: true, ip: true, requestId: true, details: true } });
     } finally {
       await db.close();
     }
+    // Through HTTP, the audited actions carry the request's address and id (the route handlers and next-auth pass them).
+    for (const action of ['account.setup', 'environment.create', 'tenant.create', 'invitation.create', 'invitation.accept', 'admin.confirm', 'auth.sign_in']) {
+      expect(events.filter((e) => e.action === action && e.ip && e.requestId).length, action).toBeGreaterThan(0);
+    }
+    expect(events.filter((e) => e.action === 'auth.sign_in' && e.outcome === 'failure').map((e) => [e.tenantExternalId, e.details])).toEqual([
+      [TENANT, { reason: 'bad_credentials' }],
+      [null, { reason: 'unknown_account' }],
+    ]);
+    expect(JSON.stringify(events)).not.toContain(unknownEmail);
     const report = scanForSecrets(stored.records, canaries);
     expect(formatFindings(report.findings), 'secrets in clear in the database').toBe('');
 

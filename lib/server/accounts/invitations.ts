@@ -8,6 +8,7 @@ import { getEnv } from '@/lib/env';
 import type { Prisma } from '@/lib/generated/prisma/client';
 import type { ZAcceptInvitation } from '@/lib/schemas/account';
 import type { CurrentUser } from '@/lib/server/authz';
+import { operatorActor, recordAuditBatch, userActor, type AuditContext, type AuditEventInput } from '@/lib/server/audit/record';
 import { getPrisma } from '@/lib/server/db';
 import { consumeInvitation, findOpenInvitation } from '@/lib/server/dal/invitations';
 import { createUser } from '@/lib/server/dal/users';
@@ -60,7 +61,7 @@ export async function lookupInvitation(token: string, currentUser: CurrentUser |
 
 type AcceptBody = z.infer<typeof ZAcceptInvitation>;
 
-export async function acceptInvitation(body: AcceptBody, currentUser: CurrentUser | null): Promise<{ userId: string; email: string; tenant: string | null }> {
+export async function acceptInvitation(body: AcceptBody, currentUser: CurrentUser | null, context?: AuditContext): Promise<{ userId: string; email: string; tenant: string | null }> {
   const db = await getPrisma();
   const preview = await findOpenInvitation(db, body.token);
   if (!preview) throw new AppError('not_found', { message: 'This invitation link is not valid: it may have expired, been used or been revoked.' });
@@ -93,6 +94,8 @@ export async function acceptInvitation(body: AcceptBody, currentUser: CurrentUse
   }
 
   return db.$transaction(async (tx) => {
+    let kitId: string | null = null;
+    let membershipId: string | null = null;
     if (!(await consumeInvitation(tx, preview.id))) throw new AppError('not_found', { message: 'This invitation was just used or revoked.' });
     const userId = existing?.id ?? (await createUser(tx, prepared!)).id;
     if (tenant) {
@@ -110,9 +113,12 @@ export async function acceptInvitation(body: AcceptBody, currentUser: CurrentUse
         if (set.count !== 1) throw new AppError('changed_elsewhere', { message: 'Another administrator set up this tenant a moment ago. Reload to be confirmed by them.' });
         // An invited tenant becomes active; a tenant the vendor suspended meanwhile stays suspended.
         await tx.tenant.updateMany({ where: { id: tenant.id, status: 'invited' }, data: { status: 'active' } });
-        if (body.tenantKeys?.recoveryKit) await tx.recoveryKit.create({ data: { id: newId('kit'), tenantId: tenant.id, createdById: userId, kit: body.tenantKeys.recoveryKit } });
+        if (body.tenantKeys?.recoveryKit) {
+          const kit = await tx.recoveryKit.create({ data: { id: newId('kit'), tenantId: tenant.id, createdById: userId, kit: body.tenantKeys.recoveryKit }, select: { id: true } });
+          kitId = kit.id;
+        }
       }
-      await tx.tenantAdmin.create({
+      const membership = await tx.tenantAdmin.create({
         data: {
           id: newId('adm'),
           tenantId: tenant.id,
@@ -122,8 +128,18 @@ export async function acceptInvitation(body: AcceptBody, currentUser: CurrentUse
           confirmedById: tenantKeys ? userId : null,
           confirmedAt: tenantKeys ? new Date() : null,
         },
+        select: { id: true },
       });
+      membershipId = membership.id;
     }
+    const isOperator = preview.kind === 'operator';
+    const actor = isOperator ? operatorActor({ id: userId, email: preview.email }) : userActor({ id: userId, email: preview.email });
+    const common = { actor, tenantExternalId: tenant?.externalId ?? null, context };
+    const events: AuditEventInput[] = [
+      { ...common, action: 'invitation.accept', target: { type: 'invitation', id: preview.id }, details: { invitationId: preview.id, kind: preview.kind, userId, newAccount: !existing, membershipId, firstAdmin: !!tenantKeys } },
+    ];
+    if (kitId) events.push({ ...common, action: 'recovery_kit.create', target: { type: 'recovery_kit', id: kitId }, details: { kitId } });
+    await recordAuditBatch(tx, events);
     return { userId, email: preview.email, tenant: tenant?.externalId ?? null };
   });
 }

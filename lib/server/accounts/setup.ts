@@ -8,7 +8,8 @@ import type { z } from 'zod';
 import type { ZSetup } from '@/lib/schemas/account';
 import { getPrisma } from '@/lib/server/db';
 import { deleteSetting, getSetting, putSetting } from '@/lib/server/dal/settings';
-import { countOperators, createUser } from '@/lib/server/dal/users';
+import { countOperators, createUser, normalizeEmail } from '@/lib/server/dal/users';
+import { operatorActor, recordAudit, type AuditContext } from '@/lib/server/audit/record';
 import { AppError } from '@/lib/server/errors';
 import { hashToken, newToken } from '@/lib/server/ids';
 import { prepareAccount } from './new-account';
@@ -31,7 +32,7 @@ export async function issueSetupToken(): Promise<string | null> {
   return token;
 }
 
-export async function completeSetup(body: z.infer<typeof ZSetup>): Promise<{ userId: string }> {
+export async function completeSetup(body: z.infer<typeof ZSetup>, context?: AuditContext): Promise<{ userId: string }> {
   const prepared = await prepareAccount(body.account, true);
   const db = await getPrisma();
   return db.$transaction(async (tx) => {
@@ -43,6 +44,7 @@ export async function completeSetup(body: z.infer<typeof ZSetup>): Promise<{ use
     }
     const user = await createUser(tx, prepared);
     await deleteSetting(tx, SETTING);
+    await recordAudit(tx, { actor: operatorActor({ id: user.id, email: normalizeEmail(prepared.email) }), action: 'account.setup', target: { type: 'user', id: user.id }, details: { userId: user.id }, context });
     return { userId: user.id };
   });
 }

@@ -2,6 +2,7 @@ import 'server-only';
 // A tenant's admin set, as its admins manage it. Confirming someone means the
 // confirming admin's browser wrapped the tenant keys to the new admin's key
 // (checked here by header); the server itself can never add a key holder.
+import { recordAudit, userActor, type AuditContext } from '@/lib/server/audit/record';
 import { getPrisma } from '@/lib/server/db';
 import type { TenantAccess } from '@/lib/server/authz';
 import { createInvitation, listInvitations, renewInvitationToken, revokeInvitation } from '@/lib/server/dal/invitations';
@@ -48,42 +49,55 @@ export async function getMyTenantKeys(access: TenantAccess) {
   return { status: row.status, wrappedTenantKeys: row.wrappedTenantKeys, ...row.tenant };
 }
 
-export async function confirmTenantAdmin(access: TenantAccess, membershipId: string, wrappedTenantKeys: string) {
+/** The common part of a tenant admin's event: the admin acts, in the tenant's chain. */
+function adminEvent(access: TenantAccess, target: { type: string; id: string }, context?: AuditContext) {
+  return { actor: userActor(access.user), tenantExternalId: access.tenant.externalId, target, context };
+}
+
+export async function confirmTenantAdmin(access: TenantAccess, membershipId: string, wrappedTenantKeys: string, context?: AuditContext) {
   const db = await getPrisma();
   const target = await db.tenantAdmin.findFirst({
     where: { id: membershipId, tenantId: access.tenant.id },
-    select: { id: true, status: true, user: { select: { adminKeyKid: true } } },
+    select: { id: true, status: true, user: { select: { id: true, adminKeyKid: true } } },
   });
   if (!target) throw new AppError('not_found');
   if (target.status !== 'pending') throw new AppError('conflict', { message: 'This administrator is already confirmed.' });
   checkWrappedTenantKeys(wrappedTenantKeys, { adminKid: target.user.adminKeyKid, tenantId: access.tenant.externalId });
-  const updated = await db.tenantAdmin.updateMany({
-    where: { id: target.id, tenantId: access.tenant.id, status: 'pending' },
-    data: { status: 'confirmed', wrappedTenantKeys, confirmedById: access.user.id, confirmedAt: new Date() },
+  await db.$transaction(async (tx) => {
+    const updated = await tx.tenantAdmin.updateMany({
+      where: { id: target.id, tenantId: access.tenant.id, status: 'pending' },
+      data: { status: 'confirmed', wrappedTenantKeys, confirmedById: access.user.id, confirmedAt: new Date() },
+    });
+    if (updated.count !== 1) throw new AppError('changed_elsewhere');
+    await recordAudit(tx, { ...adminEvent(access, { type: 'admin', id: target.id }, context), action: 'admin.confirm', details: { membershipId: target.id, userId: target.user.id, adminKeyKid: target.user.adminKeyKid } });
   });
-  if (updated.count !== 1) throw new AppError('changed_elsewhere');
 }
 
-export async function removeTenantAdmin(access: TenantAccess, membershipId: string) {
+export async function removeTenantAdmin(access: TenantAccess, membershipId: string, context?: AuditContext) {
   const db = await getPrisma();
   await db.$transaction(async (tx) => {
-    const target = await tx.tenantAdmin.findFirst({ where: { id: membershipId, tenantId: access.tenant.id }, select: { id: true, status: true } });
+    const target = await tx.tenantAdmin.findFirst({ where: { id: membershipId, tenantId: access.tenant.id }, select: { id: true, status: true, userId: true } });
     if (!target) throw new AppError('not_found');
     if (target.status === 'confirmed') {
       const confirmed = await tx.tenantAdmin.count({ where: { tenantId: access.tenant.id, status: 'confirmed' } });
       if (confirmed <= 1) throw new AppError('conflict', { message: 'The last confirmed administrator cannot be removed; invite and confirm another first.' });
     }
     await tx.tenantAdmin.delete({ where: { id: target.id } });
+    await recordAudit(tx, { ...adminEvent(access, { type: 'admin', id: target.id }, context), action: 'admin.remove', details: { membershipId: target.id, userId: target.userId, status: target.status, self: target.userId === access.user.id } });
   });
 }
 
-export async function inviteTenantAdmin(access: TenantAccess, email: string) {
+export async function inviteTenantAdmin(access: TenantAccess, email: string, context?: AuditContext) {
   const db = await getPrisma();
   const already = await db.tenantAdmin.count({ where: { tenantId: access.tenant.id, user: { email } } });
   if (already) throw new AppError('conflict', { message: 'This person is already an administrator of this tenant.' });
   const open = await db.invitation.count({ where: { tenantId: access.tenant.id, email, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } } });
   if (open) throw new AppError('conflict', { message: 'An invitation to this email is already open; resend it instead.' });
-  const { id, token } = await createInvitation(db, { kind: 'tenant_admin', email, tenantId: access.tenant.id, invitedById: access.user.id });
+  const { id, token } = await db.$transaction(async (tx) => {
+    const created = await createInvitation(tx, { kind: 'tenant_admin', email, tenantId: access.tenant.id, invitedById: access.user.id });
+    await recordAudit(tx, { ...adminEvent(access, { type: 'invitation', id: created.id }, context), action: 'invitation.create', details: { invitationId: created.id, kind: 'tenant_admin' } });
+    return created;
+  });
   const { mailed } = await sendInvitationMail({ email, token, kind: 'tenant_admin', tenantName: access.tenant.displayName });
   return { id, mailed };
 }
@@ -92,21 +106,30 @@ export async function listTenantInvitations(access: TenantAccess) {
   return listInvitations(await getPrisma(), { tenantId: access.tenant.id });
 }
 
-export async function resendTenantInvitation(access: TenantAccess, invitationId: string) {
-  const renewed = await renewInvitationToken(await getPrisma(), invitationId, { tenantId: access.tenant.id });
-  if (!renewed) throw new AppError('not_found');
+export async function resendTenantInvitation(access: TenantAccess, invitationId: string, context?: AuditContext) {
+  const renewed = await (await getPrisma()).$transaction(async (tx) => {
+    const done = await renewInvitationToken(tx, invitationId, { tenantId: access.tenant.id });
+    if (!done) throw new AppError('not_found');
+    await recordAudit(tx, { ...adminEvent(access, { type: 'invitation', id: invitationId }, context), action: 'invitation.resend', details: { invitationId, kind: 'tenant_admin' } });
+    return done;
+  });
   return sendInvitationMail({ email: renewed.email, token: renewed.token, kind: 'tenant_admin', tenantName: access.tenant.displayName });
 }
 
-export async function revokeTenantInvitation(access: TenantAccess, invitationId: string) {
-  if (!(await revokeInvitation(await getPrisma(), invitationId, { tenantId: access.tenant.id }))) throw new AppError('not_found');
+export async function revokeTenantInvitation(access: TenantAccess, invitationId: string, context?: AuditContext) {
+  await (await getPrisma()).$transaction(async (tx) => {
+    if (!(await revokeInvitation(tx, invitationId, { tenantId: access.tenant.id }))) throw new AppError('not_found');
+    await recordAudit(tx, { ...adminEvent(access, { type: 'invitation', id: invitationId }, context), action: 'invitation.revoke', details: { invitationId, kind: 'tenant_admin' } });
+  });
 }
 
-export async function saveRecoveryKit(access: TenantAccess, kit: string) {
+export async function saveRecoveryKit(access: TenantAccess, kit: string, context?: AuditContext) {
   checkRecoveryKit(kit, access.tenant.externalId);
-  const db = await getPrisma();
-  const row = await db.recoveryKit.create({ data: { id: newId('kit'), tenantId: access.tenant.id, createdById: access.user.id, kit }, select: { id: true, createdAt: true } });
-  return row;
+  return (await getPrisma()).$transaction(async (tx) => {
+    const row = await tx.recoveryKit.create({ data: { id: newId('kit'), tenantId: access.tenant.id, createdById: access.user.id, kit }, select: { id: true, createdAt: true } });
+    await recordAudit(tx, { ...adminEvent(access, { type: 'recovery_kit', id: row.id }, context), action: 'recovery_kit.create', details: { kitId: row.id } });
+    return row;
+  });
 }
 
 export async function getRecoveryKits(access: TenantAccess) {
@@ -115,7 +138,7 @@ export async function getRecoveryKits(access: TenantAccess) {
 }
 
 /** A pending admin who holds a recovery code unwrapped the kit in their browser and wrapped the keys to themselves. */
-export async function recoverWithKit(access: TenantAccess, kitId: string, wrappedTenantKeys: string) {
+export async function recoverWithKit(access: TenantAccess, kitId: string, wrappedTenantKeys: string, context?: AuditContext) {
   if (access.membership.status !== 'pending') throw new AppError('conflict', { message: 'You are already confirmed.' });
   checkWrappedTenantKeys(wrappedTenantKeys, { adminKid: access.user.adminKeyKid, tenantId: access.tenant.externalId });
   const db = await getPrisma();
@@ -126,12 +149,16 @@ export async function recoverWithKit(access: TenantAccess, kitId: string, wrappe
       where: { id: access.membership.id },
       data: { status: 'confirmed', wrappedTenantKeys, confirmedById: access.user.id, confirmedAt: new Date() },
     });
+    await recordAudit(tx, { ...adminEvent(access, { type: 'recovery_kit', id: kitId }, context), action: 'tenant.recover', details: { kitId, membershipId: access.membership.id } });
   });
 }
 
-export async function setTenantMfaRule(access: TenantAccess, requireMfa: boolean) {
+export async function setTenantMfaRule(access: TenantAccess, requireMfa: boolean, context?: AuditContext) {
   if (requireMfa && !access.user.totpEnabled) {
     throw new AppError('conflict', { message: 'Turn on your own second factor first (on your account page), so this rule does not lock you out.' });
   }
-  await (await getPrisma()).tenant.update({ where: { id: access.tenant.id }, data: { requireMfa } });
+  await (await getPrisma()).$transaction(async (tx) => {
+    await tx.tenant.update({ where: { id: access.tenant.id }, data: { requireMfa } });
+    await recordAudit(tx, { ...adminEvent(access, { type: 'tenant', id: access.tenant.externalId }, context), action: 'tenant.settings_update', details: { requireMfa, previous: access.tenant.requireMfa } });
+  });
 }

@@ -98,9 +98,17 @@ describe(`audited actions on ${backend}`, () => {
     await updateDeployment(created.deployment.id, { status: 'active' }, by);
     secretsSeen.push((await rotateApiKey(created.deployment.id, new Date(Date.now() + 3_600_000), by)).apiKey);
     await deleteDeployment(created.deployment.id, by);
-    const rows = (await events()).filter((r) => r.targetType === 'deployment');
+    const all = (await events()).filter((r) => r.targetType === 'deployment');
+    const rows = all.filter((r) => r.action !== 'deployment.awaiting_approval');
     expect(rows.map((r) => r.action)).toEqual(['deployment.create', 'deployment.disable', 'deployment.enable', 'deployment.rotate_key', 'deployment.delete']);
     for (const row of rows) expect(row).toMatchObject({ actorType: 'operator', actorId: operator.id, targetId: created.deployment.id, tenantExternalId: null, tenantSeq: null });
+    // Created and re-enabled: each time, the environment's tenant sees it awaiting approval, in the same batch.
+    const awaiting = all.filter((r) => r.action === 'deployment.awaiting_approval');
+    expect(awaiting.map((r) => [r.tenantExternalId, r.tenantSeq, r.vendorSeq])).toEqual([
+      [TENANT, 4, rows[0]!.vendorSeq + 1],
+      [TENANT, 5, rows[2]!.vendorSeq + 1],
+    ]);
+    expect(awaiting[0]).toMatchObject({ actorType: 'operator', details: { deploymentId: created.deployment.id, name: 'eu-1', kid: created.deployment.kid } });
   });
 
   it('tenant suspend, resume and delete keep the tenant chain after the tenant is gone', async () => {
@@ -112,10 +120,10 @@ describe(`audited actions on ${backend}`, () => {
     expect(await db.prisma.tenant.count({ where: { externalId: TENANT } })).toBe(0);
     const rows = (await events()).filter((r) => r.targetType === 'tenant');
     expect(rows.map((r) => [r.action, r.tenantSeq, r.actorType])).toEqual([
-      ['tenant.suspend', 4, 'operator'],
-      ['tenant.resume', 5, 'operator'],
-      ['tenant.deletion_request', 6, 'operator'],
-      ['tenant.delete', 7, 'operator'],
+      ['tenant.suspend', 6, 'operator'],
+      ['tenant.resume', 7, 'operator'],
+      ['tenant.deletion_request', 8, 'operator'],
+      ['tenant.delete', 9, 'operator'],
     ]);
     expect(rows[0]).toMatchObject(context);
     expect(rows[1]).toMatchObject({ ip: null, requestId: null });
@@ -123,7 +131,7 @@ describe(`audited actions on ${backend}`, () => {
 
   it('the chains verify and no secret appears in any event', async () => {
     const { report } = await verifyStoredAuditTrail();
-    expect(report).toMatchObject({ ok: true, vendor: { count: 12 }, tenants: { [TENANT]: { count: 7 } } });
+    expect(report).toMatchObject({ ok: true, vendor: { count: 14 }, tenants: { [TENANT]: { count: 9 } } });
     const rows = await events();
     const dump = JSON.stringify(rows);
     expect(dump).not.toMatch(/"(jwe|settings|apiKey|ciphertext)"/);

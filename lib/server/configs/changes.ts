@@ -112,6 +112,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
       if (existing && existing.kind !== change.put.kind) throw refuse('put.kind', 'A configuration cannot change its kind.');
       const expectedVersion = existing ? existing.latestVersion + 1 : 1;
       if (change.put.version !== expectedVersion) throw new AppError('changed_elsewhere', { message: `Expected version ${expectedVersion}; reload and try again.` });
+      if (change.put.restoredFrom !== undefined) await checkRestoredFrom(tx, change.put.configId, change.put.restoredFrom, change.put.version);
       if (existing) {
         await tx.tenantConfig.update({
           where: { id: change.put.configId },
@@ -197,6 +198,12 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   return { seq: result.seq, configId: result.configId, version: result.version };
 }
 
+/** A rollback names an existing older version of the same configuration. */
+async function checkRestoredFrom(tx: Prisma.TransactionClient, configId: string, restoredFrom: number, version: number): Promise<void> {
+  const found = restoredFrom < version ? await tx.tenantConfigVersion.count({ where: { configId, version: restoredFrom } }) : 0;
+  if (!found) throw refuse('put.restoredFrom', 'A rollback must name an existing older version of this configuration.');
+}
+
 type StoredConfig = { id: string; kind: string; provider: string; status: string; isPrimary: boolean };
 
 /** The audit event's action, target and details: ids, kinds, versions and kids, never settings or sealed content. */
@@ -207,7 +214,8 @@ function describeChange(
 ) {
   const seq = state.seq;
   if (change.put) {
-    const { configId, kind, provider, version } = change.put;
+    const { configId, kind, provider, version, restoredFrom } = change.put;
+    if (restoredFrom !== undefined) return { action: 'config.rollback' as const, target: { type: 'config', id: configId }, details: { seq, configId, kind, provider, version, restoredFrom } };
     return { action: before.created ? ('config.create' as const) : ('config.edit' as const), target: { type: 'config', id: configId }, details: { seq, configId, kind, provider, version } };
   }
   if (change.remove) {

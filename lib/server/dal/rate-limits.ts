@@ -4,7 +4,9 @@ import 'server-only';
 //  - `hit`: a fixed-window request counter (pre-login lookups, invitations);
 //  - `recordFailure`/`clearFailures`: consecutive failures per key lock it out
 //    for a time that doubles with each further failure (sign-in).
-import type { PrismaClient } from '@/lib/generated/prisma/client';
+import type { Prisma, PrismaClient } from '@/lib/generated/prisma/client';
+
+type Db = PrismaClient | Prisma.TransactionClient;
 
 export type Limit = { limit: number; windowMs: number };
 
@@ -39,7 +41,7 @@ export function lockDurationMs(failures: number): number {
   return Math.min(MAX_LOCK_MS, BASE_LOCK_MS * 2 ** (failures - FREE_FAILURES));
 }
 
-export async function recordFailure(db: PrismaClient, keys: string[], now = new Date()): Promise<void> {
+export async function recordFailure(db: Db, keys: string[], now = new Date()): Promise<void> {
   for (const key of keys) {
     const row = await db.rateLimit.upsert({
       where: { key },
@@ -56,6 +58,6 @@ export async function recordFailure(db: PrismaClient, keys: string[], now = new 
   }
 }
 
-export async function clearFailures(db: PrismaClient, key: string): Promise<void> {
+export async function clearFailures(db: Db, key: string): Promise<void> {
   await db.rateLimit.updateMany({ where: { key }, data: { failures: 0, lockedUntil: null } });
 }

@@ -24,7 +24,7 @@ export function normalizeEmail(email: string): string {
 export function findUserForSignIn(db: Db, email: string) {
   return db.user.findUnique({
     where: { email: normalizeEmail(email) },
-    select: { id: true, authKeyHash: true, sessionVersion: true, totpEnabledAt: true, totpSecretEnc: true, totpLastStep: true },
+    select: { id: true, email: true, isOperator: true, authKeyHash: true, sessionVersion: true, totpEnabledAt: true, totpSecretEnc: true, totpLastStep: true },
   });
 }
 
@@ -70,8 +70,10 @@ export async function touchSession(db: Db, sessionId: string): Promise<void> {
   await db.userSession.updateMany({ where: { id: sessionId, revokedAt: null }, data: { lastSeenAt: new Date() } });
 }
 
-export async function revokeSession(db: Db, sessionId: string): Promise<void> {
-  await db.userSession.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
+/** Ends one session; true when it was still open. */
+export async function revokeSession(db: Db, sessionId: string): Promise<boolean> {
+  const { count } = await db.userSession.updateMany({ where: { id: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
+  return count === 1;
 }
 
 /** Sign out everywhere: every session of the user ends, and old cookies stop matching. */

@@ -8,7 +8,7 @@ import { getEnv } from '@/lib/env';
 import type { TCreateDeployment, TDeploymentRow } from '@/lib/schemas/deployments';
 import { MAX_KEY_OVERLAP_DAYS } from '@/lib/schemas/deployments';
 import type { AuditAction } from '@/lib/schemas/audit';
-import { operatorActor, recordAudit, SYSTEM_ACTOR, type AuditContext, type AuditOptions } from '@/lib/server/audit/record';
+import { operatorActor, recordAuditBatch, SYSTEM_ACTOR, type AuditContext, type AuditEventInput, type AuditOptions } from '@/lib/server/audit/record';
 import type { CurrentUser } from '@/lib/server/authz';
 import { getPrisma } from '@/lib/server/db';
 import { notify } from '@/lib/server/dal/delivery';
@@ -63,9 +63,30 @@ export async function getDeployment(id: string): Promise<TDeploymentRow> {
   return row as TDeploymentRow;
 }
 
-/** Records an operator's action on a deployment, last in its transaction. */
-function auditDeployment(tx: Prisma.TransactionClient, action: AuditAction, id: string, details: Record<string, unknown>, audit?: AuditOptions) {
-  return recordAudit(tx, { actor: audit?.actor ?? SYSTEM_ACTOR, action, target: { type: 'deployment', id }, details, context: audit?.context });
+/** Records an operator's action on a deployment, last in its transaction (with `also`, further events in the same batch). */
+function auditDeployment(tx: Prisma.TransactionClient, action: AuditAction, id: string, details: Record<string, unknown>, audit?: AuditOptions, also: AuditEventInput[] = []) {
+  return recordAuditBatch(tx, [{ actor: audit?.actor ?? SYSTEM_ACTOR, action, target: { type: 'deployment', id }, details, context: audit?.context }, ...also]);
+}
+
+/**
+ * A deployment that can receive bundles but is not yet approved: one event in
+ * the chain of every tenant of its environment that has not approved its key,
+ * so their admins see (and are mailed) that it awaits them.
+ */
+async function awaitingApproval(tx: Prisma.TransactionClient, deployment: { id: string; name: string; kid: string; environmentId: string }, audit?: AuditOptions): Promise<AuditEventInput[]> {
+  const tenants = await tx.tenant.findMany({
+    where: { environmentId: deployment.environmentId, NOT: { recipientKids: { has: deployment.kid } } },
+    orderBy: { externalId: 'asc' },
+    select: { externalId: true },
+  });
+  return tenants.map((t) => ({
+    actor: audit?.actor ?? SYSTEM_ACTOR,
+    action: 'deployment.awaiting_approval' as const,
+    tenantExternalId: t.externalId,
+    target: { type: 'deployment', id: deployment.id },
+    details: { deploymentId: deployment.id, name: deployment.name, kid: deployment.kid },
+    context: audit?.context,
+  }));
 }
 
 /** Wakes the deployment's held polls here and in other instances, so a disable answers 401 at once. */
@@ -95,7 +116,9 @@ export async function createDeployment(operator: CurrentUser, input: TCreateDepl
         apiKeys: { create: { id: keyId, keyHash: hashToken(apiKey) } },
       },
     });
-    await auditDeployment(tx, 'deployment.create', id, { name: input.name, environmentId: environment.id, kid, keyId }, { actor: operatorActor(operator), context: audit });
+    const by = { actor: operatorActor(operator), context: audit };
+    const awaiting = await awaitingApproval(tx, { id, name: input.name, kid, environmentId: environment.id }, by);
+    await auditDeployment(tx, 'deployment.create', id, { name: input.name, environmentId: environment.id, kid, keyId }, by, awaiting);
   });
   const deployment = await getDeployment(id);
   return {
@@ -108,7 +131,7 @@ export async function createDeployment(operator: CurrentUser, input: TCreateDepl
 
 export async function updateDeployment(id: string, input: { status?: 'active' | 'disabled'; name?: string }, audit?: AuditOptions) {
   const db = await getPrisma();
-  const current = await db.proxyDeployment.findUnique({ where: { id }, select: { status: true } });
+  const current = await db.proxyDeployment.findUnique({ where: { id }, select: { status: true, name: true, kid: true, environmentId: true } });
   if (!current || current.status === 'deleted') throw new AppError('not_found');
   const disabling = input.status === 'disabled' && current.status !== 'disabled';
   await db.$transaction(async (tx) => {
@@ -121,7 +144,8 @@ export async function updateDeployment(id: string, input: { status?: 'active' | 
     });
     if (disabling) await signalDeployment(tx, id);
     const action = input.status && input.status !== current.status ? (input.status === 'disabled' ? 'deployment.disable' : 'deployment.enable') : 'deployment.update';
-    await auditDeployment(tx, action, id, { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.status ? { status: input.status, previousStatus: current.status } : {}) }, audit);
+    const awaiting = action === 'deployment.enable' ? await awaitingApproval(tx, { id, name: input.name ?? current.name, kid: current.kid, environmentId: current.environmentId }, audit) : [];
+    await auditDeployment(tx, action, id, { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.status ? { status: input.status, previousStatus: current.status } : {}) }, audit, awaiting);
   });
   if (disabling) getDeliveryHub().publishDeployment(id);
   return getDeployment(id);

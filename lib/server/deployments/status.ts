@@ -5,17 +5,46 @@ import 'server-only';
 // propagation and tenant admins see which seq each deployment applied — the
 // one way to notice a broker withholding updates.
 import type { TProxyStatus } from '@/lib/schemas/deployments';
+import type { Prisma } from '@/lib/generated/prisma/client';
+import { recordAuditBatch, type AuditContext } from '@/lib/server/audit/record';
 import { getPrisma } from '@/lib/server/db';
 import { environmentSeq } from '@/lib/server/dal/delivery';
 import type { ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
 import { decodeCursor } from '@/lib/server/delivery/cursor';
+import { deliveryEvents, type TenantDeliveryStatus } from './status-audit';
 
 const KEPT_ERRORS = 100;
 /** Samples for the overview charts: at most one a minute per deployment, kept a week. */
 const SAMPLE_EVERY_MS = 60_000;
 const SAMPLE_KEEP_MS = 7 * 86_400_000;
 
-export async function recordStatus(deployment: ProxyPrincipal, report: TProxyStatus): Promise<{ tenants: number; errors: number }> {
+/** What this deployment last reported per tenant of its environment (by external id), for the report's tenants only. */
+async function previousStatus(tx: Prisma.TransactionClient, deployment: ProxyPrincipal, tenants: string[]) {
+  const rows = await tx.$queryRawUnsafe<{ ext: string; seq: number | null; errors: unknown }[]>(
+    `SELECT t.external_id AS ext, s.applied_seq AS seq, s.errors
+       FROM tenant t
+       LEFT JOIN deployment_tenant_status s ON s.tenant_id = t.id AND s.deployment_id = $1
+      WHERE t.environment_id = $2 AND t.external_id = ANY($3::text[])`,
+    deployment.id,
+    deployment.environmentId,
+    tenants,
+  );
+  const previous = new Map<string, TenantDeliveryStatus>();
+  const known = new Set<string>();
+  for (const row of rows) {
+    known.add(row.ext);
+    if (row.seq === null) continue;
+    const stored = typeof row.errors === 'string' ? (JSON.parse(row.errors) as unknown) : row.errors;
+    const errors = Array.isArray(stored) ? (stored as { configId: string | null; code: string }[]) : [];
+    // An error-only row has applied_seq 0: nothing applied yet.
+    previous.set(row.ext, { seq: Number(row.seq) === 0 ? null : Number(row.seq), errors });
+  }
+  return { previous, known };
+}
+
+const only = <V>(map: Map<string, V>, keep: Set<string>) => new Map([...map].filter(([k]) => keep.has(k)));
+
+export async function recordStatus(deployment: ProxyPrincipal, report: TProxyStatus, context?: AuditContext): Promise<{ tenants: number; errors: number }> {
   const db = await getPrisma();
   const envSeq = await environmentSeq(db, deployment.environmentId);
   const cursor = report.cursor === null ? null : decodeCursor(report.cursor, envSeq);
@@ -31,6 +60,7 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
   const now = new Date();
 
   return db.$transaction(async (tx) => {
+    const { previous: before, known } = await previousStatus(tx, deployment, [...new Set([...applied.keys(), ...errorsByTenant.keys()])]);
     let tenants = 0;
     if (applied.size) {
       tenants = await tx.$executeRawUnsafe(
@@ -65,7 +95,8 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
         deployment.environmentId,
       );
     }
-    await tx.proxyDeployment.update({
+    const { name } = await tx.proxyDeployment.update({
+      select: { name: true },
       where: { id: deployment.id },
       data: {
         lastStatusAt: now,
@@ -82,6 +113,8 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
       });
       await tx.deploymentStatusSample.deleteMany({ where: { deploymentId: deployment.id, at: { lt: new Date(now.getTime() - SAMPLE_KEEP_MS) } } });
     }
+    // Last: the audit chain lock.
+    await recordAuditBatch(tx, deliveryEvents({ id: deployment.id, name }, before, only(applied, known), only(errorsByTenant, known), context));
     return { tenants, errors: report.errors.length };
   });
 }

@@ -6,6 +6,7 @@ import 'server-only';
 import type { z } from 'zod';
 import type { TVendorNewTenant, ZVendorTenant } from '@/lib/schemas/vendor-api';
 import { createTenant, listEnvironments, resendInvitation } from '@/lib/server/accounts/operator';
+import type { AuditOptions } from '@/lib/server/audit/record';
 import type { CurrentUser } from '@/lib/server/authz';
 import { getPrisma } from '@/lib/server/db';
 import { listDeployments } from '@/lib/server/deployments/service';
@@ -50,21 +51,21 @@ export async function getVendorTenant(externalId: string): Promise<TVendorTenant
   };
 }
 
-export async function createVendorTenant(operator: CurrentUser, input: TVendorNewTenant) {
+export async function createVendorTenant(operator: CurrentUser, input: TVendorNewTenant, audit?: AuditOptions) {
   const environment = await (await getPrisma()).environment.findUnique({ where: { slug: input.environment }, select: { id: true } });
   if (!environment) throw new AppError('validation_failed', { fields: [{ path: 'body.environment', message: 'No environment has this slug.' }] });
-  const created = await createTenant(operator, { externalId: input.externalId, displayName: input.displayName, environmentId: environment.id, adminEmail: input.adminEmail });
+  const created = await createTenant(operator, { externalId: input.externalId, displayName: input.displayName, environmentId: environment.id, adminEmail: input.adminEmail }, audit);
   return { tenant: await getVendorTenant(created.externalId), invitation: { email: input.adminEmail, mailed: created.mailed } };
 }
 
 /** Renews and mails the newest open admin invitation of the tenant. */
-export async function resendTenantInvitation(externalId: string) {
+export async function resendTenantInvitation(externalId: string, audit?: AuditOptions) {
   const db = await getPrisma();
   const tenant = await db.tenant.findUnique({ where: { externalId }, select: { invitations: { where: OPEN, orderBy: { createdAt: 'desc' }, take: 1, select: { id: true } } } });
   if (!tenant) throw new AppError('not_found');
   const open = tenant.invitations[0];
   if (!open) throw new AppError('conflict', { message: 'This tenant has no open admin invitation to resend.' });
-  const { mailed } = await resendInvitation(open.id);
+  const { mailed } = await resendInvitation(open.id, audit);
   const invitation = (await getVendorTenant(externalId)).openInvitations.find((i) => i.id === open.id);
   if (!invitation) throw new AppError('conflict', { message: 'The invitation was used or revoked meanwhile.' });
   return { invitation, mailed };

@@ -6,6 +6,7 @@ import 'server-only';
 import { randomBytes } from 'node:crypto';
 import { API_TOKEN_PATTERN, MAX_TOKEN_DAYS, type TApiTokenRow, type TApiTokenScope, type TCreateApiToken, type TCreatedApiToken } from '@/lib/schemas/api-tokens';
 import type { CurrentUser } from '@/lib/server/authz';
+import { operatorActor, recordAudit, SYSTEM_ACTOR, type AuditOptions } from '@/lib/server/audit/record';
 import { getPrisma } from '@/lib/server/db';
 import { apiTokenExists, findLiveApiToken, insertApiToken, listApiTokenRecords, revokeApiTokenRecord, touchApiToken, type ApiTokenRecord } from '@/lib/server/dal/api-tokens';
 import { AppError } from '@/lib/server/errors';
@@ -38,7 +39,7 @@ function toRow(t: ApiTokenRecord, now = new Date()): TApiTokenRow {
   };
 }
 
-export async function createApiToken(operator: CurrentUser, input: TCreateApiToken): Promise<TCreatedApiToken> {
+export async function createApiToken(operator: CurrentUser, input: TCreateApiToken, audit?: AuditOptions): Promise<TCreatedApiToken> {
   const now = Date.now();
   const expiresAt = new Date(input.expiresAt);
   if (expiresAt.getTime() <= now) throw new AppError('validation_failed', { fields: [{ path: 'body.expiresAt', message: 'Choose an expiry in the future.' }] });
@@ -47,7 +48,11 @@ export async function createApiToken(operator: CurrentUser, input: TCreateApiTok
     throw new AppError('validation_failed', { fields: [{ path: 'body.expiresAt', message: `A token may live at most ${MAX_TOKEN_DAYS} days.` }] });
   }
   const token = newApiToken();
-  const record = await insertApiToken(await getPrisma(), { id: newId('vat'), name: input.name, scope: input.scope, tokenHash: hashToken(token), createdById: operator.id, expiresAt });
+  const record = await (await getPrisma()).$transaction(async (tx) => {
+    const created = await insertApiToken(tx, { id: newId('vat'), name: input.name, scope: input.scope, tokenHash: hashToken(token), createdById: operator.id, expiresAt });
+    await recordAudit(tx, { actor: audit?.actor ?? operatorActor(operator), action: 'api_token.create', ...tokenEvent(created), context: audit?.context });
+    return created;
+  });
   return { apiToken: toRow(record), token };
 }
 
@@ -57,10 +62,19 @@ export async function listApiTokens(): Promise<TApiTokenRow[]> {
 }
 
 /** Revocation takes effect on the token's very next request. Revoking twice is a no-op. */
-export async function revokeApiToken(id: string): Promise<{ revoked: true }> {
-  const db = await getPrisma();
-  if (!(await revokeApiTokenRecord(db, id, new Date())) && !(await apiTokenExists(db, id))) throw new AppError('not_found');
+export async function revokeApiToken(id: string, audit?: AuditOptions): Promise<{ revoked: true }> {
+  await (await getPrisma()).$transaction(async (tx) => {
+    if (await revokeApiTokenRecord(tx, id, new Date())) {
+      const revoked = await tx.vendorApiToken.findUniqueOrThrow({ where: { id }, select: { id: true, scope: true, expiresAt: true } });
+      await recordAudit(tx, { actor: audit?.actor ?? SYSTEM_ACTOR, action: 'api_token.revoke', ...tokenEvent(revoked), context: audit?.context });
+    } else if (!(await apiTokenExists(tx, id))) throw new AppError('not_found');
+  });
   return { revoked: true };
+}
+
+/** Which token, its scope and expiry — never the token or its hash. */
+function tokenEvent(t: { id: string; scope: string; expiresAt: Date }) {
+  return { target: { type: 'api_token', id: t.id }, details: { id: t.id, scope: t.scope, expiresAt: t.expiresAt.toISOString() } };
 }
 
 export function vendorTokenFrom(headers: Headers): string | null {

@@ -2,14 +2,15 @@
 import { ZTotpCode } from '@/lib/schemas/account';
 import { beginTotp, disableTotp, enableTotp } from '@/lib/server/accounts/account';
 import { defineRoute } from '@/lib/server/api/route';
+import { auditContext } from '@/lib/server/audit/record';
 
 export const dynamic = 'force-dynamic';
 
 export const POST = defineRoute({ auth: 'user' }, async ({ user }) => beginTotp(user));
 
-export const PUT = defineRoute({ auth: 'user', body: ZTotpCode }, async ({ user, body }) => enableTotp(user, body.code));
+export const PUT = defineRoute({ auth: 'user', body: ZTotpCode }, async ({ user, body, request, requestId }) => enableTotp(user, body.code, auditContext(request, requestId)));
 
-export const DELETE = defineRoute({ auth: 'user', body: ZTotpCode }, async ({ user, body }) => {
-  await disableTotp(user, body.code);
+export const DELETE = defineRoute({ auth: 'user', body: ZTotpCode }, async ({ user, body, request, requestId }) => {
+  await disableTotp(user, body.code, auditContext(request, requestId));
   return { disabled: true };
 });

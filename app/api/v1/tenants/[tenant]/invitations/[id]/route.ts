@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { ZId } from '@/lib/schemas/operator';
 import { revokeTenantInvitation } from '@/lib/server/accounts/tenant-admins';
 import { defineRoute } from '@/lib/server/api/route';
+import { auditContext } from '@/lib/server/audit/record';
 
 export const dynamic = 'force-dynamic';
 
-export const DELETE = defineRoute({ auth: 'tenant-admin', params: z.object({ tenant: z.string(), id: ZId }) }, async ({ access, params }) => {
-  await revokeTenantInvitation(access, params.id);
+export const DELETE = defineRoute({ auth: 'tenant-admin', params: z.object({ tenant: z.string(), id: ZId }) }, async ({ access, params, request, requestId }) => {
+  await revokeTenantInvitation(access, params.id, auditContext(request, requestId));
   return { revoked: true };
 });

@@ -4,13 +4,14 @@ import { ZCompactJwe } from '@/lib/schemas/account';
 import { ZId } from '@/lib/schemas/operator';
 import { confirmTenantAdmin } from '@/lib/server/accounts/tenant-admins';
 import { defineRoute } from '@/lib/server/api/route';
+import { auditContext } from '@/lib/server/audit/record';
 
 export const dynamic = 'force-dynamic';
 
 export const POST = defineRoute(
   { auth: 'tenant-admin', params: z.object({ tenant: z.string(), id: ZId }), body: z.object({ wrappedTenantKeys: ZCompactJwe }) },
-  async ({ access, params, body }) => {
-    await confirmTenantAdmin(access, params.id, body.wrappedTenantKeys);
+  async ({ access, params, body, request, requestId }) => {
+    await confirmTenantAdmin(access, params.id, body.wrappedTenantKeys, auditContext(request, requestId));
     return { confirmed: true };
   },
 );
