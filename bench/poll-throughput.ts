@@ -11,7 +11,8 @@
 //                    `cursor` parameter, which the fast path leaves to Next): key and seq
 //                    still from memory, no database round trip
 //   ours: delta      the same endpoint with a cursor one change behind: a signed bundle
-//                    holding one tenant, read from the database and signed per request
+//                    holding one tenant; every connection asks for the same one, so it is
+//                    built and signed once per 2 s and shared (lib/server/delivery/poll.ts)
 //
 // The broker is the production build (scripts/start.ts) on an embedded
 // database seeded with --tenants tenants (real keys, sealed configurations),
@@ -19,71 +20,35 @@
 // in this process, on the same 2 cores as the servers.
 //
 //   npm run bench -- poll-throughput [--duration 10] [--connections 32] [--tenants 100]
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { generateJwkPair } from '@/lib/crypto/p256-jwk';
-import type { CurrentUser } from '@/lib/server/authz';
-import { prepareAccount } from '@/lib/server/accounts/new-account';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
-import { createUser } from '@/lib/server/dal/users';
 import { encodeCursor } from '@/lib/server/delivery/cursor';
-import { createDeployment } from '@/lib/server/deployments/service';
-import { newAccount } from '@/lib/testing/api-client';
 import { seedFleet } from '@/lib/testing/fleet';
 import { freePort } from '@/scripts/lib/pg-cluster';
+import { BENCH_SECRETS, printTable, type BenchSummary, seedBenchWorld, spawnQuiet, startBenchBroker, stopChild, waitUntilUp } from './lib/broker';
 
-const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
 const CONFIGS = '/api/v1/proxy/configs';
 
 type Target = { name: string; url: string; headers?: Record<string, string>; expect: number };
 type Row = { name: string; rps: number; p50: number; p99: number; requests: number };
 
-/** A fleet, one deployment all tenants approved, then one more change: the seq before it is a cursor one change behind. */
+/** The bench world, then one more change: the seq before it is a cursor one change behind. */
 async function seed(pgliteDir: string, tenants: number) {
-  const db = await initDatabase({ env: { PGLITE_DIR: pgliteDir, DATABASE_POOL_MAX: 5 }, migrate: true });
-  const account = await newAccount('bench@vendor.example', `bench quartz lantern ${randomBytes(4).toString('hex')}`);
-  const operator = await createUser(db.prisma, await prepareAccount({ ...account.body, email: 'bench@vendor.example' } as never, true));
-  await db.prisma.environment.create({ data: { id: 'env_bench', slug: 'bench', displayName: 'Bench' } });
-  const pair = await generateJwkPair('ecdh');
-  const created = await createDeployment({ id: operator.id } as CurrentUser, { name: 'bench-proxy', environmentId: 'env_bench', publicJwk: pair.publicJwk as never });
-  const recipients = [{ kid: created.deployment.kid, publicJwk: pair.publicJwk }];
-  await seedFleet(db.prisma, { environmentId: 'env_bench', count: tenants, configsPerTenant: 1, recipients, prefix: 'bench' });
-  const before = (await db.prisma.environment.findUniqueOrThrow({ where: { id: 'env_bench' } })).deliverySeq;
-  await seedFleet(db.prisma, { environmentId: 'env_bench', count: 1, configsPerTenant: 1, recipients, prefix: 'late' });
-  const now = (await db.prisma.environment.findUniqueOrThrow({ where: { id: 'env_bench' } })).deliverySeq;
-  await closeDatabase();
-  return { apiKey: created.apiKey, deploymentId: created.deployment.id, behind: encodeCursor({ kind: 'delta', seq: before }), current: now };
-}
-
-async function waitUntilUp(url: string, child: ChildProcess, log: () => string): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited:\n${log()}`);
-    const ok = await fetch(url).then((r) => r.status < 500, () => false);
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  const world = await seedBenchWorld(pgliteDir, tenants, 1);
+  const db = await initDatabase({ env: { PGLITE_DIR: pgliteDir, DATABASE_POOL_MAX: 2 } });
+  try {
+    const before = (await db.prisma.environment.findUniqueOrThrow({ where: { id: 'env_bench' } })).deliverySeq;
+    await seedFleet(db.prisma, { environmentId: 'env_bench', count: 1, configsPerTenant: 1, recipients: world.recipients, prefix: 'late' });
+    const now = (await db.prisma.environment.findUniqueOrThrow({ where: { id: 'env_bench' } })).deliverySeq;
+    return { apiKey: world.apiKey, deploymentId: world.deploymentId, behind: encodeCursor({ kind: 'delta', seq: before }), current: now };
+  } finally {
+    await closeDatabase();
   }
-  throw new Error(`server did not come up:\n${log()}`);
-}
-
-/** stdout (access logs) goes nowhere; the last of stderr is kept for a failure message. */
-function start(args: string[], env: Record<string, string>): { child: ChildProcess; log: () => string } {
-  let tail = '';
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
-  return { child, log: () => tail };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 const BARE_SERVER = `
@@ -103,23 +68,18 @@ async function load(target: Target, seconds: number, connections: number): Promi
   return { name: target.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
 }
 
-function printTable(rows: Row[]) {
+function print(rows: Row[]) {
   const floor = rows.find((r) => r.name.startsWith('Next.js floor'))?.rps ?? NaN;
   const bare = rows.find((r) => r.name.startsWith('bare'))?.rps ?? NaN;
   const cells = rows.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), (r.rps / floor).toFixed(2), (r.rps / bare).toFixed(3), String(r.requests)]);
-  const head = ['server', 'req/s', 'p50 ms', 'p99 ms', '× floor', '× bare', 'requests'];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
-  const line = (c: string[]) => `| ${c.map((v, i) => (i === 0 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join(' | ')} |`;
-  console.log(line(head));
-  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
-  for (const c of cells) console.log(line(c));
+  printTable(['server', 'req/s', 'p50 ms', 'p99 ms', '× floor', '× bare', 'requests'], cells);
 }
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<BenchSummary> {
   const { values } = parseArgs({ args, options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, tenants: { type: 'string', default: '100' } }, strict: true });
   const seconds = Number(values.duration);
   const connections = Number(values.connections);
-  Object.assign(process.env, SECRETS, { LOG_LEVEL: 'warn' });
+  Object.assign(process.env, BENCH_SECRETS, { LOG_LEVEL: 'warn' });
   const base = mkdtempSync(path.join(os.tmpdir(), 'cmk-bench-poll-'));
   const children: ChildProcess[] = [];
   try {
@@ -127,25 +87,12 @@ export async function run(args: string[]): Promise<number> {
     const seeded = await seed(path.join(base, 'pglite'), Number(values.tenants));
 
     const barePort = await freePort();
-    const bare = start(['-e', BARE_SERVER], { PORT: String(barePort) });
+    const bare = spawnQuiet(['-e', BARE_SERVER], { PORT: String(barePort) });
     children.push(bare.child);
-    const brokerPort = await freePort();
-    const broker = start(['scripts/node.mjs', 'scripts/start.ts'], {
-      ...SECRETS,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'info',
-      HOST: '127.0.0.1',
-      PORT: String(brokerPort),
-      PGLITE_DIR: path.join(base, 'pglite'),
-      DATA_DIR: path.join(base, 'data'),
-      DATABASE_URL: '',
-      DEMO_DATA: 'false',
-      BENCH_FLOOR_ROUTE: '1',
-    });
+    const broker = await startBenchBroker(path.join(base, 'pglite'), path.join(base, 'data'), { BENCH_FLOOR_ROUTE: '1' });
     children.push(broker.child);
-    const origin = `http://localhost:${brokerPort}`;
-    await waitUntilUp(`http://127.0.0.1:${barePort}/`, bare.child, bare.log);
-    await waitUntilUp(`${origin}/api/health`, broker.child, broker.log);
+    const origin = broker.origin;
+    await waitUntilUp(`http://127.0.0.1:${barePort}/`, bare);
 
     const auth = { authorization: `Bearer ${seeded.apiKey}` };
     const upToDate = encodeCursor({ kind: 'delta', seq: seeded.current });
@@ -158,7 +105,7 @@ export async function run(args: string[]): Promise<number> {
       { name: 'Next.js floor: empty route 304', url: `${origin}/api/v1/bench-floor`, expect: 304 },
       { name: 'ours: 304 (from memory)', url: `${origin}${CONFIGS}?cursor=${upToDate}`, headers: { ...auth, 'if-none-match': etag }, expect: 304 },
       { name: 'ours: 304 via Next route', url: `${origin}${CONFIGS}?cursor=${upToDate}&cursor=${upToDate}`, headers: { ...auth, 'if-none-match': etag }, expect: 304 },
-      { name: 'ours: delta, 1 tenant', url: `${origin}${CONFIGS}?cursor=${seeded.behind}`, headers: auth, expect: 200 },
+      { name: 'ours: delta, 1 tenant (shared build)', url: `${origin}${CONFIGS}?cursor=${seeded.behind}`, headers: auth, expect: 200 },
     ];
     const rows: Row[] = [];
     for (const target of targets) {
@@ -166,10 +113,14 @@ export async function run(args: string[]): Promise<number> {
       rows.push(await load(target, seconds, connections));
     }
     console.log(`\n${seconds} s per row after a warm-up, ${connections} keep-alive connections, autocannon on the same machine (${os.cpus().length} cores).\n`);
-    printTable(rows);
-    return 0;
+    print(rows);
+    const [bareRow, floorRow, oursRow] = rows as [Row, Row, Row];
+    return [
+      { measure: 'poll 304: our req/s (× Next floor, × bare node:http)', value: `${oursRow.rps.toFixed(0)} (${(oursRow.rps / floorRow.rps).toFixed(2)}, ${(oursRow.rps / bareRow.rps).toFixed(3)})`, target: '≥ 0.8 × floor' },
+      { measure: 'poll 304: our p99 ms', value: oursRow.p99.toFixed(1) },
+    ];
   } finally {
-    for (const child of children) await stop(child);
+    for (const child of children) await stopChild(child);
     rmSync(base, { recursive: true, force: true });
   }
 }

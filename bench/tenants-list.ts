@@ -27,6 +27,7 @@ import { BrokerClient, newAccount } from '@/lib/testing/api-client';
 import { startBroker } from '@/lib/testing/server-process';
 import { seedTenantMix } from '@/lib/testing/tenant-mix';
 import { findPgBinDir, startPgCluster } from '@/scripts/lib/pg-cluster';
+import type { BenchSummary } from './lib/broker';
 
 const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
 const OPERATOR = { email: 'bench@vendor.example', passphrase: `bench quartz lantern ${randomBytes(4).toString('hex')}` };
@@ -131,7 +132,7 @@ function printTable(rows: string[][]) {
   for (const r of rows) console.log(line(r));
 }
 
-export async function run(args: string[]): Promise<number> {
+export async function run(args: string[]): Promise<BenchSummary> {
   const { values } = parseArgs({ args, options: { count: { type: 'string', default: '10000' }, runs: { type: 'string', default: '40' }, backend: { type: 'string', default: 'both' } }, strict: true });
   const count = Number(values.count);
   const runs = Number(values.runs);
@@ -170,5 +171,5 @@ export async function run(args: string[]): Promise<number> {
   }
   console.log(`\n${count} tenants, ${runs} sequential requests per row after 3 warm-ups; client-side time on localhost (request → full body).\n`);
   printTable(rows);
-  return 0;
+  return rows.filter((r) => r[1] === 'API first page (id asc, 50)' || r[1] === 'page /operator (HTML)').map((r) => ({ measure: `tenants list ${r[0]}: ${r[1]} p50/p95 ms`, value: `${r[2]} / ${r[3]}` }));
 }

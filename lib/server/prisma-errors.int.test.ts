@@ -47,6 +47,28 @@ describe(`database errors on ${backend}`, () => {
     expect(await db.prisma.environment.count()).toBe(0);
   });
 
+  // Two transactions taking the same rows in opposite orders: PostgreSQL aborts one of them.
+  it.runIf(backend === 'postgresql')('the victim of a deadlock becomes 503 database_unavailable (retry), not 500', async () => {
+    await db.prisma.environment.createMany({ data: [{ id: 'env_x', slug: 'x', displayName: 'X' }, { id: 'env_y', slug: 'y', displayName: 'Y' }] });
+    let ready = 0;
+    const bothHoldOne = () =>
+      new Promise<void>((resolve) => {
+        ready += 1;
+        const check = () => (ready >= 2 ? resolve() : setTimeout(check, 10));
+        check();
+      });
+    const take = (first: string, second: string) =>
+      db.prisma.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe(`UPDATE environment SET display_name = display_name WHERE id = $1`, first);
+        await bothHoldOne();
+        await tx.$executeRawUnsafe(`UPDATE environment SET display_name = display_name WHERE id = $1`, second);
+      }, { timeout: 20_000 });
+    const outcomes = await Promise.allSettled([take('env_x', 'env_y'), take('env_y', 'env_x')]);
+    const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expect(mapDatabaseError(failed[0]?.reason)).toMatchObject({ code: 'database_unavailable', status: 503 });
+  });
+
   it.runIf(backend === 'postgresql')('an unreachable PostgreSQL becomes 503 database_unavailable', async () => {
     const dead = await openDatabase({ env: { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/nothing', PGLITE_DIR: '/nonexistent', DATABASE_POOL_MAX: 1 } });
     try {

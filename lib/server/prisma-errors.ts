@@ -13,9 +13,13 @@ type ErrorLike = {
   errors?: unknown;
 };
 
-/** Prisma codes and SQLSTATEs/socket codes meaning "the database is not there". */
+/**
+ * Prisma codes and SQLSTATEs/socket codes meaning "the database is not there, or too busy right now":
+ * connection failures, pool and transaction-start timeouts, and a transaction chosen as a deadlock or
+ * serialization victim — each a 503 the client may retry, never a 500.
+ */
 const UNAVAILABLE_PRISMA = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
-const UNAVAILABLE_DRIVER = /^(08|57P0|53300)|^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)$/;
+const UNAVAILABLE_DRIVER = /^(08|57P0|53300|40P01|40001)|^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)$/;
 const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'DatabaseDoesNotExist', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections', 'TransactionAlreadyClosed']);
 
 const camelCase = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
@@ -79,6 +83,8 @@ function isUnavailable(error: unknown, depth = 0): boolean {
     if (typeof cause.originalCode === 'string' && UNAVAILABLE_DRIVER.test(cause.originalCode)) return true;
   }
   if (typeof e.name === 'string' && /ConnectionError|ConnectionTerminated/.test(e.name)) return true;
+  // P2028 is every interactive-transaction failure; only "could not start in time" (the pool is exhausted) is busy.
+  if (e.code === 'P2028' && error instanceof Error && /Unable to start a transaction/i.test(error.message)) return true;
   if (error instanceof Error && /Connection terminated|connect ECONNREFUSED|the database system is (starting up|shutting down)/i.test(error.message)) {
     return true;
   }

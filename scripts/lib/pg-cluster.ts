@@ -7,7 +7,16 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-export type PgCluster = { adminUrl: string; port: number; dataDir: string; version: string; stop(): void };
+export type PgCluster = {
+  adminUrl: string;
+  port: number;
+  dataDir: string;
+  version: string;
+  /** Stops the server (fast shutdown: connections are cut) and starts it again on the same port and data; for restart tests. */
+  halt(): void;
+  resume(): void;
+  stop(): void;
+};
 
 /** Directory with initdb/pg_ctl, or undefined when PostgreSQL is not installed. */
 export function findPgBinDir(): string | undefined {
@@ -50,11 +59,13 @@ export async function startPgCluster(binDir: string): Promise<PgCluster> {
   const run = (file: string, args: string[]) =>
     execFileSync(path.join(binDir, file), args, { uid, gid, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', cwd: base });
   run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync']);
-  run('pg_ctl', [
-    '-D', dataDir, '-l', path.join(base, 'server.log'), '-w', '-t', '60',
-    '-o', `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
-    'start',
-  ]);
+  const start = () =>
+    run('pg_ctl', [
+      '-D', dataDir, '-l', path.join(base, 'server.log'), '-w', '-t', '60',
+      '-o', `-p ${port} -k ${base} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300`,
+      'start',
+    ]);
+  start();
   const version = run('pg_ctl', ['--version']).trim();
   let stopped = false;
   const stop = () => {
@@ -67,5 +78,6 @@ export async function startPgCluster(binDir: string): Promise<PgCluster> {
     }
     rmSync(base, { recursive: true, force: true });
   };
-  return { adminUrl: `postgresql://postgres@127.0.0.1:${port}/postgres`, port, dataDir, version, stop };
+  const halt = () => run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+  return { adminUrl: `postgresql://postgres@127.0.0.1:${port}/postgres`, port, dataDir, version, halt, resume: start, stop };
 }

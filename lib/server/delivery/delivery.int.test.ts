@@ -40,7 +40,7 @@ let deployment: { id: string; kid: string; apiKey: string; brokerJwks: { keys: J
 let operator: BrokerClient;
 let admin: BrokerClient;
 
-type Answer = { status: number; etag: string | null; bundle: TBundle | null; problem: { code: string } | null; ms: number };
+type Answer = { status: number; etag: string | null; bundle: TBundle | null; problem: { code: string } | null; ms: number; text: string };
 
 async function poll(query: Record<string, string | number> = {}, headers: Record<string, string> = {}, apiKey = deployment.apiKey, base = server.url): Promise<Answer> {
   const started = performance.now();
@@ -51,11 +51,11 @@ async function poll(query: Record<string, string | number> = {}, headers: Record
   if (response.status === 200) {
     expect(response.headers.get('content-type')).toBe('application/jose');
     const bundle = await verifyBundle(text, deployment.brokerJwks.keys, { deploymentId: deployment.id });
-    return { status: 200, etag: response.headers.get('etag'), bundle, problem: null, ms };
+    return { status: 200, etag: response.headers.get('etag'), bundle, problem: null, ms, text };
   }
   const problem = text ? (JSON.parse(text) as { code: string }) : null;
   if (problem) expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  return { status: response.status, etag: response.headers.get('etag'), bundle: null, problem, ms };
+  return { status: response.status, etag: response.headers.get('etag'), bundle: null, problem, ms, text };
 }
 
 /** Follows `next` until complete; returns every page. */
@@ -202,6 +202,7 @@ describe(`proxy delivery on ${backend}`, () => {
 
   it('a held long-poll returns within a second of a change made through the tenant-admin API', async () => {
     const held = poll({ cursor, wait: 30 });
+    const replica = poll({ cursor, wait: 30 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     let changedAt = 0;
     await changeTenant0((t) => {
@@ -210,6 +211,8 @@ describe(`proxy delivery on ${backend}`, () => {
     const answer = await held;
     const afterChange = performance.now() - changedAt;
     expect(answer.status).toBe(200);
+    // Two replicas of a deployment woken by one change get the one bundle, built and signed once.
+    expect((await replica).text).toBe(answer.text);
     expect(answer.bundle?.tenants.map((t) => t.tenantId)).toEqual([(fleet[0] as FleetTenant).externalId]);
     expect(afterChange).toBeLessThan(1000);
     cursor = answer.bundle?.next as string;

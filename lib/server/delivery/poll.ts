@@ -7,11 +7,32 @@ import 'server-only';
 import { getPrisma } from '@/lib/server/db';
 import { environmentSeq } from '@/lib/server/dal/delivery';
 import { requireProxy, type ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
-import { buildBundle, etagFor } from './bundle';
+import type { PrismaClient } from '@/lib/generated/prisma/client';
+import { buildBundle, etagFor, type BuiltBundle } from './bundle';
 import { decodeCursor } from './cursor';
 import { getDeliveryHub } from './hub';
 
 export const MAX_WAIT_SECONDS = 60;
+
+/**
+ * Polls of one deployment woken by one change ask for the same bundle: it is
+ * built and signed once and shared for a moment (its lifetime is minutes), so
+ * a thousand replicas of a proxy cost one build, not a thousand.
+ */
+const SHARE_MS = 2_000;
+const shared = new Map<string, { at: number; built: Promise<BuiltBundle> }>();
+
+function sharedBundle(db: PrismaClient, deployment: ProxyPrincipal, cursor: string | undefined, envSeq: number): Promise<BuiltBundle> {
+  const now = Date.now();
+  const key = `${deployment.id} ${deployment.kid} ${envSeq} ${cursor ?? ''}`;
+  const hit = shared.get(key);
+  if (hit && now - hit.at < SHARE_MS) return hit.built;
+  if (shared.size >= 1_000) for (const [k, v] of shared) if (now - v.at >= SHARE_MS) shared.delete(k);
+  const built = buildBundle(db, deployment, cursor);
+  shared.set(key, { at: now, built });
+  built.catch(() => shared.delete(key));
+  return built;
+}
 
 const notModified = (etag: string) => new Response(null, { status: 304, headers: { etag, 'cache-control': 'private, no-cache' } });
 
@@ -45,7 +66,7 @@ export async function pollBundle(request: Request, deployment: ProxyPrincipal, q
       if (!upToDate || remaining <= 0) {
         const etag = etagFor(deployment.id, envSeq);
         if (upToDate && ifNoneMatch === etag) return notModified(etag);
-        const built = await buildBundle(db, deployment, query.cursor);
+        const built = await sharedBundle(db, deployment, query.cursor, envSeq);
         return bundleResponse(built.jws, built.etag);
       }
       const outcome = await held.wait(remaining, request.signal);

@@ -60,6 +60,9 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
   const now = new Date();
 
   return db.$transaction(async (tx) => {
+    // One report at a time per deployment (its replicas report concurrently): without this row lock,
+    // two reports upserting the same tenants' rows in different orders deadlock on PostgreSQL.
+    await tx.$executeRawUnsafe('SELECT 1 FROM proxy_deployment WHERE id = $1 FOR UPDATE', deployment.id);
     const { previous: before, known } = await previousStatus(tx, deployment, [...new Set([...applied.keys(), ...errorsByTenant.keys()])]);
     let tenants = 0;
     if (applied.size) {
