@@ -6,7 +6,8 @@
 // proxy API key, a vendor token). None may answer 5xx, and none may change
 // stored data: every table is fingerprinted before and after, leaving out
 // only what the test's own sign-ins legitimately write (sessions, rate-limit
-// counters, the audit trail of those sign-ins, "last used" times).
+// counters, the audit trail with its checkpoints and the notifier's cursor,
+// "last used" times).
 //
 // Routes are discovered from app/api/**/route.ts, so a new route is fuzzed
 // without editing this file. The generator is seeded (FUZZ_SEED) and prints
@@ -158,7 +159,8 @@ const bearer = {} as Record<'proxy' | 'vendor', string>;
 
 /** A fingerprint of every table, leaving out what sign-ins and polls legitimately write. */
 async function fingerprint(db: Database): Promise<Record<string, string>> {
-  const skipTables = new Set(['user_session', 'rate_limit', 'audit_event', 'audit_checkpoint', 'schema_migration', 'setup_token']);
+  // The audit trail records refused sign-ins; its checkpoints and the notifier's cursor follow it.
+  const skipTables = new Set(['user_session', 'rate_limit', 'audit_event', 'audit_checkpoint', 'notification_cursor', 'schema_migration', 'setup_token']);
   const volatileColumns = new Set(['last_used_at', 'updated_at', 'totp_last_step']);
   return db.withSession(async (s) => {
     const columns = await s.query<{ table_name: string; column_name: string }>(
