@@ -10,6 +10,8 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 /** Paths use Next's folder names: [tenant] is a tenant's external id, [id] a record id. */
 export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] = [
   { path: '/api/health', methods: ['GET'], access: 'public' },
+  // The benchmark's framework floor: 404 unless the broker starts with BENCH_FLOOR_ROUTE=1.
+  { path: '/api/v1/bench-floor', methods: ['GET'], access: 'public' },
   { path: '/api/ready', methods: ['GET'], access: 'public' },
   { path: '/api/[...path]', methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'], access: 'public' },
   { path: '/api/auth/[...nextauth]', methods: ['GET', 'POST'], access: 'auth-endpoint' },

@@ -8,7 +8,7 @@ import { requestIdFrom } from '@/lib/server/request-id';
 
 export const dynamic = 'force-dynamic';
 
-export function GET(request: Request): Response {
+export const GET = (request: Request): Response => {
   if (process.env.BENCH_FLOOR_ROUTE !== '1') return errorResponse(new AppError('not_found', { message: 'No API route at this path.' }), requestIdFrom(request.headers));
   return new Response(null, { status: 304, headers: { etag: '"bench.1"', 'cache-control': 'private, no-cache' } });
-}
+};
