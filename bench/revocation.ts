@@ -1,16 +1,22 @@
-// Revocation propagation (issue 8, benchmark 2): N proxy clients (default
-// 1 000, the real client of lib/proxy-client, each with its own pins) hold a
-// long-poll on the production broker; a tenant admin disables a
+// Revocation propagation (issue 8, benchmark 2): N long-polls (default
+// 1 000) are held on the production broker; a tenant admin disables a
 // configuration through the real API (a signed state from the tenant's key,
 // as the browser sends it). Reported: the time from sending that request
-// until each client has verified and applied the new state (p50 / p99 / max),
-// and the broker's extra resident memory per held connection. The clients
-// all run in this one process, so their verification (a bundle signature, a
-// tenant state signature, a configuration JWE opened and its signature
-// checked, the pins file written) queues on its event loop; the time at which
-// each client received the broker's answer is reported too.
+// until each held poll has its answer (p50 / p99 / max), the time until each
+// of M real proxy clients (default 50, lib/proxy-client, each with its own
+// pins) has verified and applied the new state, and the broker's extra
+// resident memory per held connection.
 //
-//   npm run bench -- revocation [--clients 1000] [--tenants 10]
+// Why two kinds: every poll is the same request to the broker, but verifying
+// (a bundle signature, a tenant state signature, a configuration JWE opened
+// and its signature checked, the pins file written) costs each proxy a few
+// milliseconds of CPU. Real proxies do that on their own machines; here they
+// would all queue on this process's event loop, on the 2 cores the broker
+// uses too, and the figure would measure that queue. So N − M polls are plain
+// HTTP long-polls with a real cursor and key (the answer is read, not
+// verified), and M are full clients.
+//
+//   npm run bench -- revocation [--clients 1000] [--verifiers 50] [--tenants 10]
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -36,8 +42,9 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
 }
 
 export async function run(args: string[]): Promise<BenchSummary> {
-  const { values } = parseArgs({ args, options: { clients: { type: 'string', default: '1000' }, tenants: { type: 'string', default: '10' } }, strict: true });
+  const { values } = parseArgs({ args, options: { clients: { type: 'string', default: '1000' }, verifiers: { type: 'string', default: '50' }, tenants: { type: 'string', default: '10' } }, strict: true });
   const count = Number(values.clients);
+  const verifiers = Math.min(count, Number(values.verifiers));
   Object.assign(process.env, BENCH_SECRETS, { LOG_LEVEL: 'warn' });
   const base = mkdtempSync(path.join(os.tmpdir(), 'cmk-bench-revocation-'));
   const clients: TProxyClient[] = [];
@@ -78,14 +85,17 @@ export async function run(args: string[]): Promise<BenchSummary> {
         if (polling) held -= 1;
       }
     };
-    console.log(`${count} proxy clients: full sync of ${values.tenants} tenants each…`);
+    console.log(`${verifiers} proxy clients (full sync of ${values.tenants} tenants each) and ${count - verifiers} plain long-polls…`);
     const idle = memoryOf(pid).rssMb;
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < verifiers; i++) {
       clients.push(createProxyClient({ credentials, pinsFile: path.join(base, `pins-${i}.json`), fetch: countingFetch, logger: SILENT }));
     }
     for (let i = 0; i < count; i += 50) await Promise.all(clients.slice(i, i + 50).map((c) => c.syncOnce()));
     const synced = memoryOf(pid).rssMb;
     const runs = clients.map((c) => c.run({ wait: 60 }));
+    const cursor = clients[0]?.summary().cursor as string;
+    const url = `${broker.origin}/api/v1/proxy/configs?cursor=${encodeURIComponent(cursor)}&wait=60`;
+    const plain = Array.from({ length: count - verifiers }, () => countingFetch(url, { headers: { authorization: `Bearer ${world.apiKey}` } }).then((r) => r.arrayBuffer()));
     await until(() => held === count, 60_000, `${count} held long-polls`);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const holding = memoryOf(pid).rssMb;
@@ -97,7 +107,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     const response = await browser.post(`/api/v1/tenants/${tenant.externalId}/changes`, { state: jws });
     const answered = performance.now() - sent;
     if (response.status !== 201) throw new Error(`the change was refused: ${response.status} ${JSON.stringify(response.problem)}`);
-    const times = new Array<number>(count).fill(NaN);
+    const times = new Array<number>(verifiers).fill(NaN);
     await until(
       () => {
         const now = performance.now();
@@ -109,17 +119,18 @@ export async function run(args: string[]): Promise<BenchSummary> {
       60_000,
       'every client to apply the new state',
     );
+    await Promise.all(plain);
     const sorted = [...times].sort((a, b) => a - b);
     const arrivals = delivered.slice(0, count).sort((a, b) => a - b);
     const perConnectionKb = ((holding - synced) * 1024) / count;
-    console.log(`\n${count} long-polls held on one broker (production build, PGlite, 2 cores shared with the clients).\n`);
+    console.log(`\n${count} long-polls held on one broker (production build, PGlite, 2 cores shared with this process).\n`);
     printTable(
       ['measure', 'value'],
       [
         ['admin API call answered (ms)', answered.toFixed(0)],
-        ['answer to each held poll received: p50 (ms)', percentile(arrivals, 50).toFixed(0)],
+        [`each of the ${count} held polls answered: p50 (ms)`, percentile(arrivals, 50).toFixed(0)],
         ['p99 (ms)', percentile(arrivals, 99).toFixed(0)],
-        ['all clients verified the new state: p50 (ms)', percentile(sorted, 50).toFixed(0)],
+        [`${verifiers} real clients verified the new state: p50 (ms)`, percentile(sorted, 50).toFixed(0)],
         ['p99 (ms)', percentile(sorted, 99).toFixed(0)],
         ['max (ms)', (sorted.at(-1) as number).toFixed(0)],
         ['broker RSS idle / after syncs / holding (MB)', `${idle.toFixed(0)} / ${synced.toFixed(0)} / ${holding.toFixed(0)}`],
@@ -131,7 +142,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     await Promise.all(runs);
     return [
       { measure: `revocation, ${count} held polls: answer received p99 ms`, value: percentile(arrivals, 99).toFixed(0), target: '< 1000' },
-      { measure: `revocation, ${count} held polls: all verified p99 ms`, value: percentile(sorted, 99).toFixed(0), target: '< 1000' },
+      { measure: `revocation: ${verifiers} real clients verified, p99 ms`, value: percentile(sorted, 99).toFixed(0), target: '< 1000' },
       { measure: `revocation: broker MB for ${count} held polls`, value: (holding - synced).toFixed(1), target: '< 200' },
     ];
   } finally {
