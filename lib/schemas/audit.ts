@@ -4,8 +4,6 @@
 // names, the audit views filter by them, the notifier reads `notify`, and the
 // table-driven test (lib/server/audit/catalogue.int.test.ts) proves each one
 // is written by the action it names — so adding an action starts here.
-import { z } from 'zod';
-
 /**
  * scope: 'tenant' — always in a tenant's chain (and the vendor chain);
  *        'vendor' — only in the vendor chain;
@@ -80,28 +78,3 @@ export const NOTIFY_ACTIONS = AUDIT_ACTION_NAMES.filter((a) => (AUDIT_ACTIONS[a]
 
 export const AUDIT_ACTOR_TYPES = ['user', 'operator', 'deployment', 'system', 'vendor_token'] as const;
 export const AUDIT_OUTCOMES = ['success', 'failure', 'denied'] as const;
-
-/** One event as the audit views and exports show it (dates as ISO strings). */
-export const AuditEventView = z.object({
-  id: z.string(),
-  vendorSeq: z.number().int(),
-  tenantExternalId: z.string().nullable(),
-  tenantSeq: z.number().int().nullable(),
-  actorType: z.enum(AUDIT_ACTOR_TYPES),
-  actorId: z.string().nullable(),
-  actorLabel: z.string().nullable(),
-  action: z.string(),
-  targetType: z.string().nullable(),
-  targetId: z.string().nullable(),
-  outcome: z.enum(AUDIT_OUTCOMES),
-  ip: z.string().nullable(),
-  userAgent: z.string().nullable(),
-  requestId: z.string().nullable(),
-  at: z.string(),
-  details: z.unknown(),
-  prevHash: z.string().nullable(),
-  hash: z.string(),
-  tenantPrevHash: z.string().nullable(),
-  tenantHash: z.string().nullable(),
-});
-export type TAuditEventView = z.infer<typeof AuditEventView>;
