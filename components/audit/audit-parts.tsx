@@ -6,7 +6,8 @@ import { useInfiniteQuery, type InfiniteData, type UseInfiniteQueryResult } from
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, type ReactNode } from 'react';
 import { filterSearch, type TFilterKey } from '@/lib/client/audit';
-import { LoadError, LoadingState, TABLE, TableScroller, TH } from '@/components/operator/query-state';
+import { auditActionLabel } from '@/lib/schemas/audit';
+import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Badge } from '@/components/ui/card';
 import { Button } from '@/components/ui/button';
 
@@ -52,6 +53,22 @@ export function ExportLinks({ url, what }: { url: (format: 'jsonl' | 'csv') => s
 
 export function OutcomeBadge({ outcome }: { outcome: string }) {
   return <Badge tone={outcome === 'success' ? 'success' : outcome === 'denied' ? 'danger' : 'warning'}>{outcome}</Badge>;
+}
+
+/** The action (label and name), target and outcome cells, the same in the tenant's and the operator's table. */
+export function ActionTargetOutcomeCells({ event }: { event: { action: string; targetType: string | null; targetId: string | null; outcome: string } }) {
+  return (
+    <>
+      <td className={TD}>
+        {auditActionLabel(event.action)}
+        <span className="block font-mono text-xs text-slate-600 dark:text-slate-400">{event.action}</span>
+      </td>
+      <td className={`${TD} break-all`}>{event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}</td>
+      <td className={TD}>
+        <OutcomeBadge outcome={event.outcome} />
+      </td>
+    </>
+  );
 }
 
 /** Up to a few `key: value` pairs of the details; the whole JSON is in the export. */

@@ -4,7 +4,6 @@
 // tenant's), filters kept in the URL, exports, and "Verify now", which reads
 // the whole stored trail and names the first broken link of each chain.
 import { useMutation } from '@tanstack/react-query';
-import { auditActionLabel } from '@/lib/schemas/audit';
 import type { TTrailVerification, TVendorAuditRow } from '@/lib/schemas/audit-views';
 import { auditApi, auditKeys } from '@/lib/client/audit';
 import { formatDateTime } from '@/components/operator/format';
@@ -13,7 +12,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
-import { detailsSummary, EventsTable, ExportLinks, OutcomeBadge, useAuditEvents, useAuditFilters } from './audit-parts';
+import { detailsSummary, EventsTable, ExportLinks, ActionTargetOutcomeCells, useAuditEvents, useAuditFilters } from './audit-parts';
 
 function VerifyResult({ result }: { result: TTrailVerification }) {
   if (result.ok) {
@@ -96,12 +95,7 @@ function EventRow({ event }: { event: TVendorAuditRow }) {
         {ACTOR_TYPE_LABELS[event.actorType as keyof typeof ACTOR_TYPE_LABELS] ?? event.actorType}
         {vendor?.actorLabel ? <span className="block text-xs text-slate-600 dark:text-slate-400">{vendor.actorLabel}</span> : null}
       </td>
-      <td className={TD}>
-        {auditActionLabel(event.action)}
-        <span className="block font-mono text-xs text-slate-600 dark:text-slate-400">{event.action}</span>
-      </td>
-      <td className={`${TD} break-all`}>{event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}</td>
-      <td className={TD}><OutcomeBadge outcome={event.outcome} /></td>
+      <ActionTargetOutcomeCells event={event} />
       <td className={`${TD} text-xs break-all`}>{vendor ? detailsSummary(vendor.details) || '—' : <span className="text-slate-600 dark:text-slate-400">Tenant’s data, not shown</span>}</td>
     </tr>
   );

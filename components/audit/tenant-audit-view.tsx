@@ -4,7 +4,6 @@
 // checkpoint, and downloads that verify offline.
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
-import { auditActionLabel } from '@/lib/schemas/audit';
 import type { TTenantAuditRow } from '@/lib/schemas/audit-views';
 import { auditApi, auditKeys } from '@/lib/client/audit';
 import { formatDateTime } from '@/components/operator/format';
@@ -13,7 +12,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
-import { detailsSummary, EventsTable, ExportLinks, OutcomeBadge, useAuditEvents, useAuditFilters } from './audit-parts';
+import { detailsSummary, EventsTable, ExportLinks, ActionTargetOutcomeCells, useAuditEvents, useAuditFilters } from './audit-parts';
 
 function Verification({ tenant }: { tenant: string }) {
   const verification = useQuery({ queryKey: auditKeys.tenantVerification(tenant), queryFn: () => auditApi.tenantVerification(tenant) });
@@ -57,12 +56,7 @@ function EventRow({ event }: { event: TTenantAuditRow }) {
         {event.actorLabel ?? event.actorId ?? '—'}
         <span className="block text-xs text-slate-600 dark:text-slate-400">{ACTOR_TYPE_LABELS[event.actorType as keyof typeof ACTOR_TYPE_LABELS] ?? event.actorType}</span>
       </td>
-      <td className={TD}>
-        {auditActionLabel(event.action)}
-        <span className="block font-mono text-xs text-slate-600 dark:text-slate-400">{event.action}</span>
-      </td>
-      <td className={`${TD} break-all`}>{event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}</td>
-      <td className={TD}><OutcomeBadge outcome={event.outcome} /></td>
+      <ActionTargetOutcomeCells event={event} />
       <td className={`${TD} font-mono text-xs`}>{event.ip ?? '—'}</td>
       <td className={`${TD} text-xs break-all`}>{detailsSummary(event.details) || '—'}</td>
     </tr>
