@@ -14,7 +14,7 @@ import type { JWK } from 'jose';
 import { isConfigId, isEpochSeconds, isPositiveInt, isTenantId } from './config-document';
 import { utf8 } from './encoding';
 import { CryptoError, type TCryptoErrorCode } from './errors';
-import { assertSigningKey, decodeCompactJws, resolveVerifyKey, signCompactJws, verifyCompactJws } from './es256-jws';
+import { assertSigningKey, compactJwsKid, resolveVerifyKey, signCompactJws, verifyCompactJws } from './es256-jws';
 import { readFlattenedJwe, type TFlattenedJwe } from './jwe-types';
 import { assertExactMembers, isJsonObject } from './json-object';
 import { canonicalJwk, readPublicJwk } from './p256-jwk';
@@ -208,7 +208,7 @@ export async function verifyBundle(
     throw new CryptoError('invalid_input', 'Expected the deployment id to check the bundle against.');
   }
   const now = expected.now ?? Math.floor(Date.now() / 1000);
-  const { kid } = decodeCompactJws(jws, BUNDLE_TYP, WHAT);
+  const kid = compactJwsKid(jws, BUNDLE_TYP, WHAT);
   const key = await resolveBrokerKey(kid, brokerKeys);
   let payload: Record<string, unknown>;
   try {

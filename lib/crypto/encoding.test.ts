@@ -40,6 +40,25 @@ describe('base64url', () => {
     expectInvalid(() => base64urlDecode(input));
   });
 
+  it('accepts exactly the canonical strings: every 2- and 3-character tail against Node’s encoder', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (const a of alphabet) {
+      for (const b of alphabet) {
+        for (const tail of [`${a}${b}`, `${a}${b}A`, `${a}${b}Q`, `${a}${b}B`, `${a}${b}_`]) {
+          const input = `AAAA${tail}`;
+          const bytes = Buffer.from(input, 'base64url');
+          // Canonical means the bytes re-encode to the very same string; only those may decode.
+          if (bytes.toString('base64url') === input) expect(base64urlDecode(input)).toEqual(new Uint8Array(bytes));
+          else expectInvalid(() => base64urlDecode(input));
+        }
+      }
+    }
+  });
+
+  it.each([['é'], ['\u0100'], ['😀'], ['\u0000'], ['.'], ['=']])('rejects the character %j anywhere in a group', (c) => {
+    for (let at = 0; at < 4; at++) expectInvalid(() => base64urlDecode(`AAAA${'AAAA'.slice(0, at)}${c}${'AAAA'.slice(at + 1)}`));
+  });
+
   it('rejects a non-string', () => {
     expectInvalid(() => base64urlDecode(42 as unknown as string));
   });

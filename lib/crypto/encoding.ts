@@ -6,7 +6,6 @@
 import { CryptoError } from './errors';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-const VALUES = new Map<string, number>([...ALPHABET].map((c, i) => [c, i]));
 
 // getRandomValues refuses more than 65 536 bytes per call.
 const RANDOM_CHUNK = 65_536;
@@ -24,26 +23,41 @@ export function base64urlEncode(bytes: Uint8Array): string {
   return out;
 }
 
+// Character code → 6-bit value, -1 for anything outside the alphabet.
+const DECODE = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+
+function valueAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  const v = c < 128 ? (DECODE[c] as number) : -1;
+  if (v < 0) throw new CryptoError('invalid_input', 'Invalid base64url string.');
+  return v;
+}
+
 export function base64urlDecode(s: string): Uint8Array<ArrayBuffer> {
   if (typeof s !== 'string' || s.length % 4 === 1) {
     throw new CryptoError('invalid_input', 'Invalid base64url string.');
   }
+  const whole = s.length - (s.length % 4);
   const out = new Uint8Array(Math.floor((s.length * 3) / 4));
   let o = 0;
-  for (let i = 0; i < s.length; i += 4) {
-    const chunk = s.slice(i, i + 4);
-    let n = 0;
-    for (let k = 0; k < 4; k++) {
-      const c = chunk[k];
-      const v = c === undefined ? 0 : VALUES.get(c);
-      if (v === undefined) throw new CryptoError('invalid_input', 'Invalid base64url string.');
-      n = (n << 6) | v;
-    }
-    const bytes = chunk.length - 1;
+  for (let i = 0; i < whole; i += 4) {
+    const n = (valueAt(s, i) << 18) | (valueAt(s, i + 1) << 12) | (valueAt(s, i + 2) << 6) | valueAt(s, i + 3);
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 0xff;
+    out[o++] = n & 0xff;
+  }
+  const rest = s.length - whole;
+  if (rest > 0) {
+    const a = valueAt(s, whole);
+    const b = valueAt(s, whole + 1);
+    const c = rest === 3 ? valueAt(s, whole + 2) : 0;
     // Leftover low bits must be zero, otherwise several strings decode to the same bytes.
-    const unused = chunk.length === 2 ? n & 0xffff : chunk.length === 3 ? n & 0xff : 0;
-    if (unused !== 0) throw new CryptoError('invalid_input', 'Invalid base64url string.');
-    for (let k = 0; k < bytes; k++) out[o++] = (n >> (16 - 8 * k)) & 0xff;
+    if ((rest === 2 && (b & 0x0f) !== 0) || (rest === 3 && (c & 0x03) !== 0)) {
+      throw new CryptoError('invalid_input', 'Invalid base64url string.');
+    }
+    out[o++] = (a << 2) | (b >> 4);
+    if (rest === 3) out[o++] = ((b & 0x0f) << 4) | (c >> 2);
   }
   return out;
 }

@@ -17,7 +17,7 @@ const HEADER_MEMBERS = new Set(['alg', 'kid', 'typ']);
 // ES256 signatures are r || s, 32 bytes each (RFC 7518 §3.4).
 const SIGNATURE_BYTES = 64;
 
-export type TVerifyKey = CryptoKey | JWK;
+export type TVerifyKey = CryptoKey | JWK | TResolvedVerifyKey;
 
 export function isThumbprint(value: unknown): value is string {
   try {
@@ -33,12 +33,32 @@ export function assertSigningKey(key: unknown, kid: unknown): asserts key is Cry
   if (!isThumbprint(kid)) throw new CryptoError('invalid_input', 'The signing kid must be a key thumbprint.');
 }
 
+/** resolveVerifyKey's result: imported and identified once, reusable for every statement of that signer. */
+export type TResolvedVerifyKey = Readonly<{ key: CryptoKey; kid: string | undefined }>;
+
+// Only objects resolveVerifyKey made (and froze) are taken as already resolved: a look-alike
+// {key, kid} built elsewhere is not, so a kid can never be asserted without being computed.
+const RESOLVED = new WeakSet<object>();
+
+function remember(resolved: { key: CryptoKey; kid: string | undefined }): TResolvedVerifyKey {
+  const frozen = Object.freeze({ key: resolved.key, kid: resolved.kid });
+  RESOLVED.add(frozen);
+  return frozen;
+}
+
 /**
  * The verifying key as a CryptoKey, and its thumbprint when it can be known:
  * always for a JWK (whose own kid, if any, must be its thumbprint), and for a
- * CryptoKey that is extractable (public keys normally are).
+ * CryptoKey that is extractable (public keys normally are). Passing its result
+ * back (to verifyTenantState, openConfig …) skips the import and thumbprint,
+ * which dominate verifying many statements by one signer.
  */
-export async function resolveVerifyKey(verifyKey: unknown): Promise<{ key: CryptoKey; kid: string | undefined }> {
+export async function resolveVerifyKey(verifyKey: unknown): Promise<TResolvedVerifyKey> {
+  if (typeof verifyKey === 'object' && verifyKey !== null && RESOLVED.has(verifyKey)) return verifyKey as TResolvedVerifyKey;
+  return remember(await resolve(verifyKey));
+}
+
+async function resolve(verifyKey: unknown): Promise<{ key: CryptoKey; kid: string | undefined }> {
   // Node 20 has no global CryptoKey class to test with instanceof; a JWK is told apart by its kty.
   if (isJsonObject(verifyKey) && Object.hasOwn(verifyKey, 'kty')) {
     const members = readPublicJwk(verifyKey, 'ecdsa', 'invalid_input');
@@ -82,6 +102,45 @@ export async function signCompactJws(
   }
 }
 
+function splitCompactJws(jws: unknown, what: string): [string, string, string] {
+  if (typeof jws !== 'string') throw new CryptoError('invalid_input', `${what} must be a compact JWS string.`);
+  const parts = jws.split('.');
+  if (parts.length !== 3 || parts.some((p) => p === '')) {
+    throw new CryptoError('invalid_input', `${what} is not a compact JWS.`);
+  }
+  return parts as [string, string, string];
+}
+
+function decodeSegment(segment: string, what: string): Uint8Array {
+  try {
+    return base64urlDecode(segment);
+  } catch (cause) {
+    throw new CryptoError('invalid_input', `${what} is not canonical base64url.`, { cause });
+  }
+}
+
+function readHeader(segment: string, typ: string, what: string): string {
+  const header = parseJsonObject(decodeUtf8(decodeSegment(segment, what), 'invalid_input', what), 'invalid_input', `${what} header`);
+  if (header.alg !== ALG) throw new CryptoError('unsupported', `${what}: "alg" must be "${ALG}".`);
+  if (header.typ !== typ) throw new CryptoError('unsupported', `${what}: "typ" must be "${typ}".`);
+  // crit, jku, x5u, b64 … are not part of these statements.
+  const extra = Object.keys(header).filter((m) => !HEADER_MEMBERS.has(m));
+  if (extra.length > 0) {
+    throw new CryptoError('unsupported', `${what}: header member(s) not accepted: ${extra.join(', ')}.`);
+  }
+  if (!isThumbprint(header.kid)) throw new CryptoError('invalid_input', `${what}: "kid" must be a key thumbprint.`);
+  return header.kid;
+}
+
+/**
+ * The signer's kid from the header alone (checked as decodeCompactJws checks
+ * it), to pick the verifying key before the payload — possibly megabytes — is
+ * decoded once, by verifyCompactJws.
+ */
+export function compactJwsKid(jws: unknown, typ: string, what: string): string {
+  return readHeader(splitCompactJws(jws, what)[0], typ, what);
+}
+
 /**
  * Structure only, no signature check: three canonical base64url segments, a
  * header of exactly {alg: ES256, kid, typ} with the expected typ, a JSON object
@@ -93,36 +152,13 @@ export function decodeCompactJws(
   typ: string,
   what: string,
 ): { kid: string; payload: Record<string, unknown> } {
-  if (typeof jws !== 'string') throw new CryptoError('invalid_input', `${what} must be a compact JWS string.`);
-  const parts = jws.split('.');
-  if (parts.length !== 3 || parts.some((p) => p === '')) {
-    throw new CryptoError('invalid_input', `${what} is not a compact JWS.`);
-  }
-  const [h, p, s] = parts as [string, string, string];
-  let headerBytes: Uint8Array;
-  let payloadBytes: Uint8Array;
-  let signature: Uint8Array;
-  try {
-    headerBytes = base64urlDecode(h);
-    payloadBytes = base64urlDecode(p);
-    signature = base64urlDecode(s);
-  } catch (cause) {
-    throw new CryptoError('invalid_input', `${what} is not canonical base64url.`, { cause });
-  }
-  const header = parseJsonObject(decodeUtf8(headerBytes, 'invalid_input', what), 'invalid_input', `${what} header`);
-  if (header.alg !== ALG) throw new CryptoError('unsupported', `${what}: "alg" must be "${ALG}".`);
-  if (header.typ !== typ) throw new CryptoError('unsupported', `${what}: "typ" must be "${typ}".`);
-  // crit, jku, x5u, b64 … are not part of these statements.
-  const extra = Object.keys(header).filter((m) => !HEADER_MEMBERS.has(m));
-  if (extra.length > 0) {
-    throw new CryptoError('unsupported', `${what}: header member(s) not accepted: ${extra.join(', ')}.`);
-  }
-  if (!isThumbprint(header.kid)) throw new CryptoError('invalid_input', `${what}: "kid" must be a key thumbprint.`);
-  if (signature.length !== SIGNATURE_BYTES) {
+  const [h, p, s] = splitCompactJws(jws, what);
+  const kid = readHeader(h, typ, what);
+  if (decodeSegment(s, what).length !== SIGNATURE_BYTES) {
     throw new CryptoError('invalid_input', `${what}: bad ES256 signature length.`);
   }
-  const payload = parseJsonObject(decodeUtf8(payloadBytes, 'invalid_input', what), 'invalid_input', `${what} payload`);
-  return { kid: header.kid, payload };
+  const payload = parseJsonObject(decodeUtf8(decodeSegment(p, what), 'invalid_input', what), 'invalid_input', `${what} payload`);
+  return { kid, payload };
 }
 
 /**

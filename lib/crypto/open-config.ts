@@ -12,12 +12,12 @@
 // feature 'unsupported'; not sealed to this kid, or signed by a key other than
 // `verifyKey`, 'wrong_key'; everything else (digest, tag, signature, content
 // or identity mismatch) 'decrypt_failed', with a precise message.
-import { errors, flattenedDecrypt, type JWK } from 'jose';
+import { errors, flattenedDecrypt } from 'jose';
 
 import { configDigest } from './config-digest';
 import { isConfigId, isPositiveInt, readConfigDocument, type TConfigDocument } from './config-document';
 import { CryptoError } from './errors';
-import { isThumbprint, resolveVerifyKey, verifyCompactJws } from './es256-jws';
+import { isThumbprint, resolveVerifyKey, verifyCompactJws, type TVerifyKey } from './es256-jws';
 import {
   CONFIG_CTY,
   CONFIG_ENC,
@@ -42,7 +42,8 @@ export type TOpenConfigInput = {
   jwe: TGeneralJwe | TFlattenedJwe;
   decryptionKey: CryptoKey;
   decryptionKid: string;
-  verifyKey: CryptoKey | JWK;
+  /** The tenant signing key; a resolveVerifyKey result skips importing it again. */
+  verifyKey: TVerifyKey;
   expected: TOpenConfigExpected;
 };
 

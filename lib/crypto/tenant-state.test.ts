@@ -5,6 +5,7 @@ import { generateAdminKeyPair } from './admin-key';
 import { newConfigId } from './config-document';
 import { base64urlDecode, base64urlEncode, randomBytes, utf8 } from './encoding';
 import { CryptoError, type TCryptoErrorCode } from './errors';
+import { resolveVerifyKey } from './es256-jws';
 import { generateTenantKeys, importTenantKeys, type TImportedTenantKeys, type TTenantKeyPairs } from './tenant-keys';
 import {
   decodeTenantStateUnverified,
@@ -179,6 +180,20 @@ describe('signTenantState / verifyTenantState', () => {
     for (const extractable of [true, false]) {
       expect(await verifyTenantState(jws, await tenantVerifyKey(extractable), { tenantId: 'acme' })).toEqual(state);
     }
+  });
+
+  it('takes a resolveVerifyKey result as it is, and no look-alike of one', async () => {
+    const jws = await signTenantState(state, keys.signingKey, keys.signingKid);
+    const resolved = await resolveVerifyKey(tenant.signing.publicJwk);
+    expect(resolved.kid).toBe(keys.signingKid);
+    expect(Object.isFrozen(resolved)).toBe(true);
+    expect(await resolveVerifyKey(resolved)).toBe(resolved);
+    expect(await verifyTenantState(jws, resolved, { tenantId: 'acme' })).toEqual(state);
+    // Another signer's resolved key still refuses the statement by kid.
+    await expectCryptoError(verifyTenantState(jws, await resolveVerifyKey(otherPublic), { tenantId: 'acme' }), 'wrong_key');
+    // A hand-made {key, kid} is not a resolved key: it cannot vouch for a kid it did not compute.
+    const forged = { key: (await resolveVerifyKey(otherPublic)).key, kid: keys.signingKid };
+    await expectCryptoError(verifyTenantState(jws, forged as never, { tenantId: 'acme' }), 'invalid_input');
   });
 
   it('refuses to sign a state that breaks the rules, or with a key that cannot sign', async () => {

@@ -2,7 +2,6 @@
 // active and primary, each version's digest, and which proxy deployments are
 // approved — a compact ES256 JWS by the tenant signing key with a strictly
 // increasing seq, so the broker cannot flip a flag, only withhold a newer state.
-import type { JWK } from 'jose';
 
 import { isConfigDigest } from './config-digest';
 import {
@@ -22,6 +21,7 @@ import {
   resolveVerifyKey,
   signCompactJws,
   verifyCompactJws,
+  type TVerifyKey,
 } from './es256-jws';
 import { MAX_CONFIG_RECIPIENTS } from './jwe-types';
 import { assertExactMembers, isJsonObject } from './json-object';
@@ -129,7 +129,7 @@ export async function signTenantState(state: TTenantState, signingKey: CryptoKey
  */
 export async function verifyTenantState(
   jws: string,
-  verifyKey: CryptoKey | JWK,
+  verifyKey: TVerifyKey,
   expected: { tenantId: string; minSeq?: number },
 ): Promise<TTenantState> {
   if (!isJsonObject(expected) || typeof expected.tenantId !== 'string' || expected.tenantId === '') {

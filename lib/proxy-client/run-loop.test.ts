@@ -130,3 +130,66 @@ describe('run()', () => {
     expect(client.summary().errors).toEqual([]);
   });
 });
+
+describe('paging', () => {
+  // The fetch the client is given is called synchronously when a request starts, so what the
+  // client holds at that moment shows whether the next page was asked for before or after
+  // the current page was applied.
+  function recordingFetch(ref: { client?: TProxyClient }, log: { url: string; acmeApplied: boolean }[]): typeof fetch {
+    return (input, init) => {
+      log.push({ url: String(input), acmeApplied: ref.client?.getTenant('acme') !== undefined });
+      return fetch(input, init);
+    };
+  }
+
+  it('asks for the next page as soon as a page’s signature verifies, before verifying its tenants', async () => {
+    const world = await createProxyWorld();
+    const broker = await startBroker(
+      [bundleStep(world, { next: 'page2', complete: false }), bundleStep(world, { next: 'd1', complete: true, tenants: [] }, '"e1"')],
+      [],
+    );
+    const log: { url: string; acmeApplied: boolean }[] = [];
+    const ref: { client?: TProxyClient } = {};
+    const client = createProxyClient({ credentials: { ...world.deployment.credentials, brokerUrl: broker.url }, pinsFile: world.pinsFile, fetch: recordingFetch(ref, log) });
+    ref.client = client;
+    await client.syncOnce();
+    expect(log.map((l) => new URL(l.url).search)).toEqual(['?wait=0', '?cursor=page2&wait=0']);
+    // Page 2 was requested while page 1's tenant was still being verified.
+    expect(log[1]?.acmeApplied).toBe(false);
+    expect(client.getTenant('acme')?.seq).toBe(world.acme.seq);
+  });
+
+  it('keeps what verified pages applied when a later page fails, and never asks past a page that does not verify', async () => {
+    const world = await createProxyWorld();
+    const other = await createProxyWorld();
+    const broker = await startBroker(
+      [
+        bundleStep(world, { next: 'page2', complete: false }),
+        (_req, res) => problem(res, 500, 'internal'),
+        // Signed by a broker key the client has not pinned: refused, so its `next` is never followed.
+        async (_req, res, url) => {
+          const jws = await signTestBundle(other.broker, world.deployment, [], { cursor: url.searchParams.get('cursor'), next: 'page3', complete: false });
+          res.writeHead(200, { 'content-type': 'application/jose' });
+          res.end(jws);
+        },
+      ],
+      [],
+    );
+    const log: { url: string; acmeApplied: boolean }[] = [];
+    const ref: { client?: TProxyClient } = {};
+    const client = createProxyClient({ credentials: { ...world.deployment.credentials, brokerUrl: broker.url }, pinsFile: world.pinsFile, fetch: recordingFetch(ref, log) });
+    ref.client = client;
+    await expect(client.syncOnce()).rejects.toMatchObject({ name: 'BrokerHttpError', status: 500 });
+    expect(client.getTenant('acme')?.seq).toBe(world.acme.seq);
+    // The next attempt starts over (the failed sync set no cursor) and stops at the refused page,
+    // after looking for a rotation statement that would vouch for its unknown key.
+    await expect(client.syncOnce()).rejects.toMatchObject({ name: 'BundleRefusedError' });
+    expect(log.map((l) => new URL(l.url).search || new URL(l.url).pathname)).toEqual([
+      '?wait=0',
+      '?cursor=page2&wait=0',
+      '?wait=0',
+      '/.well-known/cmk-key-rotations.json',
+    ]);
+    expect(client.getTenant('acme')?.seq).toBe(world.acme.seq);
+  });
+});

@@ -22,6 +22,23 @@ import { loadPins, savePins, type TPins } from './pins';
 import type { TProxyError, TProxyLogger, TProxyTenant } from './types';
 import { verifyTenant, type TDeploymentKey } from './verify-tenant';
 
+/** Tenants of one page verified at a time: enough to keep the thread pool busy, bounded in memory. */
+const VERIFY_CONCURRENCY = 16;
+
+/** `fn` over `items` with at most `limit` calls in flight; results in item order. */
+async function mapConcurrently<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  async function lane(): Promise<void> {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
 /** The whole bundle was refused (tenantId '*' in the report); nothing in it was applied. */
 export class BundleRefusedError extends Error {
   override readonly name = 'BundleRefusedError';
@@ -112,10 +129,14 @@ export function createSyncCore(input: {
   }
 
   async function applyTenants(bundle: TBundle, current: TPins, key: TDeploymentKey, seen: Set<string>): Promise<boolean> {
+    // Verified concurrently — the signatures and key agreements run on the thread pool, so a
+    // large page uses every core — then applied in page order. verifyBundle refuses a page that
+    // lists a tenant twice, so each verification reads its own tenant's pin and no other.
+    const verdicts = await mapConcurrently(bundle.tenants, VERIFY_CONCURRENCY, (t) => verifyTenant(t, current.tenants[t.tenantId], key));
     let changed = false;
-    for (const t of bundle.tenants) {
+    for (const [i, t] of bundle.tenants.entries()) {
+      const verdict = verdicts[i] as Awaited<ReturnType<typeof verifyTenant>>;
       seen.add(t.tenantId);
-      const verdict = await verifyTenant(t, current.tenants[t.tenantId], key);
       if (!verdict.ok) {
         tenantErrors.set(t.tenantId, verdict.errors);
         for (const e of verdict.errors) logger.warn(`Tenant ${e.tenantId}${e.configId ? ` ${e.configId}` : ''}: ${e.code}: ${e.message}`);
@@ -133,29 +154,48 @@ export function createSyncCore(input: {
   /**
    * Fetches until the bundle is complete (a full sync when there is no
    * cursor). Returns false on 304. Throws BrokerHttpError / BundleRefusedError.
+   *
+   * Pages are fetched one ahead: once a page's broker signature verifies, its
+   * signed `next` cursor is requested while the page's tenants are verified,
+   * so the broker builds a page while the proxy checks the last one. Nothing
+   * is applied from a page before it and every page before it verified.
    */
   async function pull(wait: number, signal?: AbortSignal): Promise<boolean> {
     const ready = await init();
     const full = cursor === null;
     let asked = cursor;
-    let first = true;
     const seen = new Set<string>();
     let pinsChanged = false;
-    for (;;) {
-      // Only a delta long-polls; a full sync and the later pages of anything are wanted at once.
-      const response = await api.getConfigs({ cursor: asked, wait: first && !full ? wait : 0, etag: first ? etag : null, signal });
-      if (response.kind === 'not_modified') {
-        lastSyncAt = now();
-        return false;
+    // Only a delta long-polls; a full sync and the later pages of anything are wanted at once.
+    let pending: ReturnType<TBrokerApi['getConfigs']> | null = api.getConfigs({ cursor: asked, wait: full ? 0 : wait, etag, signal });
+    // A prefetch still in flight when this pull fails is abandoned: its outcome is never read.
+    const abandon = new AbortController();
+    const onAbort = () => abandon.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for (;;) {
+        const response = await (pending as NonNullable<typeof pending>);
+        pending = null;
+        if (response.kind === 'not_modified') {
+          lastSyncAt = now();
+          return false;
+        }
+        const bundle = await openBundle(response.jws, ready.pins, asked);
+        if (!bundle.complete) {
+          pending = api.getConfigs({ cursor: bundle.next, wait: 0, etag: null, signal: abandon.signal });
+          // Read (or dropped) only after this page is applied; never an unhandled rejection meanwhile.
+          pending.catch(() => {});
+        }
+        pinsChanged = (await applyTenants(bundle, ready.pins, ready.deployment, seen)) || pinsChanged;
+        asked = bundle.next;
+        if (bundle.complete) {
+          etag = response.etag;
+          break;
+        }
       }
-      first = false;
-      const bundle = await openBundle(response.jws, ready.pins, asked);
-      pinsChanged = (await applyTenants(bundle, ready.pins, ready.deployment, seen)) || pinsChanged;
-      asked = bundle.next;
-      if (bundle.complete) {
-        etag = response.etag;
-        break;
-      }
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      if (pending) abandon.abort();
     }
     if (full) {
       // A full sync lists every tenant still assigned to this deployment; the rest are no longer served.

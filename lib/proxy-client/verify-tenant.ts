@@ -10,8 +10,8 @@
 import type { JWK } from 'jose';
 
 import type { TBundleTenant } from '@/lib/crypto/bundle';
-import { configDigest } from '@/lib/crypto/config-digest';
 import { CryptoError } from '@/lib/crypto/errors';
+import { resolveVerifyKey, type TResolvedVerifyKey } from '@/lib/crypto/es256-jws';
 import { followKeyRotations } from '@/lib/crypto/key-rotation';
 import { openConfig } from '@/lib/crypto/open-config';
 import { verifyTenantState, type TTenantState, type TTenantStateConfig } from '@/lib/crypto/tenant-state';
@@ -59,7 +59,7 @@ async function checkSigningKey(tenant: TBundleTenant, pin: TTenantPin | undefine
   return tenant.signingKey;
 }
 
-async function checkState(tenant: TBundleTenant, signingKey: JWK, pin: TTenantPin | undefined): Promise<TTenantState> {
+async function checkState(tenant: TBundleTenant, signingKey: TResolvedVerifyKey, pin: TTenantPin | undefined): Promise<TTenantState> {
   let state: TTenantState;
   try {
     state = await verifyTenantState(tenant.state, signingKey, { tenantId: tenant.tenantId });
@@ -89,16 +89,13 @@ function settingsError(error: { issues: { path: PropertyKey[]; code: string }[] 
 async function openOne(
   tenant: TBundleTenant,
   entry: TTenantStateConfig,
-  signingKey: JWK,
+  signingKey: TResolvedVerifyKey,
   deployment: TDeploymentKey,
 ): Promise<TProxyConfig> {
   const { configId } = entry;
   const sealed = tenant.configs.find((c) => c.configId === configId);
   if (!sealed) throw new StepError('config_missing', 'The tenant state lists this configuration but the bundle does not carry it.', configId);
-  // Checked here as well as by openConfig so the step is unambiguous even for a JWE sealed elsewhere.
-  if ((await configDigest(sealed.jwe)) !== entry.digest) {
-    throw new StepError('config_digest', 'The configuration is not the one the tenant state lists (digest differs).', configId);
-  }
+  // openConfig checks the digest listed in the state first (check 'digest' → config_digest).
   let document;
   try {
     document = await openConfig({
@@ -142,10 +139,15 @@ export async function verifyTenant(
     return { ok: false, errors: [{ tenantId: tenant.tenantId, configId: step.configId, code: step.code, message: step.message }] };
   };
   let signingKey: JWK;
+  let signer: TResolvedVerifyKey;
   let state: TTenantState;
   try {
     signingKey = await checkSigningKey(tenant, pin);
-    state = await checkState(tenant, signingKey, pin);
+    // Imported once for the state and every configuration it lists.
+    signer = await resolveVerifyKey(signingKey).catch((cause: unknown) => {
+      throw new StepError('tenant_key', `The tenant signing key cannot be used: ${messageOf(cause)}`);
+    });
+    state = await checkState(tenant, signer, pin);
   } catch (e) {
     return fail(e);
   }
@@ -155,7 +157,7 @@ export async function verifyTenant(
     return { ok: true, tenant: viewOf(tenant, state, approved, []), pin: nextPin };
   }
   // Every configuration is checked so one report lists all failures; none is applied unless all pass.
-  const results = await Promise.allSettled(state.configs.map((entry) => openOne(tenant, entry, signingKey, deployment)));
+  const results = await Promise.allSettled(state.configs.map((entry) => openOne(tenant, entry, signer, deployment)));
   const errors = results.flatMap((r) => (r.status === 'rejected' ? fail(r.reason as unknown) : { ok: true as const }))
     .flatMap((v) => (v.ok ? [] : v.errors));
   if (errors.length > 0) return { ok: false, errors };
