@@ -3,7 +3,8 @@
 // tenants × 3 configurations, real keys and crypto — against the production
 // broker on the embedded database. The client runs in its own process
 // (bench/lib/full-sync-child.ts): reported are its time and peak resident
-// memory, and the broker's resident memory before and its peak after.
+// memory and CPU time, and the broker's CPU time during the sync and its
+// resident memory before and its peak after.
 // Seeding takes a few minutes; it is not timed.
 //
 //   npm run bench -- full-sync [--tenants 10000] [--configs 3]
@@ -12,9 +13,9 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_SECRETS, memoryOf, printTable, seedBenchWorld, startBenchBroker, stopChild, type BenchSummary } from './lib/broker';
+import { BENCH_SECRETS, cpuSecondsOf, memoryOf, printTable, seedBenchWorld, startBenchBroker, stopChild, type BenchSummary } from './lib/broker';
 
-type ChildResult = { ms: number; peakMb: number; tenants: number; configurations: number; errors: number };
+type ChildResult = { ms: number; cpuMs: number; peakMb: number; tenants: number; configurations: number; errors: number };
 
 function runChild(credentialsFile: string, pinsFile: string): Promise<{ result: ChildResult; wallMs: number }> {
   return new Promise((resolve, reject) => {
@@ -47,8 +48,10 @@ export async function run(args: string[]): Promise<BenchSummary> {
     writeFileSync(credentialsFile, JSON.stringify({ ...world.credentials, brokerUrl: broker.origin }));
     chmodSync(credentialsFile, 0o600);
     const before = memoryOf(broker.child.pid as number);
+    const brokerCpuBefore = cpuSecondsOf(broker.child.pid as number);
     const { result, wallMs } = await runChild(credentialsFile, path.join(base, 'pins.json'));
     const after = memoryOf(broker.child.pid as number);
+    const brokerCpu = cpuSecondsOf(broker.child.pid as number) - brokerCpuBefore;
     if (result.tenants !== tenants || result.configurations !== tenants * configs || result.errors !== 0) {
       throw new Error(`incomplete sync: ${JSON.stringify(result)}`);
     }
@@ -58,7 +61,9 @@ export async function run(args: string[]): Promise<BenchSummary> {
       [
         ['client: empty → fully verified (s)', (result.ms / 1000).toFixed(1)],
         ['client: with process start (s)', (wallMs / 1000).toFixed(1)],
+        ['client: CPU time, every thread (s)', (result.cpuMs / 1000).toFixed(1)],
         ['client: peak resident memory (MB)', result.peakMb.toFixed(0)],
+        ['broker: CPU time during the sync (s)', brokerCpu.toFixed(1)],
         ['broker: resident before (MB)', before.rssMb.toFixed(0)],
         ['broker: peak resident (MB)', after.peakMb.toFixed(0)],
         ['verified configurations', String(result.configurations)],
@@ -67,6 +72,8 @@ export async function run(args: string[]): Promise<BenchSummary> {
     return [
       { measure: `full sync ${tenants}×${configs}: client s`, value: (result.ms / 1000).toFixed(1), target: '< 10' },
       { measure: `full sync ${tenants}×${configs}: client peak MB`, value: result.peakMb.toFixed(0), target: '< 512' },
+      { measure: `full sync ${tenants}×${configs}: client CPU s`, value: (result.cpuMs / 1000).toFixed(1) },
+      { measure: `full sync ${tenants}×${configs}: broker CPU s`, value: brokerCpu.toFixed(1) },
       { measure: `full sync ${tenants}×${configs}: broker peak MB`, value: after.peakMb.toFixed(0) },
     ];
   } finally {

@@ -74,6 +74,13 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
+/** CPU time a process has used so far (user + system, all threads), in seconds. */
+export function cpuSecondsOf(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the parenthesised command name.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export type BenchWorld = { operatorId: string; deploymentId: string; apiKey: string; credentials: TProxyCredentials; fleet: FleetTenant[]; recipients: FleetRecipient[] };
 
 /**
