@@ -42,6 +42,17 @@ describe('parseEnv', () => {
     expect(parseEnv({ DATABASE_URL: 'postgres://db/broker' }).databaseKind).toBe('postgresql');
   });
 
+  it('takes a migration URL beside DATABASE_URL only, never echoing it', () => {
+    const env = parseEnv({ DATABASE_URL: 'postgresql://cmk_app@db/broker', DATABASE_MIGRATION_URL: 'postgresql://cmk_owner@db/broker' });
+    expect(env.DATABASE_MIGRATION_URL).toBe('postgresql://cmk_owner@db/broker');
+    expect(errorOf({ DATABASE_MIGRATION_URL: 'postgresql://cmk_owner@db/broker' }).issues).toEqual([
+      'DATABASE_MIGRATION_URL: needs DATABASE_URL (it names the role that migrates the PostgreSQL database)',
+    ]);
+    const error = errorOf({ DATABASE_URL: 'postgresql://db/broker', DATABASE_MIGRATION_URL: 'mysql://owner:hunter2-canary@db/x' });
+    expect(error.message).toContain('DATABASE_MIGRATION_URL: expected a postgresql://');
+    expect(error.message).not.toContain('canary');
+  });
+
   it('names the variable and what it expects', () => {
     const error = errorOf({ PORT: 'eighty', LOG_LEVEL: 'loud', TRUST_PROXY: 'maybe' });
     expect(error.issues).toEqual([

@@ -3,7 +3,7 @@
 // it expects; values of secret variables are never echoed back.
 import { z } from 'zod';
 
-const SECRET_VARIABLES = new Set(['AUTH_SECRET', 'BROKER_KEY_ENCRYPTION_KEY', 'DATABASE_URL', 'SMTP_URL']);
+const SECRET_VARIABLES = new Set(['AUTH_SECRET', 'BROKER_KEY_ENCRYPTION_KEY', 'DATABASE_URL', 'DATABASE_MIGRATION_URL', 'SMTP_URL']);
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
@@ -46,6 +46,8 @@ export const ZEnv = z
     PORT: z.preprocess(emptyToUndefined, ZPort.default(3000)),
     PUBLIC_URL: z.preprocess(emptyToUndefined, ZHttpUrl.optional()),
     DATABASE_URL: z.preprocess(emptyToUndefined, ZPostgresUrl.optional()),
+    /** Applies migrations as another role (the tables' owner), so DATABASE_URL's role need not own them. */
+    DATABASE_MIGRATION_URL: z.preprocess(emptyToUndefined, ZPostgresUrl.optional()),
     DATABASE_POOL_MAX: z.preprocess(
       emptyToUndefined,
       z.coerce.number({ error: 'expected an integer from 1 to 100' }).int().min(1).max(100, { error: 'expected an integer from 1 to 100' }).default(10),
@@ -108,6 +110,9 @@ export const ZEnv = z
   .superRefine((env, ctx) => {
     // Embedded mode may generate its own secrets; a production deployment on
     // PostgreSQL is usually several instances, which must share them.
+    if (env.DATABASE_MIGRATION_URL && !env.DATABASE_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DATABASE_MIGRATION_URL'], message: 'needs DATABASE_URL (it names the role that migrates the PostgreSQL database)' });
+    }
     if (env.NODE_ENV === 'production' && env.DATABASE_URL) {
       for (const name of ['AUTH_SECRET', 'BROKER_KEY_ENCRYPTION_KEY'] as const) {
         if (!env[name]) {

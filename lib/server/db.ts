@@ -26,7 +26,7 @@ export type Database = {
 };
 
 export type OpenOptions = {
-  env?: Pick<TEnv, 'DATABASE_URL' | 'PGLITE_DIR' | 'DATABASE_POOL_MAX'>;
+  env?: Pick<TEnv, 'DATABASE_URL' | 'PGLITE_DIR' | 'DATABASE_POOL_MAX'> & Partial<Pick<TEnv, 'DATABASE_MIGRATION_URL'>>;
   /** Apply pending migrations before returning (the server does at start). */
   migrate?: boolean;
   migrationsDir?: string;
@@ -100,7 +100,10 @@ export async function openDatabase(options: OpenOptions = {}): Promise<Database 
   if (env.DATABASE_URL) {
     let migration: MigrateResult | undefined;
     // Migrations hold a session-level advisory lock, so they get a connection of their own.
-    if (migrations) migration = await withPgSession(env.DATABASE_URL, (s) => migrate(s, migrations, (m) => getLogger().info(m)));
+    // DATABASE_MIGRATION_URL lets the tables' owner migrate while the broker runs as a role that
+    // owns nothing (it cannot switch off the audit trail's append-only triggers; docs/database.md).
+    const migrationUrl = env.DATABASE_MIGRATION_URL ?? env.DATABASE_URL;
+    if (migrations) migration = await withPgSession(migrationUrl, (s) => migrate(s, migrations, (m) => getLogger().info(m)));
     const db = openPostgres(env.DATABASE_URL, env.DATABASE_POOL_MAX);
     if (migrations) await loadUniqueIndexes(db);
     return { ...db, migration };

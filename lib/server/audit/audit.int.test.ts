@@ -15,6 +15,7 @@ import { publishedJwks } from '@/lib/server/signing';
 import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
 import { eventHash } from '@/lib/server/audit/canonical';
 import { recordAudit } from '@/lib/server/audit/record';
+import { tamperAsOwner } from '@/lib/testing/audit-tamper';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 Object.assign(process.env, { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') });
@@ -67,7 +68,7 @@ describe(`audit events on ${backend}`, () => {
 
   describe('verification', () => {
     let snapshot: AuditEvent[];
-    const sql = (query: string) => db.prisma.$executeRawUnsafe(query);
+    const sql = (query: string) => tamperAsOwner(db.prisma, query);
     const restore = async (seq: number) => {
       const row = snapshot.find((r) => r.vendorSeq === seq) as AuditEvent;
       await db.prisma.auditEvent.create({ data: { ...row, details: row.details as object } });

@@ -16,6 +16,7 @@ import { CHECKPOINT_TYP } from '@/lib/server/audit/verify';
 import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
 import { getActiveSigningKey, publishedJwks } from '@/lib/server/signing';
 import { auditChain } from '@/lib/testing/audit-chain';
+import { tamperAsOwner } from '@/lib/testing/audit-tamper';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 Object.assign(process.env, { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') });
@@ -84,7 +85,7 @@ describe(`audit checkpoints on ${backend}`, () => {
     expect(await db.prisma.auditCheckpoint.count({ where: { scope: 'tenant' } })).toBe(6);
 
     const tail = await db.prisma.auditEvent.findUnique({ where: { vendorSeq: 10 } });
-    await db.prisma.$executeRawUnsafe('DELETE FROM audit_event WHERE vendor_seq = 10');
+    await tamperAsOwner(db.prisma, 'DELETE FROM audit_event WHERE vendor_seq = 10');
     const cut = await verifyStoredAuditTrail();
     expect(cut.report.ok).toBe(true);
     expect(cut.checkpoints.filter((c) => !c.ok)).toEqual([

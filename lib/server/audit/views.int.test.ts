@@ -19,6 +19,7 @@ import type { AuditAction } from '@/lib/schemas/audit';
 import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
 import { publishedJwks } from '@/lib/server/signing';
 import { auditChain } from '@/lib/testing/audit-chain';
+import { tamperAsOwner } from '@/lib/testing/audit-tamper';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 Object.assign(process.env, { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') });
@@ -208,7 +209,7 @@ describe(`verification of the stored trail on ${backend}`, () => {
   it('an export of a chain whose first event was deleted in the database reports it missing', async () => {
     const first = await db.prisma.auditEvent.findFirst({ where: { tenantExternalId: 'globex', tenantSeq: 1 } });
     const second = await db.prisma.auditEvent.findFirst({ where: { tenantExternalId: 'globex', tenantSeq: 2 } });
-    await db.prisma.$executeRawUnsafe(`DELETE FROM audit_event WHERE id = '${first?.id}'`);
+    await tamperAsOwner(db.prisma, `DELETE FROM audit_event WHERE id = '${first?.id}'`);
     try {
       const { text } = await body(await auditExportResponse({ scope: 'tenant', tenant: 'globex', filters: {}, format: 'jsonl' }));
       const result = await verifyExport(text, (await publishedJwks()).keys);
@@ -222,7 +223,7 @@ describe(`verification of the stored trail on ${backend}`, () => {
     const intact = await verifyTenantChain('acme');
     expect(intact).toMatchObject({ ok: true, count: 8, firstBroken: null, checkpoint: { ok: true, tenantSeq: 8 }, unsigned: 0 });
     const victim = await db.prisma.auditEvent.findFirst({ where: { tenantExternalId: 'acme', tenantSeq: 5 } });
-    await db.prisma.$executeRawUnsafe(`UPDATE audit_event SET actor_label = 'mallory' WHERE id = '${victim?.id}'`);
+    await tamperAsOwner(db.prisma, `UPDATE audit_event SET actor_label = 'mallory' WHERE id = '${victim?.id}'`);
     try {
       const broken = await verifyTenantChain('acme');
       expect(broken).toMatchObject({ ok: false, firstBroken: { vendorSeq: victim?.vendorSeq, id: victim?.id, reason: 'modified' } });
@@ -234,7 +235,7 @@ describe(`verification of the stored trail on ${backend}`, () => {
         { chain: 'tenant acme', vendorSeq: victim?.vendorSeq, id: victim?.id, reason: 'modified' },
       ]);
     } finally {
-      await db.prisma.$executeRawUnsafe(`UPDATE audit_event SET actor_label = '${victim?.actorLabel}' WHERE id = '${victim?.id}'`);
+      await tamperAsOwner(db.prisma, `UPDATE audit_event SET actor_label = '${victim?.actorLabel}' WHERE id = '${victim?.id}'`);
     }
     expect((await verifyTrailSummary()).lines).toEqual([expect.stringMatching(/^OK: /)]);
   });
