@@ -24,6 +24,8 @@ export const AUDIT_ACTIONS = {
   'account.mfa_disable': { label: 'Turned off two-factor authentication', scope: 'either' },
   'account.notifications_update': { label: 'Changed mail notification settings', scope: 'either' },
   'account.recovery_code_use': { label: 'Signed in with a recovery code', scope: 'either' },
+  /** A signed-in user's change refused by authorization (lib/server/audit/refusals.ts); outcome 'denied'. */
+  'access.denied': { label: 'Was refused a change', scope: 'either' },
   // Invitations, enrollment, admins
   'invitation.create': { label: 'Invited', scope: 'either' },
   'invitation.resend': { label: 'Resent an invitation', scope: 'either' },

@@ -5,6 +5,7 @@ import 'server-only';
 // request id the custom server assigned (x-request-id).
 import type { z } from 'zod';
 import { getEnv } from '@/lib/env';
+import { auditRefusal } from '@/lib/server/audit/refusals';
 import { requireOperator, requireTenantAdmin, requireUser, type CurrentUser, type TenantAccess } from '@/lib/server/authz';
 import { requireProxy, type ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
 import { requireVendorToken, type VendorPrincipal } from '@/lib/server/vendor/tokens';
@@ -166,7 +167,11 @@ export function defineRoute<
       // Authentication first: an anonymous caller learns nothing from validation messages.
       // Cookie-authenticated writes only: a bearer key is not sent by browsers on their own.
       if (spec.auth !== 'public' && !BEARER_MODES.includes(spec.auth)) checkSameOrigin(request);
-      const principal = await authorize(spec.auth, rawParams, request);
+      const principal = await authorize(spec.auth, rawParams, request).catch(async (error: unknown) => {
+        // A signed-in user's refused change is an audit event; recording never alters the answer.
+        await auditRefusal({ mode: spec.auth, params: rawParams, request, requestId, error });
+        throw error;
+      });
       const params = parseWith<TParams>(spec.params, rawParams, 'params');
       const query = parseWith<TQuery>(spec.query, Object.fromEntries(url.searchParams), 'query');
       const rawBody = spec.body ? await readJsonBody(request, spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES) : undefined;

@@ -143,4 +143,22 @@ describe(`the audit API on ${backend}`, () => {
     const trail = expectStatus(await clients.operator.get<TTrailVerification>('/api/v1/operator/audit/verification'), 200, 'trail verification');
     expect(trail).toMatchObject({ ok: true, events: 10, tenants: 2, brokenChains: [], checkpoints: { bad: [] } });
   });
+
+  // Last: it adds events the counts above do not expect.
+  it('records a signed-in user’s refused changes — a stranger’s in the vendor chain only, once a minute — and not refused reads', async () => {
+    for (let i = 0; i < 2; i++) {
+      const refused = await clients.adminA.post('/api/v1/tenants/globex/recovery-kits', { kit: 'not-a-kit' });
+      expect({ status: refused.status, code: refused.problem?.code }).toEqual({ status: 404, code: 'not_found' });
+    }
+    expect((await clients.adminA.post('/api/v1/operator/tenants', {})).status).toBe(404);
+    expect((await clients.adminA.get('/api/v1/tenants/globex/audit')).status).toBe(404);
+    const page = expectStatus(await clients.operator.get<TVendorAuditPage>('/api/v1/operator/audit?action=access.denied'), 200, 'refusals');
+    const seen = page.events.map((e) => ({ tenant: e.tenantExternalId, target: [e.targetType, e.targetId], outcome: e.outcome, actor: e.vendor?.actorLabel, details: e.vendor?.details }));
+    expect(seen).toEqual([
+      { tenant: null, target: ['route', '/api/v1/operator/tenants'], outcome: 'denied', actor: ADMIN_A.email, details: { reason: 'not_found', method: 'POST', path: '/api/v1/operator/tenants' } },
+      { tenant: null, target: ['tenant', 'globex'], outcome: 'denied', actor: ADMIN_A.email, details: { reason: 'not_found', method: 'POST', path: '/api/v1/tenants/globex/recovery-kits' } },
+    ]);
+    // globex's own trail is not the place for a stranger's probing.
+    expect(expectStatus(await clients.adminB.get<TTenantAuditPage>('/api/v1/tenants/globex/audit?action=access.denied'), 200, 'globex').events).toEqual([]);
+  });
 });

@@ -34,6 +34,8 @@ import {
 } from '@/lib/server/accounts/tenant-admins';
 import { verifyStoredAuditTrail } from '@/lib/server/audit/checkpoint';
 import { operatorActor, vendorTokenActor, type AuditOptions } from '@/lib/server/audit/record';
+import { auditRefusal } from '@/lib/server/audit/refusals';
+import { AppError } from '@/lib/server/errors';
 import type { CurrentUser, TenantAccess } from '@/lib/server/authz';
 import { applyConfigChange } from '@/lib/server/configs/changes';
 import { updateNotificationSettings } from '@/lib/server/notifications/settings';
@@ -171,6 +173,10 @@ async function newDeployment(name: string) {
   plant(`proxy API key of ${name}`, created.apiKey);
   return created;
 }
+
+/** A request as the custom server hands it to a route: with the client address and user agent it recorded. */
+const refusedRequest = (path: string, method = 'POST') =>
+  new Request(`http://localhost${path}`, { method, headers: { 'x-cmk-client-ip': context.ip, 'user-agent': context.userAgent } });
 
 type Expected = {
   actorType: 'user' | 'operator' | 'deployment' | 'system' | 'vendor_token';
@@ -354,6 +360,44 @@ const ROWS: Row[] = [
     how: 'account page: mail notifications off',
     perform: async () => updateNotificationSettings((await accessOf(w.aliceAccount.email)).user, { enabled: false }, context),
     expect: () => ({ actorType: 'user', tenant: TENANT, actorId: w.aliceId, details: { enabled: false, previous: true } }),
+  },
+  {
+    action: 'access.denied',
+    how: 'a change refused to an admin of the tenant (second factor required): in the tenant chain, once a minute',
+    perform: async () => {
+      const alice = (await accessOf(w.aliceAccount.email)).user;
+      const refuse = () =>
+        auditRefusal(
+          { mode: 'tenant-admin', params: { tenant: TENANT }, request: refusedRequest(`/api/v1/tenants/${TENANT}/configs`), requestId: context.requestId, error: new AppError('mfa_required') },
+          async () => alice,
+        );
+      await refuse();
+      const before = await db.prisma.auditEvent.count();
+      await refuse();
+      expect(await db.prisma.auditEvent.count()).toBe(before);
+    },
+    expect: () => ({ actorType: 'user', tenant: TENANT, outcome: 'denied', actorId: w.aliceId, details: { reason: 'mfa_required', method: 'POST', path: `/api/v1/tenants/${TENANT}/configs` } }),
+  },
+  {
+    action: 'access.denied',
+    how: 'a change of another tenant refused to a stranger: vendor-only, naming the tenant asked for',
+    perform: async () => {
+      const alice = (await accessOf(w.aliceAccount.email)).user;
+      await auditRefusal(
+        { mode: 'tenant-admin', params: { tenant: 'globex' }, request: refusedRequest('/api/v1/tenants/globex/admins/adm_x', 'DELETE'), requestId: context.requestId, error: new AppError('not_found') },
+        async () => alice,
+      );
+      // Reads, anonymous callers and other errors are not recorded.
+      const before = await db.prisma.auditEvent.count();
+      await auditRefusal({ mode: 'tenant-admin', params: { tenant: 'globex' }, request: refusedRequest('/api/v1/tenants/globex/audit', 'GET'), requestId: context.requestId, error: new AppError('not_found') }, async () => alice);
+      await auditRefusal({ mode: 'tenant-admin', params: { tenant: 'globex' }, request: refusedRequest('/api/v1/tenants/globex/configs'), requestId: context.requestId, error: new AppError('not_found') }, async () => null);
+      await auditRefusal({ mode: 'tenant-admin', params: { tenant: 'globex' }, request: refusedRequest('/api/v1/tenants/globex/configs'), requestId: context.requestId, error: new AppError('validation_failed') }, async () => alice);
+      await auditRefusal({ mode: 'proxy', params: {}, request: refusedRequest('/api/v1/proxy/status'), requestId: context.requestId, error: new AppError('not_found') }, async () => alice);
+      expect(await db.prisma.auditEvent.count()).toBe(before);
+      const [event] = await db.prisma.auditEvent.findMany({ where: { action: 'access.denied', tenantExternalId: null }, orderBy: { vendorSeq: 'desc' }, take: 1 });
+      expect(event).toMatchObject({ targetType: 'tenant', targetId: 'globex' });
+    },
+    expect: () => ({ actorType: 'user', tenant: null, outcome: 'denied', actorId: w.aliceId, details: { reason: 'not_found', method: 'DELETE', path: '/api/v1/tenants/globex/admins/adm_x' } }),
   },
   {
     action: 'auth.sign_out',
