@@ -3,6 +3,7 @@
 // events on their tenants on or off (docs/notifications.md). Operators have
 // no tenant, so the section only says so.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Card } from '@/components/ui/card';
 import { api } from '@/lib/client/api';
@@ -11,10 +12,14 @@ import { accountKeys } from '@/lib/client/query-keys';
 export function NotificationsSection() {
   const queryClient = useQueryClient();
   const settings = useQuery({ queryKey: accountKeys.notifications(), queryFn: api.notificationSettings });
+  // The box shows the choice from the click on, set in the same event: the mutation's own state arrives a
+  // tick later, and a controlled checkbox would flip back in between.
+  const [choice, setChoice] = useState<boolean | null>(null);
   const save = useMutation({
     mutationFn: (enabled: boolean) => api.setNotificationSettings(enabled),
     // The answer is the stored setting: show it at once, so the box never flips back.
     onSuccess: (result) => queryClient.setQueryData(accountKeys.notifications(), result),
+    onSettled: () => setChoice(null),
   });
 
   const description = 'A mail about security-relevant events on the tenants you administer: configurations changed or disabled, admins added or removed, proxy deployments awaiting approval, proxy errors.';
@@ -42,11 +47,20 @@ export function NotificationsSection() {
       </Card>
     );
   }
-  const checked = save.isPending ? (save.variables ?? current.enabled) : current.enabled;
+  const checked = choice ?? current.enabled;
   return (
     <Card id="notifications" title="Mail notifications" description={description}>
       <label className="flex items-start gap-2 text-sm">
-        <input type="checkbox" className="mt-0.5 size-4" checked={checked} disabled={save.isPending} onChange={(e) => save.mutate(e.target.checked)} />
+        <input
+          type="checkbox"
+          className="mt-0.5 size-4"
+          checked={checked}
+          disabled={save.isPending}
+          onChange={(e) => {
+            setChoice(e.target.checked);
+            save.mutate(e.target.checked);
+          }}
+        />
         <span>
           Mail me about security events on my tenants (at most one mail every {current.windowMinutes} {current.windowMinutes === 1 ? 'minute' : 'minutes'})
         </span>

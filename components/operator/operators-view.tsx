@@ -153,6 +153,8 @@ function SecondFactorRule({ withoutSecondFactor }: { withoutSecondFactor: number
   const explanationId = useId();
   const settings = useQuery({ queryKey: operatorKeys.settings(), queryFn: api.operatorSettings });
   const [notice, setNotice] = useState<{ tone: 'success' | 'error'; text: string } | null>(null);
+  // The click's choice, set in the same event (the mutation's state arrives a tick later, and a controlled box would flip back meanwhile).
+  const [choice, setChoice] = useState<boolean | null>(null);
 
   const save = useMutation({
     mutationFn: (required: boolean) => api.setOperatorSettings(required),
@@ -164,7 +166,10 @@ function SecondFactorRule({ withoutSecondFactor }: { withoutSecondFactor: number
       });
     },
     onError: (error) => setNotice({ tone: 'error', text: `The rule was not changed: ${errorMessage(error)}` }),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: operatorKeys.settings() }),
+    onSettled: () => {
+      setChoice(null);
+      return queryClient.invalidateQueries({ queryKey: operatorKeys.settings() });
+    },
   });
 
   if (settings.isPending) return <LoadingState>Loading the rule…</LoadingState>;
@@ -173,7 +178,7 @@ function SecondFactorRule({ withoutSecondFactor }: { withoutSecondFactor: number
   }
 
   // While saving, show what was asked for so the box does not flip back and forth.
-  const isRequired = save.isPending ? save.variables : settings.data.operatorsRequireMfa;
+  const isRequired = choice ?? settings.data.operatorsRequireMfa;
   return (
     <div className="space-y-4">
       <div className="flex items-start gap-3">
@@ -185,6 +190,7 @@ function SecondFactorRule({ withoutSecondFactor }: { withoutSecondFactor: number
           aria-describedby={explanationId}
           onChange={(event) => {
             setNotice(null);
+            setChoice(event.target.checked);
             save.mutate(event.target.checked);
           }}
           className="mt-0.5 size-4 rounded border-slate-300 accent-brand-600 dark:border-slate-700"

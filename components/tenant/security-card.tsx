@@ -17,6 +17,8 @@ export function SecurityCard({ tenant, tenantName, userId, requireMfa }: { tenan
   const keys = useQuery({ queryKey: tenantKeys.keys(tenant), queryFn: () => api.tenantKeys(tenant) });
   const [saved, setSaved] = useState<boolean | null>(null);
   const current = saved ?? keys.data?.tenant.requireMfa ?? requireMfa;
+  // The click's choice, set in the same event (the mutation's state arrives a tick later, and a controlled box would flip back meanwhile).
+  const [choice, setChoice] = useState<boolean | null>(null);
   const mfa = useMutation({
     mutationFn: (value: boolean) => api.setTenantSettings(tenant, value),
     // Show the saved value at once, so the box never flips back while the tenant is refetched.
@@ -24,6 +26,7 @@ export function SecurityCard({ tenant, tenantName, userId, requireMfa }: { tenan
       setSaved(result.requireMfa);
       return queryClient.invalidateQueries({ queryKey: tenantKeys.keys(tenant) });
     },
+    onSettled: () => setChoice(null),
   });
   const kit = useMutation({ mutationFn: () => createRecoveryKit(userId, tenant), onSuccess: setCode });
   if (code) return <RecoveryCodeNotice code={code} tenantName={tenantName} onDone={() => setCode(null)} />;
@@ -33,9 +36,12 @@ export function SecurityCard({ tenant, tenantName, userId, requireMfa }: { tenan
         <input
           type="checkbox"
           className="mt-0.5 size-4"
-          checked={mfa.isPending ? (mfa.variables ?? current) : current}
+          checked={choice ?? current}
           disabled={mfa.isPending}
-          onChange={(e) => mfa.mutate(e.target.checked)}
+          onChange={(e) => {
+            setChoice(e.target.checked);
+            mfa.mutate(e.target.checked);
+          }}
         />
         <span>Require a second factor (authenticator app) for every administrator. Those without one must set it up at their next sign-in.</span>
       </label>
