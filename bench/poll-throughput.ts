@@ -12,7 +12,9 @@
 //                    still from memory, no database round trip
 //   ours: delta      the same endpoint with a cursor one change behind: a signed bundle
 //                    holding one tenant; every connection asks for the same one, so it is
-//                    built and signed once per 2 s and shared (lib/server/delivery/poll.ts)
+//                    built and signed once per 2 s and shared (lib/server/delivery/poll.ts);
+//                    then the same delta asked alone, each time after that window, for the
+//                    latency of a bundle built for one request
 //
 // The broker is the production build (scripts/start.ts) on an embedded
 // database seeded with --tenants tenants (real keys, sealed configurations),
@@ -30,7 +32,7 @@ import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { encodeCursor } from '@/lib/server/delivery/cursor';
 import { seedFleet } from '@/lib/testing/fleet';
 import { freePort } from '@/scripts/lib/pg-cluster';
-import { BENCH_SECRETS, printTable, type BenchSummary, seedBenchWorld, spawnQuiet, startBenchBroker, stopChild, waitUntilUp } from './lib/broker';
+import { BENCH_SECRETS, percentile, printTable, type BenchSummary, seedBenchWorld, spawnQuiet, startBenchBroker, stopChild, waitUntilUp } from './lib/broker';
 
 const CONFIGS = '/api/v1/proxy/configs';
 
@@ -66,6 +68,20 @@ async function load(target: Target, seconds: number, connections: number): Promi
     throw new Error(`${target.name}: ${result.requests.total} requests, ${counted} answered ${target.expect}, ${result.errors} errors, ${result.timeouts} timeouts (${JSON.stringify(result.statusCodeStats)})`);
   }
   return { name: target.name, rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
+}
+
+/** One request at a time, each after the sharing window of lib/server/delivery/poll.ts has passed: the cost of a bundle built for one request. */
+async function unsharedDelta(url: string, headers: Record<string, string>, times = 12): Promise<number[]> {
+  const ms: number[] = [];
+  for (let i = 0; i < times; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const started = performance.now();
+    const response = await fetch(url, { headers });
+    await response.text();
+    if (response.status !== 200) throw new Error(`unshared delta: HTTP ${response.status}`);
+    ms.push(performance.now() - started);
+  }
+  return ms.sort((a, b) => a - b);
 }
 
 function print(rows: Row[]) {
@@ -114,10 +130,13 @@ export async function run(args: string[]): Promise<BenchSummary> {
     }
     console.log(`\n${seconds} s per row after a warm-up, ${connections} keep-alive connections, autocannon on the same machine (${os.cpus().length} cores).\n`);
     print(rows);
+    const alone = await unsharedDelta(`${origin}${CONFIGS}?cursor=${seeded.behind}`, auth);
+    console.log(`\nThe same 1-tenant delta asked alone, ${alone.length} times, each after the 2 s sharing window (built and signed for that request): p50 ${percentile(alone, 50).toFixed(1)} ms, max ${alone.at(-1)?.toFixed(1)} ms.`);
     const [bareRow, floorRow, oursRow] = rows as [Row, Row, Row];
     return [
       { measure: 'poll 304: our req/s (× Next floor, × bare node:http)', value: `${oursRow.rps.toFixed(0)} (${(oursRow.rps / floorRow.rps).toFixed(2)}, ${(oursRow.rps / bareRow.rps).toFixed(3)})`, target: '≥ 0.8 × floor' },
       { measure: 'poll 304: our p99 ms', value: oursRow.p99.toFixed(1) },
+      { measure: 'delta of 1 tenant built for one request: p50 ms', value: percentile(alone, 50).toFixed(1) },
     ];
   } finally {
     for (const child of children) await stopChild(child);
