@@ -41,19 +41,9 @@ export function SignInForm({ next, notice }: { next?: string; notice?: string })
   const [error, setError] = useState<string | null>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const otpRef = useRef<HTMLInputElement>(null);
-  const emailRef = useRef<HTMLInputElement>(null);
-  const passphraseRef = useRef<HTMLInputElement>(null);
-  const [interactive, setInteractive] = useState(false);
   useEffect(() => {
     if (needsOtp && !busy) otpRef.current?.focus();
   }, [needsOtp, busy]);
-  useEffect(() => {
-    // Text typed before the page became interactive is in the inputs but not in the state: take it over,
-    // so it is neither lost nor refused as empty. Until then "Sign in" is disabled (a click would only reload).
-    if (emailRef.current?.value) setEmail(emailRef.current.value);
-    if (passphraseRef.current?.value) setPassphrase(passphraseRef.current.value);
-    setInteractive(true);
-  }, []);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -98,9 +88,8 @@ export function SignInForm({ next, notice }: { next?: string; notice?: string })
           <Alert tone="error">{error}</Alert>
         </div>
       ) : null}
-      <Field ref={emailRef} id="sign-in-email" label="Email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} error={fieldErrors.email} required />
+      <Field id="sign-in-email" label="Email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} error={fieldErrors.email} required />
       <Field
-        ref={passphraseRef}
         id="sign-in-passphrase"
         label="Passphrase"
         type="password"
@@ -124,7 +113,7 @@ export function SignInForm({ next, notice }: { next?: string; notice?: string })
           help="The 6-digit code from your authenticator app, or one of your recovery codes."
         />
       ) : null}
-      <Button type="submit" busy={busy} disabled={!interactive} busyLabel="Signing in… (deriving keys)" className="w-full">
+      <Button type="submit" busy={busy} busyLabel="Signing in… (deriving keys)" className="w-full">
         Sign in
       </Button>
     </form>

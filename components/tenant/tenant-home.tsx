@@ -14,8 +14,8 @@ import { Card, PageHeader } from '@/components/ui/card';
 import { Field } from '@/components/ui/field';
 import { openRecoveryKit } from '@/lib/crypto/recovery-kit';
 import { wrapTenantKeys } from '@/lib/crypto/tenant-keys';
-import { api } from '@/lib/client/api';
-import { tenantKeys } from '@/lib/client/query-keys';
+import { api, type TAccount } from '@/lib/client/api';
+import { accountKeys, tenantKeys } from '@/lib/client/query-keys';
 import { getTenantKeys } from '@/lib/client/session-keys';
 import { useAccount } from '@/lib/client/use-account';
 import { AdminsCard } from './admins-card';
@@ -66,8 +66,8 @@ function PendingView({ tenant, tenantName }: { tenant: string; tenantName: strin
   const [error, setError] = useState<string | undefined>();
   const recover = useMutation({
     mutationFn: async () => {
-      const me = account.data;
-      if (!me) throw new Error('Your account is still loading.');
+      // The account may still be loading when the code is submitted: wait for it rather than refuse.
+      const me = account.data ?? (await queryClient.fetchQuery<TAccount>({ queryKey: accountKeys.me(), queryFn: () => api.account() }));
       const { kits } = await api.recoveryKits(tenant);
       for (const kit of kits) {
         try {

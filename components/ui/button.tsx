@@ -1,5 +1,9 @@
+'use client';
 // Buttons: one look per intent; `busy` shows progress and blocks double submits.
+// Until the page is interactive a button is disabled: a click then would be
+// lost, or would send its form as a plain HTML form (a reload that drops it).
 import type { ButtonHTMLAttributes } from 'react';
+import { useHydrated } from '@/lib/client/use-hydrated';
 
 type Variant = 'primary' | 'secondary' | 'danger' | 'ghost';
 
@@ -13,10 +17,11 @@ const VARIANTS: Record<Variant, string> = {
 export type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; busy?: boolean; busyLabel?: string };
 
 export function Button({ variant = 'primary', busy = false, busyLabel, className = '', children, disabled, type = 'button', ...rest }: ButtonProps) {
+  const hydrated = useHydrated();
   return (
     <button
       type={type}
-      disabled={disabled || busy}
+      disabled={disabled || busy || !hydrated}
       aria-busy={busy || undefined}
       className={`inline-flex items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-medium transition disabled:cursor-not-allowed ${VARIANTS[variant]} ${className}`}
       {...rest}

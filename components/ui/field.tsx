@@ -1,5 +1,9 @@
+'use client';
 // A labelled input with help text and an error message tied to it for screen readers.
-import { useId, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+// Text typed before the page became interactive is in the input but not in the
+// form's state; on mount a controlled field hands it to its onChange, so it is
+// neither lost nor refused as empty.
+import { useEffect, useId, useRef, type ChangeEvent, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
 
 export type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
   ref?: Ref<HTMLInputElement>;
@@ -8,9 +12,21 @@ export type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
   error?: string;
 };
 
+function useAdoptEarlyInput(inputId: string, value: unknown, onChange: FieldProps['onChange']) {
+  const first = useRef({ value, onChange });
+  useEffect(() => {
+    const input = document.getElementById(inputId);
+    const { value: initial, onChange: handler } = first.current;
+    if (!(input instanceof HTMLInputElement) || !handler || typeof initial !== 'string') return;
+    if (input.value === initial || input.value === '' || input.type === 'checkbox' || input.type === 'radio' || input.type === 'file') return;
+    handler({ target: input, currentTarget: input } as ChangeEvent<HTMLInputElement>);
+  }, [inputId]);
+}
+
 export function Field({ label, help, error, id, className = '', ...input }: FieldProps) {
   const generated = useId();
   const inputId = id ?? generated;
+  useAdoptEarlyInput(inputId, input.value, input.onChange);
   const helpId = help ? `${inputId}-help` : undefined;
   const errorId = error ? `${inputId}-error` : undefined;
   return (

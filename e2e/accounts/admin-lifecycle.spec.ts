@@ -5,6 +5,7 @@ import { expect, test, type Browser, type Page } from '@playwright/test';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { choosePassphrase, OPERATOR, signIn } from '../support/accounts';
 import { invitationLink, waitForMail } from '../support/mail';
+import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 import { totp } from '../support/totp';
 
 test.describe.configure({ mode: 'serial' });
@@ -40,6 +41,10 @@ test('a pending admin recovers the tenant keys with the recovery code, which the
   await carol.getByRole('region', { name: 'Invite an administrator' }).getByLabel('Email').fill(DAVE.email);
   await carol.getByRole('button', { name: 'Send invitation' }).click();
   dave = await freshPage(browser);
+  // Dave's connection is slow: the recovery form is there before the page is interactive, and before his
+  // account has loaded; he types the code at once.
+  await holdBack(dave, APP_SCRIPTS);
+  await holdBack(dave, '**/api/v1/account', 4_000);
   await dave.goto(invitationLink(await waitForMail(DAVE.email)));
   await choosePassphrase(dave, DAVE.passphrase);
   await dave.getByRole('button', { name: 'Accept the invitation' }).click();
@@ -47,6 +52,7 @@ test('a pending admin recovers the tenant keys with the recovery code, which the
 
   await dave.getByLabel('Recovery code', { exact: true }).fill('AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-AAAAA');
   await dave.getByRole('button', { name: 'Recover' }).click();
+  await dave.unrouteAll({ behavior: 'wait' });
   // Each kit costs a 600 000-round PBKDF2 in the page.
   await expect(dave.getByText('This code does not open any recovery kit of this tenant.')).toBeVisible({ timeout: 30_000 });
 

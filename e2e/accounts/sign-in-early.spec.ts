@@ -2,16 +2,16 @@
 // page's scripts have run are kept (not refused as empty), and "Sign in"
 // waits for the page instead of reloading it. The test holds the app's own
 // script chunks back for a moment — the network is the only thing slowed.
+// (Field and Button do this for every form; admin-lifecycle.spec.ts checks
+// the recovery form the same way.)
 import { expect, test } from '@playwright/test';
 import { OPERATOR } from '../support/accounts';
+import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 
 test('email and passphrase typed before the page is interactive are kept, and the sign-in goes through', async ({ browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.route('**/_next/static/chunks/**', async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await route.continue();
-  });
+  await holdBack(page, APP_SCRIPTS);
   // The HTML is there, the scripts are not yet: type at once, as a quick user would.
   await page.goto('/sign-in', { waitUntil: 'domcontentloaded' });
   const submit = page.getByRole('button', { name: 'Sign in' });
