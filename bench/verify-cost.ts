@@ -17,7 +17,10 @@
 // CPU time counts every thread of the process (WebCrypto runs on the libuv
 // pool). The projection multiplies by 10 000 tenants × 3 configurations.
 //
-//   npm run bench -- verify-cost [--tenants 250] [--rounds 3]
+//   npm run bench -- verify-cost [--tenants 250] [--rounds 3] [--profile file.cpuprofile]
+//
+// --profile runs the client row once more under the main thread's sampling
+// profiler, writes the profile and prints where that thread's time went.
 import { createDecipheriv, createHash, createPublicKey, diffieHellman, KeyObject, verify as nodeVerify } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -28,6 +31,7 @@ import { verifyTenant } from '@/lib/proxy-client/verify-tenant';
 import { bundleTenant, createBroker, createDeployment, createTenant, publishState, sealTestConfig, signTestBundle } from '@/lib/testing/bundle-factory';
 
 import { printTable, type BenchSummary } from './lib/broker';
+import { profiled } from './lib/cpu-profile';
 
 const PROVIDERS = ['aws-kms', 'splunk-hec', 'hashicorp-vault-transit'];
 
@@ -77,7 +81,11 @@ function primitiveFloor(jwe: TFlattenedJwe, recipient: KeyObject, signer: KeyObj
 }
 
 export async function run(args: string[]): Promise<BenchSummary> {
-  const { values } = parseArgs({ args, options: { tenants: { type: 'string', default: '250' }, rounds: { type: 'string', default: '3' } }, strict: true });
+  const { values } = parseArgs({
+    args,
+    options: { tenants: { type: 'string', default: '250' }, rounds: { type: 'string', default: '3' }, profile: { type: 'string' } },
+    strict: true,
+  });
   const count = Number(values.tenants);
   const rounds = Number(values.rounds);
   console.log(`sealing ${count} tenants × 3 configurations…`);
@@ -95,6 +103,12 @@ export async function run(args: string[]): Promise<BenchSummary> {
   const configs = count * PROVIDERS.length;
   const recipient = KeyObject.from(deployment.key);
 
+  const asTheClientDoes = async (list: Parameters<typeof verifyTenant>[0][]) => {
+    const verdicts: { ok: boolean }[] = [];
+    await inFlight(list, 16, async (t) => verdicts.push(await verifyTenant(t, undefined, key)));
+    return verdicts;
+  };
+
   const best = { page: Infinity, serial: Infinity, parallel: Infinity, floor: Infinity, pageCpu: Infinity, serialCpu: Infinity, parallelCpu: Infinity, floorCpu: Infinity };
   for (let r = 0; r < rounds; r++) {
     const opened = await measure(() => verifyBundle(page, [broker.publicJwk], { deploymentId: deployment.id }));
@@ -108,11 +122,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
       return verdicts;
     });
     check(serial.value);
-    const parallel = await measure(async () => {
-      const verdicts: { ok: boolean }[] = [];
-      await inFlight(bundle.tenants, 16, async (t) => verdicts.push(await verifyTenant(t, undefined, key)));
-      return verdicts;
-    });
+    const parallel = await measure(() => asTheClientDoes(bundle.tenants));
     check(parallel.value);
     const floor = await measure(async () => {
       for (const t of bundle.tenants) {
@@ -143,6 +153,16 @@ export async function run(args: string[]): Promise<BenchSummary> {
       ['primitives only, node:crypto, 1 thread', best.floor.toFixed(0), best.floorCpu.toFixed(0), perConfig(best.floorCpu), project(best.floor), project(best.floorCpu)],
     ],
   );
+  if (values.profile) {
+    const bundle = await verifyBundle(page, [broker.publicJwk], { deploymentId: deployment.id });
+    const { value, summary } = await profiled(values.profile, () => asTheClientDoes(bundle.tenants));
+    if (!value.every((v) => v.ok)) throw new Error('a tenant did not verify');
+    console.log(`\nThe client row under the profiler (${values.profile}): where the main thread's time went.\n`);
+    printTable(
+      ['category', 'ms', 'share'],
+      summary.map((row) => [row.category, row.ms.toFixed(0), `${(row.share * 100).toFixed(1)} %`]),
+    );
+  }
   return [
     { measure: 'verify: µs CPU per config (client code)', value: perConfig(best.parallelCpu + best.pageCpu) },
     { measure: 'verify: µs CPU per config (primitives floor)', value: perConfig(best.floorCpu) },
