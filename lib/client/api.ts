@@ -55,6 +55,8 @@ export type TTenantKeys = {
   encKid: string | null;
   sigPublicJwk: JWK | null;
   sigKid: string | null;
+  /** Set when a confirmed admin was removed and the keys were not rotated since (ISO time). */
+  keyRotationDueAt: string | null;
 };
 export type TInvitationInfo = {
   kind: 'operator' | 'tenant_admin';

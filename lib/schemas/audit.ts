@@ -35,6 +35,8 @@ export const AUDIT_ACTIONS = {
   'admin.remove': { label: 'Removed an admin', scope: 'tenant', notify: true },
   'tenant.recover': { label: 'Recovered tenant keys with a recovery kit', scope: 'tenant', notify: true },
   'recovery_kit.create': { label: 'Created a recovery kit', scope: 'tenant', notify: true },
+  /** A rotation after an admin left: new tenant keys, every configuration re-sealed; the other admins are confirmed again. */
+  'tenant.keys_rotate': { label: 'Rotated the tenant keys', scope: 'tenant', notify: true },
   // Configurations
   'config.create': { label: 'Created a configuration', scope: 'tenant', notify: true },
   'config.edit': { label: 'Edited a configuration', scope: 'tenant', notify: true },

@@ -1,9 +1,10 @@
 // The one request that changes a tenant's configurations: a new signed tenant
 // state, plus at most one new sealed version (create, edit, rollback) or one
-// removal (delete), or — when the approved proxy deployments change — every
-// configuration re-sealed to the new recipients. Status and primary changes
-// send the state alone.
+// removal (delete), or — when the approved proxy deployments change, or the
+// tenant keys are rotated — every configuration re-sealed to the new
+// recipients. Status and primary changes send the state alone.
 import { z } from 'zod';
+import { ZTenantKeySetup } from './account';
 
 export const ZConfigId = z.string().regex(/^c_[A-Za-z0-9_-]{16,32}$/, { error: 'Not a valid configuration id.' });
 
@@ -46,9 +47,20 @@ export const ZConfigChange = z
       .min(1)
       .max(MAX_RESEAL)
       .optional(),
+    /**
+     * New tenant keys, made in the admin's browser: a cmk-key-rotation+jws
+     * statement by the current signing key naming the new one, the new public
+     * keys, the new private keys wrapped to this admin, and optionally a new
+     * recovery kit. The state is signed by the new key and `reseal` seals every
+     * configuration to the new encryption key.
+     */
+    rotate: ZTenantKeySetup.extend({ statement: ZCompactJws }).strict().optional(),
   })
   .refine((c) => [c.put, c.remove, c.reseal].filter(Boolean).length <= 1, {
     error: 'A change puts one version, removes one configuration, or re-seals them all — one of these at most.',
+  })
+  .refine((c) => !c.rotate || (!c.put && !c.remove), {
+    error: 'A key rotation re-seals every configuration and changes nothing else; send other changes on their own.',
   });
 
 export type TConfigChange = z.infer<typeof ZConfigChange>;

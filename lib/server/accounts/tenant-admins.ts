@@ -44,7 +44,7 @@ export async function getMyTenantKeys(access: TenantAccess) {
   const db = await getPrisma();
   const row = await db.tenantAdmin.findFirstOrThrow({
     where: { id: access.membership.id, tenantId: access.tenant.id, userId: access.user.id },
-    select: { status: true, wrappedTenantKeys: true, tenant: { select: { encPublicJwk: true, encKid: true, sigPublicJwk: true, sigKid: true } } },
+    select: { status: true, wrappedTenantKeys: true, tenant: { select: { encPublicJwk: true, encKid: true, sigPublicJwk: true, sigKid: true, keyRotationDueAt: true } } },
   });
   return { status: row.status, wrappedTenantKeys: row.wrappedTenantKeys, ...row.tenant };
 }
@@ -83,6 +83,8 @@ export async function removeTenantAdmin(access: TenantAccess, membershipId: stri
       if (confirmed <= 1) throw new AppError('conflict', { message: 'The last confirmed administrator cannot be removed; invite and confirm another first.' });
     }
     await tx.tenantAdmin.delete({ where: { id: target.id } });
+    // A confirmed admin held the tenant keys: they are due for rotation (docs/accounts.md), from the first such removal on.
+    if (target.status === 'confirmed') await tx.tenant.updateMany({ where: { id: access.tenant.id, keyRotationDueAt: null }, data: { keyRotationDueAt: new Date() } });
     await recordAudit(tx, { ...adminEvent(access, { type: 'admin', id: target.id }, context), action: 'admin.remove', details: { membershipId: target.id, userId: target.userId, status: target.status, self: target.userId === access.user.id } });
   });
 }

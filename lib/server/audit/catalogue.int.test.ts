@@ -12,12 +12,15 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newConfigId, type TConfigDocument } from '@/lib/crypto/config-document';
+import { openConfig } from '@/lib/crypto/open-config';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import { sealConfig } from '@/lib/crypto/seal-config';
 import { importTenantKeys, wrapTenantKeys, type TImportedTenantKeys } from '@/lib/crypto/tenant-keys';
+import { buildKeyRotation } from '@/lib/crypto/tenant-key-rotation';
 import { signTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
 import { ZAcceptInvitation, ZChangePassphrase, ZSetup } from '@/lib/schemas/account';
 import { AUDIT_ACTION_NAMES, AUDIT_ACTIONS, type AuditAction } from '@/lib/schemas/audit';
+import { ZConfigChange } from '@/lib/schemas/config-change';
 import { beginTotp, changePassphrase, disableTotp, enableTotp, setOperatorMfaRule, signOutEverywhere } from '@/lib/server/accounts/account';
 import { acceptInvitation } from '@/lib/server/accounts/invitations';
 import { createEnvironment, createOperatorInvitation, createTenant, inviteOperator, resendInvitation, revokeAnyInvitation } from '@/lib/server/accounts/operator';
@@ -94,6 +97,7 @@ const w = {} as {
   eveMembershipId: string;
   operatorInvitationId: string;
   kitId: string;
+  previousSigningKid: string;
   apiTokenId: string;
   vendor: AuditOptions;
   deployment: { id: string; kid: string; environmentId: string; name: string };
@@ -619,6 +623,33 @@ const ROWS: Row[] = [
     expect: () => ({ actorType: 'user', tenant: TENANT, details: { configId: w.configA } }),
   },
   {
+    action: 'tenant.keys_rotate',
+    how: 'an admin rotates the tenant keys after another left; the other admins are confirmed again',
+    perform: async () => {
+      const documents = [];
+      for (const entry of listed()) {
+        const stored = await db.prisma.tenantConfigVersion.findUniqueOrThrow({ where: { configId_version: { configId: entry.configId, version: entry.version } } });
+        const opened = await openConfig({ jwe: stored.jwe as never, decryptionKey: w.keys.encryptionKey, decryptionKid: w.keys.encryptionKid, verifyKey: w.tenantKeys.body.sigPublicJwk, expected: { tenantId: TENANT, configId: entry.configId, version: entry.version, digest: entry.digest } });
+        documents.push({ configId: entry.configId, document: opened });
+      }
+      const previous: TTenantState = { typ: 'tenant-state', tenantId: TENANT, seq: w.seq, configs: listed(), recipients: [], iat: 0 };
+      const rotation = await buildKeyRotation({ tenantId: TENANT, current: w.keys, adminPublicJwk: w.aliceAccount.adminPublicJwk, previous, documents, deployments: [], withRecoveryKit: true });
+      plant('rotated tenant encryption d', rotation.privates.encryption.d as string);
+      plant('rotated tenant signing d', rotation.privates.signing.d as string);
+      plant('rotated recovery kit code', rotation.recoveryCode as string);
+      await applyConfigChange(await accessOf(w.aliceAccount.email), ZConfigChange.parse(rotation.change), context);
+      // From here on the rows sign and seal with the new keys.
+      w.seq += 1;
+      w.previousSigningKid = w.keys.signingKid;
+      w.keys = rotation.keys;
+      w.tenantKeys = { ...w.tenantKeys, encKid: rotation.keys.encryptionKid, sigKid: rotation.keys.signingKid, privates: rotation.privates, body: { ...w.tenantKeys.body, encPublicJwk: rotation.change.rotate.encPublicJwk, sigPublicJwk: rotation.change.rotate.sigPublicJwk } };
+      const resealed = new Map((rotation.change.reseal ?? []).map((r) => [r.configId, r.version]));
+      const state = JSON.parse(Buffer.from(rotation.change.state.split('.')[1] as string, 'base64url').toString()) as TTenantState;
+      for (const entry of state.configs) entries.set(entry.configId, { ...entry, version: resealed.get(entry.configId) ?? entry.version });
+    },
+    expect: () => ({ actorType: 'user', tenant: TENANT, actorId: w.aliceId, details: { previousSigningKid: w.previousSigningKid, signingKid: w.keys.signingKid } }),
+  },
+  {
     action: 'delivery.apply',
     how: 'a status report with a new applied seq',
     perform: () => recordStatus(w.deployment, { cursor: null, tenants: [{ tenantId: TENANT, seq: w.seq }], errors: [] }, context),
@@ -714,13 +745,14 @@ describe(`the audit catalogue on ${backend}`, () => {
 
   it('a rollback naming a version that does not exist is refused and writes nothing', async () => {
     const before = await db.prisma.auditEvent.count();
-    const { jwe, digest } = await sealed(w.configB, 2);
-    const entry = { ...entries.get(w.configB)!, version: 2, digest };
+    const version = entries.get(w.configB)!.version + 1;
+    const { jwe, digest } = await sealed(w.configB, version);
+    const entry = { ...entries.get(w.configB)!, version, digest };
     const state = await signedState([entry]);
     w.seq -= 1;
     await expect(
-      applyConfigChange(await accessOf(w.aliceAccount.email), { state, put: { configId: w.configB, kind: 'kms', provider: 'aws-kms', label: 'Backup KMS', version: 2, jwe, restoredFrom: 2 } }, context),
-    ).rejects.toMatchObject({ code: 'validation_failed' });
+      applyConfigChange(await accessOf(w.aliceAccount.email), { state, put: { configId: w.configB, kind: 'kms', provider: 'aws-kms', label: 'Backup KMS', version, jwe, restoredFrom: version } }, context),
+    ).rejects.toMatchObject({ code: 'validation_failed', message: expect.stringMatching(/existing older version/) });
     expect(await db.prisma.auditEvent.count()).toBe(before);
   });
 

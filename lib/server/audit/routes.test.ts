@@ -51,6 +51,7 @@ const AUDITED: Record<string, AuditAction[]> = {
     'config.delete',
     'deployment.approve',
     'deployment.remove',
+    'tenant.keys_rotate',
   ],
   'POST /api/v1/tenants/[tenant]/invitations': ['invitation.create'],
   'POST /api/v1/tenants/[tenant]/invitations/[id]/resend': ['invitation.resend'],

@@ -9,7 +9,9 @@ import 'server-only';
 // The state's `recipients` are the approved proxy deployments. They change
 // only in a change of their own that re-seals every configuration as its next
 // version to the new set; a newly approved key must be an active deployment
-// of the tenant's environment. Every accepted change bumps the environment's
+// of the tenant's environment. A key rotation (lib/server/configs/key-rotation.ts)
+// is a change of its own too: its state is signed by the new signing key and
+// every configuration is re-sealed to the new encryption key. Every accepted change bumps the environment's
 // delivery sequence, which wakes the proxies' long-polls after commit.
 import type { JWK } from 'jose';
 import { configDigest } from '@/lib/crypto/config-digest';
@@ -25,6 +27,7 @@ import { refreshTenantSummaries } from '@/lib/server/dal/tenant-summary';
 import { getDeliveryHub } from '@/lib/server/delivery/hub';
 import { AppError } from '@/lib/server/errors';
 import { recordAudit, userActor, type AuditContext } from '@/lib/server/audit/record';
+import { checkRotation, storeRotation, type TCheckedRotation } from './key-rotation';
 
 const refuse = (path: string, message: string) => new AppError('validation_failed', { message, fields: [{ path, message }] });
 
@@ -59,20 +62,25 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   const db = await getPrisma();
   const tenant = await db.tenant.findUniqueOrThrow({
     where: { id: access.tenant.id },
-    select: { id: true, externalId: true, environmentId: true, stateSeq: true, sigPublicJwk: true, encKid: true, recipientKids: true },
+    select: { id: true, externalId: true, environmentId: true, stateSeq: true, sigPublicJwk: true, sigKid: true, encKid: true, recipientKids: true },
   });
   if (!tenant.sigPublicJwk) throw new AppError('conflict', { message: 'This tenant has no keys yet.' });
+  const rotation = change.rotate ? await checkRotation(access, { ...tenant, sigPublicJwk: tenant.sigPublicJwk as JWK }, change.rotate) : undefined;
 
   let state: TTenantState;
   try {
-    state = await verifyTenantState(change.state, tenant.sigPublicJwk as JWK, { tenantId: tenant.externalId });
+    // After a rotation the state is signed by the new key, which the old key's statement named.
+    state = await verifyTenantState(change.state, rotation ? rotation.sig.jwk : (tenant.sigPublicJwk as JWK), { tenantId: tenant.externalId });
   } catch (error) {
-    throw refuse('state', `The tenant state is not validly signed by this tenant: ${(error as Error).message}`);
+    throw refuse('state', `The tenant state is not validly signed by this tenant${rotation ? '’s new signing key' : ''}: ${(error as Error).message}`);
   }
   if (state.seq !== tenant.stateSeq + 1) {
     throw new AppError('changed_elsewhere', { message: 'Another administrator changed the configurations a moment ago. Reload to see their change, then try again.' });
   }
   const recipientsChanged = !sameSet(state.recipients, tenant.recipientKids);
+  if (recipientsChanged && rotation) {
+    throw refuse('state.recipients', 'A key rotation keeps the approved proxy deployments; approve or remove them in a change of their own.');
+  }
   if (recipientsChanged) {
     if (change.put || change.remove) {
       throw refuse('state.recipients', 'Approving or removing a proxy deployment re-seals every configuration; send it as a change of its own.');
@@ -80,10 +88,10 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
     const added = state.recipients.filter((kid) => !tenant.recipientKids.includes(kid));
     const found = added.length ? await db.proxyDeployment.count({ where: { kid: { in: added }, environmentId: tenant.environmentId, status: 'active' } }) : 0;
     if (found !== added.length) throw refuse('state.recipients', 'The state approves a proxy deployment that is not an active deployment of this tenant’s environment.');
-  } else if (change.reseal) {
-    throw refuse('reseal', 'Configurations are re-sealed only when the approved proxy deployments change.');
+  } else if (change.reseal && !rotation) {
+    throw refuse('reseal', 'Configurations are re-sealed only when the approved proxy deployments change or the tenant keys are rotated.');
   }
-  const recipients = expectedRecipients(tenant, state.recipients);
+  const recipients = expectedRecipients(rotation ? { encKid: rotation.enc.kid } : tenant, state.recipients);
 
   let put: { jwe: object; digest: string; size: number } | undefined;
   if (change.put) {
@@ -148,7 +156,8 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
       });
     }
 
-    if (recipientsChanged || resealed.length) await storeResealed(tx, tenant.id, access.user.id, state.seq, resealed);
+    if (recipientsChanged || rotation || resealed.length) await storeResealed(tx, tenant.id, access.user.id, state.seq, resealed);
+    const rotated = rotation ? await storeRotation(tx, access, tenant.id, rotation) : undefined;
 
     let removed: { kind: string; provider: string } | undefined;
     if (change.remove) {
@@ -190,12 +199,31 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
       actor: userActor(access.user),
       tenantExternalId: tenant.externalId,
       context: audit,
-      ...describeChange(change, state, { created, removed, recipientsBefore: tenant.recipientKids, configs }),
+      ...(rotation && rotated ? describeRotation(state, rotation, rotated, resealed) : describeChange(change, state, { created, removed, recipientsBefore: tenant.recipientKids, configs })),
     });
     return { seq: state.seq, configId: change.put?.configId, version: change.put?.version, deliverySeq };
   });
   getDeliveryHub().publishEnvironment(tenant.environmentId, result.deliverySeq);
   return { seq: result.seq, configId: result.configId, version: result.version };
+}
+
+/** The rotation's audit event: kids, counts and ids — never keys, wrapped keys or kits. */
+function describeRotation(state: TTenantState, rotation: TCheckedRotation, rotated: Awaited<ReturnType<typeof storeRotation>>, resealed: Resealed[]) {
+  return {
+    action: 'tenant.keys_rotate' as const,
+    target: { type: 'tenant', id: state.tenantId },
+    details: {
+      seq: state.seq,
+      previousSigningKid: rotation.previous.sigKid,
+      signingKid: rotation.sig.kid,
+      previousEncryptionKid: rotation.previous.encKid,
+      encryptionKid: rotation.enc.kid,
+      resealed: resealed.map((r) => ({ configId: r.configId, version: r.version })),
+      reconfirm: rotated.reconfirm,
+      recoveryKitsDeleted: rotated.kitsDeleted,
+      recoveryKitId: rotated.kitId,
+    },
+  };
 }
 
 /** A rollback names an existing older version of the same configuration. */
@@ -249,12 +277,12 @@ function describeChange(
 
 type Resealed = { configId: string; version: number; jwe: object; digest: string; size: number };
 
-/** A change of approved deployments: every configuration, and only those, as its next version. */
+/** A change of approved deployments or a key rotation: every configuration, and only those, as its next version. */
 async function storeResealed(tx: Prisma.TransactionClient, tenantId: string, userId: string, seq: number, resealed: Resealed[]) {
   const configs = await tx.tenantConfig.findMany({ where: { tenantId }, select: { id: true, latestVersion: true, label: true, provider: true } });
   const byId = new Map(resealed.map((r) => [r.configId, r]));
   if (byId.size !== resealed.length || configs.length !== resealed.length || configs.some((c) => !byId.has(c.id))) {
-    throw refuse('reseal', 'Every configuration must be re-sealed, each once, when the approved proxy deployments change. Reload and try again.');
+    throw refuse('reseal', 'Every configuration must be re-sealed, each once, when the approved proxy deployments change or the tenant keys are rotated. Reload and try again.');
   }
   for (const config of configs) {
     const entry = byId.get(config.id) as Resealed;

@@ -59,6 +59,12 @@ export function latestStates(db: Db, tenants: { id: string; stateSeq: number }[]
   });
 }
 
+/** Every signing-key rotation statement of these tenants, oldest first per tenant. */
+export function keyRotationsOf(db: Db, tenantIds: string[]) {
+  if (tenantIds.length === 0) return Promise.resolve([] as { tenantId: string; jws: string }[]);
+  return db.tenantKeyRotation.findMany({ where: { tenantId: { in: tenantIds } }, orderBy: [{ tenantId: 'asc' }, { ordinal: 'asc' }], select: { tenantId: true, jws: true } });
+}
+
 export type LatestVersionRow = { tenant_id: string; config_id: string; version: number; jwe: unknown };
 
 /** The latest sealed version of every configuration of these tenants (what their current states list). */

@@ -8,7 +8,7 @@ import type { JWK } from 'jose';
 import { MAX_BUNDLE_LIFETIME_SECONDS, signBundleJson, type TBundleConfig, type TBundleTenant } from '@/lib/crypto/bundle';
 import type { TFlattenedJwe, TGeneralJwe } from '@/lib/crypto/jwe-types';
 import type { PrismaClient } from '@/lib/generated/prisma/client';
-import { environmentSeq, latestStates, latestVersions, tenantsPageByName, tenantsPageBySeq } from '@/lib/server/dal/delivery';
+import { environmentSeq, keyRotationsOf, latestStates, latestVersions, tenantsPageByName, tenantsPageBySeq } from '@/lib/server/dal/delivery';
 import { getActiveSigningKey } from '@/lib/server/signing';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 import { getDeliveryHub } from './hub';
@@ -38,14 +38,20 @@ type TenantRow = Awaited<ReturnType<typeof tenantsPageByName>>[number];
 
 /** Each row's bundle entry, in row order (null for a row whose state vanished meanwhile). */
 async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Promise<(TBundleTenant | null)[]> {
-  const [states, versions] = await Promise.all([
+  const [states, versions, rotations] = await Promise.all([
     latestStates(db, rows),
     latestVersions(
       db,
       rows.filter((r) => r.recipientKids.includes(kid)).map((r) => r.id),
     ),
+    keyRotationsOf(
+      db,
+      rows.map((r) => r.id),
+    ),
   ]);
   const stateOf = new Map(states.map((s) => [s.tenantId, s.jws]));
+  const rotationsOf = new Map<string, string[]>();
+  for (const r of rotations) rotationsOf.set(r.tenantId, [...(rotationsOf.get(r.tenantId) ?? []), r.jws]);
   const configsOf = new Map<string, TBundleConfig[]>();
   for (const v of versions) {
     const flattened = narrow(v.jwe as TGeneralJwe, kid);
@@ -62,8 +68,8 @@ async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Pr
       status: row.status === 'suspended' ? 'suspended' : 'active',
       signingKey: row.sigPublicJwk as JWK,
       state,
-      // Tenant signing-key rotation statements, oldest first (none are issued yet).
-      keyRotations: [],
+      // Every statement, oldest first: a proxy pinned to any earlier key can follow the chain.
+      keyRotations: rotationsOf.get(row.id) ?? [],
       configs: configsOf.get(row.id) ?? [],
     };
   });
