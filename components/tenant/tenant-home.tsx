@@ -20,6 +20,7 @@ import { getTenantKeys } from '@/lib/client/session-keys';
 import { useAccount } from '@/lib/client/use-account';
 import { AdminsCard } from './admins-card';
 import { InvitationsCard } from './invitations-card';
+import { RotateKeysCard } from './rotate-keys-card';
 import { SecurityCard } from './security-card';
 
 export type TenantHomeProps = { tenant: string; tenantName: string; status: 'pending' | 'confirmed'; requireMfa: boolean };
@@ -56,6 +57,17 @@ function KeysCard({ tenant, userId }: { tenant: string; userId: string }) {
         </dl>
       ) : null}
     </Card>
+  );
+}
+
+/** After a key holder was removed: until the keys are rotated, every confirmed admin sees this first. */
+function RotationDueBanner({ tenant }: { tenant: string }) {
+  const keys = useQuery({ queryKey: tenantKeys.keys(tenant), queryFn: () => api.tenantKeys(tenant) });
+  if (!keys.data?.keyRotationDueAt) return null;
+  return (
+    <Alert tone="warning" title="Rotate the tenant keys">
+      An administrator who held the tenant keys was removed. <a className="underline" href="#rotate-keys">Rotate the keys</a> so that what they held opens nothing sealed from now on.
+    </Alert>
   );
 }
 
@@ -134,6 +146,7 @@ export function TenantHome({ tenant, tenantName, status, requireMfa }: TenantHom
             </a>
           </p>
           <PendingDeploymentsBanner tenant={tenant} />
+          <RotationDueBanner tenant={tenant} />
         </>
       ) : null}
       {account.data && account.data.mfaRequired && !account.data.mfaEnabled ? (
@@ -149,6 +162,7 @@ export function TenantHome({ tenant, tenantName, status, requireMfa }: TenantHom
           <AdminsCard tenant={tenant} userId={userId} />
           <InvitationsCard tenant={tenant} />
           <SecurityCard tenant={tenant} tenantName={tenantName} userId={userId} requireMfa={requireMfa} />
+          <RotateKeysCard tenant={tenant} tenantName={tenantName} userId={userId} />
         </>
       ) : (
         <p aria-busy="true">Loading…</p>

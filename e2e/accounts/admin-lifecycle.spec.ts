@@ -2,9 +2,12 @@
 // the recovery code; a tenant's MFA rule; a passphrase change (which ends the
 // account's other sessions); removing an admin; sign out everywhere.
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { findProvider } from '@/lib/schemas/providers/registry';
+import type { TProvider } from '@/lib/schemas/providers/types';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { choosePassphrase, OPERATOR, signIn } from '../support/accounts';
 import { invitationLink, waitForMail } from '../support/mail';
+import { fillSettings, openNewForm } from '../configs/config-ui';
 import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 import { totp } from '../support/totp';
 
@@ -105,6 +108,53 @@ test('removing an admin ends their access; the last admin cannot be removed', as
   const response = await carol.request.delete(`/api/v1/tenants/globex/admins/${me?.id}`, { headers: { origin: new URL(carol.url()).origin } });
   expect(response.status()).toBe(409);
   expect(((await response.json()) as { detail: string }).detail).toContain('The last confirmed administrator cannot be removed');
+});
+
+test('after the removal the tenant keys are rotated: the configuration is sealed again and opens with the new keys', async () => {
+  test.setTimeout(120_000);
+  // A configuration to carry across the rotation.
+  const provider = findProvider('aws-kms') as TProvider;
+  const settings = provider.example as Record<string, unknown>;
+  const form = await openNewForm(carol, 'globex', 'kms');
+  await form.getByLabel('Name', { exact: true }).fill('Globex KMS');
+  await form.getByLabel('Provider', { exact: true }).selectOption({ label: provider.label });
+  await fillSettings(form, provider, settings);
+  await carol.getByRole('button', { name: 'Seal and save' }).click();
+  await expect(carol.getByText('Sealed and saved as version 1.')).toBeVisible({ timeout: 15_000 });
+
+  const keysOnRecord = async () => (await (await carol.request.get('/api/v1/tenants/globex/keys')).json()) as { encKid: string; sigKid: string; keyRotationDueAt: string | null };
+  const before = await keysOnRecord();
+  expect(before.keyRotationDueAt).not.toBeNull();
+  await carol.goto('/t/globex');
+  await expect(carol.getByRole('status').filter({ hasText: 'An administrator who held the tenant keys was removed.' })).toBeVisible();
+  const card = carol.getByRole('region', { name: 'Rotate the tenant keys' });
+  await expect(card.getByText('Rotation due')).toBeVisible();
+  await card.getByRole('button', { name: 'Rotate the tenant keys' }).click();
+  const dialog = carol.getByRole('dialog', { name: 'Rotate the tenant keys?' });
+  await expect(dialog.getByText('You are the only confirmed administrator.')).toBeVisible();
+  await dialog.getByRole('button', { name: 'Rotate the keys' }).click();
+
+  // The new recovery code is shown once; the old kit (Carol's first code) is gone.
+  const code = (await carol.getByTestId('recovery-code').textContent()) ?? '';
+  expect(code).toMatch(/^[A-Z0-9]{5}(-[A-Z0-9]{5}){5}$/);
+  expect(code).not.toBe(recoveryCode);
+  await carol.getByRole('checkbox', { name: 'I have stored the recovery code' }).check();
+  await carol.getByRole('button', { name: 'Continue' }).click();
+  await expect(card.getByText('The tenant keys were rotated. Every configuration is sealed to the new keys.')).toBeVisible();
+  await expect(card.getByText('Rotation due')).toHaveCount(0);
+  const after = await keysOnRecord();
+  expect(after.keyRotationDueAt).toBeNull();
+  expect(after.encKid).not.toBe(before.encKid);
+  expect(after.sigKid).not.toBe(before.sigKid);
+  const kits = (await (await carol.request.get('/api/v1/tenants/globex/recovery-kits')).json()) as { kits: unknown[] };
+  expect(kits.kits).toHaveLength(1);
+
+  // Read back after a reload: this browser opens version 2 with the new keys (unwrapped again from the new copy).
+  await carol.reload();
+  await expect(carol.getByTestId('tenant-keys-unlocked')).toBeVisible();
+  await carol.goto('/t/globex/configs');
+  await carol.getByRole('link', { name: 'Globex KMS' }).click();
+  await expect(carol.getByTestId('config-values-v2').getByText(String(settings.keyArn))).toBeVisible({ timeout: 15_000 });
 });
 
 test('changing the passphrase re-seals the key and ends the other sessions', async ({ browser }) => {

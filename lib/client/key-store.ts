@@ -59,6 +59,15 @@ export async function saveTenantKeys(userId: string, tenantId: string, keys: TSt
   await saveKeys({ ...current, tenants: { ...current.tenants, [tenantId]: keys } });
 }
 
+/** Drops this browser's copy of one tenant's keys (after a rotation they are the old ones). */
+export async function forgetTenantKeys(userId: string, tenantId: string): Promise<void> {
+  const current = await loadKeys(userId);
+  if (!current?.tenants[tenantId]) return;
+  const tenants = { ...current.tenants };
+  delete tenants[tenantId];
+  await saveKeys({ ...current, tenants });
+}
+
 /** Removes every key of every user from this browser. */
 export async function wipeAllKeys(): Promise<void> {
   memory = undefined;

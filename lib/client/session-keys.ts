@@ -10,7 +10,7 @@ import { deriveAccountKeys, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-accoun
 import { generateRecoveryCode, sealRecoveryKit } from '@/lib/crypto/recovery-kit';
 import { importTenantKeys, unwrapTenantKeys, wrapTenantKeys } from '@/lib/crypto/tenant-keys';
 import { api, type TAccount } from './api';
-import { loadKeys, saveAdminKey, saveTenantKeys, wipeAllKeys, type TStoredTenantKeys } from './key-store';
+import { forgetTenantKeys, loadKeys, saveAdminKey, saveTenantKeys, wipeAllKeys, type TStoredTenantKeys } from './key-store';
 
 export type SignInResult = { ok: true; account: TAccount } | { ok: false; code: string };
 
@@ -62,9 +62,11 @@ export { createTenantKeyMaterial } from '@/lib/crypto/tenant-key-material';
 export async function getTenantKeys(userId: string, tenantId: string): Promise<TStoredTenantKeys | 'locked' | 'not-confirmed'> {
   const stored = await loadKeys(userId);
   if (!stored) return 'locked';
-  const cached = stored.tenants[tenantId];
-  if (cached) return cached;
   const info = await api.tenantKeys(tenantId);
+  const cached = stored.tenants[tenantId];
+  if (cached && info.status === 'confirmed' && cached.encryptionKid === info.encKid && cached.signingKid === info.sigKid) return cached;
+  // Held from before a rotation, or from before this admin had to be confirmed again: never used again.
+  if (cached) await forgetTenantKeys(userId, tenantId);
   if (info.status !== 'confirmed' || !info.wrappedTenantKeys) return 'not-confirmed';
   const privates = await unwrapTenantKeys(info.wrappedTenantKeys, stored.adminPrivateKey, {
     tenantId,
