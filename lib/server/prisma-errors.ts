@@ -85,7 +85,8 @@ function isUnavailable(error: unknown, depth = 0): boolean {
   if (typeof e.name === 'string' && /ConnectionError|ConnectionTerminated/.test(e.name)) return true;
   // P2028 is every interactive-transaction failure; only "could not start in time" (the pool is exhausted) is busy.
   if (e.code === 'P2028' && error instanceof Error && /Unable to start a transaction/i.test(error.message)) return true;
-  if (error instanceof Error && /Connection terminated|connect ECONNREFUSED|the database system is (starting up|shutting down)/i.test(error.message)) {
+  // node-postgres: a pooled client whose connection broke (or was closed) refuses further queries with a plain Error.
+  if (error instanceof Error && /Connection terminated|connect ECONNREFUSED|the database system is (starting up|shutting down)|Client (has encountered a connection error|was closed) and is not queryable/i.test(error.message)) {
     return true;
   }
   if (Array.isArray(e.errors) && e.errors.some((inner) => isUnavailable(inner, depth + 1))) return true;
