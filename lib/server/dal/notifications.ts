@@ -37,9 +37,28 @@ export async function auditHead(db: Db, limit?: number): Promise<number> {
 /**
  * One pending row per (confirmed admin who has not opted out, event) for the
  * events in (after, upTo] whose action is in `actions` and that have a tenant.
- * Returns the number of rows added.
+ * A key rotation also reaches the admins it sent back to pending (its
+ * `details.reconfirm`): they are the ones who must act. Returns the number of
+ * rows added.
  */
-export function fanOutEvents(tx: Prisma.TransactionClient, after: number, upTo: number, actions: readonly string[]): Promise<number> {
+export async function fanOutEvents(tx: Prisma.TransactionClient, after: number, upTo: number, actions: readonly string[]): Promise<number> {
+  const toConfirmed = await confirmedAdminsOf(tx, after, upTo, actions);
+  if (!actions.includes('tenant.keys_rotate')) return toConfirmed;
+  const toReconfirm = await tx.$executeRaw`
+    INSERT INTO notification_pending (user_id, vendor_seq)
+    SELECT u.id, e.vendor_seq
+      FROM audit_event e
+      CROSS JOIN LATERAL jsonb_array_elements_text(COALESCE(e.details->'reconfirm', '[]'::jsonb)) AS r(user_id)
+      JOIN app_user u ON u.id = r.user_id
+      LEFT JOIN notification_recipient n ON n.user_id = u.id
+     WHERE e.vendor_seq > ${after} AND e.vendor_seq <= ${upTo}
+       AND e.action = 'tenant.keys_rotate'
+       AND COALESCE(n.enabled, true)
+    ON CONFLICT DO NOTHING`;
+  return toConfirmed + toReconfirm;
+}
+
+function confirmedAdminsOf(tx: Prisma.TransactionClient, after: number, upTo: number, actions: readonly string[]): Promise<number> {
   return tx.$executeRaw`
     INSERT INTO notification_pending (user_id, vendor_seq)
     SELECT ta.user_id, e.vendor_seq
@@ -77,14 +96,14 @@ export async function lockRecipient(tx: Prisma.TransactionClient, userId: string
 }
 
 /** The admin's pending events (vendor_seq and tenant), oldest first. */
-export async function listPendingOf(db: Db, userId: string): Promise<{ vendorSeq: number; tenantExternalId: string | null }[]> {
-  const rows = await db.$queryRaw<{ vendor_seq: number; tenant_external_id: string | null }[]>`
-    SELECT p.vendor_seq, e.tenant_external_id
+export async function listPendingOf(db: Db, userId: string): Promise<{ vendorSeq: number; tenantExternalId: string | null; action: string }[]> {
+  const rows = await db.$queryRaw<{ vendor_seq: number; tenant_external_id: string | null; action: string }[]>`
+    SELECT p.vendor_seq, e.tenant_external_id, e.action
       FROM notification_pending p
       JOIN audit_event e ON e.vendor_seq = p.vendor_seq
      WHERE p.user_id = ${userId}
      ORDER BY p.vendor_seq`;
-  return rows.map((r) => ({ vendorSeq: Number(r.vendor_seq), tenantExternalId: r.tenant_external_id }));
+  return rows.map((r) => ({ vendorSeq: Number(r.vendor_seq), tenantExternalId: r.tenant_external_id, action: r.action }));
 }
 
 /** Deletes the admin's pending rows up to `upTo` (rows added later all have a higher vendor_seq). */
@@ -104,6 +123,12 @@ export function findAuditEventsBySeq(db: Db, seqs: number[]) {
 export async function confirmedTenantsOf(db: Db, userId: string): Promise<Map<string, string>> {
   const rows = await db.tenantAdmin.findMany({ where: { userId, status: 'confirmed' }, select: { tenant: { select: { externalId: true, displayName: true } } } });
   return new Map(rows.map((r) => [r.tenant.externalId, r.tenant.displayName]));
+}
+
+/** The tenants (external id → display name and this admin's status) `userId` is an admin of now, confirmed or pending. */
+export async function memberTenantsOf(db: Db, userId: string): Promise<Map<string, { displayName: string; status: string }>> {
+  const rows = await db.tenantAdmin.findMany({ where: { userId }, select: { status: true, tenant: { select: { externalId: true, displayName: true } } } });
+  return new Map(rows.map((r) => [r.tenant.externalId, { displayName: r.tenant.displayName, status: r.status }]));
 }
 
 export async function markDigestSent(db: Db, userId: string, at: Date): Promise<void> {

@@ -255,6 +255,18 @@ describe(`notifications on ${backend}`, () => {
     expect(dump).not.toMatch(/"(jwe|settings|ciphertext)"/);
   });
 
+  it('a key rotation also reaches the admins it sent back to pending, once each', async () => {
+    await sendDueDigests(at(500 * WINDOW_S), 0);
+    await record('tenant.keys_rotate', 'globex', { target: { type: 'tenant', id: 'globex' }, details: { seq: 9, reconfirm: [people.carol.id, people.bob.id, 'usr_gone'] } });
+    const seq = (await db.prisma.auditEvent.findFirstOrThrow({ where: { action: 'tenant.keys_rotate' } })).vendorSeq;
+    // alice and bob as confirmed admins, carol because she must be confirmed again; a user who no longer exists is skipped.
+    expect(await fanOutAll()).toBe(3);
+    for (const person of [people.alice, people.bob, people.carol]) expect((await pendingOf(person.id)).map((p) => p.vendorSeq)).toEqual([seq]);
+    expect(await pendingOf(people.dave.id)).toEqual([]);
+    await sendDueDigests(at(501 * WINDOW_S), 0);
+    expect((await mails(people.carol.email)).at(-1)?.body).toContain('Rotated the tenant keys');
+  });
+
   it('notifiers running at once mail every event exactly once', async () => {
     const before = (await mails(people.alice.email)).length;
     const total = 40;

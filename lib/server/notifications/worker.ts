@@ -17,7 +17,7 @@ import { recordMail } from '@/lib/server/dal/outbox';
 import {
   auditHead,
   clearPending,
-  confirmedTenantsOf,
+  memberTenantsOf,
   ensureRecipient,
   fanOutEvents,
   findAuditEventsBySeq,
@@ -89,8 +89,14 @@ async function makeDigest(userId: string, now: Date, windowS: number): Promise<D
     if (!last) return null;
     await clearPending(tx, userId, last.vendorSeq);
     // Only what the admin may see now: their tenants as of this moment, and only while notifications are on.
-    const tenants = await confirmedTenantsOf(tx, userId);
-    const allowed = recipient.enabled ? pending.filter((p) => p.tenantExternalId !== null && tenants.has(p.tenantExternalId)) : [];
+    // A key rotation is also shown to the admins it sent back to pending: it is their own standing that changed.
+    const memberships = await memberTenantsOf(tx, userId);
+    const tenants = new Map([...memberships].map(([id, m]) => [id, m.displayName]));
+    const visible = (p: (typeof pending)[number]) => {
+      const membership = p.tenantExternalId === null ? undefined : memberships.get(p.tenantExternalId);
+      return membership?.status === 'confirmed' || (membership !== undefined && p.action === 'tenant.keys_rotate');
+    };
+    const allowed = recipient.enabled ? pending.filter(visible) : [];
     if (allowed.length === 0) return null;
     const shown = allowed.slice(0, DIGEST_MAX_EVENTS);
     const more = new Map<string, number>();
