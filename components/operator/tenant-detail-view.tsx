@@ -34,7 +34,19 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
           <dt className="font-medium">Environment</dt>
           <dd>{t.environment.displayName} (<span className="font-mono">{t.environment.slug}</span>)</dd>
           <dt className="font-medium">Tenant keys</dt>
-          <dd>{t.hasKeys ? 'Set up by an admin' : 'Not yet (no admin has enrolled)'}</dd>
+          <dd>
+            {t.hasKeys ? 'Set up by an admin' : 'Not yet (no admin has enrolled)'}
+            {t.keyRotations > 0 && t.lastKeyRotationAt ? (
+              <>
+                {'; '}rotated {t.keyRotations === 1 ? 'once' : `${t.keyRotations} times`}, last <time dateTime={t.lastKeyRotationAt}>{formatDateTime(t.lastKeyRotationAt)}</time>
+              </>
+            ) : null}
+            {t.keyRotationDueAt ? (
+              <span className="mt-1 block">
+                <Badge tone="warning">Rotation due</Badge> an admin who held the keys was removed <time dateTime={t.keyRotationDueAt}>{formatDateTime(t.keyRotationDueAt)}</time>; the tenant&rsquo;s admins are asked to rotate them
+              </span>
+            ) : null}
+          </dd>
           <dt className="font-medium">Signed state</dt>
           <dd>{t.stateSeq === 0 ? 'None yet' : `seq ${t.stateSeq}`}</dd>
           <dt className="font-medium">Admins must use MFA</dt>

@@ -20,6 +20,10 @@ export type TTenantDetail = {
     createdAt: string;
     lastChangeAt: string;
     hasKeys: boolean;
+    /** Tenant key rotations so far, the latest one's time, and since when one is due (a key holder was removed). */
+    keyRotations: number;
+    lastKeyRotationAt: string | null;
+    keyRotationDueAt: string | null;
   };
   configs: {
     id: string;

@@ -25,6 +25,7 @@ import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
 import { createDeployment } from '@/lib/server/deployments/service';
 import { buildBundle, type DeploymentRef } from '@/lib/server/delivery/bundle';
 import { AppError } from '@/lib/server/errors';
+import { getTenantDetail } from '@/lib/server/tenants/detail';
 import { publishedJwks } from '@/lib/server/signing';
 import { seedFleet, signNextState, type FleetTenant } from '@/lib/testing/fleet';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
@@ -145,6 +146,8 @@ describe(`tenant key rotation on ${backend}`, () => {
     expect((await onRecord()).keyRotationDueAt).toBeNull();
     await removeTenantAdmin(admins.alice.access, admins.carol.access.membership.id);
     expect((await onRecord()).keyRotationDueAt).toBeInstanceOf(Date);
+    // Operators see it as metadata.
+    expect((await getTenantDetail(tenant.externalId)).tenant).toMatchObject({ keyRotations: 0, lastKeyRotationAt: null, keyRotationDueAt: expect.any(String) });
   });
 
   it('refuses a statement not signed by the current signing key', async () => {
@@ -233,6 +236,13 @@ describe(`tenant key rotation on ${backend}`, () => {
     const details = JSON.stringify(event?.details);
     expect(details).not.toContain(alice.slice(0, 40));
     expect(details).not.toContain(done.change.rotate.statement.slice(0, 40));
+  });
+
+  it('operators see the rotation as metadata only', async () => {
+    const detail = await getTenantDetail(tenant.externalId);
+    expect(detail.tenant).toMatchObject({ keyRotations: 1, lastKeyRotationAt: expect.any(String), keyRotationDueAt: null });
+    expect(detail.timeline.map((e) => e.text)).toContain('Tenant keys rotated (rotation 1)');
+    expect(JSON.stringify(detail)).not.toContain('eyJ');
   });
 
   it('every configuration opens with the new keys, with the content it had', async () => {

@@ -16,7 +16,8 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
     where: { externalId },
     select: {
       id: true, externalId: true, displayName: true, status: true, requireMfa: true, stateSeq: true, createdAt: true, lastChangeAt: true,
-      encKid: true, recipientKids: true, environmentId: true, deletionRequestedAt: true,
+      encKid: true, recipientKids: true, environmentId: true, deletionRequestedAt: true, keyRotationDueAt: true,
+      keyRotations: { orderBy: { ordinal: 'desc' }, take: 1, select: { ordinal: true, createdAt: true } },
       environment: { select: { slug: true, displayName: true } },
       configs: { orderBy: [{ kind: 'asc' }, { label: 'asc' }], select: { id: true, kind: true, provider: true, label: true, latestVersion: true, status: true, isPrimary: true, updatedAt: true } },
       admins: { orderBy: { createdAt: 'asc' }, select: { id: true, status: true, confirmedAt: true, createdAt: true, user: { select: { email: true, totpEnabledAt: true } } } },
@@ -48,6 +49,8 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
       id: t.id, externalId: t.externalId, displayName: t.displayName, status: t.status as TTenantDetail['tenant']['status'],
       environment: t.environment, requireMfa: t.requireMfa, stateSeq: t.stateSeq, createdAt: t.createdAt.toISOString(),
       lastChangeAt: t.lastChangeAt.toISOString(), hasKeys: t.encKid !== null,
+      keyRotations: t.keyRotations[0]?.ordinal ?? 0, lastKeyRotationAt: t.keyRotations[0]?.createdAt.toISOString() ?? null,
+      keyRotationDueAt: t.keyRotationDueAt?.toISOString() ?? null,
     },
     configs: t.configs.map((c) => ({
       id: c.id, kind: c.kind as 'kms' | 'siem', provider: c.provider, label: c.label, version: c.latestVersion,
@@ -105,5 +108,7 @@ function buildTimeline(detail: TTenantDetail, states: { seq: number; createdAt: 
     if (d.appliedAt) events.push({ at: d.appliedAt, kind: 'delivery', text: `${d.name} applied state ${d.appliedSeq}` });
   }
   if (detail.deletion.requestedAt) events.push({ at: detail.deletion.requestedAt, kind: 'tenant', text: 'Deletion requested' });
+  if (detail.tenant.lastKeyRotationAt) events.push({ at: detail.tenant.lastKeyRotationAt, kind: 'tenant', text: `Tenant keys rotated (rotation ${detail.tenant.keyRotations})` });
+  if (detail.tenant.keyRotationDueAt) events.push({ at: detail.tenant.keyRotationDueAt, kind: 'admin', text: 'An admin who held the tenant keys was removed: rotation due' });
   return events.sort((a, b) => b.at.localeCompare(a.at)).slice(0, 200);
 }
