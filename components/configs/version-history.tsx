@@ -6,6 +6,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { formatDateTime } from '@/components/operator/format';
 import { LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
+import { Alert } from '@/components/ui/alert';
 import { Badge, Card } from '@/components/ui/card';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
@@ -26,7 +27,24 @@ type THistoryProps = {
   onRolledBack: (version: number) => void;
 };
 
+/** Whether `jwe` has an entry for the tenant encryption key held now; versions sealed before a key rotation do not. */
+function sealedToCurrentKey(jwe: unknown, kid: string): boolean {
+  const recipients = (jwe as { recipients?: { header?: { kid?: unknown } }[] } | null)?.recipients;
+  return Array.isArray(recipients) && recipients.some((r) => r?.header?.kid === kid);
+}
+
 function OlderVersion({ ctx, row, provider, version }: { ctx: TTenantContext; row: TConfigView; provider: TProvider; version: TConfigVersion }) {
+  if (!sealedToCurrentKey(version.jwe, ctx.keys.encryptionKid)) {
+    return (
+      <Alert tone="info" title={`Version ${version.version} was sealed to the tenant keys before a rotation`}>
+        It can no longer be opened with the current keys, so it cannot be viewed or rolled back to. Its metadata stays in the history and the audit trail.
+      </Alert>
+    );
+  }
+  return <OpenedVersion ctx={ctx} row={row} provider={provider} version={version} />;
+}
+
+function OpenedVersion({ ctx, row, provider, version }: { ctx: TTenantContext; row: TConfigView; provider: TProvider; version: TConfigVersion }) {
   const opened = useOpenedVersion(ctx, row.id, version);
   if (opened.isPending) return <LoadingState>Decrypting and verifying version {version.version}…</LoadingState>;
   if (opened.isError) return <SecurityAlert title={`Version ${version.version} could not be decrypted and verified`} error={opened.error} />;
@@ -108,7 +126,7 @@ export function VersionHistory({ tenant, ctx, row, provider, overview, onRolledB
                           <Button
                             variant="secondary"
                             className="px-3"
-                            disabled={rollback.isPending}
+                            disabled={rollback.isPending || !sealedToCurrentKey(v.jwe, ctx.keys.encryptionKid)}
                             aria-label={`Roll back ${row.label} to version ${v.version}`}
                             onClick={() => {
                               rollback.reset();

@@ -155,6 +155,11 @@ test('after the removal the tenant keys are rotated: the configuration is sealed
   await carol.goto('/t/globex/configs');
   await carol.getByRole('link', { name: 'Globex KMS' }).click();
   await expect(carol.getByTestId('config-values-v2').getByText(String(settings.keyArn))).toBeVisible({ timeout: 15_000 });
+  // Version 1 was sealed to the old keys: the history says so instead of raising a tampering alarm, and offers no rollback to it.
+  await carol.getByRole('button', { name: 'View version 1 of Globex KMS' }).click();
+  await expect(carol.getByText('Version 1 was sealed to the tenant keys before a rotation')).toBeVisible();
+  await expect(carol.getByText('could not be decrypted and verified')).toHaveCount(0);
+  await expect(carol.getByRole('button', { name: 'Roll back Globex KMS to version 1' })).toBeDisabled();
 });
 
 test('changing the passphrase re-seals the key and ends the other sessions', async ({ browser }) => {
