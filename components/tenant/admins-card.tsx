@@ -23,8 +23,8 @@ export function AdminsCard({ tenant, userId }: { tenant: string; userId: string 
 
   const confirm = useMutation({
     mutationFn: async (admin: TTenantAdmin) => {
-      const wrapped = await wrapTenantKeysFor(userId, tenant, admin.adminPublicJwk);
-      await api.confirmAdmin(tenant, admin.id, wrapped);
+      const { wrapped, signingKid } = await wrapTenantKeysFor(userId, tenant, admin.adminPublicJwk);
+      await api.confirmAdmin(tenant, admin.id, wrapped, signingKid);
     },
     onSuccess: async () => {
       setConfirming(null);

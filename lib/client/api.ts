@@ -150,7 +150,8 @@ export const api = {
 
   tenantKeys: (tenant: string) => fetchJson<TTenantKeys>(`${t(tenant)}/keys`),
   tenantAdmins: (tenant: string) => fetchJson<{ admins: TTenantAdmin[] }>(`${t(tenant)}/admins`),
-  confirmAdmin: (tenant: string, id: string, wrappedTenantKeys: string) => sendJson<{ confirmed: true }>('POST', `${t(tenant)}/admins/${id}/confirm`, { wrappedTenantKeys }),
+  confirmAdmin: (tenant: string, id: string, wrappedTenantKeys: string, signingKid: string) =>
+    sendJson<{ confirmed: true }>('POST', `${t(tenant)}/admins/${id}/confirm`, { wrappedTenantKeys, signingKid }),
   removeAdmin: (tenant: string, id: string) => sendJson<{ removed: true }>('DELETE', `${t(tenant)}/admins/${id}`),
   tenantInvitations: (tenant: string) => fetchJson<{ invitations: TInvitation[] }>(`${t(tenant)}/invitations`),
   inviteAdmin: (tenant: string, email: string) => sendJson<{ id: string; mailed: boolean }>('POST', `${t(tenant)}/invitations`, { email }),

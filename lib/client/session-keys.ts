@@ -80,7 +80,7 @@ export async function getTenantKeys(userId: string, tenantId: string): Promise<T
 }
 
 /** Unwraps the tenant keys transiently and wraps them to another admin's public key (confirmation). */
-export async function wrapTenantKeysFor(userId: string, tenantId: string, adminPublicJwk: JWK): Promise<string> {
+export async function wrapTenantKeysFor(userId: string, tenantId: string, adminPublicJwk: JWK): Promise<{ wrapped: string; signingKid: string }> {
   const stored = await loadKeys(userId);
   if (!stored) throw new Error('Your keys are locked; sign in again.');
   const info = await api.tenantKeys(tenantId);
@@ -91,7 +91,8 @@ export async function wrapTenantKeysFor(userId: string, tenantId: string, adminP
     encryptionKid: info.encKid ?? undefined,
     signingKid: info.sigKid ?? undefined,
   });
-  return wrapTenantKeys(privates, adminPublicJwk, tenantId);
+  // The signing kid names the keys wrapped: the broker refuses the confirmation if they were rotated meanwhile.
+  return { wrapped: await wrapTenantKeys(privates, adminPublicJwk, tenantId), signingKid: info.sigKid as string };
 }
 
 /** A new recovery kit for the tenant, made from the unwrapped keys. Returns the code to store offline. */

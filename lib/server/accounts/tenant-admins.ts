@@ -54,7 +54,8 @@ function adminEvent(access: TenantAccess, target: { type: string; id: string }, 
   return { actor: userActor(access.user), tenantExternalId: access.tenant.externalId, target, context };
 }
 
-export async function confirmTenantAdmin(access: TenantAccess, membershipId: string, wrappedTenantKeys: string, context?: AuditContext) {
+/** `signingKid`, when given, is the tenant signing key the wrapped keys belong to: a rotation since then refuses the confirmation. */
+export async function confirmTenantAdmin(access: TenantAccess, membershipId: string, wrappedTenantKeys: string, context?: AuditContext, signingKid?: string) {
   const db = await getPrisma();
   const target = await db.tenantAdmin.findFirst({
     where: { id: membershipId, tenantId: access.tenant.id },
@@ -64,6 +65,11 @@ export async function confirmTenantAdmin(access: TenantAccess, membershipId: str
   if (target.status !== 'pending') throw new AppError('conflict', { message: 'This administrator is already confirmed.' });
   checkWrappedTenantKeys(wrappedTenantKeys, { adminKid: target.user.adminKeyKid, tenantId: access.tenant.externalId });
   await db.$transaction(async (tx) => {
+    if (signingKid !== undefined) {
+      // Row-locked against a rotation committing meanwhile: the keys wrapped must be the keys on record.
+      const [current] = await tx.$queryRaw<{ sig_kid: string | null }[]>`SELECT sig_kid FROM tenant WHERE id = ${access.tenant.id} FOR UPDATE`;
+      if (current?.sig_kid !== signingKid) throw new AppError('changed_elsewhere', { message: 'The tenant keys were rotated a moment ago. Reload and confirm again.' });
+    }
     const updated = await tx.tenantAdmin.updateMany({
       where: { id: target.id, tenantId: access.tenant.id, status: 'pending' },
       data: { status: 'confirmed', wrappedTenantKeys, confirmedById: access.user.id, confirmedAt: new Date() },

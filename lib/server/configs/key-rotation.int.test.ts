@@ -18,7 +18,7 @@ import { generateTenantKeys, importTenantKeys, unwrapTenantKeys, wrapTenantKeys 
 import { verifyTenantState } from '@/lib/crypto/tenant-state';
 import { verifyTenant, type TTenantPin } from '@/lib/proxy-client/verify-tenant';
 import { ZConfigChange } from '@/lib/schemas/config-change';
-import { removeTenantAdmin } from '@/lib/server/accounts/tenant-admins';
+import { confirmTenantAdmin, removeTenantAdmin } from '@/lib/server/accounts/tenant-admins';
 import type { CurrentUser, TenantAccess } from '@/lib/server/authz';
 import { applyConfigChange } from '@/lib/server/configs/changes';
 import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
@@ -278,6 +278,24 @@ describe(`tenant key rotation on ${backend}`, () => {
     const withheld = await verifyTenant({ ...entry, keyRotations: [] }, pin, deployment);
     expect(withheld.ok).toBe(false);
     if (!withheld.ok) expect(withheld.errors.map((e) => e.code)).toEqual(['tenant_key']);
+  });
+
+  it('bob is confirmed again with the new keys; a confirmation made with the old keys is refused', async () => {
+    const bobMembership = admins.bob.access.membership.id;
+    const oldKid = tenant.keys.signingKid;
+    const toBob = await wrapTenantKeys(done.privates, admins.bob.publicJwk, tenant.externalId);
+    await expect(confirmTenantAdmin(admins.alice.access, bobMembership, toBob, undefined, oldKid)).rejects.toMatchObject({ code: 'changed_elsewhere' });
+    expect((await db.prisma.tenantAdmin.findUniqueOrThrow({ where: { id: bobMembership } })).status).toBe('pending');
+    await confirmTenantAdmin(admins.alice.access, bobMembership, toBob, undefined, done.keys.signingKid);
+    const bob = await db.prisma.tenantAdmin.findUniqueOrThrow({ where: { id: bobMembership } });
+    expect(bob.status).toBe('confirmed');
+    const opened = await unwrapTenantKeys(bob.wrappedTenantKeys as string, admins.bob.privateKey, {
+      tenantId: tenant.externalId,
+      adminKid: admins.bob.access.user.adminKeyKid,
+      encryptionKid: done.keys.encryptionKid,
+      signingKid: done.keys.signingKid,
+    });
+    expect(opened).toEqual(done.privates);
   });
 
   it('the old keys sign nothing any more, and the same rotation cannot be replayed', async () => {

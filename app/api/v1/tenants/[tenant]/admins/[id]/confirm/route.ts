@@ -9,9 +9,14 @@ import { auditContext } from '@/lib/server/audit/record';
 export const dynamic = 'force-dynamic';
 
 export const POST = defineRoute(
-  { auth: 'tenant-admin', params: z.object({ tenant: z.string(), id: ZId }), body: z.object({ wrappedTenantKeys: ZCompactJwe }) },
+  {
+    auth: 'tenant-admin',
+    params: z.object({ tenant: z.string(), id: ZId }),
+    // signingKid: the tenant signing key the wrapped keys belong to (refused if the keys were rotated since).
+    body: z.object({ wrappedTenantKeys: ZCompactJwe, signingKid: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional() }),
+  },
   async ({ access, params, body, request, requestId }) => {
-    await confirmTenantAdmin(access, params.id, body.wrappedTenantKeys, auditContext(request, requestId));
+    await confirmTenantAdmin(access, params.id, body.wrappedTenantKeys, auditContext(request, requestId), body.signingKid);
     return { confirmed: true };
   },
 );
