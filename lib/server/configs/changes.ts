@@ -11,8 +11,9 @@ import 'server-only';
 // version to the new set; a newly approved key must be an active deployment
 // of the tenant's environment. A key rotation (lib/server/configs/key-rotation.ts)
 // is a change of its own too: its state is signed by the new signing key and
-// every configuration is re-sealed to the new encryption key. Every accepted change bumps the environment's
-// delivery sequence, which wakes the proxies' long-polls after commit.
+// every configuration is re-sealed to the new encryption key. Every accepted
+// change bumps the environment's delivery sequence, which wakes the proxies'
+// long-polls after commit.
 import type { JWK } from 'jose';
 import { configDigest } from '@/lib/crypto/config-digest';
 import { readGeneralJwe } from '@/lib/crypto/narrow-jwe';
