@@ -10,6 +10,7 @@ import { invitationLink, waitForMail } from '../support/mail';
 import { fillSettings, openNewForm } from '../configs/config-ui';
 import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 import { totp } from '../support/totp';
+import { expectNoSeriousAxe } from '../support/axe';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -129,9 +130,11 @@ test('after the removal the tenant keys are rotated: the configuration is sealed
   await expect(carol.getByRole('status').filter({ hasText: 'An administrator who held the tenant keys was removed.' })).toBeVisible();
   const card = carol.getByRole('region', { name: 'Rotate the tenant keys' });
   await expect(card.getByText('Rotation due')).toBeVisible();
+  await expectNoSeriousAxe(carol);
   await card.getByRole('button', { name: 'Rotate the tenant keys' }).click();
   const dialog = carol.getByRole('dialog', { name: 'Rotate the tenant keys?' });
   await expect(dialog.getByText('You are the only confirmed administrator.')).toBeVisible();
+  await expectNoSeriousAxe(carol);
   await dialog.getByRole('button', { name: 'Rotate the keys' }).click();
 
   // The new recovery code is shown once; the old kit (Carol's first code) is gone.

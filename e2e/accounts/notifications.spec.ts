@@ -3,7 +3,6 @@
 // change reaches the admin as a digest mail through the real SMTP path (the
 // e2e mail catcher) — with the change's label, tenant and actor, the links to
 // the audit page and the setting, and none of the sealed settings.
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
@@ -11,6 +10,7 @@ import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
 import { mailsTo, type CaughtMail } from '../support/mail';
 import { planConfig } from '../configs/canaries';
 import { fillSettings, openNewForm } from '../configs/config-ui';
+import { expectNoSeriousAxe } from '../support/axe';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -20,12 +20,6 @@ const provider = PROVIDERS.find((p) => p.kind === 'kms') as (typeof PROVIDERS)[n
 const plan = planConfig(provider, 'Notified keys');
 const pageErrors: string[] = [];
 let page: Page;
-
-async function expectNoSeriousAxe(p: Page) {
-  const results = await new AxeBuilder({ page: p }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
 
 const setting = () => page.getByRole('region', { name: 'Mail notifications' }).getByRole('checkbox', { name: /Mail me about security events/ });
 

@@ -3,19 +3,12 @@
 // last use, revokes it after confirming — and its next request gets 401. The
 // API docs page renders every vendor operation from the OpenAPI document.
 // Both pages pass axe without serious or critical findings.
-import AxeBuilder from '@axe-core/playwright';
-import type { Page } from '@playwright/test';
 import { VENDOR_OPERATIONS } from '@/lib/schemas/vendor-api';
 import { expect, test } from '../fixtures/page-errors';
 import { OPERATOR_STATE } from '../support/accounts';
+import { expectNoSeriousAxe } from '../support/axe';
 
 test.use({ storageState: OPERATOR_STATE, permissions: ['clipboard-read', 'clipboard-write'] });
-
-async function expectNoSeriousAxe(page: Page) {
-  const results = await new AxeBuilder({ page }).analyze();
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
-}
 
 test('an operator makes a read token, uses it, and revokes it', async ({ page }) => {
   const name = `e2e reporting ${Date.now().toString(36)}`;
