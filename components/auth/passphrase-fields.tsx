@@ -2,7 +2,7 @@
 // New-passphrase input with confirmation and a live strength meter. The
 // passphrase is checked here (length, common-password list) because it never
 // reaches the server, which therefore cannot check it.
-import { useMemo } from 'react';
+import { useMemo, type Dispatch, type SetStateAction } from 'react';
 import { passphraseStrength, ZPassphrase } from '@/lib/schemas/passphrase';
 import { Field } from '@/components/ui/field';
 
@@ -28,7 +28,8 @@ export function PassphraseFields({
   label = 'Passphrase',
 }: {
   value: PassphraseValue;
-  onChange: (value: PassphraseValue) => void;
+  /** A state setter: each field updates its own member from the latest value (two fields may change in one commit). */
+  onChange: Dispatch<SetStateAction<PassphraseValue>>;
   errors: Record<string, string>;
   userInputs?: string[];
   label?: string;
@@ -43,7 +44,10 @@ export function PassphraseFields({
           type="password"
           autoComplete="new-password"
           value={value.passphrase}
-          onChange={(e) => onChange({ ...value, passphrase: e.target.value })}
+          onChange={(e) => {
+            const passphrase = e.target.value;
+            onChange((v) => ({ ...v, passphrase }));
+          }}
           error={errors.passphrase}
           help="At least 12 characters. A few unrelated words are strong and easy to remember. It never leaves this browser, so nobody can reset it for you."
           required
@@ -68,7 +72,10 @@ export function PassphraseFields({
         type="password"
         autoComplete="new-password"
         value={value.confirm}
-        onChange={(e) => onChange({ ...value, confirm: e.target.value })}
+        onChange={(e) => {
+          const confirm = e.target.value;
+          onChange((v) => ({ ...v, confirm }));
+        }}
         error={errors.confirm}
         required
       />

@@ -2,18 +2,30 @@
 // the one-time token the broker printed at start.
 import { mkdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { AUTH_DIR, choosePassphrase, OPERATOR, OPERATOR_STATE, setupTokenFromServerLog } from '../support/accounts';
+import { AUTH_DIR, OPERATOR, OPERATOR_STATE, setupTokenFromServerLog } from '../support/accounts';
+import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 
 test('the first operator sets up the broker with the token from the server log', async ({ page }) => {
   await page.goto('/sign-in');
   await expect(page).toHaveURL(/\/setup$/);
   await expect(page.getByRole('heading', { name: 'Set up the broker' })).toBeVisible();
 
+  // On a slow connection the form is there before the page is interactive: what is typed then is kept
+  // (both passphrase fields included), and the button waits for the page.
+  await holdBack(page, APP_SCRIPTS);
+  await page.goto('/setup', { waitUntil: 'domcontentloaded' });
+  const create = page.getByRole('button', { name: 'Create the first operator' });
+  await expect(create).toBeDisabled();
   // A wrong token is refused at the field, and nothing else is lost.
   await page.getByLabel('Setup token').fill('not-the-token-at-all');
   await page.getByLabel('Your email').fill(OPERATOR.email);
-  await choosePassphrase(page, OPERATOR.passphrase);
-  await page.getByRole('button', { name: 'Create the first operator' }).click();
+  await page.getByLabel('Passphrase', { exact: true }).fill(OPERATOR.passphrase);
+  await page.getByLabel('Repeat the passphrase').fill(OPERATOR.passphrase);
+  await expect(create).toBeEnabled({ timeout: 30_000 });
+  await page.unrouteAll({ behavior: 'wait' });
+  await page.getByRole('checkbox', { name: /I understand/ }).check();
+  await create.click();
+  // Refused by the server: the email and both passphrase fields passed the form's own checks.
   await expect(page.getByText('This setup token is not valid.')).toBeVisible();
   await expect(page.getByLabel('Your email')).toHaveValue(OPERATOR.email);
 
