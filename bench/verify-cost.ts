@@ -13,6 +13,10 @@
 //      per tenant its key import and state signature): what this CPU needs at
 //      the least for the cryptography the protocol prescribes. Bench-only code,
 //      checked against step 2's result; the product never uses it.
+//   4. the same cryptography through jose alone, 16 in flight: jose 6 (the
+//      product's, on WebCrypto) and jose 5.10 (its last line with a node:crypto
+//      build, end-of-life since 2026-04-30; a devDependency for this row only):
+//      what a library swap could buy, measured in the same run.
 //
 // CPU time counts every thread of the process (WebCrypto runs on the libuv
 // pool). The projection multiplies by 10 000 tenants × 3 configurations.
@@ -24,6 +28,9 @@
 import { createDecipheriv, createHash, createPublicKey, diffieHellman, KeyObject, verify as nodeVerify } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+
+import * as jose6 from 'jose';
+import * as jose5 from 'jose-v5';
 
 import { verifyBundle } from '@/lib/crypto/bundle';
 import type { TFlattenedJwe } from '@/lib/crypto/jwe-types';
@@ -80,6 +87,28 @@ function primitiveFloor(jwe: TFlattenedJwe, recipient: KeyObject, signer: KeyObj
   es256Verify(inner, signer);
 }
 
+// One jose line's two calls, with the key types each line takes (jose 6: CryptoKey; jose 5: KeyObject).
+type JoseLine<K> = {
+  verify: (jws: string, key: K) => Promise<unknown>;
+  decrypt: (jwe: TFlattenedJwe, key: K) => Promise<{ plaintext: Uint8Array }>;
+  importSigner: (jwk: Record<string, string>) => Promise<K>;
+  recipient: K;
+};
+
+/** The state signature, then each configuration's decryption and inner signature, through one jose line only. */
+async function libraryOnly<K>(lib: JoseLine<K>, tenant: { state: string; signingKey: unknown; configs: { jwe: TFlattenedJwe }[] }): Promise<number> {
+  const signer = await lib.importSigner(tenant.signingKey as Record<string, string>);
+  await lib.verify(tenant.state, signer);
+  const opened = await Promise.all(
+    tenant.configs.map(async (c) => {
+      const { plaintext } = await lib.decrypt(c.jwe, lib.recipient);
+      await lib.verify(new TextDecoder().decode(plaintext), signer);
+      return 1;
+    }),
+  );
+  return opened.length;
+}
+
 export async function run(args: string[]): Promise<BenchSummary> {
   const { values } = parseArgs({
     args,
@@ -109,7 +138,31 @@ export async function run(args: string[]): Promise<BenchSummary> {
     return verdicts;
   };
 
-  const best = { page: Infinity, serial: Infinity, parallel: Infinity, floor: Infinity, pageCpu: Infinity, serialCpu: Infinity, parallelCpu: Infinity, floorCpu: Infinity };
+  const libraryRow = async <K>(lib: JoseLine<K>) => {
+    const bundle = await verifyBundle(page, [broker.publicJwk], { deploymentId: deployment.id });
+    let opened = 0;
+    await inFlight(bundle.tenants, 16, async (t) => {
+      const n = await libraryOnly(lib, t);
+      opened += n;
+    });
+    if (opened !== configs) throw new Error(`jose opened ${opened} of ${configs} configurations`);
+  };
+  const jose6Line: JoseLine<CryptoKey> = {
+    verify: (jws, key) => jose6.compactVerify(jws, key, { algorithms: ['ES256'] }),
+    decrypt: (jwe, key) => jose6.flattenedDecrypt(jwe, key, { keyManagementAlgorithms: ['ECDH-ES+A256KW'], contentEncryptionAlgorithms: ['A256GCM'] }),
+    importSigner: async (jwk) => (await jose6.importJWK(jwk, 'ES256')) as CryptoKey,
+    recipient: deployment.key,
+  };
+  const jose5Line: JoseLine<KeyObject> = {
+    verify: (jws, key) => jose5.compactVerify(jws, key, { algorithms: ['ES256'] }),
+    decrypt: (jwe, key) => jose5.flattenedDecrypt(jwe, key, { keyManagementAlgorithms: ['ECDH-ES+A256KW'], contentEncryptionAlgorithms: ['A256GCM'] }),
+    importSigner: async (jwk) => createPublicKey({ key: jwk, format: 'jwk' }),
+    recipient,
+  };
+  const best = {
+    page: Infinity, serial: Infinity, parallel: Infinity, floor: Infinity, jose6: Infinity, jose5: Infinity,
+    pageCpu: Infinity, serialCpu: Infinity, parallelCpu: Infinity, floorCpu: Infinity, jose6Cpu: Infinity, jose5Cpu: Infinity,
+  };
   for (let r = 0; r < rounds; r++) {
     const opened = await measure(() => verifyBundle(page, [broker.publicJwk], { deploymentId: deployment.id }));
     const bundle = opened.value;
@@ -131,6 +184,13 @@ export async function run(args: string[]): Promise<BenchSummary> {
         for (const c of t.configs) primitiveFloor(c.jwe, recipient, signer);
       }
     });
+    // jose's own rows include one page verification each, as the client rows do not: subtract it.
+    const viaJose6 = await measure(() => libraryRow(jose6Line));
+    const viaJose5 = await measure(() => libraryRow(jose5Line));
+    best.jose6 = Math.min(best.jose6, viaJose6.wallMs - opened.wallMs);
+    best.jose6Cpu = Math.min(best.jose6Cpu, viaJose6.cpuMs - opened.cpuMs);
+    best.jose5 = Math.min(best.jose5, viaJose5.wallMs - opened.wallMs);
+    best.jose5Cpu = Math.min(best.jose5Cpu, viaJose5.cpuMs - opened.cpuMs);
     best.page = Math.min(best.page, opened.wallMs);
     best.pageCpu = Math.min(best.pageCpu, opened.cpuMs);
     best.serial = Math.min(best.serial, serial.wallMs);
@@ -151,6 +211,8 @@ export async function run(args: string[]): Promise<BenchSummary> {
       ['verifyTenant, one at a time', best.serial.toFixed(0), best.serialCpu.toFixed(0), perConfig(best.serialCpu), project(best.serial), project(best.serialCpu)],
       ['verifyTenant, 16 in flight (the client)', best.parallel.toFixed(0), best.parallelCpu.toFixed(0), perConfig(best.parallelCpu), project(best.parallel), project(best.parallelCpu)],
       ['primitives only, node:crypto, 1 thread', best.floor.toFixed(0), best.floorCpu.toFixed(0), perConfig(best.floorCpu), project(best.floor), project(best.floorCpu)],
+      ['jose 6 alone (WebCrypto), 16 in flight', best.jose6.toFixed(0), best.jose6Cpu.toFixed(0), perConfig(best.jose6Cpu), project(best.jose6), project(best.jose6Cpu)],
+      ['jose 5.10 alone (node:crypto, end-of-life), 16 in flight', best.jose5.toFixed(0), best.jose5Cpu.toFixed(0), perConfig(best.jose5Cpu), project(best.jose5), project(best.jose5Cpu)],
     ],
   );
   if (values.profile) {
@@ -166,6 +228,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
   return [
     { measure: 'verify: µs CPU per config (client code)', value: perConfig(best.parallelCpu + best.pageCpu) },
     { measure: 'verify: µs CPU per config (primitives floor)', value: perConfig(best.floorCpu) },
+    { measure: 'verify: µs CPU per config (jose 6 alone / jose 5 alone)', value: `${perConfig(best.jose6Cpu)} / ${perConfig(best.jose5Cpu)}` },
     { measure: 'verify 10k×3 without broker: client s', value: project(best.parallel + best.page) },
   ];
 }
