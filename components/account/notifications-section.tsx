@@ -8,6 +8,7 @@ import { Alert } from '@/components/ui/alert';
 import { Card } from '@/components/ui/card';
 import { api } from '@/lib/client/api';
 import { accountKeys } from '@/lib/client/query-keys';
+import { Checkbox } from '@/components/ui/checkbox';
 
 export function NotificationsSection() {
   const queryClient = useQueryClient();
@@ -51,14 +52,13 @@ export function NotificationsSection() {
   return (
     <Card id="notifications" title="Mail notifications" description={description}>
       <label className="flex items-start gap-2 text-sm">
-        <input
-          type="checkbox"
+        <Checkbox
           className="mt-0.5 size-4"
           checked={checked}
           disabled={save.isPending}
-          onChange={(e) => {
-            setChoice(e.target.checked);
-            save.mutate(e.target.checked);
+          onCheckedChange={(value) => {
+            setChoice(value);
+            save.mutate(value);
           }}
         />
         <span>

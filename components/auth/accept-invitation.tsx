@@ -16,6 +16,7 @@ import { createAccountMaterial, createTenantKeyMaterial, signInWithPassphrase } 
 import { LossNotice } from './loss-notice';
 import { PassphraseFields, validateNewPassphrase } from './passphrase-fields';
 import { RecoveryCodeNotice } from './recovery-code-notice';
+import { Checkbox } from '@/components/ui/checkbox';
 
 const STORAGE_KEY = 'cmk-invitation-token';
 
@@ -140,7 +141,7 @@ export function AcceptInvitation() {
       ) : null}
       {info.tenant && info.needsTenantKeys ? (
         <label className="flex items-start gap-2 text-sm">
-          <input type="checkbox" checked={withKit} onChange={(e) => setWithKit(e.target.checked)} className="mt-0.5 size-4" />
+          <Checkbox checked={withKit} onCheckedChange={setWithKit} className="mt-0.5 size-4" />
           <span>Create a recovery kit: a one-time code, shown once, that lets a new administrator regain the tenant keys if every passphrase is lost.</span>
         </label>
       ) : null}

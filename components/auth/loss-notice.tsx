@@ -1,4 +1,6 @@
 'use client';
+import { Checkbox } from '@/components/ui/checkbox';
+
 // The one thing people must know before choosing a passphrase here.
 export function LossNotice({ checked, onChange, error, tenant }: { checked: boolean; onChange: (v: boolean) => void; error?: string; tenant?: boolean }) {
   return (
@@ -11,10 +13,9 @@ export function LossNotice({ checked, onChange, error, tenant }: { checked: bool
           : ''}
       </p>
       <label className="mt-3 flex items-start gap-2">
-        <input
-          type="checkbox"
+        <Checkbox
           checked={checked}
-          onChange={(e) => onChange(e.target.checked)}
+          onCheckedChange={onChange}
           aria-invalid={error ? true : undefined}
           aria-describedby={error ? 'loss-notice-error' : undefined}
           className="mt-0.5 size-4"

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { Checkbox } from '@/components/ui/checkbox';
 
 export function RecoveryCodeNotice({ code, tenantName, onDone }: { code: string; tenantName: string; onDone: () => void }) {
   const [stored, setStored] = useState(false);
@@ -25,7 +26,7 @@ export function RecoveryCodeNotice({ code, tenantName, onDone }: { code: string;
       </div>
       <Alert tone="warning">Print it or keep it in a safe; do not keep it next to your passphrase. The broker keeps only a kit it cannot open.</Alert>
       <label className="mt-4 flex items-center gap-2 text-sm">
-        <input type="checkbox" className="size-4" checked={stored} onChange={(e) => setStored(e.target.checked)} />I have stored the recovery code
+        <Checkbox className="size-4" checked={stored} onCheckedChange={setStored} />I have stored the recovery code
       </label>
       <Button className="mt-4" disabled={!stored} onClick={onDone}>
         Continue

@@ -9,6 +9,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
 import { KIND_TEXT } from './kind-text';
 import type { TConfigView } from './use-configs';
+import { Checkbox } from '@/components/ui/checkbox';
 
 // Dialogs close as soon as the admin confirms: the table shows the change at once and any failure above it.
 type TDialogBase = { onCancel: () => void };
@@ -97,7 +98,7 @@ export function DeleteDialog({ target, onConfirm, ...base }: TDialogBase & { tar
       </Alert>
       <Field label={`Type “${target?.label ?? ''}” to confirm`} autoComplete="off" spellCheck={false} value={typed} onChange={(e) => setTyped(e.target.value)} error={hint && typed.trim() !== target?.label.trim() ? hint : undefined} />
       <label className="flex items-start gap-2">
-        <input type="checkbox" className="mt-0.5 size-4" checked={understood} onChange={(e) => setUnderstood(e.target.checked)} />
+        <Checkbox className="mt-0.5 size-4" checked={understood} onCheckedChange={setUnderstood} />
         <span>{text.deleteAcknowledge}</span>
       </label>
       {hint && typed.trim() === target?.label.trim() && !understood ? <p className="text-sm text-red-700 dark:text-red-400">{hint}</p> : null}

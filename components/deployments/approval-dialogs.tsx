@@ -7,6 +7,7 @@ import type { TTenantDeployment } from '@/lib/client/api';
 import { Fingerprint } from '@/components/keys/fingerprint';
 import { Alert } from '@/components/ui/alert';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { Checkbox } from '@/components/ui/checkbox';
 
 const nameOf = (d: TTenantDeployment | null) => d?.name ?? 'the deleted deployment';
 
@@ -33,7 +34,7 @@ export function ApproveDialog({ target, count, onConfirm, onCancel }: { target: 
         them, and signs a new tenant state that lists it.
       </p>
       <label className="flex items-start gap-2">
-        <input type="checkbox" className="mt-0.5 size-4" checked={ticked} onChange={(e) => setChecked(e.target.checked ? { kid: target?.kid ?? '', hint: false } : null)} />
+        <Checkbox className="mt-0.5 size-4" checked={ticked} onCheckedChange={(value) => setChecked(value ? { kid: target?.kid ?? '', hint: false } : null)} />
         <span>I compared the fingerprint with the vendor’s and every group matches</span>
       </label>
       {hint ? <p className="text-sm text-red-700 dark:text-red-400">Tick the box once you have compared the fingerprint.</p> : null}

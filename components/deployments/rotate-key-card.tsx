@@ -14,6 +14,7 @@ import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
 import { Field, SelectField } from '@/components/ui/field';
 import { useLeaveWarning } from './use-leave-warning';
+import { Checkbox } from '@/components/ui/checkbox';
 
 const HOUR = 3_600_000;
 const CHOICES = [
@@ -78,7 +79,7 @@ export function RotateKeyCard({ id, name }: { id: string; name: string }) {
               <CopyButton value={newKey} name="new API key" />
             </div>
             <label className="mt-3 flex items-center gap-2">
-              <input type="checkbox" className="size-4" checked={saved} onChange={(e) => setSaved(e.target.checked)} />
+              <Checkbox className="size-4" checked={saved} onCheckedChange={setSaved} />
               <span>I have stored the new key</span>
             </label>
             {saved ? (

@@ -12,6 +12,7 @@ import { formatDate, formatDateTime, sentTimes } from './format';
 import { useInvitationActions } from './invitation-actions';
 import { InviteOperatorForm } from './invite-operator-form';
 import { errorMessage, LoadError, LoadingState, TABLE, TableScroller, TD, TH } from './query-state';
+import { Checkbox } from '@/components/ui/checkbox';
 
 type TOperator = { id: string; email: string; createdAt: string; mfaEnabled: boolean };
 type TInvitationStatus = 'open' | 'accepted' | 'revoked' | 'expired';
@@ -182,16 +183,15 @@ function SecondFactorRule({ withoutSecondFactor }: { withoutSecondFactor: number
   return (
     <div className="space-y-4">
       <div className="flex items-start gap-3">
-        <input
+        <Checkbox
           id={checkboxId}
-          type="checkbox"
           checked={isRequired}
           disabled={save.isPending}
           aria-describedby={explanationId}
-          onChange={(event) => {
+          onCheckedChange={(value) => {
             setNotice(null);
-            setChoice(event.target.checked);
-            save.mutate(event.target.checked);
+            setChoice(value);
+            save.mutate(value);
           }}
           className="mt-0.5 size-4 rounded border-slate-300 accent-brand-600 dark:border-slate-700"
         />

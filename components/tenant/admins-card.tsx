@@ -12,6 +12,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { api, type TTenantAdmin } from '@/lib/client/api';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { wrapTenantKeysFor } from '@/lib/client/session-keys';
+import { Checkbox } from '@/components/ui/checkbox';
 
 export function AdminsCard({ tenant, userId }: { tenant: string; userId: string }) {
   const queryClient = useQueryClient();
@@ -106,7 +107,7 @@ export function AdminsCard({ tenant, userId }: { tenant: string; userId: string 
         </p>
         {confirming ? <Fingerprint jwk={confirming.adminPublicJwk} label={`Key fingerprint of ${confirming.email}`} size={72} /> : null}
         <label className="flex items-start gap-2">
-          <input type="checkbox" className="mt-0.5 size-4" checked={compared} onChange={(e) => setCompared(e.target.checked)} />
+          <Checkbox className="mt-0.5 size-4" checked={compared} onCheckedChange={setCompared} />
           <span>I compared all 8 groups with {confirming?.email} and they match.</span>
         </label>
         {!compared && confirm.isIdle ? <p className="text-xs text-slate-500">Tick the box to confirm.</p> : null}

@@ -16,6 +16,7 @@ import { loadTenantContext } from '@/lib/client/configs';
 import { rotateTenantKeys, type TRotationProgress } from '@/lib/client/key-rotation';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { useAccount } from '@/lib/client/use-account';
+import { Checkbox } from '@/components/ui/checkbox';
 
 function progressText(p: TRotationProgress | null): string {
   if (!p) return 'Starting…';
@@ -67,7 +68,7 @@ export function RotateKeysCard({ tenant, tenantName, userId }: { tenant: string;
         <li>Older versions stay sealed to the old keys and can no longer be opened here. Credentials a removed administrator saw in clear should also be changed at the provider.</li>
       </ul>
       <label className="mt-4 flex items-center gap-2 text-sm">
-        <input type="checkbox" className="size-4" checked={withKit} onChange={(e) => setWithKit(e.target.checked)} disabled={rotate.isPending} />
+        <Checkbox className="size-4" checked={withKit} onCheckedChange={setWithKit} disabled={rotate.isPending} />
         Create a new recovery kit (its code is shown once)
       </label>
       {rotate.error ? (

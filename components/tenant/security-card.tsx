@@ -9,6 +9,7 @@ import { Card } from '@/components/ui/card';
 import { api } from '@/lib/client/api';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { createRecoveryKit } from '@/lib/client/session-keys';
+import { Checkbox } from '@/components/ui/checkbox';
 
 export function SecurityCard({ tenant, tenantName, userId, requireMfa }: { tenant: string; tenantName: string; userId: string; requireMfa: boolean }) {
   const queryClient = useQueryClient();
@@ -33,14 +34,13 @@ export function SecurityCard({ tenant, tenantName, userId, requireMfa }: { tenan
   return (
     <Card id="security" title="Security" description="Rules for every administrator of this tenant.">
       <label className="flex items-start gap-2 text-sm">
-        <input
-          type="checkbox"
+        <Checkbox
           className="mt-0.5 size-4"
           checked={choice ?? current}
           disabled={mfa.isPending}
-          onChange={(e) => {
-            setChoice(e.target.checked);
-            mfa.mutate(e.target.checked);
+          onCheckedChange={(value) => {
+            setChoice(value);
+            mfa.mutate(value);
           }}
         />
         <span>Require a second factor (authenticator app) for every administrator. Those without one must set it up at their next sign-in.</span>

@@ -21,10 +21,15 @@ test('the first operator sets up the broker with the token from the server log',
   await page.getByLabel('Your email').fill(OPERATOR.email);
   await page.getByLabel('Passphrase', { exact: true }).fill(OPERATOR.passphrase);
   await page.getByLabel('Repeat the passphrase').fill(OPERATOR.passphrase);
+  // A box ticked then stays ticked, in the page and in the form's state (no "confirm" error on submit).
+  const understood = page.getByRole('checkbox', { name: /I understand/ });
+  await understood.check();
   await expect(create).toBeEnabled({ timeout: 30_000 });
   await page.unrouteAll({ behavior: 'wait' });
-  await page.getByRole('checkbox', { name: /I understand/ }).check();
+  await expect(understood).toBeChecked();
   await create.click();
+  await expect(page.getByText(/keep my passphrase safe/)).toBeVisible();
+  await expect(page.locator('#loss-notice-error')).toHaveCount(0);
   // Refused by the server: the email and both passphrase fields passed the form's own checks.
   await expect(page.getByText('This setup token is not valid.')).toBeVisible();
   await expect(page.getByLabel('Your email')).toHaveValue(OPERATOR.email);
