@@ -76,7 +76,9 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
       transportError = { tenantId: '*', configId: null, code: 'transport', message: (e as Error).message.slice(0, 500) };
       logger.warn(`Sync failed (${transportError.message}); serving the last good configuration.`);
     }
-    return backoffDelay(attempt, retry, random);
+    const delay = backoffDelay(attempt, retry, random);
+    // A broker that says when to come back (429 too many wrong keys from here, 503 database unavailable) is not asked sooner.
+    return e instanceof BrokerHttpError && e.retryAfterMs !== null ? Math.max(delay, e.retryAfterMs) : delay;
   }
 
   async function run({ wait = 30, signal }: { wait?: number; signal?: AbortSignal } = {}): Promise<void> {

@@ -12,9 +12,19 @@ export class BrokerHttpError extends Error {
     readonly status: number,
     readonly code: string | undefined,
     message: string,
+    /** The broker's Retry-After (429, 503), in milliseconds; at most an hour. */
+    readonly retryAfterMs: number | null = null,
   ) {
     super(message);
   }
+}
+
+const MAX_RETRY_AFTER_S = 3600;
+
+/** Retry-After in delay-seconds form (the broker's); a date or anything else is ignored. */
+export function retryAfterMs(header: string | null): number | null {
+  if (header === null || !/^\d{1,7}$/.test(header.trim())) return null;
+  return Math.min(Number(header.trim()), MAX_RETRY_AFTER_S) * 1000;
 }
 
 export type TBrokerApi = {
@@ -36,7 +46,7 @@ async function problemOf(response: Response): Promise<BrokerHttpError> {
   } catch {
     // Not problem+json (a proxy in between, an HTML error page): the status says enough.
   }
-  return new BrokerHttpError(response.status, code, `HTTP ${response.status}${code ? ` ${code}` : ''}: ${detail}`);
+  return new BrokerHttpError(response.status, code, `HTTP ${response.status}${code ? ` ${code}` : ''}: ${detail}`, retryAfterMs(response.headers.get('retry-after')));
 }
 
 export function createBrokerApi(brokerUrl: string, apiKey: string, fetchImpl: TFetch = globalThis.fetch): TBrokerApi {

@@ -131,6 +131,39 @@ describe('run()', () => {
   });
 });
 
+describe('Retry-After', () => {
+  it('waits as long as the broker says after a 429 or 503, however short its own backoff', async () => {
+    const world = await createProxyWorld();
+    const statuses: TProxyStatus[] = [];
+    const refuse = (status: number, code: string, retryAfter: string) => (_req: IncomingMessage, res: ServerResponse) => {
+      res.writeHead(status, { 'content-type': 'application/problem+json', 'retry-after': retryAfter });
+      res.end(JSON.stringify({ type: 'about:blank', title: code, status, detail: `test ${code}`, code }));
+    };
+    const steps: TStep[] = [
+      refuse(429, 'rate_limited', '1'),
+      refuse(503, 'database_unavailable', '1'),
+      // A date is not followed (were it, the client would wait until 2099 and `until` would time out).
+      refuse(503, 'database_unavailable', 'Wed, 21 Oct 2099 07:28:00 GMT'),
+      bundleStep(world, { next: 'd1', complete: true }, '"e1"'),
+    ];
+    const broker = await startBroker(steps, statuses);
+    const client = createProxyClient({
+      credentials: { ...world.deployment.credentials, brokerUrl: broker.url },
+      pinsFile: world.pinsFile,
+      retry: { baseMs: 20, capMs: 40, unauthorizedMs: 40, minPollMs: 20 },
+      random: () => 1,
+    });
+    const running = client.run({ wait: 1 });
+    await until(() => statuses.at(-1)?.cursor === 'd1');
+    client.stop();
+    await running;
+    const gap = (i: number) => (broker.seen[i]?.at ?? 0) - (broker.seen[i - 1]?.at ?? 0);
+    expect(gap(1)).toBeGreaterThanOrEqual(990);
+    expect(gap(2)).toBeGreaterThanOrEqual(990);
+    expect(client.getTenant('acme')?.seq).toBe(world.acme.seq);
+  });
+});
+
 describe('paging', () => {
   // The fetch the client is given is called synchronously when a request starts, so what the
   // client holds at that moment shows whether the next page was asked for before or after

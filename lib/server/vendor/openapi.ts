@@ -51,6 +51,7 @@ function operation(id: string, op: TVendorOperation) {
   const errors: Record<string, unknown> = {
     '400': { $ref: '#/components/responses/BadRequest' },
     '401': { $ref: '#/components/responses/Unauthenticated' },
+    '429': { $ref: '#/components/responses/TooManyWrongTokens' },
     ...(op.scope === 'write' ? { '403': { $ref: '#/components/responses/Forbidden' } } : {}),
   };
   for (const status of op.errors ?? []) errors[String(status)] = { $ref: status === 404 ? '#/components/responses/NotFound' : '#/components/responses/Conflict' };
@@ -108,6 +109,10 @@ export function buildOpenApiDocument(serverUrl: string): TOpenApiDocument {
       responses: {
         BadRequest: problem('Invalid input: unknown or malformed query parameters or body fields (validation_failed, invalid_json, unsupported_media_type).'),
         Unauthenticated: problem('No valid token: missing, unknown, expired or revoked (unauthenticated).'),
+        TooManyWrongTokens: {
+          ...problem('This address sent 30 wrong tokens within a minute; every token from it is refused until the minute ends (rate_limited).'),
+          headers: { 'Retry-After': { description: 'Seconds until the address may try again.', schema: { type: 'integer', minimum: 1 } } },
+        },
         Forbidden: problem('The token’s scope does not allow this operation (forbidden).'),
         NotFound: problem('No such tenant (not_found).'),
         Conflict: problem('The request conflicts with the current state (conflict, unique_violation, changed_elsewhere).'),

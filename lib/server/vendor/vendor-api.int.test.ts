@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import type { TApiTokenRow, TCreatedApiToken } from '@/lib/schemas/api-tokens';
 import { ZVendorCreatedTenant, ZVendorDeployments, ZVendorEnvironments, ZVendorResent, ZVendorTenantAnswer, ZVendorTenantPage, ZVendorTenantStatus } from '@/lib/schemas/vendor-api';
+import { BEARER_FAILURE_LIMIT, BEARER_FAILURE_WINDOW_MS } from '@/lib/server/api/bearer-failures';
 import type { CurrentUser } from '@/lib/server/authz';
 import { prepareAccount } from '@/lib/server/accounts/new-account';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
@@ -257,6 +258,36 @@ describe(`vendor API on ${backend}`, () => {
     const doc = (await response.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/api/v1/vendor/tenants/{tenant}/suspend');
+  });
+
+  // Last but one: from here on, this address is over the limit for a minute.
+  it('refuses an address that keeps sending wrong credentials with 429 before any lookup; keys already verified keep working', async () => {
+    const proxy = (key: string) => fetch(`${server.url}/api/v1/proxy/configs`, { headers: { authorization: `Bearer ${key}` } });
+    // The proxy's key is verified (and kept by this broker) before the flood.
+    expect((await proxy(proxyApiKey)).status).toBe(200);
+    let refused: Call | null = null;
+    // Earlier tests already sent some wrong tokens from this address, so the limit comes at most this soon.
+    for (let i = 0; i <= BEARER_FAILURE_LIMIT && !refused; i++) {
+      const call = await vendor(`cmkv_${randomBytes(32).toString('base64url')}`, 'GET', '/api/v1/vendor/tenants');
+      if (call.status === 429) refused = call;
+      else expect(call.status).toBe(401);
+    }
+    expect(refused, `no 429 after ${BEARER_FAILURE_LIMIT + 1} wrong tokens`).not.toBeNull();
+    expect(refused?.type).toContain('application/problem+json');
+    expect(refused?.body.code).toBe('rate_limited');
+    const retryAfter = Number(refused?.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(BEARER_FAILURE_WINDOW_MS / 1000);
+    // Refused before the lookup: a valid token from this address waits too, and so does an unknown proxy key.
+    expect((await vendor(tokens.write, 'GET', '/api/v1/vendor/tenants')).status).toBe(429);
+    const unknownProxy = await proxy(`cmkp_${randomBytes(32).toString('base64url')}`);
+    expect(unknownProxy.status).toBe(429);
+    expect(unknownProxy.headers.get('retry-after')).toMatch(/^\d+$/);
+    // The proxy whose key this broker already verified is not held up.
+    expect((await proxy(proxyApiKey)).status).toBe(200);
+    // Requests without a well-formed credential are refused as before (401), not counted.
+    expect((await vendor(null, 'GET', '/api/v1/vendor/tenants')).status).toBe(401);
+    expect(server.output()).toMatch(/Too many wrong bearer credentials from one address/);
   });
 
   it('answered nothing secret-looking: no token, token hash, proxy key, private JWK member or invitation link', () => {
