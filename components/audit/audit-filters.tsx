@@ -7,6 +7,8 @@ import { useState, type FormEvent } from 'react';
 import { AUDIT_ACTION_NAMES, AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, auditActionLabel } from '@/lib/schemas/audit';
 import { fromLocalInput, toLocalInput, type TFilterKey, type TParams } from '@/lib/client/audit';
 import { Button } from '@/components/ui/button';
+import { Input } from '@/components/ui/field';
+import { Select } from '@/components/ui/select';
 
 const CONTROL = 'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900';
 const LABEL = 'block text-sm font-medium';
@@ -65,50 +67,50 @@ export function AuditFilters({ params, vendor = false, onApply }: Props) {
           <>
             <div className="space-y-1">
               <label htmlFor="audit-tenant" className={LABEL}>Tenant id</label>
-              <input id="audit-tenant" className={CONTROL} value={tenant} onChange={(e) => setTenant(e.target.value)} placeholder="e.g. acme" autoComplete="off" spellCheck={false} />
+              <Input id="audit-tenant" className={CONTROL} value={tenant} onChange={(e) => setTenant(e.target.value)} placeholder="e.g. acme" autoComplete="off" spellCheck={false} />
             </div>
             <div className="space-y-1">
               <label htmlFor="audit-scope" className={LABEL}>Chain</label>
-              <select id="audit-scope" className={CONTROL} value={scope} onChange={(e) => setScope(e.target.value)}>
+              <Select id="audit-scope" className={CONTROL} value={scope} onChange={(e) => setScope(e.target.value)}>
                 <option value="">All events</option>
                 <option value="vendor">Vendor-only events</option>
                 <option value="tenant">Tenants’ events</option>
-              </select>
+              </Select>
             </div>
           </>
         ) : null}
         <div className="space-y-1">
           <label htmlFor="audit-actor-type" className={LABEL}>Actor type</label>
-          <select id="audit-actor-type" className={CONTROL} value={actorType} onChange={(e) => setActorType(e.target.value)}>
+          <Select id="audit-actor-type" className={CONTROL} value={actorType} onChange={(e) => setActorType(e.target.value)}>
             <option value="">Any</option>
             {AUDIT_ACTOR_TYPES.map((t) => (
               <option key={t} value={t}>{ACTOR_TYPE_LABELS[t]}</option>
             ))}
-          </select>
+          </Select>
         </div>
         {vendor ? null : (
           <div className="space-y-1">
             <label htmlFor="audit-actor" className={LABEL}>Actor</label>
-            <input id="audit-actor" type="search" className={CONTROL} value={actor} onChange={(e) => setActor(e.target.value)} aria-describedby="audit-actor-help" autoComplete="off" />
+            <Input id="audit-actor" type="search" className={CONTROL} value={actor} onChange={(e) => setActor(e.target.value)} aria-describedby="audit-actor-help" autoComplete="off" />
             <p id="audit-actor-help" className={HELP}>Part of an email or a deployment’s name.</p>
           </div>
         )}
         <div className="space-y-1">
           <label htmlFor="audit-outcome" className={LABEL}>Outcome</label>
-          <select id="audit-outcome" className={CONTROL} value={outcome} onChange={(e) => setOutcome(e.target.value)}>
+          <Select id="audit-outcome" className={CONTROL} value={outcome} onChange={(e) => setOutcome(e.target.value)}>
             <option value="">Any</option>
             {AUDIT_OUTCOMES.map((o) => (
               <option key={o} value={o}>{o}</option>
             ))}
-          </select>
+          </Select>
         </div>
         <div className="space-y-1">
           <label htmlFor="audit-from" className={LABEL}>From</label>
-          <input id="audit-from" type="datetime-local" className={CONTROL} value={from} onChange={(e) => setFrom(e.target.value)} aria-describedby="audit-time-help" />
+          <Input id="audit-from" type="datetime-local" className={CONTROL} value={from} onChange={(e) => setFrom(e.target.value)} aria-describedby="audit-time-help" />
         </div>
         <div className="space-y-1">
           <label htmlFor="audit-to" className={LABEL}>To</label>
-          <input id="audit-to" type="datetime-local" className={CONTROL} value={to} onChange={(e) => setTo(e.target.value)} aria-describedby="audit-time-help" aria-invalid={error ? true : undefined} />
+          <Input id="audit-to" type="datetime-local" className={CONTROL} value={to} onChange={(e) => setTo(e.target.value)} aria-describedby="audit-time-help" aria-invalid={error ? true : undefined} />
           <p id="audit-time-help" className={HELP}>In your time zone; both ends included.</p>
         </div>
         <div className="space-y-1 sm:col-span-2">

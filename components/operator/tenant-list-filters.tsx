@@ -2,6 +2,8 @@
 // Search (debounced) and filters of the tenant list. Every control writes the
 // URL through `onChange`; nothing here fetches.
 import { useEffect, useState } from 'react';
+import { Input } from '@/components/ui/field';
+import { Select } from '@/components/ui/select';
 import type { TEnvironment } from '@/lib/client/api';
 import { FLAG_FILTERS, type TListParams } from './tenant-list-params';
 
@@ -27,35 +29,35 @@ export function TenantListFilters({ params, environments, onChange }: { params: 
     <form role="search" aria-label="Tenant search and filters" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4" onSubmit={(e) => { e.preventDefault(); onChange({ q: q.trim() || null }); }}>
       <div className="space-y-1 sm:col-span-2">
         <label htmlFor="tenant-search" className="block text-sm font-medium">Search</label>
-        <input id="tenant-search" type="search" className={CONTROL} value={q} onChange={(e) => setQ(e.target.value)} placeholder="Tenant id, name or admin email" aria-describedby="tenant-search-help" />
+        <Input id="tenant-search" type="search" className={CONTROL} value={q} onChange={(e) => setQ(e.target.value)} placeholder="Tenant id, name or admin email" aria-describedby="tenant-search-help" />
         <p id="tenant-search-help" className="text-xs text-slate-600 dark:text-slate-400">Matches part of the tenant id, the name or an admin’s email; results update as you type.</p>
       </div>
       <div className="space-y-1">
         <label htmlFor="tenant-filter-env" className="block text-sm font-medium">In environment</label>
-        <select id="tenant-filter-env" className={CONTROL} value={params.get('environment') ?? ''} onChange={(e) => onChange({ environment: e.target.value })}>
+        <Select id="tenant-filter-env" className={CONTROL} value={params.get('environment') ?? ''} onChange={(e) => onChange({ environment: e.target.value })}>
           <option value="">All</option>
           {environments.map((env) => (
             <option key={env.id} value={env.slug}>{env.displayName} ({env.slug})</option>
           ))}
-        </select>
+        </Select>
       </div>
       <div className="space-y-1">
         <label htmlFor="tenant-filter-status" className="block text-sm font-medium">Status</label>
-        <select id="tenant-filter-status" className={CONTROL} value={params.get('status') ?? ''} onChange={(e) => onChange({ status: e.target.value })}>
+        <Select id="tenant-filter-status" className={CONTROL} value={params.get('status') ?? ''} onChange={(e) => onChange({ status: e.target.value })}>
           <option value="">All</option>
           <option value="invited">Invitation pending</option>
           <option value="active">Active</option>
           <option value="suspended">Suspended</option>
-        </select>
+        </Select>
       </div>
       {FLAG_FILTERS.map((filter) => (
         <div key={filter.key} className="space-y-1">
           <label htmlFor={`tenant-filter-${filter.key}`} className="block text-sm font-medium">{filter.label}</label>
-          <select id={`tenant-filter-${filter.key}`} className={CONTROL} value={params.get(filter.key) ?? ''} onChange={(e) => onChange({ [filter.key]: e.target.value })}>
+          <Select id={`tenant-filter-${filter.key}`} className={CONTROL} value={params.get(filter.key) ?? ''} onChange={(e) => onChange({ [filter.key]: e.target.value })}>
             <option value="">Any</option>
             <option value="true">Yes</option>
             <option value="false">No</option>
-          </select>
+          </Select>
         </div>
       ))}
     </form>

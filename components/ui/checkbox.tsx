@@ -7,6 +7,7 @@
 // component first renders — before React has touched that input — and, if the
 // person changed it, handed to `onCheckedChange` once mounted.
 import { useEffect, useId, useRef, useState, type InputHTMLAttributes, type Ref } from 'react';
+import { useHydrated } from '@/lib/client/use-hydrated';
 
 export type CheckboxProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'type' | 'checked' | 'defaultChecked' | 'onChange'> & {
   ref?: Ref<HTMLInputElement>;
@@ -14,17 +15,20 @@ export type CheckboxProps = Omit<InputHTMLAttributes<HTMLInputElement>, 'type' |
   onCheckedChange: (checked: boolean) => void;
 };
 
-/** The server-rendered box's state as the person left it, or null when there is none (not hydrating). */
+/** The state the person gave the server-rendered box, or null when they did not touch it (or it is not hydrating). */
 function earlyState(inputId: string): boolean | null {
   if (typeof document === 'undefined') return null;
   const input = document.getElementById(inputId);
-  return input instanceof HTMLInputElement && input.type === 'checkbox' ? input.checked : null;
+  // defaultChecked is the HTML's `checked` attribute: what the server rendered.
+  return input instanceof HTMLInputElement && input.type === 'checkbox' && input.checked !== input.defaultChecked ? input.checked : null;
 }
 
 export function Checkbox({ id, checked, onCheckedChange, ...input }: CheckboxProps) {
   const generated = useId();
   const inputId = id ?? generated;
-  const [early] = useState(() => earlyState(inputId));
+  // Only while hydrating: a box or select mounted later (a new form, a remount) has no server-rendered twin to read.
+  const hydrated = useHydrated();
+  const [early] = useState(() => (hydrated ? null : earlyState(inputId)));
   const first = useRef({ checked, onCheckedChange, disabled: input.disabled });
   useEffect(() => {
     const { checked: initial, onCheckedChange: handler, disabled } = first.current;

@@ -4,6 +4,7 @@
 // form's state; on mount a controlled field hands it to its onChange, so it is
 // neither lost nor refused as empty.
 import { useEffect, useId, useRef, type ChangeEvent, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+import { Select } from './select';
 
 export type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
   ref?: Ref<HTMLInputElement>;
@@ -21,6 +22,16 @@ function useAdoptEarlyInput(inputId: string, value: unknown, onChange: FieldProp
     if (input.value === initial || input.value === '' || input.type === 'checkbox' || input.type === 'radio' || input.type === 'file') return;
     handler({ target: input, currentTarget: input } as ChangeEvent<HTMLInputElement>);
   }, [inputId]);
+}
+
+export type InputProps = InputHTMLAttributes<HTMLInputElement> & { ref?: Ref<HTMLInputElement> };
+
+/** An input without a label of its own (the caller labels it) that keeps text typed before hydration, as Field does. */
+export function Input({ id, ...input }: InputProps) {
+  const generated = useId();
+  const inputId = id ?? generated;
+  useAdoptEarlyInput(inputId, input.value, input.onChange);
+  return <input id={inputId} {...input} />;
 }
 
 export function Field({ label, help, error, id, className = '', ...input }: FieldProps) {
@@ -72,7 +83,7 @@ export function SelectField({
       <label htmlFor={selectId} className="block text-sm font-medium">
         {label}
       </label>
-      <select
+      <Select
         id={selectId}
         aria-invalid={error ? true : undefined}
         aria-describedby={errorId}
@@ -84,7 +95,7 @@ export function SelectField({
             {o.label}
           </option>
         ))}
-      </select>
+      </Select>
       {error ? (
         <p id={errorId} className="text-sm text-red-700 dark:text-red-400">
           {error}

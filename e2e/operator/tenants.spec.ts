@@ -8,6 +8,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { OPERATOR, OPERATOR_STATE } from '../support/accounts';
+import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -69,6 +70,21 @@ test('filters by environment and status, with an empty state that clears them', 
   await expect(page).toHaveURL(/\/operator$/);
   await page.getByLabel('In environment').selectOption(ENV.slug);
   await page.getByLabel('Primary KMS').selectOption('false');
+  await expect.poll(rowIds).toEqual(TENANTS.map((t) => t.externalId));
+});
+
+test('a search typed and a filter chosen before the page is interactive are applied, not dropped', async () => {
+  // A slow connection: the server-rendered form is there before the scripts that make it work.
+  await holdBack(page, APP_SCRIPTS);
+  await page.goto('/operator', { waitUntil: 'domcontentloaded' });
+  await page.getByLabel('Search', { exact: true }).fill('cw-');
+  await page.getByLabel('Status').selectOption('invited');
+  await page.unrouteAll({ behavior: 'wait' });
+  // Once interactive, both reach the URL and the list, and the controls still show them.
+  await expect(page).toHaveURL(/[?&]status=invited/);
+  await expect(page).toHaveURL(/[?&]q=cw-/);
+  await expect(page.getByLabel('Status')).toHaveValue('invited');
+  await expect(page.getByLabel('Search', { exact: true })).toHaveValue('cw-');
   await expect.poll(rowIds).toEqual(TENANTS.map((t) => t.externalId));
 });
 
