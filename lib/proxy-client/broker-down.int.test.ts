@@ -8,14 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import { createProxyClient, type TProxyClient } from '@/lib/proxy-client';
 import type { TProxyCredentials } from '@/lib/schemas/deployments';
-import type { CurrentUser } from '@/lib/server/authz';
 import { closeDatabase, initDatabase, openDatabase } from '@/lib/server/db';
-import { createDeployment } from '@/lib/server/deployments/service';
-import { seedFleet, signNextState, type FleetTenant } from '@/lib/testing/fleet';
-import { startBroker, type ServerProcess } from '@/lib/testing/server-process';
+import { signNextState, type FleetTenant } from '@/lib/testing/fleet';
+import { fleetWithDeployment, RestartableBroker } from '@/lib/testing/proxy-fleet';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
@@ -24,20 +21,13 @@ const ENV_ID = 'env_down';
 const RETRY = { baseMs: 100, capMs: 800, minPollMs: 50 };
 
 let testDb: TestDatabase;
-let server: ServerProcess | undefined;
+let broker: RestartableBroker;
 let fleet: FleetTenant[];
 let credentials: TProxyCredentials;
 let client: TProxyClient;
-let port = '';
 const attempts: { at: number; ok: boolean }[] = [];
-const brokerEnv = () => ({ ...SECRETS, ...(port ? { PORT: port } : {}), DATABASE_URL: testDb.env.DATABASE_URL ?? '', PGLITE_DIR: testDb.env.PGLITE_DIR, DATA_DIR: path.join(testDb.dir, 'data') });
-
 async function start(): Promise<void> {
-  const started = await startBroker(brokerEnv());
-  if (!started.ok) throw new Error(`broker did not start:\n${started.output}`);
-  server = started.server;
-  credentials.brokerUrl = server.url;
-  port = new URL(server.url).port;
+  credentials.brokerUrl = await broker.start();
 }
 
 async function until(what: string, check: () => boolean, ms = 30_000): Promise<void> {
@@ -63,12 +53,9 @@ const recordingFetch: typeof fetch = async (input, init) => {
 beforeAll(async () => {
   testDb = await createTestDatabase();
   const db = await initDatabase({ env: testDb.env, migrate: true });
-  await db.prisma.environment.create({ data: { id: ENV_ID, slug: 'down', displayName: 'Down' } });
-  const pair = await generateJwkPair('ecdh');
-  const created = await createDeployment({ id: 'usr_ops' } as CurrentUser, { name: 'down-proxy', environmentId: ENV_ID, publicJwk: pair.publicJwk as never });
-  fleet = await seedFleet(db.prisma, { environmentId: ENV_ID, count: 2, configsPerTenant: 1, recipients: [{ kid: created.deployment.kid, publicJwk: pair.publicJwk }], prefix: 'down' });
+  ({ fleet, credentials } = await fleetWithDeployment(db.prisma, { environmentId: ENV_ID, slug: 'down', deploymentName: 'down-proxy', count: 2, configsPerTenant: 1 }));
   await closeDatabase();
-  credentials = { ...created.credentials, privateJwk: { ...pair.privateJwk, alg: 'ECDH-ES+A256KW', use: 'enc' } as never } as TProxyCredentials;
+  broker = new RestartableBroker(testDb, SECRETS);
   await start();
   const pinsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'cmk-pins-')), 'pins.json');
   client = createProxyClient({ credentials, pinsFile, fetch: recordingFetch, retry: RETRY, logger: { info: () => {}, warn: () => {}, error: () => {} } });
@@ -76,7 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.stop();
-  await server?.stop();
+  await broker?.stop();
   await testDb?.drop();
 });
 
@@ -89,7 +76,7 @@ describe(`the proxy client while the broker is down, on ${backend}`, () => {
     expect(before?.configs[0]?.settings).toEqual(t0.configs[0]?.settings);
 
     // Down: the broker stops; while it is down a tenant admin's change lands in the database.
-    await server?.stop();
+    await broker?.stop();
     const downAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const failed = attempts.filter((a) => a.at >= downAt && !a.ok);

@@ -239,9 +239,17 @@ export function createSyncCore(input: {
     return body.tenants.length > 0 || body.cursor !== reportedCursor || JSON.stringify(body.errors) !== reportedErrors;
   }
 
+  /**
+   * The broker no longer knows our cursor. It may have lost what we reported
+   * too (an older database restored), so the next report tells it everything
+   * again: every tenant's applied state, every error.
+   */
   function resetCursor(): void {
     cursor = null;
     etag = null;
+    reported.clear();
+    reportedErrors = '[]';
+    reportedCursor = null;
   }
 
   return {

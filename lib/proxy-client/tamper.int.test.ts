@@ -21,12 +21,10 @@ import { sealConfig } from '@/lib/crypto/seal-config';
 import { generateTenantKeys, importTenantKeys } from '@/lib/crypto/tenant-keys';
 import { createProxyClient, type TProxyClient, type TProxyTenant } from '@/lib/proxy-client';
 import type { TProxyCredentials } from '@/lib/schemas/deployments';
-import type { CurrentUser } from '@/lib/server/authz';
 import { encryptAtRest } from '@/lib/server/at-rest';
 import { closeDatabase, initDatabase, openDatabase, type Database } from '@/lib/server/db';
-import { createDeployment } from '@/lib/server/deployments/service';
-import { seedFleet, signNextState, type FleetTenant } from '@/lib/testing/fleet';
-import { startBroker, type ServerProcess } from '@/lib/testing/server-process';
+import { signNextState, type FleetTenant } from '@/lib/testing/fleet';
+import { fleetWithDeployment, RestartableBroker } from '@/lib/testing/proxy-fleet';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
@@ -34,28 +32,21 @@ Object.assign(process.env, SECRETS);
 const ENV_ID = 'env_tamper';
 
 let testDb: TestDatabase;
-let server: ServerProcess | undefined;
+let broker: RestartableBroker;
 let fleet: FleetTenant[];
 let credentials: TProxyCredentials;
 let client: TProxyClient;
 let skewMs = 0;
 const good = new Map<string, TProxyTenant>();
 
-let port = '';
 // The same port at every restart: the proxy client keeps the broker URL of its credentials.
-const brokerEnv = () => ({ ...SECRETS, ...(port ? { PORT: port } : {}), DATABASE_URL: testDb.env.DATABASE_URL ?? '', PGLITE_DIR: testDb.env.PGLITE_DIR, DATA_DIR: path.join(testDb.dir, 'data') });
-
 async function start(): Promise<void> {
-  const started = await startBroker(brokerEnv());
-  if (!started.ok) throw new Error(`broker did not start:\n${started.output}`);
-  server = started.server;
-  credentials.brokerUrl = server.url;
-  port = new URL(server.url).port;
+  credentials.brokerUrl = await broker.start();
 }
 
 /** The broker is stopped while the database is changed (PGlite allows one process), then started again. */
 async function tamper(work: (db: Database) => Promise<void>): Promise<void> {
-  await server?.stop();
+  await broker?.stop();
   const db = await openDatabase({ env: testDb.env });
   try {
     await work(db);
@@ -77,10 +68,7 @@ const errorsOf = (i: number) => client.summary().errors.filter((e) => e.tenantId
 beforeAll(async () => {
   testDb = await createTestDatabase();
   const db = await initDatabase({ env: testDb.env, migrate: true });
-  await db.prisma.environment.create({ data: { id: ENV_ID, slug: 'tamper', displayName: 'Tamper' } });
-  const pair = await generateJwkPair('ecdh');
-  const created = await createDeployment({ id: 'usr_ops' } as CurrentUser, { name: 'tamper-proxy', environmentId: ENV_ID, publicJwk: pair.publicJwk as never });
-  fleet = await seedFleet(db.prisma, { environmentId: ENV_ID, count: 8, configsPerTenant: 2, recipients: [{ kid: created.deployment.kid, publicJwk: pair.publicJwk }], prefix: 'tamper' });
+  ({ fleet, credentials } = await fleetWithDeployment(db.prisma, { environmentId: ENV_ID, slug: 'tamper', deploymentName: 'tamper-proxy', count: 8, configsPerTenant: 2 }));
   // Tenant 3 moves on to seq 2 (its second configuration disabled), so that seq 1 can be served again later.
   const t3 = tenant(3);
   Object.assign(t3.configs[1] as object, { status: 'disabled', primary: false });
@@ -90,7 +78,7 @@ beforeAll(async () => {
   await db.prisma.tenantConfig.update({ where: { id: t3.configs[1]?.configId }, data: { status: 'disabled', isPrimary: false } });
   await closeDatabase();
 
-  credentials = { ...created.credentials, privateJwk: { ...pair.privateJwk, alg: 'ECDH-ES+A256KW', use: 'enc' } as never } as TProxyCredentials;
+  broker = new RestartableBroker(testDb, SECRETS);
   await start();
   const pinsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'cmk-pins-')), 'pins.json');
   client = createProxyClient({ credentials, pinsFile, now: () => Date.now() + skewMs, logger: { info: () => {}, warn: () => {}, error: () => {} } });
@@ -99,7 +87,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  await server?.stop();
+  await broker?.stop();
   await testDb?.drop();
 });
 
@@ -193,7 +181,7 @@ describe(`tampering detected by the proxy client on ${backend}`, () => {
       });
       await markChanged(db, [tenant(7).id]);
     });
-    const jwks = (await (await fetch(`${server?.url}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
+    const jwks = (await (await fetch(`${broker.server?.url}/.well-known/jwks.json`)).json()) as { keys: JWK[] };
     expect(jwks.keys).toHaveLength(2);
     await client.syncOnce().catch(() => undefined);
     expect(client.summary().errors.map((e) => [e.tenantId, e.code])).toContainEqual(['*', 'broker_signature']);

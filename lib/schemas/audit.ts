@@ -37,6 +37,8 @@ export const AUDIT_ACTIONS = {
   'recovery_kit.create': { label: 'Created a recovery kit', scope: 'tenant', notify: true },
   /** A rotation after an admin left: new tenant keys, every configuration re-sealed; the other admins are confirmed again. */
   'tenant.keys_rotate': { label: 'Rotated the tenant keys', scope: 'tenant', notify: true },
+  /** After the broker lost changes (an older database restored): a state past every seq proxies have seen. */
+  'tenant.state_reissue': { label: 'Re-issued the tenant state past lost changes', scope: 'tenant', notify: true },
   // Configurations
   'config.create': { label: 'Created a configuration', scope: 'tenant', notify: true },
   'config.edit': { label: 'Edited a configuration', scope: 'tenant', notify: true },

@@ -21,6 +21,12 @@ export const ZCompactJws = z
   .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, { error: 'Malformed JWS.' });
 
 export const MAX_JWE_BYTES = 65_536;
+/**
+ * How far one re-issue may move a tenant's seq past the broker's (a restored
+ * database lost that many changes at most); it keeps a broker that reports
+ * absurd applied seqs from spending the tenant's sequence numbers.
+ */
+export const MAX_REISSUE_JUMP = 10_000;
 /** As many configurations as one tenant state may list. */
 export const MAX_RESEAL = 1000;
 
@@ -55,12 +61,22 @@ export const ZConfigChange = z
      * configuration to the new encryption key.
      */
     rotate: ZTenantKeySetup.extend({ statement: ZCompactJws }).strict().optional(),
+    /**
+     * A re-issue after the broker lost changes (an older database restored):
+     * the state is built on the broker's current state `fromSeq` but signed
+     * with a seq past every one proxies and this admin's browser have seen, so
+     * they accept it. Statuses may change in it; nothing else does.
+     */
+    reissue: z.strictObject({ fromSeq: z.number().int().min(0).max(2_147_483_647) }).optional(),
   })
   .refine((c) => [c.put, c.remove, c.reseal].filter(Boolean).length <= 1, {
     error: 'A change puts one version, removes one configuration, or re-seals them all — one of these at most.',
   })
   .refine((c) => !c.rotate || (!c.put && !c.remove), {
     error: 'A key rotation re-seals every configuration and changes nothing else; send other changes on their own.',
+  })
+  .refine((c) => !c.reissue || (!c.put && !c.remove && !c.reseal && !c.rotate), {
+    error: 'A re-issue publishes a new state only (statuses may change in it); send other changes on their own.',
   });
 
 export type TConfigChange = z.infer<typeof ZConfigChange>;

@@ -98,6 +98,7 @@ const w = {} as {
   operatorInvitationId: string;
   kitId: string;
   previousSigningKid: string;
+  reissuedFrom: number;
   apiTokenId: string;
   vendor: AuditOptions;
   deployment: { id: string; kid: string; environmentId: string; name: string };
@@ -613,6 +614,17 @@ const ROWS: Row[] = [
   },
   { action: 'config.disable', how: 'status', perform: () => restate((e) => e.set(w.configA, { ...e.get(w.configA)!, status: 'disabled' })), expect: () => ({ actorType: 'user', tenant: TENANT }) },
   { action: 'config.enable', how: 'status', perform: () => restate((e) => e.set(w.configA, { ...e.get(w.configA)!, status: 'active' })), expect: () => ({ actorType: 'user', tenant: TENANT }) },
+  {
+    action: 'tenant.state_reissue',
+    how: 'after lost changes: a state built on the broker’s, signed 5 past it',
+    perform: async () => {
+      w.reissuedFrom = w.seq;
+      // Proxies had applied up to 4 changes the broker no longer has.
+      w.seq += 4;
+      return applyConfigChange(await accessOf(w.aliceAccount.email), { state: await signedState(listed()), reissue: { fromSeq: w.reissuedFrom } }, context);
+    },
+    expect: () => ({ actorType: 'user', tenant: TENANT, details: { seq: w.seq, fromSeq: w.reissuedFrom, configs: [] } }),
+  },
   {
     action: 'config.delete',
     how: 'a disabled configuration',

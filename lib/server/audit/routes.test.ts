@@ -52,6 +52,7 @@ const AUDITED: Record<string, AuditAction[]> = {
     'deployment.approve',
     'deployment.remove',
     'tenant.keys_rotate',
+    'tenant.state_reissue',
   ],
   'POST /api/v1/tenants/[tenant]/invitations': ['invitation.create'],
   'POST /api/v1/tenants/[tenant]/invitations/[id]/resend': ['invitation.resend'],

@@ -2,7 +2,8 @@ import 'server-only';
 // Applying a configuration change. The server cannot read or sign anything
 // here, so it checks everything it can without keys — JWE structure and
 // algorithms, size, that the recipients are exactly the tenant's current set,
-// the digests the state lists, seq exactly one higher, and the state's
+// the digests the state lists, seq exactly one higher (or, for a re-issue
+// after the broker lost changes, past them from the state it names), and the state's
 // signature by the tenant signing key on record — and then stores the change
 // in one transaction, refusing it whole if anything does not hold.
 //
@@ -19,7 +20,7 @@ import { configDigest } from '@/lib/crypto/config-digest';
 import { readGeneralJwe } from '@/lib/crypto/narrow-jwe';
 import { verifyTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
 import type { Prisma } from '@/lib/generated/prisma/client';
-import { MAX_JWE_BYTES, type TConfigChange } from '@/lib/schemas/config-change';
+import { MAX_JWE_BYTES, MAX_REISSUE_JUMP, type TConfigChange } from '@/lib/schemas/config-change';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TenantAccess } from '@/lib/server/authz';
 import { getPrisma } from '@/lib/server/db';
@@ -75,10 +76,18 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   } catch (error) {
     throw refuse('state', `The tenant state is not validly signed by this tenant${rotation ? '’s new signing key' : ''}: ${(error as Error).message}`);
   }
-  if (state.seq !== tenant.stateSeq + 1) {
+  // The state the change was built on: named by a re-issue, otherwise the one just before it.
+  const baseSeq = change.reissue ? change.reissue.fromSeq : state.seq - 1;
+  if (baseSeq !== tenant.stateSeq) {
     throw new AppError('changed_elsewhere', { message: 'Another administrator changed the configurations a moment ago. Reload to see their change, then try again.' });
   }
+  if (change.reissue && (state.seq <= baseSeq + 1 || state.seq > baseSeq + MAX_REISSUE_JUMP)) {
+    throw refuse('reissue', `A re-issue moves the seq past changes the broker lost: more than 1 and at most ${MAX_REISSUE_JUMP} beyond the current state.`);
+  }
   const recipientsChanged = !sameSet(state.recipients, tenant.recipientKids);
+  if (recipientsChanged && change.reissue) {
+    throw refuse('state.recipients', 'A re-issue keeps the approved proxy deployments; approve or remove them in a change of their own.');
+  }
   if (recipientsChanged && rotation) {
     throw refuse('state.recipients', 'A key rotation keeps the approved proxy deployments; approve or remove them in a change of their own.');
   }
@@ -109,7 +118,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   );
 
   const result = await db.$transaction(async (tx) => {
-    // Optimistic concurrency: exactly one change can move seq from n to n + 1.
+    // Optimistic concurrency: exactly one change can move seq on from n (to n + 1, or past lost changes).
     const moved = await tx.tenant.updateMany({ where: { id: tenant.id, stateSeq: tenant.stateSeq }, data: { stateSeq: state.seq } });
     if (moved.count !== 1) throw new AppError('changed_elsewhere', { message: 'Another administrator changed the configurations a moment ago. Reload and try again.' });
 
@@ -242,6 +251,13 @@ function describeChange(
   before: { created: boolean; removed?: { kind: string; provider: string }; recipientsBefore: string[]; configs: StoredConfig[] },
 ) {
   const seq = state.seq;
+  if (change.reissue) {
+    return {
+      action: 'tenant.state_reissue' as const,
+      target: { type: 'tenant', id: state.tenantId },
+      details: { seq, fromSeq: change.reissue.fromSeq, configs: changedConfigs(state, before.configs).map(({ statusChanged: _, ...c }) => c) },
+    };
+  }
   if (change.put) {
     const { configId, kind, provider, version, restoredFrom } = change.put;
     if (restoredFrom !== undefined) return { action: 'config.rollback' as const, target: { type: 'config', id: configId }, details: { seq, configId, kind, provider, version, restoredFrom } };
@@ -260,13 +276,7 @@ function describeChange(
       details: { seq, added, removed, resealed: (change.reseal ?? []).map((r) => ({ configId: r.configId, version: r.version })) },
     };
   }
-  // Status and primary: `configs` still holds the values from before the mirror.
-  const changed = state.configs.flatMap((entry) => {
-    const stored = before.configs.find((c) => c.id === entry.configId);
-    return stored && (stored.status !== entry.status || stored.isPrimary !== entry.primary)
-      ? [{ configId: entry.configId, kind: stored.kind, provider: stored.provider, status: entry.status, primary: entry.primary, statusChanged: stored.status !== entry.status }]
-      : [];
-  });
+  const changed = changedConfigs(state, before.configs);
   const statusChange = changed.find((c) => c.statusChanged);
   const first = statusChange ?? changed[0];
   return {
@@ -274,6 +284,16 @@ function describeChange(
     target: first ? { type: 'config', id: first.configId } : null,
     details: { seq, configs: changed.map(({ statusChanged: _, ...c }) => c) },
   };
+}
+
+/** Status and primary changes: `configs` still holds the values from before the mirror. */
+function changedConfigs(state: TTenantState, configs: StoredConfig[]) {
+  return state.configs.flatMap((entry) => {
+    const stored = configs.find((c) => c.id === entry.configId);
+    return stored && (stored.status !== entry.status || stored.isPrimary !== entry.primary)
+      ? [{ configId: entry.configId, kind: stored.kind, provider: stored.provider, status: entry.status, primary: entry.primary, statusChanged: stored.status !== entry.status }]
+      : [];
+  });
 }
 
 type Resealed = { configId: string; version: number; jwe: object; digest: string; size: number };
