@@ -6,10 +6,11 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { LoadingState } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
-import type { TTenantContext } from '@/lib/client/configs';
+import { RolledBackError, type TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { ChangeFailed, LoadFailed } from './config-alerts';
 import { ConfigTable, type TRowAction } from './config-table';
+import { ReissuePanel } from './reissue-panel';
 import { DeleteDialog, DisableDialog, PrimaryDialog } from './state-dialogs';
 import { TenantKeysPage } from './tenant-keys-gate';
 import { useOverview, type TConfigView, type TOverview } from './use-configs';
@@ -45,6 +46,9 @@ function OverviewBody({ tenant, ctx }: { tenant: string; ctx: TTenantContext }) 
   const [done, setDone] = useState<string | null>(null);
 
   if (overview.isPending) return <LoadingState>Loading and verifying the configurations…</LoadingState>;
+  if (overview.isError && overview.error instanceof RolledBackError) {
+    return <ReissuePanel tenant={tenant} ctx={ctx} error={overview.error} onDone={(seq) => setDone(`The state was re-issued as change ${seq}. Proxies apply it at their next poll; edit again anything changed after the lost changes.`)} />;
+  }
   if (overview.isError) {
     return <LoadFailed title="The configurations could not be shown" error={overview.error} retrying={overview.isFetching} onRetry={() => void overview.refetch()} />;
   }

@@ -6,7 +6,7 @@
 // state lists, or the page refuses to show anything.
 import { useQuery } from '@tanstack/react-query';
 import { api, type TConfigListing, type TConfigRow } from '@/lib/client/api';
-import { checkNotRolledBack, loadTenantContext, openVersion, verifiedState, type TTenantContext } from '@/lib/client/configs';
+import { checkNotRolledBack, loadTenantContext, openVersion, rememberState, RolledBackError, verifiedState, type TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { getTenantKeys } from '@/lib/client/session-keys';
 import { useAccount } from '@/lib/client/use-account';
@@ -37,10 +37,14 @@ export async function loadOverview(ctx: TTenantContext): Promise<TOverview> {
 }
 
 async function readOverview(ctx: TTenantContext): Promise<TOverview> {
-  const listing = await api.configs(ctx.tenantId);
+  const [listing, deployments] = await Promise.all([api.configs(ctx.tenantId), api.tenantDeployments(ctx.tenantId)]);
+  // Older than this browser has seen: shown as such (the page offers a re-issue), never used as the base of a change.
+  checkNotRolledBack(ctx.tenantId, listing.seq);
+  // Older than a proxy deployment has applied (another admin's browser saw more, or this one was never here).
+  const applied = Math.max(0, ...deployments.deployments.map((d) => d.appliedSeq ?? 0));
+  if (applied > listing.seq) throw new RolledBackError(listing.seq, applied, 'proxies');
   let state: TTenantState | null;
   try {
-    checkNotRolledBack(ctx.tenantId, listing.seq);
     state = await verifiedState(ctx, listing);
   } catch (error) {
     throw new IntegrityError(`The tenant state could not be verified: ${(error as Error).message}`);
@@ -57,6 +61,7 @@ async function readOverview(ctx: TTenantContext): Promise<TOverview> {
   if (rows.length !== entries.size) {
     throw new IntegrityError('The signed tenant state lists configurations that the broker did not send.');
   }
+  if (state) rememberState(state);
   return { listing, state, rows };
 }
 
@@ -93,7 +98,7 @@ export function useOverview(tenant: string, ctx: TTenantContext | undefined) {
     // either accepted or refused as "changed elsewhere", never silently re-based.
     refetchOnWindowFocus: false,
     // An integrity failure is not a network blip: show it at once.
-    retry: (count, error) => !(error instanceof IntegrityError) && count < 1,
+    retry: (count, error) => !(error instanceof IntegrityError) && !(error instanceof RolledBackError) && count < 1,
   });
 }
 

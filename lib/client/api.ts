@@ -163,7 +163,7 @@ export const api = {
   configs: (tenant: string) => fetchJson<TConfigListing>(`${t(tenant)}/configs`),
   configVersions: (tenant: string, configId: string) => fetchJson<{ versions: TConfigVersion[] }>(`${t(tenant)}/configs/${configId}/versions`),
   tenantDeployments: (tenant: string) => fetchJson<TTenantDeployments>(`${t(tenant)}/deployments`),
-  change: (tenant: string, body: { state: string; put?: object; remove?: { configId: string }; reseal?: TReseal[] }) =>
+  change: (tenant: string, body: { state: string; put?: object; remove?: { configId: string }; reseal?: TReseal[]; reissue?: { fromSeq: number } }) =>
     sendJson<{ seq: number; configId?: string; version?: number }>('POST', `${t(tenant)}/changes`, body),
   setTenantSettings: (tenant: string, requireMfa: boolean) => sendJson<{ requireMfa: boolean }>('PATCH', `${t(tenant)}/settings`, { requireMfa }),
 };

@@ -30,19 +30,72 @@ export async function loadTenantContext(userId: string, tenantId: string): Promi
 }
 
 const SEEN_KEY = (tenantId: string) => `cmk-broker:seen-seq:${tenantId}`;
+const DISABLED_KEY = (tenantId: string) => `cmk-broker:seen-disabled:${tenantId}`;
+
+/** The broker shows an older state than this browser has seen: lost changes (a restored backup) or withheld ones. */
+export class RolledBackError extends Error {
+  override readonly name = 'RolledBackError';
+  constructor(
+    readonly seq: number,
+    readonly seen: number,
+    /** Who saw the newer state: this browser, or a proxy deployment that reported applying it. */
+    readonly seenBy: 'browser' | 'proxies' = 'browser',
+  ) {
+    super(
+      `The broker shows an older state (change ${seq}) than ${seenBy === 'browser' ? 'this browser has already seen' : 'your proxies have already applied'} (change ${seen}). It may have lost or be withholding changes: do not continue from it.`,
+    );
+  }
+}
+
+/** The highest seq this browser has received for the tenant (0 when none). */
+export function seenSeq(tenantId: string): number {
+  if (typeof localStorage === 'undefined') return 0;
+  const seen = Number(localStorage.getItem(SEEN_KEY(tenantId)) ?? '0');
+  return Number.isSafeInteger(seen) && seen > 0 ? seen : 0;
+}
 
 /**
  * The broker can withhold changes (serve an older state). This browser
  * remembers the highest seq it has received per tenant and refuses a fresh
- * answer that goes back. Call it on listings just fetched from the broker —
- * not on a cached listing, which may be older than what another tab saw.
+ * answer that goes back (RolledBackError). Call it on listings just fetched
+ * from the broker — not on a cached listing, which may be older than what
+ * another tab saw.
  */
 export function checkNotRolledBack(tenantId: string, seq: number): void {
   if (typeof localStorage === 'undefined') return;
-  const seen = Number(localStorage.getItem(SEEN_KEY(tenantId)) ?? '0');
-  if (seq < seen) {
-    throw new Error(`The broker shows an older state (change ${seq}) than this browser has already seen (change ${seen}). It may be withholding changes: do not continue.`);
+  const seen = seenSeq(tenantId);
+  if (seq < seen) throw new RolledBackError(seq, seen);
+  localStorage.setItem(SEEN_KEY(tenantId), String(seq));
+}
+
+/**
+ * Remembers which configurations the newest verified state this browser saw
+ * had disabled: if the broker later loses that state, a re-issue disables
+ * them again by default (lib/client/reissue.ts). Ids only, nothing secret.
+ */
+export function rememberState(state: TTenantState): void {
+  if (typeof localStorage === 'undefined') return;
+  const stored = seenDisabled(state.tenantId);
+  if (stored && stored.seq > state.seq) return;
+  const disabled = state.configs.filter((c) => c.status === 'disabled').map((c) => c.configId);
+  localStorage.setItem(DISABLED_KEY(state.tenantId), JSON.stringify({ seq: state.seq, disabled }));
+}
+
+/** What rememberState kept for the tenant, or null. */
+export function seenDisabled(tenantId: string): { seq: number; disabled: string[] } | null {
+  if (typeof localStorage === 'undefined') return null;
+  try {
+    const value = JSON.parse(localStorage.getItem(DISABLED_KEY(tenantId)) ?? 'null') as { seq?: unknown; disabled?: unknown } | null;
+    if (!value || !Number.isSafeInteger(value.seq) || !Array.isArray(value.disabled) || !value.disabled.every((id) => typeof id === 'string')) return null;
+    return { seq: value.seq as number, disabled: value.disabled as string[] };
+  } catch {
+    return null;
   }
+}
+
+/** After this browser published `seq` itself (a re-issue moves past what checkNotRolledBack last saw). */
+export function markSeen(tenantId: string, seq: number): void {
+  if (typeof localStorage === 'undefined' || seq <= seenSeq(tenantId)) return;
   localStorage.setItem(SEEN_KEY(tenantId), String(seq));
 }
 
