@@ -1,7 +1,8 @@
 // The proxy's pins, kept on disk so trust survives restarts: the broker
 // signing keys it accepts (extended only through rotation statements), and per
-// tenant the signing key first seen (TOFU) and the highest state seq applied
-// (rollback detection). Public keys and numbers only — never settings.
+// tenant the signing key first seen (TOFU), the highest state seq applied and
+// that state's signature (rollback detection, including a different state at
+// an applied seq). Public keys and numbers only — never settings.
 // Written atomically (temp file + rename, mode 0600).
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -18,7 +19,11 @@ const ZPins = z.strictObject({
   version: z.literal(1),
   deploymentId: z.string(),
   broker: z.strictObject({ keys: z.array(ZJwk).min(1) }),
-  tenants: z.record(z.string(), z.strictObject({ signingKey: ZJwk, seq: z.number().int().min(0) })),
+  tenants: z.record(
+    z.string(),
+    // `state`: the applied state's signature (ES256, 64 bytes), kept since the same-seq check; older pins lack it.
+    z.strictObject({ signingKey: ZJwk, seq: z.number().int().min(0), state: z.string().regex(/^[A-Za-z0-9_-]{86}$/).optional() }),
+  ),
 });
 
 export type TPins = { version: 1; deploymentId: string; broker: { keys: JWK[] }; tenants: Record<string, TTenantPin> };

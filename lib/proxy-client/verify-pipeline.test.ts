@@ -128,6 +128,24 @@ describe('tampering is detected and the last good configuration kept', () => {
     expect(client.getTenant('acme')).toBeUndefined();
   });
 
+  it('(c2) a different state with a seq already applied, also after a restart; the same state served again is fine', async () => {
+    const applied = acmeBundle();
+    const pins = JSON.parse(await readFile(world.pinsFile, 'utf8')) as { tenants: Record<string, { seq: number; state?: string }> };
+    expect(pins.tenants.acme?.state).toBe(applied.state.slice(applied.state.lastIndexOf('.') + 1));
+    // Signed by the tenant, valid, seq 2 — but not the seq-2 state applied (the siem configuration disabled in it).
+    await publishState(world.acme, { seq: 2, edit: (s) => s.configs.forEach((c) => c.kind === 'siem' && Object.assign(c, { status: 'disabled', primary: false })) });
+    const other = acmeBundle();
+    expect(other.state).not.toBe(applied.state);
+    expect(await syncWith(() => ({ tenants: [other] }))).toMatchObject([{ tenantId: 'acme', code: 'state_rollback' }]);
+    expectLastGood(2);
+    expect(client.getTenant('acme')?.primary.siem?.provider).toBe('splunk-hec');
+    client = newClient();
+    expect(await syncWith(() => ({ tenants: [other] }))).toMatchObject([{ code: 'state_rollback' }]);
+    // The state that was applied, served again (a full sync after bad_cursor): accepted.
+    expect(await syncWith(() => ({ tenants: [applied] }))).toEqual([]);
+    expectLastGood(2);
+  });
+
   it('(d) a primary flag flipped in the signed state', async () => {
     const tampered = acmeBundle();
     const [h, p, s] = tampered.state.split('.') as [string, string, string];

@@ -20,7 +20,16 @@ import { findProvider } from '@/lib/schemas/providers/registry';
 
 import type { TProxyConfig, TProxyError, TProxyTenant } from './types';
 
-export type TTenantPin = { signingKey: JWK; seq: number };
+/**
+ * What a proxy keeps per tenant: the signing key it trusts, the highest seq
+ * applied, and the signature of the state applied at that seq (absent in
+ * pins written before it was kept), so that a different state with the same
+ * seq is refused as well as an older one.
+ */
+export type TTenantPin = { signingKey: JWK; seq: number; state?: string };
+
+/** A compact JWS's signature: ES256 signatures are randomized, so two signings never share one. */
+const signatureOf = (jws: string) => jws.slice(jws.lastIndexOf('.') + 1);
 export type TDeploymentKey = { key: CryptoKey; kid: string };
 
 export type TTenantVerdict =
@@ -68,6 +77,10 @@ async function checkState(tenant: TBundleTenant, signingKey: TResolvedVerifyKey,
   }
   if (pin && state.seq < pin.seq) {
     throw new StepError('state_rollback', `The tenant state is older (seq ${state.seq}) than one already applied (seq ${pin.seq}).`);
+  }
+  // The same state may be served again; another one with an applied seq may not (states only move forward).
+  if (pin?.state !== undefined && state.seq === pin.seq && signatureOf(tenant.state) !== pin.state) {
+    throw new StepError('state_rollback', `The tenant state is not the one already applied at seq ${pin.seq}: a different state needs a higher seq.`);
   }
   return state;
 }
@@ -151,7 +164,8 @@ export async function verifyTenant(
   } catch (e) {
     return fail(e);
   }
-  const nextPin = { signingKey, seq: Math.max(state.seq, pin?.seq ?? 0) };
+  // checkState refused anything older, so this state is the newest applied.
+  const nextPin: TTenantPin = { signingKey, seq: state.seq, state: signatureOf(tenant.state) };
   const approved = state.recipients.includes(deployment.kid);
   if (tenant.status === 'suspended' || !approved) {
     return { ok: true, tenant: viewOf(tenant, state, approved, []), pin: nextPin };
