@@ -25,13 +25,15 @@ export type TOverview = { listing: TConfigListing; state: TTenantState | null; r
 /**
  * The broker reads the state and the configurations in separate queries, so a
  * change committed between them can give one inconsistent answer; a second
- * read settles that. A broker that keeps answering inconsistently is refused.
+ * read settles that. So does a proxy reporting a change the listing, read a
+ * moment earlier, did not have yet. A broker that keeps answering
+ * inconsistently is refused.
  */
 export async function loadOverview(ctx: TTenantContext): Promise<TOverview> {
   try {
     return await readOverview(ctx);
   } catch (error) {
-    if (!(error instanceof IntegrityError)) throw error;
+    if (!(error instanceof IntegrityError) && !(error instanceof RolledBackError && error.seenBy === 'proxies')) throw error;
     return readOverview(ctx);
   }
 }
