@@ -102,6 +102,7 @@ type TCardProps = { d: TTenantDeployment; seq: number; approved: boolean; busy: 
 function DeploymentCard({ d, seq, approved, busy, onApprove, onRemove }: TCardProps) {
   const name = d.name ?? 'Deleted deployment';
   const behind = d.appliedSeq !== null && d.appliedSeq < seq;
+  const ahead = d.appliedSeq !== null && d.appliedSeq > seq;
   return (
     <li className="rounded-lg border border-slate-200 p-4 dark:border-slate-800" data-testid={`tenant-deployment-${name}`}>
       <div className="flex flex-wrap items-start justify-between gap-3">
@@ -135,6 +136,9 @@ function DeploymentCard({ d, seq, approved, busy, onApprove, onRemove }: TCardPr
         <dd data-testid="applied">
           {d.appliedSeq === null ? 'no change applied yet' : `change ${d.appliedSeq} of ${seq}`}
           {behind ? <span className="ml-2 text-amber-800 dark:text-amber-300">— behind; if this persists, the broker may be withholding updates</span> : null}
+          {ahead ? (
+            <span className="ml-2 text-amber-800 dark:text-amber-300">— ahead of the broker: it has lost changes (see the configurations page to re-issue the state)</span>
+          ) : null}
         </dd>
         <dt className="font-medium">Last status report</dt>
         <dd>{d.lastStatusAt ? formatDateTime(d.lastStatusAt) : 'never'}</dd>
