@@ -1,13 +1,13 @@
 import 'server-only';
 // Failed bearer credentials per client address, for the proxy and vendor APIs.
 // Their keys and tokens are 256-bit random values, so guessing is hopeless;
-// what this bounds is the work a stream of wrong credentials costs (each
-// well-formed one is a database lookup) and the noise it makes. An address
-// that sent more than LIMIT well-formed but unknown, revoked or expired
-// credentials within a window gets 429 with Retry-After, before any lookup,
-// until that window ends. Keys this process has already verified are not held
-// up (the proxy API checks its cache first), so a proxy behind the same NAT as
-// a misconfigured one keeps its configuration flowing.
+// what this bounds is the noise of a stream of wrong credentials and how fast
+// a misbehaving client is told to slow down. Once an address has sent LIMIT
+// well-formed but unknown, revoked or expired credentials within a window,
+// its further wrong ones get 429 with Retry-After instead of 401 until that
+// window ends. A valid credential is never refused for others' wrong ones:
+// the count applies only after the lookup has told them apart, so a proxy
+// behind the same NAT as a misconfigured one keeps its configuration flowing.
 //
 // Counted in this process's memory, not the database: writing a row for every
 // wrong credential would turn the flood into writes. With several instances
@@ -76,26 +76,20 @@ export function getBearerFailures(): BearerFailures {
 }
 
 /**
- * Guards one bearer check: `before()` refuses (429) an address over the limit;
- * `failed()` counts a credential the database did not accept.
+ * A credential the database did not accept: counted for its address, and
+ * answered `unauthenticated` (401) until the address is over the limit, then
+ * 429 with Retry-After until its window ends.
  */
-export function bearerGuard(request: Request, api: 'proxy' | 'vendor') {
+export function wrongCredential(request: Request, api: 'proxy' | 'vendor', unauthenticated: AppError): AppError {
   const address = clientIp(request.headers);
   const failures = getBearerFailures();
-  return {
-    before(): void {
-      const wait = failures.waitFor(address);
-      if (wait !== null) {
-        throw new AppError('rate_limited', {
-          message: `Too many requests with a wrong ${api === 'proxy' ? 'API key' : 'API token'} from this address. Try again in ${wait} seconds.`,
-          retryAfter: wait,
-        });
-      }
-    },
-    failed(): void {
-      if (failures.record(address)) {
-        getLogger().warn({ api, address, windowSeconds: BEARER_FAILURE_WINDOW_MS / 1000 }, 'Too many wrong bearer credentials from one address; refusing its unverified requests until the window ends.');
-      }
-    },
-  };
+  const wait = failures.waitFor(address);
+  if (failures.record(address)) {
+    getLogger().warn({ api, address, windowSeconds: BEARER_FAILURE_WINDOW_MS / 1000 }, 'Too many wrong bearer credentials from one address; answering its wrong ones 429 until the window ends.');
+  }
+  if (wait === null) return unauthenticated;
+  return new AppError('rate_limited', {
+    message: `Too many requests with a wrong ${api === 'proxy' ? 'API key' : 'API token'} from this address. Try again in ${wait} seconds.`,
+    retryAfter: wait,
+  });
 }

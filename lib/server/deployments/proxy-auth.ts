@@ -6,7 +6,7 @@ import 'server-only';
 // in the delivery hub while it hears every commit: a deployment's events
 // (disable, delete, key revoked or given an end) are NOTIFYs that drop them,
 // so a poll answered from memory is as current as one that asked the database.
-import { bearerGuard } from '@/lib/server/api/bearer-failures';
+import { wrongCredential } from '@/lib/server/api/bearer-failures';
 import { getPrisma } from '@/lib/server/db';
 import { findLiveApiKey, touchApiKey } from '@/lib/server/dal/deployments';
 import { AppError } from '@/lib/server/errors';
@@ -37,8 +37,6 @@ export async function requireProxy(request: Request): Promise<ProxyPrincipal> {
   if (!key) throw new AppError('unauthenticated', { message: 'Send the deployment API key as "Authorization: Bearer cmkp_…".' });
   const cached = cachedProxy(key);
   if (cached) return cached;
-  const guard = bearerGuard(request, 'proxy');
-  guard.before();
   const hub = getDeliveryHub();
   // Taken before the database is read: a deployment event heard meanwhile makes the answer uncacheable.
   const generation = hub.generation();
@@ -46,10 +44,7 @@ export async function requireProxy(request: Request): Promise<ProxyPrincipal> {
   const now = new Date();
   const keyHash = hashToken(key);
   const found = await findLiveApiKey(db, keyHash, now);
-  if (!found) {
-    guard.failed();
-    throw new AppError('unauthenticated', { message: 'This API key is not valid: unknown, revoked, expired, or its deployment is disabled.' });
-  }
+  if (!found) throw wrongCredential(request, 'proxy', new AppError('unauthenticated', { message: 'This API key is not valid: unknown, revoked, expired, or its deployment is disabled.' }));
   let lastUsedAt = found.lastUsedAt?.getTime() ?? null;
   if (lastUsedAt === null || now.getTime() - lastUsedAt > TOUCH_EVERY_MS) {
     await touchApiKey(db, found.id, found.deployment.id, now);

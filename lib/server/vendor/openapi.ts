@@ -110,7 +110,7 @@ export function buildOpenApiDocument(serverUrl: string): TOpenApiDocument {
         BadRequest: problem('Invalid input: unknown or malformed query parameters or body fields (validation_failed, invalid_json, unsupported_media_type).'),
         Unauthenticated: problem('No valid token: missing, unknown, expired or revoked (unauthenticated).'),
         TooManyWrongTokens: {
-          ...problem('This address sent 30 wrong tokens within a minute; every token from it is refused until the minute ends (rate_limited).'),
+          ...problem('A wrong token from an address that sent 30 within a minute: refused as rate_limited until the minute ends (valid tokens are not affected).'),
           headers: { 'Retry-After': { description: 'Seconds until the address may try again.', schema: { type: 'integer', minimum: 1 } } },
         },
         Forbidden: problem('The token’s scope does not allow this operation (forbidden).'),

@@ -5,7 +5,7 @@ import 'server-only';
 // cookie is no credential for the vendor API: only the token is.
 import { randomBytes } from 'node:crypto';
 import { API_TOKEN_PATTERN, MAX_TOKEN_DAYS, type TApiTokenRow, type TApiTokenScope, type TCreateApiToken, type TCreatedApiToken } from '@/lib/schemas/api-tokens';
-import { bearerGuard } from '@/lib/server/api/bearer-failures';
+import { wrongCredential } from '@/lib/server/api/bearer-failures';
 import type { CurrentUser } from '@/lib/server/authz';
 import { operatorActor, recordAudit, SYSTEM_ACTOR, type AuditOptions } from '@/lib/server/audit/record';
 import { getPrisma } from '@/lib/server/db';
@@ -91,15 +91,10 @@ export function vendorTokenFrom(headers: Headers): string | null {
 export async function requireVendorToken(request: Request, needed: TApiTokenScope): Promise<VendorPrincipal> {
   const token = vendorTokenFrom(request.headers);
   if (!token) throw new AppError('unauthenticated', { message: 'Send a vendor API token as "Authorization: Bearer cmkv_…".' });
-  const guard = bearerGuard(request, 'vendor');
-  guard.before();
   const db = await getPrisma();
   const now = new Date();
   const found = await findLiveApiToken(db, hashToken(token), now);
-  if (!found) {
-    guard.failed();
-    throw new AppError('unauthenticated', { message: 'This API token is not valid: unknown, expired or revoked.' });
-  }
+  if (!found) throw wrongCredential(request, 'vendor', new AppError('unauthenticated', { message: 'This API token is not valid: unknown, expired or revoked.' }));
   if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > TOUCH_EVERY_MS) await touchApiToken(db, found.id, now);
   const scope: TApiTokenScope = found.scope === 'write' ? 'write' : 'read';
   if (needed === 'write' && scope !== 'write') throw new AppError('forbidden', { message: 'This API token may only read; this call needs a token with the write scope.' });
