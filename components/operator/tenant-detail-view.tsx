@@ -48,7 +48,15 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
             ) : null}
           </dd>
           <dt className="font-medium">Signed state</dt>
-          <dd>{t.stateSeq === 0 ? 'None yet' : `seq ${t.stateSeq}`}</dd>
+          <dd>
+            {t.stateSeq === 0 ? 'None yet' : `seq ${t.stateSeq}`}
+            {t.appliedAhead !== null ? (
+              <span className="mt-1 block">
+                <Badge tone="warning">Changes lost</Badge> a deployment applied seq {t.appliedAhead}, later than the broker&rsquo;s (an older backup restored?); proxies keep
+                seq {t.appliedAhead} until the tenant&rsquo;s admins re-issue the state on their configurations page
+              </span>
+            ) : null}
+          </dd>
           <dt className="font-medium">Admins must use MFA</dt>
           <dd>{t.requireMfa ? 'Yes' : 'No'}</dd>
           <dt className="font-medium">Created</dt>

@@ -24,6 +24,12 @@ export type TTenantDetail = {
     keyRotations: number;
     lastKeyRotationAt: string | null;
     keyRotationDueAt: string | null;
+    /**
+     * The highest state a deployment reports having applied when that is beyond
+     * the broker's own (it lost changes — an older backup restored); null
+     * otherwise. The tenant's admins re-issue the state to move on.
+     */
+    appliedAhead: number | null;
   };
   configs: {
     id: string;

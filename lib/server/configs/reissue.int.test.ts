@@ -29,6 +29,7 @@ import type { TProxyCredentials } from '@/lib/schemas/deployments';
 import type { TenantAccess } from '@/lib/server/authz';
 import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
 import { listTenantDeployments } from '@/lib/server/deployments/tenant-view';
+import { getTenantDetail } from '@/lib/server/tenants/detail';
 import { signNextState, type FleetTenant } from '@/lib/testing/fleet';
 import { fleetWithDeployment, RestartableBroker } from '@/lib/testing/proxy-fleet';
 import { adminQuery, backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
@@ -195,10 +196,11 @@ describe(`an older backup restored, and the state re-issued past it, on ${backen
     // The restored database lost the proxy's reports; told "bad_cursor", the proxy reports everything again.
     await until('a status report with cursor', () => client.summary().cursor !== null);
     await client.reportStatus();
-    // What a tenant admin's browser reads: the broker is at change 1, a deployment applied change 3.
-    const seen = await offline(async () => listTenantDeployments(access));
+    // What a tenant admin's browser reads: the broker is at change 1, a deployment applied change 3; the operator sees it too.
+    const [seen, detail] = await offline(async () => Promise.all([listTenantDeployments(access), getTenantDetail(t0().externalId)]));
     expect(seen.seq).toBe(1);
     expect(seen.deployments.map((d) => d.appliedSeq)).toEqual([3]);
+    expect(detail.tenant).toMatchObject({ stateSeq: 1, appliedAhead: 3 });
   });
 
   it('refuses a re-issue that is not past the broker’s state, is built on another, jumps too far, changes recipients or carries a version', async () => {
@@ -264,7 +266,8 @@ describe(`an older backup restored, and the state re-issued past it, on ${backen
       expect((await applyConfigChange(access, { state })).seq).toBe(5);
     });
     await until('change 5 applied', () => served(t0())?.seq === 5);
-    const deployments = await offline(async () => listTenantDeployments(access));
+    const [deployments, detail] = await offline(async () => Promise.all([listTenantDeployments(access), getTenantDetail(t0().externalId)]));
     expect(deployments.seq).toBe(5);
+    expect(detail.tenant).toMatchObject({ stateSeq: 5, appliedAhead: null });
   });
 });

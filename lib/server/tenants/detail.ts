@@ -42,6 +42,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
   ]);
   const now = Date.now();
   const delivery = new Map(t.deliveries.map((d) => [d.deploymentId, d]));
+  const highestApplied = Math.max(0, ...t.deliveries.map((d) => d.appliedSeq));
   const approved = deployments.filter((d) => t.recipientKids.includes(d.kid) && d.status === 'active');
 
   const detail: TTenantDetail = {
@@ -51,6 +52,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
       lastChangeAt: t.lastChangeAt.toISOString(), hasKeys: t.encKid !== null,
       keyRotations: t.keyRotations[0]?.ordinal ?? 0, lastKeyRotationAt: t.keyRotations[0]?.createdAt.toISOString() ?? null,
       keyRotationDueAt: t.keyRotationDueAt?.toISOString() ?? null,
+      appliedAhead: highestApplied > t.stateSeq ? highestApplied : null,
     },
     configs: t.configs.map((c) => ({
       id: c.id, kind: c.kind as 'kms' | 'siem', provider: c.provider, label: c.label, version: c.latestVersion,
