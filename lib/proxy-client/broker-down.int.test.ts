@@ -85,11 +85,13 @@ describe(`the proxy client while the broker is down, on ${backend}`, () => {
     expect(client.getTenant(t0.externalId)).toEqual(before);
     expect(summary.errors.map((e) => e.code)).toContain('transport');
     expect(summary.staleness).toBeGreaterThanOrEqual(4);
-    // Backoff: a handful of tries in 5 s (not a tight loop), each gap within its jittered ceiling.
+    // Backoff: a handful of tries in 5 s (not a tight loop), each gap within its jittered ceiling. A gap also holds the
+    // failed request and a timer firing late on a loaded machine (a CI run once measured 706 ms against a 200 ms
+    // ceiling), hence the slack; the exact ceilings and the cap are unit-tested in backoff.test.ts.
     expect(failed.length).toBeGreaterThanOrEqual(3);
     expect(failed.length).toBeLessThan(5_000 / (RETRY.baseMs / 4));
     const gaps = failed.slice(1).map((a, i) => a.at - (failed[i] as { at: number }).at);
-    gaps.forEach((gap, i) => expect(gap).toBeLessThanOrEqual(Math.min(RETRY.capMs, RETRY.baseMs * 2 ** (i + 1)) + 500));
+    gaps.forEach((gap, i) => expect(gap).toBeLessThanOrEqual(Math.min(RETRY.capMs, RETRY.baseMs * 2 ** (i + 1)) + 1_500));
     expect(new Set(gaps.map((g) => Math.round(g / 10))).size).toBeGreaterThan(1);
 
     const db = await openDatabase({ env: testDb.env });
