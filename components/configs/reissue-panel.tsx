@@ -101,6 +101,7 @@ export function ReissuePanel({ tenant, ctx, error, onDone }: { tenant: string; c
                     className="mt-0.5 size-4"
                     checked={c.status === 'disabled' || (choices[c.configId] ?? p.lostRevocations.includes(c.configId))}
                     disabled={c.status === 'disabled' || reissue.isPending}
+                    aria-describedby={p.lostRevocations.includes(c.configId) ? `reissue-lost-${c.configId}` : undefined}
                     onCheckedChange={(value) => setChoices((old) => ({ ...old, [c.configId]: value }))}
                   />
                   <span>
@@ -109,7 +110,7 @@ export function ReissuePanel({ tenant, ctx, error, onDone }: { tenant: string; c
                   </span>
                 </label>
                 {p.lostRevocations.includes(c.configId) ? (
-                  <p className="ml-6 text-xs text-amber-800 dark:text-amber-300">Disabled in a newer state this browser saw; it stays disabled unless you untick it.</p>
+                  <p id={`reissue-lost-${c.configId}`} className="ml-6 text-xs text-amber-800 dark:text-amber-300">Disabled in a newer state this browser saw; it stays disabled unless you untick it.</p>
                 ) : null}
               </div>
             ))}
