@@ -24,8 +24,15 @@ describe('parseEnv', () => {
       databaseKind: 'pglite',
       PUBLIC_URL: 'http://localhost:3000',
       isHttps: false,
-      TRUST_PROXY: false,
+      TRUST_PROXY: 0,
     });
+  });
+
+  it('reads TRUST_PROXY as the number of reverse proxies in front: true is one, false none', () => {
+    expect(['true', 'YES', '1'].map((v) => parseEnv({ TRUST_PROXY: v }).TRUST_PROXY)).toEqual([1, 1, 1]);
+    expect(['false', 'no', '0', ''].map((v) => parseEnv({ TRUST_PROXY: v }).TRUST_PROXY)).toEqual([0, 0, 0, 0]);
+    expect(parseEnv({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(errorOf({ TRUST_PROXY: '11' }).issues[0]).toMatch(/^TRUST_PROXY: expected true, false or the number/);
   });
 
   it('treats empty strings as unset', () => {
@@ -58,7 +65,7 @@ describe('parseEnv', () => {
     expect(error.issues).toEqual([
       'PORT: expected an integer from 1 to 65535 (got "eighty")',
       'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent (got "loud")',
-      'TRUST_PROXY: expected true or false (got "maybe")',
+      'TRUST_PROXY: expected true, false or the number of reverse proxies in front (0 to 10) (got "maybe")',
     ]);
     expect(error.message).toMatch(/^Invalid environment:\n {2}- PORT/);
   });

@@ -62,7 +62,24 @@ export const ZEnv = z
         error: 'expected one of fatal, error, warn, info, debug, trace, silent',
       }).default('info'),
     ),
-    TRUST_PROXY: z.preprocess(emptyToUndefined, ZBoolean.default(false)),
+    /**
+     * How many reverse proxies in front of the broker append to X-Forwarded-For
+     * (`true` = 1, `false` = none): the client address is the entry the
+     * outermost of them added, counted from the right.
+     */
+    TRUST_PROXY: z.preprocess(
+      (v) => {
+        const given = emptyToUndefined(v);
+        if (typeof given !== 'string') return given;
+        const text = given.trim().toLowerCase();
+        return text === 'true' || text === 'yes' ? '1' : text === 'false' || text === 'no' ? '0' : text;
+      },
+      z
+        .string()
+        .regex(/^(?:[0-9]|10)$/, { error: 'expected true, false or the number of reverse proxies in front (0 to 10)' })
+        .default('0')
+        .transform(Number),
+    ),
     /** Load demo data when the embedded database is empty at start (never with DATABASE_URL). */
     DEMO_DATA: z.preprocess(emptyToUndefined, ZBoolean.default(true)),
     SMTP_URL: z.preprocess(

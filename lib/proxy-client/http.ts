@@ -2,6 +2,7 @@
 // bundle long-poll with ETag, the status report, and the broker key rotation
 // statements. Errors come back as BrokerHttpError carrying the problem+json
 // `code`; network failures as BrokerHttpError with status 0.
+import { readBounded } from '@/lib/bounded-body';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
 
 export type TFetch = typeof globalThis.fetch;
@@ -35,11 +36,31 @@ export type TBrokerApi = {
   getBrokerRotations(signal?: AbortSignal): Promise<string[]>;
 };
 
+/**
+ * Bounds on what the proxy reads from the broker, so that a hostile or broken
+ * broker cannot exhaust the memory that holds every last good configuration.
+ * A bundle page holds at most 4 MiB of tenants (a single larger tenant alone),
+ * base64url-encoded in the JWS.
+ */
+export const MAX_BUNDLE_BYTES = 32 * 1024 * 1024;
+const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+/** The body as text, refusing (and cancelling) one larger than `limit` bytes. */
+export async function readCapped(response: Response, limit: number): Promise<string> {
+  const bytes = await readBounded(response.body, response.headers.get('content-length'), limit);
+  if (!bytes) throw new BrokerHttpError(response.status, 'response_too_large', `The broker's answer is larger than ${limit} bytes; it was not read.`);
+  return bytes.toString('utf8');
+}
+
+async function jsonCapped(response: Response): Promise<unknown> {
+  return JSON.parse(await readCapped(response, MAX_DOCUMENT_BYTES)) as unknown;
+}
+
 async function problemOf(response: Response): Promise<BrokerHttpError> {
   let code: string | undefined;
   let detail = response.statusText;
   try {
-    const body = (await response.json()) as { code?: unknown; detail?: unknown; title?: unknown };
+    const body = (await jsonCapped(response)) as { code?: unknown; detail?: unknown; title?: unknown };
     if (typeof body.code === 'string') code = body.code;
     const text = typeof body.detail === 'string' ? body.detail : typeof body.title === 'string' ? body.title : '';
     if (text) detail = text.slice(0, 300);
@@ -71,9 +92,13 @@ export function createBrokerApi(brokerUrl: string, apiKey: string, fetchImpl: TF
       const headers: Record<string, string> = { ...auth, accept: 'application/jose' };
       if (etag !== null) headers['if-none-match'] = etag;
       const response = await call(url.href, { headers, signal });
-      if (response.status === 304) return { kind: 'not_modified' };
+      if (response.status === 304) {
+        // "Unchanged" means something only as the answer to an If-None-Match: a later page or a full sync cannot be.
+        if (etag === null) throw new BrokerHttpError(304, 'unexpected_not_modified', 'The broker answered 304 Not Modified to a request without If-None-Match.');
+        return { kind: 'not_modified' };
+      }
       if (response.status !== 200) throw await problemOf(response);
-      return { kind: 'bundle', jws: (await response.text()).trim(), etag: response.headers.get('etag') };
+      return { kind: 'bundle', jws: (await readCapped(response, MAX_BUNDLE_BYTES)).trim(), etag: response.headers.get('etag') };
     },
 
     async postStatus(status, signal) {
@@ -89,7 +114,7 @@ export function createBrokerApi(brokerUrl: string, apiKey: string, fetchImpl: TF
     async getBrokerRotations(signal) {
       const response = await call(`${base}/.well-known/cmk-key-rotations.json`, { signal });
       if (response.status !== 200) throw await problemOf(response);
-      const body = (await response.json()) as { rotations?: unknown };
+      const body = (await jsonCapped(response)) as { rotations?: unknown };
       if (!Array.isArray(body.rotations) || !body.rotations.every((r) => typeof r === 'string')) {
         throw new BrokerHttpError(200, undefined, 'The broker key rotations document is malformed.');
       }

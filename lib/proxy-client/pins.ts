@@ -3,9 +3,10 @@
 // tenant the signing key first seen (TOFU), the highest state seq applied and
 // that state's signature (rollback detection, including a different state at
 // an applied seq). Public keys and numbers only — never settings.
-// Written atomically (temp file + rename, mode 0600).
+// Written atomically and durably (temp file, fsync, rename, fsync of the
+// folder; mode 0600) before anything they protect is applied (sync-core.ts).
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
 import type { JWK } from 'jose';
@@ -28,6 +29,17 @@ const ZPins = z.strictObject({
 
 export type TPins = { version: 1; deploymentId: string; broker: { keys: JWK[] }; tenants: Record<string, TTenantPin> };
 
+/** What savePins wrote, and the file's inode: pass it to the next save to spare re-reading the file. */
+export type TSavedPins = { pins: TPins; ino: number };
+
+/**
+ * A tenant map with no prototype: a tenant called `constructor` or `toString`
+ * (valid ids) must read as "not pinned yet", not as Object's own members.
+ */
+export function tenantPins(entries: Record<string, TTenantPin> = {}): Record<string, TTenantPin> {
+  return Object.assign(Object.create(null) as Record<string, TTenantPin>, entries);
+}
+
 /** `<credentials>.pins.json` beside the credentials file. */
 export function defaultPinsFile(credentialsFile: string): string {
   return join(dirname(credentialsFile), `${basename(credentialsFile).replace(/\.json$/, '')}.pins.json`);
@@ -44,7 +56,7 @@ export async function loadPins(file: string, deploymentId: string, brokerKeys: J
     text = await readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      return { version: 1, deploymentId, broker: { keys: brokerKeys }, tenants: {} };
+      return { version: 1, deploymentId, broker: { keys: brokerKeys }, tenants: tenantPins() };
     }
     throw new Error(`Cannot read the pins file ${file}: ${(e as Error).message}`);
   }
@@ -52,7 +64,7 @@ export async function loadPins(file: string, deploymentId: string, brokerKeys: J
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error(`The pins file ${file} is not valid JSON; fix or remove it (removing it re-trusts tenant keys on first use).`);
+    throw new Error(`The pins file ${file} is not valid JSON. Restore it from a backup if you can: removing it makes the proxy trust every tenant's signing key on first use again, and accept older states.`);
   }
   const parsed = ZPins.safeParse(json);
   if (!parsed.success) {
@@ -62,11 +74,58 @@ export async function loadPins(file: string, deploymentId: string, brokerKeys: J
   if (parsed.data.deploymentId !== deploymentId) {
     throw new Error(`The pins file ${file} belongs to deployment ${parsed.data.deploymentId}, not ${deploymentId}.`);
   }
-  return parsed.data as TPins;
+  return { ...(parsed.data as TPins), tenants: tenantPins(parsed.data.tenants as Record<string, TTenantPin>) };
 }
 
-export async function savePins(file: string, pins: TPins): Promise<void> {
+/**
+ * What two processes sharing one pins file both hold: per tenant the pin with
+ * the higher seq (at the same seq, the one already on disk, so that a process
+ * shown a different state at that seq reports it as a rollback), and every
+ * broker key either accepted. Nothing pinned is ever lowered or dropped.
+ */
+export function mergePins(onDisk: TPins, ours: TPins): TPins {
+  const tenants = tenantPins(ours.tenants);
+  for (const [id, pin] of Object.entries(onDisk.tenants)) {
+    const mine = tenants[id];
+    if (!mine || pin.seq >= mine.seq) tenants[id] = pin;
+  }
+  const keys = [...onDisk.broker.keys];
+  for (const key of ours.broker.keys) if (!keys.some((k) => k.kid === key.kid)) keys.push(key);
+  return { ...ours, broker: { keys }, tenants };
+}
+
+/**
+ * Writes `pins`, merged with what the file holds now (each process should
+ * have its own pins file, but one that shares it must not undo another's
+ * pins), and returns what was written. A crash or power loss at any moment
+ * leaves either the old or the new file whole: the new content is flushed to
+ * disk before the rename, and the rename before this returns.
+ */
+export async function savePins(file: string, pins: TPins, { writtenIno }: { writtenIno?: number | null } = {}): Promise<TSavedPins> {
+  const onDisk = await stat(file).catch(() => null);
+  // Still the file the caller wrote last (every save renames a new inode in): `pins` already holds all of it.
+  const merged = onDisk && onDisk.ino === writtenIno ? pins : mergePins(await loadPins(file, pins.deploymentId, pins.broker.keys), pins);
   const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(pins, null, 2)}\n`, { mode: 0o600 });
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify(merged)}\n`);
+    await handle.sync();
+  } catch (e) {
+    await handle.close();
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+  await handle.close();
   await rename(tmp, file);
+  // The rename itself is durable once the folder is flushed (where the platform can flush a folder).
+  const folder = await open(dirname(file), 'r').catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EISDIR' || e.code === 'EPERM') return null;
+    throw e;
+  });
+  try {
+    await folder?.sync();
+  } finally {
+    await folder?.close();
+  }
+  return { pins: { ...merged, tenants: tenantPins(merged.tenants) }, ino: (await stat(file)).ino };
 }

@@ -1,8 +1,8 @@
 // The proxy client's state and one sync: fetch bundle pages, verify each
 // against the pinned broker keys (extending the pins only through broker
 // rotation statements), verify every tenant, apply what passes, keep the last
-// good configuration of what fails, persist pins. Memory holds the settings;
-// only the pins file is written.
+// good configuration of what fails. The pins are persisted before what they
+// protect is applied. Memory holds the settings; only the pins file is written.
 import type { JWK } from 'jose';
 
 import { BundleError, verifyBundle, type TBundle } from '@/lib/crypto/bundle';
@@ -18,7 +18,7 @@ import {
 } from '@/lib/schemas/deployments';
 
 import type { TBrokerApi } from './http';
-import { loadPins, savePins, type TPins } from './pins';
+import { loadPins, savePins, tenantPins, type TPins, type TSavedPins } from './pins';
 import type { TProxyError, TProxyLogger, TProxyTenant } from './types';
 import { verifyTenant, type TDeploymentKey } from './verify-tenant';
 
@@ -67,6 +67,8 @@ export function createSyncCore(input: {
   let reportedCursor: string | null = null;
   let bundleError: TProxyError | null = null;
   let pins: TPins | null = null;
+  // The inode of the pins file as this process last wrote it (null: not written yet).
+  let pinsIno: number | null = null;
   let deployment: TDeploymentKey | null = null;
   let cursor: string | null = null;
   let etag: string | null = null;
@@ -83,6 +85,13 @@ export function createSyncCore(input: {
     return { pins, deployment };
   }
 
+  /** What a save wrote (ours merged with what another process sharing the file had pinned) becomes our pins. */
+  function adopt(current: TPins, saved: TSavedPins): void {
+    current.broker = saved.pins.broker;
+    current.tenants = saved.pins.tenants;
+    pinsIno = saved.ino;
+  }
+
   // Unknown broker kid: learn new keys only through rotation statements from a pinned key.
   async function extendBrokerPins(current: TPins): Promise<boolean> {
     const rotations = await api.getBrokerRotations();
@@ -97,8 +106,7 @@ export function createSyncCore(input: {
       }
     }
     if (added.length === 0) return false;
-    current.broker.keys.push(...added);
-    await savePins(pinsFile, current);
+    adopt(current, await savePins(pinsFile, { ...current, broker: { keys: [...current.broker.keys, ...added] } }, { writtenIno: pinsIno }));
     logger.info(`Broker signing key(s) ${added.map((k) => k.kid).join(', ')} accepted through rotation statements.`);
     return true;
   }
@@ -128,12 +136,30 @@ export function createSyncCore(input: {
     return bundle;
   }
 
-  async function applyTenants(bundle: TBundle, current: TPins, key: TDeploymentKey, seen: Set<string>): Promise<boolean> {
+  /**
+   * Verifies a page's tenants and applies what passes. The pins are written
+   * to disk first: a state is never applied (nor reported as applied) before
+   * a restart would still refuse anything older than it, or a signing key it
+   * replaced. If the pins cannot be saved, nothing from the page is applied.
+   */
+  async function applyTenants(bundle: TBundle, current: TPins, key: TDeploymentKey, seen: Set<string>): Promise<void> {
     // Verified concurrently — the signatures and key agreements run on the thread pool, so a
     // large page uses every core — then applied in page order. verifyBundle refuses a page that
     // lists a tenant twice, so each verification reads its own tenant's pin and no other.
     const verdicts = await mapConcurrently(bundle.tenants, VERIFY_CONCURRENCY, (t) => verifyTenant(t, current.tenants[t.tenantId], key));
+    const next = tenantPins(current.tenants);
     let changed = false;
+    for (const [i, t] of bundle.tenants.entries()) {
+      const verdict = verdicts[i] as Awaited<ReturnType<typeof verifyTenant>>;
+      if (!verdict.ok) continue;
+      const previous = next[t.tenantId];
+      if (previous?.seq !== verdict.pin.seq || previous.signingKey.kid !== verdict.pin.signingKey.kid || previous.state !== verdict.pin.state) {
+        changed = true;
+      }
+      next[t.tenantId] = verdict.pin;
+    }
+    if (changed) adopt(current, await savePins(pinsFile, { ...current, tenants: next }, { writtenIno: pinsIno }));
+    else current.tenants = next;
     for (const [i, t] of bundle.tenants.entries()) {
       const verdict = verdicts[i] as Awaited<ReturnType<typeof verifyTenant>>;
       seen.add(t.tenantId);
@@ -143,12 +169,8 @@ export function createSyncCore(input: {
         continue;
       }
       tenantErrors.delete(t.tenantId);
-      const previous = current.tenants[t.tenantId];
-      if (previous?.seq !== verdict.pin.seq || previous.signingKey.kid !== verdict.pin.signingKey.kid) changed = true;
-      current.tenants[t.tenantId] = verdict.pin;
       tenants.set(t.tenantId, verdict.tenant);
     }
-    return changed;
   }
 
   /**
@@ -165,7 +187,6 @@ export function createSyncCore(input: {
     const full = cursor === null;
     let asked = cursor;
     const seen = new Set<string>();
-    let pinsChanged = false;
     // Only a delta long-polls; a full sync and the later pages of anything are wanted at once.
     let pending: ReturnType<TBrokerApi['getConfigs']> | null = api.getConfigs({ cursor: asked, wait: full ? 0 : wait, etag, signal });
     // A prefetch still in flight when this pull fails is abandoned: its outcome is never read.
@@ -186,7 +207,7 @@ export function createSyncCore(input: {
           // Read (or dropped) only after this page is applied; never an unhandled rejection meanwhile.
           pending.catch(() => {});
         }
-        pinsChanged = (await applyTenants(bundle, ready.pins, ready.deployment, seen)) || pinsChanged;
+        await applyTenants(bundle, ready.pins, ready.deployment, seen);
         asked = bundle.next;
         if (bundle.complete) {
           etag = response.etag;
@@ -208,7 +229,6 @@ export function createSyncCore(input: {
     }
     cursor = asked;
     lastSyncAt = now();
-    if (pinsChanged) await savePins(pinsFile, ready.pins);
     return true;
   }
 

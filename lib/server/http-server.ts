@@ -17,6 +17,7 @@ import { issueSetupToken } from '@/lib/server/accounts/setup';
 import { getLogger } from '@/lib/server/log';
 import { startNotifier, stopNotifier } from '@/lib/server/notifications/worker';
 import { defaultMessage } from '@/lib/server/errors';
+import { forwardedValue } from '@/lib/server/forwarded';
 import { PROBLEM_CONTENT_TYPE, problemType } from '@/lib/server/problem';
 import { newRequestId } from '@/lib/server/request-id';
 import { getServerSecrets } from '@/lib/server/secrets';
@@ -31,7 +32,7 @@ export const PATH_HEADER = 'x-cmk-path';
 
 function isHttpsRequest(req: IncomingMessage, env: TEnv): boolean {
   if ((req.socket as { encrypted?: boolean }).encrypted) return true;
-  if (env.TRUST_PROXY && String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() === 'https') return true;
+  if (forwardedValue(req.headers['x-forwarded-proto'], env.TRUST_PROXY) === 'https') return true;
   return env.isHttps;
 }
 
@@ -43,7 +44,7 @@ export function prepareRequest(req: IncomingMessage, res: ServerResponse, env: T
   res.setHeader('X-Request-Id', requestId);
 
   // The client address route handlers see (for rate limits and audit): set here, never taken from the client.
-  const forwarded = env.TRUST_PROXY ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+  const forwarded = forwardedValue(req.headers['x-forwarded-for'], env.TRUST_PROXY);
   req.headers[CLIENT_IP_HEADER] = forwarded || req.socket.remoteAddress || 'unknown';
 
   const options = { isDev, isHttps: isHttpsRequest(req, env) };

@@ -31,6 +31,15 @@ describe(`database errors on ${backend}`, () => {
     expect(body).not.toContain('prod-eu');
   });
 
+  it('a NUL character the database cannot store becomes 400 validation_failed, in text and in a search', async () => {
+    const stored = await db.prisma.environment.create({ data: { id: 'env_1', slug: 'nul', displayName: 'Canary\u0000name' } }).catch((e: unknown) => e);
+    expect(mapDatabaseError(stored)).toMatchObject({ code: 'validation_failed', status: 400 });
+    const searched = await db.prisma.environment.findMany({ where: { displayName: { contains: '\u0000' } } }).catch((e: unknown) => e);
+    expect(mapDatabaseError(searched)).toMatchObject({ code: 'validation_failed', status: 400 });
+    const body = await problemResponse(mapDatabaseError(stored)!, 'req-1').text();
+    expect(body).not.toContain('Canary');
+  });
+
   it('a missing record becomes 404 not_found', async () => {
     const error = await db.prisma.environment.update({ where: { id: 'nope' }, data: { displayName: 'x' } }).catch((e: unknown) => e);
     expect(mapDatabaseError(error)).toMatchObject({ code: 'not_found', status: 404 });

@@ -99,6 +99,9 @@ export function mapDatabaseError(error: unknown): AppError | undefined {
   const e = asRecord(error) as ErrorLike | undefined;
   if (!e) return undefined;
   if (isUnavailable(error)) return new AppError('database_unavailable', { retryAfter: 2, cause: error });
+  // A value PostgreSQL cannot store (U+0000 in text or JSON; routes refuse it first): bad input, not a fault.
+  const original = driverCause(e)?.originalCode ?? e.code;
+  if (original === '22021' || original === '22P05') return new AppError('validation_failed', { message: 'A value holds a character that cannot be stored.', cause: error });
   switch (e.code) {
     case 'P2002': {
       const fields = uniqueFields(e);

@@ -32,6 +32,12 @@ export async function createTenant(operator: CurrentUser, input: { externalId: s
   const db = await getPrisma();
   const environment = await db.environment.findUnique({ where: { id: input.environmentId }, select: { id: true } });
   if (!environment) throw new AppError('validation_failed', { fields: [{ path: 'environmentId', message: 'Choose an existing environment.' }] });
+  // A deleted tenant's audit trail is kept under its id (docs/audit.md): a new tenant taking the id would be shown it.
+  const pastTrail = await db.auditEvent.count({ where: { tenantExternalId: input.externalId } });
+  const current = pastTrail ? await db.tenant.count({ where: { externalId: input.externalId } }) : 0;
+  if (pastTrail && !current) {
+    throw new AppError('validation_failed', { fields: [{ path: 'externalId', message: 'This id belonged to a deleted tenant, whose audit trail is kept under it. Choose another id.' }] });
+  }
   const operatorAccount = await db.user.count({ where: { email: input.adminEmail, isOperator: true } });
   if (operatorAccount) throw new AppError('validation_failed', { fields: [{ path: 'adminEmail', message: 'This email belongs to an operator; tenant admins need their own account.' }] });
   const { tenant, token } = await db.$transaction(async (tx) => {

@@ -297,6 +297,16 @@ describe(`bad input across every API route on ${backend}`, () => {
     }
   });
 
+  it('refuses a NUL character in an otherwise well-formed request with 400 validation_failed, for every kind of caller', async () => {
+    const cases: Case[] = [
+      { method: 'POST', url: '/api/v1/proxy/status', principal: 'proxy', label: 'proxy status', body: { name: 'nul', contentType: 'application/json', body: '{"cursor":null,"tenants":[{"tenantId":"a\\u0000","seq":1}],"errors":[]}' } },
+      { method: 'GET', url: '/api/v1/operator/tenants?q=%00', principal: 'operator', label: 'operator search' },
+      { method: 'GET', url: '/api/v1/vendor/tenants?q=%00', principal: 'vendor', label: 'vendor search' },
+      { method: 'GET', url: '/api/v1/tenants/acme/audit?actor=%00', principal: 'admin', label: 'tenant audit filter' },
+    ];
+    for (const c of cases) expect(await send(c), c.label).toBe(400);
+  });
+
   it(`${REQUESTS} malformed requests: no 5xx, no stored data changed (seed ${SEED})`, async () => {
     const routes = discoverRoutes();
     expect(routes.length).toBeGreaterThan(30);

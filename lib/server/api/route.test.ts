@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { AppError } from '@/lib/server/errors';
-import { defineRoute } from './route';
+import { defineRoute, nulPath } from './route';
 
 const ctx = { params: Promise.resolve({}) };
 
@@ -67,5 +67,22 @@ describe('defineRoute', () => {
     const plain = defineRoute({ auth: 'public' }, async () => ({ ok: true }));
     const response = await plain(new Request('http://localhost/api/x', { headers: { 'x-request-id': 'bad id with spaces' } }), ctx);
     expect(response.headers.get('x-request-id')).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  });
+});
+
+describe('NUL characters', () => {
+  it('are refused as a field error before the schema or the handler sees them', async () => {
+    const response = await route(post('{"slug":"prod\\u0000eu"}'), ctx);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'validation_failed', errors: [{ path: 'body.slug', message: 'Must not contain the NUL character (U+0000).' }] });
+  });
+});
+
+describe('nulPath', () => {
+  it('finds U+0000 in any string or key, at any depth, and nothing elsewhere', () => {
+    expect(nulPath({ a: 'fine', b: [1, 'ok', { c: 'x\u0000' }] })).toEqual(['b', 2, 'c']);
+    expect(nulPath({ ['k\u0000']: 1 })).toEqual(['k\u0000']);
+    expect(nulPath('\u0000')).toEqual([]);
+    expect(nulPath({ a: 'é😀\uFFFF', b: null, c: 3, d: true })).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import 'server-only';
 // limited before parsing, and every failure leaves as problem+json with the
 // request id the custom server assigned (x-request-id).
 import type { z } from 'zod';
+import { readBounded } from '@/lib/bounded-body';
 import { getEnv } from '@/lib/env';
 import { auditRefusal } from '@/lib/server/audit/refusals';
 import { requireOperator, requireTenantAdmin, requireUser, type CurrentUser, type TenantAccess } from '@/lib/server/authz';
@@ -71,24 +72,9 @@ async function readJsonBody(request: Request, limit: number): Promise<unknown> {
   if (!/^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i.test(type)) {
     throw new AppError('unsupported_media_type', { message: 'Send the body as application/json.' });
   }
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > limit) throw new AppError('payload_too_large', { message: `The body may be at most ${limit} bytes.` });
-  const reader = request.body?.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (reader) {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limit) {
-        await reader.cancel().catch(() => {});
-        throw new AppError('payload_too_large', { message: `The body may be at most ${limit} bytes.` });
-      }
-      chunks.push(value);
-    }
-  }
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks));
+  const bytes = await readBounded(request.body, request.headers.get('content-length'), limit);
+  if (!bytes) throw new AppError('payload_too_large', { message: `The body may be at most ${limit} bytes.` });
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   try {
     return JSON.parse(text);
   } catch {
@@ -143,8 +129,29 @@ function forProxy(error: unknown): unknown {
   return error;
 }
 
+/**
+ * The path of the first string (or key) in `value` that holds U+0000, if any.
+ * No field of ours may contain it, and PostgreSQL cannot store it in text or
+ * JSON: refused here as bad input, it never becomes a database error (500).
+ */
+export function nulPath(value: unknown, path: (string | number)[] = [], depth = 0): (string | number)[] | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : null;
+  if (value === null || typeof value !== 'object' || depth > 64) return null;
+  for (const [key, inner] of Object.entries(value)) {
+    const at = [...path, Array.isArray(value) ? Number(key) : key];
+    if (key.includes('\u0000')) return at;
+    const found = nulPath(inner, at, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 function parseWith<T extends z.ZodType | undefined>(schema: T | undefined, input: unknown, prefix: string): Infer<T> {
   if (!schema) return undefined as Infer<T>;
+  const nul = nulPath(input);
+  if (nul) {
+    throw new AppError('validation_failed', { fields: [{ path: [prefix, ...nul].join('.'), message: 'Must not contain the NUL character (U+0000).' }] });
+  }
   const result = schema.safeParse(input);
   if (!result.success) throw new AppError('validation_failed', { fields: fieldIssues(result.error, prefix) });
   return result.data as Infer<T>;

@@ -14,6 +14,7 @@ import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
 import { buildBundle } from '@/lib/server/delivery/bundle';
 import { encodeCursor } from '@/lib/server/delivery/cursor';
 import { createDeployment } from '@/lib/server/deployments/service';
+import { createTenant } from '@/lib/server/accounts/operator';
 import { AppError } from '@/lib/server/errors';
 import { seedFleet, signNextState, type FleetTenant } from '@/lib/testing/fleet';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
@@ -229,6 +230,12 @@ describe(`tenant lifecycle on ${backend}`, () => {
     expect(await deleteTenant(OPERATOR, 'invited-2', { confirm: 'invited-2' }, at(76))).toEqual({ deleted: true });
     expect((await refusal(getTenantDetail('invited-2'))).code).toBe('not_found');
     expect(await db.prisma.invitation.count({ where: { tenantId: 'ten_invited_2' } })).toBe(0);
+
+    // Its audit trail stays under its id: a new tenant may not take the id and be shown it.
+    const again = { externalId: 'invited-2', displayName: 'Someone else', environmentId: 'env_us', adminEmail: 'new-admin@else.example' };
+    const reused = await refusal(createTenant(OPERATOR, again));
+    expect(reused).toMatchObject({ code: 'validation_failed', fields: [{ path: 'externalId', message: expect.stringMatching(/belonged to a deleted tenant/) }] });
+    expect(await db.prisma.tenant.count({ where: { externalId: 'invited-2' } })).toBe(0);
   });
 
   it('shows one tenant as metadata: configurations, versions with their acknowledgements, admins, invitations, deployments', async () => {
