@@ -4,7 +4,6 @@
 import Link from 'next/link';
 import { useMutation } from '@tanstack/react-query';
 import { signOutAndWipe } from '@/components/shell/sign-out-button';
-import { Fingerprint } from '@/components/keys/fingerprint';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Badge, Card, PageHeader } from '@/components/ui/card';
@@ -12,6 +11,7 @@ import { api } from '@/lib/client/api';
 import { useAccount, useUnlockedKeys } from '@/lib/client/use-account';
 import { MfaSection } from './mfa-section';
 import { NotificationsSection } from './notifications-section';
+import { OwnFingerprint } from './own-fingerprint';
 import { PassphraseSection } from './passphrase-section';
 import { UnlockForm } from './unlock-form';
 
@@ -27,7 +27,7 @@ export function AccountView() {
     <div className="space-y-6">
       <PageHeader title="Your account" description={me.email} />
       <Card id="keys" title="Your key" description="Your ECDH key pair. Others compare this fingerprint before trusting you with a tenant’s keys.">
-        <Fingerprint jwk={me.adminPublicJwk} label="Your key fingerprint" />
+        <OwnFingerprint account={me} />
         <div className="mt-4">
           {keys.isPending ? null : keys.data ? (
             <p className="text-sm text-emerald-800 dark:text-emerald-300" data-testid="keys-unlocked">

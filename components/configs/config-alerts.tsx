@@ -6,6 +6,7 @@ import { ZodError } from 'zod';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { ApiError } from '@/lib/client/fetchers';
+import { UntrustedTenantKeysError } from '@/lib/client/tenant-key-pin';
 import { CryptoError } from '@/lib/crypto/errors';
 import { IntegrityError } from './use-configs';
 
@@ -13,7 +14,7 @@ export type TErrorKind = 'changed' | 'security' | 'invalid' | 'other';
 
 export function errorKind(error: unknown): TErrorKind {
   if (error instanceof ApiError) return error.code === 'changed_elsewhere' ? 'changed' : 'other';
-  if (error instanceof CryptoError || error instanceof IntegrityError) return 'security';
+  if (error instanceof CryptoError || error instanceof IntegrityError || error instanceof UntrustedTenantKeysError) return 'security';
   if (error instanceof ZodError) return 'invalid';
   return 'other';
 }
@@ -38,6 +39,23 @@ export function SecurityAlert({ title, error }: { title: string; error: unknown 
   );
 }
 
+/**
+ * The broker offered tenant keys this browser does not trust (lib/client/tenant-key-pin.ts).
+ * No retry: asking again gets the same keys, and only people can settle it.
+ */
+export function KeysNotTrustedAlert({ error }: { error: UntrustedTenantKeysError }) {
+  return (
+    <Alert tone="error" title="These are not the tenant keys this browser trusts">
+      <p>{error.message}</p>
+      <p className="mt-2">
+        Nothing was decrypted, signed or sent with these keys. Do not enter or change secrets for this tenant. Ask another administrator to open
+        the tenant in their own browser and compare the signing key fingerprint with you, and tell the vendor: a legitimate key rotation always
+        comes with a statement signed by the previous key, which this browser would have followed.
+      </p>
+    </Alert>
+  );
+}
+
 /** The outcome of a failed change, with Reload when another admin changed something first. */
 export function ChangeFailed({ error, onReload, reloading }: { error: unknown; onReload: () => void; reloading?: boolean }) {
   const kind = errorKind(error);
@@ -54,6 +72,7 @@ export function ChangeFailed({ error, onReload, reloading }: { error: unknown; o
       </Alert>
     );
   }
+  if (error instanceof UntrustedTenantKeysError) return <KeysNotTrustedAlert error={error} />;
   if (kind === 'security') return <SecurityAlert title="Verification failed — nothing was changed" error={error} />;
   return (
     <Alert tone="error" title="The change was not saved">
@@ -63,6 +82,7 @@ export function ChangeFailed({ error, onReload, reloading }: { error: unknown; o
 }
 
 export function LoadFailed({ title, error, onRetry, retrying }: { title: string; error: unknown; onRetry: () => void; retrying: boolean }) {
+  if (error instanceof UntrustedTenantKeysError) return <KeysNotTrustedAlert error={error} />;
   if (errorKind(error) === 'security') return <SecurityAlert title={title} error={error} />;
   return (
     <Alert tone="error" title={title}>

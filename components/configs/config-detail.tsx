@@ -1,7 +1,9 @@
 'use client';
 // One configuration: its current settings, decrypted and verified in this
 // browser against the digest the signed tenant state lists, an editor that
-// seals the next version, and the version history with rollback.
+// seals the next version, and the version history with rollback. Settings
+// are shown with the field list of the provider the document is signed with,
+// not the broker's clear label (lib/client/signed-provider.ts).
 import Link from 'next/link';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
@@ -11,6 +13,7 @@ import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import type { TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
+import { signedProvider } from '@/lib/client/signed-provider';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import { LoadFailed, SecurityAlert } from './config-alerts';
 import { ConfigForm } from './config-form';
@@ -71,8 +74,12 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
       </Alert>
     );
   }
-  const provider = findProvider(row.provider);
-  if (!provider) return <Alert tone="error" title="Unknown provider">This broker does not know the provider “{row.provider}”.</Alert>;
+  const listedProvider = findProvider(row.provider);
+  if (!listedProvider) return <Alert tone="error" title="Unknown provider">This broker does not know the provider “{row.provider}”.</Alert>;
+  // Once decrypted, the signed document says which provider this is; the listing's label is only a hint until then.
+  const signed = opened.data ? signedProvider(row.provider, opened.data) : null;
+  const provider = signed?.ok ? signed.provider : listedProvider;
+  const canEdit = !!opened.data && !editing && !!signed?.ok && !signed.relabelled;
   const current = overview.data;
   const editedVersion = editing?.base.rows.find((r) => r.id === row.id)?.latestVersion;
   const reload = () => {
@@ -96,7 +103,7 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
         title={editing ? 'Edit settings' : 'Current settings'}
         description={editing ? `Saving seals version ${row.latestVersion + 1}; version ${row.latestVersion} stays in the history.` : provider.description}
         actions={
-          opened.data && !editing ? (
+          canEdit && opened.data ? (
             <Button
               variant="secondary"
               aria-label={`Edit ${row.label}`}
@@ -113,7 +120,17 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
       >
         {!editing && opened.isPending ? <LoadingState>Decrypting and verifying in this browser…</LoadingState> : null}
         {!editing && opened.isError ? <SecurityAlert title="This configuration could not be decrypted and verified" error={opened.error} /> : null}
-        {opened.data && !editing ? <ConfigValues provider={provider} document={opened.data} name={row.label} /> : null}
+        {signed && !signed.ok && !editing ? (
+          <Alert tone="error" title="This configuration cannot be shown">
+            {signed.message}
+          </Alert>
+        ) : null}
+        {signed?.ok && signed.relabelled && !editing ? (
+          <Alert tone="error" title="The broker’s record of this configuration does not match its signed content">
+            {signed.relabelled.message}
+          </Alert>
+        ) : null}
+        {opened.data && signed?.ok && !editing ? <ConfigValues provider={signed.provider} document={opened.data} name={row.label} /> : null}
         {editing && editedVersion !== row.latestVersion ? (
           <Alert tone="warning" title="Changed elsewhere while you edit">
             Another administrator saved version {row.latestVersion} after you opened version {editedVersion}. Saving will be refused; reload to edit the

@@ -6,9 +6,9 @@
 // state lists, or the page refuses to show anything.
 import { useQuery } from '@tanstack/react-query';
 import { api, type TConfigListing, type TConfigRow } from '@/lib/client/api';
-import { checkNotRolledBack, loadTenantContext, openVersion, rememberState, RolledBackError, verifiedState, type TTenantContext } from '@/lib/client/configs';
+import { checkNotRolledBack, markSeen, openVersion, rememberState, RolledBackError, tenantContext, verifiedState, type TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
-import { getTenantKeys } from '@/lib/client/session-keys';
+import { openTenantKeys } from '@/lib/client/session-keys';
 import { useAccount } from '@/lib/client/use-account';
 import type { TConfigDocument } from '@/lib/crypto/config-document';
 import type { TTenantState } from '@/lib/crypto/tenant-state';
@@ -41,6 +41,7 @@ export async function loadOverview(ctx: TTenantContext): Promise<TOverview> {
 async function readOverview(ctx: TTenantContext): Promise<TOverview> {
   const [listing, deployments] = await Promise.all([api.configs(ctx.tenantId), api.tenantDeployments(ctx.tenantId)]);
   // Older than this browser has seen: shown as such (the page offers a re-issue), never used as the base of a change.
+  // Only checked here; the seq is remembered once the tenant's signature on it verified.
   checkNotRolledBack(ctx.tenantId, listing.seq);
   // Older than a proxy deployment has applied (another admin's browser saw more, or this one was never here).
   const applied = Math.max(0, ...deployments.deployments.map((d) => d.appliedSeq ?? 0));
@@ -51,6 +52,7 @@ async function readOverview(ctx: TTenantContext): Promise<TOverview> {
   } catch (error) {
     throw new IntegrityError(`The tenant state could not be verified: ${(error as Error).message}`);
   }
+  if (state) markSeen(ctx.tenantId, state.seq);
   const entries = new Map((state?.configs ?? []).map((c) => [c.configId, c]));
   const rows = listing.configs.map((row): TConfigView => {
     const entry = entries.get(row.id);
@@ -79,9 +81,9 @@ export function useTenantContext(tenant: string) {
   const context = useQuery({
     queryKey: ['keys', userId ?? '', 'config-context', tenant],
     queryFn: async (): Promise<TContextResult> => {
-      const keys = await getTenantKeys(userId as string, tenant);
-      if (keys === 'locked') return { locked: true };
-      return { locked: false, ctx: await loadTenantContext(userId as string, tenant) };
+      const opened = await openTenantKeys(userId as string, tenant);
+      if (opened === 'locked') return { locked: true };
+      return { locked: false, ctx: await tenantContext(tenant, opened) };
     },
     enabled: !!userId,
     retry: false,

@@ -13,6 +13,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import type { TConfigVersion } from '@/lib/client/api';
 import { rollbackConfig, type TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
+import { signedProvider } from '@/lib/client/signed-provider';
 import type { TProvider } from '@/lib/schemas/providers/types';
 import { ChangeFailed, LoadFailed, SecurityAlert } from './config-alerts';
 import { ConfigValues } from './config-values';
@@ -48,7 +49,10 @@ function OpenedVersion({ ctx, row, provider, version }: { ctx: TTenantContext; r
   const opened = useOpenedVersion(ctx, row.id, version);
   if (opened.isPending) return <LoadingState>Decrypting and verifying version {version.version}…</LoadingState>;
   if (opened.isError) return <SecurityAlert title={`Version ${version.version} could not be decrypted and verified`} error={opened.error} />;
-  return <ConfigValues provider={provider} document={opened.data} name={`${version.label} version ${version.version}`} />;
+  // Each version is shown with the provider its own signed document names, never the broker's label for the row.
+  const signed = signedProvider(provider.id, opened.data);
+  if (!signed.ok) return <Alert tone="error" title={`Version ${version.version} cannot be shown`}>{signed.message}</Alert>;
+  return <ConfigValues provider={signed.provider} document={opened.data} name={`${version.label} version ${version.version}`} />;
 }
 
 export function VersionHistory({ tenant, ctx, row, provider, overview, onRolledBack }: THistoryProps) {

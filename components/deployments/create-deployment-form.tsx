@@ -31,7 +31,9 @@ export function CreateDeploymentForm() {
     mutationFn: async (body: { name: string; environmentId: string }): Promise<TNewCredentials> => {
       const pair = await newDeploymentKeyPair();
       const answer = await api.createDeployment({ ...body, publicJwk: pair.publicJwk });
-      return { name: answer.deployment.name, publicJwk: answer.deployment.publicJwk, credentials: buildCredentials(answer, pair) };
+      const credentials = await buildCredentials(answer, pair);
+      // The fingerprint to read to tenant admins is of the key made here, not of the broker's echo of it.
+      return { name: answer.deployment.name, publicJwk: pair.publicJwk, credentials };
     },
     onSuccess: (result) => {
       setCreated(result);

@@ -12,6 +12,11 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { useLeaveWarning } from './use-leave-warning';
 
+/**
+ * `publicJwk` is the public half of the key made in this browser (the one in
+ * the credentials file), never the broker's echo of it: the fingerprint shown
+ * here is what tenant admins approve, so it must not come from the broker.
+ */
 export type TNewCredentials = { name: string; publicJwk: JWK; credentials: TProxyCredentials };
 
 const LEAVE = 'The credentials file of the new deployment has not been downloaded. It cannot be shown again. Leave anyway?';

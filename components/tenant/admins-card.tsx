@@ -2,29 +2,36 @@
 // The tenant's administrators. Confirming a pending admin happens only after
 // the confirming admin has compared the new admin's key fingerprint with what
 // the new admin sees; their browser then wraps the tenant keys to that key.
+// The key is pinned when the dialog opens (lib/client/own-admin-key.ts): the
+// fingerprint shown and the key wrapped to are the same frozen JWK, its
+// thumbprint computed here, so nothing fetched meanwhile can slip in between.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Fingerprint, useThumbprint } from '@/components/keys/fingerprint';
+import { Fingerprint } from '@/components/keys/fingerprint';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Badge, Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { api, type TTenantAdmin } from '@/lib/client/api';
+import { pinAdminKey, type TPinnedAdminKey } from '@/lib/client/own-admin-key';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { wrapTenantKeysFor } from '@/lib/client/session-keys';
 import { Checkbox } from '@/components/ui/checkbox';
 
+/** The admin being confirmed and their key as pinned when the dialog opened (null if it is not a valid key). */
+type TConfirming = { admin: TTenantAdmin; key: TPinnedAdminKey | null; error: string | null };
+
 export function AdminsCard({ tenant, userId }: { tenant: string; userId: string }) {
   const queryClient = useQueryClient();
   const admins = useQuery({ queryKey: tenantKeys.admins(tenant), queryFn: () => api.tenantAdmins(tenant) });
-  const [confirming, setConfirming] = useState<TTenantAdmin | null>(null);
+  const [confirming, setConfirming] = useState<TConfirming | null>(null);
   const [removing, setRemoving] = useState<TTenantAdmin | null>(null);
   const [compared, setCompared] = useState(false);
-  const confirmingThumbprint = useThumbprint(confirming?.adminPublicJwk);
 
   const confirm = useMutation({
-    mutationFn: async (admin: TTenantAdmin) => {
-      const { wrapped, signingKid } = await wrapTenantKeysFor(userId, tenant, admin.adminPublicJwk);
+    // Wraps to exactly the pinned key whose fingerprint the dialog showed (its kid is that thumbprint, and wrapping re-checks it).
+    mutationFn: async ({ admin, key }: { admin: TTenantAdmin; key: TPinnedAdminKey }) => {
+      const { wrapped, signingKid } = await wrapTenantKeysFor(userId, tenant, key.publicJwk);
       await api.confirmAdmin(tenant, admin.id, wrapped, signingKid);
     },
     onSuccess: async () => {
@@ -40,6 +47,16 @@ export function AdminsCard({ tenant, userId }: { tenant: string; userId: string 
       await queryClient.invalidateQueries({ queryKey: tenantKeys.admins(tenant) });
     },
   });
+
+  async function startConfirming(admin: TTenantAdmin) {
+    confirm.reset();
+    setCompared(false);
+    try {
+      setConfirming({ admin, key: await pinAdminKey(admin.adminPublicJwk), error: null });
+    } catch (e) {
+      setConfirming({ admin, key: null, error: e instanceof Error ? e.message : 'This administrator’s key cannot be checked. Do not confirm them.' });
+    }
+  }
 
   const confirmedCount = admins.data?.admins.filter((a) => a.status === 'confirmed').length ?? 0;
 
@@ -75,7 +92,7 @@ export function AdminsCard({ tenant, userId }: { tenant: string; userId: string 
                 <td className="py-3 pr-4">{admin.mfaEnabled ? 'On' : 'Off'}</td>
                 <td className="py-3 text-right whitespace-nowrap">
                   {admin.status === 'pending' ? (
-                    <Button onClick={() => { confirm.reset(); setCompared(false); setConfirming(admin); }} aria-label={`Verify and confirm ${admin.email}`}>
+                    <Button onClick={() => void startConfirming(admin)} aria-label={`Verify and confirm ${admin.email}`}>
                       Verify and confirm
                     </Button>
                   ) : null}{' '}
@@ -92,23 +109,26 @@ export function AdminsCard({ tenant, userId }: { tenant: string; userId: string 
       ) : null}
       <ConfirmDialog
         open={!!confirming}
-        title={`Confirm ${confirming?.email ?? ''}`}
+        title={`Confirm ${confirming?.admin.email ?? ''}`}
         confirmLabel="Confirm and share the tenant keys"
         busy={confirm.isPending}
         onCancel={() => setConfirming(null)}
         onConfirm={() => {
-          if (!compared || !confirming || !confirmingThumbprint) return;
-          confirm.mutate(confirming);
+          if (!compared || !confirming?.key) return;
+          confirm.mutate({ admin: confirming.admin, key: confirming.key });
         }}
       >
         <p>
-          Ask {confirming?.email} to open their tenant page and read you the fingerprint they see — by phone or in person, not by mail. It must
-          match all 8 groups below. If it does not, someone may be impersonating them: do not confirm.
+          Ask {confirming?.admin.email} to open their tenant page and read you the fingerprint they see — by phone or in person, not by mail. It must
+          match all 8 groups below. If it does not, someone may be impersonating them or have replaced their key: do not confirm.
         </p>
-        {confirming ? <Fingerprint jwk={confirming.adminPublicJwk} label={`Key fingerprint of ${confirming.email}`} size={72} /> : null}
+        {confirming?.key ? (
+          <Fingerprint key={confirming.key.thumbprint} jwk={confirming.key.publicJwk} label={`Key fingerprint of ${confirming.admin.email}`} size={72} />
+        ) : null}
+        {confirming?.error ? <Alert tone="error" title="Do not confirm">{confirming.error}</Alert> : null}
         <label className="flex items-start gap-2">
-          <Checkbox className="mt-0.5 size-4" checked={compared} onCheckedChange={setCompared} />
-          <span>I compared all 8 groups with {confirming?.email} and they match.</span>
+          <Checkbox className="mt-0.5 size-4" checked={compared} onCheckedChange={setCompared} disabled={!confirming?.key} />
+          <span>I compared all 8 groups with {confirming?.admin.email} and they match.</span>
         </label>
         {!compared && confirm.isIdle ? <p className="text-xs text-slate-500">Tick the box to confirm.</p> : null}
         {confirm.error ? <Alert tone="error">{confirm.error.message}</Alert> : null}

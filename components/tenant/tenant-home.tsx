@@ -2,9 +2,11 @@
 // A tenant admin's home: whether this browser holds the tenant keys, the
 // admin set with fingerprint confirmation, invitations and safety settings.
 // A pending admin sees their own fingerprint to read out, or can use a
-// recovery code.
+// recovery code. Both rest on the admin key unlocked in this browser, not on
+// the broker's copy of it (lib/client/own-admin-key.ts).
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import { OwnFingerprint } from '@/components/account/own-fingerprint';
 import { UnlockForm } from '@/components/account/unlock-form';
 import { PendingDeploymentsBanner } from '@/components/deployments/pending-banner';
 import { Fingerprint } from '@/components/keys/fingerprint';
@@ -15,6 +17,7 @@ import { Field } from '@/components/ui/field';
 import { openRecoveryKit } from '@/lib/crypto/recovery-kit';
 import { wrapTenantKeys } from '@/lib/crypto/tenant-keys';
 import { api, type TAccount } from '@/lib/client/api';
+import { ownAdminKeyQuery, ownAdminPublicJwk } from '@/lib/client/own-admin-key';
 import { accountKeys, tenantKeys } from '@/lib/client/query-keys';
 import { getTenantKeys } from '@/lib/client/session-keys';
 import { useAccount } from '@/lib/client/use-account';
@@ -27,7 +30,6 @@ export type TenantHomeProps = { tenant: string; tenantName: string; status: 'pen
 
 function KeysCard({ tenant, userId }: { tenant: string; userId: string }) {
   const account = useAccount();
-  const info = useQuery({ queryKey: tenantKeys.keys(tenant), queryFn: () => api.tenantKeys(tenant) });
   const unlocked = useQuery({ queryKey: ['tenant-unlock', tenant, userId], queryFn: () => getTenantKeys(userId, tenant), retry: false });
   return (
     <Card id="tenant-keys" title="Tenant keys" description="The tenant’s encryption and signing keys. Their private halves exist only in administrators’ browsers.">
@@ -44,15 +46,16 @@ function KeysCard({ tenant, userId }: { tenant: string; userId: string }) {
           Unlocked in this browser as non-extractable keys. They are wiped when you sign out or after inactivity.
         </p>
       ) : null}
-      {info.data?.encPublicJwk && info.data.sigPublicJwk ? (
+      {/* The fingerprints of the keys this browser unwrapped and trusts, never the broker's copy of the public halves. */}
+      {unlocked.data && typeof unlocked.data === 'object' ? (
         <dl className="mt-4 grid gap-4 sm:grid-cols-2">
           <div>
             <dt className="text-sm font-medium">Encryption key</dt>
-            <dd className="mt-1"><Fingerprint jwk={info.data.encPublicJwk} label="Tenant encryption key fingerprint" size={40} /></dd>
+            <dd className="mt-1"><Fingerprint jwk={unlocked.data.encryptionPublicJwk} label="Tenant encryption key fingerprint" size={40} /></dd>
           </div>
           <div>
             <dt className="text-sm font-medium">Signing key</dt>
-            <dd className="mt-1"><Fingerprint jwk={info.data.sigPublicJwk} label="Tenant signing key fingerprint" size={40} /></dd>
+            <dd className="mt-1"><Fingerprint jwk={unlocked.data.signingPublicJwk} label="Tenant signing key fingerprint" size={40} /></dd>
           </div>
         </dl>
       ) : null}
@@ -74,17 +77,20 @@ function RotationDueBanner({ tenant }: { tenant: string }) {
 function PendingView({ tenant, tenantName }: { tenant: string; tenantName: string }) {
   const queryClient = useQueryClient();
   const account = useAccount();
+  const own = useQuery(ownAdminKeyQuery(account.data));
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | undefined>();
   const recover = useMutation({
     mutationFn: async () => {
       // The account may still be loading when the code is submitted: wait for it rather than refuse.
       const me = account.data ?? (await queryClient.fetchQuery<TAccount>({ queryKey: accountKeys.me(), queryFn: () => api.account() }));
+      // Checked before any kit is tried, so a locked or substituted key is reported as such, not as a wrong code.
+      const adminPublicJwk = await ownAdminPublicJwk(me.id, me.adminPublicJwk);
       const { kits } = await api.recoveryKits(tenant);
       for (const kit of kits) {
         try {
           const privates = await openRecoveryKit(kit.kit, code, tenant);
-          await api.recover(tenant, kit.id, await wrapTenantKeys(privates, me.adminPublicJwk, tenant));
+          await api.recover(tenant, kit.id, await wrapTenantKeys(privates, adminPublicJwk, tenant));
           return;
         } catch {
           // Try the next kit: the code opens exactly one.
@@ -110,8 +116,9 @@ function PendingView({ tenant, tenantName }: { tenant: string; tenantName: strin
         <p className="text-sm">
           When they call you, read them this fingerprint of your key. They confirm only if it matches what they see for you.
         </p>
-        <div className="mt-4">
-          {account.data ? <Fingerprint jwk={account.data.adminPublicJwk} label="Your key fingerprint" size={72} /> : <p aria-busy="true">Loading…</p>}
+        <div className="mt-4 space-y-3">
+          {account.data ? <OwnFingerprint account={account.data} size={72} /> : <p aria-busy="true">Loading…</p>}
+          {account.data && own.data?.status === 'locked' ? <UnlockForm account={account.data} /> : null}
         </div>
       </Card>
       <Card id="recover" title="Recover with a recovery code" description="Only if no administrator can confirm you: a recovery code from a kit created earlier unlocks the tenant keys for you.">

@@ -103,7 +103,7 @@ export const PAGES: { path: string; access: Access }[] = [
 
 /** Well-formed bodies, so that a write is refused for who the caller is, not for its input. */
 export const SAMPLE_BODIES: Record<string, unknown> = {
-  '/api/v1/tenants/[tenant]/admins/[id]/confirm': { wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d' },
+  '/api/v1/tenants/[tenant]/admins/[id]/confirm': { wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d', signingKid: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
   '/api/v1/tenants/[tenant]/invitations': { email: 'someone@example.com' },
   '/api/v1/tenants/[tenant]/recovery-kits': { kit: '{}' },
   '/api/v1/tenants/[tenant]/recover': { kitId: 'kit_AAAAAAAAAAAAAAAA', wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d' },

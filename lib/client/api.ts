@@ -47,6 +47,7 @@ export type TTenantAdmin = {
   createdAt: string;
   isMe: boolean;
 };
+/** The public keys and kids are the broker's word: the browser uses the keys it unwrapped (lib/client/session-keys.ts). */
 export type TTenantKeys = {
   tenant: { externalId: string; displayName: string; requireMfa: boolean };
   status: 'pending' | 'confirmed';
@@ -57,6 +58,8 @@ export type TTenantKeys = {
   sigKid: string | null;
   /** Set when a confirmed admin was removed and the keys were not rotated since (ISO time). */
   keyRotationDueAt: string | null;
+  /** The tenant's cmk-key-rotation+jws statements, oldest first: how this browser follows a new signing key. */
+  keyRotations: string[];
 };
 export type TInvitationInfo = {
   kind: 'operator' | 'tenant_admin';

@@ -9,24 +9,55 @@ import { newConfigId, type TConfigDocument } from '@/lib/crypto/config-document'
 import { openConfig } from '@/lib/crypto/open-config';
 import { sealConfig, type TSealRecipient } from '@/lib/crypto/seal-config';
 import { signTenantState, verifyTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
+import { jwkThumbprint } from '@/lib/crypto/thumbprint';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import { api, type TConfigListing, type TTenantDeployments, type TTenantKeys } from './api';
 import type { TStoredTenantKeys } from './key-store';
 import { deploymentRecipients } from './recipients';
-import { getTenantKeys } from './session-keys';
+import { openTenantKeys, type TOpenedTenantKeys } from './session-keys';
+import { UntrustedTenantKeysError } from './tenant-key-pin';
 
+/**
+ * The tenant keys unlocked in this browser and the broker's answer about them.
+ * Everything is verified with and sealed to `keys` (public halves taken from
+ * the unwrapped private keys); `info`'s public keys are only the broker's word.
+ */
 export type TTenantContext = { tenantId: string; keys: TStoredTenantKeys; info: TTenantKeys };
 
-/** Loads the tenant's keys (unlocked in this browser) and public keys on record. */
+/** Loads the tenant's keys (unlocked in this browser, and trusted: lib/client/tenant-key-pin.ts) and checks the public keys on record are theirs. */
 export async function loadTenantContext(userId: string, tenantId: string): Promise<TTenantContext> {
-  const keys = await getTenantKeys(userId, tenantId);
-  if (keys === 'locked') throw new Error('Your keys are locked in this browser. Unlock them on the tenant page.');
-  if (keys === 'not-confirmed') throw new Error('You are not a confirmed administrator of this tenant yet.');
-  const info = await api.tenantKeys(tenantId);
-  if (!info.encPublicJwk || !info.sigPublicJwk || info.encKid !== keys.encryptionKid || info.sigKid !== keys.signingKid) {
-    throw new Error('The tenant keys on record do not match the keys you hold. Do not continue; contact another administrator.');
+  return tenantContext(tenantId, await openTenantKeys(userId, tenantId));
+}
+
+/** loadTenantContext from keys already opened (openTenantKeys). */
+export async function tenantContext(tenantId: string, opened: TOpenedTenantKeys | 'locked' | 'not-confirmed'): Promise<TTenantContext> {
+  if (opened === 'locked') throw new Error('Your keys are locked in this browser. Unlock them on the tenant page.');
+  if (opened === 'not-confirmed') throw new Error('You are not a confirmed administrator of this tenant yet.');
+  const { keys, info } = opened;
+  // Not used for anything here, but shown elsewhere (fingerprints) and sent to proxies: a record that is not the keys is tampering.
+  if (
+    !info.encPublicJwk ||
+    !info.sigPublicJwk ||
+    info.encKid !== keys.encryptionKid ||
+    info.sigKid !== keys.signingKid ||
+    !(await isThumbprint(info.encPublicJwk, keys.encryptionKid)) ||
+    !(await isThumbprint(info.sigPublicJwk, keys.signingKid))
+  ) {
+    throw new UntrustedTenantKeysError(
+      'The tenant’s public keys on record at the broker are not the keys you hold. Do not continue; contact another administrator.',
+      keys.signingKid,
+      info.sigKid ?? undefined,
+    );
   }
   return { tenantId, keys, info };
+}
+
+async function isThumbprint(jwk: JWK, kid: string): Promise<boolean> {
+  try {
+    return (await jwkThumbprint(jwk)) === kid;
+  } catch {
+    return false;
+  }
 }
 
 const SEEN_KEY = (tenantId: string) => `cmk-broker:seen-seq:${tenantId}`;
@@ -56,16 +87,15 @@ export function seenSeq(tenantId: string): number {
 
 /**
  * The broker can withhold changes (serve an older state). This browser
- * remembers the highest seq it has received per tenant and refuses a fresh
- * answer that goes back (RolledBackError). Call it on listings just fetched
- * from the broker — not on a cached listing, which may be older than what
- * another tab saw.
+ * remembers the highest seq it has verified per tenant (markSeen) and refuses
+ * a fresh answer that goes back (RolledBackError). Call it on listings just
+ * fetched from the broker — not on a cached listing, which may be older than
+ * what another tab saw. It remembers nothing itself: the listing's seq is the
+ * broker's word until verifiedState has checked the tenant's signature on it.
  */
 export function checkNotRolledBack(tenantId: string, seq: number): void {
-  if (typeof localStorage === 'undefined') return;
   const seen = seenSeq(tenantId);
   if (seq < seen) throw new RolledBackError(seq, seen);
-  localStorage.setItem(SEEN_KEY(tenantId), String(seq));
 }
 
 /**
@@ -93,19 +123,19 @@ export function seenDisabled(tenantId: string): { seq: number; disabled: string[
   }
 }
 
-/** After this browser published `seq` itself (a re-issue moves past what checkNotRolledBack last saw). */
+/** After a state with `seq` verified, or this browser published it itself (a re-issue moves past what was seen). */
 export function markSeen(tenantId: string, seq: number): void {
   if (typeof localStorage === 'undefined' || seq <= seenSeq(tenantId)) return;
   localStorage.setItem(SEEN_KEY(tenantId), String(seq));
 }
 
-/** The current signed state, verified with the tenant signing key; null before the first configuration. */
+/** The current signed state, verified with the tenant signing key this browser holds; null before the first configuration. */
 export async function verifiedState(ctx: TTenantContext, listing: TConfigListing): Promise<TTenantState | null> {
   if (!listing.state) {
     if (listing.seq !== 0) throw new Error('The broker reports changes but no signed state. Do not continue.');
     return null;
   }
-  const state = await verifyTenantState(listing.state.jws, ctx.info.sigPublicJwk as JWK, { tenantId: ctx.tenantId, minSeq: listing.seq });
+  const state = await verifyTenantState(listing.state.jws, ctx.keys.signingPublicJwk, { tenantId: ctx.tenantId, minSeq: listing.seq });
   if (state.seq !== listing.seq) throw new Error('The signed state is not the latest one the broker reports. Reload.');
   return state;
 }
@@ -121,7 +151,7 @@ export async function sealRecipients(
   kids: readonly string[] = previous?.recipients ?? [],
   deployments?: TTenantDeployments,
 ): Promise<TSealRecipient[]> {
-  return [{ kid: ctx.keys.encryptionKid, publicJwk: ctx.info.encPublicJwk as JWK }, ...(await deploymentRecipients(ctx.tenantId, kids, deployments))];
+  return [{ kid: ctx.keys.encryptionKid, publicJwk: ctx.keys.encryptionPublicJwk }, ...(await deploymentRecipients(ctx.tenantId, kids, deployments))];
 }
 
 /** The next tenant state (seq + 1), signed; the approved deployments stay as they were unless `recipients` is given. */
@@ -185,7 +215,7 @@ export async function openVersion(ctx: TTenantContext, configId: string, version
     jwe: jwe as Parameters<typeof openConfig>[0]['jwe'],
     decryptionKey: ctx.keys.encryptionKey,
     decryptionKid: ctx.keys.encryptionKid,
-    verifyKey: ctx.info.sigPublicJwk as JWK,
+    verifyKey: ctx.keys.signingPublicJwk,
     expected: { tenantId: ctx.tenantId, configId, version, digest },
   });
 }

@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { jwkThumbprint } from '@/lib/crypto/thumbprint';
 import { ZProxyCredentials } from '@/lib/schemas/deployments';
@@ -8,10 +9,11 @@ import { isKeyGenuine } from './recipients';
 
 const API_KEY = `cmkp_${'A'.repeat(43)}`;
 
-async function created(kid: string): Promise<TCreatedDeployment> {
+/** The broker's answer registering `registered` (kid and public JWK, unless `publicJwk` says otherwise). */
+async function created(registered: { kid: string; publicJwk: JWK }, publicJwk: JWK = registered.publicJwk): Promise<TCreatedDeployment> {
   const broker = await newDeploymentKeyPair();
   return {
-    deployment: { id: 'dep_AAAAAAAAAAAAAAAA', kid } as TCreatedDeployment['deployment'],
+    deployment: { id: 'dep_AAAAAAAAAAAAAAAA', kid: registered.kid, publicJwk } as TCreatedDeployment['deployment'],
     apiKey: API_KEY,
     credentials: { brokerUrl: 'http://localhost:3000', deploymentId: 'dep_AAAAAAAAAAAAAAAA', apiKey: API_KEY, brokerJwks: { keys: [broker.publicJwk] } },
   };
@@ -28,7 +30,7 @@ describe('deployment credentials', () => {
 
   it('builds a file that passes ZProxyCredentials and holds the private key', async () => {
     const pair = await newDeploymentKeyPair();
-    const file = buildCredentials(await created(pair.kid), pair);
+    const file = await buildCredentials(await created(pair), pair);
     expect(ZProxyCredentials.parse(file).privateJwk.d).toBe(pair.privateJwk.d);
     expect(file.apiKey).toBe(API_KEY);
   });
@@ -36,8 +38,18 @@ describe('deployment credentials', () => {
   it('refuses an answer that registered another key', async () => {
     const pair = await newDeploymentKeyPair();
     const other = await newDeploymentKeyPair();
-    const answer = await created(other.kid);
-    expect(() => buildCredentials(answer, pair)).toThrow(/another key/);
+    const answer = await created(other);
+    await expect(buildCredentials(answer, pair)).rejects.toThrow(/another key/);
+  });
+
+  // A simulated malicious broker: it echoes the kid of the key made here (so a
+  // kid-only check passes) but stores and returns its own public JWK, whose
+  // fingerprint tenant admins would then compare and approve.
+  it('refuses an answer whose public JWK is another key, even with the right kid', async () => {
+    const pair = await newDeploymentKeyPair();
+    const broker = await newDeploymentKeyPair();
+    await expect(buildCredentials(await created(pair, broker.publicJwk), pair)).rejects.toThrow(/another key/);
+    await expect(buildCredentials(await created(pair, { kty: 'EC', crv: 'P-256' }), pair)).rejects.toThrow(/another key/);
   });
 
   it('names the file after the deployment', () => {

@@ -4,6 +4,7 @@
 // (PROTOCOL.md "Keys" 2) and is never sent anywhere.
 import type { JWK } from 'jose';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
+import { jwkThumbprint } from '@/lib/crypto/thumbprint';
 import { ZProxyCredentials, type TProxyCredentials } from '@/lib/schemas/deployments';
 import type { TCreatedDeployment } from './api';
 
@@ -20,9 +21,16 @@ export async function newDeploymentKeyPair(): Promise<TDeploymentKeyPair> {
  * The credentials file's content: the broker's answer plus the private key.
  * The broker must have registered exactly the key made here, for the
  * deployment it names; anything else is refused before a file is offered.
+ * Both the kid and the public JWK it echoes are checked: tenant admins later
+ * compare fingerprints computed from the stored JWK, so a JWK that is not the
+ * one made here must never pass, whatever kid comes with it. (The operator's
+ * panel shows the fingerprint of `pair.publicJwk`, never the echo.)
  */
-export function buildCredentials(created: TCreatedDeployment, pair: TDeploymentKeyPair): TProxyCredentials {
-  if (created.deployment.kid !== pair.kid) throw new Error('The broker registered another key than the one made in this browser. Do not use this deployment.');
+export async function buildCredentials(created: TCreatedDeployment, pair: TDeploymentKeyPair): Promise<TProxyCredentials> {
+  const registered = await jwkThumbprint(created.deployment.publicJwk as JWK).catch(() => null);
+  if (created.deployment.kid !== pair.kid || registered !== pair.kid) {
+    throw new Error('The broker registered another key than the one made in this browser. Do not use this deployment.');
+  }
   if (created.credentials.deploymentId !== created.deployment.id || created.credentials.apiKey !== created.apiKey) {
     throw new Error('The broker’s answer does not describe one deployment consistently.');
   }

@@ -3,7 +3,21 @@
 // never read them). Kept in IndexedDB so a reload does not ask for the
 // passphrase again; wiped at sign-out and on idle timeout. The passphrase,
 // masterKey and wrapKey are never stored.
-export type TStoredTenantKeys = { encryptionKey: CryptoKey; signingKey: CryptoKey; encryptionKid: string; signingKid: string };
+import type { JWK } from 'jose';
+
+/**
+ * One tenant's keys. The public halves are the ones taken from the unwrapped
+ * private JWKs, never the broker's copy: they are what this browser verifies
+ * with and seals to.
+ */
+export type TStoredTenantKeys = {
+  encryptionKey: CryptoKey;
+  signingKey: CryptoKey;
+  encryptionKid: string;
+  signingKid: string;
+  encryptionPublicJwk: JWK;
+  signingPublicJwk: JWK;
+};
 export type TStoredKeys = { userId: string; adminPrivateKey: CryptoKey; adminKid: string; tenants: Record<string, TStoredTenantKeys> };
 
 const DB_NAME = 'cmk-broker-keys';

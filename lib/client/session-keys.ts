@@ -8,9 +8,10 @@ import { signIn } from 'next-auth/react';
 import { openAdminPrivateKey } from '@/lib/crypto/admin-key';
 import { deriveAccountKeys, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-account-keys';
 import { generateRecoveryCode, sealRecoveryKit } from '@/lib/crypto/recovery-kit';
-import { importTenantKeys, unwrapTenantKeys, wrapTenantKeys } from '@/lib/crypto/tenant-keys';
-import { api, type TAccount } from './api';
+import { importTenantKeys, tenantPublicJwks, unwrapTenantKeys, wrapTenantKeys, type TTenantPrivateKeys } from '@/lib/crypto/tenant-keys';
+import { api, type TAccount, type TTenantKeys } from './api';
 import { forgetTenantKeys, loadKeys, saveAdminKey, saveTenantKeys, wipeAllKeys, type TStoredTenantKeys } from './key-store';
+import { acceptSigningKey } from './tenant-key-pin';
 
 export type SignInResult = { ok: true; account: TAccount } | { ok: false; code: string };
 
@@ -54,17 +55,34 @@ export { createAccountMaterial, type TNewAccountMaterial as NewAccountMaterial }
 /** The first admin's browser creates the tenant's key pairs, wraps them to the admin, and optionally a recovery kit. */
 export { createTenantKeyMaterial } from '@/lib/crypto/tenant-key-material';
 
+/** The tenant keys ready for use, with the public halves taken from the private JWKs (never from the broker). */
+export async function storedTenantKeys(privates: TTenantPrivateKeys): Promise<TStoredTenantKeys> {
+  const [imported, publics] = await Promise.all([importTenantKeys(privates), tenantPublicJwks(privates)]);
+  return { ...imported, encryptionPublicJwk: publics.encryption, signingPublicJwk: publics.signing };
+}
+
+export type TOpenedTenantKeys = { keys: TStoredTenantKeys; info: TTenantKeys };
+
 /**
- * The tenant's keys for this admin: from the store, or unwrapped from the
- * server's JWE with the admin key and kept non-extractable. The tenant's
- * public key ids on record must match the unwrapped keys.
+ * The tenant's keys for this admin, and the broker's answer they were checked
+ * against: from the store, or unwrapped from the server's JWE with the admin
+ * key and kept non-extractable. The unwrapped keys must be the tenant's public
+ * keys on record, and their signing key the one this browser trusts for the
+ * tenant, or reached from it by signed rotations (lib/client/tenant-key-pin.ts):
+ * otherwise UntrustedTenantKeysError, and nothing is kept.
  */
-export async function getTenantKeys(userId: string, tenantId: string): Promise<TStoredTenantKeys | 'locked' | 'not-confirmed'> {
+export async function openTenantKeys(userId: string, tenantId: string): Promise<TOpenedTenantKeys | 'locked' | 'not-confirmed'> {
   const stored = await loadKeys(userId);
   if (!stored) return 'locked';
   const info = await api.tenantKeys(tenantId);
+  const rotations = info.keyRotations ?? [];
   const cached = stored.tenants[tenantId];
-  if (cached && info.status === 'confirmed' && cached.encryptionKid === info.encKid && cached.signingKid === info.sigKid) return cached;
+  // Entries stored before the public halves were kept are unwrapped again.
+  const complete = !!cached?.encryptionPublicJwk && !!cached.signingPublicJwk;
+  if (cached && complete && info.status === 'confirmed' && cached.encryptionKid === info.encKid && cached.signingKid === info.sigKid) {
+    await acceptSigningKey(tenantId, cached.signingPublicJwk, rotations);
+    return { keys: cached, info };
+  }
   // Held from before a rotation, or from before this admin had to be confirmed again: never used again.
   if (cached) await forgetTenantKeys(userId, tenantId);
   if (info.status !== 'confirmed' || !info.wrappedTenantKeys) return 'not-confirmed';
@@ -74,13 +92,21 @@ export async function getTenantKeys(userId: string, tenantId: string): Promise<T
     encryptionKid: info.encKid ?? undefined,
     signingKid: info.sigKid ?? undefined,
   });
-  const imported = await importTenantKeys(privates);
-  await saveTenantKeys(userId, tenantId, imported);
-  return imported;
+  const keys = await storedTenantKeys(privates);
+  // Anyone with this admin's public key can wrap a key set to it: only the trusted signing key makes it the tenant's.
+  await acceptSigningKey(tenantId, keys.signingPublicJwk, rotations);
+  await saveTenantKeys(userId, tenantId, keys);
+  return { keys, info };
 }
 
-/** Unwraps the tenant keys transiently and wraps them to another admin's public key (confirmation). */
-export async function wrapTenantKeysFor(userId: string, tenantId: string, adminPublicJwk: JWK): Promise<{ wrapped: string; signingKid: string }> {
+/** openTenantKeys without the broker's answer. */
+export async function getTenantKeys(userId: string, tenantId: string): Promise<TStoredTenantKeys | 'locked' | 'not-confirmed'> {
+  const opened = await openTenantKeys(userId, tenantId);
+  return typeof opened === 'string' ? opened : opened.keys;
+}
+
+/** The private keys wrapped to this admin, unwrapped transiently: only if they are the keys this browser trusts. */
+async function unwrapTrustedKeys(userId: string, tenantId: string): Promise<TTenantPrivateKeys> {
   const stored = await loadKeys(userId);
   if (!stored) throw new Error('Your keys are locked; sign in again.');
   const info = await api.tenantKeys(tenantId);
@@ -91,17 +117,21 @@ export async function wrapTenantKeysFor(userId: string, tenantId: string, adminP
     encryptionKid: info.encKid ?? undefined,
     signingKid: info.sigKid ?? undefined,
   });
+  // A key set the broker wrapped to this admin itself must not be handed on to a newcomer or into a kit.
+  await acceptSigningKey(tenantId, (await tenantPublicJwks(privates)).signing, info.keyRotations ?? []);
+  return privates;
+}
+
+/** Unwraps the tenant keys transiently and wraps them to another admin's public key (confirmation). */
+export async function wrapTenantKeysFor(userId: string, tenantId: string, adminPublicJwk: JWK): Promise<{ wrapped: string; signingKid: string }> {
+  const privates = await unwrapTrustedKeys(userId, tenantId);
   // The signing kid names the keys wrapped: the broker refuses the confirmation if they were rotated meanwhile.
-  return { wrapped: await wrapTenantKeys(privates, adminPublicJwk, tenantId), signingKid: info.sigKid as string };
+  return { wrapped: await wrapTenantKeys(privates, adminPublicJwk, tenantId), signingKid: (await tenantPublicJwks(privates)).signing.kid as string };
 }
 
 /** A new recovery kit for the tenant, made from the unwrapped keys. Returns the code to store offline. */
 export async function createRecoveryKit(userId: string, tenantId: string): Promise<string> {
-  const stored = await loadKeys(userId);
-  if (!stored) throw new Error('Your keys are locked; sign in again.');
-  const info = await api.tenantKeys(tenantId);
-  if (!info.wrappedTenantKeys) throw new Error('You are not a confirmed administrator of this tenant.');
-  const privates = await unwrapTenantKeys(info.wrappedTenantKeys, stored.adminPrivateKey, { tenantId, adminKid: stored.adminKid });
+  const privates = await unwrapTrustedKeys(userId, tenantId);
   const code = generateRecoveryCode();
   await api.saveRecoveryKit(tenantId, await sealRecoveryKit(privates, code, tenantId));
   return code;

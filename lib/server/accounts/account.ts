@@ -14,6 +14,7 @@ import { newId } from '@/lib/server/ids';
 import { sealedKeyKid } from '@/lib/server/keys';
 import { openTotpSecret, sealTotpSecret, verifyTotpFor } from '@/lib/server/mfa';
 import { hashAuthKey, verifyAuthKey } from '@/lib/server/password-hash';
+import { verifyTotpLimited } from '@/lib/server/sign-in';
 import { generateRecoveryCodes, generateTotpSecret, hashRecoveryCode, totpQrSvg, totpUri } from '@/lib/server/totp';
 
 export async function getAccount(user: CurrentUser) {
@@ -113,7 +114,8 @@ export async function disableTotp(user: CurrentUser, code: string, context?: Aud
   const db = await getPrisma();
   const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, totpSecretEnc: true, totpLastStep: true, totpEnabledAt: true } });
   if (!row.totpEnabledAt) throw new AppError('conflict', { message: 'No second factor is on.' });
-  if (!(await verifyTotpFor(db, row, code))) {
+  // Counted like the sign-in's second step: a stolen session must not be able to guess the code.
+  if (!(await verifyTotpLimited({ ...row, email: user.email }, code, context?.ip))) {
     throw new AppError('validation_failed', { fields: [{ path: 'code', message: 'That code is not right.' }] });
   }
   const required = user.isOperator ? await isOperatorMfaRequired() : (await listMembershipsOfUser(db, user.id)).some((m) => m.tenant.requireMfa);

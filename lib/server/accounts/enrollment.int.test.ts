@@ -222,15 +222,17 @@ describe(`zero-knowledge enrollment through the HTTP API on ${backend}`, () => {
     // Keys wrapped to any other key (here: one the server might have substituted) are refused.
     const substitute = await generateAdminKeyPair();
     canaries.push({ label: 'substitute admin key d', value: substitute.privateJwk.d as string });
-    const toWrongKey = await aliceClient.post(confirmPath, { wrappedTenantKeys: await wrapTenantKeys(aliceKeys.privates, substitute.publicJwk, TENANT) });
+    const toWrongKey = await aliceClient.post(confirmPath, { wrappedTenantKeys: await wrapTenantKeys(aliceKeys.privates, substitute.publicJwk, TENANT), signingKid: aliceTenant.sigKid });
     expect(toWrongKey.status).toBe(400);
     expect(toWrongKey.problem?.code).toBe('validation_failed');
-    const toAlice = await aliceClient.post(confirmPath, { wrappedTenantKeys: await wrapTenantKeys(aliceKeys.privates, alice.adminPublicJwk, TENANT) });
+    const toAlice = await aliceClient.post(confirmPath, { wrappedTenantKeys: await wrapTenantKeys(aliceKeys.privates, alice.adminPublicJwk, TENANT), signingKid: aliceTenant.sigKid });
     expect(toAlice.status).toBe(400);
 
     const forBob = await wrapTenantKeys(aliceKeys.privates, (bobRow as TTenantAdmin).adminPublicJwk, TENANT);
-    expect(expectStatus(await aliceClient.post(confirmPath, { wrappedTenantKeys: forBob }), 200, 'confirm bob')).toEqual({ confirmed: true });
-    expect((await aliceClient.post(confirmPath, { wrappedTenantKeys: forBob })).status).toBe(409);
+    // Without the signing key the keys belong to, a confirmation could race a key rotation: refused.
+    expect((await aliceClient.post(confirmPath, { wrappedTenantKeys: forBob })).problem?.code).toBe('validation_failed');
+    expect(expectStatus(await aliceClient.post(confirmPath, { wrappedTenantKeys: forBob, signingKid: aliceTenant.sigKid }), 200, 'confirm bob')).toEqual({ confirmed: true });
+    expect((await aliceClient.post(confirmPath, { wrappedTenantKeys: forBob, signingKid: aliceTenant.sigKid })).status).toBe(409);
 
     // --- bob opens the tenant keys with his own key: the same keys alice holds ---------------------
     const bobKeys = await unwrapMine(bobClient, bobIn);

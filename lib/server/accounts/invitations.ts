@@ -11,6 +11,7 @@ import type { CurrentUser } from '@/lib/server/authz';
 import { operatorActor, recordAuditBatch, userActor, type AuditContext, type AuditEventInput } from '@/lib/server/audit/record';
 import { getPrisma } from '@/lib/server/db';
 import { consumeInvitation, findOpenInvitation } from '@/lib/server/dal/invitations';
+import { lockTenant } from '@/lib/server/dal/tenants';
 import { createUser } from '@/lib/server/dal/users';
 import { AppError } from '@/lib/server/errors';
 import { newId } from '@/lib/server/ids';
@@ -94,6 +95,8 @@ export async function acceptInvitation(body: AcceptBody, currentUser: CurrentUse
   }
 
   return db.$transaction(async (tx) => {
+    // A new admin, and for the first one the tenant keys: the lock every change to those takes (lockTenant).
+    if (tenant) await lockTenant(tx, tenant.id);
     let kitId: string | null = null;
     let membershipId: string | null = null;
     if (!(await consumeInvitation(tx, preview.id))) throw new AppError('not_found', { message: 'This invitation was just used or revoked.' });

@@ -2,10 +2,17 @@ import 'server-only';
 // A tenant's admin set, as its admins manage it. Confirming someone means the
 // confirming admin's browser wrapped the tenant keys to the new admin's key
 // (checked here by header); the server itself can never add a key holder.
+// Every change to the admin set starts by locking the tenant row (lockTenant),
+// as a key rotation does, so that the checks below — at least one confirmed
+// admin stays, the keys wrapped are the keys on record — see what the change
+// before committed, on PostgreSQL as on PGlite.
 import { recordAudit, userActor, type AuditContext } from '@/lib/server/audit/record';
 import { getPrisma } from '@/lib/server/db';
 import type { TenantAccess } from '@/lib/server/authz';
+import { keyRotationsOf } from '@/lib/server/dal/delivery';
 import { createInvitation, listInvitations, renewInvitationToken, revokeInvitation } from '@/lib/server/dal/invitations';
+import { lockTenant } from '@/lib/server/dal/tenants';
+import type { Prisma } from '@/lib/generated/prisma/client';
 import { AppError } from '@/lib/server/errors';
 import { newId } from '@/lib/server/ids';
 import { checkWrappedTenantKeys } from '@/lib/server/keys';
@@ -39,14 +46,26 @@ export async function listTenantAdmins(access: TenantAccess) {
   }));
 }
 
-/** The tenant's public keys and this admin's wrapped copy of the private keys. */
+/**
+ * The tenant's public keys, this admin's wrapped copy of the private keys, and
+ * every signing-key rotation statement (oldest first): the browser trusts a
+ * new signing key only through them, as proxies do (lib/client/tenant-key-pin.ts).
+ */
 export async function getMyTenantKeys(access: TenantAccess) {
   const db = await getPrisma();
-  const row = await db.tenantAdmin.findFirstOrThrow({
-    where: { id: access.membership.id, tenantId: access.tenant.id, userId: access.user.id },
-    select: { status: true, wrappedTenantKeys: true, tenant: { select: { encPublicJwk: true, encKid: true, sigPublicJwk: true, sigKid: true, keyRotationDueAt: true } } },
-  });
-  return { status: row.status, wrappedTenantKeys: row.wrappedTenantKeys, ...row.tenant };
+  // One snapshot: keys wrapped before a rotation next to its statement (or the reverse) would be refused by the browser.
+  const [row, rotations] = await db.$transaction(
+    async (tx) =>
+      Promise.all([
+        tx.tenantAdmin.findFirstOrThrow({
+          where: { id: access.membership.id, tenantId: access.tenant.id, userId: access.user.id },
+          select: { status: true, wrappedTenantKeys: true, tenant: { select: { encPublicJwk: true, encKid: true, sigPublicJwk: true, sigKid: true, keyRotationDueAt: true } } },
+        }),
+        keyRotationsOf(tx, [access.tenant.id]),
+      ]),
+    { isolationLevel: 'RepeatableRead' },
+  );
+  return { status: row.status, wrappedTenantKeys: row.wrappedTenantKeys, ...row.tenant, keyRotations: rotations.map((r) => r.jws) };
 }
 
 /** The common part of a tenant admin's event: the admin acts, in the tenant's chain. */
@@ -54,8 +73,19 @@ function adminEvent(access: TenantAccess, target: { type: string; id: string }, 
   return { actor: userActor(access.user), tenantExternalId: access.tenant.externalId, target, context };
 }
 
-/** `signingKid`, when given, is the tenant signing key the wrapped keys belong to: a rotation since then refuses the confirmation. */
-export async function confirmTenantAdmin(access: TenantAccess, membershipId: string, wrappedTenantKeys: string, context?: AuditContext, signingKid?: string) {
+/**
+ * Under the tenant lock: the acting admin is still a confirmed admin. The
+ * request was authorized before the lock was granted, and a removal or a key
+ * rotation (which sends the other admins back to pending) may have committed
+ * in between.
+ */
+async function assertStillConfirmed(tx: Prisma.TransactionClient, access: TenantAccess): Promise<void> {
+  const still = await tx.tenantAdmin.count({ where: { id: access.membership.id, tenantId: access.tenant.id, status: 'confirmed' } });
+  if (!still) throw new AppError('changed_elsewhere', { message: 'Your administrator access changed a moment ago. Reload and try again.' });
+}
+
+/** `signingKid` is the tenant signing key the wrapped keys belong to: a rotation since then refuses the confirmation. */
+export async function confirmTenantAdmin(access: TenantAccess, membershipId: string, wrappedTenantKeys: string, context: AuditContext | undefined, signingKid: string) {
   const db = await getPrisma();
   const target = await db.tenantAdmin.findFirst({
     where: { id: membershipId, tenantId: access.tenant.id },
@@ -65,11 +95,11 @@ export async function confirmTenantAdmin(access: TenantAccess, membershipId: str
   if (target.status !== 'pending') throw new AppError('conflict', { message: 'This administrator is already confirmed.' });
   checkWrappedTenantKeys(wrappedTenantKeys, { adminKid: target.user.adminKeyKid, tenantId: access.tenant.externalId });
   await db.$transaction(async (tx) => {
-    if (signingKid !== undefined) {
-      // Row-locked against a rotation committing meanwhile: the keys wrapped must be the keys on record.
-      const [current] = await tx.$queryRaw<{ sig_kid: string | null }[]>`SELECT sig_kid FROM tenant WHERE id = ${access.tenant.id} FOR UPDATE`;
-      if (current?.sig_kid !== signingKid) throw new AppError('changed_elsewhere', { message: 'The tenant keys were rotated a moment ago. Reload and confirm again.' });
-    }
+    // Locked against a rotation committing meanwhile: the keys wrapped must be the keys on record.
+    const current = await lockTenant(tx, access.tenant.id);
+    if (!current) throw new AppError('not_found');
+    if (current.sigKid !== signingKid) throw new AppError('changed_elsewhere', { message: 'The tenant keys were rotated a moment ago. Reload and confirm again.' });
+    await assertStillConfirmed(tx, access);
     const updated = await tx.tenantAdmin.updateMany({
       where: { id: target.id, tenantId: access.tenant.id, status: 'pending' },
       data: { status: 'confirmed', wrappedTenantKeys, confirmedById: access.user.id, confirmedAt: new Date() },
@@ -82,6 +112,9 @@ export async function confirmTenantAdmin(access: TenantAccess, membershipId: str
 export async function removeTenantAdmin(access: TenantAccess, membershipId: string, context?: AuditContext) {
   const db = await getPrisma();
   await db.$transaction(async (tx) => {
+    // First: the count below must include every removal and rotation committed before this one.
+    await lockTenant(tx, access.tenant.id);
+    await assertStillConfirmed(tx, access);
     const target = await tx.tenantAdmin.findFirst({ where: { id: membershipId, tenantId: access.tenant.id }, select: { id: true, status: true, userId: true } });
     if (!target) throw new AppError('not_found');
     if (target.status === 'confirmed') {
@@ -151,12 +184,16 @@ export async function recoverWithKit(access: TenantAccess, kitId: string, wrappe
   checkWrappedTenantKeys(wrappedTenantKeys, { adminKid: access.user.adminKeyKid, tenantId: access.tenant.externalId });
   const db = await getPrisma();
   await db.$transaction(async (tx) => {
+    // Locked against a key rotation, which deletes the kits (they open the old keys) and sends the
+    // confirmed admins back to pending: committed before, the kit is gone; after, this admin is sent back too.
+    await lockTenant(tx, access.tenant.id);
     const used = await tx.recoveryKit.updateMany({ where: { id: kitId, tenantId: access.tenant.id, usedAt: null }, data: { usedAt: new Date() } });
     if (used.count !== 1) throw new AppError('not_found', { message: 'This recovery kit does not exist or was already used.' });
-    await tx.tenantAdmin.update({
-      where: { id: access.membership.id },
+    const confirmed = await tx.tenantAdmin.updateMany({
+      where: { id: access.membership.id, tenantId: access.tenant.id, status: 'pending' },
       data: { status: 'confirmed', wrappedTenantKeys, confirmedById: access.user.id, confirmedAt: new Date() },
     });
+    if (confirmed.count !== 1) throw new AppError('conflict', { message: 'You were confirmed or removed a moment ago. Reload.' });
     await recordAudit(tx, { ...adminEvent(access, { type: 'recovery_kit', id: kitId }, context), action: 'tenant.recover', details: { kitId, membershipId: access.membership.id } });
   });
 }

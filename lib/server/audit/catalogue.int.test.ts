@@ -482,7 +482,7 @@ const ROWS: Row[] = [
       await inviteTenantAdmin(alice, w.eveAccount.email, context);
       await acceptInvitation(ZAcceptInvitation.parse({ token: await latestInvitationToken(w.eveAccount.email), account: w.eveAccount.body }), null, context);
       w.eveMembershipId = (await accessOf(w.eveAccount.email)).membership.id;
-      await confirmTenantAdmin(alice, w.eveMembershipId, await wrapTenantKeys(w.tenantKeys.privates, w.eveAccount.adminPublicJwk, TENANT), context);
+      await confirmTenantAdmin(alice, w.eveMembershipId, await wrapTenantKeys(w.tenantKeys.privates, w.eveAccount.adminPublicJwk, TENANT), context, w.tenantKeys.sigKid);
     },
     expect: () => ({ actorType: 'user', tenant: TENANT, actorId: w.aliceId, details: { membershipId: w.eveMembershipId } }),
   },

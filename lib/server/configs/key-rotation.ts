@@ -18,6 +18,7 @@ import type { Prisma } from '@/lib/generated/prisma/client';
 import type { TConfigChange } from '@/lib/schemas/config-change';
 import { checkRecoveryKit } from '@/lib/server/accounts/invitations';
 import type { TenantAccess } from '@/lib/server/authz';
+import { lockTenant } from '@/lib/server/dal/tenants';
 import { AppError } from '@/lib/server/errors';
 import { newId } from '@/lib/server/ids';
 import { canonicalPublicJwk, checkWrappedTenantKeys } from '@/lib/server/keys';
@@ -55,6 +56,9 @@ export async function checkRotation(access: TenantAccess, tenant: TCurrentKeys, 
 
 /** Inside the change's transaction: the new keys on record, the statement appended, the admin set and recovery kits updated. */
 export async function storeRotation(tx: Prisma.TransactionClient, access: TenantAccess, tenantId: string, rotation: TCheckedRotation) {
+  // The lock every change to the admin set takes (the change's first statement already holds it, as
+  // an UPDATE of the row): removals, confirmations and recoveries commit wholly before or after this.
+  await lockTenant(tx, tenantId);
   const last = await tx.tenantKeyRotation.findFirst({ where: { tenantId }, orderBy: { ordinal: 'desc' }, select: { ordinal: true } });
   await tx.tenantKeyRotation.create({
     data: { tenantId, ordinal: (last?.ordinal ?? 0) + 1, jws: rotation.statement, previousKid: rotation.previous.sigKid, nextKid: rotation.sig.kid, createdById: access.user.id },
@@ -71,7 +75,12 @@ export async function storeRotation(tx: Prisma.TransactionClient, access: Tenant
     },
   });
   if (moved.count !== 1) throw new AppError('changed_elsewhere', { message: 'The tenant keys changed a moment ago. Reload and try again.' });
-  await tx.tenantAdmin.update({ where: { id: access.membership.id }, data: { wrappedTenantKeys: rotation.wrappedTenantKeys } });
+  // The rotating admin is the only holder of the new keys: removed or sent back to pending meanwhile, the keys would be lost.
+  const holder = await tx.tenantAdmin.updateMany({
+    where: { id: access.membership.id, tenantId, status: 'confirmed' },
+    data: { wrappedTenantKeys: rotation.wrappedTenantKeys },
+  });
+  if (holder.count !== 1) throw new AppError('changed_elsewhere', { message: 'Your administrator access changed a moment ago. Reload and try again.' });
   const others = await tx.tenantAdmin.findMany({ where: { tenantId, status: 'confirmed', id: { not: access.membership.id } }, select: { id: true, userId: true } });
   await tx.tenantAdmin.updateMany({
     where: { id: { in: others.map((o) => o.id) } },

@@ -1,11 +1,12 @@
 // Rate limits and lockouts on a real database (PGlite and PostgreSQL): the
-// fixed-window counter and the doubling lock after consecutive failures.
+// fixed-window counter and the doubling lock after consecutive failures,
+// recorded after the fact or claimed before the check.
 // Every call passes `now`, so the clock is the test's. One database per file
 // (opening PGlite and migrating takes seconds); each test uses its own keys.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '@/lib/server/db';
-import { clearFailures, FREE_FAILURES, hit, lockDurationMs, lockedFor, recordFailure } from '@/lib/server/dal/rate-limits';
+import { claimAttempt, clearFailures, FREE_FAILURES, hit, lockDurationMs, lockedFor, recordFailure, releaseAttempt, type AttemptClaim } from '@/lib/server/dal/rate-limits';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 const T0 = new Date('2030-01-01T12:00:00.000Z');
@@ -153,6 +154,68 @@ describe(`rate limits on ${backend}`, () => {
       await Promise.all(Array.from({ length: FREE_FAILURES }, () => recordFailure(db.prisma, [key('fresh')], at(0))));
       expect((await db.prisma.rateLimit.findUniqueOrThrow({ where: { key: key('fresh') } })).failures).toBe(FREE_FAILURES);
       expect(await lockedFor(db.prisma, [key('fresh')], at(0))).toBe(30);
+    });
+  });
+
+  describe('claimAttempt, releaseAttempt', () => {
+    const fail = async (keys: string[], times: number, now: Date) => {
+      for (let i = 0; i < times; i++) await recordFailure(db.prisma, keys, now);
+    };
+    const claimed = async (keys: string[], now: Date): Promise<AttemptClaim> => {
+      const result = await claimAttempt(db.prisma, keys, now);
+      if (!('claim' in result)) throw new Error(`locked for ${result.lockedFor} s`);
+      return result.claim;
+    };
+    const row = (name: string) => db.prisma.rateLimit.findUnique({ where: { key: key(name) }, select: { failures: true, lockedUntil: true } });
+
+    it('counts an attempt as a failure before it is checked; the attempt after the free ones is refused and counts nothing', async () => {
+      for (let i = 0; i < FREE_FAILURES; i++) await claimed([key('acct')], at(0));
+      expect(await row('acct')).toEqual({ failures: FREE_FAILURES, lockedUntil: at(lockDurationMs(FREE_FAILURES)) });
+      expect(await claimAttempt(db.prisma, [key('acct')], at(1_000))).toEqual({ lockedFor: 29 });
+      expect((await row('acct'))?.failures).toBe(FREE_FAILURES);
+      // Once the lock is over, the next attempt is let through and locks for twice as long.
+      await claimed([key('acct')], at(30_000));
+      expect(await row('acct')).toEqual({ failures: FREE_FAILURES + 1, lockedUntil: at(30_000 + lockDurationMs(FREE_FAILURES + 1)) });
+    });
+
+    it('of 20 parallel attempts on a fresh key, only the free ones get through', async () => {
+      const results = await Promise.all(Array.from({ length: 20 }, () => claimAttempt(db.prisma, [key('burst'), key('ip')], at(0))));
+      expect(results.filter((r) => 'claim' in r)).toHaveLength(FREE_FAILURES);
+      expect(results.filter((r) => 'lockedFor' in r)).toHaveLength(20 - FREE_FAILURES);
+      expect((await row('burst'))?.failures).toBe(FREE_FAILURES);
+      expect((await row('ip'))?.failures).toBe(FREE_FAILURES);
+    });
+
+    it('a key locked elsewhere refuses the attempt without counting it on the other keys, or storing them', async () => {
+      await fail([key('ip')], FREE_FAILURES, at(0));
+      expect(await claimAttempt(db.prisma, [key('acct'), key('ip')], at(0))).toEqual({ lockedFor: 30 });
+      expect(await row('acct')).toBeNull();
+      expect((await row('ip'))?.failures).toBe(FREE_FAILURES);
+    });
+
+    it('releaseAttempt takes back exactly one attempt and the lock it started, on the keys asked for', async () => {
+      for (let i = 0; i < FREE_FAILURES - 1; i++) await claimed([key('acct'), key('ip')], at(0));
+      const last = await claimed([key('acct'), key('ip')], at(1_000));
+      expect(await lockedFor(db.prisma, [key('ip')], at(1_000))).toBe(30);
+      await releaseAttempt(db.prisma, last, [key('ip')]);
+      expect(await row('ip')).toEqual({ failures: FREE_FAILURES - 1, lockedUntil: null });
+      expect(await row('acct')).toEqual({ failures: FREE_FAILURES, lockedUntil: at(1_000 + 30_000) });
+      await releaseAttempt(db.prisma, last);
+      expect(await row('acct')).toEqual({ failures: FREE_FAILURES - 1, lockedUntil: null });
+    });
+
+    it('releaseAttempt keeps a longer lock a later failure set, and the lock that was there before', async () => {
+      await fail([key('acct')], FREE_FAILURES, at(0));
+      // The lock ran out; this attempt locks for 60 s, a concurrent failure after it for 120 s.
+      const mine = await claimed([key('acct')], at(40_000));
+      await recordFailure(db.prisma, [key('acct')], at(41_000));
+      await releaseAttempt(db.prisma, mine);
+      expect(await row('acct')).toEqual({ failures: FREE_FAILURES + 1, lockedUntil: at(41_000 + lockDurationMs(FREE_FAILURES + 2)) });
+      // Alone, a released attempt puts back the expired lock it replaced (it does not unlock or lengthen anything).
+      await db.prisma.rateLimit.update({ where: { key: key('acct') }, data: { lockedUntil: at(50_000) } });
+      const again = await claimed([key('acct')], at(200_000));
+      await releaseAttempt(db.prisma, again);
+      expect(await row('acct')).toEqual({ failures: FREE_FAILURES + 1, lockedUntil: at(50_000) });
     });
   });
 });

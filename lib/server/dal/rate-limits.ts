@@ -1,9 +1,12 @@
 import 'server-only';
 // Rate limits and lockouts, stored in the database so every broker instance
-// sees the same counts. Two mechanisms:
+// sees the same counts. Three mechanisms:
 //  - `hit`: a fixed-window request counter (pre-login lookups, invitations);
 //  - `recordFailure`/`clearFailures`: consecutive failures per key lock it out
-//    for a time that doubles with each further failure (sign-in).
+//    for a time that doubles with each further failure (sign-in);
+//  - `claimAttempt`/`releaseAttempt`: the same lockout, with the attempt
+//    counted as a failure before its slow check, so parallel attempts cannot
+//    all pass the lock check before any failure is recorded.
 import type { Prisma, PrismaClient } from '@/lib/generated/prisma/client';
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -60,4 +63,75 @@ export async function recordFailure(db: Db, keys: string[], now = new Date()): P
 
 export async function clearFailures(db: Db, key: string): Promise<void> {
   await db.rateLimit.updateMany({ where: { key }, data: { failures: 0, lockedUntil: null } });
+}
+
+/** What `claimAttempt` counted on each key, so that `releaseAttempt` can take it back exactly. */
+export type AttemptClaim = readonly { key: string; lockedUntil: Date | null; previousLockedUntil: Date | null }[];
+
+class Locked extends Error {
+  readonly seconds: number;
+  constructor(seconds: number) {
+    super('locked');
+    this.seconds = seconds;
+  }
+}
+
+/**
+ * Counts one attempt on every key, as a failure, before it is checked — or,
+ * if any key is locked, counts nothing and returns the seconds to wait. The
+ * count and the lock it may start commit before the caller does its slow
+ * check, so of N parallel attempts on a fresh key only FREE_FAILURES get past
+ * the lock (checking first and recording after let them all through). The
+ * rows are locked in key order for this short transaction only.
+ */
+export async function claimAttempt(db: PrismaClient, keys: readonly string[], now = new Date()): Promise<{ claim: AttemptClaim } | { lockedFor: number }> {
+  const sorted = [...new Set(keys)].sort();
+  try {
+    const claim = await db.$transaction(async (tx) => {
+      const rows: { key: string; failures: number; lockedUntil: Date | null }[] = [];
+      for (const key of sorted) {
+        // ON CONFLICT DO UPDATE locks the row and returns its latest committed values.
+        const [row] = await tx.$queryRaw<{ failures: number; locked_until: Date | null }[]>`
+          INSERT INTO rate_limit (key, count, window_start, failures) VALUES (${key}, 0, ${now}, 0)
+          ON CONFLICT (key) DO UPDATE SET failures = rate_limit.failures
+          RETURNING failures, locked_until`;
+        rows.push({ key, failures: row?.failures ?? 0, lockedUntil: row?.locked_until ? new Date(row.locked_until) : null });
+      }
+      const until = Math.max(0, ...rows.map((r) => r.lockedUntil?.getTime() ?? 0));
+      // Thrown, so that nothing (not even a new row) is written for a refused attempt.
+      if (until > now.getTime()) throw new Locked(Math.ceil((until - now.getTime()) / 1000));
+      const counted = [];
+      for (const row of rows) {
+        const ms = lockDurationMs(row.failures + 1);
+        const lock = ms > 0 ? new Date(now.getTime() + ms) : null;
+        const lockedUntil = lock && (!row.lockedUntil || lock > row.lockedUntil) ? lock : row.lockedUntil;
+        await tx.rateLimit.update({ where: { key: row.key }, data: { failures: row.failures + 1, lockedUntil } });
+        counted.push({ key: row.key, lockedUntil, previousLockedUntil: row.lockedUntil });
+      }
+      return counted;
+    });
+    return { claim };
+  } catch (error) {
+    if (error instanceof Locked) return { lockedFor: error.seconds };
+    throw error;
+  }
+}
+
+/**
+ * Takes back the attempt `claimAttempt` counted on `keys` (default: all of
+ * them), for an attempt that turned out not to be a failure: one failure
+ * less, and the lock it started, if it is still the latest, back to what it
+ * was. A later failure's longer lock stays.
+ */
+export async function releaseAttempt(db: Db, claim: AttemptClaim, keys?: readonly string[]): Promise<void> {
+  for (const entry of [...claim].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    if (keys && !keys.includes(entry.key)) continue;
+    if (entry.lockedUntil?.getTime() === entry.previousLockedUntil?.getTime()) {
+      await db.$executeRaw`UPDATE rate_limit SET failures = GREATEST(failures - 1, 0) WHERE key = ${entry.key}`;
+    } else {
+      await db.$executeRaw`UPDATE rate_limit SET failures = GREATEST(failures - 1, 0),
+        locked_until = CASE WHEN locked_until = ${entry.lockedUntil} THEN ${entry.previousLockedUntil}::timestamptz ELSE locked_until END
+        WHERE key = ${entry.key}`;
+    }
+  }
 }

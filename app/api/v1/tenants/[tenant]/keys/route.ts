@@ -1,4 +1,4 @@
-// GET — the tenant's public keys and the caller's wrapped copy of its private keys (pending admins: none yet).
+// GET — the tenant's public keys, the caller's wrapped copy of its private keys (pending admins: none yet) and its key rotation statements.
 import { z } from 'zod';
 import { getMyTenantKeys } from '@/lib/server/accounts/tenant-admins';
 import { defineRoute } from '@/lib/server/api/route';

@@ -13,7 +13,8 @@ export const POST = defineRoute(
     auth: 'tenant-admin',
     params: z.object({ tenant: z.string(), id: ZId }),
     // signingKid: the tenant signing key the wrapped keys belong to (refused if the keys were rotated since).
-    body: z.object({ wrappedTenantKeys: ZCompactJwe, signingKid: z.string().regex(/^[A-Za-z0-9_-]{43}$/).optional() }),
+    // Required: without it a confirmation racing a rotation could confirm someone with the old keys.
+    body: z.object({ wrappedTenantKeys: ZCompactJwe, signingKid: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'The signing key id of the wrapped keys is missing or malformed.') }),
   },
   async ({ access, params, body, request, requestId }) => {
     await confirmTenantAdmin(access, params.id, body.wrappedTenantKeys, auditContext(request, requestId), body.signingKid);
