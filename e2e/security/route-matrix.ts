@@ -105,7 +105,7 @@ export const PAGES: { path: string; access: Access }[] = [
 export const SAMPLE_BODIES: Record<string, unknown> = {
   '/api/v1/tenants/[tenant]/admins/[id]/confirm': { wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d', signingKid: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
   '/api/v1/tenants/[tenant]/invitations': { email: 'someone@example.com' },
-  '/api/v1/tenants/[tenant]/recovery-kits': { kit: '{}' },
+  '/api/v1/tenants/[tenant]/recovery-kits': { kit: '{}', signingKid: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
   '/api/v1/tenants/[tenant]/recover': { kitId: 'kit_AAAAAAAAAAAAAAAA', wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d' },
   '/api/v1/tenants/[tenant]/settings': { requireMfa: false },
   '/api/v1/tenants/[tenant]/changes': { state: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' },

@@ -133,6 +133,7 @@ export async function wrapTenantKeysFor(userId: string, tenantId: string, adminP
 export async function createRecoveryKit(userId: string, tenantId: string): Promise<string> {
   const privates = await unwrapTrustedKeys(userId, tenantId);
   const code = generateRecoveryCode();
-  await api.saveRecoveryKit(tenantId, await sealRecoveryKit(privates, code, tenantId));
+  // The signing kid names the keys sealed: the broker refuses the kit if they were rotated meanwhile.
+  await api.saveRecoveryKit(tenantId, await sealRecoveryKit(privates, code, tenantId), (await tenantPublicJwks(privates)).signing.kid as string);
   return code;
 }

@@ -15,7 +15,7 @@ import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import { buildKeyRotation } from '@/lib/crypto/tenant-key-rotation';
 import { generateTenantKeys, importTenantKeys, wrapTenantKeys, type TImportedTenantKeys, type TTenantPrivateKeys } from '@/lib/crypto/tenant-keys';
 import { ZConfigChange } from '@/lib/schemas/config-change';
-import { recoverWithKit, removeTenantAdmin } from '@/lib/server/accounts/tenant-admins';
+import { recoverWithKit, removeTenantAdmin, saveRecoveryKit } from '@/lib/server/accounts/tenant-admins';
 import type { TenantAccess } from '@/lib/server/authz';
 import { applyConfigChange } from '@/lib/server/configs/changes';
 import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
@@ -233,6 +233,26 @@ describe(`tenant admin set races on ${backend}`, () => {
     ]);
     // Only the kit of the new keys is left.
     expect((await db.prisma.recoveryKit.findMany({ where: { tenantId: t.id } })).map((k) => k.kit)).toEqual([rotation.change.rotate.recoveryKit]);
+  });
+
+  it('a recovery kit of the old keys, saved as a rotation commits, is refused (409): only the kit of the new keys is left', async () => {
+    const t = await tenantWith({ alice: 'confirmed', bob: 'confirmed' });
+    const { alice, bob } = t.admins as { alice: Admin; bob: Admin };
+    const rotation = await rotationBy(t, alice);
+    // Bob's browser sealed a kit from the keys it holds, just before alice's rotation replaced them.
+    const oldKit = JSON.stringify({ typ: 'cmk-recovery-kit', tenantId: t.externalId, ct: 'old' });
+    const [rotated, saved] = await race(
+      () => applyConfigChange(alice.access, ZConfigChange.parse(rotation.change)),
+      () => saveRecoveryKit(bob.access, oldKit, t.keys.signingKid),
+    );
+    expect(rotated.status).toBe('fulfilled');
+    expect(codeOf(saved)).toBe('changed_elsewhere');
+    expect(statusOf(saved)).toBe(409);
+    expect((await db.prisma.recoveryKit.findMany({ where: { tenantId: t.id } })).map((k) => k.kit)).toEqual([rotation.change.rotate.recoveryKit]);
+    // A kit of the new keys is taken.
+    const newKit = JSON.stringify({ typ: 'cmk-recovery-kit', tenantId: t.externalId, ct: 'new' });
+    await saveRecoveryKit(alice.access, newKit, rotation.keys.signingKid);
+    expect(await db.prisma.recoveryKit.count({ where: { tenantId: t.id } })).toBe(2);
   });
 
   it('a recovery after a rotation finds the kit of the old keys gone', async () => {

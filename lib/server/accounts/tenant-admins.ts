@@ -164,9 +164,18 @@ export async function revokeTenantInvitation(access: TenantAccess, invitationId:
   });
 }
 
-export async function saveRecoveryKit(access: TenantAccess, kit: string, context?: AuditContext) {
+/**
+ * `signingKid` is the tenant signing key of the keys sealed in the kit: a kit
+ * made just before a rotation would hold the replaced keys (and rotations
+ * delete the kits that do), so it is refused rather than stored.
+ */
+export async function saveRecoveryKit(access: TenantAccess, kit: string, signingKid: string, context?: AuditContext) {
   checkRecoveryKit(kit, access.tenant.externalId);
   return (await getPrisma()).$transaction(async (tx) => {
+    const current = await lockTenant(tx, access.tenant.id);
+    if (current?.sigKid !== signingKid) {
+      throw new AppError('changed_elsewhere', { message: 'The tenant keys were rotated a moment ago, so this kit holds the old keys and was not saved. Reload and create it again.' });
+    }
     const row = await tx.recoveryKit.create({ data: { id: newId('kit'), tenantId: access.tenant.id, createdById: access.user.id, kit }, select: { id: true, createdAt: true } });
     await recordAudit(tx, { ...adminEvent(access, { type: 'recovery_kit', id: row.id }, context), action: 'recovery_kit.create', details: { kitId: row.id } });
     return row;

@@ -264,7 +264,7 @@ const ROWS: Row[] = [
     action: 'recovery_kit.create',
     how: 'an admin stores another recovery kit',
     perform: async () => {
-      const saved = await saveRecoveryKit(await accessOf(w.aliceAccount.email), w.tenantKeys.body.recoveryKit as string, context);
+      const saved = await saveRecoveryKit(await accessOf(w.aliceAccount.email), w.tenantKeys.body.recoveryKit as string, w.tenantKeys.sigKid, context);
       w.kitId = saved.id;
     },
     expect: () => ({ actorType: 'user', tenant: TENANT, details: { kitId: w.kitId } }),

@@ -10,6 +10,9 @@ const params = z.object({ tenant: z.string() });
 
 export const GET = defineRoute({ auth: 'tenant-member', params }, async ({ access }) => ({ kits: await getRecoveryKits(access) }));
 
-export const POST = defineRoute({ auth: 'tenant-admin', params, body: z.object({ kit: z.string().max(16_384) }) }, async ({ access, body, request, requestId }) =>
-  Response.json(await saveRecoveryKit(access, body.kit, auditContext(request, requestId)), { status: 201 }),
+// signingKid: the tenant signing key of the keys in the kit (refused if the keys were rotated since).
+const body = z.object({ kit: z.string().max(16_384), signingKid: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'The signing key id of the kit’s keys is missing or malformed.') });
+
+export const POST = defineRoute({ auth: 'tenant-admin', params, body }, async ({ access, body, request, requestId }) =>
+  Response.json(await saveRecoveryKit(access, body.kit, body.signingKid, auditContext(request, requestId)), { status: 201 }),
 );
