@@ -4,7 +4,9 @@
 //  2. browser-side code (components/, lib/client/) never imports lib/server/,
 //     the generated Prisma client or `server-only` modules;
 //  3. `jose-v5` (an end-of-life jose line, installed only so that
-//     bench/verify-cost.ts can measure it) is imported nowhere else.
+//     bench/verify-cost.ts can measure it) is imported nowhere else;
+//  4. Playwright specs take `test` from e2e/fixtures/test.ts, which gives each
+//     test a client address of its own (the broker's limits are per address).
 import nextVitals from 'eslint-config-next/core-web-vitals';
 import nextTs from 'eslint-config-next/typescript';
 
@@ -62,6 +64,16 @@ const config = [
   {
     files: ['components/**/*.{ts,tsx}', 'lib/client/**/*.{ts,tsx}', 'lib/schemas/**/*.ts', 'lib/crypto/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...SERVER_IMPORTS, ...BENCH_ONLY] }] },
+  },
+  {
+    files: ['e2e/**/*.ts'],
+    ignores: ['e2e/fixtures/test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@playwright/test', importNames: ['test'], message: "Import test from e2e/fixtures/test.ts: each test gets a client address of its own." }] },
+      ],
+    },
   },
 ];
 

@@ -71,6 +71,9 @@ export default defineConfig({
         DATABASE_URL: '',
         // The suite starts from an empty broker and sets it up through the UI.
         DEMO_DATA: 'false',
+        // Behind one trusted hop, as behind a load balancer: each test says its own client address
+        // in X-Forwarded-For (e2e/fixtures/test.ts), so the per-address limits are not one shared budget.
+        TRUST_PROXY: '1',
         SMTP_URL: `smtp://e2e:e2e@127.0.0.1:${smtpPort}?tls=insecure`,
         MAIL_FROM: 'CMK broker <broker@vendor.example>',
         // Notification digests (docs/notifications.md): read the audit trail every second, one mail a minute per admin at most.

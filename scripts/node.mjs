@@ -6,6 +6,14 @@
 import { register } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { nodeVersionProblem } from './node-version.mjs';
+
+// Before anything else loads: on an older Node, stop with the version it needs.
+const versionProblem = nodeVersionProblem();
+if (versionProblem) {
+  console.error(versionProblem);
+  process.exit(1);
+}
 
 process.env.NEXT_TELEMETRY_DISABLED = '1';
 register('./node-hooks.mjs', import.meta.url);

@@ -11,6 +11,7 @@ import type { TAccount } from '@/lib/client/api';
 import { ApiError } from '@/lib/client/fetchers';
 import { signInWithPassphrase } from '@/lib/client/session-keys';
 import { ZEmail } from '@/lib/schemas/account';
+import { plural } from '@/lib/plural';
 
 export function safeNext(next: string | null | undefined): string | null {
   return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : null;
@@ -26,7 +27,7 @@ export function homeOf(account: TAccount): string {
 function describe(code: string): string {
   if (code.startsWith('locked_')) {
     const seconds = Number(code.slice(7)) || 60;
-    return `Too many failed attempts. Sign-in is paused for ${seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`}.`;
+    return `Too many failed attempts. Sign-in is paused for ${seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : plural(seconds, 'second')}.`;
   }
   return 'The email or passphrase is not correct.';
 }

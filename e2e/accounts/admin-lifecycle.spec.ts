@@ -1,7 +1,8 @@
 // The rest of an admin's life: a pending admin recovers the tenant keys with
 // the recovery code; a tenant's MFA rule; a passphrase change (which ends the
 // account's other sessions); removing an admin; sign out everywhere.
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { type Browser, type Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TProvider } from '@/lib/schemas/providers/types';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';

@@ -5,7 +5,8 @@
 // sign-out wipes them. Every request body is recorded and searched for the
 // passphrases and the keys derived from them.
 import { hkdfSync, pbkdf2Sync } from 'node:crypto';
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { choosePassphrase, OPERATOR_STATE, recordRequests, signIn, type RecordedRequest } from '../support/accounts';
 import { invitationLink, waitForMail } from '../support/mail';
 

@@ -1,6 +1,7 @@
 // Operators invite operators; a second factor (TOTP) is enrolled with a code,
 // then asked at sign-in, where a one-time recovery code also works (once).
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { choosePassphrase, OPERATOR_STATE } from '../support/accounts';
 import { invitationLink, waitForMail } from '../support/mail';
 import { totp } from '../support/totp';

@@ -3,7 +3,8 @@
 // change reaches the admin as a digest mail through the real SMTP path (the
 // e2e mail catcher) — with the change's label, tenant and actor, the links to
 // the audit page and the setting, and none of the sealed settings.
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { enrollFirstAdmin, OPERATOR } from '../support/accounts';

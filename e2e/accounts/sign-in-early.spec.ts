@@ -4,7 +4,7 @@
 // script chunks back for a moment — the network is the only thing slowed.
 // (Field and Button do this for every form; admin-lifecycle.spec.ts checks
 // the recovery form the same way.)
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { OPERATOR } from '../support/accounts';
 import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 

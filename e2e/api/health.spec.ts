@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 
 test('GET /api/health answers without touching the database', async ({ request }) => {
   const response = await request.get('/api/health');

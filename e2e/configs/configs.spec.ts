@@ -6,7 +6,8 @@
 // server log must hold no canary — the settings leave the browser only as
 // ciphertext. The canaries go to .cache/e2e/canaries.json for the database
 // dump check.
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { enrollFirstAdmin, OPERATOR } from '../support/accounts';

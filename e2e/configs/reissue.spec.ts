@@ -9,7 +9,8 @@
 // written where the app keeps them. That is exactly what a browser holds after
 // the vendor restores an older backup. The restore itself, with a real backup
 // on both backends and a real proxy, is lib/server/configs/reissue.int.test.ts.
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TProvider } from '@/lib/schemas/providers/types';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';

@@ -8,7 +8,8 @@
 // to the tenant and the deployment — and removes it again (re-sealed once
 // more). Last, the operator deletes it after typing its name.
 import { readFileSync } from 'node:fs';
-import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { jwkThumbprint } from '@/lib/crypto/thumbprint';
 import { ZProxyCredentials, type TProxyCredentials } from '@/lib/schemas/deployments';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';

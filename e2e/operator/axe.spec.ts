@@ -1,7 +1,8 @@
 // axe-core on every operator page, in light and dark schemes: no serious or
 // critical violations. Pages are checked once their data has loaded.
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { OPERATOR, OPERATOR_STATE } from '../support/accounts';

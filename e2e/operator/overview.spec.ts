@@ -4,7 +4,7 @@
 // critical accessibility violations in either colour scheme, and no console
 // errors (the charts work under the nonce CSP).
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import type { TDeploymentRow } from '@/lib/schemas/deployments';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';

@@ -5,7 +5,8 @@
 // then refused without the typed id and before the 36-hour wait. (The wait
 // itself and the refusal while configurations exist are proven at the
 // service level with an injectable clock: lib/server/tenants/tenants.int.test.ts.)
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { OPERATOR, OPERATOR_STATE } from '../support/accounts';
 import { APP_SCRIPTS, holdBack } from '../support/slow-requests';

@@ -4,7 +4,8 @@
 // nothing of tenant B, with the very answer a non-existent id gets; operators
 // → no tenant-admin surface; tenant admins → no operator surface.
 import { readFileSync } from 'node:fs';
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import { type APIRequestContext } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { MATRIX_FILE, matrixState } from '../support/accounts';
 import { pageFiles, routeFiles } from './route-files';
 import { API_ROUTES, CONFIRMED_ONLY_METHODS, PAGES, SAMPLE_BODIES, type Method } from './route-matrix';

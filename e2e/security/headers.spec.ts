@@ -1,5 +1,5 @@
 // Security headers on a page, an API route, a static asset and an error page.
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 
 const BASE_HEADERS = {
   'x-content-type-options': 'nosniff',

@@ -1,7 +1,7 @@
 // First run: the setup page exists only while no operator exists, and wants
 // the one-time token the broker printed at start.
 import { mkdirSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test } from '../fixtures/test';
 import { AUTH_DIR, OPERATOR, OPERATOR_STATE, setupTokenFromServerLog } from '../support/accounts';
 import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 

@@ -3,7 +3,7 @@
 // matrix-a and matrix-b, each with a confirmed admin; matrix-b also has a
 // pending admin and an open invitation, whose ids tenant A's admin must not reach.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { test } from '@playwright/test';
+import { test } from '../fixtures/test';
 import { BrokerClient, expectStatus, newAccount } from '@/lib/testing/api-client';
 import { AUTH_DIR, MATRIX_FILE, matrixState, OPERATOR } from '../support/accounts';
 import { enrollFirstAdmin as enrollAdmin, tokenFromMail } from '../support/enroll';

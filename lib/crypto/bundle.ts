@@ -18,6 +18,7 @@ import { assertSigningKey, compactJwsKid, resolveVerifyKey, signCompactJws, veri
 import { readFlattenedJwe, type TFlattenedJwe } from './jwe-types';
 import { assertExactMembers, isJsonObject } from './json-object';
 import { canonicalJwk, readPublicJwk } from './p256-jwk';
+import { plural } from '../plural';
 
 export const BUNDLE_TYP = 'cmk-bundle+jws';
 export const MAX_BUNDLE_LIFETIME_SECONDS = 600;
@@ -185,10 +186,10 @@ function checkTimes(payload: Record<string, unknown>, now: number): { iat: numbe
     );
   }
   if (now >= exp + BUNDLE_CLOCK_SKEW_SECONDS) {
-    throw new BundleError('lifetime', 'expired', `${WHAT} expired ${now - exp} seconds ago.`);
+    throw new BundleError('lifetime', 'expired', `${WHAT} expired ${plural(now - exp, 'second')} ago.`);
   }
   if (iat > now + BUNDLE_CLOCK_SKEW_SECONDS) {
-    throw new BundleError('lifetime', 'expired', `${WHAT} is issued ${iat - now} seconds in the future (clock skew?).`);
+    throw new BundleError('lifetime', 'expired', `${WHAT} is issued ${plural(iat - now, 'second')} in the future (clock skew?).`);
   }
   return { iat, exp };
 }

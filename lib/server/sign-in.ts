@@ -19,6 +19,7 @@ import { accountAuditInputs, recordAccountAudit, recordAuditBatch, type AuditCon
 import { verifyAgainstDummy, verifyAuthKey } from '@/lib/server/password-hash';
 import { AppError } from '@/lib/server/errors';
 import { verifySecondFactor, verifyTotpFor } from '@/lib/server/mfa';
+import { seconds } from '@/lib/plural';
 
 export type SignInFailure = 'invalid_credentials' | 'mfa_required' | 'locked';
 
@@ -116,7 +117,7 @@ export async function verifyTotpLimited(user: TotpUser, code: string, ip: string
   const [accountKey, ipKey] = signInLimitKeys(user.email, ip ?? '') as [string, string];
   const claimed = await claimAttempt(db, ip ? [accountKey, ipKey] : [accountKey]);
   if ('lockedFor' in claimed) {
-    throw new AppError('rate_limited', { message: `Too many wrong codes or sign-in attempts. Try again in ${claimed.lockedFor} seconds.`, retryAfter: claimed.lockedFor });
+    throw new AppError('rate_limited', { message: `Too many wrong codes or sign-in attempts. Try again in ${seconds(claimed.lockedFor)}.`, retryAfter: claimed.lockedFor });
   }
   const ok = await verifyTotpFor(db, user, code);
   if (ok) await releaseAttempt(db, claimed.claim);

@@ -16,6 +16,7 @@ import 'server-only';
 import { AppError } from '@/lib/server/errors';
 import { getLogger } from '@/lib/server/log';
 import { clientIp } from '@/lib/server/request-meta';
+import { seconds } from '@/lib/plural';
 
 export const BEARER_FAILURE_LIMIT = 30;
 export const BEARER_FAILURE_WINDOW_MS = 60_000;
@@ -89,7 +90,7 @@ export function wrongCredential(request: Request, api: 'proxy' | 'vendor', unaut
   }
   if (wait === null) return unauthenticated;
   return new AppError('rate_limited', {
-    message: `Too many requests with a wrong ${api === 'proxy' ? 'API key' : 'API token'} from this address. Try again in ${wait} seconds.`,
+    message: `Too many requests with a wrong ${api === 'proxy' ? 'API key' : 'API token'} from this address. Try again in ${seconds(wait)}.`,
     retryAfter: wait,
   });
 }

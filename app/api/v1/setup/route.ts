@@ -7,6 +7,7 @@ import { hit } from '@/lib/server/dal/rate-limits';
 import { getPrisma } from '@/lib/server/db';
 import { AppError } from '@/lib/server/errors';
 import { clientIp } from '@/lib/server/request-meta';
+import { seconds } from '@/lib/plural';
 
 export const dynamic = 'force-dynamic';
 
@@ -14,7 +15,7 @@ export const GET = defineRoute({ auth: 'public' }, async () => ({ needed: await 
 
 export const POST = defineRoute({ auth: 'public', body: ZSetup }, async ({ body, request, requestId }) => {
   const wait = await hit(await getPrisma(), `setup:ip:${clientIp(request.headers)}`, { limit: 10, windowMs: 15 * 60_000 });
-  if (wait) throw new AppError('rate_limited', { retryAfter: wait, message: `Too many attempts. Try again in ${wait} seconds.` });
+  if (wait) throw new AppError('rate_limited', { retryAfter: wait, message: `Too many attempts. Try again in ${seconds(wait)}.` });
   const { userId } = await completeSetup(body, auditContext(request, requestId));
   return Response.json({ userId }, { status: 201 });
 });
