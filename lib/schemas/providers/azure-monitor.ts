@@ -7,8 +7,9 @@ import {
   defineProvider,
   httpsUrlProblem,
   MAX_URL_LENGTH,
+  siemQueueFullField,
   ZRequiredText,
-  ZSettingsObject,
+  ZSiemSettingsObject,
 } from './common';
 import { AZURE_APP_CREDENTIALS, AZURE_APP_CREDENTIALS_EXAMPLE, azureAppCredentialFields } from './azure-credentials';
 
@@ -50,7 +51,7 @@ export const ZAzureStreamName = ZRequiredText(`Enter the stream name declared in
     : `Enter a stream name starting with Custom- or Microsoft-, then letters, digits and _, like ${STREAM_EXAMPLE}.`,
 );
 
-export const ZAzureMonitorSettings = ZSettingsObject('Azure Monitor', {
+export const ZAzureMonitorSettings = ZSiemSettingsObject('Azure Monitor', {
   endpoint: ZAzureIngestionEndpoint,
   dcrImmutableId: ZAzureDcrImmutableId,
   streamName: ZAzureStreamName,
@@ -84,11 +85,13 @@ export const azureMonitor = defineProvider({
       example: STREAM_EXAMPLE,
     }),
     ...azureAppCredentialFields('the Monitoring Metrics Publisher role on the rule'),
+    siemQueueFullField,
   ],
   example: {
     endpoint: ENDPOINT_EXAMPLE,
     dcrImmutableId: 'dcr-4f1c2e3d5a6b7c8d9e0f1a2b3c4d5e6f',
     streamName: STREAM_EXAMPLE,
     ...AZURE_APP_CREDENTIALS_EXAMPLE,
+    onQueueFull: 'drop',
   },
 });

@@ -789,3 +789,46 @@ export function isLocalHost(host: string): boolean {
   const unspecifiedOrLoopback = upperZero && g5 === 0 && g6 === 0 && (g7 === 0 || g7 === 1);
   return unspecifiedOrLoopback || (g0 & 0xffc0) === 0xfe80 || g0 >= 0xff00;
 }
+
+// ---------------------------------------------------------------------------
+// What the key proxies do when a SIEM falls behind (every SIEM provider)
+// ---------------------------------------------------------------------------
+
+export const SIEM_QUEUE_FULL_POLICIES = [
+  { value: 'drop', label: 'Drop events and count them (key use continues)' },
+  { value: 'refuse', label: 'Refuse key use until the SIEM catches up' },
+] as const;
+
+export type TSiemQueueFullPolicy = (typeof SIEM_QUEUE_FULL_POLICIES)[number]['value'];
+
+const QUEUE_FULL_MESSAGE = 'Choose what the key proxies do when events back up: "drop" (drop and count them) or "refuse" (refuse key use).';
+
+/**
+ * The tenant's choice, signed with the configuration, between availability
+ * and a complete audit trail. Absent (every configuration sealed before the
+ * field existed) or blank (the form's "not set") means "drop": it keeps the
+ * behaviour those configurations were approved with, and a SIEM outage never
+ * stops encryption unless the tenant asked for that.
+ */
+export const ZSiemQueueFull = z
+  .string({ error: QUEUE_FULL_MESSAGE })
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+  .pipe(z.enum(['drop', 'refuse'], { error: QUEUE_FULL_MESSAGE }).default('drop'));
+
+/** The form field for ZSiemQueueFull; every SIEM provider lists it last. */
+export const siemQueueFullField = defineField({
+  name: 'onQueueFull',
+  label: 'When the SIEM falls behind',
+  help:
+    'Each key proxy holds events in a bounded queue while your SIEM is slow or unreachable. When the queue is full it either drops new events and counts them (encryption and decryption go on, but your SIEM misses those events), or refuses key use until the SIEM catches up (nothing goes unlogged, but a SIEM outage stops your data being encrypted or decrypted). Not set means drop.',
+  example: 'drop',
+  input: 'select',
+  required: false,
+  options: SIEM_QUEUE_FULL_POLICIES,
+});
+
+/** A SIEM provider's settings object: its own fields, then `onQueueFull`. */
+export function ZSiemSettingsObject<Shape extends z.ZodRawShape>(providerLabel: string, shape: Shape) {
+  return ZSettingsObject(providerLabel, { ...shape, onQueueFull: ZSiemQueueFull });
+}

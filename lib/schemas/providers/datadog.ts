@@ -1,7 +1,7 @@
 // Datadog Logs settings: which Datadog site the tenant's organisation lives
 // on, and the API key that lets the key proxies submit logs to it.
 import { z } from 'zod';
-import { defineField, defineProvider, ZRequiredText, ZSettingsObject } from './common';
+import { defineField, defineProvider, siemQueueFullField, ZRequiredText, ZSiemSettingsObject } from './common';
 
 /**
  * Datadog's sites. A fixed list rather than a free host name, so a
@@ -39,7 +39,7 @@ export const ZDatadogApiKey = ZRequiredText(`Enter the Datadog API key, like ${A
   return undefined;
 });
 
-export const ZDatadogSettings = ZSettingsObject('Datadog', {
+export const ZDatadogSettings = ZSiemSettingsObject('Datadog', {
   site: ZDatadogSite,
   apiKey: ZDatadogApiKey,
 });
@@ -67,9 +67,11 @@ export const datadog = defineProvider({
       example: API_KEY_EXAMPLE,
       secret: true,
     }),
+    siemQueueFullField,
   ],
   example: {
     site: 'datadoghq.eu',
     apiKey: '4f1c2e3d5a6b7c8d9e0f1a2b3c4d5e6f',
+    onQueueFull: 'drop',
   },
 });

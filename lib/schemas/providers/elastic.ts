@@ -1,7 +1,7 @@
 // Elasticsearch settings: the cluster's https endpoint, an API key, and the
 // index or data stream that receives the key proxies' audit events.
 import type { z } from 'zod';
-import { defineField, defineProvider, httpsUrlProblem, isLocalHost, MAX_URL_LENGTH, ZRequiredText, ZSettingsObject } from './common';
+import { defineField, defineProvider, httpsUrlProblem, isLocalHost, MAX_URL_LENGTH, siemQueueFullField, ZRequiredText, ZSiemSettingsObject } from './common';
 
 const URL_EXAMPLE = 'https://acme.es.us-east-1.aws.elastic.cloud:443';
 // The example key from Elastic's own documentation (base64 of id:api_key).
@@ -77,7 +77,7 @@ function indexProblem(value: string): string | undefined {
 
 export const ZElasticIndex = ZRequiredText(`Enter an index or data stream name, like ${INDEX_EXAMPLE}.`, indexProblem, 255);
 
-export const ZElasticSettings = ZSettingsObject('Elastic', {
+export const ZElasticSettings = ZSiemSettingsObject('Elastic', {
   url: ZElasticUrl,
   apiKey: ZElasticApiKey,
   index: ZElasticIndex,
@@ -110,11 +110,13 @@ export const elastic = defineProvider({
       help: 'Where events are written. A data stream is named type-dataset-namespace, like logs-cmk.audit-default; any other lower-case index name works too.',
       example: INDEX_EXAMPLE,
     }),
+    siemQueueFullField,
   ],
   example: {
     url: 'https://acme-siem.es.eu-west-1.aws.elastic.cloud',
     // base64 of "fakeKeyId123:fakeApiKeySecret456"
     apiKey: 'ZmFrZUtleUlkMTIzOmZha2VBcGlLZXlTZWNyZXQ0NTY=',
     index: INDEX_EXAMPLE,
+    onQueueFull: 'drop',
   },
 });

@@ -1,7 +1,7 @@
 // Google Cloud Logging settings: the project and log the key proxies write
 // audit entries to, and the service account they write as.
 import type { z } from 'zod';
-import { defineField, defineProvider, ZGoogleServiceAccountJson, ZRequiredText, ZSettingsObject } from './common';
+import { defineField, defineProvider, siemQueueFullField, ZGoogleServiceAccountJson, ZRequiredText, ZSiemSettingsObject } from './common';
 
 const PROJECT_EXAMPLE = 'acme-security-logs';
 const LOG_EXAMPLE = 'cmk-proxy/audit';
@@ -41,7 +41,7 @@ export const ZGoogleLogName = ZRequiredText(
  * the log's project: writing to another project's logs only needs the Logs
  * Writer role there, and a dedicated logging project is a common layout.
  */
-export const ZGoogleCloudLoggingSettings = ZSettingsObject('Google Cloud Logging', {
+export const ZGoogleCloudLoggingSettings = ZSiemSettingsObject('Google Cloud Logging', {
   projectId: ZGoogleLoggingProjectId,
   logName: ZGoogleLogName,
   serviceAccountKey: ZGoogleServiceAccountJson,
@@ -83,6 +83,7 @@ export const googleCloudLogging = defineProvider({
       input: 'json',
       secret: true,
     }),
+    siemQueueFullField,
   ],
   example: {
     projectId: 'example-security-logs',
@@ -98,5 +99,6 @@ export const googleCloudLogging = defineProvider({
       token_uri: 'https://oauth2.googleapis.com/token',
       universe_domain: 'googleapis.com',
     },
+    onQueueFull: 'drop',
   },
 });

@@ -1,7 +1,7 @@
 // Splunk HTTP Event Collector settings: the HEC endpoint, its token, and
 // the index and sourcetype the key proxies' audit events are filed under.
 import type { z } from 'zod';
-import { defineField, defineProvider, httpsUrlProblem, isLocalHost, MAX_URL_LENGTH, UUID_SHAPE_PATTERN, ZRequiredText, ZSettingsObject } from './common';
+import { defineField, defineProvider, httpsUrlProblem, isLocalHost, MAX_URL_LENGTH, siemQueueFullField, UUID_SHAPE_PATTERN, ZRequiredText, ZSiemSettingsObject } from './common';
 
 const URL_EXAMPLE = 'https://http-inputs-acme.splunkcloud.com/services/collector/event';
 const TOKEN_EXAMPLE = '3f2b8c1e-6d4a-4f7e-9b2c-1a5d8e7f0c3b';
@@ -64,7 +64,7 @@ export const ZSplunkSourcetype = ZRequiredText(
   256,
 );
 
-export const ZSplunkHecSettings = ZSettingsObject('Splunk HEC', {
+export const ZSplunkHecSettings = ZSiemSettingsObject('Splunk HEC', {
   url: ZSplunkHecUrl,
   token: ZSplunkHecToken,
   index: ZSplunkIndex,
@@ -104,11 +104,13 @@ export const splunkHec = defineProvider({
       help: 'The sourcetype stamped on every event, so your searches and dashboards can find them.',
       example: SOURCETYPE_EXAMPLE,
     }),
+    siemQueueFullField,
   ],
   example: {
     url: 'https://splunk.example.com:8088/services/collector/event',
     token: '8d3f6a2c-1b4e-4c7d-9a0f-5e2b7c9d1a34',
     index: INDEX_EXAMPLE,
     sourcetype: SOURCETYPE_EXAMPLE,
+    onQueueFull: 'drop',
   },
 });

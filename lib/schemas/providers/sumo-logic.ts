@@ -1,7 +1,7 @@
 // Sumo Logic settings: the URL of a hosted collector's HTTP Logs source.
 // That URL embeds the source's token, so it is the one credential here.
 import type { z } from 'zod';
-import { defineField, defineProvider, httpsUrlProblem, MAX_URL_LENGTH, ZRequiredText, ZSettingsObject } from './common';
+import { defineField, defineProvider, httpsUrlProblem, MAX_URL_LENGTH, siemQueueFullField, ZRequiredText, ZSiemSettingsObject } from './common';
 
 const URL_EXAMPLE = 'https://endpoint4.collection.us2.sumologic.com/receiver/v1/http/ZaVnC4dhaV2…';
 // A fake token, shaped like a real one, for the form and the demo data.
@@ -29,7 +29,7 @@ function sourceUrlProblem(value: string): string | undefined {
 
 export const ZSumoLogicSourceUrl = ZRequiredText(`Enter the HTTP source URL Sumo Logic shows, like ${URL_EXAMPLE}.`, sourceUrlProblem, MAX_URL_LENGTH);
 
-export const ZSumoLogicSettings = ZSettingsObject('Sumo Logic', {
+export const ZSumoLogicSettings = ZSiemSettingsObject('Sumo Logic', {
   url: ZSumoLogicSourceUrl,
 });
 export type TSumoLogicSettings = z.infer<typeof ZSumoLogicSettings>;
@@ -48,8 +48,10 @@ export const sumoLogic = defineProvider({
       example: FULL_EXAMPLE,
       secret: true,
     }),
+    siemQueueFullField,
   ],
   example: {
     url: FULL_EXAMPLE,
+    onQueueFull: 'drop',
   },
 });

@@ -37,7 +37,7 @@ const DAMAGED = 'The certificate is damaged or incomplete; paste the whole PEM b
 describe('syslog-tls provider', () => {
   it('accepts its example and fills in the defaults', () => {
     expect(ZSyslogTlsSettings.parse(valid)).toEqual(valid);
-    expect(ZSyslogTlsSettings.parse({ host: valid.host })).toEqual({ host: valid.host, port: 6514, format: 'rfc5424' });
+    expect(ZSyslogTlsSettings.parse({ host: valid.host })).toEqual({ host: valid.host, port: 6514, format: 'rfc5424', onQueueFull: 'drop' });
   });
 
   it.each([

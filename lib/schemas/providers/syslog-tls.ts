@@ -2,7 +2,7 @@
 // optional CA certificate to trust instead of the public roots, and the
 // message format.
 import { z } from 'zod';
-import { defineField, defineProvider, isLocalHost, ZOptionalText, ZRequiredText, ZSettingsObject } from './common';
+import { defineField, defineProvider, isLocalHost, siemQueueFullField, ZOptionalText, ZRequiredText, ZSiemSettingsObject } from './common';
 
 const HOST_EXAMPLE = 'syslog.example.com';
 const HOST_MESSAGE = `Enter a fully qualified host name or an IP address, like ${HOST_EXAMPLE} or 203.0.113.10.`;
@@ -170,7 +170,7 @@ export const ZSyslogFormat = z
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
   .pipe(z.enum(['rfc5424', 'rfc3164'], { error: FORMAT_MESSAGE }).default('rfc5424'));
 
-export const ZSyslogTlsSettings = ZSettingsObject('syslog over TLS', {
+export const ZSyslogTlsSettings = ZSiemSettingsObject('syslog over TLS', {
   host: ZSyslogHost,
   port: ZSyslogPort,
   caCertificate: ZCaCertificatePem,
@@ -219,10 +219,12 @@ export const syslogTls = defineProvider({
         { value: 'rfc3164', label: 'RFC 3164 (legacy BSD)' },
       ],
     }),
+    siemQueueFullField,
   ],
   example: {
     host: 'siem-collector.example.com',
     port: 6514,
     format: 'rfc5424',
+    onQueueFull: 'drop',
   },
 });

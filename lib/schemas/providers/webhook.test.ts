@@ -24,6 +24,7 @@ describe('webhook provider', () => {
       url: `${URL_EXAMPLE}?token=abc`,
       hmacSecret: valid.hmacSecret,
       headers: {},
+      onQueueFull: 'drop',
     });
   });
 

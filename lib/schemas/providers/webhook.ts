@@ -7,9 +7,10 @@ import {
   httpsUrlProblem,
   isLocalHost,
   MAX_URL_LENGTH,
+  siemQueueFullField,
   whenSettingsObject,
   ZRequiredText,
-  ZSettingsObject,
+  ZSiemSettingsObject,
 } from './common';
 
 const URL_EXAMPLE = 'https://hooks.example.com/cmk/audit';
@@ -167,7 +168,7 @@ export const ZWebhookHeaders = z
     return Object.fromEntries(rows.map(([name, value]) => [name.trim(), value]));
   });
 
-export const ZWebhookSettings = ZSettingsObject('HTTPS webhook', {
+export const ZWebhookSettings = ZSiemSettingsObject('HTTPS webhook', {
   url: ZWebhookUrl,
   hmacSecret: ZWebhookHmacSecret,
   headers: ZWebhookHeaders,
@@ -206,10 +207,12 @@ export const webhook = defineProvider({
       secret: true,
       required: false,
     }),
+    siemQueueFullField,
   ],
   example: {
     url: URL_EXAMPLE,
     hmacSecret: '9c1e5f7a3b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f',
     headers: { Authorization: 'Bearer 3f9a1c2d4b5e6f70', 'X-Acme-Tenant': 'acme' },
+    onQueueFull: 'drop',
   },
 });

@@ -1,0 +1,80 @@
+// Throw-away TLS material for the protocol doubles (tests, demo and bench
+// only): one test CA per process, and server certificates it signs for given
+// DNS names plus 127.0.0.1, made with the `openssl` CLI in a temporary
+// directory that is removed at once. Clients trust the double by adding
+// `caPem` to their CAs (never by turning verification off), so the real TLS
+// checks — chain, host name, validity — run in every test.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type TTestTls = { caPem: string; certPem: string; keyPem: string };
+
+type TCa = { caPem: string; caKeyPem: string };
+
+// Cached per process: key generation is the slow part, and every double can share one CA.
+let ca: TCa | undefined;
+const servers = new Map<string, TTestTls>();
+
+function openssl(dir: string, args: string[]): void {
+  try {
+    execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (e.code === 'ENOENT') {
+      throw new Error('lib/testing/tls.ts needs the openssl command-line tool to make test certificates; install OpenSSL (e.g. apt-get install openssl).');
+    }
+    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString().trim() ?? e.message}`);
+  }
+}
+
+function inTempDir<T>(work: (dir: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'cmk-test-tls-'));
+  try {
+    return work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function testCa(): TCa {
+  ca ??= inTempDir((dir) => {
+    openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
+    openssl(dir, [
+      'req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '7', '-subj', '/CN=CMK test CA (throw-away)',
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.crt',
+    ]);
+    return { caPem: readFileSync(join(dir, 'ca.crt'), 'utf8'), caKeyPem: readFileSync(join(dir, 'ca.key'), 'utf8') };
+  });
+  return ca;
+}
+
+/** A certificate for `dnsNames` (and 127.0.0.1) signed by the process's test CA. Names must be plain DNS names. */
+export function makeTestTls(dnsNames: readonly string[] = ['localhost']): TTestTls {
+  if (dnsNames.length === 0 || dnsNames.some((name) => !/^[a-z0-9*]([a-z0-9.-]*[a-z0-9])?$/i.test(name))) {
+    throw new Error('makeTestTls takes one or more plain DNS names, like siem.test.');
+  }
+  const key = [...dnsNames].map((name) => name.toLowerCase()).sort().join(',');
+  const cached = servers.get(key);
+  if (cached) return cached;
+  const { caPem, caKeyPem } = testCa();
+  const made = inTempDir((dir) => {
+    writeFileSync(join(dir, 'ca.crt'), caPem);
+    writeFileSync(join(dir, 'ca.key'), caKeyPem, { mode: 0o600 });
+    const altNames = [...dnsNames.map((name) => `DNS:${name}`), 'IP:127.0.0.1'].join(',');
+    writeFileSync(
+      join(dir, 'server.ext'),
+      `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${altNames}\n`,
+    );
+    openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key']);
+    openssl(dir, ['req', '-new', '-key', 'server.key', '-subj', `/CN=${dnsNames[0]}`, '-out', 'server.csr']);
+    openssl(dir, [
+      'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-sha256', '-days', '7',
+      '-extfile', 'server.ext', '-out', 'server.crt',
+    ]);
+    return { caPem, certPem: readFileSync(join(dir, 'server.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'server.key'), 'utf8') };
+  });
+  servers.set(key, made);
+  return made;
+}
