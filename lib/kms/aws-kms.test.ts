@@ -1,0 +1,266 @@
+// The AWS KMS driver against the AWS KMS/STS protocol double in
+// lib/testing/kms (no cloud is reachable here): the unmodified SDK talks to a
+// local server that checks SigV4, does real AES-GCM and can be told to fail
+// in every way AWS does. Each failure must leave the driver as our code.
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { startAwsKmsDouble, type TAwsKmsDouble, type TDoubleKey, type TDoubleRole, type TDoubleUser } from '@/lib/testing/kms/aws-kms-double';
+import { type Canary, scanForSecrets } from '@/lib/testing/secret-scan';
+
+import { createKmsDriver, KmsError, type TKmsDriver, type TKmsErrorCode } from './index';
+
+let double: TAwsKmsDouble;
+let key: TDoubleKey;
+let user: TDoubleUser;
+let vendor: TDoubleUser;
+let role: TDoubleRole;
+const drivers: TKmsDriver[] = [];
+const canaries: Canary[] = [];
+const dek = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
+const tenant = { tenantId: 'tenant-a' };
+
+beforeAll(async () => {
+  double = await startAwsKmsDouble();
+  key = double.createKey();
+  user = double.addUser();
+  vendor = double.addUser({ name: 'vendor' });
+  role = double.addRole({ trusted: [vendor.accessKeyId] });
+  canaries.push({ label: 'user secret', value: user.secretAccessKey }, { label: 'vendor secret', value: vendor.secretAccessKey }, { label: 'DEK', value: dek });
+});
+afterEach(() => {
+  double.clearFaults();
+  double.throttle(false);
+  double.delay(0);
+  double.dropConnections(false);
+  double.accountIssue(false);
+});
+afterAll(async () => {
+  for (const driver of drivers) driver.close();
+  await double.stop();
+});
+
+function withKeys(settings: Partial<Record<string, string>> = {}, timeoutMs = 2000) {
+  const driver = createKmsDriver('aws-kms', { ...double.accessKeySettings(key, user), ...settings }, double.driverOptions(undefined, timeoutMs));
+  drivers.push(driver);
+  return driver;
+}
+
+function withRole(target: { roleArn: string; externalId: string } = role, caller: TDoubleUser = vendor, on = double) {
+  const driver = createKmsDriver('aws-kms', on.assumeRoleSettings(on === double ? key : (on.keys[0] as TDoubleKey), target), on.driverOptions(caller, 2000));
+  drivers.push(driver);
+  return driver;
+}
+
+async function refusal(promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> {
+  const error = await promise.then(
+    () => new Error('expected a refusal'),
+    (e: unknown) => e,
+  );
+  if (!(error instanceof KmsError)) throw error;
+  expect(error.code, error.message).toBe(code);
+  // No secret, DEK or ciphertext anywhere in what a log could print of it.
+  const printed = JSON.stringify({ message: error.message, cause: error.cause, stack: error.stack });
+  expect(scanForSecrets([{ where: error.code, value: printed }], canaries).findings).toEqual([]);
+  return error;
+}
+
+/** Wraps, and from then on watches for that ciphertext in errors too. */
+async function wrapWatched(driver: TKmsDriver): Promise<Uint8Array> {
+  const edek = await driver.wrap(dek, tenant);
+  canaries.push({ label: 'EDEK', value: edek });
+  return edek;
+}
+
+describe('AWS KMS driver: round trips', () => {
+  it('wraps and unwraps with access keys, under the configured key', async () => {
+    const driver = withKeys();
+    const edek = await wrapWatched(driver);
+    expect(Buffer.from(edek).includes(Buffer.from(dek))).toBe(false);
+    expect(await driver.unwrap(edek, tenant)).toEqual(dek);
+    expect(double.calls.at(-1)).toMatchObject({ target: 'Decrypt', keyId: key.keyArn, principal: user.accessKeyId, status: 200 });
+  });
+
+  it('assumes the role once with the external id and shares the cached credentials', async () => {
+    double.resetCalls();
+    const driver = withRole();
+    const edeks = await Promise.all(Array.from({ length: 5 }, () => driver.wrap(dek, tenant)));
+    for (const edek of edeks) expect(await driver.unwrap(edek, tenant)).toEqual(dek);
+    expect(double.count({ service: 'sts', target: 'AssumeRole', status: 200 })).toBe(1);
+    expect(double.count({ service: 'kms', principal: role.roleArn, status: 200 })).toBe(10);
+  });
+
+  it('refreshes the temporary credentials before they expire, once for concurrent callers', async () => {
+    const shortLived = await startAwsKmsDouble({ sessionDurationSeconds: 2 });
+    try {
+      shortLived.createKey();
+      const caller = shortLived.addUser();
+      const driver = withRole(shortLived.addRole({ trusted: [caller.accessKeyId] }), caller, shortLived);
+      await driver.wrap(dek, tenant);
+      await driver.wrap(dek, tenant);
+      expect(shortLived.count({ target: 'AssumeRole' })).toBe(1);
+      // A 1–2 s session is refreshed at most halfway through its life.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await Promise.all([driver.wrap(dek, tenant), driver.wrap(dek, tenant), driver.wrap(dek, tenant)]);
+      expect(shortLived.count({ target: 'AssumeRole' })).toBe(2);
+      expect(shortLived.count({ service: 'kms', status: 200 })).toBe(5);
+    } finally {
+      await shortLived.stop();
+    }
+  });
+
+  it('binds the ciphertext to the tenant: another tenant id cannot unwrap it', async () => {
+    const driver = withKeys();
+    const edek = await wrapWatched(driver);
+    const error = await refusal(driver.unwrap(edek, { tenantId: 'tenant-b' }), 'kms_unwrap_failed');
+    expect(error.tspCode).toBe(205);
+  });
+});
+
+describe('AWS KMS driver: every AWS failure maps to our code', () => {
+  it('a disabled key → kms_unauthorized (206), and works again once enabled', async () => {
+    const driver = withKeys();
+    double.disableKey(key.keyArn);
+    const error = await refusal(driver.wrap(dek, tenant), 'kms_unauthorized');
+    expect(error.tspCode).toBe(206);
+    expect(error.message).toBe('AWS KMS refused: the key is disabled (DisabledException).');
+    double.enableKey(key.keyArn);
+    await driver.wrap(dek, tenant);
+  });
+
+  it('a key pending deletion → kms_unauthorized', async () => {
+    const doomed = double.createKey();
+    double.scheduleKeyDeletion(doomed.keyArn);
+    await refusal(withKeys({ keyArn: doomed.keyArn }).wrap(dek, tenant), 'kms_unauthorized');
+  });
+
+  it('a denied principal and a key policy without it → kms_unauthorized', async () => {
+    const driver = withKeys();
+    const edek = await wrapWatched(driver);
+    double.deny(user.accessKeyId);
+    await refusal(driver.unwrap(edek, tenant), 'kms_unauthorized');
+    double.allow(user.accessKeyId);
+    const private_ = double.createKey({ allow: [vendor.accessKeyId] });
+    await refusal(withKeys({ keyArn: private_.keyArn }).wrap(dek, tenant), 'kms_unauthorized');
+  });
+
+  it('throttling → kms_throttled (209) after the bounded retry', async () => {
+    const driver = withKeys();
+    double.resetCalls();
+    double.throttle(true);
+    expect((await refusal(driver.wrap(dek, tenant), 'kms_throttled')).tspCode).toBe(209);
+    expect(double.count({ error: 'ThrottlingException' })).toBe(2);
+  });
+
+  it('dropped connections and a closed port → kms_unreachable (208) within the time limit', async () => {
+    double.dropConnections(true);
+    let started = Date.now();
+    expect((await refusal(withKeys({}, 1000).wrap(dek, tenant), 'kms_unreachable')).tspCode).toBe(208);
+    expect(Date.now() - started).toBeLessThan(1500);
+
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    const { port } = probe.address() as { port: number };
+    await new Promise((resolve) => probe.close(resolve));
+    const closed = createKmsDriver('aws-kms', double.accessKeySettings(key, user), { timeoutMs: 1000, aws: { endpoints: { kms: `http://127.0.0.1:${port}` } } });
+    drivers.push(closed);
+    started = Date.now();
+    const error = await refusal(closed.wrap(dek, tenant), 'kms_unreachable');
+    expect(error.message).toMatch(/ECONNREFUSED/);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('a KMS slower than the time limit, or a cancelled call → kms_unreachable', async () => {
+    double.delay(3000);
+    const started = Date.now();
+    const error = await refusal(withKeys({}, 300).wrap(dek, tenant), 'kms_unreachable');
+    expect(error.message).toBe('AWS KMS did not answer within 300 ms.');
+    expect(Date.now() - started).toBeLessThan(1000);
+    const cancelled = await refusal(withKeys().wrap(dek, tenant, AbortSignal.timeout(50)), 'kms_unreachable');
+    expect(cancelled.message).toBe('The call to AWS KMS was cancelled before it answered.');
+  });
+
+  it('a wrong external id, an untrusted caller, unknown vendor credentials → kms_unauthorized', async () => {
+    await refusal(withRole({ roleArn: role.roleArn, externalId: 'not-the-external-id' }).wrap(dek, tenant), 'kms_unauthorized');
+    const stranger = double.addUser();
+    const error = await refusal(withRole(role, stranger).wrap(dek, tenant), 'kms_unauthorized');
+    expect(error.message).toMatch(/^AWS STS refused to let the proxy assume the role: .*\(AccessDenied\)\.$/);
+    const forged = { ...vendor, accessKeyId: 'AKIAZZZZZZZZZZZZZZZZ' };
+    expect((await refusal(withRole(role, forged).wrap(dek, tenant), 'kms_unauthorized')).message).toMatch(/InvalidClientTokenId/);
+  });
+
+  it('expired temporary credentials → kms_unauthorized', async () => {
+    const driver = withRole();
+    await driver.wrap(dek, tenant);
+    double.expireSessions();
+    expect((await refusal(driver.wrap(dek, tenant), 'kms_unauthorized')).message).toMatch(/ExpiredTokenException/);
+  });
+
+  it('an account issue → kms_account_issue (210), from STS and from KMS', async () => {
+    double.accountIssue(true);
+    expect((await refusal(withRole().wrap(dek, tenant), 'kms_account_issue')).message).toMatch(/RegionDisabledException/);
+    expect((await refusal(withKeys().wrap(dek, tenant), 'kms_account_issue')).tspCode).toBe(210);
+  });
+
+  it('an unknown key and a signing key → kms_config_invalid (207)', async () => {
+    const missing = key.keyArn.replace(/key\/.*/, 'key/00000000-0000-4000-8000-000000000000');
+    expect((await refusal(withKeys({ keyArn: missing }).wrap(dek, tenant), 'kms_config_invalid')).tspCode).toBe(207);
+    const signing = double.createKey({ usage: 'SIGN_VERIFY' });
+    await refusal(withKeys({ keyArn: signing.keyArn }).wrap(dek, tenant), 'kms_config_invalid');
+  });
+
+  it('garbage, a tampered ciphertext and another key’s ciphertext → kms_unwrap_failed (205)', async () => {
+    const driver = withKeys();
+    await refusal(driver.unwrap(new Uint8Array([1, 2, 3, 4]), tenant), 'kms_unwrap_failed');
+    const edek = await wrapWatched(driver);
+    const tampered = Uint8Array.from(edek);
+    tampered[tampered.length - 1] = (tampered[tampered.length - 1] as number) ^ 0x80;
+    await refusal(driver.unwrap(tampered, tenant), 'kms_unwrap_failed');
+    const other = double.createKey();
+    const foreign = await wrapWatched(withKeys({ keyArn: other.keyArn }));
+    expect((await refusal(driver.unwrap(foreign, tenant), 'kms_unwrap_failed')).message).toMatch(/IncorrectKeyException/);
+  });
+
+  it('a wrong secret and an unknown access key → kms_unauthorized', async () => {
+    const wrongSecret = `${user.secretAccessKey.slice(0, 39)}${user.secretAccessKey.endsWith('A') ? 'B' : 'A'}`;
+    expect((await refusal(withKeys({ secretAccessKey: wrongSecret }).wrap(dek, tenant), 'kms_unauthorized')).message).toMatch(/InvalidSignatureException/);
+    expect((await refusal(withKeys({ accessKeyId: 'AKIAZZZZZZZZZZZZZZZZ' }).wrap(dek, tenant), 'kms_unauthorized')).message).toMatch(/UnrecognizedClientException/);
+  });
+
+  it('a plaintext KMS refuses as malformed → kms_wrap_failed (204)', async () => {
+    expect((await refusal(withKeys().wrap(new Uint8Array(4097), tenant), 'kms_wrap_failed')).tspCode).toBe(204);
+  });
+
+  // Errors the double's controls cannot cause by themselves, injected as AWS would send them (both attempts).
+  it.each([
+    ['kms', 'LimitExceededException', 400, 'kms_throttled'],
+    ['kms', 'SlowDownPlease', 429, 'kms_throttled'],
+    ['kms', 'KMSInternalException', 500, 'kms_wrap_failed'],
+    ['kms', 'DependencyTimeoutException', 503, 'kms_unreachable'],
+    ['kms', 'KeyUnavailableException', 500, 'kms_unreachable'],
+    ['kms', 'InvalidArnException', 400, 'kms_config_invalid'],
+    ['kms', 'IncompleteSignatureException', 400, 'kms_unauthorized'],
+    ['kms', 'MissingAuthenticationTokenException', 400, 'kms_unauthorized'],
+    ['kms', 'SubscriptionRequiredException', 400, 'kms_account_issue'],
+    ['kms', 'AccountSuspended', 403, 'kms_account_issue'],
+    ['kms', 'SomethingNew', 400, 'kms_wrap_failed'],
+    ['sts', 'Throttling', 400, 'kms_throttled'],
+    ['sts', 'InternalFailure', 500, 'kms_unreachable'],
+    ['sts', 'OptInRequired', 403, 'kms_account_issue'],
+    ['sts', 'SignatureDoesNotMatch', 403, 'kms_unauthorized'],
+    ['sts', 'ExpiredToken', 400, 'kms_unauthorized'],
+  ] as const)('%s %s (%i) → %s', async (service, type, status, code) => {
+    double.inject({ service, type, status, message: 'arn:aws:kms:secret-free', times: 2 });
+    const error = await refusal((service === 'sts' ? withRole() : withKeys()).wrap(dek, tenant), code);
+    expect(error.message).not.toContain('secret-free');
+  });
+
+  it('KMSInternalException while unwrapping → kms_unwrap_failed', async () => {
+    const driver = withKeys();
+    const edek = await wrapWatched(driver);
+    double.inject({ type: 'KMSInternalException', status: 500, times: 2 });
+    await refusal(driver.unwrap(edek, tenant), 'kms_unwrap_failed');
+  });
+});

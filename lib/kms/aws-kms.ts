@@ -1,0 +1,100 @@
+// The AWS KMS driver: wraps and unwraps DEKs with Encrypt/Decrypt on the
+// tenant's customer managed key, binding each ciphertext to the tenant through
+// the encryption context { tenantId }. Signs in with the configuration's
+// access keys, or assumes its role with the external id using the vendor's own
+// credentials. One KMS client (and one STS client) per driver, with keep-alive
+// sockets, few retries and a per-call deadline; every failure leaves as a KmsError.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { STSClient } from '@aws-sdk/client-sts';
+
+import { type TAwsKmsSettings, ZAwsKmsSettings } from '@/lib/schemas/providers/aws-kms';
+
+import { assumeRoleCredentials, sanitizeRoleSessionName, type TAwsCredentials } from './aws-kms-credentials';
+import { mapAwsError } from './aws-kms-errors';
+import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
+import { defineKmsDriver, KmsError, type TKmsBinding, type TKmsDriver, type TKmsDriverOptions } from './types';
+
+/** Two attempts: one retry absorbs a dropped keep-alive socket or a brief throttle and still answers within the deadline. */
+const MAX_ATTEMPTS = 2;
+
+type TOperation = 'wrap' | 'unwrap';
+
+function signInWith(settings: TAwsKmsSettings, options: TKmsDriverOptions, sts: () => STSClient, timeoutMs: number): TAwsCredentials | (() => Promise<TAwsCredentials>) {
+  if (settings.authMethod === 'access-keys') {
+    if (!settings.accessKeyId || !settings.secretAccessKey) throw new KmsError('kms_config_invalid', 'The AWS KMS configuration has no access keys.');
+    return { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey };
+  }
+  if (!settings.roleArn || !settings.externalId) throw new KmsError('kms_config_invalid', 'The AWS KMS configuration has no role ARN and external id.');
+  const role = { roleArn: settings.roleArn, externalId: settings.externalId, roleSessionName: sanitizeRoleSessionName(options.aws?.roleSessionName) };
+  return assumeRoleCredentials(sts(), role, timeoutMs);
+}
+
+function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOptions): TKmsDriver {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const aws = options.aws ?? {};
+  const httpAgent = new HttpAgent({ keepAlive: true });
+  const httpsAgent = new HttpsAgent({ keepAlive: true });
+  // Each attempt is bounded too, so a retry still fits in the call's deadline when the first attempt hangs.
+  const requestHandler = { httpAgent, httpsAgent, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true };
+  const common = { region: settings.region, maxAttempts: MAX_ATTEMPTS, requestHandler };
+
+  let sts: STSClient | undefined;
+  const stsClient = () =>
+    (sts ??= new STSClient({
+      ...common,
+      ...(aws.endpoints?.sts ? { endpoint: aws.endpoints.sts } : {}),
+      // Absent vendor credentials, the SDK's default chain (environment, profile, instance or task role) signs AssumeRole.
+      ...(aws.vendorCredentials ? { credentials: { ...aws.vendorCredentials } } : {}),
+    }));
+  const kms = new KMSClient({
+    ...common,
+    ...(aws.endpoints?.kms ? { endpoint: aws.endpoints.kms } : {}),
+    credentials: signInWith(settings, options, stsClient, timeoutMs),
+  });
+  let closed = false;
+
+  async function call<T>(operation: TOperation, binding: TKmsBinding, signal: AbortSignal | undefined, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const failed = operation === 'wrap' ? 'kms_wrap_failed' : 'kms_unwrap_failed';
+    if (closed) throw new KmsError('kms_unreachable', 'The AWS KMS driver is closed.');
+    if (typeof binding.tenantId !== 'string' || binding.tenantId === '') throw new KmsError(failed, 'No tenant to bind the key to.');
+    try {
+      return await withDeadline('AWS KMS', timeoutMs, signal, send);
+    } catch (error) {
+      throw mapAwsError(error, 'kms', failed);
+    }
+  }
+
+  return {
+    provider: 'aws-kms',
+    async wrap(dek, binding, signal) {
+      const answer = await call('wrap', binding, signal, (abortSignal) =>
+        kms.send(new EncryptCommand({ KeyId: settings.keyArn, Plaintext: dek, EncryptionContext: { tenantId: binding.tenantId } }), { abortSignal }),
+      );
+      if (!answer.CiphertextBlob?.length) throw new KmsError('kms_wrap_failed', 'AWS KMS answered Encrypt without a ciphertext.');
+      return answer.CiphertextBlob;
+    },
+    async unwrap(encrypted, binding, signal) {
+      // KeyId makes KMS refuse a ciphertext of any other key (IncorrectKeyException), even one this principal may use.
+      const answer = await call('unwrap', binding, signal, (abortSignal) =>
+        kms.send(
+          new DecryptCommand({ KeyId: settings.keyArn, CiphertextBlob: encrypted, EncryptionContext: { tenantId: binding.tenantId } }),
+          { abortSignal },
+        ),
+      );
+      if (!answer.Plaintext?.length) throw new KmsError('kms_unwrap_failed', 'AWS KMS answered Decrypt without a plaintext.');
+      return answer.Plaintext;
+    },
+    close() {
+      closed = true;
+      kms.destroy();
+      sts?.destroy();
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  };
+}
+
+export const awsKmsDriver = defineKmsDriver({ provider: 'aws-kms', schema: ZAwsKmsSettings, create: createAwsKmsDriver });

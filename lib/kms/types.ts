@@ -1,0 +1,60 @@
+// The KMS driver interface the Tenant Security Proxy wraps and unwraps DEKs
+// through, and the one error type every driver maps its provider's failures
+// to, so that nothing provider-specific leaks above a driver.
+import type { ZodType } from 'zod';
+
+/** Our error codes and the TSP API's numeric codes (TSP.md, "Errors"). */
+export const KMS_ERROR_CODES = {
+  kms_wrap_failed: 204,
+  kms_unwrap_failed: 205,
+  kms_unauthorized: 206,
+  kms_config_invalid: 207,
+  kms_unreachable: 208,
+  kms_throttled: 209,
+  kms_account_issue: 210,
+} as const;
+
+export type TKmsErrorCode = keyof typeof KMS_ERROR_CODES;
+
+/** Messages are short, human and free of secrets: never a DEK, ciphertext, credential or raw request. */
+export class KmsError extends Error {
+  readonly code: TKmsErrorCode;
+  readonly tspCode: number;
+
+  constructor(code: TKmsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KmsError';
+    this.code = code;
+    this.tspCode = KMS_ERROR_CODES[code];
+  }
+}
+
+/** What the KMS call binds the ciphertext to (AWS: encryption context { tenantId }). */
+export type TKmsBinding = { tenantId: string };
+
+export type TKmsDriver = {
+  readonly provider: string;
+  /** Wraps a DEK; returns the KMS's ciphertext bytes (opaque above the driver). */
+  wrap(dek: Uint8Array, binding: TKmsBinding, signal?: AbortSignal): Promise<Uint8Array>;
+  unwrap(encrypted: Uint8Array, binding: TKmsBinding, signal?: AbortSignal): Promise<Uint8Array>;
+  /** Releases sockets/timers. */
+  close(): void;
+};
+
+export type TKmsDriverOptions = {
+  /** Per-call time limit (default 5000 ms); exceeded → kms_unreachable. */
+  timeoutMs?: number;
+  aws?: {
+    /** Endpoint overrides (as the SDK's AWS_ENDPOINT_URL_KMS / AWS_ENDPOINT_URL_STS): VPC endpoints, FIPS endpoints — and, in tests, the double. */
+    endpoints?: { kms?: string; sts?: string };
+    /** The vendor's own AWS credentials, used to call STS AssumeRole for tenants whose configuration uses 'assume-role'. Absent → the SDK's default provider chain. */
+    vendorCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    /** RoleSessionName for AssumeRole, e.g. 'cmk-tsp-<deployment>' (sanitized to [\w+=,.@-], ≤ 64). */
+    roleSessionName?: string;
+  };
+};
+
+/** Types a driver: its provider id, the settings schema the browser also validates with, and its factory. */
+export function defineKmsDriver<T>(def: { provider: string; schema: ZodType<T>; create(settings: T, options: TKmsDriverOptions): TKmsDriver }): typeof def {
+  return def;
+}
