@@ -19,6 +19,7 @@ import { LoadFailed, SecurityAlert } from './config-alerts';
 import { ConfigForm } from './config-form';
 import { LINK, StatusBadges } from './config-table';
 import { ConfigValues } from './config-values';
+import { KmsConfigIdNote } from './kms-config-id-note';
 import { KIND_TEXT } from './kind-text';
 import { toFormValues, type TFormValues } from './settings-form';
 import { TenantKeysGate } from './tenant-keys-gate';
@@ -92,9 +93,12 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
       <PageHeader
         title={row.label}
         description={
-          <span className="inline-flex flex-wrap items-center gap-2">
-            {provider.label} · {KIND_TEXT[row.kind].name} · version {row.latestVersion} <StatusBadges row={row} />
-          </span>
+          <>
+            <span className="inline-flex flex-wrap items-center gap-2">
+              {provider.label} · {KIND_TEXT[row.kind].name} · version {row.latestVersion} <StatusBadges row={row} />
+            </span>
+            {row.kind === 'kms' ? <KmsConfigIdNote kmsConfigId={row.kmsConfigId} /> : null}
+          </>
         }
       />
       {notice ? <Alert tone="success">{notice}</Alert> : null}

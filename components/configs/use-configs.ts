@@ -18,8 +18,8 @@ export class IntegrityError extends Error {
   override readonly name = 'IntegrityError';
 }
 
-/** A configuration as shown: clear metadata from the broker, status and primary from the signed state. */
-export type TConfigView = Omit<TConfigRow, 'status' | 'isPrimary'> & { status: 'active' | 'disabled'; isPrimary: boolean; digest: string };
+/** A configuration as shown: clear metadata from the broker; status, primary and the kmsConfigId (null: none yet) from the signed state. */
+export type TConfigView = Omit<TConfigRow, 'status' | 'isPrimary'> & { status: 'active' | 'disabled'; isPrimary: boolean; digest: string; kmsConfigId: number | null };
 export type TOverview = { listing: TConfigListing; state: TTenantState | null; rows: TConfigView[] };
 
 /**
@@ -60,7 +60,7 @@ async function readOverview(ctx: TTenantContext): Promise<TOverview> {
     if (entry.kind !== row.kind || entry.version !== row.latestVersion || row.latest?.version !== entry.version || row.latest.digest !== entry.digest) {
       throw new IntegrityError(`The broker’s copy of “${row.label}” is not the version the signed tenant state lists.`);
     }
-    return { ...row, status: entry.status, isPrimary: entry.primary, digest: entry.digest };
+    return { ...row, status: entry.status, isPrimary: entry.primary, digest: entry.digest, kmsConfigId: entry.kmsConfigId ?? null };
   });
   if (rows.length !== entries.size) {
     throw new IntegrityError('The signed tenant state lists configurations that the broker did not send.');

@@ -97,6 +97,10 @@ test('one configuration of every provider, sealed in the browser and shown maske
     await button('Seal and save').click();
     await expect(page.getByText('Sealed and saved as version 1.')).toBeVisible({ timeout: 15_000 });
     await expect(page.getByRole('heading', { level: 1, name: plan.label })).toBeVisible();
+    // The signed state gives each new KMS configuration the next kmsConfigId, in the order they were created; SIEM ones have none.
+    if (provider.kind === 'kms') {
+      await expect(page.getByTestId('kms-config-id')).toContainText(`KMS configuration id ${ofKind('kms').indexOf(plan) + 1} — written into every encrypted document key`);
+    } else await expect(page.getByTestId('kms-config-id')).toHaveCount(0);
     const values = page.getByTestId('config-values-v1');
     await expect(values).toBeVisible();
     for (const c of plan.canaries) {

@@ -83,7 +83,13 @@ export type TConfigRow = {
   updatedBy: string | null;
   latest: { version: number; jwe: unknown; digest: string; createdAt: string } | null;
 };
-export type TConfigListing = { seq: number; state: { seq: number; jws: string; createdAt: string } | null; configs: TConfigRow[] };
+export type TConfigListing = {
+  seq: number;
+  state: { seq: number; jws: string; createdAt: string } | null;
+  /** The broker's record of the highest kmsConfigId ever given (deleted configurations included); 0 when none. */
+  kmsConfigIdMax: number;
+  configs: TConfigRow[];
+};
 export type TConfigVersion = { version: number; label: string; provider: string; jwe: unknown; digest: string; createdAt: string; createdBy: string | null };
 
 /** What a new deployment's credentials file is built from; the browser adds privateJwk. */

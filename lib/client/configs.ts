@@ -6,6 +6,7 @@
 // this module in clear.
 import type { JWK } from 'jose';
 import { newConfigId, type TConfigDocument } from '@/lib/crypto/config-document';
+import { assignKmsConfigIds, highestKmsConfigId } from '@/lib/crypto/kms-config-ids';
 import { openConfig } from '@/lib/crypto/open-config';
 import { sealConfig, type TSealRecipient } from '@/lib/crypto/seal-config';
 import { signTenantState, verifyTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
@@ -62,6 +63,7 @@ async function isThumbprint(jwk: JWK, kid: string): Promise<boolean> {
 
 const SEEN_KEY = (tenantId: string) => `cmk-broker:seen-seq:${tenantId}`;
 const DISABLED_KEY = (tenantId: string) => `cmk-broker:seen-disabled:${tenantId}`;
+const KMS_ID_KEY = (tenantId: string) => `cmk-broker:seen-kms-config-id:${tenantId}`;
 
 /** The broker shows an older state than this browser has seen: lost changes (a restored backup) or withheld ones. */
 export class RolledBackError extends Error {
@@ -105,6 +107,9 @@ export function checkNotRolledBack(tenantId: string, seq: number): void {
  */
 export function rememberState(state: TTenantState): void {
   if (typeof localStorage === 'undefined') return;
+  // Whatever its seq: a kmsConfigId seen once is never given again, even if the broker loses the state that held it.
+  const highest = highestKmsConfigId(state.configs);
+  if (highest > seenKmsConfigId(state.tenantId)) localStorage.setItem(KMS_ID_KEY(state.tenantId), String(highest));
   const stored = seenDisabled(state.tenantId);
   if (stored && stored.seq > state.seq) return;
   const disabled = state.configs.filter((c) => c.status === 'disabled').map((c) => c.configId);
@@ -121,6 +126,23 @@ export function seenDisabled(tenantId: string): { seq: number; disabled: string[
   } catch {
     return null;
   }
+}
+
+/** The highest kmsConfigId this browser has seen in a verified state of the tenant (0 when none). */
+export function seenKmsConfigId(tenantId: string): number {
+  if (typeof localStorage === 'undefined') return 0;
+  const seen = Number(localStorage.getItem(KMS_ID_KEY(tenantId)) ?? '0');
+  return Number.isSafeInteger(seen) && seen > 0 ? seen : 0;
+}
+
+/**
+ * The highest kmsConfigId given so far, as far as this browser can tell: the
+ * broker's record (it outlives deleted configurations) or what this browser
+ * saw, whichever is higher. New ids go above it (lib/crypto/kms-config-ids.ts).
+ */
+export function highestGivenKmsConfigId(tenantId: string, listing: Pick<TConfigListing, 'kmsConfigIdMax'>): number {
+  const recorded = listing.kmsConfigIdMax;
+  return Math.max(Number.isSafeInteger(recorded) && recorded > 0 ? recorded : 0, seenKmsConfigId(tenantId));
 }
 
 /** After a state with `seq` verified, or this browser published it itself (a re-issue moves past what was seen). */
@@ -154,13 +176,23 @@ export async function sealRecipients(
   return [{ kid: ctx.keys.encryptionKid, publicJwk: ctx.keys.encryptionPublicJwk }, ...(await deploymentRecipients(ctx.tenantId, kids, deployments))];
 }
 
-/** The next tenant state (seq + 1), signed; the approved deployments stay as they were unless `recipients` is given. */
-export async function signNext(ctx: TTenantContext, previous: TTenantState | null, configs: TTenantState['configs'], recipients = previous?.recipients ?? []): Promise<string> {
+/**
+ * The next tenant state (seq + 1), signed; the approved deployments stay as
+ * they were unless `recipients` is given. Every KMS configuration keeps its
+ * kmsConfigId, and one without gets the next (`listing` says the highest given).
+ */
+export async function signNext(
+  ctx: TTenantContext,
+  listing: Pick<TConfigListing, 'kmsConfigIdMax'>,
+  previous: TTenantState | null,
+  configs: TTenantState['configs'],
+  recipients = previous?.recipients ?? [],
+): Promise<string> {
   const next: TTenantState = {
     typ: 'tenant-state',
     tenantId: ctx.tenantId,
     seq: (previous?.seq ?? 0) + 1,
-    configs,
+    configs: assignKmsConfigIds({ configs, previous: previous?.configs ?? [], highestGiven: highestGivenKmsConfigId(ctx.tenantId, listing) }),
     recipients: [...recipients],
     iat: Math.floor(Date.now() / 1000),
   };
@@ -204,7 +236,7 @@ export async function saveConfig(ctx: TTenantContext, listing: TConfigListing, i
     primary: before ? before.primary : !hasPrimary,
     digest,
   };
-  const state = await signNext(ctx, previous, [...others, entry]);
+  const state = await signNext(ctx, listing, previous, [...others, entry]);
   await api.change(ctx.tenantId, { state, put: { configId, kind: input.kind, provider: provider.id, label: input.label, version, jwe, ...(input.restoredFrom ? { restoredFrom: input.restoredFrom } : {}) } });
   return { configId, version };
 }
@@ -246,7 +278,7 @@ export async function changeState(ctx: TTenantContext, listing: TConfigListing, 
       successor.primary = true;
     }
   }
-  await api.change(ctx.tenantId, { state: await signNext(ctx, previous, configs) });
+  await api.change(ctx.tenantId, { state: await signNext(ctx, listing, previous, configs) });
 }
 
 /** Deletes a disabled configuration: a state without it, and the broker drops its versions. */
@@ -255,7 +287,7 @@ export async function deleteConfig(ctx: TTenantContext, listing: TConfigListing,
   const target = previous?.configs.find((c) => c.configId === configId);
   if (!previous || !target) throw new Error('This configuration no longer exists. Reload.');
   if (target.status !== 'disabled') throw new Error('Disable the configuration before deleting it.');
-  const state = await signNext(ctx, previous, previous.configs.filter((c) => c.configId !== configId));
+  const state = await signNext(ctx, listing, previous, previous.configs.filter((c) => c.configId !== configId));
   await api.change(ctx.tenantId, { state, remove: { configId } });
 }
 

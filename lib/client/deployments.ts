@@ -64,6 +64,6 @@ export async function changeApproval(ctx: TTenantContext, deployments: TTenantDe
     configs.push({ ...entry, version, digest });
     onProgress?.({ done: reseal.length, total: entries.length });
   }
-  const state = await signNext(ctx, previous, configs, kids);
+  const state = await signNext(ctx, listing, previous, configs, kids);
   return api.change(ctx.tenantId, reseal.length > 0 ? { state, reseal } : { state });
 }

@@ -8,7 +8,7 @@
 // returned to be shown once.
 import { buildKeyRotation } from '@/lib/crypto/tenant-key-rotation';
 import { api, type TAccount } from './api';
-import { checkNotRolledBack, openVersion, verifiedState, type TTenantContext } from './configs';
+import { checkNotRolledBack, highestGivenKmsConfigId, openVersion, verifiedState, type TTenantContext } from './configs';
 import { saveTenantKeys } from './key-store';
 import { ownAdminPublicJwk } from './own-admin-key';
 import { deploymentRecipients } from './recipients';
@@ -48,6 +48,7 @@ export async function rotateTenantKeys(
     documents,
     deployments,
     withRecoveryKit: options.withRecoveryKit,
+    highestKmsConfigId: highestGivenKmsConfigId(ctx.tenantId, listing),
     onProgress: (done, total) => onProgress?.({ step: 'seal', done, total }),
   });
   // The pin moves only along a verified chain, here the statement just signed by the key this browser trusts.

@@ -7,7 +7,7 @@
 import type { TTenantState } from '@/lib/crypto/tenant-state';
 import { buildReissue } from '@/lib/crypto/tenant-state-reissue';
 import { api } from './api';
-import { markSeen, rememberState, seenDisabled, seenSeq, verifiedState, type TTenantContext } from './configs';
+import { highestGivenKmsConfigId, markSeen, rememberState, seenDisabled, seenSeq, verifiedState, type TTenantContext } from './configs';
 
 export type TReissueConfig = { configId: string; label: string; kind: 'kms' | 'siem'; version: number; status: 'active' | 'disabled'; primary: boolean };
 
@@ -22,6 +22,8 @@ export type TReissuePlan = {
   seq: number;
   /** Disabled in the newest state this browser saw but active in the broker's: disabled again unless the admin decides otherwise. */
   lostRevocations: string[];
+  /** The highest kmsConfigId given so far: new ones in the re-issue go above it. */
+  highestKmsConfigId: number;
 };
 
 export async function planReissue(ctx: TTenantContext): Promise<TReissuePlan> {
@@ -38,7 +40,7 @@ export async function planReissue(ctx: TTenantContext): Promise<TReissuePlan> {
     const row = listing.configs.find((r) => r.id === c.configId);
     return { configId: c.configId, label: row?.label ?? c.configId, kind: c.kind, version: c.version, status: c.status, primary: c.primary };
   });
-  return { current, configs, seenHere, appliedByProxies, seq: highest + 1, lostRevocations };
+  return { current, configs, seenHere, appliedByProxies, seq: highest + 1, lostRevocations, highestKmsConfigId: highestGivenKmsConfigId(ctx.tenantId, listing) };
 }
 
 /** Signs and sends the re-issue the admin reviewed; returns its seq. */
@@ -50,6 +52,7 @@ export async function reissueState(ctx: TTenantContext, plan: TReissuePlan, disa
     current: plan.current,
     highestSeen: plan.seq - 1,
     disable,
+    highestKmsConfigId: plan.highestKmsConfigId,
   });
   await api.change(ctx.tenantId, change);
   markSeen(ctx.tenantId, state.seq);

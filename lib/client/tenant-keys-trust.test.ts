@@ -96,7 +96,7 @@ function keysAnswer(pairs: TTenantKeyPairs, wrapped: string, over: Partial<TTena
 }
 
 function listingOf(seq: number, jws: string | null): TConfigListing {
-  return { seq, state: jws ? { seq, jws, createdAt: '' } : null, configs: [] };
+  return { seq, state: jws ? { seq, jws, createdAt: '' } : null, kmsConfigIdMax: 0, configs: [] };
 }
 
 // --- keys ---------------------------------------------------------------------------

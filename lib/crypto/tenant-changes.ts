@@ -5,6 +5,7 @@
 // that act as a tenant admin: the demo data, seeding, tests.
 import type { JWK } from 'jose';
 import type { TConfigDocument, TConfigKind } from './config-document';
+import { assignKmsConfigIds, highestKmsConfigId } from './kms-config-ids';
 import { sealConfig } from './seal-config';
 import type { TImportedTenantKeys } from './tenant-keys';
 import { signTenantState, type TTenantState } from './tenant-state';
@@ -17,6 +18,8 @@ export type THeldConfig = {
   status: 'active' | 'disabled';
   primary: boolean;
   digest: string;
+  /** KMS only: given by signNextState the first time it signs a state listing the configuration. */
+  kmsConfigId?: number;
   settings: Record<string, unknown>;
 };
 
@@ -28,6 +31,8 @@ export type THeldTenant = {
   /** Kids of the approved proxy deployments (the state's recipients). */
   recipients: string[];
   configs: THeldConfig[];
+  /** The highest kmsConfigId given so far, deleted configurations included (absent: the highest in `configs`). */
+  kmsConfigIdMax?: number;
 };
 
 export type TRecipientKey = { kid: string; publicJwk: JWK };
@@ -45,17 +50,21 @@ export function sealHeldConfig(tenant: THeldTenant, config: Pick<THeldConfig, 'c
   });
 }
 
-/** Signs the tenant's next state from what it holds (seq + 1) and advances its seq. */
+/**
+ * Signs the tenant's next state from what it holds (seq + 1) and advances its
+ * seq. KMS configurations without a kmsConfigId get the next ones, kept in
+ * what the tenant holds so that every later state carries them.
+ */
 export async function signNextState(tenant: THeldTenant): Promise<{ state: TTenantState; jws: string }> {
-  const state: TTenantState = {
-    typ: 'tenant-state',
-    tenantId: tenant.externalId,
-    seq: tenant.seq + 1,
-    configs: tenant.configs.map(({ configId, kind, version, status, primary, digest }) => ({ configId, kind, version, status, primary, digest })),
-    recipients: [...tenant.recipients],
-    iat: now(),
-  };
+  const listed = tenant.configs.map(({ configId, kind, version, status, primary, digest, kmsConfigId }) => ({ configId, kind, version, status, primary, digest, kmsConfigId }));
+  const configs = assignKmsConfigIds({ configs: listed, previous: [], highestGiven: tenant.kmsConfigIdMax ?? 0 });
+  const state: TTenantState = { typ: 'tenant-state', tenantId: tenant.externalId, seq: tenant.seq + 1, configs, recipients: [...tenant.recipients], iat: now() };
   const jws = await signTenantState(state, tenant.keys.signingKey, tenant.keys.signingKid);
   tenant.seq = state.seq;
+  for (const [i, held] of tenant.configs.entries()) {
+    const id = configs[i]?.kmsConfigId;
+    if (id !== undefined) held.kmsConfigId = id;
+  }
+  tenant.kmsConfigIdMax = Math.max(tenant.kmsConfigIdMax ?? 0, highestKmsConfigId(configs));
   return { state, jws };
 }

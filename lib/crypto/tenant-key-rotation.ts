@@ -12,6 +12,7 @@
 import type { JWK } from 'jose';
 import type { TConfigDocument } from './config-document';
 import { signKeyRotation } from './key-rotation';
+import { assignKmsConfigIds } from './kms-config-ids';
 import { generateRecoveryCode, sealRecoveryKit } from './recovery-kit';
 import { sealConfig, type TSealRecipient } from './seal-config';
 import { generateTenantKeys, importTenantKeys, wrapTenantKeys, type TImportedTenantKeys, type TTenantPrivateKeys } from './tenant-keys';
@@ -30,6 +31,8 @@ export type TKeyRotationInput = {
   /** The approved proxy deployments (the state's recipients), keys checked against their kids. */
   deployments: TSealRecipient[];
   withRecoveryKit: boolean;
+  /** The highest kmsConfigId known to have been given (the broker's record, what this browser saw); ids are never reused. */
+  highestKmsConfigId?: number;
   /** Told after each configuration is sealed again. */
   onProgress?: (done: number, total: number) => void;
 };
@@ -70,7 +73,14 @@ export async function buildKeyRotation(input: TKeyRotationInput): Promise<TKeyRo
     configs.push({ ...entry, version, digest });
     input.onProgress?.(reseal.length, entries.length);
   }
-  const next: TTenantState = { typ: 'tenant-state', tenantId, seq: (previous?.seq ?? 0) + 1, configs, recipients: [...(previous?.recipients ?? [])], iat };
+  const next: TTenantState = {
+    typ: 'tenant-state',
+    tenantId,
+    seq: (previous?.seq ?? 0) + 1,
+    configs: assignKmsConfigIds({ configs, previous: entries, highestGiven: input.highestKmsConfigId }),
+    recipients: [...(previous?.recipients ?? [])],
+    iat,
+  };
   const state = await signTenantState(next, keys.signingKey, keys.signingKid);
 
   const wrappedTenantKeys = await wrapTenantKeys(privates, input.adminPublicJwk, tenantId);

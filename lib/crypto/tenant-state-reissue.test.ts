@@ -43,9 +43,11 @@ describe('buildReissue', () => {
     expect(state.seq).toBe(13);
     expect(state.recipients).toEqual([DEPLOYMENT]);
     expect(state.iat).toBe(1_800_000_000);
+    // Signed before kmsConfigIds existed: the re-issue, like any new state, gives them (in configId order).
+    const idOf = (configId: string) => [kmsA, kmsB].sort().indexOf(configId) + 1;
     expect(state.configs).toEqual([
-      { configId: kmsA, kind: 'kms', version: 3, status: 'disabled', primary: false, digest },
-      { configId: kmsB, kind: 'kms', version: 1, status: 'active', primary: false, digest },
+      { configId: kmsA, kind: 'kms', version: 3, status: 'disabled', primary: false, digest, kmsConfigId: idOf(kmsA) },
+      { configId: kmsB, kind: 'kms', version: 1, status: 'active', primary: false, digest, kmsConfigId: idOf(kmsB) },
       { configId: siem, kind: 'siem', version: 2, status: 'disabled', primary: false, digest },
     ]);
     // The signed state is exactly that, by the tenant signing key.

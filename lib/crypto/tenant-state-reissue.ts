@@ -8,6 +8,7 @@
 // restored changes is made again in the same stroke, so the re-issue never
 // brings back into use what had been disabled.
 import { MAX_REISSUE_JUMP } from '@/lib/schemas/config-change';
+import { assignKmsConfigIds } from './kms-config-ids';
 import { signTenantState, type TTenantState } from './tenant-state';
 
 export type TReissueInput = {
@@ -20,6 +21,12 @@ export type TReissueInput = {
   highestSeen: number;
   /** Configurations to disable in the re-issued state. */
   disable: ReadonlySet<string>;
+  /**
+   * The highest kmsConfigId known to have been given (the broker's record and
+   * what this browser saw): a configuration lost with the broker's changes may
+   * have held one above the current state's, and ids are never reused.
+   */
+  highestKmsConfigId?: number;
   now?: number;
 };
 
@@ -38,7 +45,8 @@ export async function buildReissue(input: TReissueInput): Promise<TReissue> {
   for (const configId of input.disable) {
     if (!current.configs.some((c) => c.configId === configId)) throw new Error('A configuration to disable is not in the current state. Reload.');
   }
-  const configs = current.configs.map((c) => (input.disable.has(c.configId) ? { ...c, status: 'disabled' as const, primary: false } : { ...c }));
+  const edited = current.configs.map((c) => (input.disable.has(c.configId) ? { ...c, status: 'disabled' as const, primary: false } : { ...c }));
+  const configs = assignKmsConfigIds({ configs: edited, previous: current.configs, highestGiven: input.highestKmsConfigId });
   const state: TTenantState = {
     typ: 'tenant-state',
     tenantId: input.tenantId,

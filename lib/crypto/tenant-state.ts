@@ -2,6 +2,9 @@
 // active and primary, each version's digest, and which proxy deployments are
 // approved — a compact ES256 JWS by the tenant signing key with a strictly
 // increasing seq, so the broker cannot flip a flag, only withhold a newer state.
+// Each KMS configuration also carries its kmsConfigId here (TSP.md "Decisions"):
+// the number a proxy writes into every EDEK it makes, signed so that the broker
+// cannot re-point an EDEK at another configuration (assigned by kms-config-ids.ts).
 
 import { isConfigDigest } from './config-digest';
 import {
@@ -33,6 +36,12 @@ export type TTenantStateConfig = {
   status: 'active' | 'disabled';
   primary: boolean;
   digest: string;
+  /**
+   * KMS configurations only: the id written into every encrypted document key
+   * made with this configuration, unique within the tenant and never reused.
+   * Absent in states signed before it existed, until the tenant's next change.
+   */
+  kmsConfigId?: number;
 };
 
 export type TTenantState = {
@@ -49,6 +58,13 @@ export const TENANT_STATE_TYP = 'cmk-tenant-state+jws';
 
 const MEMBERS = ['typ', 'tenantId', 'seq', 'configs', 'recipients', 'iat'] as const;
 const CONFIG_MEMBERS = ['configId', 'kind', 'version', 'status', 'primary', 'digest'] as const;
+const CONFIG_MEMBERS_WITH_ID = [...CONFIG_MEMBERS, 'kmsConfigId'] as const;
+/** The EDEK carries the id as a protobuf int32 (TSP.md), and 0 means "none" there. */
+export const MAX_KMS_CONFIG_ID = 2_147_483_647;
+
+export function isKmsConfigId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 && value <= MAX_KMS_CONFIG_ID;
+}
 // Bounds on what one signed statement may list; generous, but they keep a
 // hostile state from costing a proxy unbounded work.
 const MAX_CONFIGS = 1000;
@@ -59,8 +75,9 @@ const WHAT = 'Tenant state';
 function readConfigEntry(value: unknown, code: TCryptoErrorCode, index: number): TTenantStateConfig {
   const what = `${WHAT}: configs[${index}]`;
   if (!isJsonObject(value)) throw new CryptoError(code, `${what} must be an object.`);
-  assertExactMembers(value, CONFIG_MEMBERS, code, what);
-  const { configId, kind, version, status, primary, digest } = value;
+  // An in-memory `kmsConfigId: undefined` (a builder's spread) counts as absent; JSON has no undefined.
+  assertExactMembers(value, Object.hasOwn(value, 'kmsConfigId') ? CONFIG_MEMBERS_WITH_ID : CONFIG_MEMBERS, code, what);
+  const { configId, kind, version, status, primary, digest, kmsConfigId } = value;
   const fail = (message: string) => new CryptoError(code, `${what}: ${message}`);
   if (!isConfigId(configId)) throw fail('"configId" is not a configuration id.');
   if (kind !== 'kms' && kind !== 'siem') throw fail('"kind" must be "kms" or "siem".');
@@ -69,7 +86,10 @@ function readConfigEntry(value: unknown, code: TCryptoErrorCode, index: number):
   if (typeof primary !== 'boolean') throw fail('"primary" must be a boolean.');
   if (!isConfigDigest(digest)) throw fail('"digest" must be a SHA-256 digest (43 base64url characters).');
   if (primary && status === 'disabled') throw fail('a disabled configuration cannot be primary.');
-  return { configId, kind, version, status, primary, digest };
+  if (kmsConfigId === undefined) return { configId, kind, version, status, primary, digest };
+  if (kind !== 'kms') throw fail('"kmsConfigId" belongs to KMS configurations only.');
+  if (!isKmsConfigId(kmsConfigId)) throw fail(`"kmsConfigId" must be an integer from 1 to ${MAX_KMS_CONFIG_ID}.`);
+  return { configId, kind, version, status, primary, digest, kmsConfigId };
 }
 
 function readState(value: unknown, code: TCryptoErrorCode): TTenantState {
@@ -86,10 +106,17 @@ function readState(value: unknown, code: TCryptoErrorCode): TTenantState {
   if (configs.length > MAX_CONFIGS) throw fail(`at most ${MAX_CONFIGS} configurations.`);
   const entries = configs.map((c: unknown, i) => readConfigEntry(c, code, i));
   const ids = new Set<string>();
+  const kmsConfigIds = new Map<number, string>();
   const primaries = new Set<TConfigKind>();
   for (const entry of entries) {
     if (ids.has(entry.configId)) throw fail(`configuration ${entry.configId} is listed twice.`);
     ids.add(entry.configId);
+    if (entry.kmsConfigId !== undefined) {
+      // An EDEK names its configuration by this id alone: two configurations with one id would make it ambiguous.
+      const holder = kmsConfigIds.get(entry.kmsConfigId);
+      if (holder) throw fail(`kmsConfigId ${entry.kmsConfigId} is given to two configurations (${holder} and ${entry.configId}).`);
+      kmsConfigIds.set(entry.kmsConfigId, entry.configId);
+    }
     if (entry.primary) {
       if (primaries.has(entry.kind)) throw fail(`more than one primary "${entry.kind}" configuration.`);
       primaries.add(entry.kind);
@@ -106,8 +133,8 @@ function readState(value: unknown, code: TCryptoErrorCode): TTenantState {
 
 /**
  * A tenant state with exactly the protocol's members and rules: at most one
- * primary per kind, a disabled configuration never primary, configIds and
- * recipient thumbprints unique. Returns a rebuilt copy; 'invalid_input' otherwise.
+ * primary per kind, a disabled configuration never primary, configIds,
+ * kmsConfigIds (KMS entries only, optional) and recipient thumbprints unique. Returns a rebuilt copy; 'invalid_input' otherwise.
  */
 export function readTenantState(value: unknown): TTenantState {
   return readState(value, 'invalid_input');

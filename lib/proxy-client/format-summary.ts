@@ -31,8 +31,8 @@ export function formatSummary(summary: TProxySummary): string {
   else {
     lines.push(
       ...table([
-        ['TENANT', 'CONFIG', 'KIND', 'PROVIDER', 'VERSION', 'STATUS', 'PRIMARY'],
-        ...summary.configurations.map((c) => [c.tenantId, c.configId, c.kind, c.provider, `v${c.version}`, c.status, c.primary ? 'primary' : '']),
+        ['TENANT', 'CONFIG', 'KIND', 'KMS ID', 'PROVIDER', 'VERSION', 'STATUS', 'PRIMARY'],
+        ...summary.configurations.map((c) => [c.tenantId, c.configId, c.kind, c.kmsConfigId === null ? '-' : String(c.kmsConfigId), c.provider, `v${c.version}`, c.status, c.primary ? 'primary' : '']),
       ]),
     );
   }

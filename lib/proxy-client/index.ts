@@ -9,6 +9,7 @@
 //   await client.reportStatus();                  // POST /api/v1/proxy/status
 //   void client.run({ wait: 30, signal });        // long-poll loop; reports after each change, ≥ 1/min
 //   client.getTenant('acme')?.primary.kms;        // last good, verified, schema-checked config
+//   findKmsConfig(client.getTenant('acme'), 3);   // the KMS configuration an EDEK names by its kmsConfigId
 //   client.summary();                             // counts, tenants, configs (no settings), errors, staleness
 //   client.stop();
 //
@@ -24,5 +25,6 @@ export { BrokerHttpError, type TFetch } from './http';
 export { defaultPinsFile, loadPins, savePins, type TPins } from './pins';
 export { BundleRefusedError } from './sync-core';
 export { formatSummary } from './format-summary';
+export { findKmsConfig, type TKnownKmsConfigIds } from './kms-config-ids';
 export type { TProxyConfig, TProxyError, TProxyLogger, TProxySummary, TProxyTenant } from './types';
 export { verifyTenant, type TDeploymentKey, type TTenantPin, type TTenantVerdict } from './verify-tenant';

@@ -18,6 +18,7 @@ import {
 } from '@/lib/schemas/deployments';
 
 import type { TBrokerApi } from './http';
+import type { TKnownKmsConfigIds } from './kms-config-ids';
 import { loadPins, savePins, tenantPins, type TPins, type TSavedPins } from './pins';
 import type { TProxyError, TProxyLogger, TProxyTenant } from './types';
 import { verifyTenant, type TDeploymentKey } from './verify-tenant';
@@ -61,6 +62,8 @@ export function createSyncCore(input: {
   const { credentials, pinsFile, api, now, logger } = input;
   const tenants = new Map<string, TProxyTenant>();
   const tenantErrors = new Map<string, TProxyError[]>();
+  // Every kmsConfigId applied per tenant (never forgotten, not even for a tenant no longer served): a state moving one is refused.
+  const kmsConfigIds = new Map<string, TKnownKmsConfigIds>();
   // The seq of each tenant in the last report the broker accepted.
   const reported = new Map<string, number>();
   let reportedErrors = '[]';
@@ -146,7 +149,7 @@ export function createSyncCore(input: {
     // Verified concurrently — the signatures and key agreements run on the thread pool, so a
     // large page uses every core — then applied in page order. verifyBundle refuses a page that
     // lists a tenant twice, so each verification reads its own tenant's pin and no other.
-    const verdicts = await mapConcurrently(bundle.tenants, VERIFY_CONCURRENCY, (t) => verifyTenant(t, current.tenants[t.tenantId], key));
+    const verdicts = await mapConcurrently(bundle.tenants, VERIFY_CONCURRENCY, (t) => verifyTenant(t, current.tenants[t.tenantId], key, kmsConfigIds.get(t.tenantId)));
     const next = tenantPins(current.tenants);
     let changed = false;
     for (const [i, t] of bundle.tenants.entries()) {
@@ -170,6 +173,7 @@ export function createSyncCore(input: {
       }
       tenantErrors.delete(t.tenantId);
       tenants.set(t.tenantId, verdict.tenant);
+      kmsConfigIds.set(t.tenantId, verdict.kmsConfigIds);
     }
   }
 

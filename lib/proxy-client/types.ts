@@ -11,6 +11,12 @@ export type TProxyConfig = {
   version: number;
   status: 'active' | 'disabled';
   primary: boolean;
+  /**
+   * The id written into every EDEK this configuration wraps, signed by the
+   * tenant (TSP.md "Decisions"): null for SIEM, and for a KMS configuration
+   * whose tenant has made no change since ids were introduced.
+   */
+  kmsConfigId: number | null;
   /** Validated by the provider's schema. Secret: never log or persist. */
   settings: Record<string, unknown>;
 };

@@ -1,6 +1,6 @@
 // One tenant's update from a verified bundle, checked in the order of
 // PROTOCOL.md "Proxy API": signing key (TOFU pin or rotation chain) → state
-// signature → seq not lower than seen → suspended / approval → per
+// signature → seq not lower than seen → kmsConfigIds kept → suspended / approval → per
 // configuration: present, digest, decrypt, inner signature, identity,
 // provider schema. All or nothing: any failure returns errors and the caller
 // keeps the tenant's last good configuration.
@@ -18,6 +18,7 @@ import { verifyTenantState, type TTenantState, type TTenantStateConfig } from '@
 import type { TProxyErrorCode } from '@/lib/schemas/deployments';
 import { findProvider } from '@/lib/schemas/providers/registry';
 
+import { findKmsConfigIdConflict, withKmsConfigIds, type TKnownKmsConfigIds } from './kms-config-ids';
 import type { TProxyConfig, TProxyError, TProxyTenant } from './types';
 
 /**
@@ -33,7 +34,8 @@ const signatureOf = (jws: string) => jws.slice(jws.lastIndexOf('.') + 1);
 export type TDeploymentKey = { key: CryptoKey; kid: string };
 
 export type TTenantVerdict =
-  | { ok: true; tenant: TProxyTenant; pin: TTenantPin }
+  /** `kmsConfigIds`: what the caller remembers for the tenant once it applies this verdict. */
+  | { ok: true; tenant: TProxyTenant; pin: TTenantPin; kmsConfigIds: TKnownKmsConfigIds }
   | { ok: false; errors: TProxyError[] };
 
 const MAX_MESSAGE = 500;
@@ -132,7 +134,7 @@ async function openOne(
   const parsed = provider.schema.safeParse(document.settings);
   if (!parsed.success) throw new StepError('config_settings', settingsError(parsed.error), configId);
   const { kind, version, status, primary } = entry;
-  return { configId, kind, provider: provider.id, version, status, primary, settings: parsed.data as Record<string, unknown> };
+  return { configId, kind, provider: provider.id, version, status, primary, kmsConfigId: entry.kmsConfigId ?? null, settings: parsed.data as Record<string, unknown> };
 }
 
 function viewOf(tenant: TBundleTenant, state: TTenantState, approved: boolean, configs: TProxyConfig[]): TProxyTenant {
@@ -141,11 +143,16 @@ function viewOf(tenant: TBundleTenant, state: TTenantState, approved: boolean, c
   return { tenantId: tenant.tenantId, status: tenant.status, seq: state.seq, approved, configs, primary };
 }
 
-/** Verifies one tenant of a verified bundle against its pin; never throws for tenant-level failures. */
+/**
+ * Verifies one tenant of a verified bundle against its pin and the
+ * kmsConfigIds applied before (./kms-config-ids.ts); never throws for
+ * tenant-level failures.
+ */
 export async function verifyTenant(
   tenant: TBundleTenant,
   pin: TTenantPin | undefined,
   deployment: TDeploymentKey,
+  known?: TKnownKmsConfigIds,
 ): Promise<TTenantVerdict> {
   const fail = (e: unknown): TTenantVerdict => {
     const step = e instanceof StepError ? e : new StepError('tenant_state', 'unexpected failure');
@@ -161,14 +168,18 @@ export async function verifyTenant(
       throw new StepError('tenant_key', `The tenant signing key cannot be used: ${messageOf(cause)}`);
     });
     state = await checkState(tenant, signer, pin);
+    // On the state itself, approved or not: an EDEK made before keeps naming its configuration.
+    const conflict = findKmsConfigIdConflict(state, known);
+    if (conflict) throw new StepError('kms_config_id_changed', conflict.message, conflict.configId);
   } catch (e) {
     return fail(e);
   }
+  const kmsConfigIds = withKmsConfigIds(state, known);
   // checkState refused anything older, so this state is the newest applied.
   const nextPin: TTenantPin = { signingKey, seq: state.seq, state: signatureOf(tenant.state) };
   const approved = state.recipients.includes(deployment.kid);
   if (tenant.status === 'suspended' || !approved) {
-    return { ok: true, tenant: viewOf(tenant, state, approved, []), pin: nextPin };
+    return { ok: true, tenant: viewOf(tenant, state, approved, []), pin: nextPin, kmsConfigIds };
   }
   // Every configuration is checked so one report lists all failures; none is applied unless all pass.
   const results = await Promise.allSettled(state.configs.map((entry) => openOne(tenant, entry, signer, deployment)));
@@ -176,5 +187,5 @@ export async function verifyTenant(
     .flatMap((v) => (v.ok ? [] : v.errors));
   if (errors.length > 0) return { ok: false, errors };
   const configs = results.map((r) => (r as PromiseFulfilledResult<TProxyConfig>).value);
-  return { ok: true, tenant: viewOf(tenant, state, approved, configs), pin: nextPin };
+  return { ok: true, tenant: viewOf(tenant, state, approved, configs), pin: nextPin, kmsConfigIds };
 }

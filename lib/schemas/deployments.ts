@@ -91,6 +91,8 @@ export const PROXY_ERROR_CODES = [
   'tenant_key',
   'tenant_state',
   'state_rollback',
+  // A configuration's kmsConfigId differs from an applied state's, or an applied id names another configuration.
+  'kms_config_id_changed',
   'config_missing',
   'config_digest',
   'config_decrypt',

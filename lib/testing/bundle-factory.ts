@@ -70,13 +70,14 @@ function stateOf(tenant: TTestTenant, seq: number): TTenantState {
     typ: 'tenant-state',
     tenantId: tenant.tenantId,
     seq,
-    configs: [...tenant.configs.values()].map(({ configId, kind, version, status, primary, digest }) => ({
+    configs: [...tenant.configs.values()].map(({ configId, kind, version, status, primary, digest, kmsConfigId }) => ({
       configId,
       kind,
       version,
       status,
       primary,
       digest,
+      ...(kmsConfigId === null ? {} : { kmsConfigId }),
     })),
     recipients: tenant.approved.map((d) => d.kid),
     iat: Math.floor(Date.now() / 1000),
@@ -115,7 +116,15 @@ export async function createTenant(tenantId: string, approved: TTestDeployment[]
 /** Seals `settings` as a configuration (a new one, or the next version of `configId`); publish a state to list it. */
 export async function sealTestConfig(
   tenant: TTestTenant,
-  input: { provider: string; settings?: Record<string, unknown>; configId?: string; primary?: boolean; status?: 'active' | 'disabled' },
+  input: {
+    provider: string;
+    settings?: Record<string, unknown>;
+    configId?: string;
+    primary?: boolean;
+    status?: 'active' | 'disabled';
+    /** KMS only; by default the previous version's, or for a new configuration the next after the tenant's highest (null: none). */
+    kmsConfigId?: number | null;
+  },
   signer: TTestSigner = tenant.signer,
 ): Promise<TTestConfig> {
   const provider = findProvider(input.provider);
@@ -130,6 +139,8 @@ export async function sealTestConfig(
     publicJwk,
   }));
   const { jwe, digest } = await sealConfig({ document, signingKey: signer.key, signingKid: signer.kid, recipients });
+  const nextKmsConfigId = Math.max(0, ...[...tenant.configs.values()].map((c) => c.kmsConfigId ?? 0)) + 1;
+  const kmsConfigId = provider.kind === 'kms' ? (input.kmsConfigId !== undefined ? input.kmsConfigId : (previous?.kmsConfigId ?? nextKmsConfigId)) : null;
   const config: TTestConfig = {
     configId,
     kind: provider.kind,
@@ -137,6 +148,7 @@ export async function sealTestConfig(
     version,
     status: input.status ?? previous?.status ?? 'active',
     primary: input.primary ?? previous?.primary ?? false,
+    kmsConfigId,
     settings,
     jwe,
     digest,

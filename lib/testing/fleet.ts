@@ -46,7 +46,8 @@ export type SeedFleetOptions = {
 /**
  * Creates `count` active tenants, each with its own key pairs, `configsPerTenant`
  * configurations (the first of each kind primary) sealed to its key and the
- * recipients, and one signed state (seq 1). Delivery seqs follow creation order.
+ * recipients, and one signed state (seq 1) whose KMS configurations carry
+ * their kmsConfigIds from the start. Delivery seqs follow creation order.
  */
 export async function seedFleet(db: PrismaClient, options: SeedFleetOptions): Promise<FleetTenant[]> {
   const { environmentId, count, configsPerTenant, recipients, prefix = 'tenant', first = 0, batch = 250 } = options;
@@ -97,6 +98,7 @@ export async function seedFleet(db: PrismaClient, options: SeedFleetOptions): Pr
           stateSeq: 1,
           deliverySeq: base + start + j + 1,
           recipientKids: t.recipients,
+          kmsConfigIdMax: t.kmsConfigIdMax ?? 0,
           ...summary(t.configs),
         })),
       });

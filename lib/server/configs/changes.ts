@@ -3,8 +3,9 @@ import 'server-only';
 // here, so it checks everything it can without keys — JWE structure and
 // algorithms, size, that the recipients are exactly the tenant's current set,
 // the digests the state lists, seq exactly one higher (or, for a re-issue
-// after the broker lost changes, past them from the state it names), and the state's
-// signature by the tenant signing key on record — and then stores the change
+// after the broker lost changes, past them from the state it names), the state's
+// signature by the tenant signing key on record, and that kmsConfigIds are kept
+// and never reused (./kms-config-ids.ts) — and then stores the change
 // in one transaction, refusing it whole if anything does not hold.
 //
 // The state's `recipients` are the approved proxy deployments. They change
@@ -18,7 +19,7 @@ import 'server-only';
 import type { JWK } from 'jose';
 import { configDigest } from '@/lib/crypto/config-digest';
 import { readGeneralJwe } from '@/lib/crypto/narrow-jwe';
-import { verifyTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
+import { decodeTenantStateUnverified, verifyTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
 import type { Prisma } from '@/lib/generated/prisma/client';
 import { MAX_JWE_BYTES, MAX_REISSUE_JUMP, type TConfigChange } from '@/lib/schemas/config-change';
 import { findProvider } from '@/lib/schemas/providers/registry';
@@ -29,6 +30,7 @@ import { refreshTenantSummaries } from '@/lib/server/dal/tenant-summary';
 import { getDeliveryHub } from '@/lib/server/delivery/hub';
 import { AppError } from '@/lib/server/errors';
 import { recordAudit, userActor, type AuditContext } from '@/lib/server/audit/record';
+import { checkKmsConfigIds } from './kms-config-ids';
 import { checkRotation, storeRotation, type TCheckedRotation } from './key-rotation';
 
 const refuse = (path: string, message: string) => new AppError('validation_failed', { message, fields: [{ path, message }] });
@@ -64,11 +66,17 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   const db = await getPrisma();
   const tenant = await db.tenant.findUniqueOrThrow({
     where: { id: access.tenant.id },
-    select: { id: true, externalId: true, environmentId: true, stateSeq: true, sigPublicJwk: true, sigKid: true, encKid: true, recipientKids: true },
+    select: { id: true, externalId: true, environmentId: true, stateSeq: true, sigPublicJwk: true, sigKid: true, encKid: true, recipientKids: true, kmsConfigIdMax: true },
   });
   if (!tenant.sigPublicJwk) throw new AppError('conflict', { message: 'This tenant has no keys yet.' });
   const rotation = change.rotate ? await checkRotation(access, { ...tenant, sigPublicJwk: tenant.sigPublicJwk as JWK }, change.rotate) : undefined;
 
+  try {
+    // The rules first (unique kmsConfigIds, one primary per kind …), so that a broken rule is not reported as a bad signature.
+    decodeTenantStateUnverified(change.state);
+  } catch (error) {
+    throw refuse('state', `The tenant state is not valid: ${(error as Error).message}`);
+  }
   let state: TTenantState;
   try {
     // After a rotation the state is signed by the new key, which the old key's statement named.
@@ -84,6 +92,9 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   if (change.reissue && (state.seq <= baseSeq + 1 || state.seq > baseSeq + MAX_REISSUE_JUMP)) {
     throw refuse('reissue', `A re-issue moves the seq past changes the broker lost: more than 1 and at most ${MAX_REISSUE_JUMP} beyond the current state.`);
   }
+  // The state this one follows was checked when it was stored; if another change commits meanwhile, the seq update below refuses this one.
+  const previous = baseSeq > 0 ? decodeTenantStateUnverified((await db.tenantState.findUniqueOrThrow({ where: { tenantId_seq: { tenantId: tenant.id, seq: baseSeq } }, select: { jws: true } })).jws).state : null;
+  const kmsConfigIdMax = checkKmsConfigIds(previous, state, tenant.kmsConfigIdMax);
   const recipientsChanged = !sameSet(state.recipients, tenant.recipientKids);
   if (recipientsChanged && change.reissue) {
     throw refuse('state.recipients', 'A re-issue keeps the approved proxy deployments; approve or remove them in a change of their own.');
@@ -119,7 +130,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
 
   const result = await db.$transaction(async (tx) => {
     // Optimistic concurrency: exactly one change can move seq on from n (to n + 1, or past lost changes).
-    const moved = await tx.tenant.updateMany({ where: { id: tenant.id, stateSeq: tenant.stateSeq }, data: { stateSeq: state.seq } });
+    const moved = await tx.tenant.updateMany({ where: { id: tenant.id, stateSeq: tenant.stateSeq }, data: { stateSeq: state.seq, kmsConfigIdMax } });
     if (moved.count !== 1) throw new AppError('changed_elsewhere', { message: 'Another administrator changed the configurations a moment ago. Reload and try again.' });
 
     let created = false;

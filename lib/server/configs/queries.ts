@@ -12,7 +12,7 @@ export async function listConfigs(access: TenantAccess) {
   const [tenant, state, configs] = await db.$transaction(
     async (tx) =>
       Promise.all([
-        tx.tenant.findUniqueOrThrow({ where: { id: access.tenant.id }, select: { stateSeq: true } }),
+        tx.tenant.findUniqueOrThrow({ where: { id: access.tenant.id }, select: { stateSeq: true, kmsConfigIdMax: true } }),
         tx.tenantState.findFirst({ where: { tenantId: access.tenant.id }, orderBy: { seq: 'desc' }, select: { seq: true, jws: true, createdAt: true } }),
         tx.tenantConfig.findMany({
       where: { tenantId: access.tenant.id },
@@ -42,6 +42,8 @@ export async function listConfigs(access: TenantAccess) {
   return {
     seq: tenant.stateSeq,
     state: state ? { seq: state.seq, jws: state.jws, createdAt: state.createdAt } : null,
+    // Outlives deleted configurations, so the browser gives a new kmsConfigId above every one ever given.
+    kmsConfigIdMax: tenant.kmsConfigIdMax,
     configs: configs.map(({ versions, updatedById, ...c }) => ({ ...c, updatedBy: updatedById ? (emails.get(updatedById) ?? null) : null, latest: versions[0] ?? null })),
   };
 }

@@ -9,6 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeTenantStateUnverified } from '@/lib/crypto/tenant-state';
 import { jwkThumbprint } from '@/lib/crypto/thumbprint';
 import { ZProxyCredentials } from '@/lib/schemas/deployments';
 import { findProvider } from '@/lib/schemas/providers/registry';
@@ -67,10 +68,14 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
       expect((await client.signIn(account.email, account.passphrase)).ok).toBe(true);
       if (account.email.startsWith('admin@')) {
         const tenant = account.email.slice('admin@'.length).split('.')[0] as string;
-        const listing = await client.get<{ seq: number; configs: { provider: string; status: string; isPrimary: boolean }[] }>(`/api/v1/tenants/${tenant}/configs`);
+        const listing = await client.get<{ seq: number; kmsConfigIdMax: number; state: { jws: string }; configs: { provider: string; status: string; isPrimary: boolean }[] }>(`/api/v1/tenants/${tenant}/configs`);
         expect(listing.status).toBe(200);
         expect(listing.body.configs.length).toBeGreaterThanOrEqual(3);
         expect(listing.body.seq).toBe(listing.body.configs.length + 1);
+        // The demo carries kmsConfigIds from the start: each KMS configuration got the next one when it was created.
+        const signed = decodeTenantStateUnverified(listing.body.state.jws).state.configs;
+        expect(signed.filter((c) => c.kind === 'kms').map((c) => c.kmsConfigId)).toEqual([1, 2]);
+        expect(listing.body.kmsConfigIdMax).toBe(2);
       }
     }
   });
@@ -99,7 +104,7 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/acme/);
     expect(run.stdout).toMatch(/globex/);
-    expect(run.stdout).toMatch(/aws-kms/);
+    expect(run.stdout).toMatch(/acme\s+c_\S+\s+kms\s+1\s+aws-kms/);
     cliOutput = run.stdout + run.stderr;
     const credentials = ZProxyCredentials.parse(JSON.parse(readFileSync(file, 'utf8')));
     expect(cliOutput).not.toContain(credentials.apiKey);
