@@ -6,7 +6,9 @@
 //  3. `jose-v5` (an end-of-life jose line, installed only so that
 //     bench/verify-cost.ts can measure it) is imported nowhere else;
 //  4. Playwright specs take `test` from e2e/fixtures/test.ts, which gives each
-//     test a client address of its own (the broker's limits are per address).
+//     test a client address of its own (the broker's limits are per address);
+//  5. the proxy side (lib/tsp, lib/kms, lib/siem, lib/proxy-client) imports
+//     nothing of Next.js, Prisma, lib/server or the test doubles in lib/testing.
 import nextVitals from 'eslint-config-next/core-web-vitals';
 import nextTs from 'eslint-config-next/typescript';
 
@@ -64,6 +66,23 @@ const config = [
   {
     files: ['components/**/*.{ts,tsx}', 'lib/client/**/*.{ts,tsx}', 'lib/schemas/**/*.ts', 'lib/crypto/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...SERVER_IMPORTS, ...BENCH_ONLY] }] },
+  },
+  {
+    files: ['lib/tsp/**/*.ts', 'lib/kms/**/*.ts', 'lib/siem/**/*.ts', 'lib/proxy-client/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...SERVER_IMPORTS.filter((p) => !p.group.includes('node:*')),
+            { group: ['next', 'next/*', 'react', 'react-dom', '@prisma/*', 'server-only'], message: 'The proxy side runs without Next.js, React or Prisma.' },
+            { group: ['@/lib/testing', '@/lib/testing/*', '**/lib/testing/*'], message: 'Test doubles and helpers belong to tests, the demo and bench only.' },
+            ...BENCH_ONLY,
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['e2e/**/*.ts'],

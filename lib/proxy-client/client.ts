@@ -33,6 +33,8 @@ export type TProxyClient = {
   getTenant(tenantId: string): TProxyTenant | undefined;
   listTenants(): TProxyTenant[];
   summary(): TProxySummary;
+  /** When the last pull completed (ms since the epoch), or null before the first: cheap, for per-request staleness checks. */
+  lastSyncAt(): number | null;
   stop(): void;
 };
 
@@ -139,6 +141,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     getTenant: core.getTenant,
     listTenants: core.tenants,
     summary,
+    lastSyncAt: () => core.lastSyncAt(),
     stop: () => stopper.abort(),
   };
 }

@@ -12,6 +12,7 @@ import { startAuditCheckpoints } from '@/lib/server/audit/scheduler';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { answerNotModifiedFromMemory } from '@/lib/server/delivery/fast-path';
 import { ensureDeliveryListener, stopDeliveryListener } from '@/lib/server/delivery/listener';
+import { startDemoDoubles, type TDemoDoubles } from '@/lib/server/demo/doubles';
 import { isDatabaseEmpty, seedDemoData, type DemoResult } from '@/lib/server/demo/seed';
 import { issueSetupToken } from '@/lib/server/accounts/setup';
 import { getLogger } from '@/lib/server/log';
@@ -104,6 +105,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
   // A first start on an empty embedded database gets demo data (DEMO_DATA=false turns it off).
   const demo = db.kind === 'pglite' && env.DEMO_DATA && (await isDatabaseEmpty()) ? await seedDemoData(env.DATA_DIR) : null;
+  // A seeded demo's AWS KMS and Splunk are local protocol doubles, started with the broker at every start.
+  const doubles = db.kind === 'pglite' ? await startDemoDoubles(env.DATA_DIR) : null;
   const setupToken = await issueSetupToken();
   const app = next({ dev: isDev, dir: process.cwd(), hostname: host, port });
   await app.prepare();
@@ -171,6 +174,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     console.log(`\n  First run: no operator exists yet.\n  Open ${env.PUBLIC_URL}/setup and enter this one-time setup token:\n\n    ${setupToken}\n`);
   }
   if (demo) printDemo(demo, env.PUBLIC_URL, env.DATA_DIR);
+  if (doubles) printDemoDoubles(doubles, env.DATA_DIR);
   log.info({ url, dev: isDev }, 'broker listening');
   // Mail to tenant admins about security-relevant events, derived from the audit trail (docs/notifications.md).
   startNotifier();
@@ -188,6 +192,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await app.close?.().catch(() => {});
       await stopNotifier();
       await stopDeliveryListener();
+      await doubles?.stop();
       await closeDatabase();
       log.info('broker stopped');
     })();
@@ -209,5 +214,18 @@ ${demo.accounts.map((a) => `    ${a.role.padEnd(width)}  ${a.email}  passphrase:
   The approved proxy deployment "demo-proxy" has its credentials file at ${relative(demo.credentialsFile)}.
   Run the proxy client against this broker:
     npm run proxy -- --credentials ${relative(demo.credentialsFile)}
+`);
+}
+
+/** At every start of a seeded demo: the doubles are not the cloud, and the two commands that use them. */
+function printDemoDoubles(doubles: TDemoDoubles, dataDir: string): void {
+  const relative = (file: string) => path.relative(process.cwd(), file) || file;
+  const demoDir = relative(path.join(path.resolve(dataDir), 'demo'));
+  console.log(`
+  Demo doubles (local stand-ins, NOT AWS and NOT Splunk): AWS KMS double on ${doubles.kmsUrl},
+  ${doubles.splunkUrl ? `Splunk HEC double on ${doubles.splunkUrl} (events also in ${relative(doubles.eventsFile)}).` : 'no Splunk double (openssl was missing when the demo was made).'}
+  Run the Tenant Security Proxy against this broker, then encrypt and decrypt as tenant acme:
+    npm run tsp -- --credentials ${demoDir}/proxy-credentials.json --env-file ${demoDir}/tsp.env
+    npm run tsp:try
 `);
 }

@@ -30,6 +30,7 @@ import { getPrisma } from '@/lib/server/db';
 import { createInvitation } from '@/lib/server/dal/invitations';
 import { createDeployment } from '@/lib/server/deployments/service';
 import { newId } from '@/lib/server/ids';
+import { createDemoDoublesSpec, demoDoubleSettings } from './doubles';
 
 type DemoConfig = { provider: string; label: string; primary?: boolean; disabled?: boolean };
 const TENANTS: { externalId: string; displayName: string; admin: string; configs: DemoConfig[] }[] = [
@@ -38,9 +39,9 @@ const TENANTS: { externalId: string; displayName: string; admin: string; configs
     displayName: 'Acme Corporation',
     admin: 'admin@acme.example',
     configs: [
-      { provider: 'aws-kms', label: 'Production KMS (eu-west-1)', primary: true },
+      { provider: 'aws-kms', label: 'Production KMS (eu-west-1, local double)', primary: true },
       { provider: 'hashicorp-vault-transit', label: 'Vault transit (DR)' },
-      { provider: 'splunk-hec', label: 'Splunk security index', primary: true },
+      { provider: 'splunk-hec', label: 'Splunk security index (local double)', primary: true },
       { provider: 'datadog', label: 'Datadog audit logs' },
     ],
   },
@@ -78,7 +79,7 @@ async function enrollOperator(): Promise<{ user: CurrentUser; account: DemoAccou
   return { user, account };
 }
 
-async function seedTenant(operator: CurrentUser, environmentId: string, spec: (typeof TENANTS)[number], deployment: TRecipientKey) {
+async function seedTenant(operator: CurrentUser, environmentId: string, spec: (typeof TENANTS)[number], deployment: TRecipientKey, overrides: Record<string, Record<string, unknown>> = {}) {
   const db = await getPrisma();
   const account = { email: spec.admin, passphrase: passphrase(), role: `tenant admin of ${spec.externalId}` };
   const tenantId = newId('ten');
@@ -101,7 +102,7 @@ async function seedTenant(operator: CurrentUser, environmentId: string, spec: (t
   for (const config of spec.configs) {
     const provider = findProvider(config.provider);
     if (!provider) throw new Error(`unknown demo provider ${config.provider}`);
-    const held = { configId: newConfigId(), kind: provider.kind as TConfigKind, provider: config.provider, settings: structuredClone(provider.example) as Record<string, unknown> };
+    const held = { configId: newConfigId(), kind: provider.kind as TConfigKind, provider: config.provider, settings: structuredClone(overrides[config.provider] ?? provider.example) as Record<string, unknown> };
     const sealed = await sealHeldConfig(tenant, held, 1, [deployment]);
     tenant.configs.push({ ...held, version: 1, status: config.disabled ? 'disabled' : 'active', primary: config.primary === true, digest: sealed.digest });
     const { jws } = await signNextState(tenant);
@@ -118,11 +119,13 @@ export async function seedDemoData(dataDir: string): Promise<DemoResult> {
   const created = await createDeployment(operator, { name: 'demo-proxy', environmentId: environment.id, publicJwk: pair.publicJwk as never });
   const deployment = { kid: created.deployment.kid, publicJwk: pair.publicJwk };
 
-  const accounts = [operatorAccount];
-  for (const spec of TENANTS) accounts.push(await seedTenant(operator, environment.id, spec, deployment));
-
   const dir = path.resolve(dataDir, 'demo');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Acme's AWS KMS and Splunk point at local protocol doubles (doubles.ts), so the demo TSP really works.
+  const doubles = demoDoubleSettings(await createDemoDoublesSpec(dataDir));
+  const accounts = [operatorAccount];
+  for (const spec of TENANTS) accounts.push(await seedTenant(operator, environment.id, spec, deployment, spec.externalId === 'acme' ? doubles : {}));
+
   const credentialsFile = path.join(dir, 'proxy-credentials.json');
   const credentials = { ...created.credentials, privateJwk: { ...pair.privateJwk, alg: 'ECDH-ES+A256KW', use: 'enc' } };
   writeFileSync(credentialsFile, `${JSON.stringify(credentials, null, 2)}\n`, { mode: 0o600 });

@@ -102,7 +102,8 @@ export function newRole(state: TDoubleState, opts: { roleArn?: string; externalI
   return role;
 }
 
-export type TNewKeyOptions = { keyId?: string; alias?: string; usage?: TKeyUsage; state?: TKeyState; allow?: string[] };
+/** `material`: a key kept across restarts (the demo's double); random otherwise. */
+export type TNewKeyOptions = { keyId?: string; alias?: string; usage?: TKeyUsage; state?: TKeyState; allow?: string[]; material?: Uint8Array };
 
 export function newKey(state: TDoubleState, opts: TNewKeyOptions = {}): TDoubleKey {
   const keyId = opts.keyId ?? randomUUID();
@@ -112,7 +113,7 @@ export function newKey(state: TDoubleState, opts: TNewKeyOptions = {}): TDoubleK
     keyArn: `${prefix}:key/${keyId}`,
     usage: opts.usage ?? 'ENCRYPT_DECRYPT',
     state: opts.state ?? 'Enabled',
-    material: randomBytes(32),
+    material: opts.material ? Buffer.from(opts.material) : randomBytes(32),
     ...(opts.allow ? { allow: [...opts.allow] } : {}),
   };
   if (opts.alias !== undefined) {

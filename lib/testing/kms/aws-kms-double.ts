@@ -44,6 +44,8 @@ export type TAwsKmsDoubleOptions = {
   sessionDurationSeconds?: number;
   /** How far x-amz-date may be from the double's clock (default 5 minutes). */
   maxSkewMs?: number;
+  /** Default 0: a free port. The demo keeps one, since its sealed configuration names it. */
+  port?: number;
 };
 
 export type TAwsKmsDouble = {
@@ -212,7 +214,7 @@ export async function startAwsKmsDouble(options: TAwsKmsDoubleOptions = {}): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -48,6 +48,10 @@ export type THttpsDoubleOptions = {
   handle(request: TDoubleRequest): TDoubleAnswer;
   /** The body of an injected error answer, as this collector words it. */
   failBody(status: number): string;
+  /** Default 0: a free port. The demo keeps one, since its sealed configuration names it. */
+  port?: number;
+  /** Default: a certificate from lib/testing/tls.ts. The demo keeps its own across restarts. */
+  tls?: { caPem: string; certPem: string; keyPem: string };
 };
 
 async function readBody(request: IncomingMessage): Promise<Buffer | null> {
@@ -67,7 +71,7 @@ function answer(response: ServerResponse, status: number, body: string, headers:
 }
 
 export async function startHttpsDouble(options: THttpsDoubleOptions): Promise<THttpsDouble> {
-  const { caPem, certPem, keyPem } = makeTestTls([options.hostname]);
+  const { caPem, certPem, keyPem } = options.tls ?? makeTestTls([options.hostname]);
   const requests: TRecordedRequest[] = [];
   const faults: TFault[] = [];
   let delayMs = 0;
@@ -103,7 +107,7 @@ export async function startHttpsDouble(options: THttpsDoubleOptions): Promise<TH
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const origin = `https://${options.hostname}:${port}`;

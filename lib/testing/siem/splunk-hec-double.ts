@@ -8,7 +8,7 @@
 // whole request (Splunk may index the envelopes before it): the double keeps
 // the simpler, stricter reading.
 import type { TSiemEvent } from '@/lib/siem/types';
-import { startHttpsDouble, type TDoubleAnswer, type TDoubleRequest, type THttpsDouble } from './https-double';
+import { startHttpsDouble, type TDoubleAnswer, type TDoubleRequest, type THttpsDouble, type THttpsDoubleOptions } from './https-double';
 
 export type THecEnvelope = {
   time?: number;
@@ -38,7 +38,7 @@ export type TSplunkHecDoubleOptions = {
   hostname?: string;
   /** When set, an envelope naming another index is refused (HEC code 7). */
   allowedIndexes?: readonly string[];
-};
+} & Pick<THttpsDoubleOptions, 'port' | 'tls'>;
 
 const EVENT_PATHS = new Set(['/services/collector', '/services/collector/event', '/services/collector/event/1.0']);
 
@@ -126,6 +126,8 @@ export async function startSplunkHecDouble(options: TSplunkHecDoubleOptions): Pr
     hostname: options.hostname ?? 'splunk.test',
     handle,
     failBody: (status) => (status === 503 ? hec('Server is busy', 9) : status === 500 ? hec('Internal server error', 8) : hec('Request failed', status)),
+    ...(options.port === undefined ? {} : { port: options.port }),
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
   return Object.assign(double, {
     url: (path = '') => `${double.origin}${path}`,

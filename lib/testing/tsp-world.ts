@@ -1,0 +1,132 @@
+// A whole Tenant Security Proxy world in one process, for tests and bench:
+// the AWS KMS/STS double, a webhook and a Splunk HEC double (protocol
+// doubles: no cloud or SIEM is reachable here), tenants sealed and signed
+// with the real crypto (bundle-factory), an in-memory broker serving them,
+// the real proxy client verifying every bundle, and createTsp on free ports.
+//   acme      AWS KMS (access keys), primary; webhook + Splunk SIEM
+//   globex    AWS KMS (assume-role with an external id), primary; webhook SIEM
+//   initech   suspended by the vendor          umbrella  has not approved this deployment
+//   hooli     only a disabled KMS configuration  nopri   an active KMS configuration, none primary
+//   quiet     AWS KMS primary, no SIEM
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createProxyClient, type TProxyClient } from '@/lib/proxy-client';
+import { createTsp, SILENT_LOGGER, type TTsp, type TTspOptions } from '@/lib/tsp';
+import { bundleTenant, createBroker, createDeployment, createTenant, publishState, sealTestConfig, signTestBundle, type TTestConfig, type TTestDeployment, type TTestTenant } from './bundle-factory';
+import { startAwsKmsDouble, type TAwsKmsDouble } from './kms/aws-kms-double';
+import { startSplunkHecDouble, type TSplunkHecDouble } from './siem/splunk-hec-double';
+import { startWebhookDouble, type TWebhookDouble } from './siem/webhook-double';
+
+export const WEBHOOK_SECRET = 'whsec-7f3a9c1e5b2d8f4a6c0e1b3d5f7a9c2e';
+export const HEC_TOKEN = '5c1f2a7e-9b3d-4e6f-8a0c-2d4e6f8a0b1c';
+export const TSP_API_KEY = Buffer.from('tsp-world-api-key-0123456789abcdef').toString('base64');
+
+const NAMES = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'nopri', 'quiet'] as const;
+type TName = (typeof NAMES)[number];
+
+export type TTspWorld = {
+  kms: TAwsKmsDouble;
+  webhook: TWebhookDouble;
+  splunk: TSplunkHecDouble;
+  deployment: TTestDeployment;
+  tenants: Record<TName, TTestTenant>;
+  /** The primary (or only) KMS configuration of each tenant that has one. */
+  kmsConfig: Partial<Record<TName, TTestConfig>>;
+  client: TProxyClient;
+  tsp: TTsp;
+  url: string;
+  healthUrl: string;
+  apiKey: string;
+  /** Signs the tenant's next state after `edit` and waits until the TSP applied it. */
+  change(name: TName, edit: (tenant: TTestTenant) => void | Promise<void>): Promise<void>;
+  stop(): Promise<void>;
+};
+
+export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flushMs?: number; siemQueue?: number; onQueueFull?: 'drop' | 'refuse' } = {}): Promise<TTspWorld> {
+  const kms = await startAwsKmsDouble({});
+  const webhook = await startWebhookDouble({ secret: WEBHOOK_SECRET, hostname: 'siem.test' });
+  const splunk = await startSplunkHecDouble({ token: HEC_TOKEN, hostname: 'splunk.test' });
+  const broker = await createBroker();
+  const deployment = await createDeployment([broker], 'https://broker.test');
+  const tenants = {} as Record<TName, TTestTenant>;
+  for (const name of NAMES) tenants[name] = await createTenant(name, name === 'umbrella' ? [] : [deployment]);
+  tenants.initech.status = 'suspended';
+
+  const user = kms.addUser();
+  const vendor = kms.addUser({ name: 'vendor' });
+  const kmsConfig: Partial<Record<TName, TTestConfig>> = {};
+  const awsConfig = async (name: TName, extra: { primary?: boolean; status?: 'active' | 'disabled' } = {}) => {
+    const key = kms.createKey({ allow: [user.accessKeyId] });
+    kmsConfig[name] = await sealTestConfig(tenants[name], { provider: 'aws-kms', settings: kms.accessKeySettings(key, user), primary: extra.primary ?? true, status: extra.status ?? 'active' });
+  };
+  await awsConfig('acme');
+  await awsConfig('initech');
+  await awsConfig('umbrella');
+  await awsConfig('hooli', { primary: false, status: 'disabled' });
+  await awsConfig('nopri', { primary: false });
+  await awsConfig('quiet');
+  // globex signs in by assuming a role with an external id, through the vendor's own identity.
+  const role = kms.addRole({ externalId: 'globex-external-id-42', trusted: [vendor.accessKeyId] });
+  const globexKey = kms.createKey({ allow: [role.roleArn] });
+  kmsConfig.globex = await sealTestConfig(tenants.globex, { provider: 'aws-kms', settings: kms.assumeRoleSettings(globexKey, role), primary: true });
+
+  const webhookSettings = { url: webhook.url('/cmk/events'), hmacSecret: WEBHOOK_SECRET, headers: {}, onQueueFull: options.onQueueFull ?? 'drop' };
+  const splunkSettings = { url: splunk.url(), token: HEC_TOKEN, index: 'main', sourcetype: 'cmk:tsp' };
+  for (const name of ['acme', 'globex', 'hooli', 'nopri', 'initech', 'umbrella'] as const) await sealTestConfig(tenants[name], { provider: 'webhook', settings: webhookSettings, primary: true });
+  await sealTestConfig(tenants.acme, { provider: 'splunk-hec', settings: splunkSettings });
+  for (const name of NAMES) await publishState(tenants[name]);
+
+  const fetch: typeof globalThis.fetch = async (input) => {
+    const url = new URL(String(input));
+    if (url.pathname === '/api/v1/proxy/status') return new Response(null, { status: 204 });
+    if (url.pathname === '/.well-known/cmk-key-rotations.json') return Response.json({ rotations: [] });
+    const list = NAMES.map((name) => bundleTenant(tenants[name], deployment));
+    const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor') });
+    return new Response(jws, { status: 200, headers: { 'content-type': 'application/jose' } });
+  };
+  const dir = await mkdtemp(join(tmpdir(), 'cmk-tsp-world-'));
+  const client = createProxyClient({ credentials: deployment.credentials, pinsFile: join(dir, 'pins.json'), fetch, retry: { minPollMs: 100 } });
+  const siemSink = { ca: [webhook.caPem, splunk.caPem], resolve: { 'siem.test': '127.0.0.1', 'splunk.test': '127.0.0.1' } };
+  const tsp = createTsp({
+    client,
+    deploymentId: deployment.id,
+    apiKeys: [TSP_API_KEY],
+    port: 0,
+    healthPort: 0,
+    logger: SILENT_LOGGER,
+    wait: 1,
+    kms: kms.driverOptions(vendor, 2_000),
+    siem: { ...siemSink, ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.siemQueue === undefined ? {} : { maxQueueEvents: options.siemQueue }) },
+    ...options.tsp,
+  });
+  const { url, healthUrl } = await tsp.start();
+  await tsp.ready();
+
+  return {
+    kms,
+    webhook,
+    splunk,
+    deployment,
+    tenants,
+    kmsConfig,
+    client,
+    tsp,
+    url,
+    healthUrl,
+    apiKey: TSP_API_KEY,
+    async change(name, edit) {
+      await edit(tenants[name]);
+      await publishState(tenants[name]);
+      const deadline = Date.now() + 10_000;
+      while (client.getTenant(name)?.seq !== tenants[name].seq) {
+        if (Date.now() > deadline) throw new Error(`the TSP did not apply ${name}'s state ${tenants[name].seq}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
+    async stop() {
+      await tsp.stop();
+      await Promise.all([kms.stop(), webhook.close(), splunk.close()]);
+    },
+  };
+}

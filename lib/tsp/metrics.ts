@@ -1,0 +1,56 @@
+// Prometheus metrics of one TSP instance, on its own registry (no global
+// state: two instances can live in one process, as tests do). Labels are
+// bounded sets — route, outcome code, provider, operation — never a tenant id.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export type TTspMetrics = {
+  registry: Registry;
+  requests: Counter<'route' | 'code'>;
+  kmsSeconds: Histogram<'provider' | 'operation' | 'outcome'>;
+};
+
+export type TMetricSources = {
+  /** Seconds since the last verified sync with the broker, or null before the first. */
+  staleness(): number | null;
+  siem(): { depth: number; dropped: number; delivered: number; failures: number };
+  ready(): boolean;
+};
+
+export function createTspMetrics(sources: TMetricSources): TTspMetrics {
+  const registry = new Registry();
+  const requests = new Counter({ name: 'tsp_requests_total', help: 'API requests by route and outcome code (0 = success).', labelNames: ['route', 'code'], registers: [registry] });
+  const kmsSeconds = new Histogram({
+    name: 'tsp_kms_request_seconds',
+    help: 'KMS call latency by provider, operation and outcome.',
+    labelNames: ['provider', 'operation', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'tsp_config_staleness_seconds',
+    help: 'Seconds since the configuration was last verified from the broker (-1 before the first sync).',
+    registers: [registry],
+    collect() {
+      this.set(sources.staleness() ?? -1);
+    },
+  });
+  new Gauge({ name: 'tsp_ready', help: '1 when the instance serves key requests.', registers: [registry], collect() { this.set(sources.ready() ? 1 : 0); } });
+  new Gauge({ name: 'tsp_siem_queue_events', help: 'Events waiting in SIEM delivery queues.', registers: [registry], collect() { this.set(sources.siem().depth); } });
+  // Totals read from the queues at scrape time: monotonic, so exposed as counters.
+  for (const [name, help, pick] of [
+    ['tsp_siem_dropped_events_total', 'SIEM events dropped (queue full with the drop policy, or a destination this proxy cannot serve).', 'dropped'],
+    ['tsp_siem_delivered_events_total', 'SIEM events delivered.', 'delivered'],
+    ['tsp_siem_failed_batches_total', 'SIEM delivery attempts that failed (and were retried).', 'failures'],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(sources.siem()[pick]);
+      },
+    });
+  }
+  return { registry, requests, kmsSeconds };
+}

@@ -1,0 +1,81 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { outboundOptions, parseTspSettings, TspSettingsError } from './settings';
+
+const dir = mkdtempSync(join(tmpdir(), 'tsp-settings-'));
+const credentials = join(dir, 'creds.json');
+writeFileSync(credentials, '{}');
+const KEY = Buffer.from('0123456789abcdef0123').toString('base64');
+const env = { TSP_API_KEY: KEY };
+
+function problems(flags: Record<string, string>, vars: Record<string, string>): string {
+  try {
+    parseTspSettings(flags, vars);
+  } catch (error) {
+    expect(error).toBeInstanceOf(TspSettingsError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the settings to be refused');
+}
+
+describe('TSP settings', () => {
+  it('takes the reference defaults: API on 7777, health on 9000, loopback', () => {
+    const s = parseTspSettings({ credentials }, env);
+    expect(s).toMatchObject({ port: 7777, healthPort: 9000, host: '127.0.0.1', apiKey: KEY, wait: 30, siemQueue: 10_000 });
+    expect(s.apiKey2).toBeUndefined();
+  });
+
+  it('lets flags win over variables, and reads a second API key for rotation', () => {
+    const second = Buffer.from('second-key-0123456789').toString('base64');
+    const s = parseTspSettings({ credentials, port: '8443', 'health-port': '9100' }, { ...env, TSP_PORT: '1', TSP_API_KEY_2: second, TSP_MAX_STALENESS_S: '300' });
+    expect(s).toMatchObject({ port: 8443, healthPort: 9100, apiKey2: second, maxStaleness: 300 });
+  });
+
+  it('names each bad setting, and never echoes a secret', () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKE!';
+    const message = problems(
+      { credentials: join(dir, 'missing.json'), port: 'eighty', 'max-staleness': '0' },
+      { TSP_API_KEY: 'short', AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: secret, TSP_RESOLVE: 'no pairs here' },
+    );
+    expect(message).toContain('--credentials: no such file.');
+    expect(message).toContain('--port (TSP_PORT) must be a port number.');
+    expect(message).toContain('TSP_API_KEY must be base64 of at least 16 random bytes');
+    expect(message).toContain('--max-staleness (TSP_MAX_STALENESS_S) must be at least 1 second.');
+    expect(message).toContain('AWS_SECRET_ACCESS_KEY must be 40 letters');
+    expect(message).toContain('TSP_RESOLVE must be host=address pairs');
+    expect(message).not.toContain(secret);
+    expect(message).not.toContain('short');
+  });
+
+  it('requires the credentials file and an API key', () => {
+    const message = problems({}, {});
+    expect(message).toContain('--credentials <file.json> is required');
+    expect(message).toContain('TSP_API_KEY is required');
+  });
+
+  it('refuses the same key twice, the same port for API and health, and half a TLS pair', () => {
+    const message = problems({ credentials, port: '9000', 'tls-cert': credentials }, { ...env, TSP_API_KEY_2: KEY });
+    expect(message).toContain('Give both --tls-cert and --tls-key');
+    expect(message).toContain('TSP_API_KEY_2 is the same as TSP_API_KEY');
+    expect(message).toContain('The API and health ports must differ.');
+  });
+
+  it('turns the AWS and SIEM settings into driver options', () => {
+    const ca = join(dir, 'ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
+    const s = parseTspSettings({ credentials }, {
+      ...env,
+      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      AWS_ENDPOINT_URL_KMS: 'https://kms.eu-west-1.amazonaws.com',
+      TSP_EXTRA_CA_FILE: ca,
+      TSP_RESOLVE: 'siem.internal=10.0.0.5,splunk.internal=10.0.0.6',
+    });
+    const out = outboundOptions(s);
+    expect(out.kms.aws).toEqual({ endpoints: { kms: 'https://kms.eu-west-1.amazonaws.com' }, vendorCredentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } });
+    expect(out.siem).toMatchObject({ resolve: { 'siem.internal': '10.0.0.5', 'splunk.internal': '10.0.0.6' }, maxQueueEvents: 10_000 });
+    expect(out.siem.ca?.[0]).toContain('BEGIN CERTIFICATE');
+  });
+});

@@ -1,0 +1,202 @@
+// createTsp: one Tenant Security Proxy instance — the API server (port 7777
+// by default), the health server (9000), the proxy client's long-poll that
+// keeps the tenants' configurations live, the KMS drivers and the SIEM
+// queues. No module-level state: tests start several in one process.
+// scripts/tsp.ts only parses flags and environment and calls this.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TKmsDriverOptions } from '@/lib/kms/types';
+import type { TProxyClient } from '@/lib/proxy-client';
+import type { TSiemSinkOptions } from '@/lib/siem/types';
+import { createApiHandler, sendError } from './api';
+import { createDriverCache } from './configs';
+import { TspError } from './errors';
+import { createHealthHandler, type THealthState } from './health';
+import { createTspLogger, type TTspLogger } from './log';
+import { createTspMetrics } from './metrics';
+import { createSiemFanout } from './siem-fanout';
+
+export type TTspOptions = {
+  /** The proxy client (lib/proxy-client) of this deployment; createTsp runs its long-poll. */
+  client: TProxyClient;
+  deploymentId: string;
+  /** One key, or two while rotating. */
+  apiKeys: string[];
+  host?: string;
+  /** 7777 by default; 0 picks a free port. */
+  port?: number;
+  /** 9000 by default; 0 picks a free port. */
+  healthPort?: number;
+  healthHost?: string;
+  tls?: { certFile: string; keyFile: string };
+  kms?: TKmsDriverOptions;
+  siem?: TSiemSinkOptions & { maxQueueEvents?: number; flushMs?: number };
+  /** Refuse key requests (503) once the configuration is older than this; unset: serve the last verified one. */
+  maxStalenessSeconds?: number;
+  /** Long-poll wait per request to the broker, seconds. */
+  wait?: number;
+  logger?: TTspLogger;
+  instanceId?: string;
+  /** How long stop() lets in-flight requests finish, and then the SIEM queues drain (each). */
+  shutdownTimeoutMs?: number;
+  now?: () => number;
+};
+
+export type TTsp = {
+  start(): Promise<{ url: string; healthUrl: string }>;
+  stop(): Promise<{ siemLeft: number }>;
+  /** Reads the TLS certificate and key files again (certificate renewal without a restart). */
+  reloadTls(): void;
+  /** Resolves once the first full sync has been verified. */
+  ready(): Promise<void>;
+  health(): THealthState;
+};
+
+const listen = (server: http.Server, port: number, host: string) =>
+  new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+
+export function createTsp(options: TTspOptions): TTsp {
+  if (options.apiKeys.length < 1 || options.apiKeys.length > 2) throw new Error('createTsp needs one or two API keys.');
+  const logger = options.logger ?? createTspLogger();
+  const now = options.now ?? Date.now;
+  const instanceId = options.instanceId ?? randomUUID();
+  const { client } = options;
+  const drivers = createDriverCache({ ...options.kms, aws: { roleSessionName: `cmk-tsp-${options.deploymentId}`, ...options.kms?.aws } });
+  const siem = createSiemFanout({
+    deploymentId: options.deploymentId,
+    instanceId,
+    sink: options.siem ?? {},
+    maxQueueEvents: options.siem?.maxQueueEvents ?? 10_000,
+    logger,
+    ...(options.siem?.flushMs === undefined ? {} : { flushMs: options.siem.flushMs }),
+  });
+  let synced = false;
+  let stopping = false;
+  let markReady: () => void = () => {};
+  const readyPromise = new Promise<void>((resolve) => (markReady = resolve));
+  const loop = new AbortController();
+
+  const staleness = () => {
+    const last = client.lastSyncAt();
+    return last === null ? null : Math.max(0, Math.round((now() - last) / 1000));
+  };
+  function notServingReason(): string | null {
+    if (stopping) return 'shutting down';
+    if (!synced) return 'the first full sync with the broker is not verified yet';
+    const stale = staleness();
+    if (options.maxStalenessSeconds !== undefined && stale !== null && stale > options.maxStalenessSeconds) {
+      return `the configuration is ${stale} s old, more than the allowed ${options.maxStalenessSeconds} s (broker unreachable?)`;
+    }
+    return null;
+  }
+  const health = (): THealthState => {
+    const reason = notServingReason();
+    const s = siem.stats();
+    return { live: true, ready: reason === null, reason, stalenessSeconds: staleness(), tenants: client.listTenants().length, deploymentId: options.deploymentId, instanceId, siem: { depth: s.depth, dropped: s.dropped } };
+  };
+  const metrics = createTspMetrics({ staleness, siem: () => siem.stats(), ready: () => notServingReason() === null });
+  const ctx = { source: client, drivers, siem, metrics };
+  const handler = createApiHandler({
+    ctx,
+    apiKeys: options.apiKeys,
+    logger,
+    checkServing() {
+      const reason = notServingReason();
+      if (reason) throw new TspError('unavailable', `This proxy is not serving: ${reason}.`, { retryAfterSeconds: 1 });
+    },
+  });
+
+  const readTls = () => (options.tls ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) } : null);
+  const tlsMaterial = readTls();
+  const api: http.Server = tlsMaterial ? https.createServer({ ...tlsMaterial, minVersion: 'TLSv1.2' }) : http.createServer();
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
+  api.on('request', (req, res) => {
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) idle?.();
+    });
+    void handler(req, res);
+  });
+  // Slow or malformed requests (headers that never finish, bad framing) still get { code, message }.
+  api.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return socket.destroy();
+    const failure =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new TspError('request_timeout', 'The request took too long to arrive.') : error.code === 'HPE_HEADER_OVERFLOW' ? new TspError('invalid_request', 'The request headers are too large.') : new TspError('invalid_request', 'The request is not valid HTTP.');
+    const body = JSON.stringify(failure.toBody());
+    socket.end(`HTTP/1.1 ${failure.status} ${http.STATUS_CODES[failure.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  });
+  api.headersTimeout = 10_000;
+  api.requestTimeout = 30_000;
+  // Longer than a load balancer's idle timeout (60 s on the common ones), so the balancer closes first.
+  api.keepAliveTimeout = 65_000;
+  const healthServer = http.createServer((req, res) => void createHealthHandler(health, metrics)(req, res));
+  const sweeper = setInterval(() => drivers.sweep(client), 60_000);
+  sweeper.unref();
+
+  async function syncLoop(): Promise<void> {
+    // The first full sync, retried until it verifies; the proxy is not ready before.
+    for (let attempt = 1; !loop.signal.aborted && !synced; attempt++) {
+      try {
+        await client.syncOnce();
+        synced = true;
+        markReady();
+        logger.info({ tenants: client.listTenants().length }, 'first full sync verified; serving');
+      } catch (error) {
+        logger.warn({ attempt, err: (error as Error).message }, 'first sync with the broker failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))).unref());
+      }
+    }
+    if (!loop.signal.aborted) await client.run({ wait: options.wait ?? 30, signal: loop.signal });
+  }
+
+  return {
+    async start() {
+      const host = options.host ?? '127.0.0.1';
+      const port = await listen(api, options.port ?? 7777, host);
+      const healthPort = await listen(healthServer, options.healthPort ?? 9000, options.healthHost ?? host);
+      void syncLoop();
+      const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+      return { url: `${tlsMaterial ? 'https' : 'http'}://${shown}:${port}`, healthUrl: `http://${shown}:${healthPort}` };
+    },
+    async stop() {
+      stopping = true;
+      const bound = options.shutdownTimeoutMs ?? 10_000;
+      const closed = new Promise<void>((resolve) => api.close(() => resolve()));
+      api.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([new Promise<void>((resolve) => (idle = resolve)), new Promise((resolve) => setTimeout(resolve, bound).unref())]);
+      }
+      api.closeAllConnections();
+      await closed;
+      loop.abort();
+      client.stop();
+      clearInterval(sweeper);
+      const drained = await siem.drain(bound);
+      if (drained.left > 0) logger.warn({ left: drained.left }, 'SIEM events not delivered before shutdown');
+      siem.close();
+      drivers.close();
+      await new Promise<void>((resolve) => healthServer.close(() => resolve()));
+      healthServer.closeAllConnections();
+      return { siemLeft: drained.left };
+    },
+    reloadTls() {
+      const material = readTls();
+      if (material && api instanceof https.Server) api.setSecureContext({ ...material, minVersion: 'TLSv1.2' });
+    },
+    ready: () => readyPromise,
+    health,
+  };
+}
+
+export { sendError };
