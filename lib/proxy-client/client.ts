@@ -35,6 +35,8 @@ export type TProxyClient = {
   summary(): TProxySummary;
   /** When the last pull completed (ms since the epoch), or null before the first: cheap, for per-request staleness checks. */
   lastSyncAt(): number | null;
+  /** Adds failures of the embedding proxy's own work (a TSP's SIEM delivery) to every status report and the summary. */
+  addErrorSource(source: () => TProxyError[]): void;
   stop(): void;
 };
 
@@ -48,7 +50,8 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
   const random = options.random ?? Math.random;
   const { credentials } = options;
   const api = createBrokerApi(credentials.brokerUrl, credentials.apiKey, options.fetch);
-  const core = createSyncCore({ credentials, pinsFile: options.pinsFile, api, now, logger });
+  const errorSources: (() => TProxyError[])[] = [];
+  const core = createSyncCore({ credentials, pinsFile: options.pinsFile, api, now, logger, extraErrors: () => errorSources.flatMap((source) => source()) });
   const stopper = new AbortController();
   let transportError: TProxyError | null = null;
 
@@ -142,6 +145,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     listTenants: core.tenants,
     summary,
     lastSyncAt: () => core.lastSyncAt(),
+    addErrorSource: (source) => void errorSources.push(source),
     stop: () => stopper.abort(),
   };
 }

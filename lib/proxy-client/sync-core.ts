@@ -58,6 +58,8 @@ export function createSyncCore(input: {
   api: TBrokerApi;
   now: () => number;
   logger: TProxyLogger;
+  /** Failures of the proxy's own work (a TSP's SIEM delivery), reported with the verification ones. */
+  extraErrors?: () => TProxyError[];
 }) {
   const { credentials, pinsFile, api, now, logger } = input;
   const tenants = new Map<string, TProxyTenant>();
@@ -237,7 +239,7 @@ export function createSyncCore(input: {
   }
 
   function errors(): TProxyError[] {
-    return [...(bundleError ? [bundleError] : []), ...[...tenantErrors.values()].flat()];
+    return [...(bundleError ? [bundleError] : []), ...[...tenantErrors.values()].flat(), ...(input.extraErrors?.() ?? [])];
   }
 
   function statusBody(): TProxyStatus {

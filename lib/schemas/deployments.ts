@@ -100,6 +100,10 @@ export const PROXY_ERROR_CODES = [
   'config_mismatch',
   'config_settings',
   'transport',
+  // A Tenant Security Proxy's SIEM delivery for a configuration: failing, or losing events (queue full, or refused).
+  'siem_delivery',
+  // A SIEM configuration whose provider this proxy cannot deliver to: its events are dropped.
+  'siem_unsupported',
 ] as const;
 export type TProxyErrorCode = (typeof PROXY_ERROR_CODES)[number];
 

@@ -6,12 +6,14 @@
 //   acme      AWS KMS (access keys), primary; webhook + Splunk SIEM
 //   globex    AWS KMS (assume-role with an external id), primary; webhook SIEM
 //   initech   suspended by the vendor          umbrella  has not approved this deployment
-//   hooli     only a disabled KMS configuration  nopri   an active KMS configuration, none primary
+//   hooli     only a disabled KMS configuration  nopri   an active KMS configuration, none primary;
+//                                                        also a Datadog SIEM, which this proxy cannot serve yet
 //   quiet     AWS KMS primary, no SIEM
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProxyClient, type TProxyClient } from '@/lib/proxy-client';
+import type { TProxyStatus } from '@/lib/schemas/deployments';
 import { createTsp, SILENT_LOGGER, type TTsp, type TTspOptions } from '@/lib/tsp';
 import { bundleTenant, createBroker, createDeployment, createTenant, publishState, sealTestConfig, signTestBundle, type TTestConfig, type TTestDeployment, type TTestTenant } from './bundle-factory';
 import { startAwsKmsDouble, type TAwsKmsDouble } from './kms/aws-kms-double';
@@ -34,6 +36,8 @@ export type TTspWorld = {
   /** The primary (or only) KMS configuration of each tenant that has one. */
   kmsConfig: Partial<Record<TName, TTestConfig>>;
   client: TProxyClient;
+  /** Every status report the proxy client sent to the in-memory broker. */
+  statuses: TProxyStatus[];
   tsp: TTsp;
   url: string;
   healthUrl: string;
@@ -75,11 +79,17 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
   const splunkSettings = { url: splunk.url(), token: HEC_TOKEN, index: 'main', sourcetype: 'cmk:tsp' };
   for (const name of ['acme', 'globex', 'hooli', 'nopri', 'initech', 'umbrella'] as const) await sealTestConfig(tenants[name], { provider: 'webhook', settings: webhookSettings, primary: true });
   await sealTestConfig(tenants.acme, { provider: 'splunk-hec', settings: splunkSettings });
+  // A destination this proxy cannot serve yet: its events are dropped, counted and reported.
+  await sealTestConfig(tenants.nopri, { provider: 'datadog' });
   for (const name of NAMES) await publishState(tenants[name]);
 
-  const fetch: typeof globalThis.fetch = async (input) => {
+  const statuses: TProxyStatus[] = [];
+  const fetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(String(input));
-    if (url.pathname === '/api/v1/proxy/status') return new Response(null, { status: 204 });
+    if (url.pathname === '/api/v1/proxy/status') {
+      statuses.push(JSON.parse(String(init?.body)) as TProxyStatus);
+      return new Response(null, { status: 204 });
+    }
     if (url.pathname === '/.well-known/cmk-key-rotations.json') return Response.json({ rotations: [] });
     const list = NAMES.map((name) => bundleTenant(tenants[name], deployment));
     const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor') });
@@ -96,6 +106,8 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
     healthPort: 0,
     logger: SILENT_LOGGER,
     wait: 1,
+    // A test that leaves a SIEM failing should not wait the production bound to stop.
+    shutdownTimeoutMs: 2_000,
     kms: kms.driverOptions(vendor, 2_000),
     siem: { ...siemSink, ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.siemQueue === undefined ? {} : { maxQueueEvents: options.siemQueue }) },
     ...options.tsp,
@@ -111,6 +123,7 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
     tenants,
     kmsConfig,
     client,
+    statuses,
     tsp,
     url,
     healthUrl,

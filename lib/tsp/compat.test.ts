@@ -95,6 +95,10 @@ describe('the reference Node client against our TSP', () => {
     expected.acmeSecurity += 1;
   });
 
+  it('rejects a security event (301) for a tenant with no SIEM to receive it', async () => {
+    expect(await codeOf(client.logSecurityEvent(UserEvent.LOGOUT, new EventMetadata('quiet', 'bob@quiet')))).toBe(TenantSecurityErrorCode.SECURITY_EVENT_REJECTED);
+  });
+
   describe('surfaces the code of each refusal', () => {
     it('101 for a wrong API key', async () => {
       const wrong = new TenantSecurityClient(world.url, Buffer.from('a-wrong-key-of-sixteen+').toString('base64'));

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { createSiemQueue, createSiemSink, type TSiemQueue } from '@/lib/siem';
 import type { TSiemEvent, TSiemSinkOptions } from '@/lib/siem/types';
-import type { TProxyConfig, TProxyTenant } from '@/lib/proxy-client';
+import type { TProxyConfig, TProxyError, TProxyTenant } from '@/lib/proxy-client';
 import { TspError } from './errors';
 import type { TTspLogger } from './log';
 
@@ -23,7 +23,10 @@ export type TSiemFanoutOptions = {
   flushMs?: number;
 };
 
-type Held = { tenantId: string; configId: string; version: number; onFull: 'drop' | 'refuse'; queue: TSiemQueue | null };
+type Held = { tenantId: string; configId: string; version: number; onFull: 'drop' | 'refuse'; queue: TSiemQueue | null; provider: string; lost: number; lostAt: number | null };
+
+/** How long a loss of events stays in the status report after the last one. */
+export const LOSS_REPORT_MS = 10 * 60_000;
 
 export type TSiemFanout = {
   /** Throws 503 when a 'refuse' queue of the tenant has no room for `events` more: the key use must not happen. */
@@ -31,6 +34,8 @@ export type TSiemFanout = {
   /** One event into each active SIEM configuration of the tenant; the number of configurations it went to. */
   emit(tenant: TProxyTenant | undefined, tenantId: string, event: TEventInput): number;
   stats(): { depth: number; dropped: number; delivered: number; failures: number; queues: number };
+  /** What the broker is told, per SIEM configuration: failing delivery, recent losses, providers this proxy cannot serve. */
+  problems(now?: number): TProxyError[];
   drain(timeoutMs: number): Promise<{ delivered: number; left: number }>;
   close(): void;
 };
@@ -74,7 +79,7 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
     } catch (error) {
       options.logger.warn({ tenantId, configId: config.configId, provider: config.provider, err: (error as Error).message }, 'SIEM configuration cannot be served by this proxy; its events are dropped and counted');
     }
-    const next: Held = { tenantId, configId: config.configId, version: config.version, onFull, queue };
+    const next: Held = { tenantId, configId: config.configId, version: config.version, onFull, queue, provider: config.provider, lost: 0, lostAt: null };
     held.set(key, next);
     return next;
   }
@@ -103,7 +108,10 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
           ...input,
         };
         if (entry.queue) entry.queue.enqueue(event);
-        else unsupportedDrops += 1;
+        else {
+          unsupportedDrops += 1;
+          entry.lost += 1;
+        }
       }
       return configs.length;
     },
@@ -121,6 +129,28 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
         failures += entry.queue.failures();
       }
       return { depth, dropped, delivered, failures, queues: held.size };
+    },
+    problems(now = Date.now()) {
+      const out: TProxyError[] = [];
+      for (const entry of held.values()) {
+        const base = { tenantId: entry.tenantId, configId: entry.configId };
+        if (!entry.queue) {
+          out.push({ ...base, code: 'siem_unsupported', message: `This proxy cannot deliver events to ${entry.provider} yet; ${entry.lost} dropped.` });
+          continue;
+        }
+        const lost = entry.queue.dropped() + entry.queue.refused();
+        if (lost > entry.lost) {
+          entry.lost = lost;
+          entry.lostAt = now;
+        }
+        const failing = entry.queue.lastError();
+        const recentLoss = entry.lostAt !== null && now - entry.lostAt < LOSS_REPORT_MS;
+        if (failing || recentLoss) {
+          const parts = [failing ? `Delivery failing: ${failing}` : null, recentLoss ? `${lost} events lost since this proxy started (queue full, policy ${entry.onFull}).` : null];
+          out.push({ ...base, code: 'siem_delivery', message: parts.filter(Boolean).join(' ').slice(0, 500) });
+        }
+      }
+      return out;
     },
     async drain(timeoutMs) {
       const results = await Promise.all([...held.values()].map((e) => (e.queue ? e.queue.drain(timeoutMs) : { delivered: 0, left: 0 })));

@@ -79,6 +79,8 @@ export function createTsp(options: TTspOptions): TTsp {
     logger,
     ...(options.siem?.flushMs === undefined ? {} : { flushMs: options.siem.flushMs }),
   });
+  // The tenants' admins and the vendor's operators see SIEM trouble in the broker, with the proxy's other errors.
+  client.addErrorSource(() => siem.problems());
   let synced = false;
   let stopping = false;
   let markReady: () => void = () => {};
