@@ -84,6 +84,14 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
   for (const name of NAMES) await publishState(tenants[name]);
 
   const statuses: TProxyStatus[] = [];
+  // An in-memory broker that long-polls like the real one: a poll naming the current version (ETag) is
+  // held until a change or the wait runs out (then 304), so an idle world costs no CPU.
+  let version = 0;
+  const wake: (() => void)[] = [];
+  const changed = () => {
+    version += 1;
+    for (const resolve of wake.splice(0)) resolve();
+  };
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(String(input));
     if (url.pathname === '/api/v1/proxy/status') {
@@ -91,9 +99,22 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
       return new Response(null, { status: 204 });
     }
     if (url.pathname === '/.well-known/cmk-key-rotations.json') return Response.json({ rotations: [] });
+    const asked = new Headers(init?.headers).get('if-none-match');
+    if (asked === `"v${version}"`) {
+      const waitMs = Number(url.searchParams.get('wait') ?? 0) * 1000;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        wake.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        init?.signal?.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (asked === `"v${version}"`) return new Response(null, { status: 304, headers: { etag: asked } });
+    }
     const list = NAMES.map((name) => bundleTenant(tenants[name], deployment));
-    const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor') });
-    return new Response(jws, { status: 200, headers: { 'content-type': 'application/jose' } });
+    const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor'), next: `v${version}` });
+    return new Response(jws, { status: 200, headers: { 'content-type': 'application/jose', etag: `"v${version}"` } });
   };
   const dir = await mkdtemp(join(tmpdir(), 'cmk-tsp-world-'));
   const client = createProxyClient({ credentials: deployment.credentials, pinsFile: join(dir, 'pins.json'), fetch, retry: { minPollMs: 100 } });
@@ -131,6 +152,7 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
     async change(name, edit) {
       await edit(tenants[name]);
       await publishState(tenants[name]);
+      changed();
       const deadline = Date.now() + 10_000;
       while (client.getTenant(name)?.seq !== tenants[name].seq) {
         if (Date.now() > deadline) throw new Error(`the TSP did not apply ${name}'s state ${tenants[name].seq}`);
@@ -138,6 +160,7 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
       }
     },
     async stop() {
+      wake.splice(0).forEach((resolve) => resolve());
       await tsp.stop();
       await Promise.all([kms.stop(), webhook.close(), splunk.close()]);
     },

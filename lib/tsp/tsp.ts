@@ -42,6 +42,8 @@ export type TTspOptions = {
   instanceId?: string;
   /** How long stop() lets in-flight requests finish, and then the SIEM queues drain (each). */
   shutdownTimeoutMs?: number;
+  /** Request headers must arrive within this (default 10 s), a whole request within requestMs (default 30 s). */
+  timeouts?: { headersMs?: number; requestMs?: number };
   now?: () => number;
 };
 
@@ -119,7 +121,9 @@ export function createTsp(options: TTspOptions): TTsp {
 
   const readTls = () => (options.tls ? { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) } : null);
   const tlsMaterial = readTls();
-  const api: http.Server = tlsMaterial ? https.createServer({ ...tlsMaterial, minVersion: 'TLSv1.2' }) : http.createServer();
+  // Node checks those time limits only this often (30 s by default): a slow client is cut within a second of its limit.
+  const serverOptions = { connectionsCheckingInterval: 1_000, headersTimeout: options.timeouts?.headersMs ?? 10_000, requestTimeout: options.timeouts?.requestMs ?? 30_000 };
+  const api: http.Server = tlsMaterial ? https.createServer({ ...serverOptions, ...tlsMaterial, minVersion: 'TLSv1.2' }) : http.createServer(serverOptions);
   let inFlight = 0;
   let idle: (() => void) | null = null;
   api.on('request', (req, res) => {
@@ -138,8 +142,6 @@ export function createTsp(options: TTspOptions): TTsp {
     const body = JSON.stringify(failure.toBody());
     socket.end(`HTTP/1.1 ${failure.status} ${http.STATUS_CODES[failure.status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   });
-  api.headersTimeout = 10_000;
-  api.requestTimeout = 30_000;
   // Longer than a load balancer's idle timeout (60 s on the common ones), so the balancer closes first.
   api.keepAliveTimeout = 65_000;
   const healthServer = http.createServer((req, res) => void createHealthHandler(health, metrics)(req, res));
