@@ -4,8 +4,8 @@
 // valid one whose private key matches the approved deployment; the fake
 // provider credentials are nowhere in clear in the database or the log; and a
 // second start loads nothing twice. With PostgreSQL no demo is ever loaded.
-import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import { openDatabase } from '@/lib/server/db';
 import { BrokerClient } from '@/lib/testing/api-client';
 import { formatFindings, readStoredValues, scanForSecrets, type Canary } from '@/lib/testing/secret-scan';
 import { startBroker, type ServerProcess } from '@/lib/testing/server-process';
+import { freePort } from '@/scripts/lib/pg-cluster';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
@@ -52,6 +53,7 @@ describe.runIf(backend === 'postgresql')('demo data with PostgreSQL', () => {
 describe.runIf(backend === 'pglite')('demo data on the embedded database', () => {
   let accounts: { email: string; passphrase: string }[] = [];
   let cliOutput = '';
+  let tspOutput = '';
 
   it('prints how to sign in and how to run the proxy client', () => {
     const output = (server as ServerProcess).output();
@@ -111,9 +113,61 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     expect(cliOutput).not.toContain(credentials.privateJwk.d);
   });
 
+  it('runs the documented TSP commands: the TSP with the demo env file, then tsp:try encrypts and decrypts as acme and shows its SIEM events', async () => {
+    const demo = path.join(testDb.dir, 'data', 'demo');
+    expect(statSync(path.join(demo, 'tsp.env')).mode & 0o777).toBe(0o600);
+    expect((server as ServerProcess).output()).toMatch(/Demo doubles \(local stand-ins, NOT AWS and NOT Splunk\)/);
+    expect((server as ServerProcess).output()).toMatch(/npm run tsp -- --credentials .*demo\/proxy-credentials\.json --env-file .*demo\/tsp\.env/);
+    // The env file names ports 7777 and 9000; the environment's own values win, so the test takes free ones.
+    const ports = { TSP_PORT: String(await freePort()), TSP_HEALTH_PORT: String(await freePort()) };
+    const tsp = spawn(process.execPath, ['scripts/node.mjs', 'scripts/tsp.ts', '--credentials', path.join(demo, 'proxy-credentials.json'), '--env-file', path.join(demo, 'tsp.env')], { env: { ...process.env, ...ports, LOG_LEVEL: 'info' } });
+    const exited = new Promise<number | null>((resolve) => tsp.once('exit', resolve));
+    tsp.stdout.on('data', (chunk: Buffer) => (tspOutput += chunk.toString()));
+    tsp.stderr.on('data', (chunk: Buffer) => (tspOutput += chunk.toString()));
+    try {
+      await expect.poll(async () => (await fetch(`http://127.0.0.1:${ports.TSP_HEALTH_PORT}/ready`).catch(() => null))?.status, { timeout: 60_000, interval: 250 }).toBe(200);
+      const run = spawnSync(process.execPath, ['scripts/node.mjs', 'scripts/tsp-try.ts', '--env-file', path.join(demo, 'tsp.env')], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...ports } });
+      expect(run.stderr).toBe('');
+      expect(run.status).toBe(0);
+      expect(run.stdout).toContain('Decrypted: "Quarterly numbers: strictly confidential."');
+      const events = [...run.stdout.matchAll(/"event": "(\w+)"/g)].map((m) => m[1]);
+      expect(events).toEqual(['wrap', 'unwrap']);
+      expect(run.stdout).toMatch(/"tenantId": "acme"[\s\S]*"kmsConfigId": 1/);
+      cliOutput += run.stdout;
+
+      // The README's example with the reference Node client runs as written (only the port is the test's).
+      const readme = readFileSync('README.md', 'utf8');
+      const snippet = /```js\n(\/\/ app\.mjs[\s\S]*?)```/.exec(readme)?.[1];
+      expect(snippet).toContain("new TenantSecurityClient('http://localhost:7777'");
+      mkdirSync('.cache', { recursive: true });
+      const app = path.resolve(`.cache/readme-app-${process.pid}.mjs`);
+      writeFileSync(app, (snippet as string).replace('http://localhost:7777', `http://localhost:${ports.TSP_PORT}`));
+      try {
+        const example = spawnSync(process.execPath, [`--env-file=${path.join(demo, 'tsp.env')}`, app], { encoding: 'utf8', timeout: 60_000 });
+        expect(example.stderr).toBe('');
+        expect(example.stdout.trim()).toBe('for acme only');
+      } finally {
+        rmSync(app, { force: true });
+      }
+    } finally {
+      tsp.kill('SIGTERM');
+    }
+    // A graceful stop: the SIEM queues drained, nothing left.
+    expect(await exited).toBe(0);
+    expect(tspOutput).toMatch(/first full sync verified; serving/);
+    expect(tspOutput).toMatch(/stopping: finishing in-flight requests/);
+  }, 120_000);
+
   it('keeps the fake provider credentials out of the database, the log and the proxy output, and loads nothing on a second start', async () => {
     await server?.stop();
-    const canaries: Canary[] = [];
+    // The demo doubles' credentials and the TSP's API key are secrets of the demo too.
+    const doubles = JSON.parse(readFileSync(path.join(testDb.dir, 'data', 'demo', 'doubles.json'), 'utf8')) as { kms: { secretAccessKey: string }; splunk: { token: string } | null; tspApiKey: string };
+    const canaries: Canary[] = [
+      { label: 'demo KMS double secret', value: doubles.kms.secretAccessKey },
+      { label: 'TSP API key', value: doubles.tspApiKey },
+      ...(doubles.splunk ? [{ label: 'demo Splunk token', value: doubles.splunk.token }] : []),
+    ];
+    expect(formatFindings(scanForSecrets([{ where: 'TSP output', value: tspOutput }], canaries).findings)).toBe('');
     for (const id of DEMO_PROVIDERS) {
       const provider = findProvider(id);
       const example = provider?.example as Record<string, unknown>;
