@@ -25,7 +25,7 @@
 //
 // --profile runs the client row once more under the main thread's sampling
 // profiler, writes the profile and prints where that thread's time went.
-import { createDecipheriv, createHash, createPublicKey, diffieHellman, KeyObject, verify as nodeVerify } from 'node:crypto';
+import { createDecipheriv, createHash, createPrivateKey, createPublicKey, diffieHellman, type KeyObject, verify as nodeVerify } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
@@ -130,7 +130,8 @@ export async function run(args: string[]): Promise<BenchSummary> {
   const page = await signTestBundle(broker, deployment, tenants.map((t) => bundleTenant(t, deployment)));
   const key = { key: deployment.key, kid: deployment.kid };
   const configs = count * PROVIDERS.length;
-  const recipient = KeyObject.from(deployment.key);
+  // From the JWK: Node 24 deprecates KeyObject.from() of a non-extractable CryptoKey (DEP0204).
+  const recipient = createPrivateKey({ key: deployment.privateJwk as import('node:crypto').JsonWebKey, format: 'jwk' });
 
   const asTheClientDoes = async (list: Parameters<typeof verifyTenant>[0][]) => {
     const verdicts: { ok: boolean }[] = [];

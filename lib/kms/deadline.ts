@@ -12,13 +12,14 @@ export async function withDeadline<T>(
   callerSignal: AbortSignal | undefined,
   run: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const timedOut = new KmsError('kms_unreachable', `${label} did not answer within ${timeoutMs} ms.`);
-  const cancelled = new KmsError('kms_unreachable', `The call to ${label} was cancelled before it answered.`);
-  if (callerSignal?.aborted) throw cancelled;
+  // Made only when needed: an error (and its stack) per call would cost every call that succeeds.
+  const timedOut = () => new KmsError('kms_unreachable', `${label} did not answer within ${timeoutMs} ms.`);
+  const cancelled = () => new KmsError('kms_unreachable', `The call to ${label} was cancelled before it answered.`);
+  if (callerSignal?.aborted) throw cancelled();
 
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(timedOut), timeoutMs);
-  const onCallerAbort = () => controller.abort(cancelled);
+  const timer = setTimeout(() => controller.abort(timedOut()), timeoutMs);
+  const onCallerAbort = () => controller.abort(cancelled());
   callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
   const aborted = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
