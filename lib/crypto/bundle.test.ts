@@ -1,6 +1,7 @@
 import { CompactSign, decodeProtectedHeader } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 
+import { bundleTenant, createDeployment, createTenant, publishState, sealTestConfig } from '@/lib/testing/bundle-factory';
 import { cryptoRejection, newSigner, type TTestSigner } from '@/lib/testing/test-keys';
 
 import { BUNDLE_TYP, BundleError, signBundle, signBundleJson, verifyBundle, type TBundle } from './bundle';
@@ -123,6 +124,24 @@ describe('signBundle / verifyBundle', () => {
         .sign(broker.key);
       const e = await rejection(verify(jws));
       expect(e.check).toBe('structure');
+    }
+  });
+
+  it("carries a configuration's name from the broker (display only), and refuses one that is not a plain name", async () => {
+    const deployment = await createDeployment([broker]);
+    const tenant = await createTenant('acme', [deployment]);
+    await sealTestConfig(tenant, { provider: 'aws-kms', primary: true, label: 'Production KMS (eu-west-1)' });
+    await publishState(tenant);
+    const entry = bundleTenant(tenant, deployment);
+    const read = await verify(await signBundle(bundle({ tenants: [entry] }), broker.key, broker.kid));
+    expect(read.tenants[0]?.configs[0]?.label).toBe('Production KMS (eu-west-1)');
+    // Without one, as older brokers send: accepted, and no label.
+    const { label: _label, ...unnamed } = entry.configs[0] as TBundle['tenants'][number]['configs'][number];
+    const plain = await verify(await signBundle(bundle({ tenants: [{ ...entry, configs: [unnamed] }] }), broker.key, broker.kid));
+    expect(plain.tenants[0]?.configs[0]).not.toHaveProperty('label');
+    for (const label of ['', 'x'.repeat(101), 'line\nbreak', 'nul\u0000', '\ud800', 5, null]) {
+      const jws = await signBundle(bundle({ tenants: [{ ...entry, configs: [{ ...unnamed, label: label as string }] }] }), broker.key, broker.kid);
+      expect((await rejection(verify(jws))).check, JSON.stringify(label)).toBe('structure');
     }
   });
 

@@ -12,7 +12,7 @@
 import type { JWK } from 'jose';
 
 import { isConfigId, isEpochSeconds, isPositiveInt, isTenantId } from './config-document';
-import { utf8 } from './encoding';
+import { isWellFormed, utf8 } from './encoding';
 import { CryptoError, type TCryptoErrorCode } from './errors';
 import { assertSigningKey, compactJwsKid, resolveVerifyKey, signCompactJws, verifyCompactJws } from './es256-jws';
 import { readFlattenedJwe, type TFlattenedJwe } from './jwe-types';
@@ -29,7 +29,8 @@ export const MAX_CURSOR_LENGTH = 200;
 const MAX_KEY_ROTATIONS = 100;
 const MAX_TENANT_CONFIGS = 1000;
 
-export type TBundleConfig = { configId: string; version: number; jwe: TFlattenedJwe };
+/** `label`: the configuration's name as the broker keeps it — display only, not signed by the tenant (the broker could change it). */
+export type TBundleConfig = { configId: string; version: number; jwe: TFlattenedJwe; label?: string };
 export type TBundleTenant = {
   tenantId: string;
   status: 'active' | 'suspended';
@@ -71,6 +72,7 @@ const WHAT = 'Bundle';
 const MEMBERS = ['aud', 'iat', 'exp', 'cursor', 'next', 'complete', 'tenants'] as const;
 const TENANT_MEMBERS = ['tenantId', 'status', 'signingKey', 'state', 'keyRotations', 'configs'] as const;
 const CONFIG_MEMBERS = ['configId', 'version', 'jwe'] as const;
+const MAX_LABEL_LENGTH = 100;
 const SIGNING_KEY_MEMBERS = new Set(['kty', 'crv', 'x', 'y', 'kid', 'alg', 'use']);
 
 /**
@@ -121,10 +123,15 @@ async function readSigningKey(value: unknown, at: string): Promise<JWK> {
 
 function readConfig(value: unknown, at: string): TBundleConfig {
   if (!isJsonObject(value)) throw malformed(`${at} must be an object.`);
+  const hasLabel = Object.hasOwn(value, 'label');
   try {
-    assertExactMembers(value, CONFIG_MEMBERS, 'decrypt_failed', at);
+    assertExactMembers(value, hasLabel ? [...CONFIG_MEMBERS, 'label'] : CONFIG_MEMBERS, 'decrypt_failed', at);
   } catch {
     throw malformed(`${at} has unexpected or missing members.`);
+  }
+  const label = value.label;
+  if (hasLabel && (typeof label !== 'string' || label.length === 0 || label.length > MAX_LABEL_LENGTH || /[\u0000-\u001f\u007f]/.test(label) || !isWellFormed(label))) {
+    throw malformed(`${at}.label must be a configuration name of 1 to ${MAX_LABEL_LENGTH} printable characters.`);
   }
   if (!isConfigId(value.configId)) throw malformed(`${at}.configId is not a configuration id.`);
   if (!isPositiveInt(value.version)) throw malformed(`${at}.version must be a positive integer.`);
@@ -136,7 +143,7 @@ function readConfig(value: unknown, at: string): TBundleConfig {
       cause,
     });
   }
-  return { configId: value.configId, version: value.version, jwe };
+  return { configId: value.configId, version: value.version, jwe, ...(hasLabel ? { label: label as string } : {}) };
 }
 
 async function readTenant(value: unknown, at: string): Promise<TBundleTenant> {

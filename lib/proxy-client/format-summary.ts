@@ -8,8 +8,12 @@ function table(rows: string[][]): string[] {
   return rows.map((r) => `  ${r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd());
 }
 
+/** Names come from the broker (display only); long ones are cut so the table stays readable. */
+const nameOf = (label: string | null) => (label === null ? '-' : label.length > 40 ? `${label.slice(0, 39)}…` : label);
+
 export function formatSummary(summary: TProxySummary): string {
   const { counts } = summary;
+  const names = new Map(summary.configurations.map((c) => [`${c.tenantId}\u0000${c.configId}`, c.label]));
   const lines = [
     `Deployment ${summary.deploymentId}`,
     `  ${counts.tenants} tenant(s), ${counts.approved} approved, ${counts.suspended} suspended; ${counts.configurations} configuration(s); ${counts.errors} error(s)`,
@@ -31,8 +35,8 @@ export function formatSummary(summary: TProxySummary): string {
   else {
     lines.push(
       ...table([
-        ['TENANT', 'CONFIG', 'KIND', 'KMS ID', 'PROVIDER', 'VERSION', 'STATUS', 'PRIMARY'],
-        ...summary.configurations.map((c) => [c.tenantId, c.configId, c.kind, c.kmsConfigId === null ? '-' : String(c.kmsConfigId), c.provider, `v${c.version}`, c.status, c.primary ? 'primary' : '']),
+        ['TENANT', 'CONFIG', 'NAME', 'KIND', 'KMS ID', 'PROVIDER', 'VERSION', 'STATUS', 'PRIMARY'],
+        ...summary.configurations.map((c) => [c.tenantId, c.configId, nameOf(c.label), c.kind, c.kmsConfigId === null ? '-' : String(c.kmsConfigId), c.provider, `v${c.version}`, c.status, c.primary ? 'primary' : '']),
       ]),
     );
   }
@@ -40,7 +44,8 @@ export function formatSummary(summary: TProxySummary): string {
   if (summary.errors.length === 0) lines.push('  (none)');
   else {
     for (const e of summary.errors) {
-      lines.push(`  [${e.code}] ${e.tenantId === '*' ? 'bundle' : `tenant ${e.tenantId}`}${e.configId ? ` config ${e.configId}` : ''}: ${e.message}`);
+      const name = e.configId ? names.get(`${e.tenantId}\u0000${e.configId}`) : null;
+      lines.push(`  [${e.code}] ${e.tenantId === '*' ? 'bundle' : `tenant ${e.tenantId}`}${e.configId ? ` config ${e.configId}${name ? ` (${JSON.stringify(name)})` : ''}` : ''}: ${e.message}`);
     }
   }
   return lines.join('\n');

@@ -6,6 +6,8 @@ import type { TProxyErrorCode } from '@/lib/schemas/deployments';
 
 export type TProxyConfig = {
   configId: string;
+  /** The name the broker shows for it (null when the broker sent none): for display only — the broker could change it, the tenant does not sign it. */
+  label: string | null;
   kind: TConfigKind;
   provider: string;
   version: number;

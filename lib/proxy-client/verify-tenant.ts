@@ -134,7 +134,7 @@ async function openOne(
   const parsed = provider.schema.safeParse(document.settings);
   if (!parsed.success) throw new StepError('config_settings', settingsError(parsed.error), configId);
   const { kind, version, status, primary } = entry;
-  return { configId, kind, provider: provider.id, version, status, primary, kmsConfigId: entry.kmsConfigId ?? null, settings: parsed.data as Record<string, unknown> };
+  return { configId, label: sealed.label ?? null, kind, provider: provider.id, version, status, primary, kmsConfigId: entry.kmsConfigId ?? null, settings: parsed.data as Record<string, unknown> };
 }
 
 function viewOf(tenant: TBundleTenant, state: TTenantState, approved: boolean, configs: TProxyConfig[]): TProxyTenant {

@@ -124,6 +124,8 @@ export async function sealTestConfig(
     status?: 'active' | 'disabled';
     /** KMS only; by default the previous version's, or for a new configuration the next after the tenant's highest (null: none). */
     kmsConfigId?: number | null;
+    /** The broker's name for it, sent beside the JWE (null: none sent). */
+    label?: string | null;
   },
   signer: TTestSigner = tenant.signer,
 ): Promise<TTestConfig> {
@@ -143,6 +145,7 @@ export async function sealTestConfig(
   const kmsConfigId = provider.kind === 'kms' ? (input.kmsConfigId !== undefined ? input.kmsConfigId : (previous?.kmsConfigId ?? nextKmsConfigId)) : null;
   const config: TTestConfig = {
     configId,
+    label: input.label !== undefined ? input.label : (previous?.label ?? null),
     kind: provider.kind,
     provider: provider.id,
     version,
@@ -188,7 +191,7 @@ export function bundleTenant(tenant: TTestTenant, deployment: TTestDeployment): 
     state: tenant.state,
     keyRotations: [...tenant.keyRotations],
     configs: approved
-      ? [...tenant.configs.values()].map((c) => ({ configId: c.configId, version: c.version, jwe: narrowJwe(c.jwe, deployment.kid) }))
+      ? [...tenant.configs.values()].map((c) => ({ configId: c.configId, version: c.version, jwe: narrowJwe(c.jwe, deployment.kid), ...(c.label === null ? {} : { label: c.label }) }))
       : [],
   };
 }

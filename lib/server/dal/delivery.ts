@@ -65,13 +65,13 @@ export function keyRotationsOf(db: Db, tenantIds: string[]) {
   return db.tenantKeyRotation.findMany({ where: { tenantId: { in: tenantIds } }, orderBy: [{ tenantId: 'asc' }, { ordinal: 'asc' }], select: { tenantId: true, jws: true } });
 }
 
-export type LatestVersionRow = { tenant_id: string; config_id: string; version: number; jwe: unknown };
+export type LatestVersionRow = { tenant_id: string; config_id: string; version: number; jwe: unknown; label: string };
 
 /** The latest sealed version of every configuration of these tenants (what their current states list). */
 export function latestVersions(db: Db, tenantIds: string[]): Promise<LatestVersionRow[]> {
   if (tenantIds.length === 0) return Promise.resolve([]);
   return db.$queryRawUnsafe<LatestVersionRow[]>(
-    `SELECT c.tenant_id, c.id AS config_id, v.version, v.jwe
+    `SELECT c.tenant_id, c.id AS config_id, v.version, v.jwe, c.label
        FROM tenant_config c
        JOIN tenant_config_version v ON v.config_id = c.id AND v.version = c.latest_version
       WHERE c.tenant_id = ANY($1::text[])

@@ -57,7 +57,8 @@ async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Pr
     const flattened = narrow(v.jwe as TGeneralJwe, kid);
     if (!flattened) continue; // listed recipients and sealed recipients always agree; never send another key's entry
     const list = configsOf.get(v.tenant_id) ?? [];
-    list.push({ configId: v.config_id, version: v.version, jwe: flattened });
+    // The name operators and tenant admins see, for the proxy's own display (not signed; never used to decide anything).
+    list.push({ configId: v.config_id, version: v.version, jwe: flattened, label: v.label });
     configsOf.set(v.tenant_id, list);
   }
   return rows.map((row) => {

@@ -106,7 +106,8 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/acme/);
     expect(run.stdout).toMatch(/globex/);
-    expect(run.stdout).toMatch(/acme\s+c_\S+\s+kms\s+1\s+aws-kms/);
+    // The broker's names for the configurations come along (display only), beside the signed kmsConfigId.
+    expect(run.stdout).toMatch(/acme\s+c_\S+\s+Production KMS \(eu-west-1, local double\)\s+kms\s+1\s+aws-kms/);
     cliOutput = run.stdout + run.stderr;
     const credentials = ZProxyCredentials.parse(JSON.parse(readFileSync(file, 'utf8')));
     expect(cliOutput).not.toContain(credentials.apiKey);
