@@ -174,3 +174,13 @@ export async function checkReadiness(): Promise<Readiness> {
     }
   });
 }
+
+/**
+ * For a transaction whose work grows with the number of tenants — a full
+ * sync's status report (one row and one audit event per tenant, up to 20 000),
+ * a deployment created in a large environment (one awaiting_approval event per
+ * tenant): Prisma's default of 5 s expired on a busy PostgreSQL server (a CI
+ * run measured 6.5 s for 10 000 tenants), and the proxy's report would then
+ * fail on every retry.
+ */
+export const BULK_TRANSACTION = { timeout: 60_000, maxWait: 10_000 } as const;

@@ -10,7 +10,7 @@ import { MAX_KEY_OVERLAP_DAYS } from '@/lib/schemas/deployments';
 import type { AuditAction } from '@/lib/schemas/audit';
 import { operatorActor, recordAuditBatch, SYSTEM_ACTOR, type AuditContext, type AuditEventInput, type AuditOptions } from '@/lib/server/audit/record';
 import type { CurrentUser } from '@/lib/server/authz';
-import { getPrisma } from '@/lib/server/db';
+import { BULK_TRANSACTION, getPrisma } from '@/lib/server/db';
 import { notify } from '@/lib/server/dal/delivery';
 import { approvalCounts, findDeploymentRecord, listDeploymentRecords, type DeploymentRecord } from '@/lib/server/dal/deployments';
 import { getDeliveryHub } from '@/lib/server/delivery/hub';
@@ -119,7 +119,7 @@ export async function createDeployment(operator: CurrentUser, input: TCreateDepl
     const by = { actor: operatorActor(operator), context: audit };
     const awaiting = await awaitingApproval(tx, { id, name: input.name, kid, environmentId: environment.id }, by);
     await auditDeployment(tx, 'deployment.create', id, { name: input.name, environmentId: environment.id, kid, keyId }, by, awaiting);
-  });
+  }, BULK_TRANSACTION);
   const deployment = await getDeployment(id);
   return {
     deployment,
@@ -146,7 +146,7 @@ export async function updateDeployment(id: string, input: { status?: 'active' | 
     const action = input.status && input.status !== current.status ? (input.status === 'disabled' ? 'deployment.disable' : 'deployment.enable') : 'deployment.update';
     const awaiting = action === 'deployment.enable' ? await awaitingApproval(tx, { id, name: input.name ?? current.name, kid: current.kid, environmentId: current.environmentId }, audit) : [];
     await auditDeployment(tx, action, id, { ...(input.name !== undefined ? { name: input.name } : {}), ...(input.status ? { status: input.status, previousStatus: current.status } : {}) }, audit, awaiting);
-  });
+  }, BULK_TRANSACTION);
   if (disabling) getDeliveryHub().publishDeployment(id);
   return getDeployment(id);
 }

@@ -7,7 +7,7 @@ import 'server-only';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
 import type { Prisma } from '@/lib/generated/prisma/client';
 import { recordAuditBatch, type AuditContext } from '@/lib/server/audit/record';
-import { getPrisma } from '@/lib/server/db';
+import { BULK_TRANSACTION, getPrisma } from '@/lib/server/db';
 import { environmentSeq } from '@/lib/server/dal/delivery';
 import type { ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
 import { decodeCursor } from '@/lib/server/delivery/cursor';
@@ -119,5 +119,5 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
     // Last: the audit chain lock.
     await recordAuditBatch(tx, deliveryEvents({ id: deployment.id, name }, before, only(applied, known), only(errorsByTenant, known), context));
     return { tenants, errors: report.errors.length };
-  });
+  }, BULK_TRANSACTION);
 }
