@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { DELIVERY_TEXT } from '@/lib/delivery-state';
 import { api } from '@/lib/client/api';
 import { operatorKeys } from '@/lib/client/query-keys';
 import type { TDeploymentApiKey, TDeploymentRow } from '@/lib/schemas/deployments';
@@ -16,7 +17,7 @@ import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
-import { ErrorList, StatusBadge } from './deployment-parts';
+import { DeliveryBadge, ErrorList, StatusBadge } from './deployment-parts';
 import { RotateKeyCard } from './rotate-key-card';
 
 export function DeploymentDetail({ id }: { id: string }) {
@@ -84,6 +85,11 @@ function DetailBody({ deployment: d }: { deployment: TDeploymentRow }) {
           <dd>{formatDateTime(d.createdAt)}</dd>
           <dt className="font-medium">Last status report</dt>
           <dd>{d.lastStatusAt ? formatDateTime(d.lastStatusAt) : 'never'}</dd>
+          <dt className="font-medium">Delivery</dt>
+          <dd>
+            <DeliveryBadge state={d.delivery} lastReportAt={d.lastStatusAt} />
+            <span className="mt-1 block text-slate-700 dark:text-slate-300">{DELIVERY_TEXT[d.delivery].explanation}</span>
+          </dd>
           <dt className="font-medium">Tenants approved</dt>
           <dd>
             {d.tenantsApproved} of {d.tenantsInEnvironment}

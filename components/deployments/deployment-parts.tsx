@@ -1,13 +1,43 @@
 'use client';
-// Small pieces the deployment pages share: the status badge and the
+// Small pieces the deployment pages share: the status badge, the delivery
+// badge (the same words on every page: lib/delivery-state.ts) and the
 // expandable list of errors a deployment reported.
+import { DELIVERY_STATES, DELIVERY_TEXT, deliveryLabel, type TDeliveryState } from '@/lib/delivery-state';
 import type { TDeploymentError } from '@/lib/schemas/deployments';
+import { formatDateTime } from '@/components/operator/format';
 import { Badge } from '@/components/ui/card';
 
 export function StatusBadge({ status }: { status: 'active' | 'disabled' | 'deleted' }) {
   if (status === 'active') return <Badge tone="success">Active</Badge>;
   if (status === 'disabled') return <Badge tone="warning">Disabled</Badge>;
   return <Badge tone="danger">Deleted</Badge>;
+}
+
+/** Where a deployment stands in receiving changes, in words (never colour alone); the explanation is its tooltip. */
+export function DeliveryBadge({ state, lastReportAt }: { state: TDeliveryState; lastReportAt: string | null }) {
+  return (
+    <span title={DELIVERY_TEXT[state].explanation} data-delivery={state} className="inline-block whitespace-nowrap">
+      <Badge tone={DELIVERY_TEXT[state].tone}>{deliveryLabel(state, lastReportAt, formatDateTime)}</Badge>
+    </span>
+  );
+}
+
+/** The meaning of every delivery word, for tables that show only the badge (a tooltip reaches neither keyboards nor touch). */
+export function DeliveryLegend({ extra = [] }: { extra?: { label: string; explanation: string }[] }) {
+  const rows = [...extra, ...DELIVERY_STATES.map((s) => DELIVERY_TEXT[s])];
+  return (
+    <details className="mt-3 text-sm">
+      <summary className="cursor-pointer font-medium text-slate-700 dark:text-slate-300">What these words mean</summary>
+      <dl className="mt-2 grid gap-x-4 gap-y-1 sm:grid-cols-[max-content_1fr]">
+        {rows.map((r) => (
+          <div key={r.label} className="contents">
+            <dt className="font-medium">{r.label}</dt>
+            <dd className="text-slate-700 dark:text-slate-300">{r.explanation}</dd>
+          </div>
+        ))}
+      </dl>
+    </details>
+  );
 }
 
 type TShownError = Omit<TDeploymentError, 'tenantId'> & { tenantId?: string };

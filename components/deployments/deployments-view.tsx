@@ -13,7 +13,7 @@ import { formatDateTime } from '@/components/operator/format';
 import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Card, PageHeader } from '@/components/ui/card';
 import { CreateDeploymentForm } from './create-deployment-form';
-import { ErrorList, StatusBadge } from './deployment-parts';
+import { DeliveryBadge, DeliveryLegend, ErrorList, StatusBadge } from './deployment-parts';
 
 export function DeploymentsView() {
   const deployments = useQuery({ queryKey: operatorKeys.deployments(), queryFn: api.deployments });
@@ -37,7 +37,10 @@ export function DeploymentsView() {
             </p>
           </div>
         ) : (
-          <DeploymentsTable rows={deployments.data.deployments} />
+          <>
+            <DeploymentsTable rows={deployments.data.deployments} />
+            <DeliveryLegend />
+          </>
         )}
       </Card>
       <Card id="new-deployment" title="New proxy deployment">
@@ -47,9 +50,9 @@ export function DeploymentsView() {
   );
 }
 
-function lagText(row: TDeploymentRow): string {
-  if (row.lag === null) return 'no report yet';
-  return row.lag === 0 ? 'up to date' : `${row.lag} behind`;
+/** How many changes behind, beside the delivery word (which already says "not connected yet" when nothing was reported). */
+function lagText(row: TDeploymentRow): string | null {
+  return row.lag ? `${row.lag} ${row.lag === 1 ? 'change' : 'changes'} behind` : null;
 }
 
 function DeploymentsTable({ rows }: { rows: TDeploymentRow[] }) {
@@ -65,7 +68,7 @@ function DeploymentsTable({ rows }: { rows: TDeploymentRow[] }) {
             <th scope="col" className={TH}>Created</th>
             <th scope="col" className={TH}>API key last used</th>
             <th scope="col" className={TH}>Last status report</th>
-            <th scope="col" className={TH}>Applied</th>
+            <th scope="col" className={TH}>Delivery</th>
             <th scope="col" className={TH}>Errors</th>
             <th scope="col" className={`${TH} text-right`}>Tenants approved</th>
             <th scope="col" className={TH}>Status</th>
@@ -87,8 +90,9 @@ function DeploymentsTable({ rows }: { rows: TDeploymentRow[] }) {
               <td className={TD}>{row.lastUsedAt ? formatDateTime(row.lastUsedAt) : 'never'}</td>
               <td className={TD}>{row.lastStatusAt ? formatDateTime(row.lastStatusAt) : 'never'}</td>
               <td className={TD}>
-                <span className="block font-mono text-xs">{row.appliedCursor ?? '—'}</span>
-                <span className="text-xs text-slate-600 dark:text-slate-400">{lagText(row)}</span>
+                <DeliveryBadge state={row.delivery} lastReportAt={row.lastStatusAt} />
+                {row.appliedCursor ? <span className="mt-1 block font-mono text-xs">{row.appliedCursor}</span> : null}
+                {lagText(row) ? <span className="text-xs text-slate-600 dark:text-slate-400">{lagText(row)}</span> : null}
               </td>
               <td className={TD}>
                 <ErrorList count={row.errorCount} errors={row.errors} name={row.name} />

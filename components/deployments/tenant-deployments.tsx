@@ -1,11 +1,14 @@
 'use client';
 // A tenant's proxy deployments: which ones its signed state approves (the
 // broker's flag is only compared, never trusted), which ask for access, what
-// change each has applied next to the current one — so a broker withholding
-// updates shows — and the errors each reported for this tenant.
+// change each has applied next to the current one, where each stands in
+// receiving changes (not connected yet, offline, up to date, catching up, or —
+// only on evidence — not receiving updates: lib/delivery-state.ts) and the
+// errors each reported for this tenant.
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type TTenantDeployment, type TTenantDeployments } from '@/lib/client/api';
+import { DELIVERY_TEXT, deliveryState, type TDeliveryState } from '@/lib/delivery-state';
 import type { TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { ChangeFailed, LoadFailed } from '@/components/configs/config-alerts';
@@ -18,7 +21,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Badge, Card } from '@/components/ui/card';
 import { ApproveDialog, RemoveDialog } from './approval-dialogs';
-import { ErrorList, StatusBadge } from './deployment-parts';
+import { DeliveryBadge, ErrorList, StatusBadge } from './deployment-parts';
 import { progressText, useApproval } from './use-approval';
 
 export function TenantDeployments({ tenant, tenantName }: { tenant: string; tenantName: string }) {
@@ -38,7 +41,8 @@ type TPending = { action: 'approve' | 'remove'; deployment: TTenantDeployment; b
 
 function Body({ tenant, ctx }: { tenant: string; ctx: TTenantContext }) {
   const overview = useOverview(tenant, ctx);
-  const deployments = useQuery({ queryKey: tenantKeys.deployments(tenant), queryFn: () => api.tenantDeployments(tenant), refetchOnWindowFocus: false });
+  // Refreshed while open, so "catching up" turns into "up to date" (or worse) without a reload.
+  const deployments = useQuery({ queryKey: tenantKeys.deployments(tenant), queryFn: () => api.tenantDeployments(tenant), refetchOnWindowFocus: false, refetchInterval: 30_000 });
   const { mutation, progress } = useApproval(tenant, ctx);
   const [pending, setPending] = useState<TPending | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -69,8 +73,13 @@ function Body({ tenant, ctx }: { tenant: string; ctx: TTenantContext }) {
     setDone(null);
     setPending({ action, deployment, base: deployments.data });
   };
+  // Against the seq this browser verified, on the broker's clock (its answer's time and the tenant's last change).
+  const deliveryOf = (d: (typeof rows)[number]) =>
+    d.signedApproved && d.status === 'active'
+      ? deliveryState({ lastReportAt: d.lastStatusAt, appliedSeq: d.appliedSeq, currentSeq: seq, changedAt: deployments.data.changedAt }, Date.parse(deployments.data.generatedAt))
+      : null;
   const card = (d: (typeof rows)[number]) => (
-    <DeploymentCard key={d.kid} d={d} seq={seq} busy={mutation.isPending} approved={d.signedApproved} onApprove={() => open('approve', d)} onRemove={() => open('remove', d)} />
+    <DeploymentCard key={d.kid} d={d} seq={seq} delivery={deliveryOf(d)} busy={mutation.isPending} approved={d.signedApproved} onApprove={() => open('approve', d)} onRemove={() => open('remove', d)} />
   );
 
   return (
@@ -97,12 +106,10 @@ function Body({ tenant, ctx }: { tenant: string; ctx: TTenantContext }) {
   );
 }
 
-type TCardProps = { d: TTenantDeployment; seq: number; approved: boolean; busy: boolean; onApprove: () => void; onRemove: () => void };
+type TCardProps = { d: TTenantDeployment; seq: number; delivery: TDeliveryState | null; approved: boolean; busy: boolean; onApprove: () => void; onRemove: () => void };
 
-function DeploymentCard({ d, seq, approved, busy, onApprove, onRemove }: TCardProps) {
+function DeploymentCard({ d, seq, delivery, approved, busy, onApprove, onRemove }: TCardProps) {
   const name = d.name ?? 'Deleted deployment';
-  const behind = d.appliedSeq !== null && d.appliedSeq < seq;
-  const ahead = d.appliedSeq !== null && d.appliedSeq > seq;
   return (
     <li className="rounded-lg border border-slate-200 p-4 dark:border-slate-800" data-testid={`tenant-deployment-${name}`}>
       <div className="flex flex-wrap items-start justify-between gap-3">
@@ -132,14 +139,20 @@ function DeploymentCard({ d, seq, approved, busy, onApprove, onRemove }: TCardPr
         {d.publicJwk ? <Fingerprint jwk={d.publicJwk} label={`Key fingerprint of ${name}`} size={40} /> : <p className="text-sm">Key no longer on record (kid {d.kid.slice(0, 8)}…).</p>}
       </div>
       <dl className="mt-3 grid gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]">
+        {delivery ? (
+          <>
+            <dt className="font-medium">Delivery</dt>
+            <dd data-testid="delivery">
+              <DeliveryBadge state={delivery} lastReportAt={d.lastStatusAt} />
+              <span className="mt-1 block">
+                {DELIVERY_TEXT[delivery].explanation}
+                {delivery === 'ahead' ? ' Re-issue the state on the configurations page.' : ''}
+              </span>
+            </dd>
+          </>
+        ) : null}
         <dt className="font-medium">Applied</dt>
-        <dd data-testid="applied">
-          {d.appliedSeq === null ? 'no change applied yet' : `change ${d.appliedSeq} of ${seq}`}
-          {behind ? <span className="ml-2 text-amber-800 dark:text-amber-300">— behind; if this persists, the broker may be withholding updates</span> : null}
-          {ahead ? (
-            <span className="ml-2 text-amber-800 dark:text-amber-300">— ahead of the broker: it has lost changes (see the configurations page to re-issue the state)</span>
-          ) : null}
-        </dd>
+        <dd data-testid="applied">{d.appliedSeq === null ? 'no change applied yet' : `change ${d.appliedSeq} of ${seq}`}</dd>
         <dt className="font-medium">Last status report</dt>
         <dd>{d.lastStatusAt ? formatDateTime(d.lastStatusAt) : 'never'}</dd>
         <dt className="font-medium">Errors</dt>

@@ -7,6 +7,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { api } from '@/lib/client/api';
 import { operatorKeys } from '@/lib/client/query-keys';
+import { DeliveryBadge, DeliveryLegend } from '@/components/deployments/deployment-parts';
 import { Badge, Card, PageHeader } from '@/components/ui/card';
 import { formatDateTime, sentTimes } from './format';
 import { useInvitationActions } from './invitation-actions';
@@ -75,12 +76,14 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
         ])} />
       </Card>
       <Card id="delivery" title="Deployments and delivery" description="Which proxy deployments of the environment the tenant approved, and which signed state each has applied.">
-        <Table caption="Deployment approvals and acknowledgements" empty="No proxy deployments in this environment." headers={['Deployment', 'Status', 'Approved by tenant', 'Applied state', 'Errors']} rows={d.deployments.map((dep) => [
+        <Table caption="Deployment approvals and acknowledgements" empty="No proxy deployments in this environment." headers={['Deployment', 'Status', 'Approved by tenant', 'Delivery', 'Applied state', 'Errors']} rows={d.deployments.map((dep) => [
           <Link key="n" href={`/operator/deployments/${dep.id}`} className="text-brand-700 underline hover:no-underline dark:text-brand-50">{dep.name}</Link>,
           dep.status, dep.approved ? 'Yes' : <Badge key="a" tone="warning">Approval pending</Badge>,
+          dep.delivery ? <DeliveryBadge key="d" state={dep.delivery} lastReportAt={dep.lastStatusAt} /> : '—',
           dep.appliedSeq === null ? 'Nothing reported' : `${dep.appliedSeq} of ${t.stateSeq}${dep.appliedAt ? ` (${formatDateTime(dep.appliedAt)})` : ''}`,
           dep.errors.length ? dep.errors.map((e) => e.code).join(', ') : 'None',
         ])} />
+        {d.deployments.some((dep) => dep.delivery) ? <DeliveryLegend /> : null}
         <h3 className="mt-6 mb-2 text-base font-semibold">Acknowledgements per version</h3>
         <Table caption="Configuration versions and the deployments that applied them" empty="No configuration versions." headers={['Configuration', 'Version', 'State', 'Created', 'Applied by', 'Not yet applied by']} rows={d.versions.map((v) => [
           v.label, v.version, v.stateSeq, when(v.createdAt), v.appliedBy.join(', ') || '—', v.pendingAt.join(', ') || '—',

@@ -3,6 +3,7 @@
 // columns have a button in their header and aria-sort on the header cell.
 import Link from 'next/link';
 import type { TTenantListRow } from '@/lib/schemas/tenant-list';
+import { DeliveryBadge } from '@/components/deployments/deployment-parts';
 import { Badge } from '@/components/ui/card';
 import { formatDateTime } from './format';
 import { TABLE, TableScroller, TD, TH } from './query-state';
@@ -105,14 +106,30 @@ function summary({ primaryProvider, count }: { primaryProvider: string | null; c
   );
 }
 
+/**
+ * Every approved deployment that has not applied the latest state, with the delivery word (lib/delivery-state.ts):
+ * one whose proxies never connected is "Not connected yet", not a propagation problem.
+ */
 function Propagation({ row }: { row: TTenantListRow }) {
   const { approved, applied, lagging } = row.propagation;
   if (approved === 0) return <span className="text-slate-600 dark:text-slate-400">No approved deployment</span>;
   if (lagging.length === 0) return <Badge tone="success">All {approved} applied state {row.stateSeq}</Badge>;
   return (
-    <span className="space-y-1">
-      <Badge tone="warning">{applied} of {approved} applied</Badge>
-      <span className="block text-xs">Behind: {lagging.map((l) => `${l.name} (${l.appliedSeq ?? 'none'} of ${row.stateSeq})`).join(', ')}</span>
+    <span className="block space-y-1">
+      <span className="block text-xs">
+        {applied} of {approved} applied state {row.stateSeq}
+      </span>
+      <ul className="space-y-1">
+        {lagging.map((l) => (
+          <li key={l.deploymentId} className="text-xs">
+            <span className="block">
+              {l.name}
+              {l.appliedSeq !== null ? <span className="text-slate-600 dark:text-slate-400"> (applied {l.appliedSeq})</span> : null}:
+            </span>
+            <DeliveryBadge state={l.delivery} lastReportAt={null} />
+          </li>
+        ))}
+      </ul>
     </span>
   );
 }

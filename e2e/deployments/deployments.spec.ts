@@ -6,11 +6,18 @@
 // restores them. A tenant admin sees it ask for access, compares the
 // fingerprint, approves it — every configuration is re-sealed as version + 1
 // to the tenant and the deployment — and removes it again (re-sealed once
-// more). Last, the operator deletes it after typing its name.
+// more). Until a proxy of it connects, every page says it is not connected
+// yet (not silent, not behind, no withholding alarm); once the real proxy
+// client has synced and reported it is up to date, and right after the next
+// change it is catching up. Last, the operator deletes it after typing its name.
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
 import { jwkThumbprint } from '@/lib/crypto/thumbprint';
+import { createProxyClient } from '@/lib/proxy-client';
 import { ZProxyCredentials, type TProxyCredentials } from '@/lib/schemas/deployments';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
@@ -187,12 +194,44 @@ test('approving re-seals every configuration as version + 1 to the deployment', 
   await expect(admin.getByText(`${NAME} is approved; ${plans.length} configurations re-sealed.`)).toBeVisible({ timeout: 30_000 });
   await expect(admin.getByTestId(`tenant-deployment-${NAME}`)).toContainText('Approved');
   await resealedTo([thumbprint]);
+  // No proxy of it has run yet: said plainly, without the alarm kept for a broker that withholds updates.
+  await expect(admin.getByTestId(`tenant-deployment-${NAME}`).getByTestId('delivery')).toContainText('Not connected yet');
+  await expect(admin.getByTestId(`tenant-deployment-${NAME}`)).not.toContainText(/withholding|behind/i);
 
   await admin.goto(`/t/${TENANT}/configs`);
   for (const plan of plans) await expect(admin.getByTestId(`config-row-${plan.label}`)).toContainText('v2');
   await admin.goto(`/t/${TENANT}`);
   await expect(admin.getByRole('link', { name: 'Proxy deployments' })).toBeVisible();
   await expect(admin.getByTestId('pending-deployments-banner')).toHaveCount(0);
+});
+
+test('the operator console says "not connected yet" too: not silent, not incomplete propagation', async () => {
+  const page = await operator.context().newPage();
+  await page.goto('/operator/overview');
+  const health = page.getByRole('table', { name: 'Health of each proxy deployment' }).getByRole('row').filter({ hasText: NAME });
+  await expect(health).toContainText('Not connected yet');
+  await expect(health).not.toContainText(/silent|lagging|behind|withholding/i);
+  await page.goto(`/operator?q=${TENANT}`);
+  const row = page.getByTestId(`tenant-row-${TENANT}`);
+  await expect(row).toContainText(new RegExp(`${NAME}:\\s*Not connected yet`));
+  await expect(row).not.toContainText(/behind|incomplete|withholding/i);
+  // The "propagation incomplete" filter leaves out a deployment whose proxies never connected.
+  await page.goto(`/operator?q=${TENANT}&propagationIncomplete=true`);
+  await expect(page.getByText('No tenant matches this search and these filters.')).toBeVisible();
+  await page.close();
+});
+
+test('once its proxy has synced and reported, the deployment is up to date', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cmk-e2e-pins-'));
+  try {
+    const client = createProxyClient({ credentials: { ...credentials, apiKey: rotatedKey }, pinsFile: path.join(dir, 'pins.json') });
+    await client.syncOnce();
+    await client.reportStatus();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await admin.goto(`/t/${TENANT}/deployments`);
+  await expect(admin.getByTestId(`tenant-deployment-${NAME}`).getByTestId('delivery')).toContainText('Up to date');
 });
 
 test('a later edit is sealed to the approved deployment too', async () => {
@@ -210,6 +249,10 @@ test('a later edit is sealed to the approved deployment too', async () => {
 test('removing re-seals every configuration again without it', async () => {
   await admin.goto(`/t/${TENANT}/deployments`);
   const card = admin.getByTestId(`tenant-deployment-${NAME}`);
+  // The edit is one change past what the connected proxy reported a moment ago: on its way, not withheld.
+  await expect(card.getByTestId('applied')).toContainText('change');
+  await expect(card).not.toContainText(/withholding/i);
+  await expect(card.getByTestId('delivery')).toContainText('Catching up');
   await card.getByRole('button', { name: `Remove ${NAME}` }).click();
   await admin.getByRole('dialog', { name: `Remove ${NAME}?` }).getByRole('button', { name: 'Remove and re-seal' }).click();
   await expect(admin.getByText(`${NAME} is removed; ${plans.length} configurations re-sealed.`)).toBeVisible({ timeout: 30_000 });

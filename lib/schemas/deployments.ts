@@ -3,6 +3,7 @@
 // shared by the browser, the route handlers and the proxy client.
 import type { JWK } from 'jose';
 import { z } from 'zod';
+import type { TDeliveryState } from '@/lib/delivery-state';
 import { ZPublicJwk } from './account';
 
 export const ZDeploymentId = z.string().regex(/^dep_[A-Za-z0-9_-]{16}$/, { error: 'Not a deployment id.' });
@@ -52,6 +53,8 @@ export type TDeploymentRow = {
   /** The cursor the deployment last reported as applied, and how many changes in its environment it has not yet applied. */
   appliedCursor: string | null;
   lag: number | null;
+  /** Where it stands in receiving its environment's changes (lib/delivery-state.ts). */
+  delivery: TDeliveryState;
   errorCount: number;
   errors: TDeploymentError[];
   tenantsInEnvironment: number;
@@ -71,7 +74,8 @@ export type TTenantDeployment = {
   lastStatusAt: string | null;
   errors: { configId: string | null; code: string; message: string | null }[];
 };
-export type TTenantDeployments = { seq: number; recipients: string[]; deployments: TTenantDeployment[] };
+/** `changedAt`: the tenant's last change; `generatedAt`: the broker's clock when it answered (delivery states use both). */
+export type TTenantDeployments = { seq: number; changedAt: string; generatedAt: string; recipients: string[]; deployments: TTenantDeployment[] };
 
 /** What a deployment runs with (PROTOCOL.md "Keys" 2). The broker never sees `privateJwk`. */
 export const ZProxyCredentials = z.strictObject({

@@ -1,7 +1,10 @@
 // The operators' overview (GET /api/v1/operator/overview): counts, the
 // deployments' health, and 24 hours of propagation lag and proxy errors.
 // Metadata only.
-export type TDeploymentHealth = 'ok' | 'lagging' | 'errors' | 'silent' | 'never' | 'disabled';
+import type { TDeliveryState } from '@/lib/delivery-state';
+
+/** Disabled, reporting errors, or where it stands in receiving changes (lib/delivery-state.ts). */
+export type TDeploymentHealth = 'disabled' | 'errors' | TDeliveryState;
 
 export type TOverview = {
   generatedAt: string;

@@ -2,6 +2,7 @@
 // metadata only — labels, providers, versions, statuses, who and when. Never
 // a sealed configuration, a signed state's content or a key.
 import { z } from 'zod';
+import type { TDeliveryState } from '@/lib/delivery-state';
 
 export { ZTenantExternalId } from './operator';
 export const ZDeleteTenant = z.strictObject({ confirm: z.string().max(64) });
@@ -59,6 +60,9 @@ export type TTenantDetail = {
     approved: boolean;
     appliedSeq: number | null;
     appliedAt: string | null;
+    /** Its last status report, and where it stands with this tenant's changes (null: not approved, or not active). */
+    lastStatusAt: string | null;
+    delivery: TDeliveryState | null;
     errors: { configId: string | null; code: string }[];
   }[];
   /** `eligible`: the 36-hour wait is over (by the server's clock). */

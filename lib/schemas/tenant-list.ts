@@ -2,6 +2,7 @@
 // shared by the console page and the vendor API (GET /api/v1/vendor/tenants).
 // Metadata only: nothing here comes from inside a sealed configuration.
 import { z } from 'zod';
+import type { TDeliveryState } from '@/lib/delivery-state';
 
 const ZFlag = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -41,7 +42,8 @@ export type TTenantListRow = {
   siem: { primaryProvider: string | null; count: number };
   lastChangeAt: string | null;
   stateSeq: number;
-  propagation: { approved: number; applied: number; lagging: { deploymentId: string; name: string; appliedSeq: number | null }[] };
+  /** `lagging`: approved deployments that have not applied the latest state, each with where it stands (lib/delivery-state.ts). */
+  propagation: { approved: number; applied: number; lagging: { deploymentId: string; name: string; appliedSeq: number | null; delivery: TDeliveryState }[] };
   warnings: string[];
   createdAt: string;
 };

@@ -3,6 +3,7 @@
 // these very schemas and the OpenAPI document (/api/v1/openapi.json) is
 // generated from them, so the description cannot drift from the code.
 import { z } from 'zod';
+import { DELIVERY_STATES } from '@/lib/delivery-state';
 import { ZEmail } from './account';
 import { ZDisplayName, ZEnvironmentSlug, ZTenantExternalId } from './operator';
 import { ZTenantListQuery, type TTenantListPage } from './tenant-list';
@@ -15,6 +16,10 @@ const ZTimestamp = z.string().meta({ format: 'date-time', description: 'ISO 8601
 const ZCount = z.number().int().min(0);
 const ZStatus = z.enum(['invited', 'active', 'suspended']).meta({ description: 'invited: no admin has brought the tenant keys yet.' });
 const ZConfigSummary = z.object({ primaryProvider: z.string().nullable(), count: ZCount });
+const ZDelivery = z.enum(DELIVERY_STATES).meta({
+  description:
+    'Where a deployment stands in receiving changes: never (no proxy of it has connected yet), offline (no status report for 5 minutes), ahead (it applied more than the broker has: lost changes), current, behind (connected, the change on its way), withheld (connected and reporting, yet still behind 5 minutes after the change: the broker may be withholding updates).',
+});
 
 export const ZVendorTenantRow = z
   .object({
@@ -31,7 +36,9 @@ export const ZVendorTenantRow = z
     propagation: z.object({
       approved: ZCount.meta({ description: 'Active deployments the tenant approved.' }),
       applied: ZCount.meta({ description: 'Of those, how many reported the latest state.' }),
-      lagging: z.array(z.object({ deploymentId: z.string(), name: z.string(), appliedSeq: z.number().int().nullable() })),
+      lagging: z
+        .array(z.object({ deploymentId: z.string(), name: z.string(), appliedSeq: z.number().int().nullable(), delivery: ZDelivery }))
+        .meta({ description: 'Approved deployments that have not applied the latest state, each with where it stands.' }),
     }),
     warnings: z.array(z.string()).meta({ description: 'Human-readable warnings, e.g. "Invitation expired", "No KMS configuration", "No primary KMS", "Approval pending: <deployments>", "Proxy errors: <deployments>", "<n> admin(s) awaiting confirmation", "Deletion requested".' }),
     createdAt: ZTimestamp,
@@ -97,6 +104,7 @@ export const ZVendorDeployment = z
     lastStatusAt: ZTimestamp.nullable(),
     appliedCursor: z.string().nullable(),
     lag: ZCount.nullable().meta({ description: 'Changes in its environment not yet applied (null: never reported).' }),
+    delivery: ZDelivery,
     errorCount: ZCount,
     errors: z.array(z.object({ tenantId: z.string(), configId: z.string().nullable(), code: z.string(), message: z.string().nullable() })),
     tenantsInEnvironment: ZCount,

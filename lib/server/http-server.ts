@@ -5,15 +5,15 @@ import 'server-only';
 // environment, open and migrate the database (taking the PGlite lock) before
 // listening, close it on SIGTERM/SIGINT.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import path from 'node:path';
 import next from 'next';
 import { getEnv, type TEnv } from '@/lib/env';
 import { startAuditCheckpoints } from '@/lib/server/audit/scheduler';
 import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { answerNotModifiedFromMemory } from '@/lib/server/delivery/fast-path';
 import { ensureDeliveryListener, stopDeliveryListener } from '@/lib/server/delivery/listener';
-import { startDemoDoubles, type TDemoDoubles } from '@/lib/server/demo/doubles';
-import { isDatabaseEmpty, seedDemoData, type DemoResult } from '@/lib/server/demo/seed';
+import { startDemoDoubles } from '@/lib/server/demo/doubles';
+import { demoInstructions } from '@/lib/server/demo/instructions';
+import { isDatabaseEmpty, seedDemoData } from '@/lib/server/demo/seed';
 import { issueSetupToken } from '@/lib/server/accounts/setup';
 import { getLogger } from '@/lib/server/log';
 import { startNotifier, stopNotifier } from '@/lib/server/notifications/worker';
@@ -173,8 +173,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // replaced at every start until the first operator exists.
     console.log(`\n  First run: no operator exists yet.\n  Open ${env.PUBLIC_URL}/setup and enter this one-time setup token:\n\n    ${setupToken}\n`);
   }
-  if (demo) printDemo(demo, env.PUBLIC_URL, env.DATA_DIR);
-  if (doubles) printDemoDoubles(doubles, env.DATA_DIR);
+  // Printed, not logged: the demo's passphrases exist nowhere else but DATA_DIR/demo/accounts.txt.
+  const instructions = demoInstructions({ demo: demo ?? null, doubles: doubles ?? null, publicUrl: env.PUBLIC_URL, dataDir: env.DATA_DIR });
+  if (instructions) console.log(instructions);
   log.info({ url, dev: isDev }, 'broker listening');
   // Mail to tenant admins about security-relevant events, derived from the audit trail (docs/notifications.md).
   startNotifier();
@@ -199,33 +200,4 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     return closing;
   };
   return { url, close };
-}
-
-/** Printed once, like the setup token: the demo's random passphrases exist nowhere else but DATA_DIR/demo/accounts.txt. */
-function printDemo(demo: DemoResult, publicUrl: string, dataDir: string): void {
-  const width = Math.max(...demo.accounts.map((a) => a.role.length));
-  const relative = (file: string) => path.relative(process.cwd(), file) || file;
-  console.log(`
-  Demo data loaded (first start on an empty embedded database).
-  Sign in at ${publicUrl}/sign-in as:
-${demo.accounts.map((a) => `    ${a.role.padEnd(width)}  ${a.email}  passphrase: ${a.passphrase}`).join('\n')}
-  (also in ${relative(path.join(path.resolve(dataDir), 'demo', 'accounts.txt'))}; delete it once noted)
-
-  The approved proxy deployment "demo-proxy" has its credentials file at ${relative(demo.credentialsFile)}.
-  Run the proxy client against this broker:
-    npm run proxy -- --credentials ${relative(demo.credentialsFile)}
-`);
-}
-
-/** At every start of a seeded demo: the doubles are not the cloud, and the two commands that use them. */
-function printDemoDoubles(doubles: TDemoDoubles, dataDir: string): void {
-  const relative = (file: string) => path.relative(process.cwd(), file) || file;
-  const demoDir = relative(path.join(path.resolve(dataDir), 'demo'));
-  console.log(`
-  Demo doubles (local stand-ins, NOT AWS and NOT Splunk): AWS KMS double on ${doubles.kmsUrl},
-  ${doubles.splunkUrl ? `Splunk HEC double on ${doubles.splunkUrl} (events also in ${relative(doubles.eventsFile)}).` : 'no Splunk double (openssl was missing when the demo was made).'}
-  Run the Tenant Security Proxy against this broker, then encrypt and decrypt as tenant acme:
-    npm run tsp -- --credentials ${demoDir}/proxy-credentials.json --env-file ${demoDir}/tsp.env
-    npm run tsp:try
-`);
 }

@@ -61,6 +61,8 @@ export async function seedTenantMix(db: PrismaClient, options: TenantMixOptions)
         j % 8 === 3 ? [] : approving.map((d) => ({ deploymentId: d.id, tenantId: t.id, appliedSeq: 1, appliedAt: new Date(), errors: j % 50 === 7 ? [{ tenantId: t.externalId, configId: null, code: 'kms_unreachable', message: null }] : [] })),
       );
       await db.deploymentTenantStatus.createMany({ data: reports });
+      // They reported: without a last report they would be "not connected yet" (lib/delivery-state.ts), not lagging.
+      await db.proxyDeployment.updateMany({ where: { id: { in: approving.map((d) => d.id) } }, data: { lastStatusAt: new Date() } });
       counts.lagging += fleet.filter((_, j) => j % 8 === 3).length;
       counts.errors += fleet.filter((_, j) => j % 8 !== 3 && j % 50 === 7).length;
     }

@@ -4,25 +4,21 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import type { TDeploymentHealth, TOverview } from '@/lib/schemas/overview';
+import { DeliveryBadge, DeliveryLegend } from '@/components/deployments/deployment-parts';
+import { Badge } from '@/components/ui/card';
 import { formatAge } from './format-age';
 import { TABLE, TableScroller, TD, TH } from '../query-state';
 
-const HEALTH: Record<TDeploymentHealth, { label: string; tone: string; help: string }> = {
-  ok: { label: 'Healthy', tone: 'bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200', help: 'Reports regularly and has applied every change.' },
-  lagging: { label: 'Lagging', tone: 'bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200', help: 'Has not yet applied every change of its environment.' },
-  errors: { label: 'Errors', tone: 'bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200', help: 'Reports verification errors for some tenants.' },
-  silent: { label: 'Silent', tone: 'bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200', help: 'Has not reported for more than 5 minutes.' },
-  never: { label: 'No report yet', tone: 'bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-200', help: 'Has never sent a status report.' },
-  disabled: { label: 'Disabled', tone: 'bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-200', help: 'Its API keys are refused.' },
-};
+const OWN_WORDS = [
+  { label: 'Disabled', explanation: 'Its API keys are refused.' },
+  { label: 'Errors', explanation: 'Connected, and reports verification errors for some tenants.' },
+];
 
-export function HealthBadge({ health }: { health: TDeploymentHealth }) {
-  const h = HEALTH[health];
-  return (
-    <span className={`inline-block rounded px-2 py-0.5 text-xs font-medium ${h.tone}`} title={h.help}>
-      {h.label}
-    </span>
-  );
+/** Disabled and Errors are the overview's own; every other word is the delivery state's (lib/delivery-state.ts). */
+export function HealthBadge({ health, lastStatusAt }: { health: TDeploymentHealth; lastStatusAt: string | null }) {
+  if (health === 'disabled') return <span title={OWN_WORDS[0]?.explanation}><Badge tone="neutral">Disabled</Badge></span>;
+  if (health === 'errors') return <span title={OWN_WORDS[1]?.explanation}><Badge tone="danger">Errors</Badge></span>;
+  return <DeliveryBadge state={health} lastReportAt={lastStatusAt} />;
 }
 
 export function HealthPanel({ deployments }: { deployments: TOverview['deployments'] }) {
@@ -34,41 +30,44 @@ export function HealthPanel({ deployments }: { deployments: TOverview['deploymen
     );
   }
   return (
-    <TableScroller label="Deployments health table">
-      <table className={TABLE}>
-        <caption className="sr-only">Health of each proxy deployment</caption>
-        <thead>
-          <tr>
-            <th scope="col" className={TH}>Deployment</th>
-            <th scope="col" className={TH}>Environment</th>
-            <th scope="col" className={TH}>Health</th>
-            <th scope="col" className={TH}>Lag (changes)</th>
-            <th scope="col" className={TH}>Errors</th>
-            <th scope="col" className={TH}>Last report</th>
-            <th scope="col" className={TH}>Tenants approved</th>
-          </tr>
-        </thead>
-        <tbody>
-          {deployments.map((d) => (
-            <tr key={d.id}>
-              <td className={TD}>
-                <Link className="font-medium text-brand-700 underline dark:text-brand-500" href={`/operator/deployments/${d.id}`}>
-                  {d.name}
-                </Link>
-              </td>
-              <td className={TD}>{d.environment}</td>
-              <td className={TD}>
-                <HealthBadge health={d.health} />
-              </td>
-              <td className={TD}>{d.lag ?? '—'}</td>
-              <td className={TD}>{d.errorCount}</td>
-              <td className={TD}>{d.lastStatusAt ? formatAge(d.lastStatusAt) : 'never'}</td>
-              <td className={TD}>{d.tenantsApproved}</td>
+    <>
+      <TableScroller label="Deployments health table">
+        <table className={TABLE}>
+          <caption className="sr-only">Health of each proxy deployment</caption>
+          <thead>
+            <tr>
+              <th scope="col" className={TH}>Deployment</th>
+              <th scope="col" className={TH}>Environment</th>
+              <th scope="col" className={TH}>Health</th>
+              <th scope="col" className={TH}>Lag (changes)</th>
+              <th scope="col" className={TH}>Errors</th>
+              <th scope="col" className={TH}>Last report</th>
+              <th scope="col" className={TH}>Tenants approved</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </TableScroller>
+          </thead>
+          <tbody>
+            {deployments.map((d) => (
+              <tr key={d.id}>
+                <td className={TD}>
+                  <Link className="font-medium text-brand-700 underline dark:text-brand-500" href={`/operator/deployments/${d.id}`}>
+                    {d.name}
+                  </Link>
+                </td>
+                <td className={TD}>{d.environment}</td>
+                <td className={TD}>
+                  <HealthBadge health={d.health} lastStatusAt={d.lastStatusAt} />
+                </td>
+                <td className={TD}>{d.lag ?? '—'}</td>
+                <td className={TD}>{d.errorCount}</td>
+                <td className={TD}>{d.lastStatusAt ? formatAge(d.lastStatusAt) : 'never'}</td>
+                <td className={TD}>{d.tenantsApproved}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableScroller>
+      <DeliveryLegend extra={OWN_WORDS} />
+    </>
   );
 }
 

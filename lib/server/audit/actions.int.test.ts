@@ -84,9 +84,10 @@ describe(`audited actions on ${backend}`, () => {
       targetId: configId,
       outcome: 'success',
       ...context,
-      details: { seq: 1, configId, kind: 'kms', provider: 'aws-kms', version: 1 },
+      details: { seq: 1, configId, label: 'Prod', kind: 'kms', provider: 'aws-kms', version: 1 },
     });
-    expect(rows[2]?.details).toEqual({ seq: 3, configId, kind: 'kms', provider: 'aws-kms' });
+    // The label a deleted configuration had: it can no longer be looked up.
+    expect(rows[2]?.details).toEqual({ seq: 3, configId, label: 'Prod', kind: 'kms', provider: 'aws-kms' });
   });
 
   it('deployment actions record the operator and never the API key', async () => {

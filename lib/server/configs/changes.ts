@@ -31,7 +31,8 @@ import { getDeliveryHub } from '@/lib/server/delivery/hub';
 import { AppError } from '@/lib/server/errors';
 import { recordAudit, userActor, type AuditContext } from '@/lib/server/audit/record';
 import { checkKmsConfigIds } from './kms-config-ids';
-import { checkRotation, storeRotation, type TCheckedRotation } from './key-rotation';
+import { describeChange, describeRotation } from './change-audit';
+import { checkRotation, storeRotation } from './key-rotation';
 
 const refuse = (path: string, message: string) => new AppError('validation_failed', { message, fields: [{ path, message }] });
 
@@ -180,9 +181,9 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
     if (recipientsChanged || rotation || resealed.length) await storeResealed(tx, tenant.id, access.user.id, state.seq, resealed);
     const rotated = rotation ? await storeRotation(tx, access, tenant.id, rotation) : undefined;
 
-    let removed: { kind: string; provider: string } | undefined;
+    let removed: { kind: string; provider: string; label: string } | undefined;
     if (change.remove) {
-      const target = await tx.tenantConfig.findFirst({ where: { id: change.remove.configId, tenantId: tenant.id }, select: { status: true, kind: true, provider: true } });
+      const target = await tx.tenantConfig.findFirst({ where: { id: change.remove.configId, tenantId: tenant.id }, select: { status: true, kind: true, provider: true, label: true } });
       if (!target) throw new AppError('not_found');
       if (target.status !== 'disabled') throw new AppError('conflict', { message: 'Disable the configuration before deleting it.' });
       await tx.tenantConfig.delete({ where: { id: change.remove.configId } });
@@ -192,7 +193,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
     // The state must list exactly the tenant's configurations, each at its latest version and digest.
     const configs = await tx.tenantConfig.findMany({
       where: { tenantId: tenant.id },
-      select: { id: true, kind: true, latestVersion: true, status: true, isPrimary: true, provider: true, versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, digest: true } } },
+      select: { id: true, kind: true, latestVersion: true, status: true, isPrimary: true, provider: true, label: true, versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, digest: true } } },
     });
     const listed = new Map(state.configs.map((c) => [c.configId, c]));
     if (listed.size !== configs.length) throw refuse('state.configs', 'The state does not list exactly this tenant’s configurations. Reload and try again.');
@@ -228,83 +229,10 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   return { seq: result.seq, configId: result.configId, version: result.version };
 }
 
-/** The rotation's audit event: kids, counts and ids — never keys, wrapped keys or kits. */
-function describeRotation(state: TTenantState, rotation: TCheckedRotation, rotated: Awaited<ReturnType<typeof storeRotation>>, resealed: Resealed[]) {
-  return {
-    action: 'tenant.keys_rotate' as const,
-    target: { type: 'tenant', id: state.tenantId },
-    details: {
-      seq: state.seq,
-      previousSigningKid: rotation.previous.sigKid,
-      signingKid: rotation.sig.kid,
-      previousEncryptionKid: rotation.previous.encKid,
-      encryptionKid: rotation.enc.kid,
-      resealed: resealed.map((r) => ({ configId: r.configId, version: r.version })),
-      reconfirm: rotated.reconfirm,
-      recoveryKitsDeleted: rotated.kitsDeleted,
-      recoveryKitId: rotated.kitId,
-    },
-  };
-}
-
 /** A rollback names an existing older version of the same configuration. */
 async function checkRestoredFrom(tx: Prisma.TransactionClient, configId: string, restoredFrom: number, version: number): Promise<void> {
   const found = restoredFrom < version ? await tx.tenantConfigVersion.count({ where: { configId, version: restoredFrom } }) : 0;
   if (!found) throw refuse('put.restoredFrom', 'A rollback must name an existing older version of this configuration.');
-}
-
-type StoredConfig = { id: string; kind: string; provider: string; status: string; isPrimary: boolean };
-
-/** The audit event's action, target and details: ids, kinds, versions and kids, never settings or sealed content. */
-function describeChange(
-  change: TConfigChange,
-  state: TTenantState,
-  before: { created: boolean; removed?: { kind: string; provider: string }; recipientsBefore: string[]; configs: StoredConfig[] },
-) {
-  const seq = state.seq;
-  if (change.reissue) {
-    return {
-      action: 'tenant.state_reissue' as const,
-      target: { type: 'tenant', id: state.tenantId },
-      details: { seq, fromSeq: change.reissue.fromSeq, configs: changedConfigs(state, before.configs).map(({ statusChanged: _, ...c }) => c) },
-    };
-  }
-  if (change.put) {
-    const { configId, kind, provider, version, restoredFrom } = change.put;
-    if (restoredFrom !== undefined) return { action: 'config.rollback' as const, target: { type: 'config', id: configId }, details: { seq, configId, kind, provider, version, restoredFrom } };
-    return { action: before.created ? ('config.create' as const) : ('config.edit' as const), target: { type: 'config', id: configId }, details: { seq, configId, kind, provider, version } };
-  }
-  if (change.remove) {
-    const { configId } = change.remove;
-    return { action: 'config.delete' as const, target: { type: 'config', id: configId }, details: { seq, configId, kind: before.removed?.kind ?? null, provider: before.removed?.provider ?? null } };
-  }
-  const added = state.recipients.filter((kid) => !before.recipientsBefore.includes(kid));
-  const removed = before.recipientsBefore.filter((kid) => !state.recipients.includes(kid));
-  if (added.length || removed.length) {
-    return {
-      action: added.length ? ('deployment.approve' as const) : ('deployment.remove' as const),
-      target: { type: 'deployment', id: (added[0] ?? removed[0]) as string },
-      details: { seq, added, removed, resealed: (change.reseal ?? []).map((r) => ({ configId: r.configId, version: r.version })) },
-    };
-  }
-  const changed = changedConfigs(state, before.configs);
-  const statusChange = changed.find((c) => c.statusChanged);
-  const first = statusChange ?? changed[0];
-  return {
-    action: statusChange ? (statusChange.status === 'disabled' ? ('config.disable' as const) : ('config.enable' as const)) : ('config.primary' as const),
-    target: first ? { type: 'config', id: first.configId } : null,
-    details: { seq, configs: changed.map(({ statusChanged: _, ...c }) => c) },
-  };
-}
-
-/** Status and primary changes: `configs` still holds the values from before the mirror. */
-function changedConfigs(state: TTenantState, configs: StoredConfig[]) {
-  return state.configs.flatMap((entry) => {
-    const stored = configs.find((c) => c.id === entry.configId);
-    return stored && (stored.status !== entry.status || stored.isPrimary !== entry.primary)
-      ? [{ configId: entry.configId, kind: stored.kind, provider: stored.provider, status: entry.status, primary: entry.primary, statusChanged: stored.status !== entry.status }]
-      : [];
-  });
 }
 
 type Resealed = { configId: string; version: number; jwe: object; digest: string; size: number };

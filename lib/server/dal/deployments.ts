@@ -46,6 +46,19 @@ export async function approvalCounts(db: Db, deployments: { kid: string; environ
   };
 }
 
+/**
+ * For each deployment that reported but has not applied its environment's latest change: when the earliest-changed
+ * of the tenants it has not received last changed (a tenant's last change is never older than the one it missed,
+ * so this errs towards "catching up"); null when no such tenant is left (a deleted one).
+ */
+export async function pendingChangeTimes(db: Db, deployments: DeploymentRecord[]): Promise<Map<string, Date | null>> {
+  const behind = deployments.filter((d) => d.lastStatusAt !== null && (d.appliedSeq ?? 0) < d.environment.deliverySeq);
+  const times = await Promise.all(
+    behind.map((d) => db.tenant.aggregate({ where: { environmentId: d.environment.id, deliverySeq: { gt: d.appliedSeq ?? 0 } }, _min: { lastChangeAt: true } })),
+  );
+  return new Map(behind.map((d, i) => [d.id, times[i]?._min.lastChangeAt ?? null]));
+}
+
 /** The deployment an API key hash belongs to, if the key is live right now. */
 export function findLiveApiKey(db: Db, keyHash: string, now: Date) {
   return db.deploymentApiKey.findFirst({

@@ -131,6 +131,25 @@ export async function memberTenantsOf(db: Db, userId: string): Promise<Map<strin
   return new Map(rows.map((r) => [r.tenant.externalId, { displayName: r.tenant.displayName, status: r.status }]));
 }
 
+/**
+ * The current labels of `configIds`, only among the configurations of `tenantExternalIds` (the tenants the
+ * reader is a confirmed admin of): tenant external id → configuration id → label.
+ */
+export async function configLabelsOf(db: Db, tenantExternalIds: string[], configIds: string[]): Promise<Map<string, Map<string, string>>> {
+  const labels = new Map<string, Map<string, string>>();
+  if (tenantExternalIds.length === 0 || configIds.length === 0) return labels;
+  const rows = await db.tenantConfig.findMany({
+    where: { id: { in: configIds }, tenant: { externalId: { in: tenantExternalIds } } },
+    select: { id: true, label: true, tenant: { select: { externalId: true } } },
+  });
+  for (const row of rows) {
+    const perTenant = labels.get(row.tenant.externalId) ?? new Map<string, string>();
+    perTenant.set(row.id, row.label);
+    labels.set(row.tenant.externalId, perTenant);
+  }
+  return labels;
+}
+
 export async function markDigestSent(db: Db, userId: string, at: Date): Promise<void> {
   await db.notificationRecipient.update({ where: { userId }, data: { lastSentAt: at } });
 }

@@ -55,11 +55,15 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
   let cliOutput = '';
   let tspOutput = '';
 
-  it('prints how to sign in and how to run the proxy client', () => {
+  it('prints how to sign in, then to start the TSP, with the proxy client as the read-only alternative', () => {
     const output = (server as ServerProcess).output();
     expect(output).toMatch(/Demo data loaded/);
     expect(output).not.toMatch(/one-time setup token/);
     expect(output).toMatch(/npm run proxy -- --credentials .*demo\/proxy-credentials\.json/);
+    // The TSP leads, so the demo shows a healthy chain; the proxy client alone is the read-only alternative.
+    const tsp = output.search(/npm run tsp -- --credentials .*demo\/proxy-credentials\.json --env-file .*demo\/tsp\.env/);
+    expect(tsp).toBeGreaterThan(output.indexOf('passphrase:'));
+    expect(tsp).toBeLessThan(output.indexOf('npm run proxy -- --credentials'));
     accounts = [...output.matchAll(/(\S+@\S+\.example)\s+passphrase: (\S+)/g)].map((m) => ({ email: m[1] as string, passphrase: m[2] as string }));
     expect(accounts.map((a) => a.email)).toEqual(['operator@vendor.example', 'admin@acme.example', 'admin@globex.example']);
   });

@@ -1,5 +1,6 @@
 // The operators' overview from real rows: counts per environment and status
-// and per provider, each deployment's health from its reports, and 24 hours
+// and per provider, each deployment's health from its reports (never
+// connected, offline, catching up and not receiving updates told apart), and 24 hours
 // of lag and errors bucketed per half hour from the samples status reports
 // write (at most one a minute per deployment).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,11 +15,11 @@ import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/te
 
 let testDb: TestDatabase;
 let db: Database;
-const ids: Record<'reporting' | 'silent' | 'disabled', string> = { reporting: '', silent: '', disabled: '' };
+const ids: Record<'reporting' | 'silent' | 'disabled' | 'fresh' | 'stuck', string> = { reporting: '', silent: '', disabled: '', fresh: '', stuck: '' };
 
-async function deploy(name: string): Promise<string> {
+async function deploy(name: string, environmentId = 'env_ov'): Promise<string> {
   const { publicJwk } = await generateJwkPair('ecdh');
-  return (await createDeployment({ id: 'usr_ops' } as CurrentUser, { name, environmentId: 'env_ov', publicJwk: publicJwk as never })).deployment.id;
+  return (await createDeployment({ id: 'usr_ops' } as CurrentUser, { name, environmentId, publicJwk: publicJwk as never })).deployment.id;
 }
 
 beforeAll(async () => {
@@ -28,7 +29,13 @@ beforeAll(async () => {
   ids.reporting = await deploy('reporting');
   ids.silent = await deploy('silent');
   ids.disabled = await deploy('off');
+  ids.fresh = await deploy('fresh');
   await updateDeployment(ids.disabled, { status: 'disabled' });
+  // An environment of its own, whose one tenant changed an hour ago.
+  await db.prisma.environment.create({ data: { id: 'env_st', slug: 'st', displayName: 'St' } });
+  ids.stuck = await deploy('stuck', 'env_st');
+  await seedFleet(db.prisma, { environmentId: 'env_st', count: 1, configsPerTenant: 1, recipients: [], prefix: 'st' });
+  await db.prisma.tenant.updateMany({ where: { environmentId: 'env_st' }, data: { lastChangeAt: new Date(Date.now() - 3_600_000) } });
   await seedFleet(db.prisma, { environmentId: 'env_ov', count: 4, configsPerTenant: 3, recipients: [], prefix: 'ov' });
   await db.prisma.tenant.update({ where: { id: 'ten_ov_000003' }, data: { status: 'suspended' } });
 });
@@ -44,10 +51,11 @@ describe(`operator overview on ${backend}`, () => {
     expect(overview.tenants).toEqual([
       { environment: 'ov', status: 'active', count: 3 },
       { environment: 'ov', status: 'suspended', count: 1 },
+      { environment: 'st', status: 'active', count: 1 },
     ]);
     expect(overview.configs).toEqual(
       expect.arrayContaining([
-        { kind: 'kms', provider: 'aws-kms', active: 4, disabled: 0 },
+        { kind: 'kms', provider: 'aws-kms', active: 5, disabled: 0 },
         { kind: 'siem', provider: 'splunk-hec', active: 4, disabled: 0 },
         { kind: 'kms', provider: 'hashicorp-vault-transit', active: 4, disabled: 0 },
       ]),
@@ -64,9 +72,13 @@ describe(`operator overview on ${backend}`, () => {
     await db.prisma.deploymentStatusSample.create({ data: { deploymentId: ids.silent, at: new Date(Date.now() - 90 * 60_000), lag: 7, errorCount: 3 } });
     await db.prisma.proxyDeployment.update({ where: { id: ids.silent }, data: { lastStatusAt: new Date(Date.now() - 90 * 60_000), appliedSeq: env.deliverySeq - 7 } });
 
+    // Connected and reporting a minute ago, yet still without the change made an hour ago.
+    await db.prisma.proxyDeployment.update({ where: { id: ids.stuck }, data: { lastStatusAt: new Date(Date.now() - 60_000), appliedSeq: 0 } });
+
     const overview = await getOverview();
     const health = Object.fromEntries(overview.deployments.map((d) => [d.name, d.health]));
-    expect(health).toEqual({ reporting: 'lagging', silent: 'silent', off: 'disabled' });
+    // "fresh" never reported: not connected yet — neither silent nor behind, though it has applied nothing.
+    expect(health).toEqual({ reporting: 'behind', silent: 'offline', off: 'disabled', fresh: 'never', stuck: 'withheld' });
     expect(overview.buckets.length).toBeGreaterThanOrEqual(48);
     const last = overview.buckets.length - 1;
     const series = Object.fromEntries(overview.lag.map((s) => [s.name, s.values]));

@@ -2,22 +2,19 @@ import 'server-only';
 // The operators' overview: tenants by environment and status, configurations
 // by provider, each deployment's health, and 24 hours of sampled propagation
 // lag and proxy errors (deployment_status_sample, written by status reports).
+import type { TDeploymentRow } from '@/lib/schemas/deployments';
 import type { TDeploymentHealth, TOverview } from '@/lib/schemas/overview';
 import { getPrisma } from '@/lib/server/db';
 import { listDeployments } from './service';
 
 const WINDOW_MS = 24 * 3_600_000;
 const BUCKET_MS = 30 * 60_000;
-/** A deployment that has not reported for this long is shown as silent. */
-export const SILENT_AFTER_MS = 5 * 60_000;
-
-function health(d: { status: string; lastStatusAt: string | null; errorCount: number; lag: number | null }, now: number): TDeploymentHealth {
+/** One word per deployment: a proxy that is not there (never connected, offline) says so before any error it last reported. */
+function health(d: TDeploymentRow): TDeploymentHealth {
   if (d.status === 'disabled') return 'disabled';
-  if (!d.lastStatusAt) return 'never';
-  if (now - Date.parse(d.lastStatusAt) > SILENT_AFTER_MS) return 'silent';
+  if (d.delivery === 'never' || d.delivery === 'offline') return d.delivery;
   if (d.errorCount > 0) return 'errors';
-  if ((d.lag ?? 0) > 0) return 'lagging';
-  return 'ok';
+  return d.delivery;
 }
 
 export async function getOverview(now = Date.now()): Promise<TOverview> {
@@ -31,7 +28,7 @@ export async function getOverview(now = Date.now()): Promise<TOverview> {
     db.environment.findMany({ select: { id: true, slug: true } }),
     db.tenant.groupBy({ by: ['environmentId', 'status'], _count: { _all: true } }),
     db.tenantConfig.groupBy({ by: ['kind', 'provider', 'status'], _count: { _all: true } }),
-    listDeployments(),
+    listDeployments(now),
     db.deploymentStatusSample.findMany({ where: { at: { gte: new Date(start) } }, select: { deploymentId: true, at: true, lag: true, errorCount: true } }),
   ]);
   const slug = new Map(environments.map((e) => [e.id, e.slug]));
@@ -71,7 +68,7 @@ export async function getOverview(now = Date.now()): Promise<TOverview> {
       name: d.name,
       environment: d.environment.slug,
       status: d.status,
-      health: health(d, now),
+      health: health(d),
       lag: d.lag,
       errorCount: d.errorCount,
       lastStatusAt: d.lastStatusAt,

@@ -4,6 +4,7 @@ import 'server-only';
 // once and stored as a hash), list and inspect them, rotate the API key with
 // an overlap window, disable (401 at once), re-enable, delete.
 import { randomBytes } from 'node:crypto';
+import { deliveryState } from '@/lib/delivery-state';
 import { getEnv } from '@/lib/env';
 import type { TCreateDeployment, TDeploymentRow } from '@/lib/schemas/deployments';
 import { MAX_KEY_OVERLAP_DAYS } from '@/lib/schemas/deployments';
@@ -12,7 +13,7 @@ import { operatorActor, recordAuditBatch, SYSTEM_ACTOR, type AuditContext, type 
 import type { CurrentUser } from '@/lib/server/authz';
 import { BULK_TRANSACTION, getPrisma } from '@/lib/server/db';
 import { notify } from '@/lib/server/dal/delivery';
-import { approvalCounts, findDeploymentRecord, listDeploymentRecords, type DeploymentRecord } from '@/lib/server/dal/deployments';
+import { approvalCounts, findDeploymentRecord, listDeploymentRecords, pendingChangeTimes, type DeploymentRecord } from '@/lib/server/dal/deployments';
 import { getDeliveryHub } from '@/lib/server/delivery/hub';
 import { deliveryPayload } from '@/lib/server/delivery/listener';
 import { AppError } from '@/lib/server/errors';
@@ -24,7 +25,9 @@ import type { Prisma } from '@/lib/generated/prisma/client';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const newApiKey = () => `cmkp_${randomBytes(32).toString('base64url')}`;
 
-function toRow(d: DeploymentRecord, counts: Awaited<ReturnType<typeof approvalCounts>>): TDeploymentRow {
+type TRowContext = { counts: Awaited<ReturnType<typeof approvalCounts>>; pending: Map<string, Date | null>; now: number };
+
+function toRow(d: DeploymentRecord, { counts, pending, now }: TRowContext): TDeploymentRow {
   const errors = Array.isArray(d.errors) ? (d.errors as TDeploymentRow['errors']) : [];
   return {
     id: d.id,
@@ -40,6 +43,7 @@ function toRow(d: DeploymentRecord, counts: Awaited<ReturnType<typeof approvalCo
     lastStatusAt: iso(d.lastStatusAt),
     appliedCursor: d.appliedCursor,
     lag: d.appliedSeq === null ? null : Math.max(0, d.environment.deliverySeq - d.appliedSeq),
+    delivery: deliveryState({ lastReportAt: iso(d.lastStatusAt), appliedSeq: d.appliedSeq, currentSeq: d.environment.deliverySeq, changedAt: iso(pending.get(d.id) ?? null) }, now),
     errorCount: d.errorCount,
     errors: errors.slice(0, 20),
     tenantsInEnvironment: counts.inEnvironment.get(d.environment.id) ?? 0,
@@ -47,13 +51,14 @@ function toRow(d: DeploymentRecord, counts: Awaited<ReturnType<typeof approvalCo
   };
 }
 
-async function rows(records: DeploymentRecord[]): Promise<TDeploymentRow[]> {
-  const counts = await approvalCounts(await getPrisma(), records.map((r) => ({ kid: r.kid, environmentId: r.environment.id })));
-  return records.map((r) => toRow(r, counts));
+async function rows(records: DeploymentRecord[], now = Date.now()): Promise<TDeploymentRow[]> {
+  const db = await getPrisma();
+  const [counts, pending] = await Promise.all([approvalCounts(db, records.map((r) => ({ kid: r.kid, environmentId: r.environment.id }))), pendingChangeTimes(db, records)]);
+  return records.map((r) => toRow(r, { counts, pending, now }));
 }
 
-export async function listDeployments(): Promise<TDeploymentRow[]> {
-  return rows(await listDeploymentRecords(await getPrisma()));
+export async function listDeployments(now = Date.now()): Promise<TDeploymentRow[]> {
+  return rows(await listDeploymentRecords(await getPrisma()), now);
 }
 
 export async function getDeployment(id: string): Promise<TDeploymentRow> {

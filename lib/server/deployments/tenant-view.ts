@@ -1,19 +1,20 @@
 import 'server-only';
 // A tenant admin's view of the proxy deployments of the tenant's environment:
 // which are approved (listed in the signed state), which ask for access, and
-// which seq each has applied next to the current one. A deployment deleted
+// which seq each has applied next to the current one, and when each last
+// reported (so the page can tell "not connected yet" and "offline" from "behind"
+// and "not receiving updates"). A deployment deleted
 // while still approved stays listed (with its key) until an admin removes it.
 import type { JWK } from 'jose';
 import type { TenantAccess } from '@/lib/server/authz';
 import type { TTenantDeployment, TTenantDeployments } from '@/lib/schemas/deployments';
 import { getPrisma } from '@/lib/server/db';
 
-
 export async function listTenantDeployments(access: TenantAccess): Promise<TTenantDeployments> {
   const db = await getPrisma();
   const tenant = await db.tenant.findUniqueOrThrow({
     where: { id: access.tenant.id },
-    select: { stateSeq: true, recipientKids: true, environmentId: true, environment: { select: { displayName: true } } },
+    select: { stateSeq: true, lastChangeAt: true, recipientKids: true, environmentId: true, environment: { select: { displayName: true } } },
   });
   const deployments = await db.proxyDeployment.findMany({
     where: { environmentId: tenant.environmentId, OR: [{ status: { not: 'deleted' } }, { kid: { in: tenant.recipientKids } }] },
@@ -44,5 +45,7 @@ export async function listTenantDeployments(access: TenantAccess): Promise<TTena
       errors: Array.isArray(status?.errors) ? (status.errors as TTenantDeployment['errors']) : [],
     };
   });
-  return { seq: tenant.stateSeq, recipients: tenant.recipientKids, deployments: rows };
+  // The page works out each deployment's delivery state (lib/delivery-state.ts) against the seq of the state it verified,
+  // with the broker's clock: the time of the last change, and now.
+  return { seq: tenant.stateSeq, changedAt: tenant.lastChangeAt.toISOString(), generatedAt: new Date().toISOString(), recipients: tenant.recipientKids, deployments: rows };
 }

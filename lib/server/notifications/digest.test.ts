@@ -1,7 +1,7 @@
 // The digest's text: labels, UTC times, actors, the allowlisted details only,
 // one-line values (no header or line injection), the cap's "and N more".
 import { describe, expect, it } from 'vitest';
-import { actorText, detailPieces, oneLine, renderDigest, type TDigestEvent } from './digest';
+import { actorText, detailPieces, mentionedConfigIds, oneLine, recordedLabels, renderDigest, type TDigestEvent } from './digest';
 
 const event = (over: Partial<TDigestEvent> = {}): TDigestEvent => ({
   vendorSeq: 1,
@@ -63,5 +63,31 @@ describe('notification digest', () => {
     expect(subject).toBe('CMK broker: 9 security events on 2 tenants');
     expect(text).toContain('… and 7 more on Initech (initech): https://b.example/t/initech/audit');
     expect(text).toContain('A proxy deployment reported an error\n  tenant: Initech (initech)\n  by: proxy deployment eu-1');
+  });
+
+  it('names configurations by label and id: the label the event recorded, else the lookup of the event’s own tenant', () => {
+    const primary = event({
+      action: 'config.primary',
+      targetId: 'cfg_new',
+      details: { seq: 7, configId: 'cfg_new', label: 'Dublin\nKMS', kind: 'kms', previousPrimary: 'cfg_old', previousPrimaryLabel: 'Frankfurt HSM', configs: [{ configId: 'cfg_new', label: 'Dublin KMS' }] },
+    });
+    const error = event({ action: 'delivery.error', targetType: 'deployment', targetId: 'dep_1', details: { errors: [{ configId: 'cfg_9', code: 'kms_denied' }, { configId: 'cfg_x', code: 'kms_unreachable' }] } });
+    const elsewhere = event({ tenantExternalId: 'initech', targetId: 'cfg_9', details: { configId: 'cfg_9' } });
+    const { text } = renderDigest({
+      to: 'a@x.example',
+      publicUrl: 'https://b.example',
+      windowMinutes: 5,
+      events: [primary, error, elsewhere],
+      tenantNames: names,
+      more: new Map(),
+      configLabels: new Map([['globex', new Map([['cfg_9', 'Splunk prod'], ['cfg_new', 'Renamed since']])]]),
+    });
+    expect(text).toContain('on: configuration "Dublin KMS" (cfg_new)\n  kind: kms; previous primary: "Frankfurt HSM" (cfg_old); tenant state: 7');
+    expect(text).toContain('errors: kms_denied (configuration "Splunk prod", cfg_9), kms_unreachable (configuration cfg_x)');
+    // cfg_9's label is globex's: an initech event is not labelled from it.
+    expect(text).toContain('tenant: Initech (initech)\n  by: alice@globex.example\n  on: config cfg_9\n');
+    expect(recordedLabels(primary)).toEqual(new Map([['cfg_new', 'Dublin\nKMS'], ['cfg_old', 'Frankfurt HSM']]));
+    expect(mentionedConfigIds(primary).sort()).toEqual(['cfg_new', 'cfg_old']);
+    expect(mentionedConfigIds(error).sort()).toEqual(['cfg_9', 'cfg_x']);
   });
 });

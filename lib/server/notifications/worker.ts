@@ -17,6 +17,7 @@ import { recordMail } from '@/lib/server/dal/outbox';
 import {
   auditHead,
   clearPending,
+  configLabelsOf,
   memberTenantsOf,
   ensureRecipient,
   fanOutEvents,
@@ -31,7 +32,7 @@ import {
 } from '@/lib/server/dal/notifications';
 import { getLogger } from '@/lib/server/log';
 import { deliverRecordedMail, outboxRow, type TMail } from '@/lib/server/mail';
-import { DIGEST_MAX_EVENTS, renderDigest } from './digest';
+import { DIGEST_MAX_EVENTS, mentionedConfigIds, renderDigest } from './digest';
 
 /** Events read per fan-out transaction. */
 const FAN_OUT_BATCH = 1000;
@@ -102,6 +103,9 @@ async function makeDigest(userId: string, now: Date, windowS: number): Promise<D
     const more = new Map<string, number>();
     for (const p of allowed.slice(DIGEST_MAX_EVENTS)) more.set(p.tenantExternalId as string, (more.get(p.tenantExternalId as string) ?? 0) + 1);
     const events = await findAuditEventsBySeq(tx, shown.map((p) => p.vendorSeq));
+    // Labels of configurations the events name by id only (a proxy's errors), from the tenants this admin is confirmed in.
+    const confirmedIn = [...memberships].filter(([, m]) => m.status === 'confirmed').map(([id]) => id);
+    const configLabels = await configLabelsOf(tx, confirmedIn, [...new Set(events.flatMap(mentionedConfigIds))]);
     const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { email: true } });
     const { subject, text } = renderDigest({
       to: user.email,
@@ -110,6 +114,7 @@ async function makeDigest(userId: string, now: Date, windowS: number): Promise<D
       events,
       tenantNames: tenants,
       more,
+      configLabels,
     });
     const mail: TMail = { to: user.email, subject, text, kind: 'notification' };
     const { id } = await recordMail(tx, outboxRow(mail));

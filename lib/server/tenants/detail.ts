@@ -3,6 +3,7 @@ import 'server-only';
 // invitations, deployment approvals, delivery acknowledgements per version
 // and a timeline built from those records. Nothing sealed is read: the
 // selects below never name a JWE, a signed state or a wrapped key.
+import { deliveryState } from '@/lib/delivery-state';
 import type { TTenantDetail, TTimelineEvent } from '@/lib/schemas/tenant-detail';
 import { getPrisma } from '@/lib/server/db';
 import { AppError } from '@/lib/server/errors';
@@ -31,7 +32,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
     db.proxyDeployment.findMany({
       where: { OR: [{ environmentId: t.environmentId, status: { not: 'deleted' } }, { kid: { in: t.recipientKids } }] },
       orderBy: { name: 'asc' },
-      select: { id: true, name: true, kid: true, status: true },
+      select: { id: true, name: true, kid: true, status: true, lastStatusAt: true },
     }),
     db.tenantConfigVersion.findMany({
       where: { config: { tenantId: t.id } },
@@ -75,9 +76,13 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
     deployments: deployments.map((d) => {
       const status = delivery.get(d.id);
       const errors = Array.isArray(status?.errors) ? (status.errors as { configId?: string | null; code?: string }[]) : [];
+      const approvedActive = t.recipientKids.includes(d.kid) && d.status === 'active';
+      const lastStatusAt = d.lastStatusAt?.toISOString() ?? null;
+      const input = { lastReportAt: lastStatusAt, appliedSeq: status ? status.appliedSeq : null, currentSeq: t.stateSeq, changedAt: t.lastChangeAt.toISOString() };
       return {
         id: d.id, name: d.name, status: d.status as 'active' | 'disabled' | 'deleted', approved: t.recipientKids.includes(d.kid),
         appliedSeq: status ? status.appliedSeq : null, appliedAt: status?.appliedAt?.toISOString() ?? null,
+        lastStatusAt, delivery: approvedActive ? deliveryState(input, now) : null,
         errors: errors.map((e) => ({ configId: e.configId ?? null, code: String(e.code ?? 'unknown') })),
       };
     }),

@@ -16,12 +16,14 @@ export const SORT_SQL: Record<TTenantListQuery['sort'], { expr: string; cast: st
 };
 
 /**
- * Approved active deployments of the tenant's environment that have not reported its latest state.
+ * Approved active deployments of the tenant's environment that have connected (sent a status report) and have
+ * not reported its latest state. One whose proxies never connected is left out: nothing propagates to a proxy
+ * that is not running, and the console says "Not connected yet" for it instead (lib/delivery-state.ts).
  * Written as one set (tenants × their approved deployments, anti-joined with the reports) rather
  * than a per-tenant EXISTS, so the planner can hash it: about 25 % faster at 10 000 tenants.
  */
 const LAGGING = `(t.id IN (SELECT l.id FROM tenant l
-    JOIN proxy_deployment d ON d.environment_id = l.environment_id AND d.status = 'active' AND d.kid = ANY(l.recipient_kids)
+    JOIN proxy_deployment d ON d.environment_id = l.environment_id AND d.status = 'active' AND d.last_status_at IS NOT NULL AND d.kid = ANY(l.recipient_kids)
     LEFT JOIN deployment_tenant_status s ON s.deployment_id = d.id AND s.tenant_id = l.id
     WHERE l.state_seq > 0 AND COALESCE(s.applied_seq, 0) < l.state_seq))`;
 /** An active deployment of the environment the tenant (with keys) has not approved. */

@@ -3,6 +3,7 @@ import 'server-only';
 // one keyset-paginated query over the tenant table and its summary columns,
 // one count, and four small lookups for the page's rows (admins,
 // invitations, deployments, delivery status). Metadata only.
+import { deliveryState } from '@/lib/delivery-state';
 import type { TTenantListPage, TTenantListQuery, TTenantListRow } from '@/lib/schemas/tenant-list';
 import { getPrisma } from '@/lib/server/db';
 import { buildWhere, encodeCursor, SORT_SQL } from './list-sql';
@@ -80,7 +81,7 @@ async function describeRows(records: TenantRecord[]): Promise<TTenantListRow[]> 
   const [admins, invitations, deployments, statuses] = await Promise.all([
     db.tenantAdmin.groupBy({ by: ['tenantId', 'status'], where: { tenantId: { in: ids } }, _count: { _all: true } }),
     db.invitation.findMany({ where: { tenantId: { in: ids }, acceptedAt: null, revokedAt: null }, select: { tenantId: true, expiresAt: true } }),
-    db.proxyDeployment.findMany({ where: { environmentId: { in: environments }, status: 'active' }, select: { id: true, name: true, kid: true, environmentId: true }, orderBy: { name: 'asc' } }),
+    db.proxyDeployment.findMany({ where: { environmentId: { in: environments }, status: 'active' }, select: { id: true, name: true, kid: true, environmentId: true, lastStatusAt: true }, orderBy: { name: 'asc' } }),
     db.deploymentTenantStatus.findMany({ where: { tenantId: { in: ids } }, select: { deploymentId: true, tenantId: true, appliedSeq: true, errors: true } }),
   ]);
   const now = Date.now();
@@ -92,7 +93,11 @@ async function describeRows(records: TenantRecord[]): Promise<TTenantListRow[]> 
     const statusOf = (deploymentId: string) => statuses.find((s) => s.deploymentId === deploymentId && s.tenantId === r.id);
     const lagging = approved
       .filter((d) => (statusOf(d.id)?.appliedSeq ?? 0) < r.state_seq)
-      .map((d) => ({ deploymentId: d.id, name: d.name, appliedSeq: statusOf(d.id)?.appliedSeq ?? null }));
+      .map((d) => {
+        const appliedSeq = statusOf(d.id)?.appliedSeq ?? null;
+        const input = { lastReportAt: d.lastStatusAt?.toISOString() ?? null, appliedSeq, currentSeq: r.state_seq, changedAt: r.last_change_at.toISOString() };
+        return { deploymentId: d.id, name: d.name, appliedSeq, delivery: deliveryState(input, now) };
+      });
     const failing = inEnv.filter((d) => (statusOf(d.id)?.errors as unknown[] | undefined)?.length);
     const unapproved = r.status === 'invited' ? [] : inEnv.filter((d) => !r.recipient_kids.includes(d.kid));
 

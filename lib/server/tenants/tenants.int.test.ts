@@ -102,6 +102,11 @@ describe(`the operators' tenant list on ${backend}`, () => {
     expect((await list({ hasSiem: 'false' })).total).toBe(13);
     expect((await list({ hasPrimaryKms: 'true' })).total).toBe(30);
     expect(ids((await list({ approvalPending: 'true', limit: '200' })).rows)).toEqual(Array.from({ length: 10 }, (_, i) => `beta-${String(i).padStart(6, '0')}`));
+    // eu-proxy has never sent a status report: nothing propagates to a proxy that never connected, so no tenant is
+    // "propagation incomplete" — its rows say the deployment is not connected yet.
+    expect((await list({ propagationIncomplete: 'true' })).total).toBe(0);
+    expect((await list({ q: 'alpha-000015' })).rows[0]?.propagation.lagging).toEqual([{ deploymentId: deployment.id, name: 'eu-proxy', appliedSeq: null, delivery: 'never' }]);
+    await db.prisma.proxyDeployment.update({ where: { id: deployment.id }, data: { lastStatusAt: new Date() } });
     expect(ids((await list({ propagationIncomplete: 'true', limit: '200' })).rows)).toEqual(alpha.slice(10).map((t) => t.externalId));
     expect(ids((await list({ proxyErrors: 'true' })).rows)).toEqual(['alpha-000003']);
     const combined = await list({ hasSiem: 'true', propagationIncomplete: 'false', limit: '3' });
@@ -131,8 +136,13 @@ describe(`the operators' tenant list on ${backend}`, () => {
       warnings: [],
     });
     expect(row('alpha-000003').warnings).toEqual(['Proxy errors: eu-proxy']);
+    // Connected, and its last report came seconds after the tenant's change: catching up. An hour after it: withheld.
+    await db.prisma.proxyDeployment.update({ where: { id: deployment.id }, data: { lastStatusAt: new Date(Date.now() - 1_000) } });
+    await db.prisma.tenant.update({ where: { externalId: 'alpha-000015' }, data: { lastChangeAt: new Date(Date.now() - 2_000) } });
     const lagging = (await list({ q: 'alpha-000015' })).rows[0] as TTenantListRow;
-    expect(lagging.propagation).toEqual({ approved: 1, applied: 0, lagging: [{ deploymentId: deployment.id, name: 'eu-proxy', appliedSeq: null }] });
+    expect(lagging.propagation).toEqual({ approved: 1, applied: 0, lagging: [{ deploymentId: deployment.id, name: 'eu-proxy', appliedSeq: null, delivery: 'behind' }] });
+    await db.prisma.tenant.update({ where: { externalId: 'alpha-000015' }, data: { lastChangeAt: new Date(Date.now() - 3_600_000) } });
+    expect((await list({ q: 'alpha-000015' })).rows[0]?.propagation.lagging[0]?.delivery).toBe('withheld');
     expect((await list({ q: 'beta-000001' })).rows[0]?.warnings).toEqual(['Approval pending: eu-proxy']);
     expect((await list({ q: 'invited-1' })).rows[0]?.warnings).toEqual(['Invitation expired']);
     const text = JSON.stringify(await list({ limit: '200' }));
@@ -243,7 +253,10 @@ describe(`tenant lifecycle on ${backend}`, () => {
     expect(detail.tenant).toMatchObject({ externalId: 'alpha-000015', status: 'active', stateSeq: 1, hasKeys: true });
     expect(detail.configs).toHaveLength(3);
     expect(detail.versions.every((v) => v.pendingAt.includes('eu-proxy') && v.appliedBy.length === 0)).toBe(true);
-    expect(detail.deployments).toEqual([{ id: deployment.id, name: 'eu-proxy', status: 'active', approved: true, appliedSeq: null, appliedAt: null, errors: [] }]);
+    // The same delivery state as the list's (its last report came an hour after the tenant's last change).
+    expect(detail.deployments).toEqual([
+      { id: deployment.id, name: 'eu-proxy', status: 'active', approved: true, appliedSeq: null, appliedAt: null, lastStatusAt: expect.any(String), delivery: 'withheld', errors: [] },
+    ]);
     expect((await getTenantDetail('alpha-000003')).deployments[0]?.errors).toEqual([{ configId: null, code: 'kms_unreachable' }]);
     expect((await getTenantDetail('invited-1')).invitations).toMatchObject([{ email: 'boss1@zeta-co.example', state: 'expired' }]);
     const text = JSON.stringify(detail);

@@ -158,7 +158,7 @@ describe(`vendor API on ${backend}`, () => {
       expect.objectContaining({ slug: 'prod-eu', tenantCount: 2 }),
     ]);
     expect(ZVendorDeployments.parse((await vendor(tokens.write, 'GET', '/api/v1/vendor/deployments')).body).deployments).toEqual([
-      expect.objectContaining({ name: 'prod-eu-1', status: 'active', tenantsApproved: 0 }),
+      expect.objectContaining({ name: 'prod-eu-1', status: 'active', tenantsApproved: 0, delivery: 'never' }),
     ]);
   });
 

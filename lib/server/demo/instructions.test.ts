@@ -1,0 +1,46 @@
+// The demo's start-up text leads with the Tenant Security Proxy (so the demo
+// shows a healthy chain, not "Not connected yet"), keeps the proxy client as
+// the read-only alternative, and prints the passphrases only on the first start.
+import { describe, expect, it } from 'vitest';
+import { demoInstructions } from './instructions';
+
+const demo = {
+  accounts: [
+    { role: 'vendor operator', email: 'operator@vendor.example', passphrase: 'demo-aaaaa' },
+    { role: 'tenant admin of acme', email: 'admin@acme.example', passphrase: 'demo-bbbbb' },
+  ],
+  credentialsFile: '/srv/broker/data/demo/proxy-credentials.json',
+  deploymentId: 'dep_demo',
+};
+const doubles = { kmsUrl: 'http://127.0.0.1:40001', splunkUrl: 'https://splunk.demo.test:40002', eventsFile: '/srv/broker/data/demo/siem-events.jsonl' };
+const base = { publicUrl: 'http://localhost:3000', dataDir: './data', cwd: '/srv/broker' };
+const TSP = 'npm run tsp -- --credentials data/demo/proxy-credentials.json --env-file data/demo/tsp.env';
+const PROXY = 'npm run proxy -- --credentials data/demo/proxy-credentials.json';
+
+describe('demo instructions', () => {
+  it('first start: the accounts, then the TSP first, tsp:try, and the proxy client as the read-only alternative', () => {
+    const text = demoInstructions({ ...base, demo, doubles }) as string;
+    expect(text).toContain('admin@acme.example  passphrase: demo-bbbbb');
+    expect(text).toContain('(also in data/demo/accounts.txt; delete it once noted)');
+    expect(text).toContain('NOT AWS and NOT Splunk');
+    const [tsp, tryIt, proxy] = [text.indexOf(TSP), text.indexOf('npm run tsp:try'), text.indexOf(PROXY)];
+    expect(tsp).toBeGreaterThan(text.indexOf('passphrase'));
+    expect(tryIt).toBeGreaterThan(tsp);
+    expect(proxy).toBeGreaterThan(tryIt);
+    expect(text.slice(tryIt, proxy)).toMatch(/read-only/);
+  });
+
+  it('later starts: no passphrases, the same commands', () => {
+    const text = demoInstructions({ ...base, demo: null, doubles }) as string;
+    expect(text).not.toMatch(/passphrase/);
+    expect(text.indexOf(TSP)).toBeGreaterThan(-1);
+    expect(text.indexOf(PROXY)).toBeGreaterThan(text.indexOf(TSP));
+  });
+
+  it('a demo without doubles offers the proxy client; no demo prints nothing', () => {
+    const text = demoInstructions({ ...base, demo, doubles: null }) as string;
+    expect(text).toContain(PROXY);
+    expect(text).not.toContain('npm run tsp');
+    expect(demoInstructions({ ...base, demo: null, doubles: null })).toBeNull();
+  });
+});
