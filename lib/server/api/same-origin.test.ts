@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { getEnv } from '@/lib/env';
 import { isAppError } from '@/lib/server/errors';
+import { getLogger } from '@/lib/server/log';
 import { checkSameOrigin, originVerdict } from './same-origin';
 
 const OWN = new URL(getEnv().PUBLIC_URL).origin;
@@ -58,6 +59,16 @@ describe('checkSameOrigin', () => {
     expect(refusal('POST', { origin: OWN }, 'public')).toBeNull();
     expect(refusal('POST', { origin: 'https://evil.example' }, 'public')).toBe('403 same_origin_required');
     expect(refusal('POST', { 'sec-fetch-site': 'cross-site' }, 'public')).toBe('403 same_origin_required');
+  });
+
+  it('tells the operator when browsers reach the broker at an address PUBLIC_URL does not name', () => {
+    const warn = vi.spyOn(getLogger(), 'warn').mockImplementation(() => undefined);
+    expect(refusal('POST', { origin: 'https://broker.internal:8443', 'sec-fetch-site': 'same-origin' }, 'session')).toBe('403 same_origin_required');
+    expect(warn).toHaveBeenCalledWith({ origin: 'https://broker.internal:8443', publicUrl: OWN }, expect.stringContaining('set PUBLIC_URL'));
+    warn.mockClear();
+    expect(refusal('POST', { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }, 'session')).toBe('403 same_origin_required');
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
   });
 
   it('leaves reads alone', () => {

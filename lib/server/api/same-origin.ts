@@ -10,6 +10,7 @@ import 'server-only';
 // broker has one address, and the Host header is the caller's to choose.
 import { getEnv } from '@/lib/env';
 import { AppError } from '@/lib/server/errors';
+import { getLogger } from '@/lib/server/log';
 import { errorResponse } from '@/lib/server/problem';
 import { requestIdFrom } from '@/lib/server/request-id';
 
@@ -46,8 +47,14 @@ export type OriginRule = 'session' | 'public';
 /** Throws `same_origin_required` (403) when a state-changing request breaks `rule`; reads pass. */
 export function checkSameOrigin(request: Request, rule: OriginRule): void {
   if (SAFE_METHODS.has(request.method.toUpperCase())) return;
-  const verdict = originVerdict(request.headers, new URL(getEnv().PUBLIC_URL).origin);
+  const own = new URL(getEnv().PUBLIC_URL).origin;
+  const verdict = originVerdict(request.headers, own);
   if (verdict === 'cross-site') {
+    const origin = request.headers.get('origin');
+    if (request.headers.get('sec-fetch-site') === 'same-origin' && origin !== null && origin !== 'null') {
+      // The browser itself says same-origin, yet names another origin: the broker is reached at an address PUBLIC_URL does not name.
+      getLogger().warn({ origin, publicUrl: own }, 'write refused: the page was served from an origin other than PUBLIC_URL; set PUBLIC_URL to the address users reach');
+    }
     throw new AppError('same_origin_required', { message: "Cross-site requests are refused: send it from the broker's own pages." });
   }
   if (verdict === 'unknown' && rule === 'session') {
