@@ -1,4 +1,5 @@
 import { ReadinessPanel } from '@/components/status/readiness-panel';
+import { isOperatorVisitor } from '@/lib/server/page-guards';
 
 const ROLES = [
   {
@@ -15,7 +16,9 @@ const ROLES = [
   },
 ];
 
-export default function HomePage() {
+export default async function HomePage() {
+  // The database and its migrations are for operators; everyone else sees ready or not.
+  const withDetails = await isOperatorVisitor();
   return (
     <div className="space-y-12">
       <section className="max-w-3xl space-y-4">
@@ -39,7 +42,7 @@ export default function HomePage() {
           ))}
         </ul>
       </section>
-      <ReadinessPanel />
+      <ReadinessPanel withDetails={withDetails} />
     </div>
   );
 }

@@ -1,5 +1,7 @@
 'use client';
-// Live readiness of this broker (database and migrations), from /api/ready.
+// Live readiness of this broker. Everyone sees ready or not (/api/ready); a
+// vendor operator also sees the database and its migrations
+// (/api/v1/operator/readiness) — the page decides, on the server, who is one.
 import { useReadiness } from '@/lib/client/use-readiness';
 
 const DATABASE_NAMES = { pglite: 'Embedded PostgreSQL (PGlite)', postgresql: 'PostgreSQL' } as const;
@@ -13,8 +15,8 @@ function Row({ label, children }: { label: string; children: React.ReactNode }) 
   );
 }
 
-export function ReadinessPanel() {
-  const { data, error, isPending, isFetching, refetch } = useReadiness();
+export function ReadinessPanel({ withDetails = false }: { withDetails?: boolean }) {
+  const { data, error, isPending, isFetching, refetch } = useReadiness(withDetails);
 
   let badge: { text: string; className: string };
   if (isPending) badge = { text: 'Checking…', className: 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200' };
@@ -41,12 +43,14 @@ export function ReadinessPanel() {
         <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">Asking the broker…</p>
       ) : error ? (
         <p className="mt-4 text-sm text-red-700 dark:text-red-300">{error.message}</p>
-      ) : data?.ok ? (
+      ) : data?.ok && 'database' in data.body ? (
         <dl className="mt-4 divide-y divide-slate-200 text-sm dark:divide-slate-800">
           <Row label="Database">{DATABASE_NAMES[data.body.database]}</Row>
           <Row label="Migrations applied">{data.body.migrations.applied}</Row>
           <Row label="Migrations pending">{data.body.migrations.pending.length}</Row>
         </dl>
+      ) : data?.ok ? (
+        <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">The broker is up and can serve requests.</p>
       ) : (
         <p className="mt-4 text-sm text-amber-900 dark:text-amber-200">{data?.body.detail}</p>
       )}

@@ -38,6 +38,7 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/operator/audit/verification', methods: ['GET'], access: 'operator' },
   { path: '/api/v1/operator/settings', methods: ['GET', 'PATCH'], access: 'operator' },
   { path: '/api/v1/operator/overview', methods: ['GET'], access: 'operator' },
+  { path: '/api/v1/operator/readiness', methods: ['GET'], access: 'operator' },
   { path: '/api/v1/operator/deployments', methods: ['GET', 'POST'], access: 'operator' },
   { path: '/api/v1/operator/deployments/[id]', methods: ['GET', 'PATCH', 'DELETE'], access: 'operator' },
   { path: '/api/v1/operator/deployments/[id]/api-keys', methods: ['POST'], access: 'operator' },

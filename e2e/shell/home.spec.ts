@@ -1,7 +1,12 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '../fixtures/page-errors';
+import { matrixState, OPERATOR_STATE } from '../support/accounts';
 
-test('home page shows the product, its roles and live readiness', async ({ page }) => {
+/** What only an operator may see of the broker's set-up. */
+const DETAILS = ['Embedded PostgreSQL (PGlite)', 'Database', 'Migrations applied', 'Migrations pending'];
+
+test('home page shows the product, its roles and live readiness — ready or not, nothing more', async ({ page }) => {
+  const readiness = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/ready');
   await page.goto('/');
   await expect(page).toHaveTitle('CMK configuration broker');
   await expect(page.getByRole('banner').getByRole('link', { name: 'CMK configuration broker' })).toBeVisible();
@@ -11,8 +16,35 @@ test('home page shows the product, its roles and live readiness', async ({ page 
   }
   const status = page.getByRole('region', { name: 'System status' });
   await expect(status.getByRole('status')).toHaveText('Ready');
-  await expect(status).toContainText('Embedded PostgreSQL (PGlite)');
-  await expect(status.getByText('Migrations pending')).toBeVisible();
+  await expect(status).toContainText('The broker is up');
+  for (const detail of DETAILS) await expect(status).not.toContainText(detail);
+  // Nor does the answer the page read hold them.
+  expect(await (await readiness).json()).toEqual({ status: 'ready' });
+});
+
+test.describe('signed in as a tenant admin', () => {
+  test.use({ storageState: matrixState('admin-a') });
+
+  test('the status panel still says only ready or not', async ({ page }) => {
+    await page.goto('/');
+    const status = page.getByRole('region', { name: 'System status' });
+    await expect(status.getByRole('status')).toHaveText('Ready');
+    await expect(status).toContainText('The broker is up');
+    for (const detail of DETAILS) await expect(status).not.toContainText(detail);
+  });
+});
+
+test.describe('signed in as a vendor operator', () => {
+  test.use({ storageState: OPERATOR_STATE });
+
+  test('the status panel shows the database and its migrations', async ({ page }) => {
+    await page.goto('/');
+    const status = page.getByRole('region', { name: 'System status' });
+    await expect(status.getByRole('status')).toHaveText('Ready');
+    await expect(status).toContainText('Embedded PostgreSQL (PGlite)');
+    await expect(status.getByText('Migrations pending')).toBeVisible();
+    await expect(status.getByText('Migrations applied')).toBeVisible();
+  });
 });
 
 test('"Check again" refetches readiness and shows progress', async ({ page }) => {

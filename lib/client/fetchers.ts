@@ -57,28 +57,37 @@ export async function fetchJson<T>(input: string, init?: RequestInit): Promise<T
   return (await response.json()) as T;
 }
 
-export type TReadiness = {
-  status: 'ready';
+/** What everyone may know: ready or not (GET /api/ready). */
+export type TReadiness = { status: 'ready' };
+
+/** What a vendor operator sees besides (GET /api/v1/operator/readiness). */
+export type TReadinessDetails = TReadiness & {
   database: 'pglite' | 'postgresql';
   migrations: { applied: number; pending: string[] };
 };
 
-export type TNotReady = {
-  code: string;
-  detail: string;
-  checks?: { database?: string; reachable?: boolean; migrations?: unknown };
-};
+export type TNotReady = { code: string; detail: string };
 
-/** /api/ready answers 200 or a 503 problem; both are states worth showing. */
-export async function fetchReadiness(): Promise<{ ok: true; body: TReadiness } | { ok: false; body: TNotReady }> {
+export type TReadinessAnswer<T> = { ok: true; body: T } | { ok: false; body: TNotReady };
+
+async function readiness<T>(url: string): Promise<TReadinessAnswer<T>> {
   try {
-    return { ok: true, body: await fetchJson<TReadiness>('/api/ready') };
+    return { ok: true, body: await fetchJson<T>(url) };
   } catch (error) {
     if (error instanceof ApiError && error.status === 503) {
       return { ok: false, body: { code: error.code, detail: error.message } };
     }
     throw error;
   }
+}
+
+/** Both answer 200 or a 503 problem; both are states worth showing. */
+export function fetchReadiness(): Promise<TReadinessAnswer<TReadiness>> {
+  return readiness<TReadiness>('/api/ready');
+}
+
+export function fetchReadinessDetails(): Promise<TReadinessAnswer<TReadinessDetails>> {
+  return readiness<TReadinessDetails>('/api/v1/operator/readiness');
 }
 
 /** JSON request with a body (POST/PUT/PATCH/DELETE). */

@@ -2,6 +2,7 @@
 export const systemKeys = {
   all: ['system'] as const,
   readiness: () => [...systemKeys.all, 'readiness'] as const,
+  readinessDetails: () => [...systemKeys.all, 'readiness', 'details'] as const,
 };
 
 export const accountKeys = {

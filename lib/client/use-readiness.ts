@@ -1,9 +1,16 @@
 'use client';
 import { useQuery } from '@tanstack/react-query';
-import { fetchReadiness } from './fetchers';
+import { fetchReadiness, fetchReadinessDetails, type TReadiness, type TReadinessAnswer, type TReadinessDetails } from './fetchers';
 import { systemKeys } from './query-keys';
 
-/** The broker's readiness, refreshed every 15 s while the page is open. */
-export function useReadiness() {
-  return useQuery({ queryKey: systemKeys.readiness(), queryFn: fetchReadiness, refetchInterval: 15_000 });
+/**
+ * The broker's readiness, refreshed every 15 s while the page is open: ready
+ * or not for everyone, with the database and migrations for an operator.
+ */
+export function useReadiness(withDetails: boolean) {
+  return useQuery<TReadinessAnswer<TReadiness | TReadinessDetails>>({
+    queryKey: withDetails ? systemKeys.readinessDetails() : systemKeys.readiness(),
+    queryFn: withDetails ? fetchReadinessDetails : fetchReadiness,
+    refetchInterval: 15_000,
+  });
 }

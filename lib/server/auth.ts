@@ -11,6 +11,7 @@ import Credentials from 'next-auth/providers/credentials';
 import { z } from 'zod';
 import { getEnv } from '@/lib/env';
 import { auditContext, type AuditContext } from '@/lib/server/audit/record';
+import { createAuthLogger } from '@/lib/server/auth-logger';
 import { getLogger } from '@/lib/server/log';
 import { clientIp, userAgent } from '@/lib/server/request-meta';
 import { endSession, SignInRefused, verifySignIn } from '@/lib/server/sign-in';
@@ -46,11 +47,8 @@ export const { handlers, auth, signOut } = NextAuth(() => {
     useSecureCookies: env.isHttps,
     session: { strategy: 'jwt', maxAge: env.SESSION_MAX_HOURS * 3600 },
     pages: { signIn: '/sign-in', error: '/sign-in' },
-    logger: {
-      error: (error) => getLogger().warn({ kind: error.name, type: (error as { type?: string }).type }, 'auth error'),
-      warn: (code) => getLogger().warn({ code }, 'auth warning'),
-      debug: () => {},
-    },
+    // A refused sign-in or a second-factor step is info saying what happened, never the credentials.
+    logger: createAuthLogger(getLogger()),
     providers: [
       Credentials({
         credentials: { email: {}, authKey: {}, otp: {} },

@@ -37,7 +37,8 @@ describe(`the broker process on ${backend}`, () => {
     const server = await start();
     const response = await fetch(`${server.url}/api/ready`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ status: 'ready', database: backend, migrations: { pending: [] } });
+    // Probes get the answer only; the database and migrations are for operators (lib/server/readiness.ts).
+    expect(await response.json()).toEqual({ status: 'ready' });
     const health = await fetch(`${server.url}/api/health`);
     expect(health.status).toBe(200);
     expect(server.output()).toContain('applied migration 0001_environments');

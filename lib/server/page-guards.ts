@@ -42,3 +42,20 @@ export async function pageTenantMember(externalId: string): Promise<TenantAccess
     throw error;
   }
 }
+
+/**
+ * For public pages that show operators more (the home page's readiness
+ * details): whether the visitor is an operator the operator API would serve —
+ * signed in, and with the second factor when operators must have one.
+ */
+export async function isOperatorVisitor(): Promise<boolean> {
+  const user = await getCurrentUser();
+  if (!user?.isOperator) return false;
+  try {
+    await requireOperator();
+    return true;
+  } catch (error) {
+    if (isAppError(error)) return false;
+    throw error;
+  }
+}

@@ -70,6 +70,30 @@ describe('defineRoute', () => {
   });
 });
 
+describe('cross-site writes', () => {
+  it('refuses a cookie-authenticated write with neither Origin nor Sec-Fetch-Site before anyone is looked up', async () => {
+    let ran = false;
+    const bodiless = defineRoute({ auth: 'user' }, async () => {
+      ran = true;
+      return { done: true };
+    });
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
+      const response = await bodiless(new Request('http://localhost/api/v1/account/sessions', { method, headers: { cookie: 'authjs.session-token=x' } }), ctx);
+      expect(response.status, method).toBe(403);
+      expect(response.headers.get('content-type')).toBe('application/problem+json');
+      expect(((await response.json()) as { code: string }).code).toBe('same_origin_required');
+    }
+    expect(ran).toBe(false);
+  });
+
+  it('refuses a public write only when a header says it came from elsewhere', async () => {
+    const refused = await route(new Request('http://localhost/api/x', { method: 'POST', headers: { 'content-type': 'application/json', origin: 'https://evil.example' }, body: '{"slug":"a"}' }), ctx);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('same_origin_required');
+    expect((await route(post('{"slug":"a"}'), ctx)).status).toBe(200);
+  });
+});
+
 describe('NUL characters', () => {
   it('are refused as a field error before the schema or the handler sees them', async () => {
     const response = await route(post('{"slug":"prod\\u0000eu"}'), ctx);

@@ -5,7 +5,6 @@ import 'server-only';
 // request id the custom server assigned (x-request-id).
 import type { z } from 'zod';
 import { readBounded } from '@/lib/bounded-body';
-import { getEnv } from '@/lib/env';
 import { auditRefusal } from '@/lib/server/audit/refusals';
 import { requireOperator, requireTenantAdmin, requireUser, type CurrentUser, type TenantAccess } from '@/lib/server/authz';
 import { requireProxy, type ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
@@ -13,6 +12,7 @@ import { requireVendorToken, type VendorPrincipal } from '@/lib/server/vendor/to
 import { AppError, isAppError } from '@/lib/server/errors';
 import { errorResponse } from '@/lib/server/problem';
 import { requestIdFrom } from '@/lib/server/request-id';
+import { checkSameOrigin } from './same-origin';
 
 export const DEFAULT_MAX_BODY_BYTES = 256 * 1024;
 
@@ -79,20 +79,6 @@ async function readJsonBody(request: Request, limit: number): Promise<unknown> {
     return JSON.parse(text);
   } catch {
     throw new AppError('invalid_json');
-  }
-}
-
-/**
- * Cookie-authenticated writes must come from our own pages: SameSite=Lax and
- * the JSON content type already stop cross-site forms; this also refuses any
- * request whose Origin (or Fetch-Metadata) says it came from elsewhere.
- */
-function checkSameOrigin(request: Request): void {
-  if (request.method === 'GET' || request.method === 'HEAD') return;
-  if (request.headers.get('sec-fetch-site') === 'cross-site') throw new AppError('forbidden', { message: 'Cross-site requests are refused.' });
-  const origin = request.headers.get('origin');
-  if (origin && origin !== new URL(getEnv().PUBLIC_URL).origin && origin !== new URL(request.url).origin) {
-    throw new AppError('forbidden', { message: 'Cross-site requests are refused.' });
   }
 }
 
@@ -171,9 +157,11 @@ export function defineRoute<
     const url = new URL(request.url);
     try {
       const rawParams = await context.params;
-      // Authentication first: an anonymous caller learns nothing from validation messages.
-      // Cookie-authenticated writes only: a bearer key is not sent by browsers on their own.
-      if (spec.auth !== 'public' && !BEARER_MODES.includes(spec.auth)) checkSameOrigin(request);
+      // Before anyone is looked up (docs/security.md "Cross-site requests"): a session-cookie write
+      // must be vouched same-origin; a public write is refused only when a header says cross-site.
+      // Bearer keys are never sent by a browser on its own, so those routes are not checked.
+      if (!BEARER_MODES.includes(spec.auth)) checkSameOrigin(request, spec.auth === 'public' ? 'public' : 'session');
+      // Authentication next: an anonymous caller learns nothing from validation messages.
       const principal = await authorize(spec.auth, rawParams, request).catch(async (error: unknown) => {
         // A signed-in user's refused change is an audit event; recording never alters the answer.
         await auditRefusal({ mode: spec.auth, params: rawParams, request, requestId, error });
