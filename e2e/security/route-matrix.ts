@@ -79,6 +79,7 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
 export const PAGES: { path: string; access: Access }[] = [
   { path: '/', access: 'public' },
   { path: '/sign-in', access: 'public' },
+  { path: '/sign-in/lost-passphrase', access: 'public' },
   { path: '/setup', access: 'public' },
   { path: '/invite', access: 'public' },
   { path: '/account', access: 'user' },
