@@ -20,7 +20,9 @@ export function RecoveryCodeNotice({ code, tenantName, onDone }: { code: string;
           Copy the code
         </CopyButton>
       </div>
-      <Alert tone="warning">Print it or keep it in a safe; do not keep it next to your passphrase. The broker keeps only a kit it cannot open.</Alert>
+      <div className="mt-4">
+        <Alert tone="warning">Print it or keep it in a safe; do not keep it next to your passphrase. The broker keeps only a kit it cannot open.</Alert>
+      </div>
       <label className="mt-4 flex items-center gap-2 text-sm">
         <Checkbox className="size-4" checked={stored} onCheckedChange={setStored} />I have stored the recovery code
       </label>

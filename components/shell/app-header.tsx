@@ -33,7 +33,7 @@ export function AppHeader({ user }: { user: HeaderUser }) {
               <Link
                 href="/account"
                 title={user.email}
-                className="block min-w-0 truncate rounded px-2 py-1 hover:text-slate-900 sm:max-w-xs dark:hover:text-white"
+                className="block min-w-0 truncate rounded px-2 py-1 hover:text-slate-900 sm:max-w-sm md:max-w-md dark:hover:text-white"
                 data-testid="signed-in-user"
               >
                 {user.email}

@@ -6,7 +6,7 @@
 export type TRecoveryCodesFile = { email: string; origin: string; codes: string[]; createdAt: Date };
 
 /** "2025-06-01 14:03 UTC": unambiguous wherever the file is read. */
-function utcMinute(date: Date): string {
+export function utcMinute(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
