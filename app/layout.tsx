@@ -23,6 +23,8 @@ export const metadata: Metadata = {
   title: { default: 'CMK configuration broker', template: '%s · CMK configuration broker' },
   description: 'Customer-managed key and SIEM configurations, sealed in the browser and delivered to key proxies.',
   robots: { index: false, follow: false },
+  // public/favicon.ico also answers browsers and tools that ask for /favicon.ico without reading the page.
+  icons: { icon: [{ url: '/favicon.ico', sizes: '16x16 32x32 48x48' }, { url: '/icon.svg', type: 'image/svg+xml' }] },
   referrer: 'no-referrer',
 };
 

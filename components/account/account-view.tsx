@@ -47,7 +47,7 @@ export function AccountView() {
               {me.tenants.map((t) => (
                 <li key={t.externalId} className="flex items-center justify-between py-2">
                   <Link className="font-medium underline" href={`/t/${encodeURIComponent(t.externalId)}`}>
-                    {t.displayName} <span className="text-slate-500">({t.externalId})</span>
+                    {t.displayName} <span className="text-slate-600 dark:text-slate-400">({t.externalId})</span>
                   </Link>
                   <Badge tone={t.status === 'confirmed' ? 'success' : 'warning'}>{t.status === 'confirmed' ? 'Confirmed' : 'Awaiting confirmation'}</Badge>
                 </li>

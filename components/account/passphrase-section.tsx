@@ -8,7 +8,7 @@ import { PassphraseFields, validateNewPassphrase } from '@/components/auth/passp
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
-import { Field } from '@/components/ui/field';
+import { PassphraseField } from '@/components/ui/passphrase-field';
 import { resealAdminPrivateKey } from '@/lib/crypto/admin-key';
 import { deriveAccountKeys, generateSalt, PBKDF2_ITERATIONS } from '@/lib/crypto/derive-account-keys';
 import { api, type TAccount } from '@/lib/client/api';
@@ -54,7 +54,7 @@ export function PassphraseSection({ account }: { account: TAccount }) {
       <form onSubmit={submit} noValidate className="space-y-4">
         {change.isSuccess ? <Alert tone="success">Your passphrase was changed.</Alert> : null}
         {change.error && !Object.keys(errors).length ? <Alert tone="error">{change.error.message}</Alert> : null}
-        <Field label="Current passphrase" type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} error={errors.currentPassphrase} />
+        <PassphraseField label="Current passphrase" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} error={errors.currentPassphrase} />
         <PassphraseFields value={next} onChange={setNext} errors={errors} userInputs={[account.email]} label="New passphrase" />
         <Button type="submit" busy={change.isPending} busyLabel="Re-sealing your key…">
           Change passphrase

@@ -5,7 +5,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
-import { Field } from '@/components/ui/field';
+import { PassphraseField } from '@/components/ui/passphrase-field';
 import type { TAccount } from '@/lib/client/api';
 import { unlockWithPassphrase } from '@/lib/client/session-keys';
 
@@ -34,7 +34,7 @@ export function UnlockForm({ account }: { account: TAccount }) {
       <Alert tone="warning" title="Your keys are locked in this browser">
         Enter your passphrase to unlock them. It is used here only.
       </Alert>
-      <Field label="Passphrase" type="password" autoComplete="current-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} error={error} />
+      <PassphraseField label="Passphrase" autoComplete="current-password" value={passphrase} onChange={(e) => setPassphrase(e.target.value)} error={error} />
       <Button type="submit" busy={busy} busyLabel="Unlocking…">
         Unlock
       </Button>

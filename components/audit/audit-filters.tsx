@@ -8,11 +8,11 @@ import { AUDIT_ACTION_NAMES, AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, auditActionLabel
 import { fromLocalInput, toLocalInput, type TFilterKey, type TParams } from '@/lib/client/audit';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/field';
+import { HELP_TEXT } from '@/components/ui/help-text';
 import { Select } from '@/components/ui/select';
 
 const CONTROL = 'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900';
 const LABEL = 'block text-sm font-medium';
-const HELP = 'text-xs text-slate-600 dark:text-slate-400';
 
 export const ACTOR_TYPE_LABELS: Record<(typeof AUDIT_ACTOR_TYPES)[number], string> = {
   user: 'Tenant admin',
@@ -92,7 +92,7 @@ export function AuditFilters({ params, vendor = false, onApply }: Props) {
           <div className="space-y-1">
             <label htmlFor="audit-actor" className={LABEL}>Actor</label>
             <Input id="audit-actor" type="search" className={CONTROL} value={actor} onChange={(e) => setActor(e.target.value)} aria-describedby="audit-actor-help" autoComplete="off" />
-            <p id="audit-actor-help" className={HELP}>Part of an email or a deployment’s name.</p>
+            <p id="audit-actor-help" className={HELP_TEXT}>Part of an email or a deployment’s name.</p>
           </div>
         )}
         <div className="space-y-1">
@@ -111,7 +111,7 @@ export function AuditFilters({ params, vendor = false, onApply }: Props) {
         <div className="space-y-1">
           <label htmlFor="audit-to" className={LABEL}>To</label>
           <Input id="audit-to" type="datetime-local" className={CONTROL} value={to} onChange={(e) => setTo(e.target.value)} aria-describedby="audit-time-help" aria-invalid={error ? true : undefined} />
-          <p id="audit-time-help" className={HELP}>In your time zone; both ends included.</p>
+          <p id="audit-time-help" className={HELP_TEXT}>In your time zone; both ends included.</p>
         </div>
         <div className="space-y-1 sm:col-span-2">
           <label htmlFor="audit-actions" className={LABEL}>Actions</label>
@@ -120,7 +120,7 @@ export function AuditFilters({ params, vendor = false, onApply }: Props) {
               <option key={a} value={a}>{auditActionLabel(a)} ({a})</option>
             ))}
           </select>
-          <p id="audit-actions-help" className={HELP}>None selected: every action. Hold Ctrl (⌘ on a Mac) or Shift to choose several.</p>
+          <p id="audit-actions-help" className={HELP_TEXT}>None selected: every action. Hold Ctrl (⌘ on a Mac) or Shift to choose several.</p>
         </div>
       </div>
       {error ? <p role="alert" className="text-sm text-red-700 dark:text-red-400">{error}</p> : null}

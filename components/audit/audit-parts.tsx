@@ -10,6 +10,7 @@ import { auditActionLabel } from '@/lib/schemas/audit';
 import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Badge } from '@/components/ui/card';
 import { Button } from '@/components/ui/button';
+import { HELP_TEXT } from '@/components/ui/help-text';
 
 /** The filters in the URL, their API query string, and a way to replace them. */
 export function useAuditFilters() {
@@ -43,7 +44,7 @@ export function ExportLinks({ url, what }: { url: (format: 'jsonl' | 'csv') => s
           Download CSV
         </a>
       </div>
-      <p className="text-xs text-slate-600 dark:text-slate-400">
+      <p className={HELP_TEXT}>
         {what} for the filters shown, with link entries for the events they leave out, the signed checkpoints and the broker’s public keys. Check a
         download with <code>npm run audit:verify -- --file &lt;file&gt; --jwks jwks.json</code>.
       </p>

@@ -4,7 +4,8 @@
 // reaches the server, which therefore cannot check it.
 import { useMemo, type Dispatch, type SetStateAction } from 'react';
 import { passphraseStrength, ZPassphrase } from '@/lib/schemas/passphrase';
-import { Field } from '@/components/ui/field';
+import { PassphraseField } from '@/components/ui/passphrase-field';
+import { HELP_TEXT } from '@/components/ui/help-text';
 
 export type PassphraseValue = { passphrase: string; confirm: string };
 
@@ -38,10 +39,9 @@ export function PassphraseFields({
   return (
     <div className="space-y-4">
       <div>
-        <Field
+        <PassphraseField
           label={label}
           name="new-passphrase"
-          type="password"
           autoComplete="new-password"
           value={value.passphrase}
           onChange={(e) => {
@@ -59,17 +59,17 @@ export function PassphraseFields({
             ))}
           </div>
           {strength ? (
-            <p className="mt-1 text-xs text-slate-600 dark:text-slate-400" data-testid="passphrase-strength">
+            <p className={`mt-1 ${HELP_TEXT}`} data-testid="passphrase-strength">
               Strength: <strong>{strength.label}</strong> — would take {strength.crackTimeDisplay} to guess.
               {strength.feedback[0] ? ` ${strength.feedback[0]}` : ''}
             </p>
           ) : null}
         </div>
       </div>
-      <Field
+      <PassphraseField
         label={`Repeat the ${label.toLowerCase()}`}
+        revealName={`repeated ${label.toLowerCase()}`}
         name="confirm-passphrase"
-        type="password"
         autoComplete="new-password"
         value={value.confirm}
         onChange={(e) => {

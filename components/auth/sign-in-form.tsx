@@ -2,11 +2,13 @@
 // Sign-in: the passphrase is stretched in this browser and only the derived
 // authKey is sent. A second step asks for the TOTP or recovery code when the
 // account has one. Wrong email and wrong passphrase read the same.
+import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field } from '@/components/ui/field';
+import { PassphraseField } from '@/components/ui/passphrase-field';
 import type { TAccount } from '@/lib/client/api';
 import { ApiError } from '@/lib/client/fetchers';
 import { signInWithPassphrase } from '@/lib/client/session-keys';
@@ -90,16 +92,22 @@ export function SignInForm({ next, notice }: { next?: string; notice?: string })
         </div>
       ) : null}
       <Field id="sign-in-email" label="Email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} error={fieldErrors.email} required />
-      <Field
-        id="sign-in-passphrase"
-        label="Passphrase"
-        type="password"
-        autoComplete="current-password"
-        value={passphrase}
-        onChange={(e) => setPassphrase(e.target.value)}
-        error={fieldErrors.passphrase}
-        required
-      />
+      <div className="space-y-2">
+        <PassphraseField
+          id="sign-in-passphrase"
+          label="Passphrase"
+          autoComplete="current-password"
+          value={passphrase}
+          onChange={(e) => setPassphrase(e.target.value)}
+          error={fieldErrors.passphrase}
+          required
+        />
+        <p className="text-sm">
+          <Link href="/sign-in/lost-passphrase" className="font-medium text-brand-700 underline hover:no-underline dark:text-brand-500">
+            Lost your passphrase? Use your recovery kit
+          </Link>
+        </p>
+      </div>
       {needsOtp ? <p className="sr-only" role="status">Enter your authentication code to finish signing in.</p> : null}
       {needsOtp ? (
         <Field

@@ -2,6 +2,7 @@
 // ui/ Field cannot hold (textareas, inputs with buttons, groups of rows). The
 // control gets the ids that tie the help and error text to it.
 import type { ReactNode } from 'react';
+import { HELP_TEXT } from '@/components/ui/help-text';
 
 export type TControlProps = { id: string; 'aria-describedby'?: string; 'aria-invalid'?: true };
 
@@ -39,7 +40,7 @@ export function FieldShell({
     <>
       {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error ? true : undefined })}
       {help ? (
-        <p id={helpId} className="text-xs text-slate-600 dark:text-slate-400">
+        <p id={helpId} className={HELP_TEXT}>
           {help}
         </p>
       ) : null}

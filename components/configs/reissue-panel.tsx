@@ -110,7 +110,7 @@ export function ReissuePanel({ tenant, ctx, error, onDone }: { tenant: string; c
                   </span>
                 </label>
                 {p.lostRevocations.includes(c.configId) ? (
-                  <p id={`reissue-lost-${c.configId}`} className="ml-6 text-xs text-amber-800 dark:text-amber-300">Disabled in a newer state this browser saw; it stays disabled unless you untick it.</p>
+                  <p id={`reissue-lost-${c.configId}`} className="ml-6 text-sm text-amber-800 dark:text-amber-300">Disabled in a newer state this browser saw; it stays disabled unless you untick it.</p>
                 ) : null}
               </div>
             ))}

@@ -3,6 +3,7 @@
 // URL through `onChange`; nothing here fetches.
 import { useEffect, useState } from 'react';
 import { Input } from '@/components/ui/field';
+import { HELP_TEXT } from '@/components/ui/help-text';
 import { Select } from '@/components/ui/select';
 import type { TEnvironment } from '@/lib/client/api';
 import { FLAG_FILTERS, type TListParams } from './tenant-list-params';
@@ -30,7 +31,7 @@ export function TenantListFilters({ params, environments, onChange }: { params: 
       <div className="space-y-1 sm:col-span-2">
         <label htmlFor="tenant-search" className="block text-sm font-medium">Search</label>
         <Input id="tenant-search" type="search" className={CONTROL} value={q} onChange={(e) => setQ(e.target.value)} placeholder="Tenant id, name or admin email" aria-describedby="tenant-search-help" />
-        <p id="tenant-search-help" className="text-xs text-slate-600 dark:text-slate-400">Matches part of the tenant id, the name or an admin’s email; results update as you type.</p>
+        <p id="tenant-search-help" className={HELP_TEXT}>Matches part of the tenant id, the name or an admin’s email; results update as you type.</p>
       </div>
       <div className="space-y-1">
         <label htmlFor="tenant-filter-env" className="block text-sm font-medium">In environment</label>

@@ -19,7 +19,7 @@ export function SignOutButton() {
         setBusy(true);
         void signOutAndWipe('signed-out');
       }}
-      className="rounded px-2 py-1 hover:text-slate-900 disabled:opacity-60 dark:hover:text-white"
+      className="shrink-0 whitespace-nowrap rounded px-2 py-1 hover:text-slate-900 disabled:opacity-60 dark:hover:text-white"
     >
       {busy ? 'Signing out…' : 'Sign out'}
     </button>

@@ -12,6 +12,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Badge, Card } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { HELP_TEXT } from '@/components/ui/help-text';
 import { api, type TTenantAdmin } from '@/lib/client/api';
 import { pinAdminKey, type TPinnedAdminKey } from '@/lib/client/own-admin-key';
 import { tenantKeys } from '@/lib/client/query-keys';
@@ -130,7 +131,7 @@ export function AdminsCard({ tenant, userId }: { tenant: string; userId: string 
           <Checkbox className="mt-0.5 size-4" checked={compared} onCheckedChange={setCompared} disabled={!confirming?.key} />
           <span>I compared all 8 groups with {confirming?.admin.email} and they match.</span>
         </label>
-        {!compared && confirm.isIdle ? <p className="text-xs text-slate-500">Tick the box to confirm.</p> : null}
+        {!compared && confirm.isIdle ? <p className={HELP_TEXT}>Tick the box to confirm.</p> : null}
         {confirm.error ? <Alert tone="error">{confirm.error.message}</Alert> : null}
       </ConfirmDialog>
       <ConfirmDialog

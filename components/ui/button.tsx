@@ -2,7 +2,7 @@
 // Buttons: one look per intent; `busy` shows progress and blocks double submits.
 // Until the page is interactive a button is disabled: a click then would be
 // lost, or would send its form as a plain HTML form (a reload that drops it).
-import type { ButtonHTMLAttributes } from 'react';
+import type { ButtonHTMLAttributes, Ref } from 'react';
 import { useHydrated } from '@/lib/client/use-hydrated';
 
 type Variant = 'primary' | 'secondary' | 'danger' | 'ghost';
@@ -14,7 +14,7 @@ const VARIANTS: Record<Variant, string> = {
   ghost: 'text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800',
 };
 
-export type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { variant?: Variant; busy?: boolean; busyLabel?: string };
+export type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & { ref?: Ref<HTMLButtonElement>; variant?: Variant; busy?: boolean; busyLabel?: string };
 
 export function Button({ variant = 'primary', busy = false, busyLabel, className = '', children, disabled, type = 'button', ...rest }: ButtonProps) {
   const hydrated = useHydrated();

@@ -4,6 +4,7 @@
 // form's state; on mount a controlled field hands it to its onChange, so it is
 // neither lost nor refused as empty.
 import { useEffect, useId, useRef, type ChangeEvent, type InputHTMLAttributes, type ReactNode, type Ref } from 'react';
+import { HELP_TEXT } from './help-text';
 import { Select } from './select';
 
 export type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
@@ -11,6 +12,8 @@ export type FieldProps = InputHTMLAttributes<HTMLInputElement> & {
   label: string;
   help?: ReactNode;
   error?: string;
+  /** A control drawn inside the input's right edge (a Show/Hide button); the input leaves room for it. */
+  addon?: ReactNode;
 };
 
 function useAdoptEarlyInput(inputId: string, value: unknown, onChange: FieldProps['onChange']) {
@@ -34,28 +37,38 @@ export function Input({ id, ...input }: InputProps) {
   return <input id={inputId} {...input} />;
 }
 
-export function Field({ label, help, error, id, className = '', ...input }: FieldProps) {
+export function Field({ label, help, error, id, className = '', addon, ...input }: FieldProps) {
   const generated = useId();
   const inputId = id ?? generated;
   useAdoptEarlyInput(inputId, input.value, input.onChange);
   const helpId = help ? `${inputId}-help` : undefined;
   const errorId = error ? `${inputId}-error` : undefined;
+  const control = (
+    <input
+      id={inputId}
+      aria-invalid={error ? true : undefined}
+      aria-describedby={[helpId, errorId].filter(Boolean).join(' ') || undefined}
+      className={`block w-full rounded-md border bg-white px-3 py-2 text-sm shadow-sm dark:bg-slate-900 ${addon ? 'pr-20' : ''} ${
+        error ? 'border-red-600 dark:border-red-500' : 'border-slate-300 dark:border-slate-700'
+      }`}
+      {...input}
+    />
+  );
   return (
     <div className={`space-y-1 ${className}`}>
       <label htmlFor={inputId} className="block text-sm font-medium">
         {label}
       </label>
-      <input
-        id={inputId}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={[helpId, errorId].filter(Boolean).join(' ') || undefined}
-        className={`block w-full rounded-md border bg-white px-3 py-2 text-sm shadow-sm dark:bg-slate-900 ${
-          error ? 'border-red-600 dark:border-red-500' : 'border-slate-300 dark:border-slate-700'
-        }`}
-        {...input}
-      />
+      {addon ? (
+        <div className="relative">
+          {control}
+          {addon}
+        </div>
+      ) : (
+        control
+      )}
       {help ? (
-        <p id={helpId} className="text-xs text-slate-600 dark:text-slate-400">
+        <p id={helpId} className={HELP_TEXT}>
           {help}
         </p>
       ) : null}

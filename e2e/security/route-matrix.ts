@@ -24,6 +24,7 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/account/passphrase', methods: ['POST'], access: 'user' },
   { path: '/api/v1/account/sessions', methods: ['DELETE'], access: 'user' },
   { path: '/api/v1/account/totp', methods: ['POST', 'PUT', 'DELETE'], access: 'user' },
+  { path: '/api/v1/account/totp/enrolment', methods: ['DELETE'], access: 'user' },
   { path: '/api/v1/operator/environments', methods: ['GET', 'POST'], access: 'operator' },
   { path: '/api/v1/operator/tenants', methods: ['GET', 'POST'], access: 'operator' },
   { path: '/api/v1/operator/tenants/[tenant]', methods: ['GET', 'DELETE'], access: 'operator' },
@@ -80,6 +81,7 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
 export const PAGES: { path: string; access: Access }[] = [
   { path: '/', access: 'public' },
   { path: '/sign-in', access: 'public' },
+  { path: '/sign-in/lost-passphrase', access: 'public' },
   { path: '/setup', access: 'public' },
   { path: '/invite', access: 'public' },
   { path: '/account', access: 'user' },

@@ -118,6 +118,7 @@ export const api = {
   beginTotp: () => sendJson<{ secret: string; uri: string; qrSvg: string }>('POST', '/api/v1/account/totp'),
   enableTotp: (code: string) => sendJson<{ recoveryCodes: string[] }>('PUT', '/api/v1/account/totp', { code }),
   disableTotp: (code: string) => sendJson<{ disabled: true }>('DELETE', '/api/v1/account/totp', { code }),
+  cancelTotpEnrolment: () => sendJson<{ cancelled: true }>('DELETE', '/api/v1/account/totp/enrolment'),
   notificationSettings: () => fetchJson<TNotificationSettings>('/api/v1/account/notifications'),
   setNotificationSettings: (enabled: boolean) => sendJson<TNotificationSettings>('PATCH', '/api/v1/account/notifications', { enabled }),
 

@@ -1,9 +1,9 @@
 // Operator console: the tenant list (search, filters, sorting, pages in the URL) and onboarding a tenant.
 import { Suspense } from 'react';
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 import { TenantsView } from '@/components/operator/tenants-view';
 
-export const metadata = { title: 'Tenants' };
+export const generateMetadata = operatorPageMetadata('Tenants');
 
 export default async function Page() {
   await pageOperator();

@@ -92,6 +92,18 @@ export async function beginTotp(user: CurrentUser) {
   return { secret, uri, qrSvg: await totpQrSvg(uri) };
 }
 
+/**
+ * Abandons an unconfirmed enrolment: the secret kept since beginTotp is discarded, so the
+ * key the person was shown can never turn the factor on. An enabled factor is never touched
+ * here (the update matches only a row without one); turning it off takes a code (disableTotp).
+ */
+export async function cancelTotpEnrolment(user: CurrentUser) {
+  const db = await getPrisma();
+  const { count } = await db.user.updateMany({ where: { id: user.id, totpEnabledAt: null }, data: { totpSecretEnc: null, totpLastStep: null } });
+  if (count === 0) throw new AppError('conflict', { message: 'The second factor is on. Turn it off with a code instead.' });
+  return { cancelled: true as const };
+}
+
 export async function enableTotp(user: CurrentUser, code: string, context?: AuditContext) {
   const db = await getPrisma();
   const row = await db.user.findUniqueOrThrow({ where: { id: user.id }, select: { id: true, totpSecretEnc: true, totpLastStep: true, totpEnabledAt: true } });

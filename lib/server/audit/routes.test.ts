@@ -75,6 +75,7 @@ const NOT_AUDITED: Record<string, string> = {
   'POST /api/v1/auth/prelogin': 'a read: the salt and iterations for an email (POST keeps the email out of URLs)',
   'POST /api/v1/invitations/lookup': 'a read: what an invitation link is for (POST keeps the token out of URLs)',
   'POST /api/v1/account/totp': 'starts enrolment with an unconfirmed secret; turning it on (PUT) is the audited change',
+  'DELETE /api/v1/account/totp/enrolment': 'discards the unconfirmed secret of an enrolment; nothing was turned on or off',
 };
 
 /** Routes whose handler does not take the request context itself (next-auth passes it to the authorize callback). */

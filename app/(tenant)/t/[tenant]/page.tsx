@@ -1,7 +1,7 @@
 import { TenantHome } from '@/components/tenant/tenant-home';
-import { pageTenantMember } from '@/lib/server/page-guards';
+import { pageTenantMember, tenantPageMetadata } from '@/lib/server/page-guards';
 
-export const metadata = { title: 'Tenant' };
+export const generateMetadata = tenantPageMetadata('Tenant');
 
 export default async function TenantPage({ params }: { params: Promise<{ tenant: string }> }) {
   const { tenant } = await params;

@@ -1,12 +1,12 @@
 // Operator console: the vendor API reference, rendered from the same OpenAPI
 // document that /api/v1/openapi.json serves.
 import { getEnv } from '@/lib/env';
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 import { buildOpenApiDocument } from '@/lib/server/vendor/openapi';
 import { OpenApiView } from '@/components/api-docs/openapi-view';
 import { PageHeader } from '@/components/ui/card';
 
-export const metadata = { title: 'API docs' };
+export const generateMetadata = operatorPageMetadata('API docs');
 
 export default async function Page() {
   await pageOperator();

@@ -1,8 +1,8 @@
 // Operator console: vendor API tokens.
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 import { ApiTokensView } from '@/components/operator/api-tokens-view';
 
-export const metadata = { title: 'API tokens' };
+export const generateMetadata = operatorPageMetadata('API tokens');
 
 export default async function Page() {
   await pageOperator();

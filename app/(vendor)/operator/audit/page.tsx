@@ -1,9 +1,9 @@
 // Operator console: the vendor audit chain, its verification and exports.
 import { Suspense } from 'react';
 import { OperatorAuditView } from '@/components/audit/operator-audit-view';
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 
-export const metadata = { title: 'Audit trail' };
+export const generateMetadata = operatorPageMetadata('Audit trail');
 
 export default async function Page() {
   await pageOperator();

@@ -1,8 +1,8 @@
 // Operator console: proxy deployments and the form that creates one.
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 import { DeploymentsView } from '@/components/deployments/deployments-view';
 
-export const metadata = { title: 'Proxy deployments' };
+export const generateMetadata = operatorPageMetadata('Proxy deployments');
 
 export default async function Page() {
   await pageOperator();

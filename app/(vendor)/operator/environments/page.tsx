@@ -1,8 +1,8 @@
 // Operator console: environments (deployment regions such as prod-eu).
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 import { EnvironmentsView } from '@/components/operator/environments-view';
 
-export const metadata = { title: 'Environments' };
+export const generateMetadata = operatorPageMetadata('Environments');
 
 export default async function Page() {
   await pageOperator();

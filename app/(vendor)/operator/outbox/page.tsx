@@ -1,8 +1,8 @@
 // Operator console: the mail outbox (what the broker sent or kept).
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 import { OutboxView } from '@/components/operator/outbox-view';
 
-export const metadata = { title: 'Outbox' };
+export const generateMetadata = operatorPageMetadata('Outbox');
 
 export default async function Page() {
   await pageOperator();

@@ -1,8 +1,8 @@
 // Operator console: the overview — tenants, configurations, deployments' health and propagation.
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 import { OverviewView } from '@/components/operator/overview/overview-view';
 
-export const metadata = { title: 'Overview' };
+export const generateMetadata = operatorPageMetadata('Overview');
 
 export default async function Page() {
   await pageOperator();

@@ -2,9 +2,9 @@
 import { Suspense } from 'react';
 import { TenantAuditView } from '@/components/audit/tenant-audit-view';
 import { PendingNotice } from '@/components/configs/pending-notice';
-import { pageTenantMember } from '@/lib/server/page-guards';
+import { pageTenantMember, tenantPageMetadata } from '@/lib/server/page-guards';
 
-export const metadata = { title: 'Audit trail' };
+export const generateMetadata = tenantPageMetadata('Audit trail');
 
 export default async function AuditPage({ params }: { params: Promise<{ tenant: string }> }) {
   const { tenant } = await params;

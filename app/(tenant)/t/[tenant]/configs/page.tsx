@@ -1,9 +1,9 @@
 // A tenant's KMS and SIEM configurations.
 import { ConfigsOverview } from '@/components/configs/configs-overview';
 import { PendingNotice } from '@/components/configs/pending-notice';
-import { pageTenantMember } from '@/lib/server/page-guards';
+import { pageTenantMember, tenantPageMetadata } from '@/lib/server/page-guards';
 
-export const metadata = { title: 'Configurations' };
+export const generateMetadata = tenantPageMetadata('Configurations');
 
 export default async function ConfigsPage({ params }: { params: Promise<{ tenant: string }> }) {
   const { tenant } = await params;

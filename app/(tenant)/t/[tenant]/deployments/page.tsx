@@ -1,9 +1,9 @@
 // A tenant's proxy deployments: approval and removal, re-sealing in the browser.
 import { PendingNotice } from '@/components/configs/pending-notice';
 import { TenantDeployments } from '@/components/deployments/tenant-deployments';
-import { pageTenantMember } from '@/lib/server/page-guards';
+import { pageTenantMember, tenantPageMetadata } from '@/lib/server/page-guards';
 
-export const metadata = { title: 'Proxy deployments' };
+export const generateMetadata = tenantPageMetadata('Proxy deployments');
 
 export default async function DeploymentsPage({ params }: { params: Promise<{ tenant: string }> }) {
   const { tenant } = await params;

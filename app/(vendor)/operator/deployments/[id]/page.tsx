@@ -1,10 +1,10 @@
 // Operator console: one proxy deployment (keys, rotation, disable, delete).
 import { notFound } from 'next/navigation';
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 import { ZDeploymentId } from '@/lib/schemas/deployments';
 import { DeploymentDetail } from '@/components/deployments/deployment-detail';
 
-export const metadata = { title: 'Proxy deployment' };
+export const generateMetadata = operatorPageMetadata<{ id: string }>('Proxy deployment', (path) => ZDeploymentId.safeParse(path.id).success);
 
 export default async function Page({ params }: { params: Promise<{ id: string }> }) {
   await pageOperator();

@@ -1,10 +1,10 @@
 // Operator console: one tenant (metadata, delivery, admins, invitations, timeline; suspend, resume, delete).
 import { notFound } from 'next/navigation';
-import { pageOperator } from '@/lib/server/page-guards';
+import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 import { ZTenantExternalId } from '@/lib/schemas/tenant-detail';
 import { TenantDetailView } from '@/components/operator/tenant-detail-view';
 
-export const metadata = { title: 'Tenant' };
+export const generateMetadata = operatorPageMetadata<{ tenant: string }>('Tenant', (path) => ZTenantExternalId.safeParse(decodeURIComponent(path.tenant)).success);
 
 export default async function Page({ params }: { params: Promise<{ tenant: string }> }) {
   await pageOperator();

@@ -3,9 +3,9 @@ import { notFound } from 'next/navigation';
 import { ConfigDetail } from '@/components/configs/config-detail';
 import { PendingNotice } from '@/components/configs/pending-notice';
 import { ZConfigId } from '@/lib/schemas/config-change';
-import { pageTenantMember } from '@/lib/server/page-guards';
+import { pageTenantMember, tenantPageMetadata } from '@/lib/server/page-guards';
 
-export const metadata = { title: 'Configuration' };
+export const generateMetadata = tenantPageMetadata<{ tenant: string; configId: string }>('Configuration', (path) => ZConfigId.safeParse(path.configId).success);
 
 export default async function ConfigPage({
   params,

@@ -1,9 +1,9 @@
 // A new configuration; ?kind=kms or ?kind=siem.
 import { NewConfig } from '@/components/configs/new-config';
 import { PendingNotice } from '@/components/configs/pending-notice';
-import { pageTenantMember } from '@/lib/server/page-guards';
+import { pageTenantMember, tenantPageMetadata } from '@/lib/server/page-guards';
 
-export const metadata = { title: 'New configuration' };
+export const generateMetadata = tenantPageMetadata('New configuration');
 
 export default async function NewConfigPage({ params, searchParams }: { params: Promise<{ tenant: string }>; searchParams: Promise<{ kind?: string | string[] }> }) {
   const { tenant } = await params;
