@@ -24,7 +24,9 @@ const KID = 'k'.repeat(43);
 const ctx = { params: Promise.resolve({ tenant: 'acme', id: 'adm_AAAAAAAAAAAAAAAA' }) };
 
 function post(body: unknown) {
-  return POST(new Request('http://localhost/api/v1/tenants/acme/admins/adm_AAAAAAAAAAAAAAAA/confirm', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }), ctx);
+  // A browser's own write says where it comes from (lib/server/api/same-origin.ts).
+  const headers = { 'content-type': 'application/json', 'sec-fetch-site': 'same-origin' };
+  return POST(new Request('http://localhost/api/v1/tenants/acme/admins/adm_AAAAAAAAAAAAAAAA/confirm', { method: 'POST', headers, body: JSON.stringify(body) }), ctx);
 }
 
 describe('POST /api/v1/tenants/[tenant]/admins/[id]/confirm', () => {
