@@ -6,7 +6,7 @@
 // not the broker's clear label (lib/client/signed-provider.ts).
 import Link from 'next/link';
 import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { LoadingState } from '@/components/operator/query-state';
 import { TenantBreadcrumb } from '@/components/tenant/tenant-breadcrumb';
 import { Alert } from '@/components/ui/alert';
@@ -30,14 +30,26 @@ import { VersionHistory } from './version-history';
 type TDetailProps = { tenant: string; tenantName: string; configId: string; savedVersion: number | null };
 
 export function ConfigDetail({ tenant, tenantName, configId, savedVersion }: TDetailProps) {
-  // Reads the verified listing the body loads (never fetches it itself: it has no keys), so the last crumb names the configuration once known.
-  const listing = useOverview(tenant, undefined);
-  const label = listing.data?.rows.find((r) => r.id === configId)?.label ?? 'Configuration';
+  const label = useCachedOverview(tenant)?.rows.find((r) => r.id === configId)?.label ?? 'Configuration';
   return (
     <div className="space-y-6">
       <TenantBreadcrumb tenant={tenant} tenantName={tenantName} section="configs" page={{ label, href: configHref(tenant, configId) }} />
       <TenantKeysGate tenant={tenant}>{(ctx) => <DetailBody tenant={tenant} ctx={ctx} configId={configId} savedVersion={savedVersion} />}</TenantKeysGate>
     </div>
+  );
+}
+
+/**
+ * The verified listing the body loads, read from the cache so the last crumb names the configuration once it is
+ * known. Not a second useQuery: an observer without the tenant keys would hand the query its own queryFn, which a
+ * later refetch would then run.
+ */
+function useCachedOverview(tenant: string): TOverview | undefined {
+  const queryClient = useQueryClient();
+  return useSyncExternalStore(
+    (onChange) => queryClient.getQueryCache().subscribe(onChange),
+    () => queryClient.getQueryData<TOverview>(tenantKeys.configs(tenant)),
+    () => undefined,
   );
 }
 

@@ -3,13 +3,13 @@
 // Deployments, Audit, Admins & keys) with the current one marked; breadcrumbs
 // instead of "Back to …" links (Tenant › Configurations › <name>); the tabs by
 // keyboard with a visible focus, whole on a 390 px screen, axe-clean in light
-// and dark; a pending admin lands where their fingerprint is.
+// and dark. (A pending admin's landing: pending-landing.spec.ts.)
 import { type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TProvider } from '@/lib/schemas/providers/types';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
-import { matrixState, OPERATOR, signIn, tenantTab } from '../support/accounts';
+import { OPERATOR, signIn, tenantTab } from '../support/accounts';
 import { expectNoSeriousAxe } from '../support/axe';
 import { enrollFirstAdmin } from '../support/enroll';
 import { fillSettings, openNewForm } from '../configs/config-ui';
@@ -148,20 +148,4 @@ test('on a 390 px screen every tab is whole and on screen, and nothing scrolls s
   }
   await expectNoSeriousAxe(page);
   await page.setViewportSize({ width: 1280, height: 720 });
-});
-
-test.describe('a pending admin', () => {
-  test.use({ storageState: matrixState('pending-b') });
-
-  test('lands on Admins & keys, and the other tabs send them there for their fingerprint', async ({ page: pending }) => {
-    await pending.goto('/t/matrix-b');
-    await expect(pending).toHaveURL(/\/t\/matrix-b\/admins$/);
-    await expect(pending.getByRole('heading', { name: 'Waiting for confirmation' })).toBeVisible();
-    await expect(tenantTab(pending, 'Admins & keys')).toHaveAttribute('aria-current', 'page');
-    await tenantTab(pending, 'Audit').click();
-    await expect(pending.getByRole('heading', { level: 1, name: 'Audit trail' })).toBeVisible();
-    await expect(pending.getByRole('navigation', { name: 'Breadcrumb' }).locator('ol > li > a')).toHaveText(['Tenant matrix-b', 'Audit']);
-    await pending.getByRole('link', { name: 'Show your fingerprint' }).click();
-    await expect(pending).toHaveURL(/\/t\/matrix-b\/admins$/);
-  });
 });
