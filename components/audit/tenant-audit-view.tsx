@@ -3,10 +3,10 @@
 // (filters kept in the URL), its verification with the newest signed
 // checkpoint, and downloads that verify offline.
 import { useQuery } from '@tanstack/react-query';
-import Link from 'next/link';
 import type { TTenantAuditRow } from '@/lib/schemas/audit-views';
 import { auditApi, auditKeys } from '@/lib/client/audit';
 import { formatDateTime } from '@/components/operator/format';
+import { TenantBreadcrumb } from '@/components/tenant/tenant-breadcrumb';
 import { LoadError, LoadingState, TD } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -69,11 +69,13 @@ export function TenantAuditView({ tenant, tenantName }: { tenant: string; tenant
 
   return (
     <div className="space-y-8">
-      <PageHeader
-        title="Audit trail"
-        description={`Every change to ${tenantName}’s keys, configurations, admins and deployments, newest first. Each event is chained to the one before by its hash, and the broker signs the chain’s head, so you can check the trail yourself.`}
-        actions={<Link href={`/t/${encodeURIComponent(tenant)}`} className="text-sm font-medium text-brand-700 underline dark:text-brand-500">Back to {tenantName}</Link>}
-      />
+      <div className="space-y-6">
+        <TenantBreadcrumb tenant={tenant} tenantName={tenantName} section="audit" />
+        <PageHeader
+          title="Audit trail"
+          description={`Every change to ${tenantName}’s keys, configurations, admins and deployments, newest first. Each event is chained to the one before by its hash, and the broker signs the chain’s head, so you can check the trail yourself.`}
+        />
+      </div>
       <Card id="verification" title="Verification">
         <Verification tenant={tenant} />
       </Card>

@@ -6,8 +6,9 @@
 // not the broker's clear label (lib/client/signed-provider.ts).
 import Link from 'next/link';
 import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import { LoadingState } from '@/components/operator/query-state';
+import { TenantBreadcrumb } from '@/components/tenant/tenant-breadcrumb';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
@@ -17,7 +18,7 @@ import { signedProvider } from '@/lib/client/signed-provider';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import { LoadFailed, SecurityAlert } from './config-alerts';
 import { ConfigForm } from './config-form';
-import { LINK, StatusBadges } from './config-table';
+import { configHref, LINK, StatusBadges } from './config-table';
 import { ConfigValues } from './config-values';
 import { KmsConfigIdNote } from './kms-config-id-note';
 import { KIND_TEXT } from './kind-text';
@@ -29,26 +30,26 @@ import { VersionHistory } from './version-history';
 type TDetailProps = { tenant: string; tenantName: string; configId: string; savedVersion: number | null };
 
 export function ConfigDetail({ tenant, tenantName, configId, savedVersion }: TDetailProps) {
-  const base = `/t/${encodeURIComponent(tenant)}`;
+  const label = useCachedOverview(tenant)?.rows.find((r) => r.id === configId)?.label ?? 'Configuration';
   return (
     <div className="space-y-6">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <ol className="flex flex-wrap gap-2">
-          <li>
-            <Link href={base} className={LINK}>
-              {tenantName}
-            </Link>
-            <span aria-hidden="true"> ›</span>
-          </li>
-          <li>
-            <Link href={`${base}/configs`} className={LINK}>
-              Configurations
-            </Link>
-          </li>
-        </ol>
-      </nav>
+      <TenantBreadcrumb tenant={tenant} tenantName={tenantName} section="configs" page={{ label, href: configHref(tenant, configId) }} />
       <TenantKeysGate tenant={tenant}>{(ctx) => <DetailBody tenant={tenant} ctx={ctx} configId={configId} savedVersion={savedVersion} />}</TenantKeysGate>
     </div>
+  );
+}
+
+/**
+ * The verified listing the body loads, read from the cache so the last crumb names the configuration once it is
+ * known. Not a second useQuery: an observer without the tenant keys would hand the query its own queryFn, which a
+ * later refetch would then run.
+ */
+function useCachedOverview(tenant: string): TOverview | undefined {
+  const queryClient = useQueryClient();
+  return useSyncExternalStore(
+    (onChange) => queryClient.getQueryCache().subscribe(onChange),
+    () => queryClient.getQueryData<TOverview>(tenantKeys.configs(tenant)),
+    () => undefined,
   );
 }
 
@@ -70,7 +71,7 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
       <Alert tone="warning" title="This configuration does not exist">
         It may have been deleted by another administrator.{' '}
         <Link href={`/t/${encodeURIComponent(tenant)}/configs`} className={LINK}>
-          Back to the configurations
+          See the tenant’s configurations
         </Link>
       </Alert>
     );

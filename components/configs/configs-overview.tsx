@@ -4,6 +4,7 @@
 // new tenant state in this browser against the listing on screen.
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { PendingDeploymentsBanner } from '@/components/deployments/pending-banner';
 import { LoadingState } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { RolledBackError, type TTenantContext } from '@/lib/client/configs';
@@ -30,8 +31,11 @@ export function ConfigsOverview({ tenant, tenantName }: { tenant: string; tenant
     <TenantKeysPage
       tenant={tenant}
       tenantName={tenantName}
+      section="configs"
       title="Configurations"
       description="Your KMS and SIEM settings for the vendor’s key proxies. They are checked, signed and encrypted in this browser; the broker keeps only ciphertext."
+      // The tenant area opens here, so this is where a deployment asking for access is seen first.
+      notices={<PendingDeploymentsBanner tenant={tenant} />}
     >
       {(ctx) => <OverviewBody tenant={tenant} ctx={ctx} />}
     </TenantKeysPage>

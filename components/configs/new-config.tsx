@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useQueryClient } from '@tanstack/react-query';
 import { LoadingState } from '@/components/operator/query-state';
+import { TenantBreadcrumb } from '@/components/tenant/tenant-breadcrumb';
 import { PageHeader } from '@/components/ui/card';
 import type { TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
@@ -17,24 +18,10 @@ import { TenantKeysGate } from './tenant-keys-gate';
 import { useOverview } from './use-configs';
 
 export function NewConfig({ tenant, tenantName, kind }: { tenant: string; tenantName: string; kind: TConfigKind | null }) {
-  const overviewHref = `/t/${encodeURIComponent(tenant)}/configs`;
+  const page = kind ? { label: `New ${KIND_TEXT[kind].name} configuration`, href: newConfigHref(tenant, kind) } : { label: 'New configuration', href: `/t/${encodeURIComponent(tenant)}/configs/new` };
   return (
     <div className="space-y-6">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <ol className="flex flex-wrap gap-2">
-          <li>
-            <Link href={`/t/${encodeURIComponent(tenant)}`} className={LINK}>
-              {tenantName}
-            </Link>
-            <span aria-hidden="true"> ›</span>
-          </li>
-          <li>
-            <Link href={overviewHref} className={LINK}>
-              Configurations
-            </Link>
-          </li>
-        </ol>
-      </nav>
+      <TenantBreadcrumb tenant={tenant} tenantName={tenantName} section="configs" page={page} />
       {kind ? (
         <>
           <PageHeader title={`New ${KIND_TEXT[kind].name} configuration`} description={KIND_TEXT[kind].purpose} />

@@ -2,14 +2,14 @@
 // Every configuration page needs the tenant keys unlocked in this browser:
 // this shows the unlock form when they are locked and a clear failure when
 // they cannot be used, and renders the page only with a verified context.
-import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { UnlockForm } from '@/components/account/unlock-form';
 import { LoadingState } from '@/components/operator/query-state';
+import { TenantBreadcrumb } from '@/components/tenant/tenant-breadcrumb';
 import { PageHeader } from '@/components/ui/card';
 import type { TTenantContext } from '@/lib/client/configs';
+import type { TTenantSection } from '@/lib/client/tenant-sections';
 import { LoadFailed } from './config-alerts';
-import { LINK } from './config-table';
 import { useTenantContext } from './use-configs';
 
 export function TenantKeysGate({ tenant, children }: { tenant: string; children: (ctx: TTenantContext) => ReactNode }) {
@@ -23,16 +23,24 @@ export function TenantKeysGate({ tenant, children }: { tenant: string; children:
   return <>{children(context.data.ctx)}</>;
 }
 
-/** A tenant page that needs the keys: breadcrumb to the tenant, the heading, and the gated body. */
-export function TenantKeysPage({ tenant, tenantName, title, description, children }: { tenant: string; tenantName: string; title: string; description: string; children: (ctx: TTenantContext) => ReactNode }) {
+type TPageProps = {
+  tenant: string;
+  tenantName: string;
+  section: TTenantSection;
+  title: string;
+  description: string;
+  /** Shown above the gate: what needs no keys (e.g. deployments asking for access). */
+  notices?: ReactNode;
+  children: (ctx: TTenantContext) => ReactNode;
+};
+
+/** A section's page that needs the keys: the breadcrumb, the heading, and the gated body. */
+export function TenantKeysPage({ tenant, tenantName, section, title, description, notices, children }: TPageProps) {
   return (
     <div className="space-y-6">
-      <nav aria-label="Breadcrumb" className="text-sm">
-        <Link href={`/t/${encodeURIComponent(tenant)}`} className={LINK}>
-          {tenantName}
-        </Link>
-      </nav>
+      <TenantBreadcrumb tenant={tenant} tenantName={tenantName} section={section} />
       <PageHeader title={title} description={description} />
+      {notices}
       <TenantKeysGate tenant={tenant}>{children}</TenantKeysGate>
     </div>
   );

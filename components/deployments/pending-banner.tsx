@@ -1,5 +1,5 @@
 'use client';
-// On a tenant's home page: the proxy deployments that ask for access (active,
+// On a tenant's configurations page (where the tenant area opens): the proxy deployments that ask for access (active,
 // not yet approved by this tenant), with their fingerprints, and the way to
 // the page where an admin approves them after comparing those fingerprints.
 import Link from 'next/link';

@@ -29,6 +29,7 @@ export function TenantDeployments({ tenant, tenantName }: { tenant: string; tena
     <TenantKeysPage
       tenant={tenant}
       tenantName={tenantName}
+      section="deployments"
       title="Proxy deployments"
       description="The vendor’s key proxy clusters. Only the deployments you approve can decrypt your configurations; approving or removing one re-seals every configuration in this browser."
     >

@@ -1,8 +1,8 @@
 'use client';
 // The operator console's sub-navigation. It is a client component only to
 // read the current path and mark that link with aria-current.
-import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { TabNav } from '@/components/ui/tab-nav';
 
 const LINKS = [
   { href: '/operator', label: 'Tenants' },
@@ -18,32 +18,13 @@ const LINKS = [
 
 export function OperatorNav() {
   const pathname = usePathname();
-  return (
-    <nav aria-label="Operator" className="border-b border-slate-200 dark:border-slate-800">
-      <ul className="-mb-px flex flex-wrap gap-1">
-        {LINKS.map((link) => {
-          // "/operator" must not stay marked on its sub-pages, except a tenant's own page; a section stays marked on its own detail pages.
-          const isCurrent =
-            pathname === link.href ||
-            pathname === `${link.href}/` ||
-            (link.href === '/operator' ? pathname.startsWith('/operator/tenants/') : pathname.startsWith(`${link.href}/`));
-          return (
-            <li key={link.href}>
-              <Link
-                href={link.href}
-                aria-current={isCurrent ? 'page' : undefined}
-                className={`inline-block border-b-2 px-3 py-2 text-sm font-medium ${
-                  isCurrent
-                    ? 'border-brand-600 text-slate-900 dark:border-brand-500 dark:text-white'
-                    : 'border-transparent text-slate-600 hover:border-slate-300 hover:text-slate-900 dark:text-slate-400 dark:hover:border-slate-700 dark:hover:text-white'
-                }`}
-              >
-                {link.label}
-              </Link>
-            </li>
-          );
-        })}
-      </ul>
-    </nav>
-  );
+  const tabs = LINKS.map((link) => ({
+    ...link,
+    // "/operator" must not stay marked on its sub-pages, except a tenant's own page; a section stays marked on its own detail pages.
+    isCurrent:
+      pathname === link.href ||
+      pathname === `${link.href}/` ||
+      (link.href === '/operator' ? pathname.startsWith('/operator/tenants/') : pathname.startsWith(`${link.href}/`)),
+  }));
+  return <TabNav label="Operator" tabs={tabs} />;
 }

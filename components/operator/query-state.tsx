@@ -38,11 +38,13 @@ export const TD = 'border-b border-slate-200 px-3 py-3 align-top dark:border-sla
 
 /**
  * Wide tables scroll sideways on small screens; the scroll box is focusable
- * and named so keyboard users can scroll it too.
+ * and named so keyboard users can scroll it too. It is positioned so that the
+ * tables' visually hidden (absolutely positioned) captions and headers stay
+ * inside it: otherwise they escape the clipping and widen the whole page.
  */
 export function TableScroller({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div role="region" aria-label={label} tabIndex={0} className="overflow-x-auto">
+    <div role="region" aria-label={label} tabIndex={0} className="relative overflow-x-auto">
       {children}
     </div>
   );

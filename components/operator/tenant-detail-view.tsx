@@ -1,17 +1,20 @@
 'use client';
 // One tenant for operators: what is set up, who administers it, which
-// deployments approved it and applied which version, and a timeline — all
-// metadata. Actions: resend/revoke invitations, suspend/resume, deletion.
+// deployments approved it and applied which version, a timeline from those
+// records and its latest audit events — all metadata. Actions: resend/revoke
+// invitations, suspend/resume, deletion.
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { api } from '@/lib/client/api';
+import type { TTenantDetail } from '@/lib/schemas/tenant-detail';
 import { operatorKeys } from '@/lib/client/query-keys';
 import { DeliveryBadge, DeliveryLegend } from '@/components/deployments/deployment-parts';
 import { Badge, Card, PageHeader } from '@/components/ui/card';
 import { formatDateTime, sentTimes } from './format';
 import { useInvitationActions } from './invitation-actions';
 import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from './query-state';
+import { TenantAuditCard } from './tenant-audit-card';
 import { TenantActions } from './tenant-actions';
 import { TENANT_STATUS } from './tenant-list-table';
 
@@ -97,13 +100,13 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
       <Card id="invitations" title="Invitations">
         <div className="space-y-4">
           {invitations.notice}
-          <Table caption="Invitations to administer this tenant" empty="No invitations." headers={['Email', 'State', 'Expires', 'Sent', 'Actions']} rows={d.invitations.map((i) => [
-            i.email, <Badge key="s" tone={i.state === 'open' ? 'warning' : i.state === 'accepted' ? 'success' : 'neutral'}>{i.state}</Badge>, when(i.expiresAt), sentTimes(i.sendCount),
+          <Table caption="Invitations to administer this tenant" empty="No invitations." headers={['Email', 'State', 'When', 'Sent', 'Actions']} rows={d.invitations.map((i) => [
+            i.email, <Badge key="s" tone={i.state === 'open' ? 'warning' : i.state === 'accepted' ? 'success' : 'neutral'}>{i.state}</Badge>, invitationWhen(i), sentTimes(i.sendCount),
             i.state === 'open' || i.state === 'expired' ? invitations.renderActions({ id: i.id, email: i.email, context: ` for ${t.externalId}` }) : '—',
           ])} />
         </div>
       </Card>
-      <Card id="timeline" title="Timeline" description="Created, invited, enrolled, confirmed, states signed, versions stored, deliveries applied. The audit trail comes later.">
+      <Card id="timeline" title="Timeline" description="Created, invited, enrolled, confirmed, states signed, versions stored, deliveries applied — from the tenant’s records. Who did what is in the audit trail below.">
         <ol className="space-y-2 text-sm">
           {d.timeline.map((e, i) => (
             <li key={`${e.at}-${i}`} className="flex gap-3">
@@ -113,12 +116,20 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
           ))}
         </ol>
       </Card>
+      <TenantAuditCard externalId={t.externalId} />
       {invitations.dialog}
     </div>
   );
 }
 
 const when = (iso: string) => <time dateTime={iso}>{formatDateTime(iso)}</time>;
+
+/** The date that matters for the invitation's state: an ended invitation's expiry no longer does. */
+function invitationWhen(i: TTenantDetail['invitations'][number]) {
+  if (i.state === 'accepted' && i.acceptedAt) return <>Accepted {when(i.acceptedAt)}</>;
+  if (i.state === 'revoked' && i.revokedAt) return <>Revoked {when(i.revokedAt)}</>;
+  return <>{i.state === 'expired' ? 'Expired' : 'Expires'} {when(i.expiresAt)}</>;
+}
 
 function Table({ caption, headers, rows, empty }: { caption: string; headers: string[]; rows: ReactNode[][]; empty: string }) {
   if (rows.length === 0) return <p className="text-sm text-slate-600 dark:text-slate-400">{empty}</p>;

@@ -20,6 +20,7 @@ export function AppHeader({ user }: { user: HeaderUser }) {
               d="M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5l-8-3Zm0 5a3 3 0 0 1 1 5.83V16h-2v-3.17A3 3 0 0 1 12 7Z"
             />
           </svg>
+          {/* Only the mark on a phone: the name took three lines there and pushed the links off screen. */}
           <span className="sr-only sm:not-sr-only">CMK configuration broker</span>
         </Link>
         <nav aria-label="Main" className="flex min-w-0 items-center gap-1 text-sm text-slate-600 sm:gap-2 dark:text-slate-400">

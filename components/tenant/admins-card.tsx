@@ -8,6 +8,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Fingerprint } from '@/components/keys/fingerprint';
+import { TableScroller } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Badge, Card } from '@/components/ui/card';
@@ -66,47 +67,49 @@ export function AdminsCard({ tenant, userId }: { tenant: string; userId: string 
       {admins.isPending ? <p aria-busy="true">Loading administrators…</p> : null}
       {admins.error ? <Alert tone="error">{admins.error.message}</Alert> : null}
       {admins.data ? (
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">Administrators of this tenant</caption>
-          <thead>
-            <tr className="border-b border-slate-200 dark:border-slate-800">
-              <th scope="col" className="py-2 pr-4">Email</th>
-              <th scope="col" className="py-2 pr-4">Status</th>
-              <th scope="col" className="py-2 pr-4">Key fingerprint</th>
-              <th scope="col" className="py-2 pr-4">Second factor</th>
-              <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
-            </tr>
-          </thead>
-          <tbody>
-            {admins.data.admins.map((admin) => (
-              <tr key={admin.id} className="border-b border-slate-100 align-middle dark:border-slate-900" data-testid={`admin-row-${admin.email}`}>
-                <td className="py-3 pr-4">
-                  {admin.email}
-                  {admin.isMe ? <span className="ml-2 text-xs text-slate-500">(you)</span> : null}
-                </td>
-                <td className="py-3 pr-4">
-                  {admin.status === 'confirmed' ? <Badge tone="success">Confirmed</Badge> : <Badge tone="warning">Awaiting confirmation</Badge>}
-                </td>
-                <td className="py-3 pr-4">
-                  <Fingerprint jwk={admin.adminPublicJwk} label={`Key fingerprint of ${admin.email}`} size={32} />
-                </td>
-                <td className="py-3 pr-4">{admin.mfaEnabled ? 'On' : 'Off'}</td>
-                <td className="py-3 text-right whitespace-nowrap">
-                  {admin.status === 'pending' ? (
-                    <Button onClick={() => void startConfirming(admin)} aria-label={`Verify and confirm ${admin.email}`}>
-                      Verify and confirm
-                    </Button>
-                  ) : null}{' '}
-                  {!admin.isMe && !(admin.status === 'confirmed' && confirmedCount <= 1) ? (
-                    <Button variant="ghost" onClick={() => { remove.reset(); setRemoving(admin); }} aria-label={`Remove ${admin.email}`}>
-                      Remove
-                    </Button>
-                  ) : null}
-                </td>
+        <TableScroller label="Administrators table">
+          <table className="w-full min-w-[36rem] text-left text-sm">
+            <caption className="sr-only">Administrators of this tenant</caption>
+            <thead>
+              <tr className="border-b border-slate-200 dark:border-slate-800">
+                <th scope="col" className="py-2 pr-4">Email</th>
+                <th scope="col" className="py-2 pr-4">Status</th>
+                <th scope="col" className="py-2 pr-4">Key fingerprint</th>
+                <th scope="col" className="py-2 pr-4">Second factor</th>
+                <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {admins.data.admins.map((admin) => (
+                <tr key={admin.id} className="border-b border-slate-100 align-middle dark:border-slate-900" data-testid={`admin-row-${admin.email}`}>
+                  <td className="py-3 pr-4">
+                    {admin.email}
+                    {admin.isMe ? <span className="ml-2 text-xs text-slate-600 dark:text-slate-400">(you)</span> : null}
+                  </td>
+                  <td className="py-3 pr-4">
+                    {admin.status === 'confirmed' ? <Badge tone="success">Confirmed</Badge> : <Badge tone="warning">Awaiting confirmation</Badge>}
+                  </td>
+                  <td className="py-3 pr-4">
+                    <Fingerprint jwk={admin.adminPublicJwk} label={`Key fingerprint of ${admin.email}`} size={32} />
+                  </td>
+                  <td className="py-3 pr-4">{admin.mfaEnabled ? 'On' : 'Off'}</td>
+                  <td className="py-3 text-right whitespace-nowrap">
+                    {admin.status === 'pending' ? (
+                      <Button onClick={() => void startConfirming(admin)} aria-label={`Verify and confirm ${admin.email}`}>
+                        Verify and confirm
+                      </Button>
+                    ) : null}{' '}
+                    {!admin.isMe && !(admin.status === 'confirmed' && confirmedCount <= 1) ? (
+                      <Button variant="ghost" onClick={() => { remove.reset(); setRemoving(admin); }} aria-label={`Remove ${admin.email}`}>
+                        Remove
+                      </Button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableScroller>
       ) : null}
       <ConfirmDialog
         open={!!confirming}
@@ -120,7 +123,7 @@ export function AdminsCard({ tenant, userId }: { tenant: string; userId: string 
         }}
       >
         <p>
-          Ask {confirming?.admin.email} to open their tenant page and read you the fingerprint they see — by phone or in person, not by mail. It must
+          Ask {confirming?.admin.email} to open their Admins & keys page and read you the fingerprint they see — by phone or in person, not by mail. It must
           match all 8 groups below. If it does not, someone may be impersonating them or have replaced their key: do not confirm.
         </p>
         {confirming?.key ? (

@@ -6,7 +6,7 @@ import { expect, test } from '../fixtures/test';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TProvider } from '@/lib/schemas/providers/types';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
-import { choosePassphrase, OPERATOR, signIn } from '../support/accounts';
+import { choosePassphrase, OPERATOR, signIn, tenantTab } from '../support/accounts';
 import { invitationLink, waitForMail } from '../support/mail';
 import { fillSettings, openNewForm } from '../configs/config-ui';
 import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
@@ -39,6 +39,8 @@ test('a tenant is created and its first admin keeps the recovery code', async ({
   recoveryCode = (await carol.getByTestId('recovery-code').textContent()) ?? '';
   await carol.getByRole('checkbox', { name: 'I have stored the recovery code' }).check();
   await carol.getByRole('button', { name: 'Continue' }).click();
+  await expect(carol).toHaveURL(/\/t\/globex\/configs$/);
+  await tenantTab(carol, 'Admins & keys').click();
   await expect(carol.getByTestId('tenant-keys-unlocked')).toBeVisible();
 });
 
@@ -86,7 +88,7 @@ test('a tenant can require a second factor; admins without one are sent to set i
   carolRecoveryCodes = await carol.getByTestId('mfa-recovery-codes').getByRole('listitem').allTextContents();
   expect(carolRecoveryCodes).toHaveLength(10);
   await carol.getByRole('button', { name: 'I have stored them' }).click();
-  await carol.goto('/t/globex');
+  await carol.goto('/t/globex/admins');
   await expect(carol.getByTestId('tenant-keys-unlocked')).toBeVisible();
   // A controlled box shows the change once the mutation is pending (a render later): click, then wait for it.
   await carol.getByRole('checkbox', { name: /Require a second factor/ }).click();
@@ -99,7 +101,7 @@ test('a tenant can require a second factor; admins without one are sent to set i
 });
 
 test('removing an admin ends their access; the last admin cannot be removed', async () => {
-  await carol.goto('/t/globex');
+  await carol.goto('/t/globex/admins');
   await carol.getByRole('button', { name: `Remove ${DAVE.email}` }).click();
   await carol.getByRole('dialog', { name: `Remove ${DAVE.email}?` }).getByRole('button', { name: 'Remove' }).click();
   await expect(carol.getByTestId(`admin-row-${DAVE.email}`)).toHaveCount(0);
@@ -127,8 +129,14 @@ test('after the removal the tenant keys are rotated: the configuration is sealed
   const keysOnRecord = async () => (await (await carol.request.get('/api/v1/tenants/globex/keys')).json()) as { encKid: string; sigKid: string; keyRotationDueAt: string | null };
   const before = await keysOnRecord();
   expect(before.keyRotationDueAt).not.toBeNull();
+  // The warning is at the top of every tenant page, the configurations where the tenant area opens included.
+  const warning = carol.getByRole('status').filter({ hasText: 'An administrator who held the tenant keys was removed.' });
   await carol.goto('/t/globex');
-  await expect(carol.getByRole('status').filter({ hasText: 'An administrator who held the tenant keys was removed.' })).toBeVisible();
+  await expect(carol).toHaveURL(/\/t\/globex\/configs$/);
+  await expect(warning).toBeVisible();
+  await warning.getByRole('link', { name: 'Rotate the keys' }).click();
+  await expect(carol).toHaveURL(/\/t\/globex\/admins#rotate-keys$/);
+  await expect(warning).toBeVisible();
   const card = carol.getByRole('region', { name: 'Rotate the tenant keys' });
   await expect(card.getByText('Rotation due')).toBeVisible();
   await expectNoSeriousAxe(carol);
@@ -192,7 +200,7 @@ test('changing the passphrase re-seals the key and ends the other sessions', asy
   await carol.getByRole('button', { name: 'Sign in' }).click();
   await expect(carol.getByText('The email or passphrase is not correct.')).toBeVisible();
   await signIn(carol, CAROL.email, CAROL.next, carolRecoveryCodes[1]);
-  await carol.goto('/t/globex');
+  await carol.goto('/t/globex/admins');
   await expect(carol.getByTestId('tenant-keys-unlocked')).toBeVisible();
 });
 

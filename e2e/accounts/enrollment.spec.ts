@@ -7,7 +7,7 @@
 import { hkdfSync, pbkdf2Sync } from 'node:crypto';
 import { type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
-import { choosePassphrase, OPERATOR_STATE, recordRequests, signIn, type RecordedRequest } from '../support/accounts';
+import { choosePassphrase, OPERATOR_STATE, recordRequests, signIn, tenantTab, type RecordedRequest } from '../support/accounts';
 import { invitationLink, waitForMail } from '../support/mail';
 
 test.describe.configure({ mode: 'serial' });
@@ -85,7 +85,10 @@ test('the first admin enrolls, creates the tenant keys and a recovery kit', asyn
   await expect(alice.getByTestId('recovery-code')).toHaveText(/^[0-9A-Z]{5}(-[0-9A-Z]{5}){5}$/);
   await alice.getByRole('checkbox', { name: 'I have stored the recovery code' }).check();
   await alice.getByRole('button', { name: 'Continue' }).click();
-  await expect(alice).toHaveURL(/\/t\/acme$/);
+  // The tenant area opens on the configurations; the keys and admins are one tab away.
+  await expect(alice).toHaveURL(/\/t\/acme\/configs$/);
+  await tenantTab(alice, 'Admins & keys').click();
+  await expect(alice).toHaveURL(/\/t\/acme\/admins$/);
   await expect(alice.getByTestId('tenant-keys-unlocked')).toBeVisible();
   await expect(alice.getByTestId('admin-row-alice@acme.example')).toContainText('Confirmed');
 });
@@ -100,7 +103,8 @@ test('a second admin is invited, enrolls and waits for confirmation with their f
   await expect(bob.getByText(/an existing administrator confirms you/)).toBeVisible();
   await choosePassphrase(bob, BOB.passphrase);
   await bob.getByRole('button', { name: 'Accept the invitation' }).click();
-  await expect(bob).toHaveURL(/\/t\/acme$/);
+  // A pending admin cannot open the configurations yet: they land where their fingerprint is.
+  await expect(bob).toHaveURL(/\/t\/acme\/admins$/);
   await expect(bob.getByRole('heading', { name: 'Waiting for confirmation' })).toBeVisible();
   bobFingerprint = (await bob.getByTestId('fingerprint-groups').textContent()) ?? '';
   expect(bobFingerprint).toMatch(/^(\S{4} ){7}\S{4}$/);
@@ -143,7 +147,7 @@ test('signing out wipes the keys from the browser', async () => {
   expect((await bob.request.get('/api/v1/account')).status()).toBe(401);
   // Signing in again unlocks the keys again.
   await signIn(bob, BOB.email, BOB.passphrase);
-  await bob.goto('/t/acme');
+  await bob.goto('/t/acme/admins');
   await expect(bob.getByTestId('tenant-keys-unlocked')).toBeVisible();
 });
 

@@ -13,7 +13,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
-import { OPERATOR, OPERATOR_STATE, signIn } from '../support/accounts';
+import { OPERATOR, OPERATOR_STATE, signIn, tenantTab } from '../support/accounts';
 import { enrollFirstAdmin } from '../support/enroll';
 
 const TENANT = 'audit-walk';
@@ -48,7 +48,7 @@ async function expectNoSeriousViolations(page: Page, ready: () => Promise<void>)
 test('a tenant admin filters the audit trail, downloads it, and the download verifies offline', async ({ page, baseURL }) => {
   await signIn(page, ADMIN.email, ADMIN.passphrase);
   await page.goto(`/t/${TENANT}`);
-  await page.getByRole('link', { name: 'Audit trail' }).click();
+  await tenantTab(page, 'Audit').click();
   await expect(page.getByRole('heading', { level: 1, name: 'Audit trail' })).toBeVisible();
   await expect(page.getByTestId('tenant-audit-verification')).toContainText('The chain is intact');
   const table = page.getByRole('table', { name: /Audit events of Audit Walk/ });

@@ -10,7 +10,7 @@ import { type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
-import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
+import { enrollFirstAdmin, OPERATOR, tenantTab } from '../support/accounts';
 import { exportCanaries, markField, planConfig, type TCanary, type TPlannedConfig } from './canaries';
 import { canariesInServerLog, fillSettings, findCanaries, openNewForm, recordTraffic, type TTraffic } from './config-ui';
 
@@ -58,7 +58,7 @@ test('a tenant whose first admin enrolls through the invitation', async ({ brows
 });
 
 test('the empty overview explains what KMS and SIEM configurations are for', async () => {
-  await page.getByRole('link', { name: 'KMS and SIEM configurations' }).click();
+  await tenantTab(page, 'Configurations').click();
   await expect(page.getByRole('heading', { level: 1, name: 'Configurations' })).toBeVisible();
   await expect(page.getByTestId('configs-empty-kms')).toContainText('how to reach a key in your own key management system');
   await expect(page.getByTestId('configs-empty-siem')).toContainText('where to send an audit event');

@@ -21,7 +21,7 @@ import { createProxyClient } from '@/lib/proxy-client';
 import { ZProxyCredentials, type TProxyCredentials } from '@/lib/schemas/deployments';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
-import { enrollFirstAdmin, OPERATOR, OPERATOR_STATE, recordRequests, type RecordedRequest } from '../support/accounts';
+import { enrollFirstAdmin, OPERATOR, OPERATOR_STATE, recordRequests, tenantTab, type RecordedRequest } from '../support/accounts';
 import { planConfig } from '../configs/canaries';
 import { fillSettings, openNewForm } from '../configs/config-ui';
 
@@ -165,7 +165,9 @@ test('disabling refuses every key at once; enabling restores them', async () => 
 });
 
 test('the tenant admin sees the deployment ask for access, with the same fingerprint', async () => {
+  // The tenant area opens on the configurations, which show the request first.
   await admin.goto(`/t/${TENANT}`);
+  await expect(admin).toHaveURL(new RegExp(`/t/${TENANT}/configs$`));
   const banner = admin.getByTestId('pending-deployments-banner');
   await expect(banner).toContainText('A new proxy deployment asks for access');
   await expect(banner).toContainText(NAME);
@@ -201,7 +203,7 @@ test('approving re-seals every configuration as version + 1 to the deployment', 
   await admin.goto(`/t/${TENANT}/configs`);
   for (const plan of plans) await expect(admin.getByTestId(`config-row-${plan.label}`)).toContainText('v2');
   await admin.goto(`/t/${TENANT}`);
-  await expect(admin.getByRole('link', { name: 'Proxy deployments' })).toBeVisible();
+  await expect(tenantTab(admin, 'Deployments')).toBeVisible();
   await expect(admin.getByTestId('pending-deployments-banner')).toHaveCount(0);
 });
 

@@ -1,7 +1,9 @@
 // The operators' tenant console in the browser: search (debounced, by id,
 // name and admin email), filters, sorting with aria-sort, keyset pages, a
 // view that survives a reload (it lives in the URL), the detail page, resend
-// and revoke of an invitation, suspend and resume, and deletion: requested,
+// and revoke of an invitation (an accepted one shows when it was accepted),
+// the tenant's latest audit events and the way to all of them on the audit
+// page, suspend and resume, and deletion: requested,
 // then refused without the typed id and before the 36-hour wait. (The wait
 // itself and the refusal while configurations exist are proven at the
 // service level with an injectable clock: lib/server/tenants/tenants.int.test.ts.)
@@ -9,6 +11,7 @@ import { type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { OPERATOR, OPERATOR_STATE } from '../support/accounts';
+import { enrollFirstAdmin } from '../support/enroll';
 import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 
 test.describe.configure({ mode: 'serial' });
@@ -21,6 +24,7 @@ const TENANTS = [
 ];
 const pageErrors: string[] = [];
 let page: Page;
+let environmentId = '';
 
 const table = () => page.getByRole('table', { name: /^Tenants/ });
 const rowIds = async () => table().getByRole('rowheader').allTextContents();
@@ -29,6 +33,7 @@ test.beforeAll(async ({ browser, baseURL }) => {
   const client = new BrokerClient(baseURL as string);
   expect((await client.signIn(OPERATOR.email, OPERATOR.passphrase)).ok).toBe(true);
   const env = expectStatus<{ id: string }>(await client.post('/api/v1/operator/environments', ENV), 201, 'env');
+  environmentId = env.id;
   for (const t of TENANTS) expectStatus(await client.post('/api/v1/operator/tenants', { ...t, environmentId: env.id }), 201, t.externalId);
   const context = await browser.newContext({ storageState: OPERATOR_STATE });
   page = await context.newPage();
@@ -135,12 +140,15 @@ test('the detail page shows metadata; an invitation is resent, then revoked', as
   await expect(page.getByRole('region', { name: 'Configurations', exact: true })).toContainText('No configurations.');
   const invitations = page.getByRole('region', { name: 'Invitations', exact: true });
   await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('open');
+  await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('Expires');
   await invitations.getByRole('button', { name: 'Resend invitation to root@aardvark.example for cw-aardvark' }).click();
   await expect(page.getByText('Invitation sent again to root@aardvark.example.')).toBeVisible();
   await expect(invitations).toContainText('sent 2 times');
   await invitations.getByRole('button', { name: 'Revoke invitation to root@aardvark.example for cw-aardvark' }).click();
   await page.getByRole('dialog', { name: 'Revoke this invitation?' }).getByRole('button', { name: 'Revoke invitation' }).click();
   await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('revoked');
+  await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('Revoked');
+  await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).not.toContainText('Expires');
   await expect(page.getByRole('region', { name: 'Timeline', exact: true })).toContainText('Tenant created');
 });
 
@@ -181,4 +189,40 @@ test('deletion: requested, refused without the typed id and before the 36-hour w
   await page.getByRole('button', { name: 'Cancel deletion request' }).click();
   await expect(page.getByText('Deletion request cancelled.')).toBeVisible();
   await expect(page.getByRole('button', { name: 'Request deletion' })).toBeVisible();
+});
+
+test('an accepted invitation shows when it was accepted; the tenant’s audit events are on its page and a click away in full', async ({ baseURL }) => {
+  const client = new BrokerClient(baseURL as string);
+  expect((await client.signIn(OPERATOR.email, OPERATOR.passphrase)).ok).toBe(true);
+  const dingo = { externalId: 'cw-dingo', displayName: 'Dingo Dairy', adminEmail: 'boss@dingo.example' };
+  expectStatus(await client.post('/api/v1/operator/tenants', { ...dingo, environmentId }), 201, dingo.externalId);
+  await enrollFirstAdmin(baseURL as string, dingo.externalId, dingo.adminEmail, 'dingo dairy passphrase 6620 moss');
+  const detail = expectStatus<{ invitations: { acceptedAt: string | null }[] }>(await client.get(`/api/v1/operator/tenants/${dingo.externalId}`), 200, 'detail');
+  const acceptedAt = detail.invitations[0]?.acceptedAt;
+  expect(acceptedAt).toBeTruthy();
+
+  await page.goto(`/operator/tenants/${dingo.externalId}`);
+  const row = page.getByRole('region', { name: 'Invitations', exact: true }).getByRole('row', { name: /boss@dingo\.example/ });
+  await expect(row).toContainText('accepted');
+  await expect(row).toContainText('Accepted');
+  await expect(row).not.toContainText('Expires');
+  await expect(row.locator('time')).toHaveAttribute('datetime', acceptedAt as string);
+
+  const timeline = page.getByRole('region', { name: 'Timeline', exact: true });
+  await expect(timeline).toContainText('boss@dingo.example accepted the invitation');
+  await expect(timeline).not.toContainText('comes later');
+  const audit = page.getByRole('region', { name: 'Audit trail', exact: true });
+  const events = audit.getByRole('table', { name: /Latest audit events of cw-dingo/ });
+  await expect(events.getByRole('cell', { name: /Accepted an invitation and enrolled/ })).toBeVisible();
+  await expect(events.getByRole('cell', { name: /Created a tenant/ })).toBeVisible();
+
+  await audit.getByRole('link', { name: 'All of cw-dingo’s events in the audit trail' }).click();
+  await expect(page).toHaveURL(/\/operator\/audit\?tenant=cw-dingo$/);
+  await expect(page.getByLabel('Tenant id')).toHaveValue('cw-dingo');
+  const chain = page.getByRole('table', { name: /Audit events of the vendor chain/ });
+  await expect(chain.getByRole('cell', { name: /Accepted an invitation and enrolled/ })).toBeVisible();
+  // Filtered to the tenant: every row is one of its events.
+  const tenantCells = await chain.locator('tbody tr td:nth-child(2)').allTextContents();
+  expect(tenantCells.length).toBeGreaterThanOrEqual(2);
+  for (const cell of tenantCells) expect(cell).toMatch(/^cw-dingo #\d+$/);
 });

@@ -94,8 +94,13 @@ test.describe('the admin of tenant A', () => {
     expect((await request.get('/api/v1/tenants/matrix-a/admins')).status()).toBe(200);
     const response = await page.goto('/t/matrix-a');
     expect(response?.status()).toBe(200);
-    const other = await page.goto('/t/matrix-b');
-    expect(other?.status()).toBe(404);
+    // The tenant's address opens its configurations; every page of tenant B is the 404 page.
+    await expect(page).toHaveURL(/\/t\/matrix-a\/configs$/);
+    for (const entry of PAGES.filter((p) => p.access === 'tenant-member')) {
+      const url = fill(entry.path, 'matrix-b', NOWHERE_ID);
+      expect((await page.goto(url))?.status(), url).toBe(404);
+      await expect(page).toHaveURL(new RegExp(`${url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    }
   });
 });
 
@@ -112,8 +117,10 @@ test.describe('a vendor operator', () => {
       }
     }
     for (const tenant of ['matrix-a', 'matrix-b']) {
-      const response = await page.goto(`/t/${tenant}`);
-      expect(response?.status()).toBe(404);
+      for (const entry of PAGES.filter((p) => p.access === 'tenant-member')) {
+        const url = fill(entry.path, tenant, NOWHERE_ID);
+        expect((await page.goto(url))?.status(), url).toBe(404);
+      }
     }
     expect((await request.get('/api/v1/operator/tenants')).status()).toBe(200);
   });

@@ -102,6 +102,7 @@ export const PAGES: { path: string; access: Access }[] = [
   { path: '/t/[tenant]/configs/[configId]', access: 'tenant-member' },
   { path: '/t/[tenant]/deployments', access: 'tenant-member' },
   { path: '/t/[tenant]/audit', access: 'tenant-member' },
+  { path: '/t/[tenant]/admins', access: 'tenant-member' },
 ];
 
 /** Well-formed bodies, so that a write is refused for who the caller is, not for its input. */

@@ -36,15 +36,24 @@ export async function choosePassphrase(page: Page, passphrase: string): Promise<
   await page.getByRole('checkbox', { name: /I understand/ }).check();
 }
 
-/** The first admin of a new tenant accepts the mailed invitation in `page`, stores the recovery code, and ends with the tenant keys unlocked. */
+/**
+ * The first admin of a new tenant accepts the mailed invitation in `page`, stores the recovery code, lands on the
+ * configurations, and ends on the Admins & keys tab with the tenant keys unlocked.
+ */
 export async function enrollFirstAdmin(page: Page, email: string, passphrase: string): Promise<void> {
   await page.goto(invitationLink(await waitForMail(email)));
   await choosePassphrase(page, passphrase);
   await page.getByRole('button', { name: 'Accept the invitation' }).click();
   await page.getByRole('checkbox', { name: 'I have stored the recovery code' }).check();
   await page.getByRole('button', { name: 'Continue' }).click();
+  await expect(page).toHaveURL(/\/t\/[^/]+\/configs$/);
+  await tenantTab(page, 'Admins & keys').click();
   await expect(page.getByTestId('tenant-keys-unlocked')).toBeVisible();
 }
+
+/** A tab of the tenant area's navigation (named after the tenant). */
+export const tenantTab = (page: Page, name: 'Configurations' | 'Deployments' | 'Audit' | 'Admins & keys') =>
+  page.getByRole('navigation', { name: /^Tenant / }).getByRole('link', { name, exact: true });
 
 export type RecordedRequest = { url: string; method: string; headers: Record<string, string>; body: string };
 

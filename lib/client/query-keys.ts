@@ -17,6 +17,8 @@ export const operatorKeys = {
   tenants: () => [...operatorKeys.all, 'tenants'] as const,
   tenantList: (search: string) => [...operatorKeys.tenants(), 'list', search] as const,
   tenant: (externalId: string) => [...operatorKeys.tenants(), 'detail', externalId] as const,
+  /** Under the tenant's detail, so whatever refreshes the tenant (suspend, resend…) refreshes its latest events too. */
+  tenantAudit: (externalId: string) => [...operatorKeys.tenant(externalId), 'audit'] as const,
   operators: () => [...operatorKeys.all, 'operators'] as const,
   outbox: () => [...operatorKeys.all, 'outbox'] as const,
   settings: () => [...operatorKeys.all, 'settings'] as const,

@@ -49,6 +49,9 @@ export type TTenantDetail = {
     email: string;
     state: 'open' | 'expired' | 'accepted' | 'revoked';
     expiresAt: string;
+    /** When it was accepted or revoked; an ended invitation's expiry means nothing any more. */
+    acceptedAt: string | null;
+    revokedAt: string | null;
     sendCount: number;
     lastSentAt: string;
     createdAt: string;

@@ -71,7 +71,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
     invitations: t.invitations.map((i) => ({
       id: i.id, email: i.email,
       state: i.acceptedAt ? 'accepted' : i.revokedAt ? 'revoked' : i.expiresAt.getTime() <= now ? 'expired' : 'open',
-      expiresAt: i.expiresAt.toISOString(), sendCount: i.sendCount, lastSentAt: i.lastSentAt.toISOString(), createdAt: i.createdAt.toISOString(),
+      expiresAt: i.expiresAt.toISOString(), acceptedAt: i.acceptedAt?.toISOString() ?? null, revokedAt: i.revokedAt?.toISOString() ?? null, sendCount: i.sendCount, lastSentAt: i.lastSentAt.toISOString(), createdAt: i.createdAt.toISOString(),
     })),
     deployments: deployments.map((d) => {
       const status = delivery.get(d.id);
@@ -104,6 +104,7 @@ function buildTimeline(detail: TTenantDetail, states: { seq: number; createdAt: 
   const events: TTimelineEvent[] = [{ at: detail.tenant.createdAt, kind: 'tenant', text: 'Tenant created' }];
   for (const i of detail.invitations) {
     events.push({ at: i.createdAt, kind: 'invitation', text: `Invitation to ${i.email} (${i.state})` });
+    if (i.acceptedAt) events.push({ at: i.acceptedAt, kind: 'invitation', text: `${i.email} accepted the invitation` });
   }
   for (const a of detail.admins) {
     events.push({ at: a.createdAt, kind: 'admin', text: `${a.email} enrolled` });

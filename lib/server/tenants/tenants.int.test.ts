@@ -258,7 +258,16 @@ describe(`tenant lifecycle on ${backend}`, () => {
       { id: deployment.id, name: 'eu-proxy', status: 'active', approved: true, appliedSeq: null, appliedAt: null, lastStatusAt: expect.any(String), delivery: 'withheld', errors: [] },
     ]);
     expect((await getTenantDetail('alpha-000003')).deployments[0]?.errors).toEqual([{ configId: null, code: 'kms_unreachable' }]);
-    expect((await getTenantDetail('invited-1')).invitations).toMatchObject([{ email: 'boss1@zeta-co.example', state: 'expired' }]);
+    expect((await getTenantDetail('invited-1')).invitations).toMatchObject([{ email: 'boss1@zeta-co.example', state: 'expired', acceptedAt: null, revokedAt: null }]);
+    // An accepted invitation carries when it was accepted, and the timeline says so.
+    const acceptedAt = new Date(Date.now() - 3_600_000);
+    const alpha15 = alpha.find((t) => t.externalId === 'alpha-000015') as FleetTenant;
+    await db.prisma.invitation.create({
+      data: { id: 'inv_accepted', kind: 'tenant_admin', tenantId: alpha15.id, email: 'first@alpha.example', tokenHash: 'hash_accepted', expiresAt: new Date(Date.now() + 86_400_000), lastSentAt: acceptedAt, acceptedAt },
+    });
+    const withAccepted = await getTenantDetail('alpha-000015');
+    expect(withAccepted.invitations).toMatchObject([{ email: 'first@alpha.example', state: 'accepted', acceptedAt: acceptedAt.toISOString(), revokedAt: null }]);
+    expect(withAccepted.timeline).toContainEqual({ at: acceptedAt.toISOString(), kind: 'invitation', text: 'first@alpha.example accepted the invitation' });
     const text = JSON.stringify(detail);
     for (const sealed of ['ciphertext', '"jwe"', 'eyJ']) expect(text).not.toContain(sealed);
   });

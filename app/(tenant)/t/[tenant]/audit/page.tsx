@@ -10,7 +10,7 @@ export default async function AuditPage({ params }: { params: Promise<{ tenant: 
   const { tenant } = await params;
   const access = await pageTenantMember(tenant);
   const { externalId, displayName } = access.tenant;
-  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} />;
+  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} section="audit" title="Audit trail" />;
   return (
     <Suspense>
       <TenantAuditView tenant={externalId} tenantName={displayName} />

@@ -9,6 +9,6 @@ export default async function ConfigsPage({ params }: { params: Promise<{ tenant
   const { tenant } = await params;
   const access = await pageTenantMember(tenant);
   const { externalId, displayName } = access.tenant;
-  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} />;
+  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} section="configs" title="Configurations" />;
   return <ConfigsOverview tenant={externalId} tenantName={displayName} />;
 }

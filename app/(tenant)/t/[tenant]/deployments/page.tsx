@@ -9,6 +9,6 @@ export default async function DeploymentsPage({ params }: { params: Promise<{ te
   const { tenant } = await params;
   const access = await pageTenantMember(tenant);
   const { externalId, displayName } = access.tenant;
-  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} />;
+  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} section="deployments" title="Proxy deployments" />;
   return <TenantDeployments tenant={externalId} tenantName={displayName} />;
 }

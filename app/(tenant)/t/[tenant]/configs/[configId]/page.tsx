@@ -19,7 +19,7 @@ export default async function ConfigPage({
   const access = await pageTenantMember(tenant);
   if (!ZConfigId.safeParse(configId).success) notFound();
   const { externalId, displayName } = access.tenant;
-  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} />;
+  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} section="configs" title="Configurations" />;
   const savedVersion = typeof saved === 'string' && /^[1-9]\d{0,6}$/.test(saved) ? Number(saved) : null;
   return <ConfigDetail tenant={externalId} tenantName={displayName} configId={configId} savedVersion={savedVersion} />;
 }

@@ -10,6 +10,6 @@ export default async function NewConfigPage({ params, searchParams }: { params: 
   const { kind } = await searchParams;
   const access = await pageTenantMember(tenant);
   const { externalId, displayName } = access.tenant;
-  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} />;
+  if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} section="configs" title="Configurations" />;
   return <NewConfig tenant={externalId} tenantName={displayName} kind={kind === 'kms' || kind === 'siem' ? kind : null} />;
 }

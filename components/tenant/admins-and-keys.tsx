@@ -1,6 +1,7 @@
 'use client';
-// A tenant admin's home: whether this browser holds the tenant keys, the
-// admin set with fingerprint confirmation, invitations and safety settings.
+// A tenant's "Admins & keys" page: whether this browser holds the tenant
+// keys, the admin set with fingerprint confirmation, invitations, safety
+// settings and key rotation.
 // A pending admin sees their own fingerprint to read out, or can use a
 // recovery code. Both rest on the admin key unlocked in this browser, not on
 // the broker's copy of it (lib/client/own-admin-key.ts).
@@ -8,7 +9,6 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { OwnFingerprint } from '@/components/account/own-fingerprint';
 import { UnlockForm } from '@/components/account/unlock-form';
-import { PendingDeploymentsBanner } from '@/components/deployments/pending-banner';
 import { Fingerprint } from '@/components/keys/fingerprint';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -18,15 +18,16 @@ import { openRecoveryKit } from '@/lib/crypto/recovery-kit';
 import { wrapTenantKeys } from '@/lib/crypto/tenant-keys';
 import { api, type TAccount } from '@/lib/client/api';
 import { ownAdminKeyQuery, ownAdminPublicJwk } from '@/lib/client/own-admin-key';
-import { accountKeys, tenantKeys } from '@/lib/client/query-keys';
+import { accountKeys } from '@/lib/client/query-keys';
 import { getTenantKeys } from '@/lib/client/session-keys';
 import { useAccount } from '@/lib/client/use-account';
 import { AdminsCard } from './admins-card';
 import { InvitationsCard } from './invitations-card';
 import { RotateKeysCard } from './rotate-keys-card';
 import { SecurityCard } from './security-card';
+import { TenantBreadcrumb } from './tenant-breadcrumb';
 
-export type TenantHomeProps = { tenant: string; tenantName: string; status: 'pending' | 'confirmed'; requireMfa: boolean };
+export type TAdminsAndKeysProps = { tenant: string; tenantName: string; status: 'pending' | 'confirmed'; requireMfa: boolean };
 
 function KeysCard({ tenant, userId }: { tenant: string; userId: string }) {
   const account = useAccount();
@@ -60,17 +61,6 @@ function KeysCard({ tenant, userId }: { tenant: string; userId: string }) {
         </dl>
       ) : null}
     </Card>
-  );
-}
-
-/** After a key holder was removed: until the keys are rotated, every confirmed admin sees this first. */
-function RotationDueBanner({ tenant }: { tenant: string }) {
-  const keys = useQuery({ queryKey: tenantKeys.keys(tenant), queryFn: () => api.tenantKeys(tenant) });
-  if (!keys.data?.keyRotationDueAt) return null;
-  return (
-    <Alert tone="warning" title="Rotate the tenant keys">
-      An administrator who held the tenant keys was removed. <a className="underline" href="#rotate-keys">Rotate the keys</a> so that what they held opens nothing sealed from now on.
-    </Alert>
   );
 }
 
@@ -133,29 +123,20 @@ function PendingView({ tenant, tenantName }: { tenant: string; tenantName: strin
   );
 }
 
-export function TenantHome({ tenant, tenantName, status, requireMfa }: TenantHomeProps) {
+export function AdminsAndKeys({ tenant, tenantName, status, requireMfa }: TAdminsAndKeysProps) {
   const account = useAccount();
   const userId = account.data?.id;
   return (
     <div className="space-y-6">
-      <PageHeader title={tenantName} description={`Tenant ${tenant}`} />
-      {status === 'confirmed' ? (
-        <>
-          <p className="flex flex-wrap gap-x-6 gap-y-2 text-sm">
-            <a className="font-medium text-brand-700 underline dark:text-brand-500" href={`/t/${encodeURIComponent(tenant)}/configs`}>
-              KMS and SIEM configurations
-            </a>
-            <a className="font-medium text-brand-700 underline dark:text-brand-500" href={`/t/${encodeURIComponent(tenant)}/deployments`}>
-              Proxy deployments
-            </a>
-            <a className="font-medium text-brand-700 underline dark:text-brand-500" href={`/t/${encodeURIComponent(tenant)}/audit`}>
-              Audit trail
-            </a>
-          </p>
-          <PendingDeploymentsBanner tenant={tenant} />
-          <RotationDueBanner tenant={tenant} />
-        </>
-      ) : null}
+      <TenantBreadcrumb tenant={tenant} tenantName={tenantName} section="admins" />
+      <PageHeader
+        title="Admins & keys"
+        description={
+          status === 'pending'
+            ? `Your key’s fingerprint, for an administrator of ${tenantName} to confirm you.`
+            : `Who administers ${tenantName} (tenant ${tenant}), the tenant keys in this browser, invitations, security settings and key rotation.`
+        }
+      />
       {account.data && account.data.mfaRequired && !account.data.mfaEnabled ? (
         <Alert tone="warning" title="A second factor is required">
           This tenant requires a second factor for its administrators. <a className="underline" href="/account#mfa">Set it up on your account page.</a>
