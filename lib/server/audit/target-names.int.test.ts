@@ -26,6 +26,9 @@ const ACME_TARGETS: [type: string, id: string, tenantView: string | null, operat
   ['config', 'cfg_deleted', null, null],
   ['deployment', 'dep_eu', 'prod-eu-1', 'prod-eu-1'],
   ['deployment', 'dep_us', null, 'globex-us-1'],
+  // Approvals and removals name the deployment by the key id the tenant signed.
+  ['deployment', 'kid_eu', 'prod-eu-1', 'prod-eu-1'],
+  ['deployment', 'kid_us', null, 'globex-us-1'],
   ['user', 'usr_alice', 'alice@acme.example', null],
   ['user', 'usr_bob', null, null],
   ['admin', 'adm_alice', 'alice@acme.example', null],

@@ -12,6 +12,15 @@ type Db = PrismaClient | Prisma.TransactionClient;
 const byId = (rows: { id: string; name: string; tenantExternalId?: string }[]) =>
   new Map<string, TTargetName>(rows.map(({ id, ...name }) => [id, name]));
 
+/**
+ * Deployments by id or by key id: an approval or removal targets the key the
+ * tenant signed into its state (its kid), the operators' actions the deployment's id.
+ */
+async function deploymentNames(db: Db, ids: string[], environmentId?: string) {
+  const rows = await db.proxyDeployment.findMany({ where: { ...(environmentId ? { environmentId } : {}), OR: [{ id: { in: ids } }, { kid: { in: ids } }] }, select: { id: true, kid: true, name: true } });
+  return byId(rows.flatMap((d) => [{ id: d.id, name: d.name }, { id: d.kid, name: d.name }]));
+}
+
 /** The lookups of a tenant's view; none when the tenant no longer exists (its chain outlives it). */
 export async function tenantTargetLookups(db: Db, tenantExternalId: string): Promise<Partial<Record<TTenantViewTarget, TTargetLookup>>> {
   const tenant = await db.tenant.findUnique({ where: { externalId: tenantExternalId }, select: { id: true, displayName: true, environmentId: true } });
@@ -21,7 +30,7 @@ export async function tenantTargetLookups(db: Db, tenantExternalId: string): Pro
     config: async (ids) =>
       byId((await db.tenantConfig.findMany({ where: { tenantId: tenant.id, id: { in: ids } }, select: { id: true, label: true } })).map((c) => ({ id: c.id, name: c.label, ...own }))),
     // The deployments of its environment: those its deployments page lists and its admins approve or remove.
-    deployment: async (ids) => byId(await db.proxyDeployment.findMany({ where: { environmentId: tenant.environmentId, id: { in: ids } }, select: { id: true, name: true } })),
+    deployment: (ids) => deploymentNames(db, ids, tenant.environmentId),
     // Accounts are named only while they administer this tenant.
     user: async (ids) =>
       byId((await db.tenantAdmin.findMany({ where: { tenantId: tenant.id, userId: { in: ids } }, select: { userId: true, user: { select: { email: true } } } })).map((m) => ({ id: m.userId, name: m.user.email }))),
@@ -37,7 +46,7 @@ export function vendorTargetLookups(db: Db): Record<TVendorViewTarget, TTargetLo
   return {
     tenant: async (ids) =>
       byId((await db.tenant.findMany({ where: { externalId: { in: ids } }, select: { externalId: true, displayName: true } })).map((t) => ({ id: t.externalId, name: t.displayName, tenantExternalId: t.externalId }))),
-    deployment: async (ids) => byId(await db.proxyDeployment.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } })),
+    deployment: (ids) => deploymentNames(db, ids),
     // The tenant comes from the record itself, and target-names.ts shows the label only on that tenant's events.
     config: async (ids) =>
       byId(
