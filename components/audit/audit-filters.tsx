@@ -4,12 +4,13 @@
 // users change several filters without the list jumping under them. The
 // parent keys the form on the URL's filters, so back/forward resets it.
 import { useState, type FormEvent } from 'react';
-import { AUDIT_ACTION_NAMES, AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES, auditActionLabel } from '@/lib/schemas/audit';
+import { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES } from '@/lib/schemas/audit';
 import { fromLocalInput, toLocalInput, type TFilterKey, type TParams } from '@/lib/client/audit';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/field';
 import { HELP_TEXT } from '@/components/ui/help-text';
 import { Select } from '@/components/ui/select';
+import { ActionPicker } from './action-picker';
 
 const CONTROL = 'block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900';
 const LABEL = 'block text-sm font-medium';
@@ -21,8 +22,6 @@ export const ACTOR_TYPE_LABELS: Record<(typeof AUDIT_ACTOR_TYPES)[number], strin
   system: 'System',
   vendor_token: 'Vendor API token',
 };
-
-const ACTIONS = [...AUDIT_ACTION_NAMES].sort((a, b) => auditActionLabel(a).localeCompare(auditActionLabel(b)));
 
 type Props = { params: TParams; vendor?: boolean; onApply: (changes: Record<TFilterKey, string | null>) => void };
 
@@ -113,15 +112,7 @@ export function AuditFilters({ params, vendor = false, onApply }: Props) {
           <Input id="audit-to" type="datetime-local" className={CONTROL} value={to} onChange={(e) => setTo(e.target.value)} aria-describedby="audit-time-help" aria-invalid={error ? true : undefined} />
           <p id="audit-time-help" className={HELP_TEXT}>In your time zone; both ends included.</p>
         </div>
-        <div className="space-y-1 sm:col-span-2">
-          <label htmlFor="audit-actions" className={LABEL}>Actions</label>
-          <select id="audit-actions" multiple size={6} className={CONTROL} value={actions} onChange={(e) => setActions([...e.target.selectedOptions].map((o) => o.value))} aria-describedby="audit-actions-help">
-            {ACTIONS.map((a) => (
-              <option key={a} value={a}>{auditActionLabel(a)} ({a})</option>
-            ))}
-          </select>
-          <p id="audit-actions-help" className={HELP_TEXT}>None selected: every action. Hold Ctrl (⌘ on a Mac) or Shift to choose several.</p>
-        </div>
+        <ActionPicker className="sm:col-span-2 lg:col-span-4" selected={actions} onChange={setActions} tenantOnly={!vendor} />
       </div>
       {error ? <p role="alert" className="text-sm text-red-700 dark:text-red-400">{error}</p> : null}
       <div className="flex flex-wrap gap-3">

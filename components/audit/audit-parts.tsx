@@ -1,7 +1,7 @@
 'use client';
-// Pieces both audit pages share: the URL-kept filters, the export links, the
-// summary of an event's details, the outcome badge, and the events table
-// with its loading, empty and error states and "load more".
+// Pieces both audit pages share: the URL-kept filters, the export links and
+// how to verify a download, the action/target/outcome cells, and the events
+// table with its loading, empty and error states and "load more".
 import { useInfiniteQuery, type InfiniteData, type UseInfiniteQueryResult } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, type ReactNode } from 'react';
@@ -11,6 +11,7 @@ import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/compone
 import { Badge } from '@/components/ui/card';
 import { Button } from '@/components/ui/button';
 import { HELP_TEXT } from '@/components/ui/help-text';
+import { TargetCell } from './audit-cells';
 
 /** The filters in the URL, their API query string, and a way to replace them. */
 export function useAuditFilters() {
@@ -32,10 +33,17 @@ export function useAuditFilters() {
 
 const LINK_BUTTON =
   'inline-flex items-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-900 hover:bg-slate-50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800';
+const CODE = 'block overflow-x-auto whitespace-pre rounded bg-slate-100 px-2 py-1 font-mono text-xs text-slate-900 dark:bg-slate-800 dark:text-slate-100';
 
-export function ExportLinks({ url, what }: { url: (format: 'jsonl' | 'csv') => string; what: string }) {
+/**
+ * The downloads, and how to check one offline. The verifier wants the
+ * broker's published keys (--jwks) to prove who signed the checkpoints — the
+ * keys inside a download only prove it is consistent — so the note says
+ * where that file comes from: a link, and the curl command for a terminal.
+ */
+export function ExportLinks({ url, what, jwksUrl }: { url: (format: 'jsonl' | 'csv') => string; what: string; jwksUrl: string }) {
   return (
-    <div className="space-y-2">
+    <div className="space-y-3">
       <div className="flex flex-wrap gap-3">
         <a className={LINK_BUTTON} href={url('jsonl')} download>
           Download JSON Lines
@@ -44,10 +52,23 @@ export function ExportLinks({ url, what }: { url: (format: 'jsonl' | 'csv') => s
           Download CSV
         </a>
       </div>
-      <p className={HELP_TEXT}>
-        {what} for the filters shown, with link entries for the events they leave out, the signed checkpoints and the broker’s public keys. Check a
-        download with <code>npm run audit:verify -- --file &lt;file&gt; --jwks jwks.json</code>.
-      </p>
+      <div className={`${HELP_TEXT} space-y-2`} data-testid="export-note">
+        <p>{what} for the filters shown, with link entries for the events they leave out, the signed checkpoints and the broker’s public keys. To check a download offline:</p>
+        <ol className="list-decimal space-y-2 pl-5">
+          <li>
+            Get the broker’s published public keys,{' '}
+            <a href="/.well-known/jwks.json" download="jwks.json" className="font-medium text-brand-700 underline dark:text-brand-500">
+              jwks.json
+            </a>{' '}
+            (served at <code className="break-all">/.well-known/jwks.json</code>), or in a terminal:
+            <code className={`mt-1 ${CODE}`}>curl -o jwks.json {jwksUrl}</code>
+          </li>
+          <li>
+            In a checkout of the broker, run:
+            <code className={`mt-1 ${CODE}`}>npm run audit:verify -- --file &lt;file&gt; --jwks jwks.json</code>
+          </li>
+        </ol>
+      </div>
     </div>
   );
 }
@@ -57,27 +78,21 @@ export function OutcomeBadge({ outcome }: { outcome: string }) {
 }
 
 /** The action (label and name), target and outcome cells, the same in the tenant's and the operator's table. */
-export function ActionTargetOutcomeCells({ event }: { event: { action: string; targetType: string | null; targetId: string | null; outcome: string } }) {
+export function ActionTargetOutcomeCells({ event }: { event: { action: string; targetType: string | null; targetId: string | null; targetName: string | null; outcome: string } }) {
   return (
     <>
       <td className={TD}>
         {auditActionLabel(event.action)}
         <span className="block font-mono text-xs text-slate-600 dark:text-slate-400">{event.action}</span>
       </td>
-      <td className={`${TD} break-all`}>{event.targetType ? `${event.targetType} ${event.targetId ?? ''}` : '—'}</td>
+      <td className={TD}>
+        <TargetCell type={event.targetType} id={event.targetId} name={event.targetName} />
+      </td>
       <td className={TD}>
         <OutcomeBadge outcome={event.outcome} />
       </td>
     </>
   );
-}
-
-/** Up to a few `key: value` pairs of the details; the whole JSON is in the export. */
-export function detailsSummary(details: unknown): string {
-  if (!details || typeof details !== 'object') return '';
-  const parts = Object.entries(details as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`);
-  const text = parts.slice(0, 4).join(', ') + (parts.length > 4 ? ` (+${parts.length - 4} more)` : '');
-  return text.length > 160 ? `${text.slice(0, 157)}…` : text;
 }
 
 export function LoadMore({ hasMore, loading, count, onMore }: { hasMore: boolean; loading: boolean; count: number; onMore: () => void }) {

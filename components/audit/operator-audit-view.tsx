@@ -6,13 +6,13 @@
 import { useMutation } from '@tanstack/react-query';
 import type { TTrailVerification, TVendorAuditRow } from '@/lib/schemas/audit-views';
 import { auditApi, auditKeys } from '@/lib/client/audit';
-import { formatDateTime } from '@/components/operator/format';
 import { errorMessage, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
-import { detailsSummary, EventsTable, ExportLinks, ActionTargetOutcomeCells, useAuditEvents, useAuditFilters } from './audit-parts';
+import { DetailsCell, EventTime, WrapText } from './audit-cells';
+import { EventsTable, ExportLinks, ActionTargetOutcomeCells, useAuditEvents, useAuditFilters } from './audit-parts';
 
 function VerifyResult({ result }: { result: TTrailVerification }) {
   if (result.ok) {
@@ -87,21 +87,32 @@ function EventRow({ event }: { event: TVendorAuditRow }) {
   return (
     <tr>
       <td className={TD}>
-        <time dateTime={event.at}>{formatDateTime(event.at)}</time>
-        <span className="block text-xs text-slate-600 dark:text-slate-400">#{event.vendorSeq}</span>
+        <EventTime at={event.at} seq={event.vendorSeq} />
       </td>
-      <td className={TD}>{event.tenantExternalId ? `${event.tenantExternalId} #${event.tenantSeq}` : 'Vendor'}</td>
-      <td className={`${TD} break-all`}>
-        {ACTOR_TYPE_LABELS[event.actorType as keyof typeof ACTOR_TYPE_LABELS] ?? event.actorType}
-        {vendor?.actorLabel ? <span className="block text-xs text-slate-600 dark:text-slate-400">{vendor.actorLabel}</span> : null}
+      <td className={TD}>
+        {event.tenantExternalId ? (
+          <>
+            <WrapText text={event.tenantExternalId} /> <span className="whitespace-nowrap">#{event.tenantSeq}</span>
+          </>
+        ) : (
+          'Vendor'
+        )}
+      </td>
+      <td className={TD}>
+        <div className="min-w-[8rem]">
+          {ACTOR_TYPE_LABELS[event.actorType as keyof typeof ACTOR_TYPE_LABELS] ?? event.actorType}
+          {vendor?.actorLabel ? <WrapText text={vendor.actorLabel} className="block text-xs text-slate-600 dark:text-slate-400" /> : null}
+        </div>
       </td>
       <ActionTargetOutcomeCells event={event} />
-      <td className={`${TD} text-xs break-all`}>{vendor ? detailsSummary(vendor.details) || '—' : <span className="text-slate-600 dark:text-slate-400">Tenant’s data, not shown</span>}</td>
+      <td className={TD}>
+        {vendor ? <DetailsCell details={vendor.details} event={`event #${event.vendorSeq}`} /> : <span className="text-xs text-slate-600 dark:text-slate-400">Tenant’s data, not shown</span>}
+      </td>
     </tr>
   );
 }
 
-export function OperatorAuditView() {
+export function OperatorAuditView({ jwksUrl }: { jwksUrl: string }) {
   const { params, search, apply, filtered } = useAuditFilters();
   const events = useAuditEvents(auditKeys.vendorList(search), (cursor) => auditApi.vendorPage(search, cursor));
 
@@ -117,7 +128,7 @@ export function OperatorAuditView() {
       <Card id="events" title="Events">
         <div className="space-y-6">
           <AuditFilters key={search} params={params} vendor onApply={apply} />
-          <ExportLinks url={(format) => auditApi.vendorExportUrl(search, format)} what="The vendor chain (tenants’ events as link entries with their metadata)" />
+          <ExportLinks url={(format) => auditApi.vendorExportUrl(search, format)} what="The vendor chain (tenants’ events as link entries with their metadata)" jwksUrl={jwksUrl} />
           <EventsTable query={events} filtered={filtered} caption="Audit events of the vendor chain, newest first" headers={['Time', 'Tenant', 'Actor', 'Action', 'Target', 'Outcome', 'Details']} row={(event) => <EventRow key={event.id} event={event} />} />
         </div>
       </Card>

@@ -12,7 +12,8 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
-import { detailsSummary, EventsTable, ExportLinks, ActionTargetOutcomeCells, useAuditEvents, useAuditFilters } from './audit-parts';
+import { DetailsCell, EventTime, WrapText } from './audit-cells';
+import { EventsTable, ExportLinks, ActionTargetOutcomeCells, useAuditEvents, useAuditFilters } from './audit-parts';
 
 function Verification({ tenant }: { tenant: string }) {
   const verification = useQuery({ queryKey: auditKeys.tenantVerification(tenant), queryFn: () => auditApi.tenantVerification(tenant) });
@@ -49,21 +50,25 @@ function EventRow({ event }: { event: TTenantAuditRow }) {
   return (
     <tr>
       <td className={TD}>
-        <time dateTime={event.at}>{formatDateTime(event.at)}</time>
-        <span className="block text-xs text-slate-600 dark:text-slate-400">#{event.tenantSeq}</span>
+        <EventTime at={event.at} seq={event.tenantSeq} />
       </td>
-      <td className={`${TD} break-all`}>
-        {event.actorLabel ?? event.actorId ?? '—'}
-        <span className="block text-xs text-slate-600 dark:text-slate-400">{ACTOR_TYPE_LABELS[event.actorType as keyof typeof ACTOR_TYPE_LABELS] ?? event.actorType}</span>
+      <td className={TD}>
+        {/* Wide enough that a usual email stays on one line; a long one wraps at its dots. */}
+        <div className="min-w-[10rem]">
+          <WrapText text={event.actorLabel ?? event.actorId ?? '—'} />
+          <span className="block text-xs text-slate-600 dark:text-slate-400">{ACTOR_TYPE_LABELS[event.actorType as keyof typeof ACTOR_TYPE_LABELS] ?? event.actorType}</span>
+        </div>
       </td>
       <ActionTargetOutcomeCells event={event} />
       <td className={`${TD} font-mono text-xs`}>{event.ip ?? '—'}</td>
-      <td className={`${TD} text-xs break-all`}>{detailsSummary(event.details) || '—'}</td>
+      <td className={TD}>
+        <DetailsCell details={event.details} event={`event #${event.tenantSeq}`} />
+      </td>
     </tr>
   );
 }
 
-export function TenantAuditView({ tenant, tenantName }: { tenant: string; tenantName: string }) {
+export function TenantAuditView({ tenant, tenantName, jwksUrl }: { tenant: string; tenantName: string; jwksUrl: string }) {
   const { params, search, apply, filtered } = useAuditFilters();
   const events = useAuditEvents(auditKeys.tenantList(tenant, search), (cursor) => auditApi.tenantPage(tenant, search, cursor));
 
@@ -82,7 +87,7 @@ export function TenantAuditView({ tenant, tenantName }: { tenant: string; tenant
       <Card id="events" title="Events">
         <div className="space-y-6">
           <AuditFilters key={search} params={params} onApply={apply} />
-          <ExportLinks url={(format) => auditApi.tenantExportUrl(tenant, search, format)} what="The tenant’s chain" />
+          <ExportLinks url={(format) => auditApi.tenantExportUrl(tenant, search, format)} what="The tenant’s chain" jwksUrl={jwksUrl} />
           <EventsTable query={events} filtered={filtered} caption={`Audit events of ${tenantName}, newest first`} headers={['Time', 'Actor', 'Action', 'Target', 'Outcome', 'IP address', 'Details']} row={(event) => <EventRow key={event.id} event={event} />} />
         </div>
       </Card>

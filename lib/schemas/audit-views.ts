@@ -61,6 +61,8 @@ export type TTenantAuditRow = {
   action: string;
   targetType: string | null;
   targetId: string | null;
+  /** The target's name as it is now (a configuration's label, a deployment's name, an admin's email), from the tenant's own records; null when unknown. Not part of the hashed event. */
+  targetName: string | null;
   outcome: string;
   ip: string | null;
   userAgent: string | null;
@@ -80,6 +82,8 @@ export type TVendorAuditRow = {
   action: string;
   targetType: string | null;
   targetId: string | null;
+  /** The target's name as it is now (a tenant's display name, a deployment's name …); never a person on a tenant's event. */
+  targetName: string | null;
   outcome: string;
   /** Only for vendor-only events; a tenant's event withholds them (its data). */
   vendor?: { actorId: string | null; actorLabel: string | null; ip: string | null; userAgent: string | null; requestId: string | null; details: unknown };

@@ -8,18 +8,22 @@ import type { AuditEvent } from '@/lib/generated/prisma/client';
 import type { TTenantAuditPage, TTenantAuditQuery, TTenantAuditVerification, TTrailVerification, TVendorAuditPage, TVendorAuditQuery, TVendorAuditRow } from '@/lib/schemas/audit-views';
 import { getPrisma } from '@/lib/server/db';
 import { findLatestTenantCheckpoint, listTenantAuditPage, listTenantChain, listVendorAuditPage } from '@/lib/server/dal/audit';
+import { tenantTargetLookups, vendorTargetLookups } from '@/lib/server/dal/audit-targets';
 import { listAllSigningPublicKeys } from '@/lib/server/dal/signing-keys';
 import { verifyStoredAuditTrail } from './checkpoint';
 import { filterWhere } from './filters';
+import { resolveTargetNames, vendorViewAllows } from './target-names';
 import { addToChain, describeBroken, describeCheckpoint, describeReport, matchCheckpoint, openCheckpoint, tenantEntry, toAuditRow, type ChainReport, type CheckpointReport } from './verify';
 
 const iso = (d: Date) => d.toISOString();
 
 export async function listTenantAudit(tenantExternalId: string, query: TTenantAuditQuery): Promise<TTenantAuditPage> {
-  const rows = await listTenantAuditPage(await getPrisma(), tenantExternalId, filterWhere(query), query.cursor ? Number(query.cursor) : undefined, query.limit + 1);
+  const db = await getPrisma();
+  const rows = await listTenantAuditPage(db, tenantExternalId, filterWhere(query), query.cursor ? Number(query.cursor) : undefined, query.limit + 1);
   const shown = rows.slice(0, query.limit);
+  const names = await resolveTargetNames(shown, await tenantTargetLookups(db, tenantExternalId));
   return {
-    events: shown.map((r) => ({
+    events: shown.map((r, i) => ({
       id: r.id,
       vendorSeq: r.vendorSeq,
       tenantSeq: r.tenantSeq as number,
@@ -30,6 +34,7 @@ export async function listTenantAudit(tenantExternalId: string, query: TTenantAu
       action: r.action,
       targetType: r.targetType,
       targetId: r.targetId,
+      targetName: names[i] ?? null,
       outcome: r.outcome,
       ip: r.ip,
       userAgent: r.userAgent,
@@ -40,7 +45,7 @@ export async function listTenantAudit(tenantExternalId: string, query: TTenantAu
   };
 }
 
-function vendorRow(r: AuditEvent): TVendorAuditRow {
+function vendorRow(r: AuditEvent, targetName: string | null): TVendorAuditRow {
   const row: TVendorAuditRow = {
     id: r.id,
     vendorSeq: r.vendorSeq,
@@ -51,6 +56,7 @@ function vendorRow(r: AuditEvent): TVendorAuditRow {
     action: r.action,
     targetType: r.targetType,
     targetId: r.targetId,
+    targetName,
     outcome: r.outcome,
   };
   if (r.tenantExternalId === null) row.vendor = { actorId: r.actorId, actorLabel: r.actorLabel, ip: r.ip, userAgent: r.userAgent, requestId: r.requestId, details: r.details };
@@ -58,9 +64,11 @@ function vendorRow(r: AuditEvent): TVendorAuditRow {
 }
 
 export async function listVendorAudit(query: TVendorAuditQuery): Promise<TVendorAuditPage> {
-  const rows = await listVendorAuditPage(await getPrisma(), filterWhere(query), query.cursor ? Number(query.cursor) : undefined, query.limit + 1);
+  const db = await getPrisma();
+  const rows = await listVendorAuditPage(db, filterWhere(query), query.cursor ? Number(query.cursor) : undefined, query.limit + 1);
   const shown = rows.slice(0, query.limit);
-  return { events: shown.map(vendorRow), nextCursor: rows.length > query.limit ? String(shown.at(-1)?.vendorSeq) : null };
+  const names = await resolveTargetNames(shown, vendorTargetLookups(db), vendorViewAllows);
+  return { events: shown.map((r, i) => vendorRow(r, names[i] ?? null)), nextCursor: rows.length > query.limit ? String(shown.at(-1)?.vendorSeq) : null };
 }
 
 const PAGE = 1000;

@@ -1,6 +1,7 @@
 // Operator console: the vendor audit chain, its verification and exports.
 import { Suspense } from 'react';
 import { OperatorAuditView } from '@/components/audit/operator-audit-view';
+import { getEnv } from '@/lib/env';
 import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
 
 export const generateMetadata = operatorPageMetadata('Audit trail');
@@ -10,7 +11,7 @@ export default async function Page() {
   // useSearchParams needs a Suspense boundary.
   return (
     <Suspense>
-      <OperatorAuditView />
+      <OperatorAuditView jwksUrl={`${getEnv().PUBLIC_URL}/.well-known/jwks.json`} />
     </Suspense>
   );
 }

@@ -2,6 +2,7 @@
 import { Suspense } from 'react';
 import { TenantAuditView } from '@/components/audit/tenant-audit-view';
 import { PendingNotice } from '@/components/configs/pending-notice';
+import { getEnv } from '@/lib/env';
 import { pageTenantMember, tenantPageMetadata } from '@/lib/server/page-guards';
 
 export const generateMetadata = tenantPageMetadata('Audit trail');
@@ -13,7 +14,8 @@ export default async function AuditPage({ params }: { params: Promise<{ tenant: 
   if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} section="audit" title="Audit trail" />;
   return (
     <Suspense>
-      <TenantAuditView tenant={externalId} tenantName={displayName} />
+      {/* The address users reach, for the export note's curl command. */}
+      <TenantAuditView tenant={externalId} tenantName={displayName} jwksUrl={`${getEnv().PUBLIC_URL}/.well-known/jwks.json`} />
     </Suspense>
   );
 }
