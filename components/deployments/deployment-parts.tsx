@@ -1,7 +1,8 @@
 'use client';
-// Small pieces the deployment pages share: the status badge and the
-// expandable list of errors a deployment reported.
-import type { TDeploymentError } from '@/lib/schemas/deployments';
+// Small pieces the deployment pages share: the status badge, what a
+// deployment has applied, and the expandable list of errors it reported.
+import { appliedText } from '@/lib/client/console-text';
+import type { TDeploymentError, TDeploymentRow } from '@/lib/schemas/deployments';
 import { Badge } from '@/components/ui/card';
 
 export function StatusBadge({ status }: { status: 'active' | 'disabled' | 'deleted' }) {
@@ -10,11 +11,24 @@ export function StatusBadge({ status }: { status: 'active' | 'disabled' | 'delet
   return <Badge tone="danger">Deleted</Badge>;
 }
 
+/**
+ * "Up to date", "6 changes behind", "Never applied". The cursor the deployment reported
+ * (`v1.d.9`) is for support: on hover here, and written out on the deployment's own page.
+ */
+export function Applied({ row }: { row: Pick<TDeploymentRow, 'appliedCursor' | 'lag'> }) {
+  const applied = appliedText(row);
+  return (
+    <span title={applied.cursor} data-testid="applied">
+      {applied.text}
+    </span>
+  );
+}
+
 type TShownError = Omit<TDeploymentError, 'tenantId'> & { tenantId?: string };
 
 /** "none", or a disclosure with one line per error: tenant, configuration, code. */
 export function ErrorList({ count, errors, name }: { count: number; errors: TShownError[]; name: string }) {
-  if (count === 0) return <span className="text-slate-600 dark:text-slate-400">none</span>;
+  if (count === 0) return <span className="text-slate-600 dark:text-slate-400">None</span>;
   return (
     <details>
       <summary className="cursor-pointer text-red-800 dark:text-red-300" aria-label={`${count} ${count === 1 ? 'error' : 'errors'} reported by ${name}`}>

@@ -13,7 +13,7 @@ import { formatDateTime } from '@/components/operator/format';
 import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Card, PageHeader } from '@/components/ui/card';
 import { CreateDeploymentForm } from './create-deployment-form';
-import { ErrorList, StatusBadge } from './deployment-parts';
+import { Applied, ErrorList, StatusBadge } from './deployment-parts';
 
 export function DeploymentsView() {
   const deployments = useQuery({ queryKey: operatorKeys.deployments(), queryFn: api.deployments });
@@ -45,11 +45,6 @@ export function DeploymentsView() {
       </Card>
     </div>
   );
-}
-
-function lagText(row: TDeploymentRow): string {
-  if (row.lag === null) return 'no report yet';
-  return row.lag === 0 ? 'up to date' : `${row.lag} behind`;
 }
 
 function DeploymentsTable({ rows }: { rows: TDeploymentRow[] }) {
@@ -84,11 +79,10 @@ function DeploymentsTable({ rows }: { rows: TDeploymentRow[] }) {
                 <ShortFingerprint jwk={row.publicJwk} label={`Key fingerprint of ${row.name}`} />
               </td>
               <td className={TD}>{formatDateTime(row.createdAt)}</td>
-              <td className={TD}>{row.lastUsedAt ? formatDateTime(row.lastUsedAt) : 'never'}</td>
-              <td className={TD}>{row.lastStatusAt ? formatDateTime(row.lastStatusAt) : 'never'}</td>
+              <td className={TD}>{row.lastUsedAt ? formatDateTime(row.lastUsedAt) : 'Never'}</td>
+              <td className={TD}>{row.lastStatusAt ? formatDateTime(row.lastStatusAt) : 'Never'}</td>
               <td className={TD}>
-                <span className="block font-mono text-xs">{row.appliedCursor ?? '—'}</span>
-                <span className="text-xs text-slate-600 dark:text-slate-400">{lagText(row)}</span>
+                <Applied row={row} />
               </td>
               <td className={TD}>
                 <ErrorList count={row.errorCount} errors={row.errors} name={row.name} />

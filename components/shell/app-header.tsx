@@ -1,6 +1,7 @@
 // Product header: product name, and for a signed-in user their role's links,
 // their email and sign-out. The user is passed in by the root layout.
 import Link from 'next/link';
+import { PAGE_FRAME } from '@/components/ui/page-width';
 import { IdleWatcher } from './idle-watcher';
 import { SignOutButton } from './sign-out-button';
 
@@ -9,7 +10,7 @@ export type HeaderUser = { email: string; isOperator: boolean; idleMinutes: numb
 export function AppHeader({ user }: { user: HeaderUser }) {
   return (
     <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-950/80">
-      <div className="mx-auto flex h-16 w-full max-w-6xl items-center justify-between gap-4 px-4 sm:px-6">
+      <div className={`${PAGE_FRAME} flex min-h-16 flex-wrap items-center justify-between gap-x-4 gap-y-1 px-4 py-2 sm:px-6`}>
         <Link href="/" className="flex items-center gap-2 font-semibold tracking-tight">
           <svg aria-hidden="true" viewBox="0 0 24 24" className="size-7 text-brand-600 dark:text-brand-500">
             <path
@@ -19,7 +20,8 @@ export function AppHeader({ user }: { user: HeaderUser }) {
           </svg>
           <span>CMK configuration broker</span>
         </Link>
-        <nav aria-label="Main" className="flex items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
+        {/* Wraps under the product name on a phone rather than pushing the page wider than the screen. */}
+        <nav aria-label="Main" className="flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
           {user ? (
             <>
               {user.isOperator ? (

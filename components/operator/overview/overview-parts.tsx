@@ -5,7 +5,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import type { TDeploymentHealth, TOverview } from '@/lib/schemas/overview';
 import { formatAge } from './format-age';
-import { TABLE, TableScroller, TD, TH } from '../query-state';
+import { TABLE, TABLE_FIT, TableScroller, TD, TH } from '../query-state';
 
 const HEALTH: Record<TDeploymentHealth, { label: string; tone: string; help: string }> = {
   ok: { label: 'Healthy', tone: 'bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200', help: 'Reports regularly and has applied every change.' },
@@ -72,10 +72,11 @@ export function HealthPanel({ deployments }: { deployments: TOverview['deploymen
   );
 }
 
+/** Fits its card (a few short columns); a table wider than that, like lag with many deployments, scrolls with a hint. */
 export function DataTable({ caption, columns, rows, empty }: { caption: string; columns: string[]; rows: ReactNode[][]; empty: string }) {
   return (
     <TableScroller label={`${caption} table`}>
-      <table className={TABLE}>
+      <table className={TABLE_FIT}>
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>

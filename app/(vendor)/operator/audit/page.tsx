@@ -2,6 +2,7 @@
 import { Suspense } from 'react';
 import { OperatorAuditView } from '@/components/audit/operator-audit-view';
 import { pageOperator } from '@/lib/server/page-guards';
+import { WidePage } from '@/components/ui/page-width';
 
 export const metadata = { title: 'Audit trail' };
 
@@ -9,8 +10,10 @@ export default async function Page() {
   await pageOperator();
   // useSearchParams needs a Suspense boundary.
   return (
-    <Suspense>
-      <OperatorAuditView />
-    </Suspense>
+    <WidePage>
+      <Suspense>
+        <OperatorAuditView />
+      </Suspense>
+    </WidePage>
   );
 }
