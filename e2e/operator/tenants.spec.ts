@@ -78,6 +78,9 @@ test('at 1440 px no column header wraps; at 390 px the table scrolls in its card
     );
   expect(lines).toEqual(lines.map((l) => l.replace(/\d+$/, '1')));
   expect(lines[0]).toBe('Tenant id: 1');
+  // The wide column is for tables: the page's description still breaks at a readable length (80 characters).
+  const description = await page.getByRole('heading', { level: 1, name: 'Tenants' }).locator('xpath=following-sibling::p').boundingBox();
+  expect(description?.width).toBeLessThanOrEqual(800);
 
   await page.setViewportSize({ width: 390, height: 800 });
   await expect(page.locator('#tenants [data-testid=scroll-hint]')).toBeVisible();
