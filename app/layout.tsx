@@ -9,6 +9,7 @@ import { AppHeader } from '@/components/shell/app-header';
 import { getEnv } from '@/lib/env';
 import { getCurrentUser } from '@/lib/server/authz';
 import { AppFooter } from '@/components/shell/app-footer';
+import { PAGE_FRAME } from '@/components/ui/page-width';
 import { Providers } from './providers';
 import './globals.css';
 
@@ -51,7 +52,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         </a>
         <Providers>
           <AppHeader user={headerUser} />
-          <main id="main" tabIndex={-1} className="mx-auto w-full max-w-6xl flex-1 px-4 py-10 sm:px-6">
+          <main id="main" tabIndex={-1} className={`${PAGE_FRAME} flex-1 px-4 py-10 sm:px-6`}>
             {children}
           </main>
           <AppFooter />

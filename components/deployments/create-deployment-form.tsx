@@ -64,7 +64,7 @@ export function CreateDeploymentForm() {
         <fieldset disabled={create.isPending || environments.unavailable} className="grid gap-4 sm:grid-cols-2">
           <Field label="Deployment name" help="The cluster of key proxies, like prod-eu." autoComplete="off" spellCheck={false} {...form.bind('name')} />
           <SelectField label="Environment" options={environments.options} {...form.bind('environmentId')} />
-          <p className="text-sm text-slate-600 sm:col-span-2 dark:text-slate-400">
+          <p className="max-w-[80ch] text-sm text-slate-600 sm:col-span-2 dark:text-slate-400">
             This browser makes the deployment’s decryption key. Only its public half is sent to the broker; the private half goes into a
             credentials file you download once.
           </p>

@@ -7,6 +7,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { DELIVERY_TEXT } from '@/lib/delivery-state';
 import { api } from '@/lib/client/api';
+import { appliedText } from '@/lib/client/console-text';
 import { operatorKeys } from '@/lib/client/query-keys';
 import type { TDeploymentApiKey, TDeploymentRow } from '@/lib/schemas/deployments';
 import { Fingerprint } from '@/components/keys/fingerprint';
@@ -17,7 +18,7 @@ import { Button } from '@/components/ui/button';
 import { Card, PageHeader } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
-import { DeliveryBadge, ErrorList, StatusBadge } from './deployment-parts';
+import { Applied, DeliveryBadge, ErrorList, StatusBadge } from './deployment-parts';
 import { RotateKeyCard } from './rotate-key-card';
 
 export function DeploymentDetail({ id }: { id: string }) {
@@ -84,11 +85,17 @@ function DetailBody({ deployment: d }: { deployment: TDeploymentRow }) {
           <dt className="font-medium">Created</dt>
           <dd>{formatDateTime(d.createdAt)}</dd>
           <dt className="font-medium">Last status report</dt>
-          <dd>{d.lastStatusAt ? formatDateTime(d.lastStatusAt) : 'never'}</dd>
+          <dd>{d.lastStatusAt ? formatDateTime(d.lastStatusAt) : 'Never'}</dd>
           <dt className="font-medium">Delivery</dt>
           <dd>
             <DeliveryBadge state={d.delivery} lastReportAt={d.lastStatusAt} />
             <span className="mt-1 block text-slate-700 dark:text-slate-300">{DELIVERY_TEXT[d.delivery].explanation}</span>
+          </dd>
+          <dt className="font-medium">Applied</dt>
+          <dd>
+            <Applied row={d} />
+            {/* The raw cursor, for support: the list shows it on hover only. */}
+            <span className="block font-mono text-xs text-slate-600 dark:text-slate-400">{appliedText(d).cursor}</span>
           </dd>
           <dt className="font-medium">Tenants approved</dt>
           <dd>
@@ -116,7 +123,7 @@ function DetailBody({ deployment: d }: { deployment: TDeploymentRow }) {
                 <tr key={key.id} data-testid="api-key-row">
                   <td className={TD}>{formatDateTime(key.createdAt)}</td>
                   <td className={TD}>{keyState(key)}</td>
-                  <td className={TD}>{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'never'}</td>
+                  <td className={TD}>{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,9 +1,10 @@
 'use client';
 // Small pieces the deployment pages share: the status badge, the delivery
-// badge (the same words on every page: lib/delivery-state.ts) and the
-// expandable list of errors a deployment reported.
+// badge (the same words on every page: lib/delivery-state.ts), what a
+// deployment has applied, and the expandable list of errors it reported.
+import { appliedText } from '@/lib/client/console-text';
 import { DELIVERY_STATES, DELIVERY_TEXT, deliveryLabel, type TDeliveryState } from '@/lib/delivery-state';
-import type { TDeploymentError } from '@/lib/schemas/deployments';
+import type { TDeploymentError, TDeploymentRow } from '@/lib/schemas/deployments';
 import { formatDateTime } from '@/components/operator/format';
 import { Badge } from '@/components/ui/card';
 
@@ -18,6 +19,19 @@ export function DeliveryBadge({ state, lastReportAt }: { state: TDeliveryState; 
   return (
     <span title={DELIVERY_TEXT[state].explanation} data-delivery={state} className="inline-block whitespace-nowrap">
       <Badge tone={DELIVERY_TEXT[state].tone}>{deliveryLabel(state, lastReportAt, formatDateTime)}</Badge>
+    </span>
+  );
+}
+
+/**
+ * "Up to date", "6 changes behind", "Never applied". The cursor the deployment reported
+ * (`v1.d.9`) is for support: on hover here, and written out on the deployment's own page.
+ */
+export function Applied({ row }: { row: Pick<TDeploymentRow, 'appliedCursor' | 'lag'> }) {
+  const applied = appliedText(row);
+  return (
+    <span title={applied.cursor} data-testid="applied">
+      {applied.text}
     </span>
   );
 }
@@ -44,7 +58,7 @@ type TShownError = Omit<TDeploymentError, 'tenantId'> & { tenantId?: string };
 
 /** "none", or a disclosure with one line per error: tenant, configuration, code. */
 export function ErrorList({ count, errors, name }: { count: number; errors: TShownError[]; name: string }) {
-  if (count === 0) return <span className="text-slate-600 dark:text-slate-400">none</span>;
+  if (count === 0) return <span className="text-slate-600 dark:text-slate-400">None</span>;
   return (
     <details>
       <summary className="cursor-pointer text-red-800 dark:text-red-300" aria-label={`${count} ${count === 1 ? 'error' : 'errors'} reported by ${name}`}>

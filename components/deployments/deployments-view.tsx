@@ -13,7 +13,7 @@ import { formatDateTime } from '@/components/operator/format';
 import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Card, PageHeader } from '@/components/ui/card';
 import { CreateDeploymentForm } from './create-deployment-form';
-import { DeliveryBadge, DeliveryLegend, ErrorList, StatusBadge } from './deployment-parts';
+import { Applied, DeliveryBadge, DeliveryLegend, ErrorList, StatusBadge } from './deployment-parts';
 
 export function DeploymentsView() {
   const deployments = useQuery({ queryKey: operatorKeys.deployments(), queryFn: api.deployments });
@@ -50,11 +50,6 @@ export function DeploymentsView() {
   );
 }
 
-/** How many changes behind, beside the delivery word (which already says "not connected yet" when nothing was reported). */
-function lagText(row: TDeploymentRow): string | null {
-  return row.lag ? `${row.lag} ${row.lag === 1 ? 'change' : 'changes'} behind` : null;
-}
-
 function DeploymentsTable({ rows }: { rows: TDeploymentRow[] }) {
   return (
     <TableScroller label="Deployments table">
@@ -87,12 +82,13 @@ function DeploymentsTable({ rows }: { rows: TDeploymentRow[] }) {
                 <ShortFingerprint jwk={row.publicJwk} label={`Key fingerprint of ${row.name}`} />
               </td>
               <td className={TD}>{formatDateTime(row.createdAt)}</td>
-              <td className={TD}>{row.lastUsedAt ? formatDateTime(row.lastUsedAt) : 'never'}</td>
-              <td className={TD}>{row.lastStatusAt ? formatDateTime(row.lastStatusAt) : 'never'}</td>
+              <td className={TD}>{row.lastUsedAt ? formatDateTime(row.lastUsedAt) : 'Never'}</td>
+              <td className={TD}>{row.lastStatusAt ? formatDateTime(row.lastStatusAt) : 'Never'}</td>
               <td className={TD}>
                 <DeliveryBadge state={row.delivery} lastReportAt={row.lastStatusAt} />
-                {row.appliedCursor ? <span className="mt-1 block font-mono text-xs">{row.appliedCursor}</span> : null}
-                {lagText(row) ? <span className="text-xs text-slate-600 dark:text-slate-400">{lagText(row)}</span> : null}
+                <span className="mt-1 block text-sm">
+                  <Applied row={row} />
+                </span>
               </td>
               <td className={TD}>
                 <ErrorList count={row.errorCount} errors={row.errors} name={row.name} />

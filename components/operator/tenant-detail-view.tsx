@@ -8,6 +8,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { api } from '@/lib/client/api';
 import type { TTenantDetail } from '@/lib/schemas/tenant-detail';
+import { providerLabel, statusWord } from '@/lib/client/console-text';
 import { operatorKeys } from '@/lib/client/query-keys';
 import { DeliveryBadge, DeliveryLegend } from '@/components/deployments/deployment-parts';
 import { Badge, Card, PageHeader } from '@/components/ui/card';
@@ -74,14 +75,14 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
       </Card>
       <Card id="configurations" title="Configurations">
         <Table caption="Configurations (metadata)" empty="No configurations." headers={['Label', 'Kind', 'Provider', 'Version', 'Status', 'Primary', 'Updated']} rows={d.configs.map((c) => [
-          c.label, c.kind.toUpperCase(), <span key="p" className="font-mono">{c.provider}</span>, c.version,
-          <Badge key="s" tone={c.status === 'active' ? 'success' : 'neutral'}>{c.status}</Badge>, c.isPrimary ? 'Primary' : '—', when(c.updatedAt),
+          c.label, c.kind.toUpperCase(), providerLabel(c.provider), c.version,
+          <Badge key="s" tone={c.status === 'active' ? 'success' : 'neutral'}>{statusWord(c.status)}</Badge>, c.isPrimary ? 'Primary' : '—', when(c.updatedAt),
         ])} />
       </Card>
       <Card id="delivery" title="Deployments and delivery" description="Which proxy deployments of the environment the tenant approved, and which signed state each has applied.">
         <Table caption="Deployment approvals and acknowledgements" empty="No proxy deployments in this environment." headers={['Deployment', 'Status', 'Approved by tenant', 'Delivery', 'Applied state', 'Errors']} rows={d.deployments.map((dep) => [
           <Link key="n" href={`/operator/deployments/${dep.id}`} className="text-brand-700 underline hover:no-underline dark:text-brand-50">{dep.name}</Link>,
-          dep.status, dep.approved ? 'Yes' : <Badge key="a" tone="warning">Approval pending</Badge>,
+          statusWord(dep.status), dep.approved ? 'Yes' : <Badge key="a" tone="warning">Approval pending</Badge>,
           dep.delivery ? <DeliveryBadge key="d" state={dep.delivery} lastReportAt={dep.lastStatusAt} /> : '—',
           dep.appliedSeq === null ? 'Nothing reported' : `${dep.appliedSeq} of ${t.stateSeq}${dep.appliedAt ? ` (${formatDateTime(dep.appliedAt)})` : ''}`,
           dep.errors.length ? dep.errors.map((e) => e.code).join(', ') : 'None',
@@ -101,7 +102,7 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
         <div className="space-y-4">
           {invitations.notice}
           <Table caption="Invitations to administer this tenant" empty="No invitations." headers={['Email', 'State', 'When', 'Sent', 'Actions']} rows={d.invitations.map((i) => [
-            i.email, <Badge key="s" tone={i.state === 'open' ? 'warning' : i.state === 'accepted' ? 'success' : 'neutral'}>{i.state}</Badge>, invitationWhen(i), sentTimes(i.sendCount),
+            i.email, <Badge key="s" tone={i.state === 'open' ? 'warning' : i.state === 'accepted' ? 'success' : 'neutral'}>{statusWord(i.state)}</Badge>, invitationWhen(i), sentTimes(i.sendCount),
             i.state === 'open' || i.state === 'expired' ? invitations.renderActions({ id: i.id, email: i.email, context: ` for ${t.externalId}` }) : '—',
           ])} />
         </div>

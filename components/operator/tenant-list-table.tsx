@@ -2,6 +2,7 @@
 // The tenant list's table: one row per tenant, metadata only. Sortable
 // columns have a button in their header and aria-sort on the header cell.
 import Link from 'next/link';
+import { providerSummary } from '@/lib/client/console-text';
 import type { TTenantListRow } from '@/lib/schemas/tenant-list';
 import { DeliveryBadge } from '@/components/deployments/deployment-parts';
 import { Badge } from '@/components/ui/card';
@@ -43,7 +44,7 @@ export function TenantListTable({ rows, sort, order, onSort, caption }: Props) {
               return (
                 <th key={column.label} scope="col" className={TH} aria-sort={column.sort ? (active ? (order === 'asc' ? 'ascending' : 'descending') : 'none') : undefined}>
                   {column.sort ? (
-                    <button type="button" onClick={() => onSort(column.sort as TSort)} className="inline-flex items-center gap-1 rounded font-medium hover:text-slate-900 dark:hover:text-white">
+                    <button type="button" onClick={() => onSort(column.sort as TSort)} className="inline-flex items-center gap-1 whitespace-nowrap rounded font-medium hover:text-slate-900 dark:hover:text-white">
                       {column.label}
                       <span aria-hidden="true">{active ? (order === 'asc' ? '▲' : '▼') : '↕'}</span>
                       <span className="sr-only">{active ? `, sorted ${order === 'asc' ? 'ascending' : 'descending'}; sort ${order === 'asc' ? 'descending' : 'ascending'}` : ', sort ascending'}</span>
@@ -97,13 +98,8 @@ export function TenantListTable({ rows, sort, order, onSort, caption }: Props) {
   );
 }
 
-function summary({ primaryProvider, count }: { primaryProvider: string | null; count: number }) {
-  if (count === 0) return <span className="text-slate-600 dark:text-slate-400">None</span>;
-  return (
-    <span>
-      {primaryProvider ? <span className="font-mono">{primaryProvider}</span> : 'no primary'} · {count} active
-    </span>
-  );
+function summary(configs: { primaryProvider: string | null; count: number }) {
+  return providerSummary(configs) ?? <span className="text-slate-600 dark:text-slate-400">None</span>;
 }
 
 /**

@@ -4,6 +4,7 @@
 // email is cut with an ellipsis (the full address in its title), so the email
 // and Sign out always fit and stay reachable.
 import Link from 'next/link';
+import { PAGE_FRAME } from '@/components/ui/page-width';
 import { IdleWatcher } from './idle-watcher';
 import { SignOutButton } from './sign-out-button';
 
@@ -12,7 +13,7 @@ export type HeaderUser = { email: string; isOperator: boolean; idleMinutes: numb
 export function AppHeader({ user }: { user: HeaderUser }) {
   return (
     <header className="border-b border-slate-200 bg-white/80 backdrop-blur dark:border-slate-800 dark:bg-slate-950/80">
-      <div className="mx-auto flex h-16 w-full max-w-6xl items-center justify-between gap-4 px-4 sm:px-6">
+      <div className={`${PAGE_FRAME} flex h-16 items-center justify-between gap-4 px-4 sm:px-6`}>
         <Link href="/" className="flex shrink-0 items-center gap-2 font-semibold tracking-tight">
           <svg aria-hidden="true" viewBox="0 0 24 24" className="size-7 text-brand-600 dark:text-brand-500">
             <path

@@ -1,4 +1,5 @@
-// A titled section of a page.
+// A titled section of a page. Descriptions stop at 80 characters a line (WCAG's
+// readable measure), also on the wide data pages.
 import type { ReactNode } from 'react';
 
 export function Card({ title, description, actions, children, id }: { title: string; description?: ReactNode; actions?: ReactNode; children?: ReactNode; id?: string }) {
@@ -10,7 +11,7 @@ export function Card({ title, description, actions, children, id }: { title: str
           <h2 id={headingId} className="text-lg font-semibold">
             {title}
           </h2>
-          {description ? <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">{description}</p> : null}
+          {description ? <p className="mt-1 max-w-[80ch] text-sm text-slate-600 dark:text-slate-400">{description}</p> : null}
         </div>
         {actions}
       </div>
@@ -34,7 +35,7 @@ export function PageHeader({ title, description, actions }: { title: string; des
     <div className="mb-8 flex flex-wrap items-end justify-between gap-4">
       <div>
         <h1 className="text-2xl font-bold tracking-tight">{title}</h1>
-        {description ? <p className="mt-1 text-slate-600 dark:text-slate-400">{description}</p> : null}
+        {description ? <p className="mt-1 max-w-[80ch] text-slate-600 dark:text-slate-400">{description}</p> : null}
       </div>
       {actions}
     </div>

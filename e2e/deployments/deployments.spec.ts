@@ -129,6 +129,7 @@ test('the list shows the deployment with its key, environment and approvals', as
   await expect(row.getByTestId('short-fingerprint')).toHaveAttribute('data-thumbprint', thumbprint);
   await expect(row).toContainText('0 / 1');
   await expect(row).toContainText('Active');
+  await expect(row.getByTestId('applied')).toHaveText('Never applied');
   // The API key in the file works (the deployment has no approvals yet, but it may ask).
   expect((await proxyGet(operator, credentials.apiKey)).status()).not.toBe(401);
 });
@@ -246,6 +247,47 @@ test('a later edit is sealed to the approved deployment too', async () => {
   const change = [...requests].reverse().find((r) => r.url.endsWith(`/api/v1/tenants/${TENANT}/changes`));
   const body = JSON.parse(change!.body) as { put: { jwe: { recipients: { header: { kid: string } }[] } } };
   expect(body.put.jwe.recipients.map((r) => r.header.kid)).toContain(thumbprint);
+});
+
+test('the operator reads what the deployment applied in words, and the tenant by provider names', async () => {
+  // The proxy syncs and reports the cursor it reached; then, as if it had gone back, two changes before it.
+  const bundle = await proxyGet(operator, rotatedKey);
+  expect(bundle.status()).toBe(200);
+  const { next } = JSON.parse(Buffer.from((await bundle.text()).split('.')[1] as string, 'base64url').toString()) as { next: string };
+  const seq = Number(/^v1\.d\.(\d+)$/.exec(next)?.[1]);
+  expect(seq).toBeGreaterThan(2);
+  const report = (cursor: string) =>
+    operator.request.post('/api/v1/proxy/status', { headers: { authorization: `Bearer ${rotatedKey}`, 'content-type': 'application/json' }, data: { cursor, tenants: [], errors: [] } });
+  expect((await report(next)).status()).toBe(204);
+  await operator.goto('/operator/deployments');
+  const applied = operator.getByTestId(`deployment-row-${NAME}`).getByTestId('applied');
+  await expect(applied).toHaveText('Up to date');
+  // The raw cursor, for support, on hover.
+  await expect(applied).toHaveAttribute('title', `Reported cursor: ${next}`);
+  expect((await report(`v1.d.${seq - 2}`)).status()).toBe(204);
+  await operator.reload();
+  await expect(applied).toHaveText('2 changes behind');
+  await expect(operator.getByTestId(`deployment-row-${NAME}`)).not.toContainText('v1.d.');
+
+  // The tenant's configurations by the names its admins see, with status words.
+  const [kms, siem] = plans.map((p) => p.provider);
+  await operator.goto(`/operator?q=${TENANT}`);
+  const tenantRow = operator.getByTestId(`tenant-row-${TENANT}`);
+  await expect(tenantRow).toContainText(`${kms!.label} · 1 active`);
+  await expect(tenantRow).toContainText(`${siem!.label} · 1 active`);
+  await tenantRow.getByRole('link', { name: TENANT }).click();
+  const configs = operator.getByRole('region', { name: 'Configurations', exact: true });
+  const kmsRow = configs.getByRole('row').filter({ hasText: plans[0]!.label });
+  await expect(kmsRow).toContainText(kms!.label);
+  await expect(kmsRow).toContainText('Active');
+  await expect(configs).not.toContainText(kms!.id);
+  await expect(operator.getByRole('region', { name: 'Deployments and delivery', exact: true }).getByRole('row').filter({ hasText: NAME }).first()).toContainText('Active');
+
+  // The deployment's own page writes the cursor out.
+  await operator.goto('/operator/deployments');
+  await operator.getByTestId(`deployment-row-${NAME}`).getByRole('link', { name: NAME }).click();
+  await expect(operator.getByRole('region', { name: 'Decryption key' })).toContainText('2 changes behind');
+  await expect(operator.getByRole('region', { name: 'Decryption key' })).toContainText(`Reported cursor: v1.d.${seq - 2}`);
 });
 
 test('removing re-seals every configuration again without it', async () => {

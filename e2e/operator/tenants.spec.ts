@@ -65,6 +65,38 @@ test('search matches tenant ids, names and admin emails, and the URL keeps it', 
   await expect(row).toContainText('No approved deployment');
 });
 
+test('at 1440 px no column header wraps; at 390 px the table scrolls in its card, not the page', async () => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto('/operator');
+  // The rows load after the page: wait for them, or there is no header to measure yet.
+  await expect(page.getByTestId('tenant-row-cw-aardvark')).toBeVisible();
+  // Lines each header's label is laid out on (the label's own text node: not the sort arrow or the screen-reader text).
+  const lines = await table()
+    .getByRole('columnheader')
+    .evaluateAll((cells) =>
+      cells.map((cell) => {
+        const label = [...(cell.querySelector('button') ?? cell).childNodes].find((n) => n.nodeType === Node.TEXT_NODE && n.textContent?.trim());
+        if (!label) return `${cell.textContent}: no label`;
+        const range = document.createRange();
+        range.selectNodeContents(label);
+        return `${label.textContent?.trim()}: ${new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size}`;
+      }),
+    );
+  expect(lines).toEqual(lines.map((l) => l.replace(/\d+$/, '1')));
+  expect(lines[0]).toBe('Tenant id: 1');
+  // The wide column is for tables: the page's description still breaks at a readable length (80 characters).
+  const descriptionEms = await page
+    .getByRole('heading', { level: 1, name: 'Tenants' })
+    .locator('xpath=following-sibling::p')
+    .evaluate((p) => p.getBoundingClientRect().width / parseFloat(getComputedStyle(p).fontSize));
+  expect(descriptionEms).toBeLessThanOrEqual(52); // 80 characters of Inter are about 50 em
+
+  await page.setViewportSize({ width: 390, height: 800 });
+  await expect(page.locator('#tenants [data-testid=scroll-hint]')).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.setViewportSize({ width: 1280, height: 720 });
+});
+
 test('filters by environment and status, with an empty state that clears them', async () => {
   await page.goto('/operator');
   await page.getByLabel('In environment').selectOption(ENV.slug);
@@ -139,14 +171,13 @@ test('the detail page shows metadata; an invitation is resent, then revoked', as
   await expect(page.getByRole('navigation', { name: 'Operator' }).getByRole('link', { name: 'Tenants' })).toHaveAttribute('aria-current', 'page');
   await expect(page.getByRole('region', { name: 'Configurations', exact: true })).toContainText('No configurations.');
   const invitations = page.getByRole('region', { name: 'Invitations', exact: true });
-  await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('open');
+  await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('Open');
   await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('Expires');
   await invitations.getByRole('button', { name: 'Resend invitation to root@aardvark.example for cw-aardvark' }).click();
   await expect(page.getByText('Invitation sent again to root@aardvark.example.')).toBeVisible();
   await expect(invitations).toContainText('sent 2 times');
   await invitations.getByRole('button', { name: 'Revoke invitation to root@aardvark.example for cw-aardvark' }).click();
   await page.getByRole('dialog', { name: 'Revoke this invitation?' }).getByRole('button', { name: 'Revoke invitation' }).click();
-  await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('revoked');
   await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).toContainText('Revoked');
   await expect(invitations.getByRole('row', { name: /root@aardvark\.example/ })).not.toContainText('Expires');
   await expect(page.getByRole('region', { name: 'Timeline', exact: true })).toContainText('Tenant created');

@@ -24,7 +24,10 @@ export type TOverview = {
   }[];
   /** Bucket start times (ISO), oldest first, 30 minutes each over the last 24 hours. */
   buckets: string[];
-  /** Per deployment, the highest lag it reported in each bucket (null: no report). */
+  /**
+   * Per deployment, the highest lag it reported in each bucket (null: no report); the last
+   * bucket also holds its lag now, as `deployments[].lag` has it (lag grows between reports).
+   */
   lag: { deploymentId: string; name: string; values: (number | null)[] }[];
   /** Per bucket, the errors reported: each deployment's highest count in the bucket, summed. */
   errors: number[];

@@ -7,7 +7,7 @@ import type { TDeploymentHealth, TOverview } from '@/lib/schemas/overview';
 import { DeliveryBadge, DeliveryLegend } from '@/components/deployments/deployment-parts';
 import { Badge } from '@/components/ui/card';
 import { formatAge } from './format-age';
-import { TABLE, TableScroller, TD, TH } from '../query-state';
+import { TABLE, TABLE_FIT, TableScroller, TD, TH } from '../query-state';
 
 const OWN_WORDS = [
   { label: 'Disabled', explanation: 'Its API keys are refused.' },
@@ -71,10 +71,11 @@ export function HealthPanel({ deployments }: { deployments: TOverview['deploymen
   );
 }
 
+/** Fits its card (a few short columns); a table wider than that, like lag with many deployments, scrolls with a hint. */
 export function DataTable({ caption, columns, rows, empty }: { caption: string; columns: string[]; rows: ReactNode[][]; empty: string }) {
   return (
     <TableScroller label={`${caption} table`}>
-      <table className={TABLE}>
+      <table className={TABLE_FIT}>
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>

@@ -6,6 +6,7 @@
 import { useQuery } from '@tanstack/react-query';
 import dynamic from 'next/dynamic';
 import { api, type TOverview } from '@/lib/client/api';
+import { providerLabel, statusWord } from '@/lib/client/console-text';
 import { operatorKeys } from '@/lib/client/query-keys';
 import { Card, PageHeader } from '@/components/ui/card';
 import { LoadError, LoadingState } from '../query-state';
@@ -47,7 +48,7 @@ function OverviewBody({ data }: { data: TOverview }) {
           <DataTable
             caption="Tenants by environment and status"
             columns={['Environment', 'Status', 'Tenants']}
-            rows={data.tenants.map((t) => [t.environment, t.status === 'invited' ? 'invitation pending' : t.status, t.count])}
+            rows={data.tenants.map((t) => [t.environment, statusWord(t.status), t.count])}
             empty="No tenants yet."
           />
         </Card>
@@ -55,7 +56,7 @@ function OverviewBody({ data }: { data: TOverview }) {
           <DataTable
             caption="Configurations by provider"
             columns={['Kind', 'Provider', 'Active', 'Disabled']}
-            rows={data.configs.map((c) => [c.kind.toUpperCase(), c.provider, c.active, c.disabled])}
+            rows={data.configs.map((c) => [c.kind.toUpperCase(), providerLabel(c.provider), c.active, c.disabled])}
             empty="No configurations yet."
           />
         </Card>

@@ -5,6 +5,7 @@ import 'server-only';
 import type { TDeploymentRow } from '@/lib/schemas/deployments';
 import type { TDeploymentHealth, TOverview } from '@/lib/schemas/overview';
 import { getPrisma } from '@/lib/server/db';
+import { lagSeries } from './overview-lag';
 import { listDeployments } from './service';
 
 const WINDOW_MS = 24 * 3_600_000;
@@ -43,13 +44,11 @@ export async function getOverview(now = Date.now()): Promise<TOverview> {
   }
 
   const bucketOf = (at: Date) => Math.min(bucketCount - 1, Math.max(0, Math.floor((at.getTime() - start) / BUCKET_MS)));
-  const lag = new Map(deployments.map((d) => [d.id, { deploymentId: d.id, name: d.name, values: Array<number | null>(bucketCount).fill(null) }]));
+  const known = new Set(deployments.map((d) => d.id));
   const errorMax = new Map<string, number[]>();
   for (const s of samples) {
-    const series = lag.get(s.deploymentId);
-    if (!series) continue; // deleted deployment
+    if (!known.has(s.deploymentId)) continue; // deleted deployment
     const b = bucketOf(s.at);
-    if (s.lag !== null) series.values[b] = Math.max(series.values[b] ?? 0, s.lag);
     const perDeployment = errorMax.get(s.deploymentId) ?? Array<number>(bucketCount).fill(0);
     perDeployment[b] = Math.max(perDeployment[b] ?? 0, s.errorCount);
     errorMax.set(s.deploymentId, perDeployment);
@@ -76,7 +75,7 @@ export async function getOverview(now = Date.now()): Promise<TOverview> {
       tenantsApproved: d.tenantsApproved,
     })),
     buckets,
-    lag: [...lag.values()],
+    lag: lagSeries(deployments, samples, { start, bucketMs: BUCKET_MS, bucketCount }),
     errors,
   };
 }

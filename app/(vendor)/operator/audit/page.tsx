@@ -3,6 +3,7 @@ import { Suspense } from 'react';
 import { OperatorAuditView } from '@/components/audit/operator-audit-view';
 import { getEnv } from '@/lib/env';
 import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
+import { WidePage } from '@/components/ui/page-width';
 
 export const generateMetadata = operatorPageMetadata('Audit trail');
 
@@ -10,8 +11,10 @@ export default async function Page() {
   await pageOperator();
   // useSearchParams needs a Suspense boundary.
   return (
-    <Suspense>
-      <OperatorAuditView jwksUrl={`${getEnv().PUBLIC_URL}/.well-known/jwks.json`} />
-    </Suspense>
+    <WidePage>
+      <Suspense>
+        <OperatorAuditView jwksUrl={`${getEnv().PUBLIC_URL}/.well-known/jwks.json`} />
+      </Suspense>
+    </WidePage>
   );
 }

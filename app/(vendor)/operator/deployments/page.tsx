@@ -1,10 +1,15 @@
 // Operator console: proxy deployments and the form that creates one.
 import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
+import { WidePage } from '@/components/ui/page-width';
 import { DeploymentsView } from '@/components/deployments/deployments-view';
 
 export const generateMetadata = operatorPageMetadata('Proxy deployments');
 
 export default async function Page() {
   await pageOperator();
-  return <DeploymentsView />;
+  return (
+    <WidePage>
+      <DeploymentsView />
+    </WidePage>
+  );
 }

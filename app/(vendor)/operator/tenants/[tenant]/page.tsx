@@ -1,6 +1,7 @@
 // Operator console: one tenant (metadata, delivery, admins, invitations, timeline; suspend, resume, delete).
 import { notFound } from 'next/navigation';
 import { operatorPageMetadata, pageOperator } from '@/lib/server/page-guards';
+import { WidePage } from '@/components/ui/page-width';
 import { ZTenantExternalId } from '@/lib/schemas/tenant-detail';
 import { TenantDetailView } from '@/components/operator/tenant-detail-view';
 
@@ -11,5 +12,9 @@ export default async function Page({ params }: { params: Promise<{ tenant: strin
   const { tenant } = await params;
   const parsed = ZTenantExternalId.safeParse(decodeURIComponent(tenant));
   if (!parsed.success) notFound();
-  return <TenantDetailView externalId={parsed.data} />;
+  return (
+    <WidePage>
+      <TenantDetailView externalId={parsed.data} />
+    </WidePage>
+  );
 }
