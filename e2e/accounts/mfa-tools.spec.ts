@@ -50,7 +50,8 @@ test('the manual key is copied with a confirmation; cancelling leaves the factor
   await expect(card().getByTestId('totp-secret')).toHaveCount(0);
 
   // The server forgot the key: a right code for it cannot turn the factor on.
-  const late = await page.request.put('/api/v1/account/totp', { data: { code: totp(firstSecret) } });
+  // Said to come from the broker's own page, as the browser's write would (a cookie write without Origin or Sec-Fetch-Site is refused first).
+  const late = await page.request.put('/api/v1/account/totp', { data: { code: totp(firstSecret) }, headers: { 'sec-fetch-site': 'same-origin' } });
   expect(late.status()).toBe(409);
   expect(((await late.json()) as { detail: string }).detail).toBe('Start the set-up again.');
   const account = (await (await page.request.get('/api/v1/account')).json()) as { mfaEnabled: boolean };
