@@ -122,7 +122,7 @@ test('after turning it on, the recovery codes are copied, downloaded and printed
 });
 
 test('a tenant recovery kit code is copied with a confirmation too', async () => {
-  await page.goto(`/t/${TENANT}`);
+  await page.goto(`/t/${TENANT}/admins`);
   await expect(page.getByTestId('tenant-keys-unlocked')).toBeVisible();
   await page.getByRole('button', { name: 'Create a recovery kit' }).click();
   const code = (await page.getByTestId('recovery-code').textContent()) ?? '';
