@@ -8,7 +8,8 @@ import { createPortal } from 'react-dom';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { CopyButton } from '@/components/ui/copy-button';
-import { downloadText, recoveryCodesFileName, recoveryCodesText, utcMinute } from '@/lib/client/recovery-codes-file';
+import { downloadText } from '@/lib/client/download';
+import { recoveryCodesFileName, recoveryCodesText, utcMinute } from '@/lib/client/recovery-codes-file';
 
 function printCodes() {
   const root = document.documentElement;

@@ -7,6 +7,7 @@ import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import { jwkThumbprint } from '@/lib/crypto/thumbprint';
 import { ZProxyCredentials, type TProxyCredentials } from '@/lib/schemas/deployments';
 import type { TCreatedDeployment } from './api';
+import { downloadText } from './download';
 
 export type TDeploymentKeyPair = { kid: string; publicJwk: JWK; privateJwk: JWK };
 
@@ -49,16 +50,7 @@ export function credentialsFileName(name: string): string {
   return `cmk-proxy-${slug}.credentials.json`;
 }
 
-/** Offers `credentials` as a JSON download. The object URL is revoked at once after the click. */
+/** Offers `credentials` as a JSON download. */
 export function downloadCredentials(credentials: TProxyCredentials, fileName: string): void {
-  const blob = new Blob([`${JSON.stringify(credentials, null, 2)}\n`], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.rel = 'noopener';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 0);
+  downloadText(`${JSON.stringify(credentials, null, 2)}\n`, fileName, 'application/json');
 }

@@ -29,16 +29,3 @@ export function recoveryCodesText({ email, origin, codes, createdAt }: TRecovery
 export function recoveryCodesFileName(createdAt: Date): string {
   return `cmk-broker-recovery-codes-${createdAt.toISOString().slice(0, 10)}.txt`;
 }
-
-/** Offers `text` as a download. The object URL is revoked right after the click. */
-export function downloadText(text: string, fileName: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
-  const link = document.createElement('a');
-  link.href = url;
-  link.download = fileName;
-  link.rel = 'noopener';
-  document.body.append(link);
-  link.click();
-  link.remove();
-  window.setTimeout(() => URL.revokeObjectURL(url), 0);
-}
