@@ -11,6 +11,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { JWK } from 'jose';
 import { describeReport } from '@/lib/server/audit/verify';
+import { plural } from '@/lib/plural';
 
 const USAGE = 'usage: npm run audit:verify [-- --checkpoint] | [-- --file export.jsonl|export.csv [--jwks jwks.json]]';
 
@@ -51,7 +52,7 @@ async function online(sign: boolean): Promise<number> {
     if (ok && sign) {
       const run = await writeAuditCheckpoints(new Date(), { wait: true });
       const vendor = run.vendor;
-      console.log(vendor ? `Signed checkpoint at vendor_seq ${vendor.vendorSeq} (key ${vendor.kid}) and ${run.tenants} new tenant head(s).` : 'The trail is empty; nothing to sign.');
+      console.log(vendor ? `Signed checkpoint at vendor_seq ${vendor.vendorSeq} (key ${vendor.kid}) and ${plural(run.tenants, 'new tenant head')}.` : 'The trail is empty; nothing to sign.');
     }
     return ok ? 0 : 1;
   } finally {

@@ -13,12 +13,13 @@ import { Card, PageHeader } from '@/components/ui/card';
 import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
 import { DetailsCell, EventTime, WrapText } from './audit-cells';
 import { EventsTable, ExportLinks, ActionTargetOutcomeCells, useAuditEvents, useAuditFilters } from './audit-parts';
+import { plural } from '@/lib/plural';
 
 function VerifyResult({ result }: { result: TTrailVerification }) {
   if (result.ok) {
     return (
       <Alert tone="success" title="OK: the trail verifies">
-        {result.events} event(s) in the vendor chain, {result.tenants} tenant chain(s), {result.checkpoints.total} signed checkpoint(s) good.
+        {plural(result.events, 'event')} in the vendor chain, {plural(result.tenants, 'tenant chain')}, {plural(result.checkpoints.total, 'signed checkpoint')} good.
       </Alert>
     );
   }

@@ -14,6 +14,7 @@ import { Card, PageHeader } from '@/components/ui/card';
 import { ACTOR_TYPE_LABELS, AuditFilters } from './audit-filters';
 import { DetailsCell, EventTime, WrapText } from './audit-cells';
 import { EventsTable, ExportLinks, ActionTargetOutcomeCells, useAuditEvents, useAuditFilters } from './audit-parts';
+import { plural } from '@/lib/plural';
 
 function Verification({ tenant }: { tenant: string }) {
   const verification = useQuery({ queryKey: auditKeys.tenantVerification(tenant), queryFn: () => auditApi.tenantVerification(tenant) });
@@ -25,9 +26,9 @@ function Verification({ tenant }: { tenant: string }) {
     <div className="space-y-3" data-testid="tenant-audit-verification">
       {v.ok ? (
         <Alert tone="success" title="The chain is intact">
-          {v.count === 0 ? 'No events yet.' : `${v.count} event(s), each linked to the one before by its hash.`}{' '}
+          {v.count === 0 ? 'No events yet.' : `${plural(v.count, 'event')}, each linked to the one before by its hash.`}{' '}
           {checkpoint ? `The newest signed checkpoint covers event ${checkpoint.tenantSeq}${checkpoint.at ? ` (signed ${formatDateTime(checkpoint.at)})` : ''}.` : v.count ? 'No signed checkpoint yet: the broker signs the chain’s head every few minutes.' : ''}
-          {checkpoint && v.unsigned > 0 ? ` ${v.unsigned} newer event(s) are signed at the next checkpoint.` : ''}
+          {checkpoint && v.unsigned > 0 ? ` ${plural(v.unsigned, 'newer event')} ${v.unsigned === 1 ? 'is' : 'are'} signed at the next checkpoint.` : ''}
         </Alert>
       ) : (
         <Alert tone="error" title="The chain does not verify">

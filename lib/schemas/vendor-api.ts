@@ -40,7 +40,7 @@ export const ZVendorTenantRow = z
         .array(z.object({ deploymentId: z.string(), name: z.string(), appliedSeq: z.number().int().nullable(), delivery: ZDelivery }))
         .meta({ description: 'Approved deployments that have not applied the latest state, each with where it stands.' }),
     }),
-    warnings: z.array(z.string()).meta({ description: 'Human-readable warnings, e.g. "Invitation expired", "No KMS configuration", "No primary KMS", "Approval pending: <deployments>", "Proxy errors: <deployments>", "<n> admin(s) awaiting confirmation", "Deletion requested".' }),
+    warnings: z.array(z.string()).meta({ description: 'Human-readable warnings, e.g. "Invitation expired", "No KMS configuration", "No primary KMS", "Approval pending: <deployments>", "Proxy errors: <deployments>", "1 admin awaiting confirmation" / "<n> admins awaiting confirmation", "Deletion requested".' }),
     createdAt: ZTimestamp,
   })
   .register(vendorSchemas, { id: 'TenantRow', description: 'A tenant as the console lists it: metadata only, never a configuration.' });

@@ -133,7 +133,7 @@ describe(`audit checkpoints on ${backend}`, () => {
         encoding: 'utf8',
       });
       expect(cli.stderr).toBe('');
-      expect(cli.stdout).toMatch(/^OK: \d+ event\(s\) in the vendor chain, 10003 tenant chain\(s\), \d+ signed checkpoint\(s\) good\.\nSigned checkpoint at vendor_seq \d+ \(key [\w-]+\) and 1 new tenant head\(s\)\.\n$/);
+      expect(cli.stdout).toMatch(/^OK: \d+ events in the vendor chain, 10003 tenant chains, \d+ signed checkpoints? good\.\nSigned checkpoint at vendor_seq \d+ \(key [\w-]+\) and 1 new tenant head\.\n$/);
       expect(cli.status).toBe(0);
     } finally {
       db = await initDatabase({ env: testDb.env, migrate: true });

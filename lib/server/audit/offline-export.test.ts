@@ -44,7 +44,7 @@ describe('tenant exports', () => {
       expect(result.chain).toMatchObject({ count: tenantA.length, head: { seq: tenantA.length } });
       expect(result.checkpoints).toEqual([expect.objectContaining({ ok: true, tenantSeq: 3 }), expect.objectContaining({ ok: true, tenantSeq: tenantA.length })]);
       const lines = describeExport(result);
-      expect(lines[0]).toMatch(/^OK: 10 entries of tenant a's chain \(7 event\(s\), 3 link entries\), 2 signed checkpoint\(s\) good\.$/);
+      expect(lines[0]).toMatch(/^OK: 10 entries of tenant a's chain \(7 events, 3 link entries\), 2 signed checkpoints good\.$/);
       expect(lines.some((l) => l.startsWith('Note: link entries'))).toBe(true);
     }
   });

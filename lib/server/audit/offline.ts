@@ -11,6 +11,7 @@ import 'server-only';
 // broker's published JWKS (fetched separately) to prove who signed it.
 import type { JWK } from 'jose';
 import { csvRecords, entryFromCsv, isCsvHeader, type ExportEntry, type ExportHeader, type ExportScope } from './export-format';
+import { plural } from '@/lib/plural';
 import {
   addToChain,
   createChainVerifier,
@@ -216,8 +217,8 @@ export function describeExport(result: OfflineResult): string[] {
   for (const c of result.checkpoints) if (!c.ok) lines.push(describeCheckpoint(c));
   lines.push(...result.problems);
   if (!lines.length) {
-    const links = chain.links ? ` (${chain.count - chain.links} event(s), ${chain.links} link entr${chain.links === 1 ? 'y' : 'ies'})` : '';
-    const good = result.checkpoints.length ? `, ${result.checkpoints.length} signed checkpoint(s) good` : ', no signed checkpoint in the range';
+    const links = chain.links ? ` (${plural(chain.count - chain.links, 'event')}, ${plural(chain.links, 'link entry', 'link entries')})` : '';
+    const good = result.checkpoints.length ? `, ${plural(result.checkpoints.length, 'signed checkpoint')} good` : ', no signed checkpoint in the range';
     lines.push(`OK: ${chain.count} entr${chain.count === 1 ? 'y' : 'ies'} of ${name}${links}${good}.`);
   }
   const seqName = result.scope === 'tenant' ? 'tenant_seq' : 'vendor_seq';

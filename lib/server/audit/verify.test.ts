@@ -14,7 +14,7 @@ describe('verifyChains', () => {
     expect(report.vendor).toMatchObject({ count: 9, head: { seq: 9 } });
     expect(report.tenants.a?.count).toBe(3);
     expect(report.tenants.b?.count).toBe(3);
-    expect(describeReport(report)).toEqual(['OK: 9 event(s) in the vendor chain, 2 tenant chain(s).']);
+    expect(describeReport(report)).toEqual(['OK: 9 events in the vendor chain, 2 tenant chains.']);
     expect(verifyChains([]).ok).toBe(true);
   });
 

@@ -17,6 +17,7 @@ import 'server-only';
 import type { JWK } from 'jose';
 import { resolveVerifyKey, verifyCompactJws, decodeCompactJws } from '@/lib/crypto/es256-jws';
 import { eventHash, type TAuditHashedFields } from './canonical';
+import { plural } from '@/lib/plural';
 
 export const CHECKPOINT_TYP = 'cmk-audit-checkpoint+jws';
 
@@ -179,6 +180,6 @@ export function describeReport(report: VerifyReport, checkpoints: readonly Check
   for (const [tenant, chain] of Object.entries(report.tenants)) if (chain.firstBroken) lines.push(describeBroken(`tenant ${tenant}`, chain.firstBroken));
   for (const c of checkpoints) if (!c.ok) lines.push(describeCheckpoint(c));
   if (lines.length) return lines;
-  const good = goodCheckpoints ? `, ${goodCheckpoints} signed checkpoint(s) good` : '';
-  return [`OK: ${report.vendor.count} event(s) in the vendor chain, ${Object.keys(report.tenants).length} tenant chain(s)${good}.`];
+  const good = goodCheckpoints ? `, ${plural(goodCheckpoints, 'signed checkpoint')} good` : '';
+  return [`OK: ${plural(report.vendor.count, 'event')} in the vendor chain, ${plural(Object.keys(report.tenants).length, 'tenant chain')}${good}.`];
 }

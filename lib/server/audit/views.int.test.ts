@@ -157,7 +157,7 @@ describe(`audit exports on ${backend}`, () => {
       const { text } = await body(await auditExportResponse({ scope: 'tenant', tenant: 'acme', filters: { from: at(4).toISOString() }, format }));
       const good = cli(testDb.dir, `acme.${format}`, text, jwks);
       expect(good.stderr).toBe('');
-      expect(good.stdout).toMatch(/^OK: 6 entries of tenant acme's chain, 1 signed checkpoint\(s\) good\.\nNote: this export starts mid-chain at tenant_seq 3/);
+      expect(good.stdout).toMatch(/^OK: 6 entries of tenant acme's chain, 1 signed checkpoint good\.\nNote: this export starts mid-chain at tenant_seq 3/);
       expect(good.status).toBe(0);
       const bad = cli(testDb.dir, `acme-bad.${format}`, text.replace('config.disable', 'config.enable'), jwks);
       expect(bad.stdout).toMatch(/^tenant acme: first broken link at vendor_seq 9 \(event aud_[\w-]+\): modified$/m);
@@ -172,7 +172,7 @@ describe(`audit exports on ${backend}`, () => {
     expect(entries.filter((e) => e.kind === 'link')).toHaveLength(10);
     expect(text).not.toMatch(/alice|bob@/i);
     const result = await verifyExport(text, (await publishedJwks()).keys);
-    expect(describeExport(result)[0]).toBe('OK: 12 entries of the vendor chain (2 event(s), 10 link entries), 1 signed checkpoint(s) good.');
+    expect(describeExport(result)[0]).toBe('OK: 12 entries of the vendor chain (2 events, 10 link entries), 1 signed checkpoint good.');
   });
 
   it('streams 10 000 events page by page, and the export verifies', async () => {

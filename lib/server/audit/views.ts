@@ -14,6 +14,7 @@ import { verifyStoredAuditTrail } from './checkpoint';
 import { filterWhere } from './filters';
 import { resolveTargetNames, vendorViewAllows } from './target-names';
 import { addToChain, describeBroken, describeCheckpoint, describeReport, matchCheckpoint, openCheckpoint, tenantEntry, toAuditRow, type ChainReport, type CheckpointReport } from './verify';
+import { plural } from '@/lib/plural';
 
 const iso = (d: Date) => d.toISOString();
 
@@ -106,7 +107,7 @@ export async function verifyTenantChain(tenantExternalId: string): Promise<TTena
     firstBroken: chain.firstBroken ?? null,
     checkpoint: checkpoint ? { ok: checkpoint.ok, tenantSeq: checkpoint.tenantSeq ?? latest?.tenantSeq ?? null, at: checkpoint.at ?? null, problem: checkpoint.problem ?? null } : null,
     unsigned: head ? head.tenantSeq - (latest?.tenantSeq ?? 0) : 0,
-    lines: lines.length ? lines : [`OK: ${chain.count} event(s) in the chain of tenant ${tenantExternalId}.`],
+    lines: lines.length ? lines : [`OK: ${plural(chain.count, 'event')} in the chain of tenant ${tenantExternalId}.`],
   };
 }
 

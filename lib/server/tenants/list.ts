@@ -7,6 +7,7 @@ import { deliveryState } from '@/lib/delivery-state';
 import type { TTenantListPage, TTenantListQuery, TTenantListRow } from '@/lib/schemas/tenant-list';
 import { getPrisma } from '@/lib/server/db';
 import { buildWhere, encodeCursor, SORT_SQL } from './list-sql';
+import { plural } from '@/lib/plural';
 
 type TenantRecord = {
   id: string;
@@ -107,7 +108,7 @@ async function describeRows(records: TenantRecord[]): Promise<TTenantListRow[]> 
     else if (r.status === 'active' && !r.kms_primary_provider) warnings.push('No primary KMS');
     if (unapproved.length) warnings.push(`Approval pending: ${unapproved.map((d) => d.name).join(', ')}`);
     if (failing.length) warnings.push(`Proxy errors: ${failing.map((d) => d.name).join(', ')}`);
-    if (count('pending') > 0 && r.status !== 'invited') warnings.push(`${count('pending')} admin(s) awaiting confirmation`);
+    if (count('pending') > 0 && r.status !== 'invited') warnings.push(`${plural(count('pending'), 'admin')} awaiting confirmation`);
     if (r.deletion_requested_at) warnings.push('Deletion requested');
 
     return {
