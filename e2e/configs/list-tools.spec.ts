@@ -7,7 +7,8 @@
 // "1 of 1 deployment behind" only for the configurations a later change
 // touched. Make primary, Disable and Enable on the configuration's page, with
 // the same confirmations as the list, and the list showing the result.
-// Screenshots at 1440 and 390 px; nothing wider than the 390 px screen.
+// Screenshots at 1440 and 390 px, light and dark, axe-clean; nothing wider
+// than the 390 px screen.
 import { type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
@@ -15,6 +16,7 @@ import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TProvider } from '@/lib/schemas/providers/types';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
+import { expectNoSeriousAxe } from '../support/axe';
 import { planConfig } from './canaries';
 import { fillSettings, openNewForm } from './config-ui';
 
@@ -37,13 +39,19 @@ const search = () => page.getByRole('searchbox', { name: 'Search' });
 const providerFilter = () => page.getByLabel('Provider', { exact: true });
 const count = () => page.getByTestId('configs-count');
 
+/** Screenshots at 1440 and 390 px, light and dark, each axe-clean, none wider than its screen. */
 async function shoot(name: string): Promise<void> {
-  for (const width of [1440, 390]) {
-    await page.setViewportSize({ width, height: 900 });
-    // Nothing wider than the screen: tables scroll inside their own box.
-    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: `${name} at ${width}` }).toBeLessThanOrEqual(width);
-    await page.screenshot({ path: test.info().outputPath(`${name}-${width}.png`), fullPage: true });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [1440, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      // Nothing wider than the screen: tables scroll inside their own box.
+      await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth), { message: `${name} at ${width}` }).toBeLessThanOrEqual(width);
+      await page.screenshot({ path: test.info().outputPath(`${name}-${width}${scheme === 'dark' ? '-dark' : ''}.png`), fullPage: true });
+    }
+    await expectNoSeriousAxe(page);
   }
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.setViewportSize({ width: 1280, height: 720 });
 }
 
@@ -209,7 +217,7 @@ test('with an approved deployment: not connected yet, then applied, then behind 
   for (const plan of [PAYMENTS, BACKUP, AUDIT]) await expect(row(plan.label).getByTestId('propagation')).toHaveText(/^Applied by 1 of 1 deployment/);
 
   // A later change to the KMS primary touches the two KMS configurations only.
-  await page.getByRole('button', { name: `Set ${BACKUP.label} as primary`, exact: true }).click();
+  await page.getByRole('button', { name: `Set primary: ${BACKUP.label}`, exact: true }).click();
   await page.getByRole('dialog', { name: `Make ${BACKUP.label} the primary KMS configuration?` }).getByRole('button', { name: 'Make primary' }).click();
   await expect(page.getByText(`${BACKUP.label} is now primary.`)).toBeVisible();
   await expect(row(BACKUP.label).getByTestId('propagation')).toHaveText(/^1 of 1 deployment behind/);
