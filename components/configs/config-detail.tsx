@@ -1,7 +1,9 @@
 'use client';
 // One configuration: its current settings, decrypted and verified in this
 // browser against the digest the signed tenant state lists, an editor that
-// seals the next version, and the version history with rollback. Settings
+// seals the next version, the version history with rollback, and the status
+// actions that fit it — make primary, disable, enable — with the same
+// confirmations and signing as the list's rows (config-actions.tsx). Settings
 // are shown with the field list of the provider the document is signed with,
 // not the broker's clear label (lib/client/signed-provider.ts).
 import Link from 'next/link';
@@ -16,6 +18,7 @@ import type { TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { signedProvider } from '@/lib/client/signed-provider';
 import { findProvider } from '@/lib/schemas/providers/registry';
+import { ActionDialogs, ActionFeedback, actionsFor, useConfigActions, type TConfigActions } from './config-actions';
 import { LoadFailed, SecurityAlert } from './config-alerts';
 import { ConfigForm } from './config-form';
 import { configHref, LINK, StatusBadges } from './config-table';
@@ -24,7 +27,7 @@ import { KmsConfigIdNote } from './kms-config-id-note';
 import { KIND_TEXT } from './kind-text';
 import { toFormValues, type TFormValues } from './settings-form';
 import { TenantKeysGate } from './tenant-keys-gate';
-import { useOpenedVersion, useOverview, type TOverview } from './use-configs';
+import { useOpenedVersion, useOverview, type TConfigView, type TOverview } from './use-configs';
 import { VersionHistory } from './version-history';
 
 type TDetailProps = { tenant: string; tenantName: string; configId: string; savedVersion: number | null };
@@ -61,12 +64,14 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
   const opened = useOpenedVersion(ctx, configId, row?.latest ? { version: row.latest.version, jwe: row.latest.jwe, digest: row.digest } : undefined);
   const [editing, setEditing] = useState<{ base: TOverview; values: TFormValues } | null>(null);
   const [notice, setNotice] = useState<string | null>(savedVersion ? `Sealed and saved as version ${savedVersion}.` : null);
+  const actions = useConfigActions(tenant, ctx);
 
   if (overview.isPending) return <LoadingState>Loading and verifying the configuration…</LoadingState>;
   if (overview.isError) {
     return <LoadFailed title="The configuration could not be shown" error={overview.error} retrying={overview.isFetching} onRetry={() => void overview.refetch()} />;
   }
   if (!row) {
+    // Deleted here is not offered, but another administrator may delete it meanwhile.
     return (
       <Alert tone="warning" title="This configuration does not exist">
         It may have been deleted by another administrator.{' '}
@@ -101,8 +106,22 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
             {row.kind === 'kms' ? <KmsConfigIdNote kmsConfigId={row.kmsConfigId} /> : null}
           </>
         }
+        actions={
+          <StatusActions
+            row={row}
+            actions={actions}
+            // Not while editing: the new version is sealed against the listing the edit started from.
+            disabled={!!editing}
+            onStart={(action) => {
+              setNotice(null);
+              actions.start(action, row, current);
+            }}
+          />
+        }
       />
       {notice ? <Alert tone="success">{notice}</Alert> : null}
+      <ActionFeedback actions={actions} reloading={overview.isFetching} />
+      <ActionDialogs actions={actions} />
       <Card
         id="settings"
         title={editing ? 'Edit settings' : 'Current settings'}
@@ -150,6 +169,7 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
             editing={{ configId: row.id, providerId: provider.id, label: row.label, values: editing.values, base: editing.base }}
             onSaved={(result) => {
               setEditing(null);
+              actions.setDone(null);
               setNotice(`Sealed and saved as version ${result.version}.`);
             }}
             onCancel={() => setEditing(null)}
@@ -163,8 +183,31 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
         row={row}
         provider={provider}
         overview={current}
-        onRolledBack={(version) => setNotice(`Rolled back: the older content is now version ${version}.`)}
+        onRolledBack={(version) => {
+          actions.setDone(null);
+          setNotice(`Rolled back: the older content is now version ${version}.`);
+        }}
       />
+    </div>
+  );
+}
+
+const STATUS_BUTTON = {
+  primary: { text: 'Make primary', variant: 'secondary' },
+  disable: { text: 'Disable', variant: 'secondary' },
+  enable: { text: 'Enable', variant: 'secondary' },
+} as const;
+
+/** Make primary, Disable or Enable, as fits the status (deleting stays on the list, where its strong confirmation is). */
+function StatusActions({ row, actions, disabled, onStart }: { row: TConfigView; actions: TConfigActions; disabled: boolean; onStart: (action: 'primary' | 'disable' | 'enable') => void }) {
+  const offered = actionsFor(row).filter((a): a is keyof typeof STATUS_BUTTON => a !== 'delete');
+  return (
+    <div role="group" aria-label={`Status of ${row.label}`} className="flex flex-wrap gap-2">
+      {offered.map((action) => (
+        <Button key={action} variant={STATUS_BUTTON[action].variant} disabled={disabled || actions.busy} onClick={() => onStart(action)}>
+          {STATUS_BUTTON[action].text}
+        </Button>
+      ))}
     </div>
   );
 }

@@ -1,18 +1,22 @@
 'use client';
 // One kind's configurations: name, provider, version, status and primary (as
-// the signed tenant state says), last change and by whom, and the actions
-// that fit the status. Every button names the configuration it acts on.
+// the signed tenant state says), whether the approved deployments applied it,
+// last change and by whom, and the actions that fit the status
+// (config-actions.tsx). Every button names the configuration it acts on.
 import Link from 'next/link';
 import { formatDateTime } from '@/components/operator/format';
 import { TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Button } from '@/components/ui/button';
 import { Badge, Card } from '@/components/ui/card';
+import type { TPropagation } from '@/lib/config-propagation';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TConfigKind } from '@/lib/schemas/providers/types';
+import { actionsFor, type TRowAction } from './config-actions';
 import { KIND_TEXT } from './kind-text';
 import type { TConfigView } from './use-configs';
 
-export type TRowAction = 'primary' | 'disable' | 'enable' | 'delete';
+/** The Propagation cell: the deployments' reports are still loading, could not be loaded, or are in. */
+export type TPropagationCell = { kind: 'loading' } | { kind: 'error' } | { kind: 'ready'; propagation: TPropagation };
 
 export const LINK = 'font-medium text-brand-700 underline underline-offset-2 dark:text-brand-500';
 const BUTTON_LINK =
@@ -30,32 +34,64 @@ export function StatusBadges({ row }: { row: Pick<TConfigView, 'status' | 'isPri
   );
 }
 
+/** In words, with its explanation beside it for screen readers and as a tooltip (the note under the tables says what it rests on). */
+export function PropagationCell({ cell }: { cell: TPropagationCell }) {
+  if (cell.kind === 'loading') return <span className="text-slate-600 dark:text-slate-400">Checking…</span>;
+  if (cell.kind === 'error') return <span>Unknown: the deployments could not be loaded</span>;
+  const { propagation } = cell;
+  return (
+    <span title={propagation.explanation} data-propagation={propagation.state} className="inline-block">
+      <Badge tone={propagation.tone}>{propagation.label}</Badge>
+      <span className="sr-only">. {propagation.explanation}</span>
+    </span>
+  );
+}
+
 export function ConfigTable({
   tenant,
   kind,
   rows,
+  total,
+  filtered,
+  onClear,
   busy,
+  propagationOf,
   onAction,
 }: {
   tenant: string;
   kind: TConfigKind;
+  /** The rows the search and filter leave; `total`: how many of this kind there are. */
   rows: TConfigView[];
+  total: number;
+  filtered: boolean;
+  onClear: () => void;
   busy: boolean;
+  propagationOf: (row: TConfigView) => TPropagationCell;
   onAction: (action: TRowAction, row: TConfigView) => void;
 }) {
   const text = KIND_TEXT[kind];
+  const plural = (n: number) => `${n} ${text.name} configuration${n === 1 ? '' : 's'}`;
   return (
     <Card
       id={`configs-${kind}`}
       title={text.title}
-      description={rows.length > 0 ? `${rows.length} ${text.name} configuration${rows.length === 1 ? '' : 's'}` : undefined}
+      description={total === 0 ? undefined : filtered ? `${rows.length} of ${plural(total)} shown` : plural(total)}
       actions={
         <Link href={newConfigHref(tenant, kind)} className={BUTTON_LINK}>
           New {text.name} configuration
         </Link>
       }
     >
-      {rows.length === 0 ? (
+      {total > 0 && rows.length === 0 ? (
+        <div className="space-y-2 text-sm text-slate-600 dark:text-slate-400" data-testid={`configs-no-match-${kind}`}>
+          <p>
+            No {text.name} configuration matches.{' '}
+            <button type="button" className={LINK} onClick={onClear}>
+              Clear search and filter
+            </button>
+          </p>
+        </div>
+      ) : rows.length === 0 ? (
         <div className="space-y-2 text-sm text-slate-600 dark:text-slate-400" data-testid={`configs-empty-${kind}`}>
           <p className="font-medium text-slate-900 dark:text-slate-100">No {text.name} configuration yet.</p>
           <p>{text.purpose}</p>
@@ -71,13 +107,14 @@ export function ConfigTable({
       ) : (
         <TableScroller label={`${text.name} configurations table`}>
           <table className={TABLE}>
-            <caption className="sr-only">{`${text.name} configurations: status, which one is primary, last change and actions`}</caption>
+            <caption className="sr-only">{`${text.name} configurations: status, which one is primary, whether the approved deployments applied it, last change and actions`}</caption>
             <thead>
               <tr>
                 <th scope="col" className={TH}>Name</th>
                 <th scope="col" className={TH}>Provider</th>
                 <th scope="col" className={TH}>Version</th>
                 <th scope="col" className={TH}>Status</th>
+                <th scope="col" className={TH}>Propagation</th>
                 <th scope="col" className={TH}>Last change</th>
                 <th scope="col" className={TH}>
                   <span className="sr-only">Actions</span>
@@ -97,6 +134,9 @@ export function ConfigTable({
                   <td className={TD}>
                     <StatusBadges row={row} />
                   </td>
+                  <td className={`${TD} text-xs`} data-testid="propagation">
+                    <PropagationCell cell={propagationOf(row)} />
+                  </td>
                   <td className={`${TD} text-xs`}>
                     {/* The latest version's time: the broker bumps every row's updatedAt on any change, while updatedBy names who saved the latest version. */}
                     <time dateTime={row.latest?.createdAt ?? row.updatedAt}>{formatDateTime(row.latest?.createdAt ?? row.updatedAt)}</time>
@@ -104,25 +144,9 @@ export function ConfigTable({
                   </td>
                   <td className={`${TD} text-right whitespace-nowrap`}>
                     <span className="inline-flex justify-end gap-1">
-                      {row.status === 'active' && !row.isPrimary ? (
-                        <Button variant="secondary" className="px-3" disabled={busy} onClick={() => onAction('primary', row)} aria-label={`Set ${row.label} as primary`}>
-                          Set primary
-                        </Button>
-                      ) : null}
-                      {row.status === 'active' ? (
-                        <Button variant="ghost" className="px-3" disabled={busy} onClick={() => onAction('disable', row)} aria-label={`Disable ${row.label}`}>
-                          Disable
-                        </Button>
-                      ) : (
-                        <>
-                          <Button variant="secondary" className="px-3" disabled={busy} onClick={() => onAction('enable', row)} aria-label={`Enable ${row.label}`}>
-                            Enable
-                          </Button>
-                          <Button variant="danger" className="px-3" disabled={busy} onClick={() => onAction('delete', row)} aria-label={`Delete ${row.label}`}>
-                            Delete
-                          </Button>
-                        </>
-                      )}
+                      {actionsFor(row).map((action) => (
+                        <RowButton key={action} action={action} row={row} busy={busy} onAction={onAction} />
+                      ))}
                     </span>
                   </td>
                 </tr>
@@ -132,5 +156,22 @@ export function ConfigTable({
         </TableScroller>
       )}
     </Card>
+  );
+}
+
+const ROW_BUTTON: Record<TRowAction, { text: string; name: (label: string) => string; variant: 'secondary' | 'ghost' | 'danger' }> = {
+  // The visible words start the name (WCAG 2.5.3, label in name), so "click Set primary" works by voice too.
+  primary: { text: 'Set primary', name: (label) => `Set primary: ${label}`, variant: 'secondary' },
+  disable: { text: 'Disable', name: (label) => `Disable ${label}`, variant: 'ghost' },
+  enable: { text: 'Enable', name: (label) => `Enable ${label}`, variant: 'secondary' },
+  delete: { text: 'Delete', name: (label) => `Delete ${label}`, variant: 'danger' },
+};
+
+function RowButton({ action, row, busy, onAction }: { action: TRowAction; row: TConfigView; busy: boolean; onAction: (action: TRowAction, row: TConfigView) => void }) {
+  const b = ROW_BUTTON[action];
+  return (
+    <Button variant={b.variant} className="px-3" disabled={busy} onClick={() => onAction(action, row)} aria-label={b.name(row.label)}>
+      {b.text}
+    </Button>
   );
 }

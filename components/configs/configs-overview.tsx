@@ -1,30 +1,26 @@
 'use client';
 // The tenant's configurations, KMS and SIEM, as the signed tenant state has
-// them, with the actions that change status and primary. Each action signs a
-// new tenant state in this browser against the listing on screen.
-import { useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+// them, with the actions that change status and primary (config-actions.tsx),
+// a search and a provider filter kept in the URL, and whether the approved
+// proxy deployments have applied each one (lib/config-propagation.ts). Each
+// action signs a new tenant state in this browser against the listing on screen.
+import { useQuery } from '@tanstack/react-query';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useCallback, useRef } from 'react';
 import { PendingDeploymentsBanner } from '@/components/deployments/pending-banner';
 import { LoadingState } from '@/components/operator/query-state';
-import { Alert } from '@/components/ui/alert';
+import { api } from '@/lib/client/api';
+import { describeFilter, isFiltering, matchesConfig, readConfigFilter, withFilter, type TConfigFilter } from '@/lib/client/config-filter';
 import { RolledBackError, type TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
-import { ChangeFailed, LoadFailed } from './config-alerts';
-import { ConfigTable, type TRowAction } from './config-table';
+import { configPropagation, PROPAGATION_NOTE } from '@/lib/config-propagation';
+import { ActionDialogs, ActionFeedback, useConfigActions } from './config-actions';
+import { LoadFailed } from './config-alerts';
+import { ConfigFilters, NoMatch } from './config-filters';
+import { ConfigTable, type TPropagationCell } from './config-table';
 import { ReissuePanel } from './reissue-panel';
-import { DeleteDialog, DisableDialog, PrimaryDialog } from './state-dialogs';
 import { TenantKeysPage } from './tenant-keys-gate';
 import { useOverview, type TConfigView, type TOverview } from './use-configs';
-import { useStateChange, type TStateAction } from './use-state-change';
-
-type TPending = { action: Exclude<TRowAction, 'enable'>; row: TConfigView; base: TOverview };
-
-const DONE: Record<TStateAction['type'], (label: string) => string> = {
-  primary: (label) => `${label} is now primary.`,
-  disable: (label) => `${label} is disabled.`,
-  enable: (label) => `${label} is enabled again.`,
-  delete: (label) => `${label} was deleted.`,
-};
 
 export function ConfigsOverview({ tenant, tenantName }: { tenant: string; tenantName: string }) {
   return (
@@ -42,73 +38,102 @@ export function ConfigsOverview({ tenant, tenantName }: { tenant: string; tenant
   );
 }
 
+/** The search and filter in the URL: replaced, not pushed, so Back leaves the page rather than undoing a keystroke. */
+function useFilterParams() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname();
+  // The URL updates a moment after router.replace; a second change before it lands must build on the first.
+  const pending = useRef<{ query: string; at: number } | null>(null);
+  const onChange = useCallback(
+    (changes: Partial<TConfigFilter>) => {
+      const p = pending.current;
+      const base = p && Date.now() - p.at < 2000 && p.query !== params.toString() ? new URLSearchParams(p.query) : params;
+      const query = withFilter(base, changes);
+      pending.current = { query, at: Date.now() };
+      router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+    },
+    [params, router, pathname],
+  );
+  return { filter: readConfigFilter(params), onChange };
+}
+
+/** What each approved deployment reported applying, against the seq from which the configuration is as it is now. */
+function usePropagation(tenant: string, overview: TOverview | undefined): (row: TConfigView) => TPropagationCell {
+  // Refreshed while open, so "behind" turns into "applied" without a reload (as on the deployments page).
+  const deployments = useQuery({ queryKey: tenantKeys.deployments(tenant), queryFn: () => api.tenantDeployments(tenant), refetchOnWindowFocus: false, refetchInterval: 30_000 });
+  return (row) => {
+    if (deployments.isPending) return { kind: 'loading' };
+    if (deployments.isError) return { kind: 'error' };
+    // Approval as the verified state has it; a key the broker no longer lists has reported nothing.
+    const approved = (overview?.state?.recipients ?? []).map((kid) => {
+      const d = deployments.data.deployments.find((x) => x.kid === kid);
+      return { appliedSeq: d?.appliedSeq ?? null, lastStatusAt: d?.lastStatusAt ?? null };
+    });
+    // Never past the state this browser verified: the broker's figure is informational only.
+    const changedSeq = Math.min(row.changedSeq, overview?.state?.seq ?? row.changedSeq);
+    return { kind: 'ready', propagation: configPropagation({ changedSeq, approved }) };
+  };
+}
+
 function OverviewBody({ tenant, ctx }: { tenant: string; ctx: TTenantContext }) {
-  const queryClient = useQueryClient();
   const overview = useOverview(tenant, ctx);
-  const change = useStateChange(tenant, ctx);
-  const [pending, setPending] = useState<TPending | null>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const actions = useConfigActions(tenant, ctx);
+  const { filter, onChange } = useFilterParams();
+  const propagationOf = usePropagation(tenant, overview.data);
 
   if (overview.isPending) return <LoadingState>Loading and verifying the configurations…</LoadingState>;
   if (overview.isError && overview.error instanceof RolledBackError) {
-    return <ReissuePanel tenant={tenant} ctx={ctx} error={overview.error} onDone={(seq) => setDone(`The state was re-issued as change ${seq}. Proxies apply it at their next poll; edit again anything changed after the lost changes.`)} />;
+    return (
+      <ReissuePanel
+        tenant={tenant}
+        ctx={ctx}
+        error={overview.error}
+        onDone={(seq) => actions.setDone(`The state was re-issued as change ${seq}. Proxies apply it at their next poll; edit again anything changed after the lost changes.`)}
+      />
+    );
   }
   if (overview.isError) {
     return <LoadFailed title="The configurations could not be shown" error={overview.error} retrying={overview.isFetching} onRetry={() => void overview.refetch()} />;
   }
   const data = overview.data;
-
-  function run(action: TStateAction, row: TConfigView, base: TOverview) {
-    setPending(null);
-    setDone(null);
-    change.mutate({ base, action }, { onSuccess: () => setDone(DONE[action.type](row.label)) });
-  }
-  function onAction(action: TRowAction, row: TConfigView) {
-    change.reset();
-    setDone(null);
-    // The listing on screen now is the one the change is signed against.
-    if (action === 'enable') run({ type: 'enable', configId: row.id }, row, data);
-    else setPending({ action, row, base: data });
-  }
-  const reload = () => {
-    change.reset();
-    void queryClient.invalidateQueries({ queryKey: tenantKeys.configs(tenant) });
-  };
-
-  const target = (action: TPending['action']) => (pending?.action === action ? pending.row : null);
-  const disabling = target('disable');
-  const candidates = disabling ? data.rows.filter((r) => r.kind === disabling.kind && r.id !== disabling.id && r.status === 'active') : [];
-  const currentPrimary = pending ? data.rows.find((r) => r.kind === pending.row.kind && r.isPrimary) : undefined;
+  const filtering = isFiltering(filter);
+  const shown = data.rows.filter((r) => matchesConfig(r, filter));
+  const clear = () => onChange({ q: '', provider: '' });
 
   return (
     <div className="space-y-6">
-      {change.isPending ? (
-        <p role="status" aria-busy="true" className="text-sm text-slate-600 dark:text-slate-400">
-          Signing the new tenant state and saving it…
-        </p>
+      <ActionFeedback actions={actions} reloading={overview.isFetching} />
+      {data.rows.length > 0 ? (
+        <div className="space-y-2">
+          <ConfigFilters filter={filter} providers={[...new Set(data.rows.map((r) => r.provider))]} onChange={onChange} />
+          <p role="status" aria-live="polite" className="text-sm text-slate-600 dark:text-slate-400" data-testid="configs-count">
+            {filtering
+              ? `${shown.length} of ${data.rows.length} configuration${data.rows.length === 1 ? '' : 's'} match ${describeFilter(filter)}.`
+              : `${data.rows.length} configuration${data.rows.length === 1 ? '' : 's'}.`}
+          </p>
+        </div>
       ) : null}
-      {change.isError ? <ChangeFailed error={change.error} onReload={reload} reloading={overview.isFetching} /> : null}
-      {done ? <Alert tone="success">{done}</Alert> : null}
-      {(['kms', 'siem'] as const).map((kind) => (
-        <ConfigTable key={kind} tenant={tenant} kind={kind} rows={data.rows.filter((r) => r.kind === kind)} busy={change.isPending} onAction={onAction} />
-      ))}
-      <PrimaryDialog
-        target={target('primary')}
-        current={currentPrimary}
-        onCancel={() => setPending(null)}
-        onConfirm={() => pending && run({ type: 'primary', configId: pending.row.id }, pending.row, pending.base)}
-      />
-      <DisableDialog
-        target={disabling}
-        candidates={candidates}
-        onCancel={() => setPending(null)}
-        onConfirm={(successor) => pending && run({ type: 'disable', configId: pending.row.id, successor }, pending.row, pending.base)}
-      />
-      <DeleteDialog
-        target={target('delete')}
-        onCancel={() => setPending(null)}
-        onConfirm={() => pending && run({ type: 'delete', configId: pending.row.id }, pending.row, pending.base)}
-      />
+      {filtering && shown.length === 0 ? (
+        <NoMatch filter={filter} onClear={clear} />
+      ) : (
+        (['kms', 'siem'] as const).map((kind) => (
+          <ConfigTable
+            key={kind}
+            tenant={tenant}
+            kind={kind}
+            rows={shown.filter((r) => r.kind === kind)}
+            total={data.rows.filter((r) => r.kind === kind).length}
+            filtered={filtering}
+            onClear={clear}
+            busy={actions.busy}
+            propagationOf={propagationOf}
+            onAction={(action, row) => actions.start(action, row, data)}
+          />
+        ))
+      )}
+      {data.rows.length > 0 ? <p className="max-w-[80ch] text-sm text-slate-600 dark:text-slate-400" id="propagation-note">Propagation: {PROPAGATION_NOTE}</p> : null}
+      <ActionDialogs actions={actions} />
     </div>
   );
 }

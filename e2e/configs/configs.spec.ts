@@ -178,7 +178,7 @@ test('disabling the primary asks for a successor, or warns about none', async ()
 });
 
 test('the primary can be changed', async () => {
-  await button(`Set ${kms3.label} as primary`).click();
+  await button(`Set primary: ${kms3.label}`).click();
   await page.getByRole('dialog', { name: `Make ${kms3.label} the primary KMS configuration?` }).getByRole('button', { name: 'Make primary' }).click();
   await expect(page.getByText(`${kms3.label} is now primary.`)).toBeVisible();
   await expect(row(kms3.label)).toContainText('Primary');
@@ -186,13 +186,13 @@ test('the primary can be changed', async () => {
 });
 
 test('a change made elsewhere meanwhile is refused, not merged', async () => {
-  await button(`Set ${kms4.label} as primary`).click();
+  await button(`Set primary: ${kms4.label}`).click();
   const dialog = page.getByRole('dialog', { name: `Make ${kms4.label} the primary KMS configuration?` });
   await expect(dialog).toBeVisible();
 
   const elsewhere = await context.newPage();
   await elsewhere.goto(`/t/${TENANT}/configs`);
-  await button(`Set ${kms2.label} as primary`, elsewhere).click();
+  await button(`Set primary: ${kms2.label}`, elsewhere).click();
   await elsewhere.getByRole('dialog', { name: `Make ${kms2.label} the primary KMS configuration?` }).getByRole('button', { name: 'Make primary' }).click();
   await expect(elsewhere.getByText(`${kms2.label} is now primary.`)).toBeVisible();
   await elsewhere.close();

@@ -205,7 +205,7 @@ test('enabling it again in the UI, and making it primary, restores decrypt and e
   // Active but not primary: existing EDEKs open, new ones need a primary.
   expect(await refusalCode(app.encryptDocument(doc, meta()))).toBe(TenantSecurityErrorCode.NO_PRIMARY_KMS_CONFIGURATION);
 
-  await button(`Set ${LABEL} as primary`).click();
+  await button(`Set primary: ${LABEL}`).click();
   await admin.getByRole('dialog', { name: `Make ${LABEL} the primary KMS configuration?` }).getByRole('button', { name: 'Make primary' }).click();
   await expect(admin.getByText(`${LABEL} is now primary.`)).toBeVisible();
   await expect(row()).toContainText('Primary');

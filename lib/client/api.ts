@@ -82,6 +82,12 @@ export type TConfigRow = {
   updatedAt: string;
   updatedBy: string | null;
   latest: { version: number; jwe: unknown; digest: string; createdAt: string } | null;
+  /**
+   * The seq of the signed tenant state from which this configuration's entry (version, status, primary) is what it
+   * is now, by the broker's record: a deployment that applied it, or later, runs it as set. Informational only
+   * (lib/server/configs/propagation.ts): the broker is not trusted.
+   */
+  changedSeq: number;
 };
 export type TConfigListing = {
   seq: number;

@@ -5,35 +5,38 @@ import 'server-only';
 import type { TenantAccess } from '@/lib/server/authz';
 import { getPrisma } from '@/lib/server/db';
 import { AppError } from '@/lib/server/errors';
+import { changedSeqs, statesForPropagation } from './propagation';
 
 export async function listConfigs(access: TenantAccess) {
   const db = await getPrisma();
   // One snapshot: seq, state and configurations must agree, or the browser (rightly) suspects tampering.
-  const [tenant, state, configs] = await db.$transaction(
-    async (tx) =>
-      Promise.all([
-        tx.tenant.findUniqueOrThrow({ where: { id: access.tenant.id }, select: { stateSeq: true, kmsConfigIdMax: true } }),
-        tx.tenantState.findFirst({ where: { tenantId: access.tenant.id }, orderBy: { seq: 'desc' }, select: { seq: true, jws: true, createdAt: true } }),
-        tx.tenantConfig.findMany({
-      where: { tenantId: access.tenant.id },
-      orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }],
-      select: {
-        id: true,
-        kind: true,
-        provider: true,
-        label: true,
-        latestVersion: true,
-        status: true,
-        isPrimary: true,
-        createdAt: true,
-        updatedAt: true,
-        updatedById: true,
-        versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, jwe: true, digest: true, createdAt: true } },
-      },
-    }),
-      ]),
+  const { tenant, states, configs } = await db.$transaction(
+    async (tx) => {
+      const tenant = await tx.tenant.findUniqueOrThrow({ where: { id: access.tenant.id }, select: { id: true, stateSeq: true, kmsConfigIdMax: true, recipientKids: true } });
+      const states = await statesForPropagation(tx, tenant);
+      const configs = await tx.tenantConfig.findMany({
+        where: { tenantId: access.tenant.id },
+        orderBy: [{ kind: 'asc' }, { createdAt: 'asc' }],
+        select: {
+          id: true,
+          kind: true,
+          provider: true,
+          label: true,
+          latestVersion: true,
+          status: true,
+          isPrimary: true,
+          createdAt: true,
+          updatedAt: true,
+          updatedById: true,
+          versions: { orderBy: { version: 'desc' }, take: 1, select: { version: true, jwe: true, digest: true, createdAt: true } },
+        },
+      });
+      return { tenant, states, configs };
+    },
     { isolationLevel: 'RepeatableRead' },
   );
+  const state = states[0] ?? null;
+  const since = changedSeqs(states);
   const people = await db.user.findMany({
     where: { id: { in: [...new Set(configs.map((c) => c.updatedById).filter((id): id is string => !!id))] } },
     select: { id: true, email: true },
@@ -44,7 +47,13 @@ export async function listConfigs(access: TenantAccess) {
     state: state ? { seq: state.seq, jws: state.jws, createdAt: state.createdAt } : null,
     // Outlives deleted configurations, so the browser gives a new kmsConfigId above every one ever given.
     kmsConfigIdMax: tenant.kmsConfigIdMax,
-    configs: configs.map(({ versions, updatedById, ...c }) => ({ ...c, updatedBy: updatedById ? (emails.get(updatedById) ?? null) : null, latest: versions[0] ?? null })),
+    configs: configs.map(({ versions, updatedById, ...c }) => ({
+      ...c,
+      updatedBy: updatedById ? (emails.get(updatedById) ?? null) : null,
+      latest: versions[0] ?? null,
+      // Informational (./propagation.ts): compared with what each approved deployment reported applying.
+      changedSeq: since.get(c.id) ?? tenant.stateSeq,
+    })),
   };
 }
 

@@ -1,4 +1,5 @@
 // A tenant's KMS and SIEM configurations.
+import { Suspense } from 'react';
 import { ConfigsOverview } from '@/components/configs/configs-overview';
 import { PendingNotice } from '@/components/configs/pending-notice';
 import { pageTenantMember, tenantPageMetadata } from '@/lib/server/page-guards';
@@ -10,5 +11,10 @@ export default async function ConfigsPage({ params }: { params: Promise<{ tenant
   const access = await pageTenantMember(tenant);
   const { externalId, displayName } = access.tenant;
   if (access.membership.status !== 'confirmed') return <PendingNotice tenant={externalId} tenantName={displayName} section="configs" title="Configurations" />;
-  return <ConfigsOverview tenant={externalId} tenantName={displayName} />;
+  return (
+    // The search and provider filter live in the URL (useSearchParams needs a Suspense boundary).
+    <Suspense>
+      <ConfigsOverview tenant={externalId} tenantName={displayName} />
+    </Suspense>
+  );
 }
