@@ -161,7 +161,6 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
         tenant={tenant}
         ctx={ctx}
         row={row}
-        provider={provider}
         overview={current}
         onRolledBack={(version) => setNotice(`Rolled back: the older content is now version ${version}.`)}
       />

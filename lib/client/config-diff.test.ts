@@ -54,7 +54,7 @@ describe('diffVersions', () => {
       secret: false,
       before: 'Drop events and count them (key use continues)',
       after: 'Refuse key use until the SIEM catches up',
-      multiline: false,
+      display: 'words',
     });
   });
 
@@ -109,8 +109,8 @@ describe('diffVersions', () => {
     const hidden = settings.authMethod === 'assume-role' ? ['accessKeyId', 'secretAccessKey'] : ['roleArn', 'externalId'];
     for (const k of hidden) expect(keys).not.toContain(k);
     const syslog = diffVersions({ provider: provider('syslog-tls'), settings: example('syslog-tls') }, { provider: provider('syslog-tls'), settings: example('syslog-tls') });
-    expect(byKey(syslog.rows, 'caCertificate')).toMatchObject({ state: 'unchanged', before: null, after: null, multiline: true });
-    expect(byKey(syslog.rows, 'port')).toMatchObject({ state: 'unchanged', before: '6514', after: '6514' });
+    expect(byKey(syslog.rows, 'caCertificate')).toMatchObject({ state: 'unchanged', before: null, after: null, display: 'block' });
+    expect(byKey(syslog.rows, 'port')).toMatchObject({ state: 'unchanged', before: '6514', after: '6514', display: 'code' });
   });
 
   it('shows an empty header list as one unchanged row, and a removed header by name', () => {

@@ -20,8 +20,10 @@ type TRowBase = {
 
 /** A secret: whether it is set in either version, and the state. Never its value. */
 export type TSecretDiffRow = TRowBase & { secret: true; isSet: boolean };
+/** How a value reads: words (a select's choice, a name), a literal value, or a block of several lines. */
+export type TDiffDisplay = 'words' | 'code' | 'block';
 /** Anything else: the text shown for each version (null: not set). */
-export type TPlainDiffRow = TRowBase & { secret: false; before: string | null; after: string | null; multiline: boolean };
+export type TPlainDiffRow = TRowBase & { secret: false; before: string | null; after: string | null; display: TDiffDisplay };
 export type TDiffRow = TSecretDiffRow | TPlainDiffRow;
 
 export type TConfigDiff = { rows: TDiffRow[]; providerChanged: boolean; changedCount: number };
@@ -54,8 +56,9 @@ function stateOf(before: unknown, after: unknown): TDiffState {
   return canonical(before) === canonical(after) ? 'unchanged' : 'changed';
 }
 
-function isMultiline(field: TFieldSpec | undefined, text: string | null): boolean {
-  return text?.includes('\n') === true || field?.input === 'json' || field?.input === 'pem' || field?.input === 'textarea';
+function displayOf(field: TFieldSpec | undefined, texts: (string | null)[]): TDiffDisplay {
+  if (texts.some((t) => t?.includes('\n')) || field?.input === 'json' || field?.input === 'pem' || field?.input === 'textarea') return 'block';
+  return field?.input === 'select' ? 'words' : 'code';
 }
 
 /** How a non-secret value reads on screen: a select's option label, JSON pretty-printed, null when not set. */
@@ -86,8 +89,7 @@ function row(base: TRowBase, secret: boolean, before: { field?: TFieldSpec; valu
   if (secret) return { ...base, secret: true, isSet: !isUnset(before.value) || !isUnset(after.value) };
   const beforeText = asText(before.field ?? after.field, before.value);
   const afterText = asText(after.field ?? before.field, after.value);
-  const field = after.field ?? before.field;
-  return { ...base, secret: false, before: beforeText, after: afterText, multiline: isMultiline(field, beforeText) || isMultiline(field, afterText) };
+  return { ...base, secret: false, before: beforeText, after: afterText, display: displayOf(after.field ?? before.field, [beforeText, afterText]) };
 }
 
 function headerRows(name: string, label: string, secret: boolean, before: unknown, after: unknown): TDiffRow[] {
@@ -121,11 +123,11 @@ export function diffVersions(before: TDiffSide, after: TDiffSide): TConfigDiff {
       secret: false,
       before: before.provider.label,
       after: after.provider.label,
-      multiline: false,
+      display: 'words',
     },
   ];
   if (before.name !== undefined && after.name !== undefined) {
-    rows.push({ key: 'name', label: 'Name', state: before.name === after.name ? 'unchanged' : 'changed', secret: false, before: before.name, after: after.name, multiline: false });
+    rows.push({ key: 'name', label: 'Name', state: before.name === after.name ? 'unchanged' : 'changed', secret: false, before: before.name, after: after.name, display: 'words' });
   }
   const names = [...after.provider.fields.map((f) => f.name), ...before.provider.fields.map((f) => f.name).filter((n) => !after.provider.fields.some((f) => f.name === n))];
   for (const name of names) {
