@@ -181,7 +181,6 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
         tenant={tenant}
         ctx={ctx}
         row={row}
-        provider={provider}
         overview={current}
         onRolledBack={(version) => {
           actions.setDone(null);

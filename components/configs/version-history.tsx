@@ -1,61 +1,31 @@
 'use client';
 // Every version of one configuration, newest first. An older version can be
-// opened (decrypted and verified here) and rolled back to: its content is
-// sealed again as a new version, so history is never rewritten.
+// opened (decrypted and verified here) — compared with the current one, or
+// shown whole — and rolled back to: its content is sealed again as a new
+// version, so history is never rewritten.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { formatDateTime } from '@/components/operator/format';
 import { LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
-import { Alert } from '@/components/ui/alert';
 import { Badge, Card } from '@/components/ui/card';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import type { TConfigVersion } from '@/lib/client/api';
 import { rollbackConfig, type TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
-import { signedProvider } from '@/lib/client/signed-provider';
-import type { TProvider } from '@/lib/schemas/providers/types';
-import { ChangeFailed, LoadFailed, SecurityAlert } from './config-alerts';
-import { ConfigValues } from './config-values';
-import { useOpenedVersion, useVersions, type TConfigView, type TOverview } from './use-configs';
+import { ChangeFailed, LoadFailed } from './config-alerts';
+import { OlderVersionPanel, sealedToCurrentKey } from './older-version';
+import { useVersions, type TConfigView, type TOverview } from './use-configs';
 
 type THistoryProps = {
   tenant: string;
   ctx: TTenantContext;
   row: TConfigView;
-  provider: TProvider;
   overview: TOverview;
   onRolledBack: (version: number) => void;
 };
 
-/** Whether `jwe` has an entry for the tenant encryption key held now; versions sealed before a key rotation do not. */
-function sealedToCurrentKey(jwe: unknown, kid: string): boolean {
-  const recipients = (jwe as { recipients?: { header?: { kid?: unknown } }[] } | null)?.recipients;
-  return Array.isArray(recipients) && recipients.some((r) => r?.header?.kid === kid);
-}
-
-function OlderVersion({ ctx, row, provider, version }: { ctx: TTenantContext; row: TConfigView; provider: TProvider; version: TConfigVersion }) {
-  if (!sealedToCurrentKey(version.jwe, ctx.keys.encryptionKid)) {
-    return (
-      <Alert tone="info" title={`Version ${version.version} was sealed to the tenant keys before a rotation`}>
-        It can no longer be opened with the current keys, so it cannot be viewed or rolled back to. Its metadata stays in the history and the audit trail.
-      </Alert>
-    );
-  }
-  return <OpenedVersion ctx={ctx} row={row} provider={provider} version={version} />;
-}
-
-function OpenedVersion({ ctx, row, provider, version }: { ctx: TTenantContext; row: TConfigView; provider: TProvider; version: TConfigVersion }) {
-  const opened = useOpenedVersion(ctx, row.id, version);
-  if (opened.isPending) return <LoadingState>Decrypting and verifying version {version.version}…</LoadingState>;
-  if (opened.isError) return <SecurityAlert title={`Version ${version.version} could not be decrypted and verified`} error={opened.error} />;
-  // Each version is shown with the provider its own signed document names, never the broker's label for the row.
-  const signed = signedProvider(provider.id, opened.data);
-  if (!signed.ok) return <Alert tone="error" title={`Version ${version.version} cannot be shown`}>{signed.message}</Alert>;
-  return <ConfigValues provider={signed.provider} document={opened.data} name={`${version.label} version ${version.version}`} />;
-}
-
-export function VersionHistory({ tenant, ctx, row, provider, overview, onRolledBack }: THistoryProps) {
+export function VersionHistory({ tenant, ctx, row, overview, onRolledBack }: THistoryProps) {
   const queryClient = useQueryClient();
   const versions = useVersions(tenant, row.id, true);
   const [shown, setShown] = useState<number | null>(null);
@@ -76,6 +46,12 @@ export function VersionHistory({ tenant, ctx, row, provider, overview, onRolledB
   };
   const list = versions.data?.versions;
   const shownVersion = list?.find((v) => v.version === shown);
+  const close = () => {
+    const opener = shown;
+    setShown(null);
+    // Back to the button that opened the version, which stays in the table.
+    if (opener !== null) requestAnimationFrame(() => document.getElementById(`view-version-${opener}`)?.focus());
+  };
 
   return (
     <Card id="history" title="Version history" description="Every saved version is kept. Rolling back seals an older version’s content again as a new version.">
@@ -118,6 +94,7 @@ export function VersionHistory({ tenant, ctx, row, provider, overview, onRolledB
                       {v.version === row.latestVersion ? null : (
                         <span className="inline-flex gap-1">
                           <Button
+                            id={`view-version-${v.version}`}
                             variant="ghost"
                             className="px-3"
                             aria-expanded={shown === v.version}
@@ -137,7 +114,7 @@ export function VersionHistory({ tenant, ctx, row, provider, overview, onRolledB
                               setConfirming({ version: v, base: overview });
                             }}
                           >
-                            Roll back to this version
+                            Roll back
                           </Button>
                         </span>
                       )}
@@ -150,10 +127,14 @@ export function VersionHistory({ tenant, ctx, row, provider, overview, onRolledB
         ) : null}
         <div id="older-version">
           {shownVersion ? (
-            <section aria-label={`Version ${shownVersion.version} of ${row.label}`} className="rounded-md border border-slate-200 p-4 dark:border-slate-800">
-              <h3 className="mb-3 font-medium">Version {shownVersion.version}</h3>
-              <OlderVersion ctx={ctx} row={row} provider={provider} version={shownVersion} />
-            </section>
+            <OlderVersionPanel
+              key={shownVersion.version}
+              ctx={ctx}
+              row={row}
+              version={shownVersion}
+              current={list?.find((v) => v.version === row.latestVersion)}
+              onClose={close}
+            />
           ) : null}
         </div>
       </div>
