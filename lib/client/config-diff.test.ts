@@ -84,7 +84,7 @@ describe('diffVersions', () => {
     expect(same.changedCount).toBe(0);
   });
 
-  it('shows a switched credential choice as fields removed and added', () => {
+  it('shows a switched credential choice as ordinary fields removed and added, secrets only changed', () => {
     const before = example('hashicorp-vault-transit');
     const after = { ...before, authMethod: 'token', token: 'hvs.CANARYtoken1234567890' } as Record<string, unknown>;
     delete after.roleId;
@@ -93,8 +93,8 @@ describe('diffVersions', () => {
     expect(diff.rows.filter((r) => r.state !== 'unchanged').map((r) => [r.key, r.state])).toEqual([
       ['authMethod', 'changed'],
       ['roleId', 'removed'],
-      ['secretId', 'removed'],
-      ['token', 'added'],
+      ['secretId', 'changed'],
+      ['token', 'changed'],
     ]);
     expect(byKey(diff.rows, 'roleId')).toMatchObject({ secret: false, before: before.roleId, after: null });
     expect(JSON.stringify(diff)).not.toContain(String(before.secretId));
@@ -134,7 +134,7 @@ describe('diffVersions', () => {
     expect(byKey(diff.rows, 'url')).toEqual({ key: 'url', label: expect.any(String), state: 'changed', secret: true, isSet: true });
     expect(JSON.stringify(diff)).not.toContain(String(sumo.url));
     expect(byKey(diff.rows, 'index')).toMatchObject({ state: 'added', secret: false, before: null, after: splunk.index });
-    expect(byKey(diff.rows, 'token')).toMatchObject({ state: 'added', secret: true });
+    expect(byKey(diff.rows, 'token')).toMatchObject({ state: 'changed', secret: true });
   });
 
   it('reports a renamed configuration', () => {

@@ -86,7 +86,12 @@ function isShownIn(field: TFieldSpec | undefined, settings: Record<string, unkno
 }
 
 function row(base: TRowBase, secret: boolean, before: { field?: TFieldSpec; value: unknown }, after: { field?: TFieldSpec; value: unknown }): TDiffRow {
-  if (secret) return { ...base, secret: true, isSet: !isUnset(before.value) || !isUnset(after.value) };
+  // A secret field says only "changed" or "unchanged": set or cleared counts as changed. (A header's row keeps
+  // added/removed: it is about the header's name, which is shown; its value stays masked.)
+  if (secret) {
+    const state = base.item === undefined && (base.state === 'added' || base.state === 'removed') ? 'changed' : base.state;
+    return { ...base, state, secret: true, isSet: !isUnset(before.value) || !isUnset(after.value) };
+  }
   const beforeText = asText(before.field ?? after.field, before.value);
   const afterText = asText(after.field ?? before.field, after.value);
   return { ...base, secret: false, before: beforeText, after: afterText, display: displayOf(after.field ?? before.field, [beforeText, afterText]) };
