@@ -2,6 +2,7 @@
 // A decrypted, verified version's settings, field by field as the provider
 // describes them. Secrets stay masked until revealed; Copy works either way.
 import { Alert } from '@/components/ui/alert';
+import { DateTime } from '@/components/ui/date-time';
 import type { TConfigDocument } from '@/lib/crypto/config-document';
 import type { TFieldSpec, TProvider } from '@/lib/schemas/providers/types';
 import { SecretText } from './secret-controls';
@@ -59,7 +60,7 @@ export function ConfigValues({ provider, document, name }: { provider: TProvider
         ))}
       </dl>
       <p className="text-xs text-slate-600 dark:text-slate-400">
-        Version {document.version}, signed with the tenant signing key on <time dateTime={new Date(document.iat * 1000).toISOString()}>{new Date(document.iat * 1000).toLocaleString()}</time>;
+        Version {document.version}, signed with the tenant signing key on <DateTime at={document.iat * 1000} />;
         decrypted and verified in this browser.
       </p>
     </div>

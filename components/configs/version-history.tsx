@@ -4,7 +4,7 @@
 // sealed again as a new version, so history is never rewritten.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { formatDateTime } from '@/components/operator/format';
+import { DateTime } from '@/components/ui/date-time';
 import { LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { Badge, Card } from '@/components/ui/card';
@@ -110,7 +110,7 @@ export function VersionHistory({ tenant, ctx, row, provider, overview, onRolledB
                       v{v.version} {v.version === row.latestVersion ? <Badge tone="success">Current</Badge> : null}
                     </th>
                     <td className={TD}>
-                      <time dateTime={v.createdAt}>{formatDateTime(v.createdAt)}</time>
+                      <DateTime at={v.createdAt} />
                     </td>
                     <td className={TD}>{v.createdBy ?? 'a removed administrator'}</td>
                     <td className={TD}>{v.label}</td>
