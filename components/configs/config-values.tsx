@@ -5,7 +5,7 @@ import { Alert } from '@/components/ui/alert';
 import { DateTime } from '@/components/ui/date-time';
 import type { TConfigDocument } from '@/lib/crypto/config-document';
 import type { TFieldSpec, TProvider } from '@/lib/schemas/providers/types';
-import { SecretText } from './secret-controls';
+import { NotSet, SecretText } from './secret-controls';
 import { isShown, type TFormValues } from './settings-form';
 
 function asText(field: TFieldSpec, value: unknown): string {
@@ -15,16 +15,16 @@ function asText(field: TFieldSpec, value: unknown): string {
 }
 
 function Value({ field, value, name }: { field: TFieldSpec; value: unknown; name: string }) {
-  if (value === undefined || value === null || value === '') return <span className="text-slate-500 dark:text-slate-400">Not set</span>;
+  if (value === undefined || value === null || value === '') return <NotSet />;
   if (field.input === 'headers' && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 0) return <span className="text-slate-500 dark:text-slate-400">None</span>;
+    if (entries.length === 0) return <NotSet>None</NotSet>;
     return (
       <ul className="space-y-1">
         {entries.map(([header, v]) => (
           <li key={header} className="flex flex-wrap items-start gap-2">
             <code className="font-mono text-sm">{header}:</code>
-            {field.secret ? <SecretText value={String(v)} name={`${header} header of ${name}`} multiline={false} /> : <code className="font-mono text-sm break-all">{String(v)}</code>}
+            {field.secret ? <SecretText value={String(v)} name={`${header} header of ${name}`} multiline={false} /> : String(v) === '' ? <NotSet /> : <code className="font-mono text-sm break-all">{String(v)}</code>}
           </li>
         ))}
       </ul>
