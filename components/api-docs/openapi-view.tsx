@@ -63,7 +63,7 @@ function Operation({ method, path, op, server, responses }: { method: string; pa
         </h3>
         <Badge tone={op['x-scope'] === 'write' ? 'warning' : 'neutral'}>scope: {op['x-scope']}</Badge>
       </div>
-      <p className="font-mono text-sm">
+      <p className="font-mono text-sm [overflow-wrap:anywhere]">
         <span className="font-bold">{method.toUpperCase()}</span> {path}
       </p>
       {op.description ? <div className="space-y-2 text-sm text-slate-700 dark:text-slate-300"><Prose text={op.description} /></div> : null}
@@ -161,7 +161,7 @@ export function OpenApiView({ document, documentUrl }: { document: TOpenApiView;
           <Prose text={document.info.description} />
           <p>
             Machine-readable description (OpenAPI 3.1):{' '}
-            <a className="font-mono underline" href={documentUrl}>
+            <a className="font-mono [overflow-wrap:anywhere] underline" href={documentUrl}>
               {documentUrl}
             </a>
           </p>
@@ -172,7 +172,7 @@ export function OpenApiView({ document, documentUrl }: { document: TOpenApiView;
                   <a className="underline" href={`#${anchor(op.operationId)}`}>
                     {op.summary}
                   </a>{' '}
-                  <span className="font-mono text-xs text-slate-600 dark:text-slate-400">
+                  <span className="font-mono text-xs [overflow-wrap:anywhere] text-slate-600 dark:text-slate-400">
                     {method.toUpperCase()} {path}
                   </span>
                 </li>

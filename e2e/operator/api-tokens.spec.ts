@@ -102,4 +102,9 @@ test('every API example has a Copy button that copies exactly the example, by mo
   expect(createText).toContain("-X POST '");
   expect(createText).toContain("  -d '{");
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(createText);
+
+  // On a phone the page fits the screen: long paths wrap, an example scrolls inside its own box.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(copy(create)).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
