@@ -107,13 +107,14 @@ test('a tenant admin reads, filters and downloads the audit trail, and the downl
 
   // The target by name: the configuration's, and the tenant's own; the id on hover and on the clipboard.
   const created = rowOf(table, 'Created a configuration');
-  const name = created.getByText(CONFIG, { exact: true });
+  // The visible one: the event's details (hidden behind their disclosure) may carry the same name.
+  const name = created.getByText(CONFIG, { exact: true }).filter({ visible: true });
   await expect(name).toBeVisible();
   await expect(name).toHaveAttribute('title', `Configuration id: ${configId}`);
   await created.getByRole('button', { name: `Copy the id of ${CONFIG}` }).click();
   await expect(created.getByRole('status').filter({ hasText: 'Copied' })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(configId);
-  await expect(rowOf(table, 'Suspended the tenant').getByText('Audit Walk', { exact: true })).toHaveAttribute('title', `Tenant id: ${TENANT}`);
+  await expect(rowOf(table, 'Suspended the tenant').getByText('Audit Walk', { exact: true }).filter({ visible: true })).toHaveAttribute('title', `Tenant id: ${TENANT}`);
 
   // Every detail behind a disclosure, by mouse and by keyboard.
   const api = (await (await page.request.get(`/api/v1/tenants/${TENANT}/audit?action=config.create`)).json()) as { events: { tenantSeq: number; details: Record<string, unknown> }[] };
@@ -218,7 +219,7 @@ test.describe('an operator', () => {
     await page.getByLabel('Tenant id').fill(TENANT);
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect(table.getByRole('cell', { name: new RegExp(`${TENANT} #\\d+`) }).first()).toBeVisible();
-    await expect(rowOf(table, 'Suspended the tenant').getByText('Audit Walk', { exact: true })).toHaveAttribute('title', `Tenant id: ${TENANT}`);
+    await expect(rowOf(table, 'Suspended the tenant').getByText('Audit Walk', { exact: true }).filter({ visible: true })).toHaveAttribute('title', `Tenant id: ${TENANT}`);
     const created = rowOf(table, 'Created a configuration');
     await expect(created.getByText(CONFIG, { exact: true })).toHaveAttribute('title', /^Configuration id: /);
     await expect(created).toContainText('Tenant’s data, not shown');
