@@ -9,6 +9,11 @@
 //     test a client address of its own (the broker's limits are per address);
 //  5. the proxy side (lib/tsp, lib/kms, lib/siem, lib/proxy-client) imports
 //     nothing of Next.js, Prisma, lib/server or the test doubles in lib/testing.
+//  6. the pages write dates in one format only: lib/client/dates.ts (and
+//     components/ui/date-time.tsx) is the one module that formats a time for
+//     people; toLocaleString, Intl.DateTimeFormat and the like are refused
+//     everywhere else a page is made (components/, app/, lib/client/ and the
+//     code they share). Mails and the CLI keep their own UTC stamps.
 import nextVitals from 'eslint-config-next/core-web-vitals';
 import nextTs from 'eslint-config-next/typescript';
 
@@ -38,6 +43,15 @@ const SERVER_IMPORTS = [
 
 const BENCH_ONLY = [{ group: ['jose-v5', 'jose-v5/*'], message: 'jose-v5 is end-of-life and only measured in bench/; use jose.' }];
 
+const ONE_DATE_FORMAT = 'Dates on a page have one format, with the time zone: use formatDateTime or <DateTime> from lib/client/dates.ts and components/ui/date-time.tsx (numbers: Intl.NumberFormat).';
+const DATE_FORMATTERS = [
+  ...['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString', 'toDateString', 'toTimeString', 'toUTCString', 'toGMTString'].map((property) => ({ property, message: ONE_DATE_FORMAT })),
+  { object: 'Intl', property: 'DateTimeFormat', message: ONE_DATE_FORMAT },
+  { object: 'Intl', property: 'RelativeTimeFormat', message: ONE_DATE_FORMAT },
+];
+/** Where pages are made: every file that may put a time on screen. */
+const PAGE_FILES = ['components/**/*.{ts,tsx}', 'app/**/*.{ts,tsx}', 'lib/client/**/*.{ts,tsx}', 'lib/schemas/**/*.ts', 'lib/crypto/**/*.ts', 'lib/*.ts'];
+
 const config = [
   {
     ignores: ['.next/**', 'node_modules/**', 'lib/generated/**', 'data/**', 'test-results/**', 'playwright-report/**', '.cache/**', 'next-env.d.ts'],
@@ -66,6 +80,11 @@ const config = [
   {
     files: ['components/**/*.{ts,tsx}', 'lib/client/**/*.{ts,tsx}', 'lib/schemas/**/*.ts', 'lib/crypto/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...SERVER_IMPORTS, ...BENCH_ONLY] }] },
+  },
+  {
+    files: PAGE_FILES,
+    ignores: ['lib/client/dates.ts', '**/*.test.ts'],
+    rules: { 'no-restricted-properties': ['error', ...DATE_FORMATTERS] },
   },
   {
     files: ['lib/tsp/**/*.ts', 'lib/kms/**/*.ts', 'lib/siem/**/*.ts', 'lib/proxy-client/**/*.ts'],

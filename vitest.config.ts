@@ -22,7 +22,7 @@ export default defineConfig({
           name: 'unit',
           server,
           environment: 'node',
-          include: ['lib/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['lib/**/*.test.ts', 'components/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
           env: { LOG_LEVEL: 'silent' },
         },

@@ -2,9 +2,11 @@
 // document (/api/v1/openapi.json) with our own components: no external
 // script or stylesheet, so it lives with the nonce CSP. Sections: how to
 // authenticate, each operation (scope, parameters, body, responses, a curl
-// example), and the schemas they refer to.
+// example with a Copy button that copies exactly the text shown), and the
+// schemas they refer to.
 import { Fragment, type ReactNode } from 'react';
 import { Badge, Card } from '@/components/ui/card';
+import { CopyButton } from '@/components/ui/copy-button';
 import { SchemaView, schemaAnchor, TypeLabel, type TJsonSchema } from './schema-view';
 
 type TParameter = { name: string; in: 'query' | 'path'; required: boolean; description?: string; schema: TJsonSchema };
@@ -52,6 +54,7 @@ function example(server: string, method: string, path: string, op: TOperation): 
 
 function Operation({ method, path, op, server, responses }: { method: string; path: string; op: TOperation; server: string; responses: Record<string, { description?: string }> }) {
   const body = op.requestBody?.content['application/json']?.schema;
+  const command = example(server, method, path, op);
   return (
     <section id={anchor(op.operationId)} aria-labelledby={`${anchor(op.operationId)}-title`} className="space-y-4 border-t border-slate-200 pt-6 first:border-t-0 first:pt-0 dark:border-slate-800">
       <div className="flex flex-wrap items-center gap-3">
@@ -60,7 +63,7 @@ function Operation({ method, path, op, server, responses }: { method: string; pa
         </h3>
         <Badge tone={op['x-scope'] === 'write' ? 'warning' : 'neutral'}>scope: {op['x-scope']}</Badge>
       </div>
-      <p className="font-mono text-sm">
+      <p className="font-mono text-sm [overflow-wrap:anywhere]">
         <span className="font-bold">{method.toUpperCase()}</span> {path}
       </p>
       {op.description ? <div className="space-y-2 text-sm text-slate-700 dark:text-slate-300"><Prose text={op.description} /></div> : null}
@@ -126,9 +129,15 @@ function Operation({ method, path, op, server, responses }: { method: string; pa
         </ul>
       </div>
       <div>
-        <h4 className="text-sm font-semibold">Example</h4>
+        {/* The button right after the heading: its confirmation appears to its right and moves nothing. */}
+        <div className="flex flex-wrap items-center gap-3">
+          <h4 className="text-sm font-semibold">Example</h4>
+          <CopyButton value={command} copied="Copied." aria-label={`Copy the example request: ${op.summary}`} className="px-3 py-1">
+            Copy
+          </CopyButton>
+        </div>
         <pre className="mt-1 overflow-x-auto rounded-md bg-slate-100 p-3 text-xs dark:bg-slate-900" tabIndex={0} aria-label={`Example request: ${op.summary}`}>
-          <code>{example(server, method, path, op)}</code>
+          <code>{command}</code>
         </pre>
       </div>
     </section>
@@ -152,7 +161,7 @@ export function OpenApiView({ document, documentUrl }: { document: TOpenApiView;
           <Prose text={document.info.description} />
           <p>
             Machine-readable description (OpenAPI 3.1):{' '}
-            <a className="font-mono underline" href={documentUrl}>
+            <a className="font-mono [overflow-wrap:anywhere] underline" href={documentUrl}>
               {documentUrl}
             </a>
           </p>
@@ -163,7 +172,7 @@ export function OpenApiView({ document, documentUrl }: { document: TOpenApiView;
                   <a className="underline" href={`#${anchor(op.operationId)}`}>
                     {op.summary}
                   </a>{' '}
-                  <span className="font-mono text-xs text-slate-600 dark:text-slate-400">
+                  <span className="font-mono text-xs [overflow-wrap:anywhere] text-slate-600 dark:text-slate-400">
                     {method.toUpperCase()} {path}
                   </span>
                 </li>

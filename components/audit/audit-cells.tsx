@@ -5,7 +5,7 @@
 // every one of them (the table used to show cut-off JSON with "(+2 more)").
 import { Fragment, useEffect, useId, useState } from 'react';
 import { detailEntries, detailsPreview, targetTypeLabel, wrapSegments } from '@/lib/client/audit-format';
-import { formatDateTime } from '@/components/operator/format';
+import { formatDateTime } from '@/lib/client/dates';
 
 const MUTED = 'text-slate-600 dark:text-slate-400';
 

@@ -8,6 +8,7 @@ import { AUDIT_ACTOR_TYPES, AUDIT_OUTCOMES } from '@/lib/schemas/audit';
 import { fromLocalInput, toLocalInput, type TFilterKey, type TParams } from '@/lib/client/audit';
 import { Button } from '@/components/ui/button';
 import { Input } from '@/components/ui/field';
+import { TimeZoneName } from '@/components/ui/date-time';
 import { HELP_TEXT } from '@/components/ui/help-text';
 import { Select } from '@/components/ui/select';
 import { ActionPicker } from './action-picker';
@@ -110,7 +111,7 @@ export function AuditFilters({ params, vendor = false, onApply }: Props) {
         <div className="space-y-1">
           <label htmlFor="audit-to" className={LABEL}>To</label>
           <Input id="audit-to" type="datetime-local" className={CONTROL} value={to} onChange={(e) => setTo(e.target.value)} aria-describedby="audit-time-help" aria-invalid={error ? true : undefined} />
-          <p id="audit-time-help" className={HELP_TEXT}>In your time zone; both ends included.</p>
+          <p id="audit-time-help" className={HELP_TEXT}>In your time zone<TimeZoneName />; both ends included.</p>
         </div>
         <ActionPicker className="sm:col-span-2 lg:col-span-4" selected={actions} onChange={setActions} tenantOnly={!vendor} />
       </div>

@@ -5,7 +5,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { TTenantAuditRow } from '@/lib/schemas/audit-views';
 import { auditApi, auditKeys } from '@/lib/client/audit';
-import { formatDateTime } from '@/components/operator/format';
+import { DateTime } from '@/components/ui/date-time';
 import { TenantBreadcrumb } from '@/components/tenant/tenant-breadcrumb';
 import { LoadError, LoadingState, TD } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
@@ -27,7 +27,7 @@ function Verification({ tenant }: { tenant: string }) {
       {v.ok ? (
         <Alert tone="success" title="The chain is intact">
           {v.count === 0 ? 'No events yet.' : `${plural(v.count, 'event')}, each linked to the one before by its hash.`}{' '}
-          {checkpoint ? `The newest signed checkpoint covers event ${checkpoint.tenantSeq}${checkpoint.at ? ` (signed ${formatDateTime(checkpoint.at)})` : ''}.` : v.count ? 'No signed checkpoint yet: the broker signs the chain’s head every few minutes.' : ''}
+          {checkpoint ? <>The newest signed checkpoint covers event {checkpoint.tenantSeq}{checkpoint.at ? <> (signed <DateTime at={checkpoint.at} />)</> : null}.</> : v.count ? 'No signed checkpoint yet: the broker signs the chain’s head every few minutes.' : ''}
           {checkpoint && v.unsigned > 0 ? ` ${plural(v.unsigned, 'newer event')} ${v.unsigned === 1 ? 'is' : 'are'} signed at the next checkpoint.` : ''}
         </Alert>
       ) : (

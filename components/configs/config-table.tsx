@@ -4,7 +4,7 @@
 // last change and by whom, and the actions that fit the status
 // (config-actions.tsx). Every button names the configuration it acts on.
 import Link from 'next/link';
-import { formatDateTime } from '@/components/operator/format';
+import { DateTime } from '@/components/ui/date-time';
 import { TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Button } from '@/components/ui/button';
 import { Badge, Card } from '@/components/ui/card';
@@ -139,7 +139,7 @@ export function ConfigTable({
                   </td>
                   <td className={`${TD} text-xs`}>
                     {/* The latest version's time: the broker bumps every row's updatedAt on any change, while updatedBy names who saved the latest version. */}
-                    <time dateTime={row.latest?.createdAt ?? row.updatedAt}>{formatDateTime(row.latest?.createdAt ?? row.updatedAt)}</time>
+                    <DateTime at={row.latest?.createdAt ?? row.updatedAt} />
                     <span className="block text-slate-600 dark:text-slate-400">{row.updatedBy ? `by ${row.updatedBy}` : 'by a removed administrator'}</span>
                   </td>
                   <td className={`${TD} text-right whitespace-nowrap`}>

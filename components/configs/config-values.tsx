@@ -2,9 +2,10 @@
 // A decrypted, verified version's settings, field by field as the provider
 // describes them. Secrets stay masked until revealed; Copy works either way.
 import { Alert } from '@/components/ui/alert';
+import { DateTime } from '@/components/ui/date-time';
 import type { TConfigDocument } from '@/lib/crypto/config-document';
 import type { TFieldSpec, TProvider } from '@/lib/schemas/providers/types';
-import { SecretText } from './secret-controls';
+import { NotSet, SecretText } from './secret-controls';
 import { isShown, type TFormValues } from './settings-form';
 
 function asText(field: TFieldSpec, value: unknown): string {
@@ -14,16 +15,16 @@ function asText(field: TFieldSpec, value: unknown): string {
 }
 
 function Value({ field, value, name }: { field: TFieldSpec; value: unknown; name: string }) {
-  if (value === undefined || value === null || value === '') return <span className="text-slate-500 dark:text-slate-400">Not set</span>;
+  if (value === undefined || value === null || value === '') return <NotSet />;
   if (field.input === 'headers' && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 0) return <span className="text-slate-500 dark:text-slate-400">None</span>;
+    if (entries.length === 0) return <NotSet>None</NotSet>;
     return (
       <ul className="space-y-1">
         {entries.map(([header, v]) => (
           <li key={header} className="flex flex-wrap items-start gap-2">
             <code className="font-mono text-sm">{header}:</code>
-            {field.secret ? <SecretText value={String(v)} name={`${header} header of ${name}`} multiline={false} /> : <code className="font-mono text-sm break-all">{String(v)}</code>}
+            {field.secret ? <SecretText value={String(v)} name={`${header} header of ${name}`} multiline={false} /> : String(v) === '' ? <NotSet /> : <code className="font-mono text-sm break-all">{String(v)}</code>}
           </li>
         ))}
       </ul>
@@ -59,7 +60,7 @@ export function ConfigValues({ provider, document, name }: { provider: TProvider
         ))}
       </dl>
       <p className="text-xs text-slate-600 dark:text-slate-400">
-        Version {document.version}, signed with the tenant signing key on <time dateTime={new Date(document.iat * 1000).toISOString()}>{new Date(document.iat * 1000).toLocaleString()}</time>;
+        Version {document.version}, signed with the tenant signing key on <DateTime at={document.iat * 1000} />;
         decrypted and verified in this browser.
       </p>
     </div>

@@ -4,7 +4,7 @@
 // version sealed to the tenant keys before a rotation cannot be opened, and
 // says so instead.
 import { useEffect, useId, useRef, useState } from 'react';
-import { formatDateTime } from '@/components/operator/format';
+import { DateTime } from '@/components/ui/date-time';
 import { LoadingState } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -61,7 +61,7 @@ export function OlderVersionPanel({ ctx, row, version, current, onClose }: TPane
     <section ref={panel} aria-labelledby={`${name}-heading`} className="space-y-4 rounded-md border border-slate-200 p-4 dark:border-slate-800" data-testid="older-version-panel">
       <div className="flex flex-wrap items-start justify-between gap-2">
         <h3 id={`${name}-heading`} ref={heading} tabIndex={-1} className="font-medium break-words focus:outline-none focus-visible:ring-2 focus-visible:ring-brand-600">
-          Version {version.version}, saved <time dateTime={version.createdAt}>{formatDateTime(version.createdAt)}</time>
+          Version {version.version}, saved <DateTime at={version.createdAt} />
         </h3>
         <Button variant="ghost" className="px-3" aria-label={`Close version ${version.version}`} onClick={onClose}>
           Close

@@ -2,16 +2,18 @@
 // Credentials on screen: masked until the admin reveals them, with a Copy
 // button that never shows the value. Buttons are named after the field and
 // the configuration ("Show API key of Production KMS"), so a screen reader
-// user knows which secret a button reveals.
+// user knows which secret a button reveals. An empty field has no Copy
+// button (there is nothing to copy); shown, it says "Not set" in words.
 import { useState, type ReactNode } from 'react';
 import { Button } from '@/components/ui/button';
 import { INPUT_CLASS, inputBorder, type TControlProps } from './field-shell';
 
 export const MASK = '••••••••••••';
 
-/** Copies to the clipboard and says so in a polite live region. */
+/** Copies to the clipboard and says so in a polite live region; nothing at all for an empty value. */
 export function CopyButton({ value, name }: { value: string; name: string }) {
   const [result, setResult] = useState<'copied' | 'failed' | null>(null);
+  if (value === '') return null;
   async function copy() {
     try {
       await navigator.clipboard.writeText(value);
@@ -23,7 +25,7 @@ export function CopyButton({ value, name }: { value: string; name: string }) {
   }
   return (
     <>
-      <Button variant="secondary" className="px-3" onClick={() => void copy()} disabled={value === ''} aria-label={`Copy ${name}`}>
+      <Button variant="secondary" className="px-3" onClick={() => void copy()} aria-label={`Copy ${name}`}>
         Copy
       </Button>
       <span role="status" className="sr-only">
@@ -32,6 +34,11 @@ export function CopyButton({ value, name }: { value: string; name: string }) {
       {result === 'failed' ? <span className="text-xs text-red-700 dark:text-red-400">Copy is not allowed here</span> : null}
     </>
   );
+}
+
+/** An absent or empty value, in words (never an empty box with a Copy button). */
+export function NotSet({ children = 'Not set' }: { children?: string }) {
+  return <span className="text-slate-600 dark:text-slate-400">{children}</span>;
 }
 
 function RevealButton({ shown, onToggle, name }: { shown: boolean; onToggle: () => void; name: string }) {
@@ -94,9 +101,10 @@ export function SecretInput({ control, name, fieldName, value, multiline, error,
   );
 }
 
-/** A decrypted secret in view mode: masked, with Show/Hide and Copy. */
+/** A decrypted secret in view mode: masked, with Show/Hide and Copy; an empty one says "Not set" and offers neither. */
 export function SecretText({ value, name, multiline }: { value: string; name: string; multiline: boolean }) {
   const [shown, setShown] = useState(false);
+  if (value === '') return <NotSet />;
   return (
     <div className="flex flex-wrap items-start gap-2">
       {shown ? (

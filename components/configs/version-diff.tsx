@@ -4,7 +4,7 @@
 // Added, Removed, Unchanged), old and new values for ordinary fields, and only
 // the word for secrets (lib/client/config-diff.ts never hands their values on).
 import { useId, useState } from 'react';
-import { formatDateTime } from '@/components/operator/format';
+import { DateTime } from '@/components/ui/date-time';
 import { LoadingState } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { Badge } from '@/components/ui/card';
@@ -137,11 +137,11 @@ export function VersionDiff({ ctx, row, older, current }: TDiffProps) {
   return (
     <section aria-labelledby={headingId} className="space-y-3" data-testid={`version-diff-v${older.version}`}>
       <h4 id={headingId} className="font-medium break-words">
-        Changes from version {older.version} (<time dateTime={older.createdAt}>{formatDateTime(older.createdAt)}</time>) to version {currentVersion}, the current
+        Changes from version {older.version} (<DateTime at={older.createdAt} />) to version {currentVersion}, the current
         version{savedAt ? (
           <>
             {' '}
-            (<time dateTime={savedAt}>{formatDateTime(savedAt)}</time>)
+            (<DateTime at={savedAt} />)
           </>
         ) : null}
       </h4>

@@ -5,7 +5,7 @@
 // version, so history is never rewritten.
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { formatDateTime } from '@/components/operator/format';
+import { DateTime } from '@/components/ui/date-time';
 import { LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Badge, Card } from '@/components/ui/card';
 import { Button } from '@/components/ui/button';
@@ -86,7 +86,7 @@ export function VersionHistory({ tenant, ctx, row, overview, onRolledBack }: THi
                       v{v.version} {v.version === row.latestVersion ? <Badge tone="success">Current</Badge> : null}
                     </th>
                     <td className={TD}>
-                      <time dateTime={v.createdAt}>{formatDateTime(v.createdAt)}</time>
+                      <DateTime at={v.createdAt} />
                     </td>
                     <td className={TD}>{v.createdBy ?? 'a removed administrator'}</td>
                     <td className={TD}>{v.label}</td>

@@ -4,14 +4,14 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { DELIVERY_TEXT } from '@/lib/delivery-state';
 import { api } from '@/lib/client/api';
 import { appliedText } from '@/lib/client/console-text';
 import { operatorKeys } from '@/lib/client/query-keys';
 import type { TDeploymentApiKey, TDeploymentRow } from '@/lib/schemas/deployments';
 import { Fingerprint } from '@/components/keys/fingerprint';
-import { formatDateTime } from '@/components/operator/format';
+import { DateTime } from '@/components/ui/date-time';
 import { errorMessage, LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -41,10 +41,10 @@ export function DeploymentDetail({ id }: { id: string }) {
   );
 }
 
-function keyState(key: TDeploymentApiKey): string {
-  if (key.revokedAt) return `revoked ${formatDateTime(key.revokedAt)}`;
-  if (key.expiresAt && new Date(key.expiresAt).getTime() <= Date.now()) return `expired ${formatDateTime(key.expiresAt)}`;
-  return key.expiresAt ? `valid until ${formatDateTime(key.expiresAt)}` : 'valid';
+function keyState(key: TDeploymentApiKey): ReactNode {
+  if (key.revokedAt) return <>revoked <DateTime at={key.revokedAt} /></>;
+  if (key.expiresAt && new Date(key.expiresAt).getTime() <= Date.now()) return <>expired <DateTime at={key.expiresAt} /></>;
+  return key.expiresAt ? <>valid until <DateTime at={key.expiresAt} /></> : 'valid';
 }
 
 function DetailBody({ deployment: d }: { deployment: TDeploymentRow }) {
@@ -83,9 +83,9 @@ function DetailBody({ deployment: d }: { deployment: TDeploymentRow }) {
         <Fingerprint jwk={d.publicJwk} label={`Key fingerprint of ${d.name}`} size={56} />
         <dl className="mt-4 grid gap-2 text-sm sm:grid-cols-2">
           <dt className="font-medium">Created</dt>
-          <dd>{formatDateTime(d.createdAt)}</dd>
+          <dd><DateTime at={d.createdAt} /></dd>
           <dt className="font-medium">Last status report</dt>
-          <dd>{d.lastStatusAt ? formatDateTime(d.lastStatusAt) : 'Never'}</dd>
+          <dd>{d.lastStatusAt ? <DateTime at={d.lastStatusAt} /> : 'Never'}</dd>
           <dt className="font-medium">Delivery</dt>
           <dd>
             <DeliveryBadge state={d.delivery} lastReportAt={d.lastStatusAt} />
@@ -121,9 +121,9 @@ function DetailBody({ deployment: d }: { deployment: TDeploymentRow }) {
             <tbody>
               {d.apiKeys.map((key) => (
                 <tr key={key.id} data-testid="api-key-row">
-                  <td className={TD}>{formatDateTime(key.createdAt)}</td>
+                  <td className={TD}><DateTime at={key.createdAt} /></td>
                   <td className={TD}>{keyState(key)}</td>
-                  <td className={TD}>{key.lastUsedAt ? formatDateTime(key.lastUsedAt) : 'Never'}</td>
+                  <td className={TD}>{key.lastUsedAt ? <DateTime at={key.lastUsedAt} /> : 'Never'}</td>
                 </tr>
               ))}
             </tbody>

@@ -5,7 +5,7 @@
 import { appliedText } from '@/lib/client/console-text';
 import { DELIVERY_STATES, DELIVERY_TEXT, deliveryLabel, type TDeliveryState } from '@/lib/delivery-state';
 import type { TDeploymentError, TDeploymentRow } from '@/lib/schemas/deployments';
-import { formatDateTime } from '@/components/operator/format';
+import { formatDateTime } from '@/lib/client/dates';
 import { Badge } from '@/components/ui/card';
 
 export function StatusBadge({ status }: { status: 'active' | 'disabled' | 'deleted' }) {

@@ -9,7 +9,7 @@ import { api } from '@/lib/client/api';
 import { operatorKeys } from '@/lib/client/query-keys';
 import type { TDeploymentRow } from '@/lib/schemas/deployments';
 import { ShortFingerprint } from '@/components/keys/fingerprint';
-import { formatDateTime } from '@/components/operator/format';
+import { DateTime } from '@/components/ui/date-time';
 import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Card, PageHeader } from '@/components/ui/card';
 import { CreateDeploymentForm } from './create-deployment-form';
@@ -81,9 +81,9 @@ function DeploymentsTable({ rows }: { rows: TDeploymentRow[] }) {
               <td className={TD}>
                 <ShortFingerprint jwk={row.publicJwk} label={`Key fingerprint of ${row.name}`} />
               </td>
-              <td className={TD}>{formatDateTime(row.createdAt)}</td>
-              <td className={TD}>{row.lastUsedAt ? formatDateTime(row.lastUsedAt) : 'Never'}</td>
-              <td className={TD}>{row.lastStatusAt ? formatDateTime(row.lastStatusAt) : 'Never'}</td>
+              <td className={TD}><DateTime at={row.createdAt} /></td>
+              <td className={TD}>{row.lastUsedAt ? <DateTime at={row.lastUsedAt} /> : 'Never'}</td>
+              <td className={TD}>{row.lastStatusAt ? <DateTime at={row.lastStatusAt} /> : 'Never'}</td>
               <td className={TD}>
                 <DeliveryBadge state={row.delivery} lastReportAt={row.lastStatusAt} />
                 <span className="mt-1 block text-sm">

@@ -6,6 +6,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { api } from '@/lib/client/api';
 import { operatorKeys } from '@/lib/client/query-keys';
+import { timeZoneLabel } from '@/lib/client/dates';
 import { MAX_KEY_OVERLAP_DAYS } from '@/lib/schemas/deployments';
 import { CopyButton } from '@/components/configs/secret-controls';
 import { errorMessage } from '@/components/operator/query-state';
@@ -99,7 +100,7 @@ export function RotateKeyCard({ id, name }: { id: string; name: string }) {
           />
           {choice === 'custom' ? (
             <Field
-              label="Old key ends at (your local time)"
+              label={`Old key ends at (your time zone, ${timeZoneLabel()})`}
               type="datetime-local"
               value={custom}
               onChange={(e) => setCustom(e.target.value)}

@@ -15,7 +15,7 @@ import { ChangeFailed, LoadFailed } from '@/components/configs/config-alerts';
 import { TenantKeysPage } from '@/components/configs/tenant-keys-gate';
 import { useOverview } from '@/components/configs/use-configs';
 import { Fingerprint } from '@/components/keys/fingerprint';
-import { formatDateTime } from '@/components/operator/format';
+import { DateTime } from '@/components/ui/date-time';
 import { LoadingState } from '@/components/operator/query-state';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
@@ -155,7 +155,7 @@ function DeploymentCard({ d, seq, delivery, approved, busy, onApprove, onRemove 
         <dt className="font-medium">Applied</dt>
         <dd data-testid="applied">{d.appliedSeq === null ? 'no change applied yet' : `change ${d.appliedSeq} of ${seq}`}</dd>
         <dt className="font-medium">Last status report</dt>
-        <dd>{d.lastStatusAt ? formatDateTime(d.lastStatusAt) : 'never'}</dd>
+        <dd>{d.lastStatusAt ? <DateTime at={d.lastStatusAt} /> : 'never'}</dd>
         <dt className="font-medium">Errors</dt>
         <dd>
           <ErrorList count={d.errors.length} errors={d.errors} name={name} />

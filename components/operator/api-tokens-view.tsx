@@ -15,7 +15,7 @@ import { Button } from '@/components/ui/button';
 import { Badge, Card, PageHeader } from '@/components/ui/card';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field, SelectField } from '@/components/ui/field';
-import { formatDateTime } from './format';
+import { DateTime } from '@/components/ui/date-time';
 import { errorMessage, LoadError, LoadingState, TABLE, TableScroller, TD, TH } from './query-state';
 import { useOperatorForm } from './use-operator-form';
 
@@ -149,10 +149,10 @@ function TokensTable({ rows }: { rows: TApiTokenRow[] }) {
                 <th scope="row" className={`${TD} font-medium`}>{row.name}</th>
                 <td className={TD}>{row.scope === 'write' ? 'Read and write' : 'Read'}</td>
                 <td className={TD}>{stateBadge(row)}</td>
-                <td className={TD}>{formatDateTime(row.expiresAt)}</td>
-                <td className={TD}>{row.lastUsedAt ? formatDateTime(row.lastUsedAt) : 'Never'}</td>
+                <td className={TD}><DateTime at={row.expiresAt} /></td>
+                <td className={TD}>{row.lastUsedAt ? <DateTime at={row.lastUsedAt} /> : 'Never'}</td>
                 <td className={TD}>
-                  {formatDateTime(row.createdAt)}
+                  <DateTime at={row.createdAt} />
                   {row.createdBy ? <span className="block text-xs text-slate-600 dark:text-slate-400">by {row.createdBy}</span> : null}
                 </td>
                 <td className={`${TD} text-right`}>

@@ -8,7 +8,8 @@ import { api, type TInvitation } from '@/lib/client/api';
 import { operatorKeys } from '@/lib/client/query-keys';
 import { Alert } from '@/components/ui/alert';
 import { Badge, Card, PageHeader } from '@/components/ui/card';
-import { formatDate, formatDateTime, sentTimes } from './format';
+import { sentTimes } from './format';
+import { DateTime } from '@/components/ui/date-time';
 import { useInvitationActions } from './invitation-actions';
 import { InviteOperatorForm } from './invite-operator-form';
 import { errorMessage, LoadError, LoadingState, TABLE, TableScroller, TD, TH } from './query-state';
@@ -94,11 +95,11 @@ export function OperatorsView() {
                         <td className={TD}>
                           {sentTimes(invitation.sendCount)}
                           <span className="block text-xs text-slate-600 dark:text-slate-400">
-                            last <time dateTime={invitation.lastSentAt}>{formatDateTime(invitation.lastSentAt)}</time>
+                            last <DateTime at={invitation.lastSentAt} />
                           </span>
                         </td>
                         <td className={TD}>
-                          <time dateTime={invitation.expiresAt}>{formatDateTime(invitation.expiresAt)}</time>
+                          <DateTime at={invitation.expiresAt} />
                         </td>
                         <td className={TD}>
                           {/* Resending renews an expired invitation too, so both still have actions. */}
@@ -137,7 +138,7 @@ function OperatorsTable({ rows }: { rows: TOperator[] }) {
                 {operator.email}
               </th>
               <td className={TD}>
-                <time dateTime={operator.createdAt}>{formatDate(operator.createdAt)}</time>
+                <DateTime at={operator.createdAt} />
               </td>
               <td className={TD}>{operator.mfaEnabled ? <Badge tone="success">on</Badge> : <Badge tone="warning">off</Badge>}</td>
             </tr>

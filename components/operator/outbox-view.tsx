@@ -8,7 +8,7 @@ import { operatorKeys } from '@/lib/client/query-keys';
 import { Alert } from '@/components/ui/alert';
 import { Badge, Card, PageHeader } from '@/components/ui/card';
 import { Button } from '@/components/ui/button';
-import { formatDateTime } from './format';
+import { DateTime } from '@/components/ui/date-time';
 import { LoadError, LoadingState } from './query-state';
 
 export function OutboxView() {
@@ -82,14 +82,14 @@ function MailItem({ mail }: { mail: TOutboxMail }) {
           <span className="block text-sm text-slate-600 break-all dark:text-slate-400">to {mail.recipient}</span>
         </span>
         <span className="flex flex-wrap items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
-          <time dateTime={mail.createdAt}>{formatDateTime(mail.createdAt)}</time>
+          <DateTime at={mail.createdAt} />
           <DeliveryBadge mail={mail} />
         </span>
       </summary>
       <div className="mt-3 space-y-3 px-2">
         {mail.sentAt ? (
           <p className="text-sm text-slate-600 dark:text-slate-400">
-            Sent <time dateTime={mail.sentAt}>{formatDateTime(mail.sentAt)}</time>.
+            Sent <DateTime at={mail.sentAt} />.
           </p>
         ) : mail.error ? (
           <p className="text-sm text-red-700 dark:text-red-400">Not delivered: {mail.error}</p>

@@ -12,7 +12,7 @@ import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { Field } from '@/components/ui/field';
-import { formatDateTime } from './format';
+import { DateTime } from '@/components/ui/date-time';
 import { errorMessage } from './query-state';
 
 type TNotice = { tone: 'success' | 'error'; text: string };
@@ -75,8 +75,8 @@ export function TenantActions({ detail }: { detail: TTenantDetail }) {
           ? `Deletion is possible only when the tenant has no configurations left (it has ${deletion.configCount}); its admins disable and delete them.`
           : deletion.eligibleAt
             ? deletion.eligible
-              ? `Deletion was requested on ${formatDateTime(deletion.requestedAt as string)}; the 36-hour wait is over.`
-              : `Deletion was requested on ${formatDateTime(deletion.requestedAt as string)}; it can be carried out from ${formatDateTime(deletion.eligibleAt)}.`
+              ? <>Deletion was requested on <DateTime at={deletion.requestedAt as string} />; the 36-hour wait is over.</>
+              : <>Deletion was requested on <DateTime at={deletion.requestedAt as string} />; it can be carried out from <DateTime at={deletion.eligibleAt} />.</>
             : 'Deleting a tenant takes two steps: request it, then delete it at least 36 hours later, typing its id to confirm.'}
       </p>
       <ConfirmDialog

@@ -10,7 +10,7 @@ import { ActionTargetOutcomeCells } from '@/components/audit/audit-parts';
 import { Card } from '@/components/ui/card';
 import { auditApi } from '@/lib/client/audit';
 import { operatorKeys } from '@/lib/client/query-keys';
-import { formatDateTime } from './format';
+import { DateTime } from '@/components/ui/date-time';
 import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from './query-state';
 
 const LATEST = 10;
@@ -51,7 +51,7 @@ export function TenantAuditCard({ externalId }: { externalId: string }) {
               {latest.data.events.map((event) => (
                 <tr key={event.id}>
                   <td className={TD}>
-                    <time dateTime={event.at}>{formatDateTime(event.at)}</time>
+                    <DateTime at={event.at} />
                     <span className="block text-xs text-slate-600 dark:text-slate-400">#{event.tenantSeq ?? event.vendorSeq}</span>
                   </td>
                   <td className={TD}>{ACTOR_TYPE_LABELS[event.actorType as keyof typeof ACTOR_TYPE_LABELS] ?? event.actorType}</td>

@@ -12,7 +12,8 @@ import { providerLabel, statusWord } from '@/lib/client/console-text';
 import { operatorKeys } from '@/lib/client/query-keys';
 import { DeliveryBadge, DeliveryLegend } from '@/components/deployments/deployment-parts';
 import { Badge, Card, PageHeader } from '@/components/ui/card';
-import { formatDateTime, sentTimes } from './format';
+import { sentTimes } from './format';
+import { DateTime } from '@/components/ui/date-time';
 import { useInvitationActions } from './invitation-actions';
 import { LoadError, LoadingState, TABLE, TableScroller, TD, TH } from './query-state';
 import { TenantAuditCard } from './tenant-audit-card';
@@ -43,12 +44,12 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
             {t.hasKeys ? 'Set up by an admin' : 'Not yet (no admin has enrolled)'}
             {t.keyRotations > 0 && t.lastKeyRotationAt ? (
               <>
-                {'; '}rotated {t.keyRotations === 1 ? 'once' : `${t.keyRotations} times`}, last <time dateTime={t.lastKeyRotationAt}>{formatDateTime(t.lastKeyRotationAt)}</time>
+                {'; '}rotated {t.keyRotations === 1 ? 'once' : `${t.keyRotations} times`}, last <DateTime at={t.lastKeyRotationAt} />
               </>
             ) : null}
             {t.keyRotationDueAt ? (
               <span className="mt-1 block">
-                <Badge tone="warning">Rotation due</Badge> an admin who held the keys was removed <time dateTime={t.keyRotationDueAt}>{formatDateTime(t.keyRotationDueAt)}</time>; the tenant&rsquo;s admins are asked to rotate them
+                <Badge tone="warning">Rotation due</Badge> an admin who held the keys was removed <DateTime at={t.keyRotationDueAt} />; the tenant&rsquo;s admins are asked to rotate them
               </span>
             ) : null}
           </dd>
@@ -65,9 +66,9 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
           <dt className="font-medium">Admins must use MFA</dt>
           <dd>{t.requireMfa ? 'Yes' : 'No'}</dd>
           <dt className="font-medium">Created</dt>
-          <dd><time dateTime={t.createdAt}>{formatDateTime(t.createdAt)}</time></dd>
+          <dd><DateTime at={t.createdAt} /></dd>
           <dt className="font-medium">Last change</dt>
-          <dd><time dateTime={t.lastChangeAt}>{formatDateTime(t.lastChangeAt)}</time></dd>
+          <dd><DateTime at={t.lastChangeAt} /></dd>
         </dl>
       </Card>
       <Card id="actions" title="Actions">
@@ -84,7 +85,7 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
           <Link key="n" href={`/operator/deployments/${dep.id}`} className="text-brand-700 underline hover:no-underline dark:text-brand-50">{dep.name}</Link>,
           statusWord(dep.status), dep.approved ? 'Yes' : <Badge key="a" tone="warning">Approval pending</Badge>,
           dep.delivery ? <DeliveryBadge key="d" state={dep.delivery} lastReportAt={dep.lastStatusAt} /> : '—',
-          dep.appliedSeq === null ? 'Nothing reported' : `${dep.appliedSeq} of ${t.stateSeq}${dep.appliedAt ? ` (${formatDateTime(dep.appliedAt)})` : ''}`,
+          dep.appliedSeq === null ? 'Nothing reported' : <span key="p">{dep.appliedSeq} of {t.stateSeq}{dep.appliedAt ? <> ({when(dep.appliedAt)})</> : null}</span>,
           dep.errors.length ? dep.errors.map((e) => e.code).join(', ') : 'None',
         ])} />
         {d.deployments.some((dep) => dep.delivery) ? <DeliveryLegend /> : null}
@@ -95,7 +96,7 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
       </Card>
       <Card id="admins" title="Admins">
         <Table caption="Tenant admins" empty="No admin has enrolled yet." headers={['Email', 'Enrolled', 'Confirmed', 'MFA']} rows={d.admins.map((a) => [
-          a.email, when(a.createdAt), a.confirmed ? `Yes${a.confirmedAt ? `, ${formatDateTime(a.confirmedAt)}` : ''}` : <Badge key="c" tone="warning">Awaiting confirmation</Badge>, a.mfaEnabled ? 'On' : 'Off',
+          a.email, when(a.createdAt), a.confirmed ? <span key="c">Yes{a.confirmedAt ? <>, {when(a.confirmedAt)}</> : null}</span> : <Badge key="c" tone="warning">Awaiting confirmation</Badge>, a.mfaEnabled ? 'On' : 'Off',
         ])} />
       </Card>
       <Card id="invitations" title="Invitations">
@@ -111,7 +112,7 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
         <ol className="space-y-2 text-sm">
           {d.timeline.map((e, i) => (
             <li key={`${e.at}-${i}`} className="flex gap-3">
-              <time dateTime={e.at} className="shrink-0 text-slate-600 dark:text-slate-400">{formatDateTime(e.at)}</time>
+              <DateTime at={e.at} className="shrink-0 text-slate-600 dark:text-slate-400" />
               <span>{e.text}</span>
             </li>
           ))}
@@ -123,7 +124,7 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
   );
 }
 
-const when = (iso: string) => <time dateTime={iso}>{formatDateTime(iso)}</time>;
+const when = (iso: string) => <DateTime at={iso} />;
 
 /** The date that matters for the invitation's state: an ended invitation's expiry no longer does. */
 function invitationWhen(i: TTenantDetail['invitations'][number]) {

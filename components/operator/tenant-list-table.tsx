@@ -6,7 +6,7 @@ import { providerSummary } from '@/lib/client/console-text';
 import type { TTenantListRow } from '@/lib/schemas/tenant-list';
 import { DeliveryBadge } from '@/components/deployments/deployment-parts';
 import { Badge } from '@/components/ui/card';
-import { formatDateTime } from './format';
+import { DateTime } from '@/components/ui/date-time';
 import { TABLE, TableScroller, TD, TH } from './query-state';
 import type { TSort } from './tenant-list-params';
 
@@ -75,7 +75,7 @@ export function TenantListTable({ rows, sort, order, onSort, caption }: Props) {
               </td>
               <td className={TD}>{summary(row.kms)}</td>
               <td className={TD}>{summary(row.siem)}</td>
-              <td className={TD}>{row.lastChangeAt ? <time dateTime={row.lastChangeAt}>{formatDateTime(row.lastChangeAt)}</time> : '—'}</td>
+              <td className={TD}>{row.lastChangeAt ? <DateTime at={row.lastChangeAt} /> : '—'}</td>
               <td className={TD}>
                 <Propagation row={row} />
               </td>

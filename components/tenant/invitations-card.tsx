@@ -5,6 +5,7 @@ import { useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Badge, Card } from '@/components/ui/card';
+import { DateTime } from '@/components/ui/date-time';
 import { Field } from '@/components/ui/field';
 import { api, type TInvitation } from '@/lib/client/api';
 import { fieldErrors } from '@/lib/client/fetchers';
@@ -75,7 +76,7 @@ export function InvitationsCard({ tenant }: { tenant: string }) {
                 <tr key={i.id} className="border-b border-slate-100 dark:border-slate-900">
                   <td className="py-2 pr-4">{i.email}</td>
                   <td className="py-2 pr-4"><Badge tone={state.tone}>{state.label}</Badge></td>
-                  <td className="py-2 pr-4">{i.sendCount}×, last {new Date(i.lastSentAt).toLocaleString()}</td>
+                  <td className="py-2 pr-4">{i.sendCount}×, last <DateTime at={i.lastSentAt} /></td>
                   <td className="py-2 text-right whitespace-nowrap">
                     {open ? (
                       <>

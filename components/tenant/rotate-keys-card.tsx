@@ -10,6 +10,7 @@ import { RecoveryCodeNotice } from '@/components/auth/recovery-code-notice';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Card } from '@/components/ui/card';
+import { DateTime } from '@/components/ui/date-time';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { api } from '@/lib/client/api';
 import { loadTenantContext } from '@/lib/client/configs';
@@ -53,12 +54,12 @@ export function RotateKeysCard({ tenant, tenantName, userId }: { tenant: string;
     onSettled: () => setProgress(null),
   });
   if (code) return <RecoveryCodeNotice code={code} tenantName={tenantName} onDone={() => setCode(null)} />;
-  const due = keys.data?.keyRotationDueAt ? new Date(keys.data.keyRotationDueAt) : null;
+  const due = keys.data?.keyRotationDueAt ?? null;
   return (
     <Card id="rotate-keys" title="Rotate the tenant keys" description="New encryption and signing keys, made in this browser; every configuration sealed again to them.">
       {due ? (
         <Alert tone="warning" title="Rotation due">
-          An administrator who held the tenant keys was removed on {due.toLocaleString()}. Rotate the keys so that what they held opens no configuration sealed from now on.
+          An administrator who held the tenant keys was removed on <DateTime at={due} />. Rotate the keys so that what they held opens no configuration sealed from now on.
         </Alert>
       ) : null}
       <ul className="mt-3 list-disc space-y-1 pl-5 text-sm">

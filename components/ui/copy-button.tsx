@@ -2,6 +2,7 @@
 // Copies a value to the clipboard and says so, visibly and in a polite live
 // region (rendered empty from the start, so screen readers announce the change).
 // A refused clipboard says how to copy by hand instead of failing silently.
+// An empty value gets no button: there is nothing to copy.
 import { useEffect, useRef, useState } from 'react';
 import { Button, type ButtonProps } from './button';
 
@@ -28,6 +29,7 @@ export function CopyButton({
     }
     timer.current = window.setTimeout(() => setResult(null), 8000);
   }
+  if (value === '') return null;
 
   return (
     <span className="inline-flex flex-wrap items-center gap-x-3 gap-y-1">

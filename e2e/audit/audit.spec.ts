@@ -114,7 +114,7 @@ test('a tenant admin reads, filters and downloads the audit trail, and the downl
   await created.getByRole('button', { name: `Copy the id of ${CONFIG}` }).click();
   await expect(created.getByRole('status').filter({ hasText: 'Copied' })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(configId);
-  await expect(rowOf(table, 'Suspended the tenant').getByText('Audit Walk', { exact: true })).toHaveAttribute('title', `Tenant id: ${TENANT}`);
+  await expect(rowOf(table, 'Suspended the tenant').getByText('Audit Walk', { exact: true }).filter({ visible: true })).toHaveAttribute('title', `Tenant id: ${TENANT}`);
 
   // Every detail behind a disclosure, by mouse and by keyboard.
   const api = (await (await page.request.get(`/api/v1/tenants/${TENANT}/audit?action=config.create`)).json()) as { events: { tenantSeq: number; details: Record<string, unknown> }[] };
@@ -219,7 +219,7 @@ test.describe('an operator', () => {
     await page.getByLabel('Tenant id').fill(TENANT);
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expect(table.getByRole('cell', { name: new RegExp(`${TENANT} #\\d+`) }).first()).toBeVisible();
-    await expect(rowOf(table, 'Suspended the tenant').getByText('Audit Walk', { exact: true })).toHaveAttribute('title', `Tenant id: ${TENANT}`);
+    await expect(rowOf(table, 'Suspended the tenant').getByText('Audit Walk', { exact: true }).filter({ visible: true })).toHaveAttribute('title', `Tenant id: ${TENANT}`);
     const created = rowOf(table, 'Created a configuration');
     await expect(created.getByTitle(/^Configuration id: /)).toHaveText(CONFIG);
     await expect(created).toContainText('Tenant’s data, not shown');

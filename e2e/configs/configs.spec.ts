@@ -1,6 +1,7 @@
 // The configuration walk of a tenant admin, in the browser: one configuration
 // of every provider, each secret and free-text field carrying a random
-// canary; field validation before sealing; edit, disable the primary with a
+// canary; field validation before sealing; no Copy button beside an empty
+// secret field; edit, disable the primary with a
 // successor, change the primary, a change made elsewhere refused, rollback,
 // enable and delete. Every request and response of the browser and the
 // server log must hold no canary — the settings leave the browser only as
@@ -9,6 +10,7 @@
 import { type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
+import type { TFieldSpec, TProvider } from '@/lib/schemas/providers/types';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { enrollFirstAdmin, OPERATOR, tenantTab } from '../support/accounts';
 import { exportCanaries, markField, planConfig, type TCanary, type TPlannedConfig } from './canaries';
@@ -83,6 +85,25 @@ test('nothing is sealed until every field passes; focus goes to the first proble
   await expect(control).toBeFocused();
   await expect(control).toHaveAttribute('aria-invalid', 'true');
   expect(sent()).toBe(before);
+});
+
+test('an empty secret field has no Copy button; a typed value brings one, which copies it', async () => {
+  // A secret text field the form shows without a choice before it (Azure's client secret).
+  const plainSecret = (f: TFieldSpec) => f.secret && f.input === 'text' && !('showWhen' in f);
+  const provider = PROVIDERS.find((p) => p.fields.some(plainSecret)) as TProvider;
+  const field = provider.fields.find(plainSecret) as TFieldSpec;
+  const form = await openNewForm(page, TENANT, provider.kind);
+  await form.getByLabel('Provider', { exact: true }).selectOption({ label: provider.label });
+  const input = form.locator(`[name="${field.name}"]`);
+  await expect(input).toHaveValue('');
+  const copyButtons = form.getByRole('button', { name: /^Copy / });
+  await expect(copyButtons).toHaveCount(0);
+  await input.fill('typed but never sealed');
+  await expect(copyButtons).toHaveCount(1);
+  await form.getByRole('button', { name: new RegExp(`^Copy ${field.label}`) }).click();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('typed but never sealed');
+  await input.fill('');
+  await expect(copyButtons).toHaveCount(0);
 });
 
 test('one configuration of every provider, sealed in the browser and shown masked', async () => {

@@ -1,7 +1,8 @@
 // Vendor API tokens in the console: an operator makes a read token (shown
 // once, copied to the clipboard), uses it against the vendor API, sees its
 // last use, revokes it after confirming — and its next request gets 401. The
-// API docs page renders every vendor operation from the OpenAPI document.
+// API docs page renders every vendor operation from the OpenAPI document, each
+// example with a Copy button that copies exactly its text.
 // Both pages pass axe without serious or critical findings.
 import { VENDOR_OPERATIONS } from '@/lib/schemas/vendor-api';
 import { expect, test } from '../fixtures/page-errors';
@@ -74,4 +75,36 @@ test('the API docs page renders every vendor operation from the OpenAPI document
   await expect(page.getByRole('heading', { name: 'TenantRow' })).toBeVisible();
   await expect(page.getByRole('link', { name: '/api/v1/openapi.json' })).toBeVisible();
   await expectNoSeriousAxe(page);
+});
+
+test('every API example has a Copy button that copies exactly the example, by mouse and by keyboard', async ({ page }) => {
+  await page.goto('/operator/api-docs');
+  const example = (summary: string) => page.getByRole('region', { name: summary, exact: true }).getByLabel(`Example request: ${summary}`, { exact: true });
+  const copy = (summary: string) => page.getByRole('region', { name: summary, exact: true }).getByRole('button', { name: `Copy the example request: ${summary}`, exact: true });
+  for (const op of Object.values(VENDOR_OPERATIONS)) await expect(copy(op.summary), op.summary).toBeEnabled();
+
+  // By mouse: a GET without a body.
+  const list = VENDOR_OPERATIONS.listTenants.summary;
+  await copy(list).click();
+  await expect(page.getByRole('region', { name: list, exact: true }).getByRole('status').filter({ hasText: 'Copied.' })).toBeVisible();
+  const listText = await example(list).textContent();
+  expect(listText).toMatch(/^curl -sS 'http:\/\/[^']+\/api\/v1\/vendor\/tenants' \\\n {2}-H "Authorization: Bearer \$CMK_VENDOR_TOKEN"$/);
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(listText);
+
+  // By keyboard: one step back from the example is its Copy button; Enter copies the POST with its body.
+  const create = VENDOR_OPERATIONS.createTenant.summary;
+  await example(create).focus();
+  await page.keyboard.press('Shift+Tab');
+  await expect(copy(create)).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('region', { name: create, exact: true }).getByRole('status')).toHaveText('Copied.');
+  const createText = await example(create).textContent();
+  expect(createText).toContain("-X POST '");
+  expect(createText).toContain("  -d '{");
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(createText);
+
+  // On a phone the page fits the screen: long paths wrap, an example scrolls inside its own box.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(copy(create)).toBeVisible();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });

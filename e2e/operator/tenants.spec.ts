@@ -12,6 +12,7 @@ import { expect, test } from '../fixtures/test';
 import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { OPERATOR, OPERATOR_STATE } from '../support/accounts';
 import { enrollFirstAdmin } from '../support/enroll';
+import { expectOneDateFormat } from '../support/dates';
 import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
 
 test.describe.configure({ mode: 'serial' });
@@ -234,6 +235,7 @@ test('an accepted invitation shows when it was accepted; the tenant’s audit ev
 
   await page.goto(`/operator/tenants/${dingo.externalId}`);
   const row = page.getByRole('region', { name: 'Invitations', exact: true }).getByRole('row', { name: /boss@dingo\.example/ });
+  await expect(row.getByText('Accepted', { exact: true })).toBeVisible();
   await expect(row).toContainText('Accepted');
   await expect(row).not.toContainText('Expires');
   await expect(row.locator('time')).toHaveAttribute('datetime', acceptedAt as string);
@@ -255,4 +257,25 @@ test('an accepted invitation shows when it was accepted; the tenant’s audit ev
   const tenantCells = await chain.locator('tbody tr td:nth-child(2)').allTextContents();
   expect(tenantCells.length).toBeGreaterThanOrEqual(2);
   for (const cell of tenantCells) expect(cell).toMatch(/^cw-dingo #\d+$/);
+});
+
+test('every date on the tenant pages has one format and names the viewer’s time zone', async ({ browser }) => {
+  // Two viewers in two zones and locales: each reads its own zone, in one format, on the list and on the detail.
+  for (const viewer of [
+    { locale: 'en-US', timeZone: 'America/New_York' },
+    { locale: 'en-GB', timeZone: 'Europe/Berlin' },
+  ]) {
+    const context = await browser.newContext({ storageState: OPERATOR_STATE, locale: viewer.locale, timezoneId: viewer.timeZone });
+    const viewerPage = await context.newPage();
+    await viewerPage.goto('/operator/tenants/cw-dingo');
+    // Wait for every card that carries dates: the timeline and the audit events load on their own.
+    await expect(viewerPage.getByRole('region', { name: 'Timeline', exact: true })).toContainText('boss@dingo.example accepted the invitation');
+    await expect(viewerPage.getByRole('table', { name: /Latest audit events of cw-dingo/ }).getByRole('cell', { name: /Created a tenant/ })).toBeVisible();
+    expect(await expectOneDateFormat(viewerPage, viewer)).toBeGreaterThanOrEqual(6);
+
+    await viewerPage.goto(`/operator?environment=${ENV.slug}`);
+    await expect(viewerPage.getByRole('table', { name: /^Tenants/ }).getByRole('rowheader', { name: 'cw-dingo' })).toBeVisible();
+    expect(await expectOneDateFormat(viewerPage, viewer)).toBeGreaterThanOrEqual(1);
+    await context.close();
+  }
 });

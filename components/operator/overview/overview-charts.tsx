@@ -7,7 +7,7 @@ import { providerLabel, statusWord } from '@/lib/client/console-text';
 import type { TOverview } from '@/lib/schemas/overview';
 import { Card } from '@/components/ui/card';
 import { DataTable } from './overview-parts';
-import { formatClock } from './format-age';
+import { formatClock, timeZoneLabel } from '@/lib/client/dates';
 
 const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563', '#ca8a04'];
 const STATUS_COLORS: Record<string, string> = { active: '#16a34a', invited: '#ca8a04', suspended: '#dc2626' };
@@ -19,6 +19,7 @@ const CHART_TONES = [
   'text-sm',
   '[&_.recharts-cartesian-axis-tick-value]:fill-slate-700 dark:[&_.recharts-cartesian-axis-tick-value]:fill-slate-300',
   '[&_.recharts-cartesian-grid_line]:stroke-slate-200 dark:[&_.recharts-cartesian-grid_line]:stroke-slate-800',
+  '[&_.recharts-label]:fill-slate-700 dark:[&_.recharts-label]:fill-slate-300',
 ].join(' ');
 const legendText = (value: string) => <span className="text-slate-700 dark:text-slate-300">{value}</span>;
 
@@ -61,6 +62,10 @@ export function OverviewCharts({ data }: { data: TOverview }) {
   });
   const errorPoints = data.buckets.map((at, i) => ({ at: formatClock(at), errors: data.errors[i] ?? 0 }));
   const lagReported = data.lag.some((s) => s.values.some((v) => v !== null));
+  // The ticks are bare clocks ("14:30"); the axis and the tables name the viewer's zone once.
+  const zone = timeZoneLabel(data.buckets.at(-1));
+  const timeAxis = { value: `Time (${zone})`, position: 'insideBottom' as const, offset: 0 };
+  const halfHour = `Half hour (${zone})`;
 
   return (
     <div className="grid gap-8 lg:grid-cols-2">
@@ -112,7 +117,7 @@ export function OverviewCharts({ data }: { data: TOverview }) {
               <LineChart data={lagPoints}>
                 <CartesianGrid strokeDasharray="3 3" />
                 {/* Padding: the current half hour's point sits on the right edge and would be cut in half. */}
-                <XAxis dataKey="at" minTickGap={24} padding={{ right: 8 }} />
+                <XAxis dataKey="at" minTickGap={24} padding={{ right: 8 }} height={44} label={timeAxis} />
                 <YAxis allowDecimals={false} />
                 <Tooltip />
                 <Legend formatter={legendText} />
@@ -126,7 +131,7 @@ export function OverviewCharts({ data }: { data: TOverview }) {
               <summary className="cursor-pointer">Lag as a table</summary>
               <DataTable
                 caption="Highest lag per deployment and half hour"
-                columns={['Half hour', ...data.lag.map((s) => s.name)]}
+                columns={[halfHour, ...data.lag.map((s) => s.name)]}
                 rows={lagPoints.filter((p) => data.lag.some((s) => p[s.name] !== null)).map((p) => [p.at, ...data.lag.map((s) => p[s.name] ?? '—')])}
                 empty="No reports."
               />
@@ -138,7 +143,7 @@ export function OverviewCharts({ data }: { data: TOverview }) {
         <ChartFrame label={`Bar chart of proxy errors per half hour over the last 24 hours; ${data.errors.reduce((a, b) => a + b, 0) === 0 ? 'none reported' : 'the numbers are in the table below'}`}>
           <BarChart data={errorPoints}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="at" minTickGap={24} />
+            <XAxis dataKey="at" minTickGap={24} height={44} label={timeAxis} />
             <YAxis allowDecimals={false} />
             <Tooltip />
             <Bar dataKey="errors" fill="#dc2626" name="Errors" isAnimationActive={false} />
@@ -146,7 +151,7 @@ export function OverviewCharts({ data }: { data: TOverview }) {
         </ChartFrame>
         <details className="mt-3 text-sm">
           <summary className="cursor-pointer">Errors as a table</summary>
-          <DataTable caption="Proxy errors per half hour" columns={['Half hour', 'Errors']} rows={errorPoints.filter((p) => p.errors > 0).map((p) => [p.at, p.errors])} empty="No errors in the last 24 hours." />
+          <DataTable caption="Proxy errors per half hour" columns={[halfHour, 'Errors']} rows={errorPoints.filter((p) => p.errors > 0).map((p) => [p.at, p.errors])} empty="No errors in the last 24 hours." />
         </details>
       </Card>
     </div>

@@ -6,7 +6,7 @@ import type { ReactNode } from 'react';
 import type { TDeploymentHealth, TOverview } from '@/lib/schemas/overview';
 import { DeliveryBadge, DeliveryLegend } from '@/components/deployments/deployment-parts';
 import { Badge } from '@/components/ui/card';
-import { formatAge } from './format-age';
+import { DateTime } from '@/components/ui/date-time';
 import { TABLE, TABLE_FIT, TableScroller, TD, TH } from '../query-state';
 
 const OWN_WORDS = [
@@ -59,7 +59,7 @@ export function HealthPanel({ deployments }: { deployments: TOverview['deploymen
                 </td>
                 <td className={TD}>{d.lag ?? '—'}</td>
                 <td className={TD}>{d.errorCount}</td>
-                <td className={TD}>{d.lastStatusAt ? formatAge(d.lastStatusAt) : 'never'}</td>
+                <td className={TD}>{d.lastStatusAt ? <DateTime at={d.lastStatusAt} relative /> : 'never'}</td>
                 <td className={TD}>{d.tenantsApproved}</td>
               </tr>
             ))}
