@@ -1,10 +1,12 @@
 // The migration runner against a real database (PGlite or PostgreSQL, per
 // vitest project): re-runs are no-ops, edited or unknown applied migrations
 // stop start-up, a failing migration leaves nothing behind, and concurrent
-// runners on one PostgreSQL apply each migration exactly once.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+// runners on one PostgreSQL apply each migration exactly once, and an operator
+// holding the lock docs/database.md names holds off a starting broker.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '@/lib/server/db';
 import { loadMigrations, migrate, MigrationError, MIGRATIONS_TABLE } from '@/lib/server/database/migrate';
@@ -31,6 +33,15 @@ async function appliedIds(database: Database): Promise<string[]> {
 
 async function tableExists(database: Database, name: string): Promise<boolean> {
   return database.withSession(async (s) => (await s.query<{ t: string | null }>('SELECT to_regclass($1)::text AS t', [name]))[0]?.t !== null);
+}
+
+/** The statements docs/database.md gives operators, read literally (the unit test ties them to the code). */
+function documentedLockStatements(): { lock: string; unlock: string } {
+  const docs = readFileSync(path.join(process.cwd(), 'docs', 'database.md'), 'utf8');
+  const lock = /^SELECT pg_advisory_lock\(.+\);$/m.exec(docs)?.[0];
+  const unlock = /^SELECT pg_advisory_unlock\(.+\);$/m.exec(docs)?.[0];
+  if (!lock || !unlock) throw new Error('docs/database.md no longer shows the statements that hold off migrations');
+  return { lock, unlock };
 }
 
 beforeEach(async () => {
@@ -125,5 +136,46 @@ describe(`migration runner on ${backend}`, () => {
     const runs = await database.withSession((s) => s.query<{ n: number }>('SELECT count(*)::int AS n FROM runs'));
     expect(runs[0]?.n).toBe(1);
     expect(await appliedIds(database)).toEqual(['0001_first', '0002_second', '0003_slow']);
+  });
+
+  // PGlite is one connection inside one process: no second session can hold the lock there.
+  it.runIf(backend === 'postgresql')('holds a starting broker before it migrates while an operator holds the documented lock', async () => {
+    const { lock, unlock } = documentedLockStatements();
+    const operator = new pg.Client({ connectionString: testDb.env.DATABASE_URL });
+    await operator.connect();
+    try {
+      await operator.query(lock);
+      const events: string[] = [];
+      // The start-up path: openDatabase migrates on a connection of its own before it returns.
+      const starting = openDatabase({ env: testDb.env, migrate: true, migrationsDir }).then(
+        (opened) => {
+          events.push('migrated');
+          db = opened;
+          return opened;
+        },
+        (error: unknown) => {
+          events.push('failed');
+          throw error;
+        },
+      );
+      // Until the broker's migration connection waits behind the operator, or the start is over
+      // (which, before the key was exact, it was: the documented lock did not hold it).
+      for (;;) {
+        const { rows } = await operator.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'cmk-broker-migrate' AND wait_event = 'advisory' AND pg_backend_pid() = ANY(pg_blocking_pids(pid))",
+        );
+        if ((rows[0]?.n ?? 0) > 0 || events.length > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const { rows } = await operator.query<{ t: string | null }>(`SELECT to_regclass('${MIGRATIONS_TABLE}')::text AS t`);
+      expect(rows[0]?.t ?? null).toBeNull();
+      events.push('operator released');
+      await operator.query(unlock);
+      const database = await starting;
+      expect(events).toEqual(['operator released', 'migrated']);
+      expect(database.migration).toEqual({ applied: ['0001_first', '0002_second'], alreadyApplied: 0 });
+    } finally {
+      await operator.end();
+    }
   });
 });

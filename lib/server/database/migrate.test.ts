@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checksumOf, loadMigrations } from './migrate';
+import { checksumOf, loadMigrations, MIGRATION_LOCK_SQL, MIGRATION_UNLOCK_SQL } from './migrate';
 
 describe('migration files', () => {
   it('loads the project migrations in order with checksums', () => {
@@ -30,5 +30,20 @@ describe('migration files', () => {
     mkdirSync(path.join(dir, '0001_tx'));
     writeFileSync(path.join(dir, '0001_tx', 'migration.sql'), 'CREATE TABLE a (id int);\nCOMMIT;\nCREATE TABLE b (id int);');
     expect(() => loadMigrations(dir)).toThrow(/0001_tx must not contain BEGIN\/COMMIT/);
+  });
+});
+
+describe('the migrations lock', () => {
+  it('is named, so the key PostgreSQL locks is the one written here, with nothing for a driver to round', () => {
+    // A numeric key above 2^53 (the old 0x636d6b5f6d6967) reached PostgreSQL as another number.
+    expect(MIGRATION_LOCK_SQL).toBe("SELECT pg_advisory_lock(hashtext('cmk-broker:migrations'))");
+    expect(MIGRATION_UNLOCK_SQL).toBe("SELECT pg_advisory_unlock(hashtext('cmk-broker:migrations'))");
+    for (const sql of [MIGRATION_LOCK_SQL, MIGRATION_UNLOCK_SQL]) expect(sql).not.toMatch(/\$\d|\d/);
+  });
+
+  it('is the statement docs/database.md tells operators to run', () => {
+    const docs = readFileSync(path.join(process.cwd(), 'docs', 'database.md'), 'utf8');
+    expect(docs).toContain(`\n${MIGRATION_LOCK_SQL};\n`);
+    expect(docs).toContain(`\n${MIGRATION_UNLOCK_SQL};\n`);
   });
 });

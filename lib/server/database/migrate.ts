@@ -4,7 +4,8 @@ import 'server-only';
 // migration.sql, applied here: in order, one transaction each, recorded with a
 // SHA-256 checksum. It refuses to go on when an applied file was edited or
 // removed, or when a new file sorts before an applied one. A session-level
-// advisory lock makes concurrent starts on one PostgreSQL apply each file once.
+// advisory lock makes concurrent starts on one PostgreSQL apply each file once,
+// and lets an operator hold migrations off (docs/database.md).
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,8 +34,15 @@ export class MigrationError extends Error {
 }
 
 export const MIGRATIONS_TABLE = '_broker_migrations';
-/** Arbitrary constant shared by every broker instance: "the migrations lock". */
-const ADVISORY_LOCK_ID = 0x636d6b5f6d6967; // "cmk_mig"
+/**
+ * The migrations lock is named, as the broker's other advisory locks are: PostgreSQL
+ * computes the key from the name, so every broker and an operator's psql session take
+ * the same lock. (The numeric key this replaced was above 2^53: JavaScript rounded it on
+ * its way to the driver, so the number in the source was not the one PostgreSQL locked.)
+ * docs/database.md shows these statements verbatim; migrate.test.ts keeps them in step.
+ */
+export const MIGRATION_LOCK_SQL = "SELECT pg_advisory_lock(hashtext('cmk-broker:migrations'))";
+export const MIGRATION_UNLOCK_SQL = "SELECT pg_advisory_unlock(hashtext('cmk-broker:migrations'))";
 const MIGRATION_ID = /^\d{4}_[a-z0-9_]+$/;
 
 export function defaultMigrationsDir(): string {
@@ -130,7 +138,7 @@ export async function migrate(
   migrations: Migration[] = loadMigrations(),
   log: (message: string) => void = () => {},
 ): Promise<MigrateResult> {
-  await db.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_ID]);
+  await db.query(MIGRATION_LOCK_SQL);
   try {
     await ensureTable(db);
     const applied = await readApplied(db);
@@ -155,6 +163,6 @@ export async function migrate(
     }
     return { applied: pending.map((m) => m.id), alreadyApplied: applied.size };
   } finally {
-    await db.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_ID]).catch(() => {});
+    await db.query(MIGRATION_UNLOCK_SQL).catch(() => {});
   }
 }
