@@ -151,6 +151,7 @@ describe.runIf(backend === 'postgresql' && binDir)('a change committed while the
     expect(answer.at - committedAt).toBeLessThan(10_000);
     const backAt = listenerBackAt(cutAt);
     expect(backAt, server.output().slice(-2_000)).not.toBeNull();
+    console.log(`terminated: answered ${answer.at - committedAt} ms after the commit, ${answer.at - (backAt as number)} ms after the listener's return`);
     expect(answer.at - (backAt as number)).toBeLessThan(2_000);
     cursor = answer.next as string;
   }, 60_000);
@@ -165,7 +166,8 @@ describe.runIf(backend === 'postgresql' && binDir)('a change committed while the
     cluster.resume();
     // Committed as soon as the database is back. The listener retries with backoff and is most likely
     // not back yet; if it is, it is cut again, so the change lands in the gap either way.
-    await commitChange(async (client) => void (await cutListener(client)));
+    let cut = 0;
+    await commitChange(async (client) => void (cut = await cutListener(client)));
     const committedAt = Date.now();
     const answer = await held;
     expect(answer.status).toBe(200);
@@ -174,6 +176,7 @@ describe.runIf(backend === 'postgresql' && binDir)('a change committed while the
     expect(answer.at - committedAt).toBeLessThan(15_000);
     const backAt = listenerBackAt(haltedAt);
     expect(backAt, server.output().slice(-2_000)).not.toBeNull();
+    console.log(`restart: the listener ${cut ? 'was back and was cut again' : 'was not back yet'} at the commit; answered ${answer.at - committedAt} ms after it, ${answer.at - (backAt as number)} ms after the listener's return`);
     expect(answer.at - (backAt as number)).toBeLessThan(2_000);
     cursor = answer.next as string;
   }, 90_000);
