@@ -27,6 +27,12 @@ export async function environmentSeq(db: Db, environmentId: string): Promise<num
   return env?.deliverySeq ?? 0;
 }
 
+/** The seqs of several environments in one query (an environment that no longer exists is left out). */
+export async function environmentSeqs(db: Db, environmentIds: string[]): Promise<Map<string, number>> {
+  const rows = await db.environment.findMany({ where: { id: { in: environmentIds } }, select: { id: true, deliverySeq: true } });
+  return new Map(rows.map((row) => [row.id, row.deliverySeq]));
+}
+
 const TENANT_SELECT = { id: true, externalId: true, status: true, stateSeq: true, deliverySeq: true, sigPublicJwk: true, recipientKids: true } as const;
 
 /** A full-sync page: tenants with a signed state, by external id, after `after`. */

@@ -1,7 +1,9 @@
 // The delivery hub's memory, which lets a 304 skip the database: it is
 // trusted only while live, forgets everything on each live transition, never
 // keeps a value read across a transition or a deployment event, and drops a
-// deployment's keys on its events or when they expire.
+// deployment's keys on its events or when they expire. And its held polls:
+// after a gap in what the listener heard, a recheck wakes only the polls a
+// missed change left behind.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { getDeliveryHub, type CachedPrincipal } from './hub';
 
@@ -70,5 +72,52 @@ describe('delivery hub memory', () => {
     expect(hub.cachedPrincipal('h1', 999)?.principal.id).toBe('dep_1');
     expect(hub.cachedPrincipal('h1', 1_000)).toBeUndefined();
     expect(hub.cachedPrincipal('h1', 0)).toBeUndefined();
+  });
+});
+
+describe('delivery hub recheck after a gap', () => {
+  const settled = async (promise: Promise<unknown>) => {
+    let done = false;
+    void promise.then(() => (done = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    return done;
+  };
+
+  it('wakes only the held polls behind the seqs read, and lists the environments it must read', async () => {
+    hub.setLive(true);
+    const behind = hub.register('env_1', 'dep_1', -1);
+    const current = hub.register('env_1', 'dep_2', -1);
+    const other = hub.register('env_2', 'dep_3', -1);
+    const polls = [behind.wait(30_000, undefined, 5), current.wait(30_000, undefined, 6), other.wait(30_000, undefined, 2)];
+    expect(hub.heldEnvironments().sort()).toEqual(['env_1', 'env_2']);
+    expect(hub.recheck(new Map([['env_1', 6], ['env_2', 2]]), hub.generation())).toBe(1);
+    expect(await polls[0]).toBe('changed');
+    expect(await settled(polls[1] as Promise<unknown>)).toBe(false);
+    expect(await settled(polls[2] as Promise<unknown>)).toBe(false);
+    expect(hub.liveSeq('env_1')).toBe(6);
+    current.cancel();
+    other.cancel();
+    expect(hub.heldEnvironments()).toEqual([]);
+  });
+
+  it('a wait is woken only by a change past the seq its poll read', async () => {
+    hub.setLive(true);
+    const held = hub.register('env_1', 'dep_1', -1);
+    const poll = held.wait(30_000, undefined, 4);
+    hub.publishEnvironment('env_1', 4);
+    expect(hub.recheck(new Map([['env_1', 4]]), hub.generation())).toBe(0);
+    expect(await settled(poll)).toBe(false);
+    hub.publishEnvironment('env_1', 5);
+    expect(await poll).toBe('changed');
+  });
+
+  it('wakes a poll behind even when the read overlapped a live transition, but does not keep that seq', async () => {
+    const generation = hub.generation();
+    const held = hub.register('env_1', 'dep_1', -1);
+    const poll = held.wait(30_000, undefined, 1);
+    hub.setLive(true);
+    expect(hub.recheck(new Map([['env_1', 2]]), generation)).toBe(1);
+    expect(await poll).toBe('changed');
+    expect(hub.liveSeq('env_1')).toBeUndefined();
   });
 });

@@ -4,7 +4,9 @@ import 'server-only';
 // commits, this process publishes it here, and — when several broker
 // instances share one PostgreSQL — LISTEN/NOTIFY (listener.ts) publishes the
 // other instances' changes too. A deployment event (disabled, deleted, key
-// revoked) wakes that deployment's polls so they answer 401 at once.
+// revoked) wakes that deployment's polls so they answer 401 at once. After a
+// gap in what the listener heard, `recheck` wakes the polls a missed change
+// left behind.
 export type WaitOutcome = 'changed' | 'deployment' | 'timeout' | 'aborted';
 
 type Waiter = { deploymentId: string; afterSeq: number; resolve: (outcome: WaitOutcome) => void };
@@ -99,6 +101,32 @@ class DeliveryHub {
     }
   }
 
+  /** The environments with polls held right now: what a recheck reads. */
+  heldEnvironments(): string[] {
+    return [...this.waiters.keys()];
+  }
+
+  /**
+   * The seqs read from the database after a gap in what the listener heard
+   * (read once it listens again, so nothing committed since is missed):
+   * wakes every held poll whose environment moved past the seq it answered
+   * from, and returns how many; the others keep waiting. Pass the generation
+   * taken before the read, as for `observe`.
+   */
+  recheck(seqs: ReadonlyMap<string, number>, readAtGeneration: number): number {
+    let woken = 0;
+    for (const [environmentId, seq] of seqs) {
+      this.observe(environmentId, seq, readAtGeneration);
+      for (const waiter of this.waiters.get(environmentId) ?? []) {
+        if (seq > waiter.afterSeq) {
+          waiter.resolve('changed');
+          woken += 1;
+        }
+      }
+    }
+    return woken;
+  }
+
   publishDeployment(deploymentId: string): void {
     this.epoch += 1;
     // Any event of a deployment (disabled, deleted, a key revoked or given an end) drops its keys from
@@ -119,8 +147,13 @@ class DeliveryHub {
   /**
    * Registers a waiter for a change past `afterSeq`. Register before reading
    * the database, then check: a change that commits in between still wakes it.
+   * `wait` takes the seq the poll read, so only a change past it wakes the wait.
    */
-  register(environmentId: string, deploymentId: string, afterSeq: number): { promise: Promise<WaitOutcome>; wait: (ms: number, signal?: AbortSignal) => Promise<WaitOutcome>; cancel: () => void } {
+  register(
+    environmentId: string,
+    deploymentId: string,
+    afterSeq: number,
+  ): { promise: Promise<WaitOutcome>; wait: (ms: number, signal?: AbortSignal, seenSeq?: number) => Promise<WaitOutcome>; cancel: () => void } {
     let settle!: (outcome: WaitOutcome) => void;
     const promise = new Promise<WaitOutcome>((resolve) => (settle = resolve));
     const set = this.waiters.get(environmentId) ?? new Set<Waiter>();
@@ -145,8 +178,10 @@ class DeliveryHub {
     set.add(waiter);
     return {
       promise,
-      wait: (ms, abortSignal) => {
+      wait: (ms, abortSignal, seenSeq) => {
         if (settled) return promise;
+        // A change up to the seq read would have woken the waiter already: only a later one matters now.
+        if (seenSeq !== undefined && seenSeq > waiter.afterSeq) waiter.afterSeq = seenSeq;
         timer = setTimeout(() => waiter.resolve('timeout'), ms);
         if (abortSignal) {
           signal = abortSignal;

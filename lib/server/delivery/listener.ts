@@ -7,9 +7,13 @@ import 'server-only';
 // and may answer a proxy's 304 from memory (docs/performance.md); when the
 // PostgreSQL connection drops it is not, until LISTEN is back. The connection
 // reconnects by itself, and a heartbeat notices a connection that died quietly.
+// A change committed meanwhile was announced to no one: each time LISTEN is
+// back, the seqs of the environments with held polls are read again, and the
+// polls a missed change left behind are answered.
 import pg from 'pg';
 import { getEnv } from '@/lib/env';
-import { getDatabase } from '@/lib/server/db';
+import { getDatabase, getPrisma } from '@/lib/server/db';
+import { environmentSeqs } from '@/lib/server/dal/delivery';
 import { getLogger } from '@/lib/server/log';
 import { getDeliveryHub } from './hub';
 
@@ -26,6 +30,20 @@ export function dispatchPayload(payload: string | undefined): void {
   const [kind, id, seq] = payload.split(':');
   if (kind === 'e' && id && seq && /^\d+$/.test(seq)) hub.publishEnvironment(id, Number(seq));
   else if (kind === 'd' && id) hub.publishDeployment(id);
+}
+
+/**
+ * Closes a gap in what the listener heard: call once it listens again, so a change
+ * committed after the read is heard and one committed before it is read. One query
+ * for every environment with held polls; only the polls now behind are woken.
+ */
+export async function recheckHeldPolls(): Promise<{ environments: number; woken: number }> {
+  const hub = getDeliveryHub();
+  const environmentIds = hub.heldEnvironments();
+  if (environmentIds.length === 0) return { environments: 0, woken: 0 };
+  const generation = hub.generation();
+  const seqs = await environmentSeqs(await getPrisma(), environmentIds);
+  return { environments: environmentIds.length, woken: hub.recheck(seqs, generation) };
 }
 
 const LISTENER = Symbol.for('cmk-broker.delivery-listener');
@@ -68,11 +86,24 @@ function startListener(url: string): { ready: Promise<void>; stop: () => Promise
       // From now on every commit is heard: forget what was read before and trust what follows.
       hub.setLive(true);
       markReady();
+      getLogger().info('delivery listener is listening');
       heartbeat = setInterval(() => {
         const timeout = setTimeout(() => lost(new Error('heartbeat timed out')), HEARTBEAT_TIMEOUT_MS);
         next.query('SELECT 1').then(() => clearTimeout(timeout), lost);
       }, HEARTBEAT_MS);
       heartbeat.unref();
+      // A change committed before LISTEN may have been announced to no one (at start, and after every
+      // reconnect or restart). Until the read succeeds the gap stays open: read again, while listening.
+      for (let tries = 0; !dead && !stopped; tries++) {
+        try {
+          const rechecked = await recheckHeldPolls();
+          if (rechecked.woken > 0) getLogger().info(rechecked, 'delivery listener woke held polls a missed change left behind');
+          break;
+        } catch (error) {
+          getLogger().warn({ err: error }, 'delivery listener could not recheck held polls; retrying');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** tries)).unref());
+        }
+      }
     } catch (error) {
       if (dead || stopped) return;
       dead = true;
@@ -118,6 +149,8 @@ function startPgliteListener(): { ready: Promise<void>; stop: () => Promise<void
     if (!db.listen) return;
     unlisten = await db.listen(DELIVERY_CHANNEL, dispatchPayload);
     hub.setLive(true);
+    // In process nothing is lost once it listens; polls held before that are looked at once.
+    await recheckHeldPolls().catch((error: unknown) => getLogger().warn({ err: error }, 'delivery listener could not recheck held polls'));
   })();
   return {
     ready,

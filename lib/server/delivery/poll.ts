@@ -69,7 +69,7 @@ export async function pollBundle(request: Request, deployment: ProxyPrincipal, q
         const built = await sharedBundle(db, deployment, query.cursor, envSeq);
         return bundleResponse(built.jws, built.etag);
       }
-      const outcome = await held.wait(remaining, request.signal);
+      const outcome = await held.wait(remaining, request.signal, envSeq);
       if (outcome === 'aborted') return notModified(etagFor(deployment.id, envSeq));
       // The key is checked again after every wait: a deployment disabled, deleted or with its key
       // revoked meanwhile gets 401 now — at once when the wake-up was that event, and even if the
