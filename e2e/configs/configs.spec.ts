@@ -15,6 +15,7 @@ import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { enrollFirstAdmin, OPERATOR, tenantTab } from '../support/accounts';
 import { exportCanaries, markField, planConfig, type TCanary, type TPlannedConfig } from './canaries';
 import { canariesInServerLog, fillSettings, findCanaries, openNewForm, recordTraffic, type TTraffic } from './config-ui';
+import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -39,11 +40,8 @@ async function newAdminPage(browser: Browser): Promise<void> {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   traffic = recordTraffic(context);
   page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (m) => {
-    // A refused change (409) is logged by the browser as a failed resource load; that one is expected.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-  });
+  // A refused change (409) is logged by the browser as a failed resource load; that one is expected.
+  watchPageErrors(page, pageErrors);
 }
 
 test('a tenant whose first admin enrolls through the invitation', async ({ browser, baseURL }) => {

@@ -19,6 +19,7 @@ import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
 import { expectNoSeriousAxe } from '../support/axe';
 import { planConfig } from './canaries';
 import { fillSettings, openNewForm } from './config-ui';
+import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -63,10 +64,7 @@ test('a tenant with two KMS configurations and one SIEM configuration', async ({
   expectStatus(await operator.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: 'List Tools', environmentId, adminEmail: ADMIN.email }), 201, 'tenant');
 
   page = await (await browser.newContext()).newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-  });
+  watchPageErrors(page, pageErrors);
   await enrollFirstAdmin(page, ADMIN.email, ADMIN.passphrase);
   for (const plan of [PAYMENTS, BACKUP, AUDIT]) {
     const form = await openNewForm(page, TENANT, plan.provider.kind);

@@ -15,6 +15,7 @@ import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
 import { expectNoSeriousAxe } from '../support/axe';
 import { fillSettings, openNewForm } from './config-ui';
+import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -52,10 +53,7 @@ test.beforeAll(async ({ browser, baseURL }) => {
   const env = expectStatus<{ id: string }>(await operator.post('/api/v1/operator/environments', { slug: 'diff-walk', displayName: 'Diff walk' }), 201, 'env');
   expectStatus(await operator.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: 'Diff Co', environmentId: env.id, adminEmail: ADMIN.email }), 201, 'tenant');
   page = await (await browser.newContext()).newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-  });
+  watchPageErrors(page, pageErrors);
   await enrollFirstAdmin(page, ADMIN.email, ADMIN.passphrase);
 });
 

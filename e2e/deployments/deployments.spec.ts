@@ -24,6 +24,7 @@ import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { enrollFirstAdmin, OPERATOR, OPERATOR_STATE, recordRequests, tenantTab, type RecordedRequest } from '../support/accounts';
 import { planConfig } from '../configs/canaries';
 import { fillSettings, openNewForm } from '../configs/config-ui';
+import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -47,10 +48,7 @@ async function newPage(browser: Browser, storageState?: string): Promise<{ conte
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   recordRequests(context, requests);
   const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-  });
+  watchPageErrors(page, pageErrors);
   return { context, page };
 }
 

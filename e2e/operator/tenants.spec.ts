@@ -14,6 +14,7 @@ import { OPERATOR, OPERATOR_STATE } from '../support/accounts';
 import { enrollFirstAdmin } from '../support/enroll';
 import { expectOneDateFormat } from '../support/dates';
 import { APP_SCRIPTS, holdBack } from '../support/slow-requests';
+import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -38,11 +39,8 @@ test.beforeAll(async ({ browser, baseURL }) => {
   for (const t of TENANTS) expectStatus(await client.post('/api/v1/operator/tenants', { ...t, environmentId: env.id }), 201, t.externalId);
   const context = await browser.newContext({ storageState: OPERATOR_STATE });
   page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (m) => {
-    // Refusals (409) are expected in this walk; the browser logs each failed fetch.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-  });
+  // Refusals (409) are expected in this walk; the browser logs each failed fetch.
+  watchPageErrors(page, pageErrors);
 });
 
 test.afterAll(async () => {

@@ -13,6 +13,7 @@ import { OPERATOR, signIn, tenantTab } from '../support/accounts';
 import { expectNoSeriousAxe } from '../support/axe';
 import { enrollFirstAdmin } from '../support/enroll';
 import { fillSettings, openNewForm } from '../configs/config-ui';
+import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -53,10 +54,7 @@ test.beforeAll(async ({ browser, baseURL }) => {
   expectStatus(await operator.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: NAME, environmentId: env.id, adminEmail: ADMIN.email }), 201, 'tenant');
   await enrollFirstAdmin(baseURL as string, TENANT, ADMIN.email, ADMIN.passphrase);
   page = await (await browser.newContext()).newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error') pageErrors.push(m.text());
-  });
+  watchPageErrors(page, pageErrors, { failedLoads: 'count' });
   await signIn(page, ADMIN.email, ADMIN.passphrase);
 });
 

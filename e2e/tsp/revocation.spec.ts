@@ -28,6 +28,7 @@ import { decodeEdek } from '@/lib/tsp';
 import { enrollFirstAdmin, OPERATOR, OPERATOR_STATE } from '../support/accounts';
 import { pollUntil, refusalCode, startTsp, type TRunningTsp } from '../support/tsp';
 import { fillSettings, openNewForm } from '../configs/config-ui';
+import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -62,10 +63,7 @@ const isChange = (method: string, url: string) => method === 'POST' && new URL(u
 async function newPage(browser: Browser, storageState?: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext(storageState ? { storageState } : {});
   const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) pageErrors.push(m.text());
-  });
+  watchPageErrors(page, pageErrors);
   return { context, page };
 }
 
