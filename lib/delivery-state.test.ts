@@ -3,7 +3,7 @@
 // minutes is offline (since its last report); "withheld" needs a report made
 // more than five minutes after the change that still lacks it.
 import { describe, expect, it } from 'vitest';
-import { DELIVERY_STATES, DELIVERY_TEXT, deliveryLabel, deliveryState, OFFLINE_AFTER_MS, WITHHELD_AFTER_MS, type TDeliveryInput } from './delivery-state';
+import { DELIVERY_STATES, DELIVERY_TEXT, deliveryLabel, deliveryState, OFFLINE_AFTER_MS, stoppedOf, stoppedSentence, WITHHELD_AFTER_MS, type TDeliveryInput } from './delivery-state';
 
 const NOW = Date.parse('2030-01-01T12:00:00.000Z');
 const ago = (ms: number) => new Date(NOW - ms).toISOString();
@@ -43,6 +43,17 @@ describe('deliveryState', () => {
     expect(state({ appliedSeq: null, currentSeq: 1, lastReportAt: ago(5_000), changedAt: ago(3_600_000) })).toBe('withheld');
   });
 
+  it('stopped: its proxies report the broker no longer hands the tenant over — before ahead, current or behind; not while offline', () => {
+    const withheld = { code: 'tenant_withheld' as const, seq: 3 };
+    expect(state({ stopped: withheld })).toBe('stopped');
+    // A broker that dropped the tenant may also set its seq to 0, making the proxy look ahead: the proxy's word wins.
+    expect(state({ stopped: withheld, appliedSeq: 3, currentSeq: 0 })).toBe('stopped');
+    expect(state({ stopped: { code: 'tenant_suspended', seq: 2 }, appliedSeq: 2, currentSeq: 4, changedAt: ago(3_600_000) })).toBe('stopped');
+    expect(state({ stopped: withheld, lastReportAt: ago(OFFLINE_AFTER_MS + 1) })).toBe('offline');
+    expect(state({ stopped: withheld, lastReportAt: null })).toBe('never');
+    expect(state({ stopped: null })).toBe('current');
+  });
+
   it('ahead: it applied more than the broker has (lost changes), even while offline', () => {
     expect(state({ appliedSeq: 5, currentSeq: 3 })).toBe('ahead');
     expect(state({ appliedSeq: 5, currentSeq: 3, lastReportAt: ago(OFFLINE_AFTER_MS * 10) })).toBe('ahead');
@@ -57,6 +68,25 @@ describe('the words', () => {
       expect(`${DELIVERY_TEXT[s].label} ${DELIVERY_TEXT[s].explanation}`.includes('withholding')).toBe(s === 'withheld');
     }
     expect(DELIVERY_TEXT.never.label).toBe('Not connected yet');
+  });
+
+  it('"Stopped at change N", and the sentence a tenant admin reads, with why', () => {
+    expect(deliveryLabel('stopped', ago(1), String, { code: 'tenant_withheld', seq: 12 })).toBe('Stopped at change 12');
+    expect(deliveryLabel('stopped', ago(1), String, { code: 'tenant_withheld', seq: null })).toBe('Stopped receiving');
+    expect(stoppedSentence({ code: 'tenant_withheld', seq: 12 }, 'tenant')).toBe(
+      'This deployment stopped receiving your configuration at change 12: the broker left your tenant out of what it sends. Its proxies serve none of your configurations.',
+    );
+    expect(stoppedSentence({ code: 'tenant_suspended', seq: 4 }, 'tenant')).toMatch(/^This deployment stopped receiving your configuration at change 4: the broker marks your tenant suspended, a flag you do not sign\./);
+    expect(stoppedSentence({ code: 'tenant_suspended', seq: 4 }, 'operator')).not.toMatch(/\byour?\b/);
+  });
+
+  it('stoppedOf reads the stopped code and seq from stored errors of any shape', () => {
+    expect(stoppedOf([{ code: 'config_digest', configId: 'c' }, { code: 'tenant_suspended', seq: 7 }])).toEqual({ code: 'tenant_suspended', seq: 7 });
+    expect(stoppedOf([{ code: 'tenant_withheld' }])).toEqual({ code: 'tenant_withheld', seq: null });
+    expect(stoppedOf([{ code: 'siem_delivery' }])).toBeNull();
+    expect(stoppedOf(null)).toBeNull();
+    expect(stoppedOf('[]')).toBeNull();
+    expect(stoppedOf([null, 3])).toBeNull();
   });
 
   it('"Offline since" carries the time of the last report', () => {

@@ -9,9 +9,29 @@
 // whose reports still say it is behind well after the change. A deployment
 // whose proxies never connected, or stopped reporting, is told apart from
 // that: nothing was withheld from a proxy that was not there to ask.
+//
+// Per tenant there is one more: "stopped", when the deployment's proxies
+// themselves report that the broker no longer hands the tenant over (left
+// out of a full sync, or marked suspended), naming the last change they
+// applied. That is their word, not an inference from seqs.
 
-export const DELIVERY_STATES = ['never', 'offline', 'ahead', 'current', 'behind', 'withheld'] as const;
+export const DELIVERY_STATES = ['never', 'offline', 'ahead', 'current', 'behind', 'withheld', 'stopped'] as const;
 export type TDeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** The proxy error codes (lib/schemas/deployments.ts) that say the broker stopped handing a tenant over; each carries the last seq applied. */
+export const STOPPED_CODES = ['tenant_withheld', 'tenant_suspended'] as const;
+export type TStoppedCode = (typeof STOPPED_CODES)[number];
+export type TStopped = { code: TStoppedCode; seq: number | null };
+
+/** What a deployment's errors for one tenant (as stored: any JSON) say about it being handed over: the first stopped code, or null. */
+export function stoppedOf(errors: unknown): TStopped | null {
+  if (!Array.isArray(errors)) return null;
+  for (const e of errors as unknown[]) {
+    const { code, seq } = (e ?? {}) as { code?: unknown; seq?: unknown };
+    if ((STOPPED_CODES as readonly unknown[]).includes(code)) return { code: code as TStoppedCode, seq: typeof seq === 'number' ? seq : null };
+  }
+  return null;
+}
 
 /** The proxy client reports at least once a minute (lib/proxy-client/client.ts): five missed reports mean it is offline. */
 export const OFFLINE_AFTER_MS = 5 * 60_000;
@@ -33,10 +53,14 @@ export type TDeliveryInput = {
    * than the oldest missing one, so it errs towards "catching up". Null: unknown (never "withheld").
    */
   changedAt: string | null;
+  /** For one tenant: what the deployment's errors for it say (stoppedOf). */
+  stopped?: TStopped | null;
 };
 
 export function deliveryState(input: TDeliveryInput, now: number): TDeliveryState {
   if (input.lastReportAt === null) return 'never';
+  // The proxies' own report, while it is current (an offline proxy's last word may be old news).
+  if (input.stopped && now - Date.parse(input.lastReportAt) <= OFFLINE_AFTER_MS) return 'stopped';
   const applied = input.appliedSeq ?? 0;
   // Before "offline": proxies keep what they applied, so a broker that lost changes stays news while they are away.
   if (applied > input.currentSeq) return 'ahead';
@@ -74,9 +98,29 @@ export const DELIVERY_TEXT: Record<TDeliveryState, { label: string; explanation:
     explanation: 'Connected and reporting, but still behind more than 5 minutes after the change: the broker may be withholding updates.',
     tone: 'danger',
   },
+  stopped: {
+    label: 'Stopped receiving',
+    explanation:
+      'Its proxies report that the broker no longer hands this tenant over (left out of what they receive, or marked suspended), so they serve none of its configurations. They name the last change they applied.',
+    tone: 'danger',
+  },
 };
 
+/** Why, in words for the tenant's own admins ("your") or for operators. */
+export function stoppedReason(code: TStoppedCode, audience: 'tenant' | 'operator'): string {
+  const whose = audience === 'tenant' ? 'your tenant' : 'the tenant';
+  return code === 'tenant_withheld' ? `the broker left ${whose} out of what it sends` : `the broker marks ${whose} suspended, a flag ${audience === 'tenant' ? 'you do not sign' : 'the tenant does not sign'}`;
+}
+
+/** "This deployment stopped receiving your configuration at change 12: the broker …". */
+export function stoppedSentence(stopped: TStopped, audience: 'tenant' | 'operator'): string {
+  const at = stopped.seq === null ? '' : ` at change ${stopped.seq}`;
+  return `This deployment stopped receiving ${audience === 'tenant' ? 'your' : 'the tenant’s'} configuration${at}: ${stoppedReason(stopped.code, audience)}. Its proxies serve none of ${audience === 'tenant' ? 'your' : 'its'} configurations.`;
+}
+
 /** "Offline since <time>" carries its time; every other label stands alone. `formatTime` is the page's own date format. */
-export function deliveryLabel(state: TDeliveryState, lastReportAt: string | null, formatTime: (iso: string) => string): string {
-  return state === 'offline' && lastReportAt ? `Offline since ${formatTime(lastReportAt)}` : DELIVERY_TEXT[state].label;
+export function deliveryLabel(state: TDeliveryState, lastReportAt: string | null, formatTime: (iso: string) => string, stopped?: TStopped | null): string {
+  if (state === 'offline' && lastReportAt) return `Offline since ${formatTime(lastReportAt)}`;
+  if (state === 'stopped' && stopped && stopped.seq !== null) return `Stopped at change ${stopped.seq}`;
+  return DELIVERY_TEXT[state].label;
 }

@@ -3,7 +3,7 @@
 // badge (the same words on every page: lib/delivery-state.ts), what a
 // deployment has applied, and the expandable list of errors it reported.
 import { appliedText } from '@/lib/client/console-text';
-import { DELIVERY_STATES, DELIVERY_TEXT, deliveryLabel, type TDeliveryState } from '@/lib/delivery-state';
+import { DELIVERY_STATES, DELIVERY_TEXT, deliveryLabel, stoppedOf, stoppedReason, type TDeliveryState, type TStopped } from '@/lib/delivery-state';
 import type { TDeploymentError, TDeploymentRow } from '@/lib/schemas/deployments';
 import { formatDateTime } from '@/lib/client/dates';
 import { Badge } from '@/components/ui/card';
@@ -15,10 +15,10 @@ export function StatusBadge({ status }: { status: 'active' | 'disabled' | 'delet
 }
 
 /** Where a deployment stands in receiving changes, in words (never colour alone); the explanation is its tooltip. */
-export function DeliveryBadge({ state, lastReportAt }: { state: TDeliveryState; lastReportAt: string | null }) {
+export function DeliveryBadge({ state, lastReportAt, stopped }: { state: TDeliveryState; lastReportAt: string | null; stopped?: TStopped | null }) {
   return (
     <span title={DELIVERY_TEXT[state].explanation} data-delivery={state} className="inline-block whitespace-nowrap">
-      <Badge tone={DELIVERY_TEXT[state].tone}>{deliveryLabel(state, lastReportAt, formatDateTime)}</Badge>
+      <Badge tone={DELIVERY_TEXT[state].tone}>{deliveryLabel(state, lastReportAt, formatDateTime, stopped)}</Badge>
     </span>
   );
 }
@@ -56,8 +56,19 @@ export function DeliveryLegend({ extra = [] }: { extra?: { label: string; explan
 
 type TShownError = Omit<TDeploymentError, 'tenantId'> & { tenantId?: string };
 
+/** A tenant the broker stopped handing over, in words beside its code: why, and the last change applied. */
+function StoppedWords({ error, audience }: { error: TShownError; audience: 'tenant' | 'operator' }) {
+  const stopped = stoppedOf([error]);
+  if (!stopped) return null;
+  return (
+    <span className="block font-medium text-red-800 dark:text-red-300">
+      No longer handed over{stopped.seq === null ? '' : ` since change ${stopped.seq}`}: {stoppedReason(stopped.code, audience)}.
+    </span>
+  );
+}
+
 /** "none", or a disclosure with one line per error: tenant, configuration, code. */
-export function ErrorList({ count, errors, name }: { count: number; errors: TShownError[]; name: string }) {
+export function ErrorList({ count, errors, name, audience = 'operator' }: { count: number; errors: TShownError[]; name: string; audience?: 'tenant' | 'operator' }) {
   if (count === 0) return <span className="text-slate-600 dark:text-slate-400">None</span>;
   return (
     <details>
@@ -77,6 +88,7 @@ export function ErrorList({ count, errors, name }: { count: number; errors: TSho
             {e.tenantId === '*' ? null : <span className="font-mono">{e.configId ?? 'tenant'}</span>}
             {e.tenantId === '*' ? null : ' · '}
             <code>{e.code}</code>
+            <StoppedWords error={e} audience={audience} />
             {e.message ? <span className="block text-slate-600 dark:text-slate-400">{e.message}</span> : null}
           </li>
         ))}

@@ -8,7 +8,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, type TTenantDeployment, type TTenantDeployments } from '@/lib/client/api';
-import { DELIVERY_TEXT, deliveryState, type TDeliveryState } from '@/lib/delivery-state';
+import { DELIVERY_TEXT, deliveryState, stoppedOf, stoppedSentence, type TDeliveryState } from '@/lib/delivery-state';
 import type { TTenantContext } from '@/lib/client/configs';
 import { tenantKeys } from '@/lib/client/query-keys';
 import { ChangeFailed, LoadFailed } from '@/components/configs/config-alerts';
@@ -77,7 +77,10 @@ function Body({ tenant, ctx }: { tenant: string; ctx: TTenantContext }) {
   // Against the seq this browser verified, on the broker's clock (its answer's time and the tenant's last change).
   const deliveryOf = (d: (typeof rows)[number]) =>
     d.signedApproved && d.status === 'active'
-      ? deliveryState({ lastReportAt: d.lastStatusAt, appliedSeq: d.appliedSeq, currentSeq: seq, changedAt: deployments.data.changedAt }, Date.parse(deployments.data.generatedAt))
+      ? deliveryState(
+          { lastReportAt: d.lastStatusAt, appliedSeq: d.appliedSeq, currentSeq: seq, changedAt: deployments.data.changedAt, stopped: stoppedOf(d.errors) },
+          Date.parse(deployments.data.generatedAt),
+        )
       : null;
   const card = (d: (typeof rows)[number]) => (
     <DeploymentCard key={d.kid} d={d} seq={seq} delivery={deliveryOf(d)} busy={mutation.isPending} approved={d.signedApproved} onApprove={() => open('approve', d)} onRemove={() => open('remove', d)} />
@@ -111,6 +114,8 @@ type TCardProps = { d: TTenantDeployment; seq: number; delivery: TDeliveryState 
 
 function DeploymentCard({ d, seq, delivery, approved, busy, onApprove, onRemove }: TCardProps) {
   const name = d.name ?? 'Deleted deployment';
+  // Its proxies' own report that the broker stopped handing this tenant over, and at which change.
+  const stopped = delivery === 'stopped' ? stoppedOf(d.errors) : null;
   return (
     <li className="rounded-lg border border-slate-200 p-4 dark:border-slate-800" data-testid={`tenant-deployment-${name}`}>
       <div className="flex flex-wrap items-start justify-between gap-3">
@@ -144,10 +149,11 @@ function DeploymentCard({ d, seq, delivery, approved, busy, onApprove, onRemove 
           <>
             <dt className="font-medium">Delivery</dt>
             <dd data-testid="delivery">
-              <DeliveryBadge state={delivery} lastReportAt={d.lastStatusAt} />
-              <span className="mt-1 block">
-                {DELIVERY_TEXT[delivery].explanation}
+              <DeliveryBadge state={delivery} lastReportAt={d.lastStatusAt} stopped={stopped} />
+              <span className="mt-1 block" data-testid={stopped ? 'stopped' : undefined}>
+                {stopped ? stoppedSentence(stopped, 'tenant') : DELIVERY_TEXT[delivery].explanation}
                 {delivery === 'ahead' ? ' Re-issue the state on the configurations page.' : ''}
+                {stopped ? ' Ask the vendor why. A Tenant Security Proxy that was serving your tenant also told your SIEM.' : ''}
               </span>
             </dd>
           </>
@@ -158,7 +164,7 @@ function DeploymentCard({ d, seq, delivery, approved, busy, onApprove, onRemove 
         <dd>{d.lastStatusAt ? <DateTime at={d.lastStatusAt} /> : 'never'}</dd>
         <dt className="font-medium">Errors</dt>
         <dd>
-          <ErrorList count={d.errors.length} errors={d.errors} name={name} />
+          <ErrorList count={d.errors.length} errors={d.errors} name={name} audience="tenant" />
         </dd>
       </dl>
     </li>

@@ -84,7 +84,7 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
         <Table caption="Deployment approvals and acknowledgements" empty="No proxy deployments in this environment." headers={['Deployment', 'Status', 'Approved by tenant', 'Delivery', 'Applied state', 'Errors']} rows={d.deployments.map((dep) => [
           <Link key="n" href={`/operator/deployments/${dep.id}`} className="text-brand-700 underline hover:no-underline dark:text-brand-50">{dep.name}</Link>,
           statusWord(dep.status), dep.approved ? 'Yes' : <Badge key="a" tone="warning">Approval pending</Badge>,
-          dep.delivery ? <DeliveryBadge key="d" state={dep.delivery} lastReportAt={dep.lastStatusAt} /> : '—',
+          dep.delivery ? <DeliveryBadge key="d" state={dep.delivery} lastReportAt={dep.lastStatusAt} stopped={dep.stopped} /> : '—',
           dep.appliedSeq === null ? 'Nothing reported' : <span key="p">{dep.appliedSeq} of {t.stateSeq}{dep.appliedAt ? <> ({when(dep.appliedAt)})</> : null}</span>,
           dep.errors.length ? dep.errors.map((e) => e.code).join(', ') : 'None',
         ])} />

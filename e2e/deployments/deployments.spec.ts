@@ -9,7 +9,10 @@
 // more). Until a proxy of it connects, every page says it is not connected
 // yet (not silent, not behind, no withholding alarm); once the real proxy
 // client has synced and reported it is up to date, and right after the next
-// change it is catching up. Last, the operator deletes it after typing its name.
+// change it is catching up. When the operator suspends the tenant, the proxy
+// reports that the broker stopped handing it over, and the tenant's page says
+// at which change; resumed, it is up to date again. Last, the operator deletes
+// it after typing its name.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -233,6 +236,52 @@ test('once its proxy has synced and reported, the deployment is up to date', asy
   }
   await admin.goto(`/t/${TENANT}/deployments`);
   await expect(admin.getByTestId(`tenant-deployment-${NAME}`).getByTestId('delivery')).toContainText('Up to date');
+});
+
+test('a tenant the broker stops handing over: its proxy reports it, and the tenant page says at which change', async () => {
+  test.setTimeout(90_000);
+  const dir = await mkdtemp(path.join(tmpdir(), 'cmk-e2e-pins-'));
+  try {
+    const client = createProxyClient({ credentials: { ...credentials, apiKey: rotatedKey }, pinsFile: path.join(dir, 'pins.json') });
+    await client.syncOnce();
+    const seq = client.getTenant(TENANT)?.seq as number;
+    expect(client.getTenant(TENANT)?.configs).toHaveLength(plans.length);
+
+    // The operator suspends the tenant: the broker's unsigned flag, delivered as a change.
+    await operator.goto(`/operator/tenants/${TENANT}`);
+    await operator.getByRole('button', { name: 'Suspend tenant' }).click();
+    await operator.getByRole('dialog', { name: `Suspend ${TENANT}?` }).getByRole('button', { name: 'Suspend tenant' }).click();
+    await expect(operator.getByText(`${TENANT} is suspended.`)).toBeVisible();
+    await client.syncOnce();
+    expect(client.summary().errors).toEqual([expect.objectContaining({ tenantId: TENANT, code: 'tenant_suspended', seq })]);
+    await client.reportStatus();
+
+    // The tenant's admins read it on the Deployments page, apart from "catching up" or "not receiving updates".
+    await admin.goto(`/t/${TENANT}/deployments`);
+    const card = admin.getByTestId(`tenant-deployment-${NAME}`);
+    await expect(card.getByTestId('delivery')).toContainText(`Stopped at change ${seq}`);
+    await expect(card.getByTestId('stopped')).toContainText(`This deployment stopped receiving your configuration at change ${seq}: the broker marks your tenant suspended, a flag you do not sign.`);
+    await expect(card.getByTestId('delivery')).not.toContainText(/Catching up|Not receiving updates/);
+    // The operators see the code in the deployment's health, in words.
+    await operator.goto('/operator/deployments');
+    const row = operator.getByTestId(`deployment-row-${NAME}`);
+    await row.getByText('1 error').click();
+    await expect(row).toContainText('tenant_suspended');
+    await expect(row).toContainText(`No longer handed over since change ${seq}: the broker marks the tenant suspended`);
+
+    // Resumed: handed over and served again; the report clears.
+    await operator.goto(`/operator/tenants/${TENANT}`);
+    await operator.getByRole('button', { name: 'Resume tenant' }).click();
+    await expect(operator.getByText(`${TENANT} is resumed`)).toBeVisible();
+    await client.syncOnce();
+    expect(client.summary().errors).toEqual([]);
+    expect(client.getTenant(TENANT)?.configs).toHaveLength(plans.length);
+    await client.reportStatus();
+    await admin.reload();
+    await expect(card.getByTestId('delivery')).toContainText('Up to date');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('a later edit is sealed to the approved deployment too', async () => {

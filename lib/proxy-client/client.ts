@@ -1,13 +1,14 @@
 // createProxyClient: the long-running side of the proxy client — the
 // long-poll loop (ETag / If-None-Match, backoff with full jitter, bad_cursor →
 // full sync, 401 → keep serving and retry slowly), status reports after every
-// change and at least once a minute, and read access to the last good
+// change and at least once a minute, a full sync every hour (the one way to
+// see a tenant left out of the bundle), and read access to the last good
 // configuration. See lib/proxy-client/index.ts for the API overview.
 import type { TProxyCredentials } from '@/lib/schemas/deployments';
 
 import { backoffDelay, DEFAULT_RETRY, sleep, type TRetryOptions } from './backoff';
 import { BrokerHttpError, createBrokerApi, type TFetch } from './http';
-import { BundleRefusedError, createSyncCore } from './sync-core';
+import { BundleRefusedError, createSyncCore, type TStoppedListener } from './sync-core';
 import type { TProxyError, TProxyLogger, TProxySummary, TProxyTenant } from './types';
 
 export type TProxyClientOptions = {
@@ -21,6 +22,8 @@ export type TProxyClientOptions = {
   retry?: Partial<TRetryOptions>;
   /** In [0, 1); injectable for tests. */
   random?: () => number;
+  /** How often run() starts over with a full sync (default 1 hour): a tenant the broker leaves out shows only in one. */
+  fullSyncEveryMs?: number;
 };
 
 export type TProxyClient = {
@@ -37,10 +40,13 @@ export type TProxyClient = {
   lastSyncAt(): number | null;
   /** Adds failures of the embedding proxy's own work (a TSP's SIEM delivery) to every status report and the summary. */
   addErrorSource(source: () => TProxyError[]): void;
+  /** Called once per pinned tenant the broker stops handing over (tenant_withheld / tenant_suspended), with what was last served of it. */
+  onTenantStopped(listener: TStoppedListener): void;
   stop(): void;
 };
 
 const REPORT_INTERVAL_MS = 60_000;
+export const FULL_SYNC_EVERY_MS = 3_600_000;
 const SILENT: TProxyLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
 export function createProxyClient(options: TProxyClientOptions): TProxyClient {
@@ -90,8 +96,11 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     const stop = signal ? AbortSignal.any([signal, stopper.signal]) : stopper.signal;
     let attempt = 0;
     let lastReport = -Infinity;
+    const fullEvery = options.fullSyncEveryMs ?? FULL_SYNC_EVERY_MS;
     while (!stop.aborted) {
       const started = now();
+      const lastFull = core.lastFullSyncAt();
+      if (lastFull !== null && started - lastFull >= fullEvery) core.startFullSync();
       try {
         const changed = await core.pull(wait, stop);
         attempt = 0;
@@ -125,6 +134,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
         suspended: tenants.filter((t) => t.status === 'suspended').length,
         configurations: configurations.length,
         errors: errors.length,
+        stopped: core.stopped().length,
       },
       tenants: tenants.map(({ tenantId, status, seq, approved }) => ({ tenantId, status, seq, approved })),
       configurations,
@@ -146,6 +156,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     summary,
     lastSyncAt: () => core.lastSyncAt(),
     addErrorSource: (source) => void errorSources.push(source),
+    onTenantStopped: core.onStopped,
     stop: () => stopper.abort(),
   };
 }

@@ -19,11 +19,11 @@
 // that tenant's last good configuration and is reported with a stable code
 // (PROXY_ERROR_CODES). Settings stay in memory; only public-key pins and seqs
 // are written, to the pins file.
-export { createProxyClient, type TProxyClient, type TProxyClientOptions } from './client';
+export { createProxyClient, FULL_SYNC_EVERY_MS, type TProxyClient, type TProxyClientOptions } from './client';
 export { loadCredentials, CredentialsError } from './credentials';
 export { BrokerHttpError, type TFetch } from './http';
 export { defaultPinsFile, loadPins, savePins, type TPins } from './pins';
-export { BundleRefusedError } from './sync-core';
+export { BundleRefusedError, type TStoppedListener } from './sync-core';
 export { formatSummary } from './format-summary';
 export { findKmsConfig, type TKnownKmsConfigIds } from './kms-config-ids';
 export type { TProxyConfig, TProxyError, TProxyLogger, TProxySummary, TProxyTenant } from './types';

@@ -23,7 +23,8 @@ const ZPins = z.strictObject({
   tenants: z.record(
     z.string(),
     // `state`: the applied state's signature (ES256, 64 bytes), kept since the same-seq check; older pins lack it.
-    z.strictObject({ signingKey: ZJwk, seq: z.number().int().min(0), state: z.string().regex(/^[A-Za-z0-9_-]{86}$/).optional() }),
+    // `configs`: how many configurations that state lists (0 for a tenant that may be deleted); older pins lack it.
+    z.strictObject({ signingKey: ZJwk, seq: z.number().int().min(0), state: z.string().regex(/^[A-Za-z0-9_-]{86}$/).optional(), configs: z.number().int().min(0).optional() }),
   ),
 });
 
@@ -87,7 +88,9 @@ export function mergePins(onDisk: TPins, ours: TPins): TPins {
   const tenants = tenantPins(ours.tenants);
   for (const [id, pin] of Object.entries(onDisk.tenants)) {
     const mine = tenants[id];
-    if (!mine || pin.seq >= mine.seq) tenants[id] = pin;
+    if (!mine || pin.seq > mine.seq) tenants[id] = pin;
+    // The same state pinned by both: the one that knows how many configurations it lists (older pins do not).
+    else if (pin.seq === mine.seq && !(pin.state === mine.state && pin.configs === undefined && mine.configs !== undefined)) tenants[id] = pin;
   }
   const keys = [...onDisk.broker.keys];
   for (const key of ours.broker.keys) if (!keys.some((k) => k.kid === key.kid)) keys.push(key);

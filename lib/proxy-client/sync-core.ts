@@ -21,7 +21,7 @@ import type { TBrokerApi } from './http';
 import type { TKnownKmsConfigIds } from './kms-config-ids';
 import { loadPins, savePins, tenantPins, type TPins, type TSavedPins } from './pins';
 import type { TProxyError, TProxyLogger, TProxyTenant } from './types';
-import { verifyTenant, type TDeploymentKey } from './verify-tenant';
+import { verifyTenant, type TDeploymentKey, type TTenantPin } from './verify-tenant';
 
 /** Tenants of one page verified at a time: enough to keep the thread pool busy, bounded in memory. */
 const VERIFY_CONCURRENCY = 16;
@@ -49,6 +49,19 @@ export class BundleRefusedError extends Error {
 }
 
 const BUNDLE_CODES: Record<string, TProxyErrorCode> = { lifetime: 'bundle_expired', audience: 'bundle_audience' };
+
+/**
+ * Told once per new fact: a pinned tenant the broker stopped handing over
+ * (tenant_withheld, tenant_suspended), with the last verified view this
+ * process served of it, if it served one (memory only: after a restart there
+ * is none). A Tenant Security Proxy tells that tenant's SIEM with it.
+ */
+export type TStoppedListener = (notice: TProxyError, lastServed: TProxyTenant | undefined) => void;
+
+const withheldMessage = (seq: number) =>
+  `The broker's full sync no longer lists this tenant. This proxy last applied its state ${seq} and now serves none of its configurations. A tenant leaves the bundle only when deleted, with no configuration left, so the broker may be withholding it.`;
+const suspendedMessage = (seq: number) =>
+  `The broker marks this tenant suspended (a flag the tenant does not sign). This proxy last applied its state ${seq} and now serves none of its configurations.`;
 
 export type TSyncCore = ReturnType<typeof createSyncCore>;
 
@@ -78,6 +91,45 @@ export function createSyncCore(input: {
   let cursor: string | null = null;
   let etag: string | null = null;
   let lastSyncAt: number | null = null;
+  let lastFullSyncAt: number | null = null;
+  // Pinned tenants the broker no longer hands over, and the last view of each this process served (for its SIEM).
+  const stopped = new Map<string, TProxyError>();
+  const lastServed = new Map<string, TProxyTenant>();
+  const stoppedListeners: TStoppedListener[] = [];
+
+  /** Records that the broker stopped handing `notice.tenantId` over; logs and tells the listeners when that is news. */
+  function markStopped(notice: TProxyError, served: TProxyTenant | undefined): void {
+    if (served?.status === 'active' && served.configs.length > 0) lastServed.set(notice.tenantId, served);
+    const before = stopped.get(notice.tenantId);
+    stopped.set(notice.tenantId, notice);
+    if (before?.code === notice.code && before.seq === notice.seq) return;
+    logger.warn(`Tenant ${notice.tenantId}: ${notice.code}: ${notice.message}`);
+    for (const listener of stoppedListeners) {
+      try {
+        listener(notice, lastServed.get(notice.tenantId));
+      } catch (e) {
+        logger.warn(`A listener failed on ${notice.code} for tenant ${notice.tenantId}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  function markHandedOver(tenantId: string): void {
+    if (!stopped.delete(tenantId)) return;
+    lastServed.delete(tenantId);
+    logger.info(`Tenant ${tenantId}: the broker hands it over again.`);
+  }
+
+  /** After a full sync: every pinned tenant it did not list is withheld — unless its last state listed no configuration (deleted). */
+  function checkWithheld(pinned: Record<string, TTenantPin>, seen: Set<string>, served: Map<string, TProxyTenant>): void {
+    for (const [tenantId, pin] of Object.entries(pinned)) {
+      if (seen.has(tenantId)) continue;
+      if (pin.configs === 0) {
+        markHandedOver(tenantId);
+        continue;
+      }
+      markStopped({ tenantId, configId: null, code: 'tenant_withheld', message: withheldMessage(pin.seq), seq: pin.seq }, served.get(tenantId));
+    }
+  }
 
   async function init(): Promise<{ pins: TPins; deployment: TDeploymentKey }> {
     if (!deployment) {
@@ -158,7 +210,7 @@ export function createSyncCore(input: {
       const verdict = verdicts[i] as Awaited<ReturnType<typeof verifyTenant>>;
       if (!verdict.ok) continue;
       const previous = next[t.tenantId];
-      if (previous?.seq !== verdict.pin.seq || previous.signingKey.kid !== verdict.pin.signingKey.kid || previous.state !== verdict.pin.state) {
+      if (previous?.seq !== verdict.pin.seq || previous.signingKey.kid !== verdict.pin.signingKey.kid || previous.state !== verdict.pin.state || previous.configs !== verdict.pin.configs) {
         changed = true;
       }
       next[t.tenantId] = verdict.pin;
@@ -169,13 +221,20 @@ export function createSyncCore(input: {
       const verdict = verdicts[i] as Awaited<ReturnType<typeof verifyTenant>>;
       seen.add(t.tenantId);
       if (!verdict.ok) {
+        // Listed again: whatever is wrong with it now is what its errors say.
+        markHandedOver(t.tenantId);
         tenantErrors.set(t.tenantId, verdict.errors);
         for (const e of verdict.errors) logger.warn(`Tenant ${e.tenantId}${e.configId ? ` ${e.configId}` : ''}: ${e.code}: ${e.message}`);
         continue;
       }
       tenantErrors.delete(t.tenantId);
+      const served = tenants.get(t.tenantId);
       tenants.set(t.tenantId, verdict.tenant);
       kmsConfigIds.set(t.tenantId, verdict.kmsConfigIds);
+      // Suspension is the broker's unsigned flag: reported for a tenant that approved this deployment (the others get nothing anyway).
+      if (verdict.tenant.status === 'suspended' && verdict.tenant.approved) {
+        markStopped({ tenantId: t.tenantId, configId: null, code: 'tenant_suspended', message: suspendedMessage(verdict.pin.seq), seq: verdict.pin.seq }, served);
+      } else markHandedOver(t.tenantId);
     }
   }
 
@@ -226,12 +285,18 @@ export function createSyncCore(input: {
     }
     if (full) {
       // A full sync lists every tenant still assigned to this deployment; the rest are no longer served.
+      const dropped = new Map<string, TProxyTenant>();
       for (const id of [...tenants.keys(), ...tenantErrors.keys()]) {
         if (!seen.has(id)) {
+          const served = tenants.get(id);
+          if (served) dropped.set(id, served);
           tenants.delete(id);
           tenantErrors.delete(id);
         }
       }
+      // Withholding is visible: a pinned tenant left out is reported, with the last state applied (the pin stays).
+      checkWithheld(ready.pins.tenants, seen, dropped);
+      lastFullSyncAt = now();
     }
     cursor = asked;
     lastSyncAt = now();
@@ -239,7 +304,7 @@ export function createSyncCore(input: {
   }
 
   function errors(): TProxyError[] {
-    return [...(bundleError ? [bundleError] : []), ...[...tenantErrors.values()].flat(), ...(input.extraErrors?.() ?? [])];
+    return [...(bundleError ? [bundleError] : []), ...[...tenantErrors.values()].flat(), ...stopped.values(), ...(input.extraErrors?.() ?? [])];
   }
 
   function statusBody(): TProxyStatus {
@@ -278,9 +343,20 @@ export function createSyncCore(input: {
     reportedCursor = null;
   }
 
+  /**
+   * The next pull is a full sync again (cursor and ETag dropped), without
+   * repeating what the broker was already told: only a full sync shows a
+   * tenant left out of the bundle.
+   */
+  function startFullSync(): void {
+    cursor = null;
+    etag = null;
+  }
+
   return {
     init,
     pull,
+    startFullSync,
     reportStatus,
     resetCursor,
     errors,
@@ -289,5 +365,9 @@ export function createSyncCore(input: {
     getTenant: (tenantId: string) => tenants.get(tenantId),
     cursor: () => cursor,
     lastSyncAt: () => lastSyncAt,
+    lastFullSyncAt: () => lastFullSyncAt,
+    /** Pinned tenants the broker stopped handing over (tenant_withheld, tenant_suspended). */
+    stopped: () => [...stopped.values()],
+    onStopped: (listener: TStoppedListener) => void stoppedListeners.push(listener),
   };
 }

@@ -38,11 +38,19 @@ export type TProxyTenant = {
 };
 
 /** One failure, as reported to the broker; tenantId '*' is the whole bundle (broker signature, expiry, audience). */
-export type TProxyError = { tenantId: string; configId: string | null; code: TProxyErrorCode; message: string };
+export type TProxyError = {
+  tenantId: string;
+  configId: string | null;
+  code: TProxyErrorCode;
+  message: string;
+  /** tenant_withheld / tenant_suspended: the last tenant state seq this proxy applied. */
+  seq?: number;
+};
 
 export type TProxySummary = {
   deploymentId: string;
-  counts: { tenants: number; approved: number; suspended: number; configurations: number; errors: number };
+  /** `stopped`: pinned tenants the broker no longer hands over (tenant_withheld / tenant_suspended). */
+  counts: { tenants: number; approved: number; suspended: number; configurations: number; errors: number; stopped: number };
   tenants: { tenantId: string; status: 'active' | 'suspended'; seq: number; approved: boolean }[];
   configurations: (Omit<TProxyConfig, 'settings'> & { tenantId: string })[];
   errors: TProxyError[];

@@ -27,7 +27,16 @@ import type { TProxyConfig, TProxyError, TProxyTenant } from './types';
  * pins written before it was kept), so that a different state with the same
  * seq is refused as well as an older one.
  */
-export type TTenantPin = { signingKey: JWK; seq: number; state?: string };
+export type TTenantPin = {
+  signingKey: JWK;
+  seq: number;
+  state?: string;
+  /**
+   * How many configurations that state lists (absent in older pins). A tenant can be deleted only once it
+   * has none, so a tenant pinned with 0 that leaves the bundle is not reported as withheld.
+   */
+  configs?: number;
+};
 
 /** A compact JWS's signature: ES256 signatures are randomized, so two signings never share one. */
 const signatureOf = (jws: string) => jws.slice(jws.lastIndexOf('.') + 1);
@@ -176,7 +185,7 @@ export async function verifyTenant(
   }
   const kmsConfigIds = withKmsConfigIds(state, known);
   // checkState refused anything older, so this state is the newest applied.
-  const nextPin: TTenantPin = { signingKey, seq: state.seq, state: signatureOf(tenant.state) };
+  const nextPin: TTenantPin = { signingKey, seq: state.seq, state: signatureOf(tenant.state), configs: state.configs.length };
   const approved = state.recipients.includes(deployment.kid);
   if (tenant.status === 'suspended' || !approved) {
     return { ok: true, tenant: viewOf(tenant, state, approved, []), pin: nextPin, kmsConfigIds };

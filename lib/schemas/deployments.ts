@@ -3,7 +3,7 @@
 // shared by the browser, the route handlers and the proxy client.
 import type { JWK } from 'jose';
 import { z } from 'zod';
-import type { TDeliveryState } from '@/lib/delivery-state';
+import { STOPPED_CODES, type TDeliveryState } from '@/lib/delivery-state';
 import { ZPublicJwk } from './account';
 
 export const ZDeploymentId = z.string().regex(/^dep_[A-Za-z0-9_-]{16}$/, { error: 'Not a deployment id.' });
@@ -37,7 +37,7 @@ export const ZUpdateDeployment = z.strictObject({
 });
 
 export type TDeploymentApiKey = { id: string; createdAt: string; expiresAt: string | null; lastUsedAt: string | null; revokedAt: string | null };
-export type TDeploymentError = { tenantId: string; configId: string | null; code: string; message: string | null };
+export type TDeploymentError = { tenantId: string; configId: string | null; code: string; message: string | null; seq?: number | null };
 export type TDeploymentRow = {
   id: string;
   name: string;
@@ -72,7 +72,7 @@ export type TTenantDeployment = {
   approved: boolean;
   appliedSeq: number | null;
   lastStatusAt: string | null;
-  errors: { configId: string | null; code: string; message: string | null }[];
+  errors: { configId: string | null; code: string; message: string | null; seq?: number | null }[];
 };
 /** `changedAt`: the tenant's last change; `generatedAt`: the broker's clock when it answered (delivery states use both). */
 export type TTenantDeployments = { seq: number; changedAt: string; generatedAt: string; recipients: string[]; deployments: TTenantDeployment[] };
@@ -108,6 +108,9 @@ export const PROXY_ERROR_CODES = [
   'siem_delivery',
   // A SIEM configuration whose provider this proxy cannot deliver to: its events are dropped.
   'siem_unsupported',
+  // tenant_withheld: a tenant this proxy has pinned that a full sync no longer lists (the broker left it out);
+  // tenant_suspended: one the broker now marks suspended (unsigned). Nothing of it is served; each names the last seq applied.
+  ...STOPPED_CODES,
 ] as const;
 export type TProxyErrorCode = (typeof PROXY_ERROR_CODES)[number];
 
@@ -127,6 +130,8 @@ export const ZProxyStatus = z.strictObject({
         configId: z.string().max(64).nullable().optional(),
         code: z.enum(PROXY_ERROR_CODES),
         message: z.string().max(500).optional(),
+        /** With tenant_withheld / tenant_suspended: the last tenant state seq the proxy applied. */
+        seq: z.number().int().min(0).max(1_000_000_000).optional(),
       }),
     )
     .max(MAX_STATUS_ERRORS),

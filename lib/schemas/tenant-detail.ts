@@ -2,7 +2,7 @@
 // metadata only — labels, providers, versions, statuses, who and when. Never
 // a sealed configuration, a signed state's content or a key.
 import { z } from 'zod';
-import type { TDeliveryState } from '@/lib/delivery-state';
+import type { TDeliveryState, TStopped } from '@/lib/delivery-state';
 
 export { ZTenantExternalId } from './operator';
 export const ZDeleteTenant = z.strictObject({ confirm: z.string().max(64) });
@@ -66,6 +66,8 @@ export type TTenantDetail = {
     /** Its last status report, and where it stands with this tenant's changes (null: not approved, or not active). */
     lastStatusAt: string | null;
     delivery: TDeliveryState | null;
+    /** Its proxies report that the broker no longer hands this tenant over (tenant_withheld / tenant_suspended), and since which change. */
+    stopped: TStopped | null;
     errors: { configId: string | null; code: string }[];
   }[];
   /** `eligible`: the 36-hour wait is over (by the server's clock). */

@@ -18,7 +18,7 @@ const ZStatus = z.enum(['invited', 'active', 'suspended']).meta({ description: '
 const ZConfigSummary = z.object({ primaryProvider: z.string().nullable(), count: ZCount });
 const ZDelivery = z.enum(DELIVERY_STATES).meta({
   description:
-    'Where a deployment stands in receiving changes: never (no proxy of it has connected yet), offline (no status report for 5 minutes), ahead (it applied more than the broker has: lost changes), current, behind (connected, the change on its way), withheld (connected and reporting, yet still behind 5 minutes after the change: the broker may be withholding updates).',
+    'Where a deployment stands in receiving changes: never (no proxy of it has connected yet), offline (no status report for 5 minutes), ahead (it applied more than the broker has: lost changes), current, behind (connected, the change on its way), withheld (connected and reporting, yet still behind 5 minutes after the change: the broker may be withholding updates), stopped (for one tenant: its proxies report that the broker no longer hands the tenant over, left out of the bundle or marked suspended).',
 });
 
 export const ZVendorTenantRow = z

@@ -10,8 +10,9 @@ export type TSiemEvent = {
   /** ISO 8601 UTC with milliseconds: when the TSP handled it. */
   time: string;
   source: 'cmk-tsp';
-  category: 'key_use' | 'security_event';
-  /** Key use: 'wrap' | 'unwrap' | 'rekey'; security event: the app's name, e.g. 'USER_LOGIN', 'CUSTOM_X'. */
+  /** 'delivery': the TSP's own word that the broker stopped handing the tenant over (tenant_withheld, tenant_suspended). */
+  category: 'key_use' | 'security_event' | 'delivery';
+  /** Key use: 'wrap' | 'unwrap' | 'rekey'; security event: the app's name, e.g. 'USER_LOGIN', 'CUSTOM_X'; delivery: the proxy error code. */
   event: string;
   outcome: 'success' | 'failure';
   /** TSP error code (e.g. 202) on failure. */

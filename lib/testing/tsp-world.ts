@@ -12,7 +12,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createProxyClient, type TProxyClient } from '@/lib/proxy-client';
+import { createProxyClient, type TProxyClient, type TProxyClientOptions } from '@/lib/proxy-client';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
 import { createTsp, SILENT_LOGGER, type TTsp, type TTspOptions } from '@/lib/tsp';
 import { bundleTenant, createBroker, createDeployment, createTenant, publishState, sealTestConfig, signTestBundle, type TTestConfig, type TTestDeployment, type TTestTenant } from './bundle-factory';
@@ -44,10 +44,14 @@ export type TTspWorld = {
   apiKey: string;
   /** Signs the tenant's next state after `edit` and waits until the TSP applied it. */
   change(name: TName, edit: (tenant: TTestTenant) => void | Promise<void>): Promise<void>;
+  /** From now on the broker leaves the tenant out of every bundle (a proxy sees it at its next full sync). */
+  withhold(name: TName): void;
   stop(): Promise<void>;
 };
 
-export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flushMs?: number; siemQueue?: number; onQueueFull?: 'drop' | 'refuse' } = {}): Promise<TTspWorld> {
+export async function startTspWorld(
+  options: { tsp?: Partial<TTspOptions>; client?: Pick<TProxyClientOptions, 'fullSyncEveryMs'>; flushMs?: number; siemQueue?: number; onQueueFull?: 'drop' | 'refuse' } = {},
+): Promise<TTspWorld> {
   const kms = await startAwsKmsDouble({});
   const webhook = await startWebhookDouble({ secret: WEBHOOK_SECRET, hostname: 'siem.test' });
   const splunk = await startSplunkHecDouble({ token: HEC_TOKEN, hostname: 'splunk.test' });
@@ -84,6 +88,7 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
   for (const name of NAMES) await publishState(tenants[name]);
 
   const statuses: TProxyStatus[] = [];
+  const withheld = new Set<TName>();
   // An in-memory broker that long-polls like the real one: a poll naming the current version (ETag) is
   // held until a change or the wait runs out (then 304), so an idle world costs no CPU.
   let version = 0;
@@ -112,12 +117,12 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
       });
       if (asked === `"v${version}"`) return new Response(null, { status: 304, headers: { etag: asked } });
     }
-    const list = NAMES.map((name) => bundleTenant(tenants[name], deployment));
+    const list = NAMES.filter((name) => !withheld.has(name)).map((name) => bundleTenant(tenants[name], deployment));
     const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor'), next: `v${version}` });
     return new Response(jws, { status: 200, headers: { 'content-type': 'application/jose', etag: `"v${version}"` } });
   };
   const dir = await mkdtemp(join(tmpdir(), 'cmk-tsp-world-'));
-  const client = createProxyClient({ credentials: deployment.credentials, pinsFile: join(dir, 'pins.json'), fetch, retry: { minPollMs: 100 } });
+  const client = createProxyClient({ credentials: deployment.credentials, pinsFile: join(dir, 'pins.json'), fetch, retry: { minPollMs: 100 }, ...options.client });
   const siemSink = { ca: [webhook.caPem, splunk.caPem], resolve: { 'siem.test': '127.0.0.1', 'splunk.test': '127.0.0.1' } };
   const tsp = createTsp({
     client,
@@ -158,6 +163,10 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
         if (Date.now() > deadline) throw new Error(`the TSP did not apply ${name}'s state ${tenants[name].seq}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+    },
+    withhold(name) {
+      withheld.add(name);
+      changed();
     },
     async stop() {
       wake.splice(0).forEach((resolve) => resolve());

@@ -152,6 +152,41 @@ describe('createTsp', () => {
     expect(world.statuses.at(-1)?.errors).toEqual(expect.arrayContaining(expected));
   }, 20_000);
 
+  it("tells the tenant's own SIEM when the broker stops handing the tenant over: suspended, or left out of a full sync", async () => {
+    world = await startTspWorld({ flushMs: 10, client: { fullSyncEveryMs: 300 } });
+    expect((await call(world.url, 'document/wrap', body())).status).toBe(200);
+    const delivery = (tenantId: string) => [...world!.webhook.events, ...world!.splunk.events].filter((e) => e.tenantId === tenantId && e.category === 'delivery');
+
+    // The broker flips acme to suspended (its unsigned flag): both of acme's SIEMs hear it once, naming the seq last applied.
+    const seq = world.tenants.acme.seq;
+    await world.change('acme', (t) => void (t.status = 'suspended'));
+    expect((await call(world.url, 'document/wrap', body())).status).toBe(404);
+    await expect.poll(() => delivery('acme').length, { timeout: 5_000 }).toBe(2);
+    for (const event of delivery('acme')) {
+      expect(event).toMatchObject({ event: 'tenant_suspended', outcome: 'failure', source: 'cmk-tsp', deploymentId: world.deployment.id, details: { code: 'tenant_suspended', lastAppliedSeq: seq + 1 } });
+    }
+    // initech was suspended before this proxy started: reported to the broker, but this process never held its SIEM settings.
+    expect(world.client.summary().errors).toEqual(expect.arrayContaining([expect.objectContaining({ tenantId: 'initech', code: 'tenant_suspended' })]));
+    expect(delivery('initech')).toEqual([]);
+
+    // globex is left out of the bundle: the next full sync (every 300 ms here) notices, and globex's webhook hears it.
+    world.withhold('globex');
+    await expect.poll(() => delivery('globex').map((e) => e.event), { timeout: 5_000 }).toEqual(['tenant_withheld']);
+    expect(delivery('globex')[0]?.details).toMatchObject({ lastAppliedSeq: world.tenants.globex.seq });
+    expect((await call(world.url, 'document/wrap', body('globex'))).status).toBe(404);
+    await world.client.reportStatus();
+    expect(world.statuses.at(-1)?.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ tenantId: 'acme', code: 'tenant_suspended', seq: seq + 1 }),
+        expect.objectContaining({ tenantId: 'globex', code: 'tenant_withheld', seq: world.tenants.globex.seq }),
+      ]),
+    );
+    // Still one event each: a fact is told once, not at every sync.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(delivery('acme')).toHaveLength(2);
+    expect(delivery('globex')).toHaveLength(1);
+  }, 30_000);
+
   it('finishes in-flight requests and drains the SIEM queues when stopped', async () => {
     world = await startTspWorld({ flushMs: 200 });
     world.kms.delay(400);

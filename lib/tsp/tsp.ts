@@ -83,6 +83,21 @@ export function createTsp(options: TTspOptions): TTsp {
   });
   // The tenants' admins and the vendor's operators see SIEM trouble in the broker, with the proxy's other errors.
   client.addErrorSource(() => siem.problems());
+  // A broker that stops handing a tenant over is told to the tenant through a channel the broker does not control:
+  // its own SIEM, as last verified (this process must have served the tenant; settings are never kept on disk).
+  client.onTenantStopped((notice, lastServed) => {
+    const sent = siem.emit(lastServed, notice.tenantId, {
+      category: 'delivery',
+      event: notice.code,
+      outcome: 'failure',
+      errorCode: null,
+      kmsConfigId: null,
+      iclFields: { requestingId: 'cmk-tsp' },
+      customFields: {},
+      details: { code: notice.code, lastAppliedSeq: notice.seq ?? null, message: notice.message },
+    });
+    logger.warn({ tenantId: notice.tenantId, code: notice.code, lastAppliedSeq: notice.seq ?? null, siemConfigurations: sent }, 'the broker stopped handing this tenant over; serving none of its configurations');
+  });
   let synced = false;
   let stopping = false;
   let markReady: () => void = () => {};

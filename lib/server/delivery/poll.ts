@@ -19,7 +19,7 @@ export const MAX_WAIT_SECONDS = 60;
  * built and signed once and shared for a moment (its lifetime is minutes), so
  * a thousand replicas of a proxy cost one build, not a thousand.
  */
-const SHARE_MS = 2_000;
+export const SHARE_MS = 2_000;
 const shared = new Map<string, { at: number; built: Promise<BuiltBundle> }>();
 
 function sharedBundle(db: PrismaClient, deployment: ProxyPrincipal, cursor: string | undefined, envSeq: number): Promise<BuiltBundle> {

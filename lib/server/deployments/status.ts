@@ -51,10 +51,11 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
   const appliedSeq = cursor?.kind === 'delta' ? cursor.seq : null;
 
   const applied = new Map(report.tenants.map((t) => [t.tenantId, t.seq]));
-  const errorsByTenant = new Map<string, { configId: string | null; code: string; message: string | null }[]>();
+  const errorsByTenant = new Map<string, { configId: string | null; code: string; message: string | null; seq?: number }[]>();
   for (const e of report.errors) {
     const list = errorsByTenant.get(e.tenantId) ?? [];
-    list.push({ configId: e.configId ?? null, code: e.code, message: e.message ?? null });
+    // seq: the last tenant state a proxy applied before the broker stopped handing the tenant over (tenant_withheld, tenant_suspended).
+    list.push({ configId: e.configId ?? null, code: e.code, message: e.message ?? null, ...(e.seq === undefined ? {} : { seq: e.seq }) });
     errorsByTenant.set(e.tenantId, list);
   }
   const now = new Date();
@@ -106,7 +107,7 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
         ...(report.cursor !== null ? { appliedCursor: report.cursor } : {}),
         ...(appliedSeq !== null ? { appliedSeq } : {}),
         errorCount: report.errors.length,
-        errors: report.errors.slice(0, KEPT_ERRORS).map((e) => ({ tenantId: e.tenantId, configId: e.configId ?? null, code: e.code, message: e.message ?? null })),
+        errors: report.errors.slice(0, KEPT_ERRORS).map((e) => ({ tenantId: e.tenantId, configId: e.configId ?? null, code: e.code, message: e.message ?? null, ...(e.seq === undefined ? {} : { seq: e.seq }) })),
       },
     });
     const previous = await tx.deploymentStatusSample.findFirst({ where: { deploymentId: deployment.id }, orderBy: { at: 'desc' }, select: { at: true } });

@@ -3,7 +3,7 @@ import 'server-only';
 // invitations, deployment approvals, delivery acknowledgements per version
 // and a timeline built from those records. Nothing sealed is read: the
 // selects below never name a JWE, a signed state or a wrapped key.
-import { deliveryState } from '@/lib/delivery-state';
+import { deliveryState, stoppedOf } from '@/lib/delivery-state';
 import type { TTenantDetail, TTimelineEvent } from '@/lib/schemas/tenant-detail';
 import { getPrisma } from '@/lib/server/db';
 import { AppError } from '@/lib/server/errors';
@@ -78,11 +78,12 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
       const errors = Array.isArray(status?.errors) ? (status.errors as { configId?: string | null; code?: string }[]) : [];
       const approvedActive = t.recipientKids.includes(d.kid) && d.status === 'active';
       const lastStatusAt = d.lastStatusAt?.toISOString() ?? null;
-      const input = { lastReportAt: lastStatusAt, appliedSeq: status ? status.appliedSeq : null, currentSeq: t.stateSeq, changedAt: t.lastChangeAt.toISOString() };
+      const stopped = stoppedOf(status?.errors);
+      const input = { lastReportAt: lastStatusAt, appliedSeq: status ? status.appliedSeq : null, currentSeq: t.stateSeq, changedAt: t.lastChangeAt.toISOString(), stopped };
       return {
         id: d.id, name: d.name, status: d.status as 'active' | 'disabled' | 'deleted', approved: t.recipientKids.includes(d.kid),
         appliedSeq: status ? status.appliedSeq : null, appliedAt: status?.appliedAt?.toISOString() ?? null,
-        lastStatusAt, delivery: approvedActive ? deliveryState(input, now) : null,
+        lastStatusAt, delivery: approvedActive ? deliveryState(input, now) : null, stopped,
         errors: errors.map((e) => ({ configId: e.configId ?? null, code: String(e.code ?? 'unknown') })),
       };
     }),

@@ -3,7 +3,7 @@ import 'server-only';
 // one keyset-paginated query over the tenant table and its summary columns,
 // one count, and four small lookups for the page's rows (admins,
 // invitations, deployments, delivery status). Metadata only.
-import { deliveryState } from '@/lib/delivery-state';
+import { deliveryState, stoppedOf } from '@/lib/delivery-state';
 import type { TTenantListPage, TTenantListQuery, TTenantListRow } from '@/lib/schemas/tenant-list';
 import { getPrisma } from '@/lib/server/db';
 import { buildWhere, encodeCursor, SORT_SQL } from './list-sql';
@@ -92,11 +92,13 @@ async function describeRows(records: TenantRecord[]): Promise<TTenantListRow[]> 
     const inEnv = deployments.filter((d) => d.environmentId === r.environment_id);
     const approved = r.state_seq > 0 ? inEnv.filter((d) => r.recipient_kids.includes(d.kid)) : [];
     const statusOf = (deploymentId: string) => statuses.find((s) => s.deploymentId === deploymentId && s.tenantId === r.id);
+    const stoppedAt = (deploymentId: string) => stoppedOf(statusOf(deploymentId)?.errors);
+    // Behind, or no longer handed the tenant (its proxies say so, naming the change they stopped at).
     const lagging = approved
-      .filter((d) => (statusOf(d.id)?.appliedSeq ?? 0) < r.state_seq)
+      .filter((d) => (statusOf(d.id)?.appliedSeq ?? 0) < r.state_seq || stoppedAt(d.id))
       .map((d) => {
         const appliedSeq = statusOf(d.id)?.appliedSeq ?? null;
-        const input = { lastReportAt: d.lastStatusAt?.toISOString() ?? null, appliedSeq, currentSeq: r.state_seq, changedAt: r.last_change_at.toISOString() };
+        const input = { lastReportAt: d.lastStatusAt?.toISOString() ?? null, appliedSeq, currentSeq: r.state_seq, changedAt: r.last_change_at.toISOString(), stopped: stoppedAt(d.id) };
         return { deploymentId: d.id, name: d.name, appliedSeq, delivery: deliveryState(input, now) };
       });
     const failing = inEnv.filter((d) => (statusOf(d.id)?.errors as unknown[] | undefined)?.length);
