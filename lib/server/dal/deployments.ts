@@ -67,6 +67,21 @@ export function findLiveApiKey(db: Db, keyHash: string, now: Date) {
   });
 }
 
+/**
+ * Of these deployments, those some held poll may no longer be allowed to
+ * wait for: not active, or with a key revoked or past its end. After a gap in
+ * what the listener heard, their polls check their key again (a disable or a
+ * revocation during the gap was announced to no one).
+ */
+export async function deploymentsToRecheck(db: Db, deploymentIds: string[], now: Date): Promise<string[]> {
+  if (deploymentIds.length === 0) return [];
+  const rows = await db.proxyDeployment.findMany({
+    where: { id: { in: deploymentIds }, OR: [{ status: { not: 'active' } }, { apiKeys: { some: { OR: [{ revokedAt: { not: null } }, { expiresAt: { lte: now } }] } } }] },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
+}
+
 export async function touchApiKey(db: Db, keyId: string, deploymentId: string, now: Date): Promise<void> {
   await db.deploymentApiKey.update({ where: { id: keyId }, data: { lastUsedAt: now } });
   await db.proxyDeployment.update({ where: { id: deploymentId }, data: { lastUsedAt: now } });

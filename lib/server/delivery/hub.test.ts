@@ -95,9 +95,11 @@ describe('delivery hub recheck after a gap', () => {
     expect(await settled(polls[1] as Promise<unknown>)).toBe(false);
     expect(await settled(polls[2] as Promise<unknown>)).toBe(false);
     expect(hub.liveSeq('env_1')).toBe(6);
+    expect(hub.heldDeployments().sort()).toEqual(['dep_2', 'dep_3']);
     current.cancel();
     other.cancel();
     expect(hub.heldEnvironments()).toEqual([]);
+    expect(hub.heldDeployments()).toEqual([]);
   });
 
   it('a wait is woken only by a change past the seq its poll read', async () => {

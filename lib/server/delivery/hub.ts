@@ -106,6 +106,13 @@ class DeliveryHub {
     return [...this.waiters.keys()];
   }
 
+  /** The deployments with polls held right now: whose keys a recheck looks at. */
+  heldDeployments(): string[] {
+    const ids = new Set<string>();
+    for (const set of this.waiters.values()) for (const waiter of set) ids.add(waiter.deploymentId);
+    return [...ids];
+  }
+
   /**
    * The seqs read from the database after a gap in what the listener heard
    * (read once it listens again, so nothing committed since is missed):

@@ -1,7 +1,8 @@
 // A change committed while a broker instance's LISTEN connection is down
 // (issue 19): nobody hears its NOTIFY, so the instance must look for itself
 // when the listener is back, and answer the long-polls it held meanwhile —
-// not leave them to wait out their `wait`. Two ways to lose the connection:
+// not leave them to wait out their `wait` — and refuse at once the polls of a
+// deployment disabled meanwhile. Two ways to lose the connection:
 // its backend is terminated, and PostgreSQL restarts. The change is committed
 // through another connection, as another broker instance commits it (the same
 // statements as `bumpDelivery`, NOTIFY included), and the listener's backend
@@ -72,6 +73,21 @@ async function commitChange(beforeCommit: (client: pg.Client) => Promise<void>):
     await beforeCommit(client);
     await client.query('COMMIT');
     return seq;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Disables (or enables again) the deployment as another instance would, NOTIFY included; `beforeCommit` runs inside the transaction. */
+async function setDeploymentStatus(status: 'active' | 'disabled', beforeCommit: (client: pg.Client) => Promise<void> = async () => {}): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query(`UPDATE proxy_deployment SET status = $1, disabled_at = CASE WHEN $1 = 'disabled' THEN now() END WHERE id = $2`, [status, deployment.id]);
+    await client.query('SELECT pg_notify($1, $2)', ['cmk_delivery', `d:${deployment.id}`]);
+    await beforeCommit(client);
+    await client.query('COMMIT');
   } finally {
     await client.end();
   }
@@ -180,4 +196,26 @@ describe.runIf(backend === 'postgresql' && binDir)('a change committed while the
     expect(answer.at - (backAt as number)).toBeLessThan(2_000);
     cursor = answer.next as string;
   }, 90_000);
+
+  it('its deployment disabled while the listener is down: the poll held from before gets 401 when the listener is back', async () => {
+    await catchUp();
+    const held = poll({ cursor, wait: 30 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const cutAt = Date.now();
+    await setDeploymentStatus('disabled', async (client) => expect(await cutListener(client)).toBe(1));
+    const committedAt = Date.now();
+    try {
+      const answer = await held;
+      // Without the recheck of held deployments the poll waited its 30 s out before the 401: disabled, yet still held.
+      expect(answer.status).toBe(401);
+      expect(answer.at - committedAt).toBeLessThan(10_000);
+      const backAt = listenerBackAt(cutAt);
+      expect(backAt, server.output().slice(-2_000)).not.toBeNull();
+      console.log(`disabled: refused ${answer.at - committedAt} ms after the commit, ${answer.at - (backAt as number)} ms after the listener's return`);
+      expect(answer.at - (backAt as number)).toBeLessThan(2_000);
+    } finally {
+      await setDeploymentStatus('active');
+    }
+    expect((await poll({ cursor })).status).toBe(200);
+  }, 60_000);
 });

@@ -9,11 +9,13 @@ import 'server-only';
 // reconnects by itself, and a heartbeat notices a connection that died quietly.
 // A change committed meanwhile was announced to no one: each time LISTEN is
 // back, the seqs of the environments with held polls are read again, and the
-// polls a missed change left behind are answered.
+// polls a missed change left behind are answered; the polls of a deployment
+// that may have been disabled or lost a key meanwhile check their key again.
 import pg from 'pg';
 import { getEnv } from '@/lib/env';
 import { getDatabase, getPrisma } from '@/lib/server/db';
 import { environmentSeqs } from '@/lib/server/dal/delivery';
+import { deploymentsToRecheck } from '@/lib/server/dal/deployments';
 import { getLogger } from '@/lib/server/log';
 import { getDeliveryHub } from './hub';
 
@@ -37,13 +39,17 @@ export function dispatchPayload(payload: string | undefined): void {
  * committed after the read is heard and one committed before it is read. One query
  * for every environment with held polls; only the polls now behind are woken.
  */
-export async function recheckHeldPolls(): Promise<{ environments: number; woken: number }> {
+export async function recheckHeldPolls(): Promise<{ environments: number; woken: number; deployments: number }> {
   const hub = getDeliveryHub();
   const environmentIds = hub.heldEnvironments();
-  if (environmentIds.length === 0) return { environments: 0, woken: 0 };
+  if (environmentIds.length === 0) return { environments: 0, woken: 0, deployments: 0 };
   const generation = hub.generation();
-  const seqs = await environmentSeqs(await getPrisma(), environmentIds);
-  return { environments: environmentIds.length, woken: hub.recheck(seqs, generation) };
+  const db = await getPrisma();
+  const [seqs, recheck] = await Promise.all([environmentSeqs(db, environmentIds), deploymentsToRecheck(db, hub.heldDeployments(), new Date())]);
+  const woken = hub.recheck(seqs, generation);
+  // As if their event had been heard: their cached keys are dropped and their polls check the key again (401 if it ended).
+  for (const id of recheck) hub.publishDeployment(id);
+  return { environments: environmentIds.length, woken, deployments: recheck.length };
 }
 
 const LISTENER = Symbol.for('cmk-broker.delivery-listener');
@@ -97,7 +103,7 @@ function startListener(url: string): { ready: Promise<void>; stop: () => Promise
       for (let tries = 0; !dead && !stopped; tries++) {
         try {
           const rechecked = await recheckHeldPolls();
-          if (rechecked.woken > 0) getLogger().info(rechecked, 'delivery listener woke held polls a missed change left behind');
+          if (rechecked.woken > 0 || rechecked.deployments > 0) getLogger().info(rechecked, 'delivery listener woke held polls a missed change or deployment event left behind');
           break;
         } catch (error) {
           getLogger().warn({ err: error }, 'delivery listener could not recheck held polls; retrying');
