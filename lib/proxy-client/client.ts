@@ -97,6 +97,11 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     let attempt = 0;
     let lastReport = -Infinity;
     const fullEvery = options.fullSyncEveryMs ?? FULL_SYNC_EVERY_MS;
+    // A sync made before run() (syncOnce, as a TSP does to become ready) is reported now, not after the first long-poll.
+    if (core.cursor() !== null && core.needsReport()) {
+      await report(stop);
+      lastReport = now();
+    }
     while (!stop.aborted) {
       const started = now();
       const lastFull = core.lastFullSyncAt();

@@ -133,6 +133,31 @@ describe('run()', () => {
   });
 });
 
+describe('a sync made before run()', () => {
+  it('is reported at once, not after the first long-poll returns', async () => {
+    const world = await createProxyWorld();
+    const statuses: TProxyStatus[] = [];
+    let reportsWhileHeld = -1;
+    // The full sync, then a long-poll the broker holds for the whole wait (1 s) before its 304.
+    const hold: TStep = (_req, res) =>
+      void setTimeout(() => {
+        reportsWhileHeld = statuses.length;
+        res.writeHead(304).end();
+      }, 1_000);
+    const broker = await startBroker([bundleStep(world, { next: 'd1', complete: true }, '"e1"'), hold], statuses);
+    const client = createProxyClient({ credentials: { ...world.deployment.credentials, brokerUrl: broker.url }, pinsFile: world.pinsFile, retry: { minPollMs: 20 } });
+    await client.syncOnce();
+    expect(statuses).toEqual([]);
+    const running = client.run({ wait: 1 });
+    await until(() => reportsWhileHeld >= 0, 5_000);
+    client.stop();
+    await running;
+    // Reported while the first long-poll was still held: the broker hears of the applied state at once.
+    expect(reportsWhileHeld).toBe(1);
+    expect(statuses[0]).toMatchObject({ cursor: 'd1', tenants: [{ tenantId: 'acme', seq: world.acme.seq }] });
+  });
+});
+
 describe('Retry-After', () => {
   it('waits as long as the broker says after a 429 or 503, however short its own backoff', async () => {
     const world = await createProxyWorld();
