@@ -2,7 +2,10 @@
 // optional CA certificate to trust instead of the public roots, and the
 // message format.
 import { z } from 'zod';
-import { defineField, defineProvider, isLocalHost, siemQueueFullField, ZOptionalText, ZRequiredText, ZSiemSettingsObject } from './common';
+import { caCertificateField, ZCaCertificatePem } from './ca-certificate';
+import { defineField, defineProvider, isLocalHost, siemQueueFullField, ZRequiredText, ZSiemSettingsObject } from './common';
+
+export { isCertificateDer, ZCaCertificatePem } from './ca-certificate';
 
 const HOST_EXAMPLE = 'syslog.example.com';
 const HOST_MESSAGE = `Enter a fully qualified host name or an IP address, like ${HOST_EXAMPLE} or 203.0.113.10.`;
@@ -57,111 +60,6 @@ export const ZSyslogPort = z
   })
   .pipe(z.int({ error: PORT_MESSAGE }).min(1, { error: PORT_MESSAGE }).max(65_535, { error: PORT_MESSAGE }).default(6514));
 
-const PEM_EXAMPLE = '-----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----';
-const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END ([A-Z0-9 ]+)-----/g;
-const MAX_CERTIFICATES = 20;
-const MAX_PEM_CHARS = 65_536;
-
-type TDerElement = { tag: number; start: number; end: number };
-
-/** Reads one DER element (tag, definite length) at `offset` of `bytes`, or undefined if malformed. */
-const readDer = (bytes: Uint8Array, offset: number, limit: number): TDerElement | undefined => {
-  const tag = bytes[offset];
-  const first = bytes[offset + 1];
-  if (tag === undefined || first === undefined) return undefined;
-  let length = first;
-  let start = offset + 2;
-  if (first & 0x80) {
-    const count = first & 0x7f;
-    // 0 would be BER's indefinite length, which DER forbids; 4 bytes is far beyond any certificate.
-    if (count === 0 || count > 4) return undefined;
-    length = 0;
-    for (let i = 0; i < count; i += 1) {
-      const byte = bytes[start + i];
-      if (byte === undefined) return undefined;
-      length = length * 256 + byte;
-    }
-    // DER uses the shortest length encoding.
-    if (length < 0x80 || (count > 1 && bytes[start] === 0)) return undefined;
-    start += count;
-  }
-  const end = start + length;
-  return end <= limit ? { tag, start, end } : undefined;
-};
-
-/**
- * The outer shape of an X.509 certificate: SEQUENCE { tbsCertificate SEQUENCE,
- * signatureAlgorithm SEQUENCE, signature BIT STRING } filling every byte.
- * Enough to catch truncated, corrupted or non-certificate blocks; the proxy's
- * TLS stack does the full parse.
- */
-export const isCertificateDer = (bytes: Uint8Array): boolean => {
-  const outer = readDer(bytes, 0, bytes.length);
-  if (!outer || outer.tag !== 0x30 || outer.end !== bytes.length) return false;
-  const tags: number[] = [];
-  let offset = outer.start;
-  while (offset < outer.end) {
-    const element = readDer(bytes, offset, outer.end);
-    if (!element) return false;
-    tags.push(element.tag);
-    offset = element.end;
-  }
-  return tags.length === 3 && tags[0] === 0x30 && tags[1] === 0x30 && tags[2] === 0x03;
-};
-
-const decodeBase64 = (body: string): Uint8Array | undefined => {
-  const compact = body.replace(/\s+/g, '');
-  if (compact.length === 0 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return undefined;
-  try {
-    return Uint8Array.from(atob(compact), (c) => c.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-};
-
-/** RFC 7468 layout: 64-character lines, which every TLS stack reads. */
-const toPem = (body: string) => `-----BEGIN CERTIFICATE-----\n${(body.replace(/\s+/g, '').match(/.{1,64}/g) ?? []).join('\n')}\n-----END CERTIFICATE-----`;
-
-type TPemBlock = { label: string; endLabel: string; body: string };
-const pemBlocks = (pem: string): TPemBlock[] =>
-  [...pem.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1] ?? '', body: m[2] ?? '', endLabel: m[3] ?? '' }));
-
-function caCertificateProblem(value: string): string | undefined {
-  if (value.length > MAX_PEM_CHARS) return 'Use at most 64 KiB of certificates; paste only the CA that signs the collector.';
-  // Refused outright: a key pasted here would be sealed into a configuration not meant to carry it.
-  if (/PRIVATE KEY/.test(value)) return 'This is a private key; paste only the CA certificate, which starts with -----BEGIN CERTIFICATE-----.';
-  const blocks = pemBlocks(value);
-  if ((value.match(/-----BEGIN /g) ?? []).length > blocks.length) return 'The certificate is incomplete: its -----END CERTIFICATE----- line is missing.';
-  if (blocks.length === 0) return `Paste the CA certificate in PEM form, starting with -----BEGIN CERTIFICATE-----, like ${PEM_EXAMPLE}.`;
-  if (!blocks.every((b) => b.label === 'CERTIFICATE' && b.endLabel === 'CERTIFICATE')) {
-    return 'Paste only CERTIFICATE blocks, each between -----BEGIN CERTIFICATE----- and -----END CERTIFICATE-----.';
-  }
-  if (blocks.length > MAX_CERTIFICATES) return `Paste at most ${MAX_CERTIFICATES} certificates, like a root and its intermediates.`;
-  const intact = blocks.every((b) => {
-    const der = decodeBase64(b.body);
-    return der !== undefined && isCertificateDer(der);
-  });
-  if (!intact) return `The certificate is damaged or incomplete; paste the whole PEM block exactly as exported, like ${PEM_EXAMPLE}.`;
-  return undefined;
-}
-
-/**
- * One or more CA certificates in PEM (a root and its intermediates is fine);
- * blank means "trust the public roots". Explanatory text around the blocks
- * (RFC 7468) is accepted but dropped, so only certificates reach the sealed
- * configuration. Not ZRequiredText: PEM has line breaks.
- */
-export const ZCaCertificatePem = ZOptionalText(
-  z
-    .string()
-    .trim()
-    .check((ctx) => {
-      const message = caCertificateProblem(ctx.value);
-      if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
-    })
-    .transform((value) => pemBlocks(value).map((b) => toPem(b.body)).join('\n')),
-);
-
 const FORMAT_MESSAGE = 'Choose RFC 5424 or RFC 3164 as the message format.';
 /** RFC 5424 unless the tenant picks the legacy BSD format; blank means the default. */
 export const ZSyslogFormat = z
@@ -199,14 +97,7 @@ export const syslogTls = defineProvider({
       input: 'number',
       required: false,
     }),
-    defineField({
-      name: 'caCertificate',
-      label: 'CA certificate',
-      help: 'Only if the collector’s certificate is not signed by a public CA: the PEM of the CA (and any intermediates) to trust.',
-      example: PEM_EXAMPLE,
-      input: 'pem',
-      required: false,
-    }),
+    caCertificateField('the collector'),
     defineField({
       name: 'format',
       label: 'Message format',
