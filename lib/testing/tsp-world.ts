@@ -13,6 +13,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProxyClient, type TProxyClient, type TProxyClientOptions } from '@/lib/proxy-client';
+import type { TKmsDriverOptions } from '@/lib/kms/types';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
 import { createTsp, SILENT_LOGGER, type TTsp, type TTspOptions } from '@/lib/tsp';
 import { bundleTenant, createBroker, createDeployment, createTenant, publishState, sealTestConfig, signTestBundle, type TTestConfig, type TTestDeployment, type TTestTenant } from './bundle-factory';
@@ -33,6 +34,8 @@ export type TTspWorld = {
   splunk: TSplunkHecDouble;
   deployment: TTestDeployment;
   tenants: Record<TName, TTestTenant>;
+  /** The tenants `extraTenants` made, by tenant id (served in the same bundle). */
+  extra: Record<string, TTestTenant>;
   /** The primary (or only) KMS configuration of each tenant that has one. */
   kmsConfig: Partial<Record<TName, TTestConfig>>;
   client: TProxyClient;
@@ -42,15 +45,28 @@ export type TTspWorld = {
   url: string;
   healthUrl: string;
   apiKey: string;
-  /** Signs the tenant's next state after `edit` and waits until the TSP applied it. */
-  change(name: TName, edit: (tenant: TTestTenant) => void | Promise<void>): Promise<void>;
+  /** Signs the tenant's (a world tenant's, or an extra one's by id) next state after `edit` and waits until the TSP applied it. */
+  change(name: TName | (string & {}), edit: (tenant: TTestTenant) => void | Promise<void>): Promise<void>;
   /** From now on the broker leaves the tenant out of every bundle (a proxy sees it at its next full sync). */
   withhold(name: TName): void;
   stop(): Promise<void>;
 };
 
 export async function startTspWorld(
-  options: { tsp?: Partial<TTspOptions>; client?: Pick<TProxyClientOptions, 'fullSyncEveryMs'>; flushMs?: number; siemQueue?: number; onQueueFull?: 'drop' | 'refuse' } = {},
+  options: {
+    tsp?: Partial<TTspOptions>;
+    client?: Pick<TProxyClientOptions, 'fullSyncEveryMs'>;
+    flushMs?: number;
+    siemQueue?: number;
+    onQueueFull?: 'drop' | 'refuse';
+    /**
+     * More tenants for the world's deployment, made by the test (created with createTenant(id, [deployment]),
+     * configurations sealed and the state published): a KMS driver's test adds tenants on its own KMS double.
+     */
+    extraTenants?: (deployment: TTestDeployment) => Promise<TTestTenant[]>;
+    /** Merged into the TSP's KMS driver options, beside the AWS double's (e.g. another driver's endpoint or CA). */
+    kms?: Omit<TKmsDriverOptions, 'aws'>;
+  } = {},
 ): Promise<TTspWorld> {
   const kms = await startAwsKmsDouble({});
   const webhook = await startWebhookDouble({ secret: WEBHOOK_SECRET, hostname: 'siem.test' });
@@ -86,6 +102,8 @@ export async function startTspWorld(
   // A destination this proxy cannot serve yet: its events are dropped, counted and reported.
   await sealTestConfig(tenants.nopri, { provider: 'datadog' });
   for (const name of NAMES) await publishState(tenants[name]);
+  const extra: Record<string, TTestTenant> = {};
+  for (const tenant of (await options.extraTenants?.(deployment)) ?? []) extra[tenant.tenantId] = tenant;
 
   const statuses: TProxyStatus[] = [];
   const withheld = new Set<TName>();
@@ -117,7 +135,7 @@ export async function startTspWorld(
       });
       if (asked === `"v${version}"`) return new Response(null, { status: 304, headers: { etag: asked } });
     }
-    const list = NAMES.filter((name) => !withheld.has(name)).map((name) => bundleTenant(tenants[name], deployment));
+    const list = [...NAMES.filter((name) => !withheld.has(name)).map((name) => tenants[name]), ...Object.values(extra)].map((tenant) => bundleTenant(tenant, deployment));
     const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor'), next: `v${version}` });
     return new Response(jws, { status: 200, headers: { 'content-type': 'application/jose', etag: `"v${version}"` } });
   };
@@ -134,7 +152,7 @@ export async function startTspWorld(
     wait: 1,
     // A test that leaves a SIEM failing should not wait the production bound to stop.
     shutdownTimeoutMs: 2_000,
-    kms: kms.driverOptions(vendor, 2_000),
+    kms: { ...kms.driverOptions(vendor, 2_000), ...options.kms },
     siem: { ...siemSink, ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.siemQueue === undefined ? {} : { maxQueueEvents: options.siemQueue }) },
     ...options.tsp,
   });
@@ -147,6 +165,7 @@ export async function startTspWorld(
     splunk,
     deployment,
     tenants,
+    extra,
     kmsConfig,
     client,
     statuses,
@@ -155,12 +174,14 @@ export async function startTspWorld(
     healthUrl,
     apiKey: TSP_API_KEY,
     async change(name, edit) {
-      await edit(tenants[name]);
-      await publishState(tenants[name]);
+      const tenant = (tenants as Record<string, TTestTenant>)[name] ?? extra[name];
+      if (!tenant) throw new Error(`no tenant ${name} in this world`);
+      await edit(tenant);
+      await publishState(tenant);
       changed();
       const deadline = Date.now() + 10_000;
-      while (client.getTenant(name)?.seq !== tenants[name].seq) {
-        if (Date.now() > deadline) throw new Error(`the TSP did not apply ${name}'s state ${tenants[name].seq}`);
+      while (client.getTenant(name)?.seq !== tenant.seq) {
+        if (Date.now() > deadline) throw new Error(`the TSP did not apply ${name}'s state ${tenant.seq}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
