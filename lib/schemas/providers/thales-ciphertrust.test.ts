@@ -3,6 +3,7 @@
 // users and passwords fail with one message at the field to fix.
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { makeTestTls } from '@/lib/testing/tls';
 import { thalesCipherTrust, ZThalesCipherTrustSettings } from './thales-ciphertrust';
 
 type Issue = { path: PropertyKey[]; message: string };
@@ -26,12 +27,13 @@ describe('thalesCipherTrust provider', () => {
   it('has exactly one field spec per setting, in form order, with the password flagged secret', () => {
     expect(thalesCipherTrust.fields.map((field) => field.name)).toEqual(Object.keys(ZThalesCipherTrustSettings.shape));
     expect(thalesCipherTrust.fields.filter((field) => field.secret).map((field) => field.name)).toEqual(['password']);
-    expect(thalesCipherTrust.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['authDomain', 'connection']);
+    expect(thalesCipherTrust.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['authDomain', 'keyDomain', 'connection', 'caCertificate']);
     for (const field of thalesCipherTrust.fields) {
       expect(field.label).not.toBe('');
       expect(field.help).toMatch(/\.$/);
       const schema = ZThalesCipherTrustSettings.shape[field.name as keyof typeof ZThalesCipherTrustSettings.shape];
-      expect(schema.safeParse(field.example).success, field.name).toBe(true);
+      // The CA field's example is an elided PEM, shown as a shape, not a value to accept.
+      if (field.name !== 'caCertificate') expect(schema.safeParse(field.example).success, field.name).toBe(true);
     }
   });
 });
@@ -41,6 +43,20 @@ describe('ZThalesCipherTrustSettings accepts', () => {
     const expected = { ...valid, authDomain: 'root', connection: 'local_account' };
     expect(ZThalesCipherTrustSettings.parse(valid)).toEqual(expected);
     expect(ZThalesCipherTrustSettings.parse({ ...valid, authDomain: '', connection: ' ' })).toEqual(expected);
+  });
+
+  it('keeps configurations saved before the key domain and CA fields existed working unchanged', () => {
+    const parsed = ZThalesCipherTrustSettings.parse({ ...valid, authDomain: 'root', connection: 'local_account' });
+    expect(parsed).not.toHaveProperty('keyDomain', expect.anything());
+    expect(parsed).not.toHaveProperty('caCertificate', expect.anything());
+  });
+
+  it('takes a key domain and a CA certificate in PEM, and drops a blank one', () => {
+    const { caPem } = makeTestTls(['ctm.test']);
+    const parsed = ZThalesCipherTrustSettings.parse({ ...valid, keyDomain: 'tenant acme', caCertificate: `\n${caPem}\n` });
+    expect(parsed.keyDomain).toBe('tenant acme');
+    expect(parsed.caCertificate).toBe(caPem.trim());
+    expect(ZThalesCipherTrustSettings.parse({ ...valid, keyDomain: ' ', caCertificate: '  \n' })).not.toHaveProperty('caCertificate', expect.anything());
   });
 
   it('keeps the password exactly as entered', () => {
@@ -93,6 +109,16 @@ describe('ZThalesCipherTrustSettings refuses', () => {
       'a connection with a colon',
       { ...valid, connection: 'ldap:corp' },
       [{ path: ['connection'], message: 'The connection may contain letters, digits, spaces, dots, hyphens and underscores; leave it empty for local_account.' }],
+    ],
+    [
+      'a key domain with a slash',
+      { ...valid, keyDomain: 'root/acme' },
+      [{ path: ['keyDomain'], message: "The key domain may contain letters, digits, spaces, dots, hyphens and underscores; leave it empty for the user's auth domain." }],
+    ],
+    [
+      'a private key as the CA certificate',
+      { ...valid, caCertificate: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' },
+      [{ path: ['caCertificate'], message: 'This is a private key; paste only the CA certificate, which starts with -----BEGIN CERTIFICATE-----.' }],
     ],
     ['a number as the auth domain', { ...valid, authDomain: 7 }, [{ path: ['authDomain'], message: 'Enter this as text.' }]],
     ['an unknown setting', { ...valid, apiKey: 'x' }, [{ path: [], message: 'Remove "apiKey": CipherTrust Manager has no such setting.' }]],

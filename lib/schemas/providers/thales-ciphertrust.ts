@@ -1,13 +1,18 @@
-// Thales CipherTrust Manager settings: the appliance, the key the key proxies
-// use, and the user they sign in as (in which domain, through which
-// connection).
+// Thales CipherTrust Manager settings: the appliance (and the CA that signs
+// its certificate, if private), the key the key proxies use and the domain it
+// lives in, and the user they sign in as (in which domain, through which
+// connection). Each field is one field of CipherTrust's token request
+// (POST /api/v1/auth/tokens: username, password, auth_domain, domain,
+// connection) or of its crypto request (the key's id or name).
 import type { z } from 'zod';
+import { caCertificateField, ZCaCertificatePem } from './ca-certificate';
 import {
   defineField,
   defineProvider,
   UUID_SHAPE_PATTERN,
   ZHttpsUrlFor,
   ZNonEmptySecret,
+  ZOptionalText,
   ZRequiredText,
   ZSettingsObject,
   ZTextWithDefault,
@@ -28,27 +33,22 @@ function keyIdProblem(value: string): string | undefined {
 /** Domains and connections: letters, digits, . _ - and single inner spaces. */
 const NAME_PATTERN = /^[A-Za-z0-9_.-]+(?: [A-Za-z0-9_.-]+)*$/;
 
+const nameProblem = (what: string, empty: string) => (value: string) =>
+  NAME_PATTERN.test(value) && value.length <= 128
+    ? undefined
+    : `The ${what} may contain letters, digits, spaces, dots, hyphens and underscores; leave it empty for ${empty}.`;
+
 export const ZThalesCipherTrustSettings = ZSettingsObject('CipherTrust Manager', {
   url: ZHttpsUrlFor('CipherTrust Manager URL', 'https://ciphertrust.example.com', { query: false }),
   keyId: ZRequiredText("Enter the key's name, UUID or 64-character id.", keyIdProblem),
   username: ZRequiredText('Enter the user name.', (value) => (value.length > 256 ? 'The user name is too long; use at most 256 characters.' : undefined)),
   password: ZNonEmptySecret('password'),
-  authDomain: ZTextWithDefault(
-    ZRequiredText('Enter the auth domain.', (value) =>
-      NAME_PATTERN.test(value) && value.length <= 128
-        ? undefined
-        : 'The auth domain may contain letters, digits, spaces, dots, hyphens and underscores; leave it empty for root.',
-    ),
-    'root',
-  ),
-  connection: ZTextWithDefault(
-    ZRequiredText('Enter the connection.', (value) =>
-      NAME_PATTERN.test(value) && value.length <= 128
-        ? undefined
-        : 'The connection may contain letters, digits, spaces, dots, hyphens and underscores; leave it empty for local_account.',
-    ),
-    'local_account',
-  ),
+  authDomain: ZTextWithDefault(ZRequiredText('Enter the auth domain.', nameProblem('auth domain', 'root')), 'root'),
+  // Added with the driver (issue 21), optional so that existing configurations keep working: the key's
+  // domain when it is not the user's own (CipherTrust's `domain`, beside `auth_domain`).
+  keyDomain: ZOptionalText(ZRequiredText('Enter the key domain.', nameProblem('key domain', "the user's auth domain"))),
+  connection: ZTextWithDefault(ZRequiredText('Enter the connection.', nameProblem('connection', 'local_account')), 'local_account'),
+  caCertificate: ZCaCertificatePem,
 });
 
 export type TThalesCipherTrustSettings = z.infer<typeof ZThalesCipherTrustSettings>;
@@ -93,12 +93,20 @@ export const thalesCipherTrust = defineProvider({
       required: false,
     }),
     defineField({
+      name: 'keyDomain',
+      label: 'Key domain',
+      help: "The domain the key lives in, if it is not the user's auth domain (a user of root working in a sub-domain); leave empty otherwise.",
+      example: 'tenant-acme',
+      required: false,
+    }),
+    defineField({
       name: 'connection',
       label: 'Connection',
       help: 'The identity connection the user signs in through (an LDAP or OIDC connection name); leave empty for local_account.',
       example: 'local_account',
       required: false,
     }),
+    caCertificateField('your CipherTrust Manager'),
   ],
   example: {
     url: 'https://ciphertrust.example.com',
