@@ -21,12 +21,12 @@ type TTokenAnswer = { jwt?: unknown; duration?: unknown; refresh_token?: unknown
 
 export type TCtmSession = {
   /** A JWT valid for a while yet; signs in or renews when needed. */
-  token(signal: AbortSignal): Promise<string>;
+  token(): Promise<string>;
   /** CipherTrust refused this JWT (401): the next call signs in again. */
   invalidate(jwt: string): void;
 };
 
-export function createCtmSession(settings: TThalesCipherTrustSettings, http: TCtmHttp, limiter: TCtmLimiter): TCtmSession {
+export function createCtmSession(settings: TThalesCipherTrustSettings, http: TCtmHttp, limiter: TCtmLimiter, timeoutMs: number): TCtmSession {
   let current: { jwt: string; renewAt: number } | undefined;
   let refreshToken: string | undefined;
   let renewing: Promise<string> | undefined;
@@ -70,10 +70,11 @@ export function createCtmSession(settings: TThalesCipherTrustSettings, http: TCt
   }
 
   return {
-    token(signal) {
+    token() {
       if (current && Date.now() < current.renewAt) return Promise.resolve(current.jwt);
-      // Shared by concurrent callers; bounded by the first caller's deadline, which the others' race anyway.
-      renewing ??= signIn(signal).finally(() => {
+      // Shared by concurrent callers, so bounded by its own time limit rather than by one caller's signal:
+      // a cancelled caller must not fail the others. Each caller still gives up at its own deadline.
+      renewing ??= signIn(AbortSignal.timeout(timeoutMs)).finally(() => {
         renewing = undefined;
       });
       return renewing;

@@ -121,6 +121,8 @@ export function mapCtmError(error: unknown, fallback: TKmsErrorCode): KmsError {
     );
   }
   if (code) return build('kms_unreachable', 'CipherTrust Manager could not be reached', 'the connection failed', code, cause);
+  const name = (error as TErrorShape | undefined)?.name;
+  if (name === 'TimeoutError' || name === 'AbortError') return build('kms_unreachable', 'CipherTrust Manager could not be reached', 'no answer in time', name, cause);
   return build(fallback, 'CipherTrust Manager failed', 'the call could not be made', undefined, cause);
 }
 

@@ -140,6 +140,14 @@ describe('CipherTrust Manager driver: round trips', () => {
     expect(double.calls.map((call) => `${call.endpoint}:${call.status}`)).toEqual(['encrypt:401', 'auth:200', 'encrypt:200']);
   });
 
+  it('a caller cancelled during the shared sign-in does not fail the others waiting on it', async () => {
+    const driver = driverFor();
+    double.delay(150);
+    const [cancelled, patient] = await Promise.allSettled([driver.wrap(dek, tenant, AbortSignal.timeout(50)), driver.wrap(dek, tenant)]);
+    expect(cancelled).toMatchObject({ status: 'rejected', reason: { code: 'kms_unreachable' } });
+    expect(patient.status).toBe('fulfilled');
+  });
+
   it('keeps at most 16 requests in flight per CipherTrust endpoint across the drivers of one proxy', async () => {
     const shared: TKmsDriverOptions = { timeoutMs: 3000 };
     const [a, b] = [driverFor({}, shared), driverFor({}, shared)];

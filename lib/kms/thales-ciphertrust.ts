@@ -61,16 +61,16 @@ function createCipherTrustDriver(settings: TThalesCipherTrustSettings, options: 
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const http = createCtmHttp(settings.url, settings.caCertificate);
   const limiter = limiterFor(options, new URL(settings.url).origin);
-  const session = createCtmSession(settings, http, limiter);
+  const session = createCtmSession(settings, http, limiter, timeoutMs);
   let closed = false;
 
   /** A crypto call with the cached token; one sign-in again if CipherTrust no longer accepts it. */
   async function crypto(path: string, body: Record<string, unknown>, signal: AbortSignal): Promise<TCtmHttpAnswer> {
-    const jwt = await session.token(signal);
+    const jwt = await session.token();
     const answer = await postWithRetries(http, limiter, { path, body, bearer: jwt }, signal);
     if (answer.status !== 401) return answer;
     session.invalidate(jwt);
-    return postWithRetries(http, limiter, { path, body, bearer: await session.token(signal) }, signal);
+    return postWithRetries(http, limiter, { path, body, bearer: await session.token() }, signal);
   }
 
   async function call<T>(operation: 'wrap' | 'unwrap', binding: TKmsBinding, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
