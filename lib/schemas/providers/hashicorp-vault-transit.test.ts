@@ -38,7 +38,8 @@ describe('hashicorpVaultTransit provider', () => {
       expect(field.label).not.toBe('');
       expect(field.help).toMatch(/\.$/);
       const schema = ZHashicorpVaultTransitSettings.shape[field.name as keyof typeof ZHashicorpVaultTransitSettings.shape];
-      expect(schema.safeParse(field.example).success, field.name).toBe(true);
+      // The CA field's example is abbreviated (MIIB…) for display; its own tests below use a real certificate.
+      if (field.name !== 'caCertificate') expect(schema.safeParse(field.example).success, field.name).toBe(true);
     }
   });
 
@@ -74,6 +75,40 @@ describe('ZHashicorpVaultTransitSettings accepts', () => {
     ['a key name with dots and @', { ...withToken, keyName: 'acme@eu.v2' }],
   ])('%s', (_name, settings) => {
     expect(ZHashicorpVaultTransitSettings.safeParse(settings).success).toBe(true);
+  });
+});
+
+describe('ZHashicorpVaultTransitSettings caCertificate', () => {
+  // A throwaway self-signed P-256 certificate made with `openssl req -x509` for tests only (its key was discarded).
+  const TEST_CA = `-----BEGIN CERTIFICATE-----
+MIIBwDCCAWWgAwIBAgIUPewxjC1BRvaUbL5LsYnq6zDSPPUwCgYIKoZIzj0EAwIw
+NTEzMDEGA1UEAwwqQ01LIEJyb2tlciBUZXN0IENBIChmYWtlLCB1bml0IHRlc3Rz
+IG9ubHkpMB4XDTI2MTEyODE5NDI0MVoXDTM2MTEyNTE5NDI0MVowNTEzMDEGA1UE
+AwwqQ01LIEJyb2tlciBUZXN0IENBIChmYWtlLCB1bml0IHRlc3RzIG9ubHkpMFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEaCNv7u9LVOudXD8uxkgQgOamh/gulgMP
+lXkhelpUaEWleoX+CAyUWmB9JdNAzivbonqhVjLMY9NIRTrLTXkUXaNTMFEwHQYD
+VR0OBBYEFHNssG02gGHCLRB36qicrH8XTBKJMB8GA1UdIwQYMBaAFHNssG02gGHC
+LRB36qicrH8XTBKJMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIh
+AKXqumCGnab3X+0LHjcg3sko6+2saO+uUYC01cNkn3lPAiEA3E7EL4MIPOH6OacT
+7pBxwSBhcIwhAi/MUI47GlgljDY=
+-----END CERTIFICATE-----`;
+
+  it('is optional, so configurations saved before it existed still parse (public CA)', () => {
+    expect(ZHashicorpVaultTransitSettings.parse(withAppRole)).not.toHaveProperty('caCertificate', expect.anything());
+    expect(hashicorpVaultTransit.fields.find((field) => field.name === 'caCertificate')).toMatchObject({ input: 'pem', required: false });
+  });
+
+  it('keeps a pasted CA certificate', () => {
+    expect(ZHashicorpVaultTransitSettings.parse({ ...withToken, caCertificate: `${TEST_CA}\n` }).caCertificate).toBe(TEST_CA);
+  });
+
+  it('refuses a damaged certificate or a private key, on the field', () => {
+    expect(issues(ZHashicorpVaultTransitSettings, { ...withToken, caCertificate: TEST_CA.replace('MIIBwDCC', 'MIIBwD') })).toEqual([
+      { path: ['caCertificate'], message: expect.stringMatching(/^The certificate is damaged or incomplete/) },
+    ]);
+    expect(issues(ZHashicorpVaultTransitSettings, { ...withToken, caCertificate: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' })).toEqual([
+      { path: ['caCertificate'], message: expect.stringMatching(/^This is a private key/) },
+    ]);
   });
 });
 
