@@ -3,6 +3,8 @@
 // with one message at the field to fix.
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { makeTestTls } from '@/lib/testing/tls';
+
 import { hashicorpVaultTransit, ZHashicorpVaultTransitSettings } from './hashicorp-vault-transit';
 
 type Issue = { path: PropertyKey[]; message: string };
@@ -79,19 +81,8 @@ describe('ZHashicorpVaultTransitSettings accepts', () => {
 });
 
 describe('ZHashicorpVaultTransitSettings caCertificate', () => {
-  // A throwaway self-signed P-256 certificate made with `openssl req -x509` for tests only (its key was discarded).
-  const TEST_CA = `-----BEGIN CERTIFICATE-----
-MIIBwDCCAWWgAwIBAgIUPewxjC1BRvaUbL5LsYnq6zDSPPUwCgYIKoZIzj0EAwIw
-NTEzMDEGA1UEAwwqQ01LIEJyb2tlciBUZXN0IENBIChmYWtlLCB1bml0IHRlc3Rz
-IG9ubHkpMB4XDTI2MTEyODE5NDI0MVoXDTM2MTEyNTE5NDI0MVowNTEzMDEGA1UE
-AwwqQ01LIEJyb2tlciBUZXN0IENBIChmYWtlLCB1bml0IHRlc3RzIG9ubHkpMFkw
-EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEaCNv7u9LVOudXD8uxkgQgOamh/gulgMP
-lXkhelpUaEWleoX+CAyUWmB9JdNAzivbonqhVjLMY9NIRTrLTXkUXaNTMFEwHQYD
-VR0OBBYEFHNssG02gGHCLRB36qicrH8XTBKJMB8GA1UdIwQYMBaAFHNssG02gGHC
-LRB36qicrH8XTBKJMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSQAwRgIh
-AKXqumCGnab3X+0LHjcg3sko6+2saO+uUYC01cNkn3lPAiEA3E7EL4MIPOH6OacT
-7pBxwSBhcIwhAi/MUI47GlgljDY=
------END CERTIFICATE-----`;
+  // A certificate of the tests' throw-away CA (made with openssl, see lib/testing/tls.ts).
+  const TEST_CA = makeTestTls().caPem.trim();
 
   it('is optional, so configurations saved before it existed still parse (public CA)', () => {
     expect(ZHashicorpVaultTransitSettings.parse(withAppRole)).not.toHaveProperty('caCertificate', expect.anything());
@@ -103,7 +94,7 @@ AKXqumCGnab3X+0LHjcg3sko6+2saO+uUYC01cNkn3lPAiEA3E7EL4MIPOH6OacT
   });
 
   it('refuses a damaged certificate or a private key, on the field', () => {
-    expect(issues(ZHashicorpVaultTransitSettings, { ...withToken, caCertificate: TEST_CA.replace('MIIBwDCC', 'MIIBwD') })).toEqual([
+    expect(issues(ZHashicorpVaultTransitSettings, { ...withToken, caCertificate: TEST_CA.replace(/\n[A-Za-z0-9+/]{64}\n/, '\n') })).toEqual([
       { path: ['caCertificate'], message: expect.stringMatching(/^The certificate is damaged or incomplete/) },
     ]);
     expect(issues(ZHashicorpVaultTransitSettings, { ...withToken, caCertificate: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' })).toEqual([
