@@ -39,7 +39,7 @@ export const VAULT_ERROR_RULES: readonly TRule[] = [
   { code: 'kms_unauthorized', reason: "the key's min_decryption_version no longer allows this ciphertext's version", when: has(/disallowed by policy \(too old\)/i) },
   { code: 'kms_config_invalid', reason: 'the transit key does not exist', when: has(/encryption key not found|key not found|no existing key named/i) },
   { code: 'kms_config_invalid', reason: 'the transit key cannot do AEAD encryption (use an aes256-gcm96, aes128-gcm96 or chacha20-poly1305 key)', when: has(/non-AEAD|does not support encryption|not supported for this operation|key type .* not supported/i) },
-  { code: 'kms_config_invalid', reason: 'the transit mount path or namespace does not exist', when: status(404, 405) },
+  { code: 'kms_config_invalid', reason: 'the transit mount path (or auth/approle) does not exist in this namespace', when: status(404, 405) },
   { code: 'kms_unwrap_failed', reason: 'the ciphertext does not open with this key for this tenant', when: has(/message authentication failed|invalid ciphertext|unable to decrypt|failed to decrypt/i) },
 ];
 

@@ -76,6 +76,8 @@ export function createVaultHttp(options: { address: string; namespace?: string; 
   // Only the configuration's CA (when given) signs this Vault: the public roots are not consulted for it.
   const agent = new Agent({ keepAlive: true, maxSockets: VAULT_MAX_SOCKETS, ...(options.caPem ? { ca: options.caPem } : {}) });
   const prefix = base.pathname.replace(/\/+$/, '');
+  // URL keeps an IPv6 literal's brackets; the socket wants the bare address.
+  const hostname = base.hostname.replace(/^\[|\]$/g, '');
 
   function once(call: TVaultCall, signal: AbortSignal): Promise<Record<string, unknown>> {
     const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
@@ -85,7 +87,7 @@ export function createVaultHttp(options: { address: string; namespace?: string; 
     if (options.namespace) headers['x-vault-namespace'] = options.namespace;
     return new Promise((resolve, reject) => {
       const req = request(
-        { protocol: 'https:', hostname: base.hostname, port: base.port || 443, method: call.method, path: `${prefix}/v1/${call.path}`, headers, agent, signal },
+        { protocol: 'https:', hostname, port: base.port || 443, method: call.method, path: `${prefix}/v1/${call.path}`, headers, agent, signal },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;
