@@ -142,6 +142,15 @@ describe('Vault Transit driver: round trips', () => {
     await sleep(750);
     await wrapWatched(approle);
     expect(double.count('auth/approle/login')).toBe(logins + 1);
+
+    // Renewable, but at its max TTL: the renewal would leave almost nothing, so a new login instead.
+    const capped = withAppRole(key, double.addAppRole({ tokenTtlSeconds: 1, tokenMaxTtlSeconds: 1 }));
+    await wrapWatched(capped);
+    const [cappedLogins, cappedRenewals] = [double.count('auth/approle/login'), double.count('auth/token/renew-self')];
+    await sleep(750);
+    await wrapWatched(capped);
+    expect(double.count('auth/token/renew-self')).toBe(cappedRenewals + 1);
+    expect(double.count('auth/approle/login')).toBe(cappedLogins + 1);
   });
 
   it('logs in again once when Vault revokes a working AppRole token; a revoked configured token is refused', async () => {

@@ -19,10 +19,10 @@ type TBody = {
 type TAnswer = { status: number; body: TBody };
 const ciphertextOf = (answer: TAnswer) => answer.body.data?.ciphertext ?? '';
 
-function call(method: 'GET' | 'POST', path: string, headers: Record<string, string> = {}, body?: unknown): Promise<TAnswer> {
-  const url = new URL(`/v1/${path}`, vault.url);
+function call(method: 'GET' | 'POST', path: string, headers: Record<string, string> = {}, body?: unknown, on: TVaultDouble = vault): Promise<TAnswer> {
+  const url = new URL(`/v1/${path}`, on.url);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: { 'content-type': 'application/json', ...headers }, ca: vault.caPem }, (res) => {
+    const req = request(url, { method, headers: { 'content-type': 'application/json', ...headers }, ca: on.caPem }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as TBody }));
@@ -101,6 +101,23 @@ describe('Vault double', () => {
     const answer = await call('POST', 'transit/encrypt/derived', headers, { plaintext: b64('hi'), context: b64('tenant-a'), associated_data: b64('tenant-a') });
     const derived = createHmac('sha256', key.versions[0]!).update(Buffer.concat([Buffer.from([0, 0, 0, 1]), Buffer.from('tenant-a'), Buffer.from([0, 0, 1, 0])])).digest();
     expect(open(ciphertextOf(answer), derived, 'tenant-a')).toBe('hi');
+  });
+
+  it('starts with given keys, tokens and AppRoles (as the demo needs, to survive a restart)', async () => {
+    const material = Buffer.alloc(32, 7);
+    const given = await startVaultDouble({
+      keys: [{ name: 'demo', namespace: 'admin', versions: [material] }],
+      tokens: [{ token: 'hvs.demo-token-0123456789abcdef01234', namespace: 'admin' }],
+      appRoles: [{ roleId: '11111111-2222-3333-4444-555555555555', secretId: '66666666-7777-8888-9999-000000000000', namespace: 'admin' }],
+    });
+    try {
+      const headers = { 'x-vault-token': 'hvs.demo-token-0123456789abcdef01234', 'x-vault-namespace': 'admin' };
+      const answer = await call('POST', 'transit/encrypt/demo', headers, { plaintext: b64('kept'), associated_data: b64('t') }, given);
+      expect(open(ciphertextOf(answer), material, 't')).toBe('kept');
+      expect(given.settings(given.createKey({ name: 'x', namespace: 'admin' }), { roleId: '11111111-2222-3333-4444-555555555555', secretId: 's', namespace: 'admin', tokenTtlSeconds: 0, tokenMaxTtlSeconds: 0, renewable: true })).toMatchObject({ namespace: 'admin', authMethod: 'approle' });
+    } finally {
+      await given.stop();
+    }
   });
 
   it('answers denial, missing keys and mounts, throttling, sealing and a locked namespace with Vault’s statuses', async () => {

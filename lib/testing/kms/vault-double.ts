@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
-import { makeTestTls } from '../tls';
+import { makeTestTls, type TTestTls } from '../tls';
 import { newTransitKey, type TDoubleTransitKey, transitDecrypt, transitEncrypt, type TTransitAnswer } from './vault-double-transit';
 
 export type { TDoubleTransitKey };
@@ -84,8 +84,20 @@ function readBody(req: IncomingMessage): Promise<Record<string, unknown> | undef
   });
 }
 
-export async function startVaultDouble(options: { port?: number } = {}): Promise<TVaultDouble> {
-  const tls = makeTestTls(['localhost']);
+export type TVaultDoubleOptions = {
+  /** Default 0: a free port. The demo keeps one, since its sealed configurations name it. */
+  port?: number;
+  /** Default: a certificate of this process's test CA. The demo passes its own, kept across restarts like the port. */
+  tls?: TTestTls;
+  /** Keys with given material (versions[0] is v1), e.g. the demo's, so EDEKs survive a restart. */
+  keys?: { name: string; namespace?: string; mount?: string; derived?: boolean; versions: Buffer[] }[];
+  /** Tokens and AppRoles with given values and no expiry (ttl 0), e.g. the demo's. */
+  tokens?: { token: string; namespace?: string }[];
+  appRoles?: { roleId: string; secretId: string; namespace?: string }[];
+};
+
+export async function startVaultDouble(options: TVaultDoubleOptions = {}): Promise<TVaultDouble> {
+  const tls = options.tls ?? makeTestTls(['localhost']);
   const keys = new Map<string, TDoubleTransitKey>();
   const tokens = new Map<string, TVaultDoubleToken>();
   const roles = new Map<string, TVaultDoubleAppRole>();
@@ -207,6 +219,15 @@ export async function startVaultDouble(options: { port?: number } = {}): Promise
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  for (const given of options.keys ?? []) {
+    const key = { ...newTransitKey(given), versions: [...given.versions] };
+    keys.set(keyId(key.namespace, key.mount, key.name), key);
+  }
+  for (const given of options.tokens ?? []) tokens.set(given.token, { token: given.token, namespace: given.namespace ?? '', ttlSeconds: 0, renewable: false, revoked: false });
+  for (const given of options.appRoles ?? []) {
+    roles.set(given.roleId, { ...given, namespace: given.namespace ?? '', tokenTtlSeconds: 3600, tokenMaxTtlSeconds: 0, renewable: true });
+  }
 
   return {
     url,
