@@ -6,6 +6,7 @@ import { findProvider } from '@/lib/schemas/providers/registry';
 
 import { awsKmsDriver } from './aws-kms';
 import { thalesCipherTrustDriver } from './thales-ciphertrust';
+import { hashicorpVaultTransitDriver } from './hashicorp-vault-transit';
 import { KmsError, type TKmsDriver, type TKmsDriverOptions } from './types';
 
 export * from './types';
@@ -16,6 +17,7 @@ type TIssues = { issues: readonly { path: readonly PropertyKey[]; message: strin
 const DRIVERS: ReadonlyMap<string, TRegisteredDriver> = new Map<string, TRegisteredDriver>([
   [awsKmsDriver.provider, awsKmsDriver],
   [thalesCipherTrustDriver.provider, thalesCipherTrustDriver],
+  [hashicorpVaultTransitDriver.provider, hashicorpVaultTransitDriver],
 ]);
 
 export const KMS_DRIVER_PROVIDERS: readonly string[] = [...DRIVERS.keys()];

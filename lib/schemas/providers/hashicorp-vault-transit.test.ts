@@ -3,6 +3,8 @@
 // with one message at the field to fix.
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { makeTestTls } from '@/lib/testing/tls';
+
 import { hashicorpVaultTransit, ZHashicorpVaultTransitSettings } from './hashicorp-vault-transit';
 
 type Issue = { path: PropertyKey[]; message: string };
@@ -38,7 +40,8 @@ describe('hashicorpVaultTransit provider', () => {
       expect(field.label).not.toBe('');
       expect(field.help).toMatch(/\.$/);
       const schema = ZHashicorpVaultTransitSettings.shape[field.name as keyof typeof ZHashicorpVaultTransitSettings.shape];
-      expect(schema.safeParse(field.example).success, field.name).toBe(true);
+      // The CA field's example is abbreviated (MIIB…) for display; its own tests below use a real certificate.
+      if (field.name !== 'caCertificate') expect(schema.safeParse(field.example).success, field.name).toBe(true);
     }
   });
 
@@ -74,6 +77,29 @@ describe('ZHashicorpVaultTransitSettings accepts', () => {
     ['a key name with dots and @', { ...withToken, keyName: 'acme@eu.v2' }],
   ])('%s', (_name, settings) => {
     expect(ZHashicorpVaultTransitSettings.safeParse(settings).success).toBe(true);
+  });
+});
+
+describe('ZHashicorpVaultTransitSettings caCertificate', () => {
+  // A certificate of the tests' throw-away CA (made with openssl, see lib/testing/tls.ts).
+  const TEST_CA = makeTestTls().caPem.trim();
+
+  it('is optional, so configurations saved before it existed still parse (public CA)', () => {
+    expect(ZHashicorpVaultTransitSettings.parse(withAppRole)).not.toHaveProperty('caCertificate', expect.anything());
+    expect(hashicorpVaultTransit.fields.find((field) => field.name === 'caCertificate')).toMatchObject({ input: 'pem', required: false });
+  });
+
+  it('keeps a pasted CA certificate', () => {
+    expect(ZHashicorpVaultTransitSettings.parse({ ...withToken, caCertificate: `${TEST_CA}\n` }).caCertificate).toBe(TEST_CA);
+  });
+
+  it('refuses a damaged certificate or a private key, on the field', () => {
+    expect(issues(ZHashicorpVaultTransitSettings, { ...withToken, caCertificate: TEST_CA.replace(/\n[A-Za-z0-9+/]{64}\n/, '\n') })).toEqual([
+      { path: ['caCertificate'], message: expect.stringMatching(/^The certificate is damaged or incomplete/) },
+    ]);
+    expect(issues(ZHashicorpVaultTransitSettings, { ...withToken, caCertificate: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----' })).toEqual([
+      { path: ['caCertificate'], message: expect.stringMatching(/^This is a private key/) },
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 // HashiCorp Vault Transit settings: the Vault server (and namespace), the
 // transit mount and key the key proxies use, and how they sign in (AppRole or
-// a token).
+// a token), and the CA that signs the Vault server's certificate when it is a
+// private one.
 import { z } from 'zod';
 import {
   checkExclusiveFields,
@@ -15,6 +16,7 @@ import {
   ZTextWithDefault,
   ZUuidShapeFor,
 } from './common';
+import { caCertificateField, ZCaCertificatePem } from './ca-certificate';
 
 /** Vault's role_id and secret_id are random bytes in UUID layout (no version bits), like this one from its docs. */
 const APPROLE_ID_EXAMPLE = 'db02de05-fa39-4855-059b-67221c5c2f63';
@@ -69,6 +71,8 @@ export const ZHashicorpVaultTransitSettings = ZSettingsObject('HashiCorp Vault',
       MAX_SECRET_LENGTH,
     ),
   ),
+  // Vault servers often present a certificate from a private CA (their own PKI engine, or the operator's).
+  caCertificate: ZCaCertificatePem,
 }).superRefine((settings, ctx) => {
   if (settings.authMethod === 'approle') {
     checkExclusiveFields(ctx, settings, {
@@ -155,6 +159,7 @@ export const hashicorpVaultTransit = defineProvider({
       secret: true,
       showWhen: { field: 'authMethod', equals: 'token' },
     }),
+    caCertificateField('your Vault server'),
   ],
   example: {
     address: 'https://vault.example.com:8200',
