@@ -12,7 +12,7 @@ import { startGoogleKmsDouble, type TDoubleCryptoKey, type TDoubleServiceAccount
 import { type Canary, scanForSecrets } from '@/lib/testing/secret-scan';
 
 import { crc32c } from './google-cloud-kms-crc32c';
-import { tenantAad } from './google-cloud-kms';
+import { isVersionOf, tenantAad } from './google-cloud-kms';
 import { createKmsDriver, KmsError, type TKmsDriver, type TKmsDriverOptions, type TKmsErrorCode } from './index';
 
 let double: TGoogleKmsDouble;
@@ -138,6 +138,16 @@ describe('Google Cloud KMS driver: round trips', () => {
     // The standard check value of CRC-32C (RFC 3720 B.4).
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
     expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
+  });
+
+  it('accepts an encrypt answer naming a version of the configured key only (project id or number alike)', () => {
+    const name = 'projects/123456789012/locations/eu/keyRings/r/cryptoKeys/k';
+    expect(isVersionOf('projects/acme-prod/locations/eu/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3', name)).toBe(true);
+    expect(isVersionOf(`${name}/cryptoKeyVersions/1`, name)).toBe(true);
+    expect(isVersionOf(`${name}2/cryptoKeyVersions/1`, name)).toBe(false);
+    expect(isVersionOf('projects/p/locations/eu/keyRings/other/cryptoKeys/k/cryptoKeyVersions/1', name)).toBe(false);
+    expect(isVersionOf(`${name}/cryptoKeyVersions/`, name)).toBe(false);
+    expect(isVersionOf(undefined, name)).toBe(false);
   });
 
   it('holds at most maxConcurrency calls in flight; the others wait their turn', async () => {

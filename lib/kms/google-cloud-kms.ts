@@ -39,6 +39,18 @@ class IntegrityError extends Error {}
  */
 export const tenantAad = (tenantId: string): Buffer => Buffer.from(JSON.stringify({ tenantId }), 'utf8');
 
+/**
+ * Whether `versionName` (EncryptResponse.name) is a version of `keyName`.
+ * The project is left out of the comparison: a key may be configured by
+ * project number and named back by project id, or the other way round.
+ */
+export function isVersionOf(versionName: unknown, keyName: string): boolean {
+  if (typeof versionName !== 'string') return false;
+  const [base, version] = versionName.split('/cryptoKeyVersions/');
+  const withoutProject = (name: string) => name.replace(/^projects\/[^/]+\//, '');
+  return version !== undefined && /^\d+$/.test(version) && base !== undefined && base.startsWith('projects/') && withoutProject(base) === withoutProject(keyName);
+}
+
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
 
 function fromB64(value: unknown): Buffer | undefined {
@@ -150,7 +162,7 @@ function createGoogleCloudKmsDriver(settings: TGoogleCloudKmsSettings, options: 
       const payload = { plaintext: b64(dek), additionalAuthenticatedData: b64(aad), plaintextCrc32c: crc32cField(dek), additionalAuthenticatedDataCrc32c: crc32cField(aad) };
       return call('encrypt', binding, signal, payload, (answer) => {
         // Google: check `name` to verify that the intended key was used; a version of it, since we name the key.
-        if (typeof answer.name !== 'string' || !answer.name.startsWith(`${settings.cryptoKeyName}/cryptoKeyVersions/`)) throw new IntegrityError('with another key than the configured one');
+        if (!isVersionOf(answer.name, settings.cryptoKeyName)) throw new IntegrityError('with another key than the configured one');
         if (answer.verifiedPlaintextCrc32c !== true || answer.verifiedAdditionalAuthenticatedDataCrc32c !== true) throw new IntegrityError('without verifying the checksums of what it received');
         const ciphertext = fromB64(answer.ciphertext);
         if (!ciphertext?.length || answer.ciphertextCrc32c !== crc32cField(ciphertext)) throw new IntegrityError('the ciphertext does not match its checksum');
