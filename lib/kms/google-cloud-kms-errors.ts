@@ -36,6 +36,14 @@ export class GoogleAnswerError extends Error {
   }
 }
 
+/** A request to the token endpoint that got no answer: kept apart so the message names the right host. */
+export class GoogleTokenNetworkError extends Error {
+  constructor(cause: unknown) {
+    super("Google's token endpoint could not be reached", { cause });
+    this.name = 'GoogleTokenNetworkError';
+  }
+}
+
 type TRule = { code: TKmsErrorCode; reason: string };
 
 const THROTTLED = 'the project’s Cloud KMS quota is used up; retry later';
@@ -113,6 +121,7 @@ const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 const safeToken = (value: unknown) => (typeof value === 'string' && /^[A-Za-z][\w.-]{0,63}$/.test(value) ? value : undefined);
 
 function networkCode(error: unknown): string | undefined {
+  if (error instanceof GoogleTokenNetworkError) return networkCode(error.cause);
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || TLS_CODES.has(code))) return code;
@@ -181,11 +190,13 @@ function mapTokenAnswer(error: GoogleAnswerError): KmsError {
 export function mapGoogleError(error: unknown, fallback: TKmsErrorCode): KmsError {
   if (error instanceof KmsError) return error;
   if (error instanceof GoogleAnswerError) return error.source === 'token' ? mapTokenAnswer(error) : mapKmsAnswer(error, fallback);
-  if ((error as { name?: unknown } | null)?.name === 'TimeoutError') return new KmsError('kms_unreachable', 'Google Cloud KMS did not answer in time.');
+  const host = error instanceof GoogleTokenNetworkError ? "Google's token endpoint" : 'Google Cloud KMS';
+  const inner = error instanceof GoogleTokenNetworkError ? error.cause : error;
+  if ((inner as { name?: unknown } | null)?.name === 'TimeoutError') return new KmsError('kms_unreachable', `${host} did not answer in time.`);
   const code = networkCode(error);
   if (code !== undefined && TLS_CODES.has(code)) {
-    return new KmsError('kms_unreachable', `Google Cloud KMS could not be reached: its TLS certificate is not trusted (${code}).`, { cause: { code } });
+    return new KmsError('kms_unreachable', `${host} could not be reached: its TLS certificate is not trusted (${code}).`, { cause: { code } });
   }
-  if (code !== undefined) return new KmsError('kms_unreachable', `Google Cloud KMS could not be reached: the connection failed (${code}).`, { cause: { code } });
+  if (code !== undefined) return new KmsError('kms_unreachable', `${host} could not be reached: the connection failed (${code}).`, { cause: { code } });
   return new KmsError(fallback, 'The call to Google Cloud KMS could not be made.', { cause: { error: safeToken((error as { name?: unknown } | null)?.name) } });
 }

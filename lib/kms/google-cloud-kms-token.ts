@@ -9,7 +9,7 @@ import { importPKCS8, SignJWT } from 'jose';
 
 import type { TGoogleServiceAccount } from '@/lib/schemas/providers/common';
 
-import { GoogleAnswerError } from './google-cloud-kms-errors';
+import { GoogleAnswerError, GoogleTokenNetworkError } from './google-cloud-kms-errors';
 import type { TGoogleHttp } from './google-cloud-kms-http';
 import { KmsError } from './types';
 
@@ -69,7 +69,11 @@ export function createTokenSource(keyFile: TGoogleServiceAccount, tokenUrl: URL,
     const startedAt = Date.now();
     const form = new URLSearchParams({ grant_type: JWT_BEARER, assertion: await assertion() }).toString();
     // Its own time limit, not a caller's: concurrent callers share this refresh, and one caller giving up must not fail the others.
-    const answer = await http.post(tokenUrl, { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, form, AbortSignal.timeout(timeoutMs));
+    const answer = await http
+      .post(tokenUrl, { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, form, AbortSignal.timeout(timeoutMs))
+      .catch((error: unknown) => {
+        throw new GoogleTokenNetworkError(error);
+      });
     if (answer.status !== 200) throw new GoogleAnswerError('token', answer.status, readBody(answer.body));
     const parsed = parseTokenAnswer(answer.body);
     if (!parsed) throw new KmsError('kms_unauthorized', "Google's token endpoint answered without a usable access token.");
