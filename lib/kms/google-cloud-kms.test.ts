@@ -32,6 +32,7 @@ beforeAll(async () => {
 afterEach(() => {
   double.clearFaults();
   double.throttle(false);
+  double.tamper(false);
   double.delay(0);
   double.dropConnections(false);
   double.accountIssue(false);
@@ -134,10 +135,21 @@ describe('Google Cloud KMS driver: round trips', () => {
     expect(double.calls.map((c) => `${c.service}:${c.httpStatus}`)).toEqual(['kms:401', 'token:200', 'kms:200']);
   });
 
-  it('sends CRC32C checksums of what it sends and checks those of the answer', () => {
+  it('checks the CRC32C of each answer: damage in transit is retried, and refused if it persists', async () => {
     // The standard check value of CRC-32C (RFC 3720 B.4).
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
     expect(crc32c(new Uint8Array(32))).toBe(0x8a9136aa);
+    const driver = driverFor();
+    const edek = await wrapWatched(driver);
+    double.resetCalls();
+    double.tamper(1);
+    expect(await driver.unwrap(edek, tenant)).toEqual(dek);
+    expect(double.count({ operation: 'decrypt', httpStatus: 200 })).toBe(2);
+    double.tamper(true);
+    const wrap = await refusal(driver.wrap(dek, tenant), 'kms_wrap_failed');
+    expect(wrap.message).toBe('Google Cloud KMS answered, but the ciphertext does not match its checksum.');
+    await refusal(driver.unwrap(edek, tenant), 'kms_unwrap_failed');
+    expect(double.count({ operation: 'encrypt', httpStatus: 200 })).toBe(3);
   });
 
   it('accepts an encrypt answer naming a version of the configured key only (project id or number alike)', () => {

@@ -155,6 +155,14 @@ export function handleKms(state: TGoogleDoubleState, name: string, operation: st
   }
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ...invalid('Invalid JSON payload received.'), principal, key: name };
   const answer = operation === 'encrypt' ? encrypt(key, input as Record<string, unknown>) : decrypt(key, input as Record<string, unknown>);
+  if (answer.httpStatus === 200 && state.tamper > 0) {
+    state.tamper -= 1;
+    const body = answer.body as Record<string, string>;
+    const field = operation === 'encrypt' ? 'ciphertext' : 'plaintext';
+    const bytes = Buffer.from(body[field] ?? '', 'base64');
+    bytes[0] = (bytes[0] ?? 0) ^ 0x01;
+    body[field] = bytes.toString('base64');
+  }
   const version = operation === 'encrypt' ? key.primary : (answer as { version?: number }).version;
   return { httpStatus: answer.httpStatus, body: answer.body, principal, key: name, ...(version === undefined ? {} : { version }) };
 }

@@ -65,6 +65,8 @@ export type TGoogleDoubleState = {
   rings: Set<string>;
   denied: Set<string>;
   throttle: number;
+  /** Next n successful answers get one bit of their ciphertext or plaintext flipped, checksum unchanged (damage in transit). */
+  tamper: number;
   delayMs: number;
   dropConnections: boolean;
   accountIssue: false | 'SERVICE_DISABLED' | 'BILLING_DISABLED';

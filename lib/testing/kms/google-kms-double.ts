@@ -70,6 +70,8 @@ export type TGoogleKmsDouble = {
   setVersionState(keyName: string, state: TVersionState, version?: number): void;
   /** Next n KMS calls (true: all, false: none) answer 429 RESOURCE_EXHAUSTED. */
   throttle(n: number | boolean): void;
+  /** Next n successful answers (true: all) arrive with a flipped bit and the original checksum. */
+  tamper(n: number | boolean): void;
   delay(ms: number): void;
   /** While on, every request's socket is destroyed without an answer. */
   dropConnections(on: boolean): void;
@@ -109,6 +111,7 @@ export async function startGoogleKmsDouble(options: TGoogleKmsDoubleOptions = {}
     rings: new Set(),
     denied: new Set(),
     throttle: 0,
+    tamper: 0,
     delayMs: 0,
     dropConnections: false,
     accountIssue: false,
@@ -186,6 +189,7 @@ export async function startGoogleKmsDouble(options: TGoogleKmsDoubleOptions = {}
       target.state = versionState;
     },
     throttle: (n) => void (state.throttle = n === true ? Infinity : n === false ? 0 : n),
+    tamper: (n) => void (state.tamper = n === true ? Infinity : n === false ? 0 : n),
     delay: (ms) => void (state.delayMs = ms),
     dropConnections: (on) => void (state.dropConnections = on),
     accountIssue: (reason) => void (state.accountIssue = reason),
