@@ -7,6 +7,7 @@ import { findProvider } from '@/lib/schemas/providers/registry';
 import { awsKmsDriver } from './aws-kms';
 import { thalesCipherTrustDriver } from './thales-ciphertrust';
 import { hashicorpVaultTransitDriver } from './hashicorp-vault-transit';
+import { googleCloudKmsDriver } from './google-cloud-kms';
 import { KmsError, type TKmsDriver, type TKmsDriverOptions } from './types';
 
 export * from './types';
@@ -18,6 +19,7 @@ const DRIVERS: ReadonlyMap<string, TRegisteredDriver> = new Map<string, TRegiste
   [awsKmsDriver.provider, awsKmsDriver],
   [thalesCipherTrustDriver.provider, thalesCipherTrustDriver],
   [hashicorpVaultTransitDriver.provider, hashicorpVaultTransitDriver],
+  [googleCloudKmsDriver.provider, googleCloudKmsDriver],
 ]);
 
 export const KMS_DRIVER_PROVIDERS: readonly string[] = [...DRIVERS.keys()];

@@ -52,6 +52,16 @@ export type TKmsDriverOptions = {
     /** RoleSessionName for AssumeRole, e.g. 'cmk-tsp-<deployment>' (sanitized to [\w+=,.@-], ≤ 64). */
     roleSessionName?: string;
   };
+  google?: {
+    /** Cloud KMS base URL instead of https://cloudkms.<universe_domain> (a Private Service Connect endpoint — and, in tests, the double). */
+    endpoint?: string;
+    /** OAuth token URL instead of the key file's token_uri, which must otherwise be Google's own. */
+    tokenUrl?: string;
+    /** CA certificates (PEM) trusted, beside the public roots, for these two endpoints only. */
+    ca?: string[];
+    /** Calls in flight per configuration (default 16); more wait their turn within the deadline. */
+    maxConcurrency?: number;
+  };
 };
 
 /** Types a driver: its provider id, the settings schema the browser also validates with, and its factory. */

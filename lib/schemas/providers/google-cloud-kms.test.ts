@@ -56,6 +56,7 @@ describe('ZGoogleCloudKmsSettings accepts', () => {
     ['an uploaded (already parsed) key file', { ...valid, serviceAccountKey: keyFile }],
     ['a project number', { ...valid, cryptoKeyName: 'projects/123456789012/locations/global/keyRings/cmk/cryptoKeys/k1' }],
     ['a domain-scoped project', { ...valid, cryptoKeyName: 'projects/example.com:cmk-prod/locations/eu/keyRings/Ring_1/cryptoKeys/KEY-1' }],
+    ['an older key file naming accounts.google.com', { ...valid, serviceAccountKey: { ...keyFile, token_uri: 'https://accounts.google.com/o/oauth2/token' } }],
     ['a multi-region location', { ...valid, cryptoKeyName: 'projects/acme-security/locations/nam-eur-asia1/keyRings/cmk/cryptoKeys/k' }],
   ])('%s', (_name, settings) => {
     expect(ZGoogleCloudKmsSettings.safeParse(settings).success).toBe(true);
@@ -149,6 +150,16 @@ describe('ZGoogleCloudKmsSettings refuses', () => {
       'an http token_uri',
       withFile({ token_uri: 'http://oauth2.googleapis.com/token' }),
       [{ path: ['serviceAccountKey'], message: "The key file's token_uri must be an https URL, like https://oauth2.googleapis.com/token." }],
+    ],
+    [
+      'a token_uri outside Google',
+      withFile({ token_uri: 'https://tokens.example.com/token' }),
+      [{ path: ['serviceAccountKey'], message: "The key file's token_uri must be Google's token endpoint, like https://oauth2.googleapis.com/token." }],
+    ],
+    [
+      'a token_uri outside the key file’s universe',
+      withFile({ universe_domain: 'example-sovereign.eu', client_email: 'p@q.example-sovereign.eu', token_uri: 'https://oauth2.googleapis.com/token' }),
+      [{ path: ['serviceAccountKey'], message: "The key file's token_uri must be Google's token endpoint, like https://oauth2.example-sovereign.eu/token." }],
     ],
     ['an unknown setting', { ...valid, scopes: ['cloudkms'] }, [{ path: [], message: 'Remove "scopes": Google Cloud KMS has no such setting.' }]],
   ])('%s', (_name, settings, expected) => {

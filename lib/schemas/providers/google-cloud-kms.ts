@@ -1,7 +1,7 @@
 // Google Cloud KMS settings: the crypto key the key proxies use, named by its
 // full resource name, and the service account key they sign in with.
 import type { z } from 'zod';
-import { defineField, defineProvider, GOOGLE_PROJECT_ID_PATTERN, ZGoogleServiceAccountJson, ZRequiredText, ZSettingsObject } from './common';
+import { defineField, defineProvider, GOOGLE_PROJECT_ID_PATTERN, whenSettingsObject, ZGoogleServiceAccountJson, ZRequiredText, ZSettingsObject } from './common';
 
 const KEY_NAME_EXAMPLE = 'projects/my-project/locations/europe-west1/keyRings/my-ring/cryptoKeys/my-key';
 
@@ -33,10 +33,36 @@ function cryptoKeyNameProblem(value: string): string | undefined {
   return undefined;
 }
 
+/**
+ * The key proxies send a signed assertion to the key file's token_uri, so it
+ * must be Google's token endpoint in the key file's universe (googleapis.com
+ * unless universe_domain says otherwise): oauth2.<universe>, another host of
+ * that universe, or — in key files made before 2019 — accounts.google.com.
+ * Any other host would receive the proxies' requests for nothing.
+ */
+export function googleTokenUriProblem(tokenUri: string, universe = 'googleapis.com'): string | undefined {
+  const message = `The key file's token_uri must be Google's token endpoint, like https://oauth2.${universe}/token.`;
+  let url: URL;
+  try {
+    url = new URL(tokenUri);
+  } catch {
+    return message;
+  }
+  const host = url.hostname.toLowerCase();
+  const inUniverse = host.endsWith(`.${universe.toLowerCase()}`) || (universe === 'googleapis.com' && host === 'accounts.google.com');
+  return url.protocol === 'https:' && url.port === '' && inUniverse ? undefined : message;
+}
+
 export const ZGoogleCloudKmsSettings = ZSettingsObject('Google Cloud KMS', {
   cryptoKeyName: ZRequiredText(`Enter the key's resource name, like ${KEY_NAME_EXAMPLE}.`, cryptoKeyNameProblem),
   serviceAccountKey: ZGoogleServiceAccountJson,
-});
+}).superRefine((settings, ctx) => {
+  const file = settings.serviceAccountKey as Partial<Record<string, unknown>> | undefined;
+  if (typeof file !== 'object' || file === null || typeof file.token_uri !== 'string') return;
+  const universe = typeof file.universe_domain === 'string' ? file.universe_domain : undefined;
+  const message = googleTokenUriProblem(file.token_uri.trim(), universe);
+  if (message !== undefined) ctx.addIssue({ code: 'custom', path: ['serviceAccountKey'], message });
+}, whenSettingsObject);
 
 export type TGoogleCloudKmsSettings = z.infer<typeof ZGoogleCloudKmsSettings>;
 
