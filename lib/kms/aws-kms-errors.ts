@@ -13,6 +13,7 @@
 // Messages name the AWS error type and never carry AWS's own text, the key
 // material, the ciphertext or the request.
 import { KmsError, type TKmsErrorCode } from './types';
+import { NETWORK_ERROR_CODES } from '@/lib/socket-errors';
 
 export type TAwsService = 'kms' | 'sts';
 
@@ -64,7 +65,6 @@ const RULES: Record<string, TRule> = {
   PendingVerification: { code: 'kms_account_issue', reason: 'the AWS account is still being verified' },
 };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
 const TIMEOUT_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout', 'RequestTimeoutException']);
 
 type TErrorShape = { name?: unknown; code?: unknown; message?: unknown; errors?: unknown; $metadata?: { httpStatusCode?: unknown; requestId?: unknown } };
@@ -74,7 +74,7 @@ const safeName = (value: unknown) => (typeof value === 'string' && /^[A-Za-z][\w
 const safeRequestId = (value: unknown) => (typeof value === 'string' && /^[\w.-]{1,128}$/.test(value) ? value : undefined);
 
 function networkCode(error: TErrorShape): string | undefined {
-  const own = typeof error.code === 'string' && NETWORK_CODES.has(error.code) ? error.code : undefined;
+  const own = typeof error.code === 'string' && NETWORK_ERROR_CODES.has(error.code) ? error.code : undefined;
   if (own) return own;
   // Node reports a failed connection to every address of a host as an AggregateError.
   if (Array.isArray(error.errors)) {

@@ -18,6 +18,7 @@
 // Messages name Google's status or reason and never carry Google's own text,
 // the key file, a token, the key material or the ciphertext.
 import { KmsError, type TKmsErrorCode } from './types';
+import { NETWORK_ERROR_CODES, RETRYABLE_NETWORK_CODES, TLS_TRUST_CODES } from '@/lib/socket-errors';
 
 export type TGoogleSource = 'kms' | 'token';
 
@@ -101,21 +102,6 @@ const GRANT_DETAILS: [RegExp, string][] = [
   [/iat|exp|timeframe|short-lived/i, "the assertion's time is off: check the proxy's clock"],
 ];
 
-const TLS_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
-/** Failures a new attempt may cure: a keep-alive socket the server closed, or a connection dropped mid-answer. */
-const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
 
 const safeToken = (value: unknown) => (typeof value === 'string' && /^[A-Za-z][\w.-]{0,63}$/.test(value) ? value : undefined);
@@ -124,7 +110,7 @@ function networkCode(error: unknown): string | undefined {
   if (error instanceof GoogleTokenNetworkError) return networkCode(error.cause);
   if (typeof error !== 'object' || error === null) return undefined;
   const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };
-  if (typeof code === 'string' && (NETWORK_CODES.has(code) || TLS_CODES.has(code))) return code;
+  if (typeof code === 'string' && (NETWORK_ERROR_CODES.has(code) || TLS_TRUST_CODES.has(code))) return code;
   // Node reports a failed connection to every address of a host as an AggregateError.
   if (Array.isArray(errors)) for (const inner of errors) if (networkCode(inner)) return networkCode(inner);
   if (typeof message === 'string' && /socket hang up/i.test(message)) return 'ECONNRESET';
@@ -194,7 +180,7 @@ export function mapGoogleError(error: unknown, fallback: TKmsErrorCode): KmsErro
   const inner = error instanceof GoogleTokenNetworkError ? error.cause : error;
   if ((inner as { name?: unknown } | null)?.name === 'TimeoutError') return new KmsError('kms_unreachable', `${host} did not answer in time.`);
   const code = networkCode(error);
-  if (code !== undefined && TLS_CODES.has(code)) {
+  if (code !== undefined && TLS_TRUST_CODES.has(code)) {
     return new KmsError('kms_unreachable', `${host} could not be reached: its TLS certificate is not trusted (${code}).`, { cause: { code } });
   }
   if (code !== undefined) return new KmsError('kms_unreachable', `${host} could not be reached: the connection failed (${code}).`, { cause: { code } });

@@ -19,6 +19,7 @@
 // quote the request), a token, the key material or the ciphertext.
 import { VaultHttpError } from './hashicorp-vault-transit-http';
 import { KmsError, type TKmsErrorCode } from './types';
+import { NETWORK_ERROR_CODES } from '@/lib/socket-errors';
 
 type TRule = { code: TKmsErrorCode; reason: string; when: (status: number, text: string) => boolean };
 
@@ -43,7 +44,6 @@ export const VAULT_ERROR_RULES: readonly TRule[] = [
   { code: 'kms_unwrap_failed', reason: 'the ciphertext does not open with this key for this tenant', when: has(/message authentication failed|invalid ciphertext|unable to decrypt|failed to decrypt/i) },
 ];
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
 /** Node's (OpenSSL's) certificate verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, SELF_SIGNED_CERT_IN_CHAIN, CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID…): the server's certificate is not trusted for this address. */
 const TLS_CODE = /^(?:UNABLE_TO_(?:VERIFY|GET_ISSUER)|(?:DEPTH_ZERO_)?SELF_SIGNED_CERT|CERT_|ERR_TLS_CERT_)/;
 
@@ -86,7 +86,7 @@ export function mapVaultError(error: unknown, fallback: TKmsErrorCode): KmsError
       cause: { code: tls },
     });
   }
-  const network = codeOf(shape, NETWORK_CODES) ?? (typeof shape.message === 'string' && /socket hang up/i.test(shape.message) ? 'ECONNRESET' : undefined);
+  const network = codeOf(shape, NETWORK_ERROR_CODES) ?? (typeof shape.message === 'string' && /socket hang up/i.test(shape.message) ? 'ECONNRESET' : undefined);
   if (network) return new KmsError('kms_unreachable', `HashiCorp Vault could not be reached: the connection failed (${network}).`, { cause: { code: network } });
   return new KmsError(fallback, 'The call to HashiCorp Vault could not be made.', { cause: { code: typeof shape.code === 'string' ? shape.code.slice(0, 64) : undefined } });
 }

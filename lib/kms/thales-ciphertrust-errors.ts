@@ -17,6 +17,7 @@
 // Messages name the status and CipherTrust's codeDesc tag when it is a plain
 // identifier, never CipherTrust's free text, a token, a key or a ciphertext.
 import { KmsError, type TKmsErrorCode } from './types';
+import { NETWORK_ERROR_CODES, TLS_TRUST_CODES } from '@/lib/socket-errors';
 
 export type TCtmEndpoint = 'auth' | 'crypto';
 
@@ -25,21 +26,7 @@ export type TCtmAnswer = { status: number; body: unknown };
 
 type TErrorBody = { code?: unknown; codeDesc?: unknown; message?: unknown };
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'UND_ERR_SOCKET']);
 
-const TLS_TRUST_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** Words CipherTrust's messages use for a key whose KMIP state forbids the operation. */
 const KEY_STATE = /\b(deactivated|not active|inactive|pre-?active|destroyed|compromised|revoked|key state|unusable)\b/i;
@@ -94,7 +81,7 @@ type TErrorShape = { name?: unknown; code?: unknown; message?: unknown; errors?:
 function errorCode(error: unknown, depth = 0): string | undefined {
   if (typeof error !== 'object' || error === null || depth > 3) return undefined;
   const shape = error as TErrorShape;
-  if (typeof shape.code === 'string' && (NETWORK_CODES.has(shape.code) || TLS_TRUST_CODES.has(shape.code))) return shape.code;
+  if (typeof shape.code === 'string' && (NETWORK_ERROR_CODES.has(shape.code) || TLS_TRUST_CODES.has(shape.code))) return shape.code;
   // Node reports a failed connection to every address of a host as an AggregateError.
   for (const inner of Array.isArray(shape.errors) ? shape.errors : []) {
     const code = errorCode(inner, depth + 1);

@@ -12,6 +12,7 @@ import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { isLocalHost } from '@/lib/schemas/providers/common';
 import { SiemError, type TSiemSinkOptions } from './types';
+import { TLS_TRUST_CODES } from '@/lib/socket-errors';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /** Receivers answer with a short status; anything longer is cut (we never need more than its start). */
@@ -20,18 +21,6 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 const MAX_RETRY_AFTER_MS = 3_600_000;
 const LOCAL_ADDRESS = 'ECMK_LOCAL_ADDRESS';
 
-const TLS_TRUST_CODES = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REVOKED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 export type THttpAnswer = { status: number; headers: IncomingHttpHeaders; body: Buffer };
 

@@ -96,7 +96,7 @@ describe('lib/siem import boundary', () => {
         const spec = (match[1] ?? match[2] ?? match[3]) as string;
         specs.add(spec);
         const forbidden = /^(next|react|react-dom|@prisma\/|server-only)|lib\/(server|client|testing|generated)\b|^@\/(app|components)\//.test(spec);
-        const allowed = spec.startsWith('node:') || spec.startsWith('./') || spec === 'zod' || spec.startsWith('@/lib/schemas/') || spec === '@/lib/proxy-client/backoff';
+        const allowed = spec.startsWith('node:') || spec.startsWith('./') || spec === 'zod' || spec.startsWith('@/lib/schemas/') || spec === '@/lib/proxy-client/backoff' || spec === '@/lib/socket-errors';
         if (forbidden || !allowed) problems.push(`${relative(ROOT, join(dir, name))} imports ${spec}`);
       }
     }
