@@ -3,6 +3,8 @@
 // with one message at the field to fix.
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { makeTestTls } from '@/lib/testing/tls';
+
 import { azureKeyVault, ZAzureKeyVaultSettings } from './azure-key-vault';
 
 type Issue = { path: PropertyKey[]; message: string };
@@ -18,6 +20,9 @@ const valid = {
   clientSecret: 'Xy7Q~abc.DEF_ghi-JKL~mno.PQR_stu-VWX~yz01',
 };
 const URL_EXAMPLE = 'https://my-vault.vault.azure.net';
+// A real certificate (the test CA of lib/testing/tls.ts), in the normalized layout the schema returns.
+const TEST_CA = makeTestTls().caPem.trim();
+
 const UUID_MESSAGE = (what: string) => `The ${what} must be a UUID, like 123e4567-e89b-42d3-a456-426614174000.`;
 
 describe('azureKeyVault provider', () => {
@@ -29,12 +34,13 @@ describe('azureKeyVault provider', () => {
   it('has exactly one field spec per setting, in form order, with the client secret flagged secret', () => {
     expect(azureKeyVault.fields.map((field) => field.name)).toEqual(Object.keys(ZAzureKeyVaultSettings.shape));
     expect(azureKeyVault.fields.filter((field) => field.secret).map((field) => field.name)).toEqual(['clientSecret']);
-    expect(azureKeyVault.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['keyVersion']);
+    expect(azureKeyVault.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['keyVersion', 'caCertificate']);
     for (const field of azureKeyVault.fields) {
       expect(field.label).not.toBe('');
       expect(field.help).toMatch(/\.$/);
       const schema = ZAzureKeyVaultSettings.shape[field.name as keyof typeof ZAzureKeyVaultSettings.shape];
-      expect(schema.safeParse(field.example).success, field.name).toBe(true);
+      // The PEM field's example is a shape hint (MIIB…), not a certificate.
+      if (field.name !== 'caCertificate') expect(schema.safeParse(field.example).success, field.name).toBe(true);
     }
   });
 });
@@ -49,6 +55,13 @@ describe('ZAzureKeyVaultSettings accepts', () => {
     ['upper-case ids and host', { ...valid, vaultUrl: 'https://ACME-CMK.vault.azure.net', tenantId: valid.tenantId.toUpperCase() }],
   ])('%s', (_name, settings) => {
     expect(ZAzureKeyVaultSettings.safeParse(settings).success).toBe(true);
+  });
+
+  it('a CA certificate for a vault behind a private CA, and a blank one as not set', () => {
+    expect(ZAzureKeyVaultSettings.parse({ ...valid, caCertificate: TEST_CA }).caCertificate).toBe(TEST_CA);
+    expect(ZAzureKeyVaultSettings.parse({ ...valid, caCertificate: ' \n' }).caCertificate).toBeUndefined();
+    // Configurations saved before the field existed have no caCertificate and stay valid.
+    expect(ZAzureKeyVaultSettings.parse(valid)).not.toHaveProperty('caCertificate', expect.anything());
   });
 
   it('returns a blank key version as not set', () => {
@@ -116,6 +129,11 @@ describe('ZAzureKeyVaultSettings refuses', () => {
       'a client secret with a line break',
       { ...valid, clientSecret: `${valid.clientSecret}\n` },
       [{ path: ['clientSecret'], message: 'The client secret contains a line break or another control character; paste it again on one line.' }],
+    ],
+    [
+      'a private key pasted as the CA certificate',
+      { ...valid, caCertificate: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' },
+      [{ path: ['caCertificate'], message: 'This is a private key; paste only the CA certificate, which starts with -----BEGIN CERTIFICATE-----.' }],
     ],
     ['an unknown setting', { ...valid, subscriptionId: 'x' }, [{ path: [], message: 'Remove "subscriptionId": Azure Key Vault has no such setting.' }]],
   ])('%s', (_name, settings, expected) => {

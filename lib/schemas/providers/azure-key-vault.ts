@@ -10,6 +10,7 @@ import {
   ZSettingsObject,
 } from './common';
 import { AZURE_APP_CREDENTIALS, AZURE_APP_CREDENTIALS_EXAMPLE, azureAppCredentialFields } from './azure-credentials';
+import { caCertificateField, ZCaCertificatePem } from './ca-certificate';
 
 const VAULT_URL_EXAMPLE = 'https://my-vault.vault.azure.net';
 
@@ -50,6 +51,8 @@ export const ZAzureKeyVaultSettings = ZSettingsObject('Azure Key Vault', {
     ),
   ),
   ...AZURE_APP_CREDENTIALS,
+  // Azure's own vaults use public CAs; a private CA is for a vault reached through a TLS-inspecting proxy or an Azure Stack Hub.
+  caCertificate: ZCaCertificatePem,
 });
 
 export type TAzureKeyVaultSettings = z.infer<typeof ZAzureKeyVaultSettings>;
@@ -81,6 +84,7 @@ export const azureKeyVault = defineProvider({
       required: false,
     }),
     ...azureAppCredentialFields('the Key Vault Crypto User role on the key'),
+    caCertificateField('your Key Vault'),
   ],
   example: {
     vaultUrl: 'https://cmk-example.vault.azure.net',
