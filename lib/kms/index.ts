@@ -5,6 +5,7 @@
 import { findProvider } from '@/lib/schemas/providers/registry';
 
 import { awsKmsDriver } from './aws-kms';
+import { azureKeyVaultDriver } from './azure-key-vault';
 import { KmsError, type TKmsDriver, type TKmsDriverOptions } from './types';
 
 export * from './types';
@@ -12,7 +13,10 @@ export * from './types';
 type TRegisteredDriver = { provider: string; schema: { safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: TIssues } }; create(settings: never, options: TKmsDriverOptions): TKmsDriver };
 type TIssues = { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
 
-const DRIVERS: ReadonlyMap<string, TRegisteredDriver> = new Map<string, TRegisteredDriver>([[awsKmsDriver.provider, awsKmsDriver]]);
+const DRIVERS: ReadonlyMap<string, TRegisteredDriver> = new Map<string, TRegisteredDriver>([
+  [awsKmsDriver.provider, awsKmsDriver],
+  [azureKeyVaultDriver.provider, azureKeyVaultDriver],
+]);
 
 export const KMS_DRIVER_PROVIDERS: readonly string[] = [...DRIVERS.keys()];
 
