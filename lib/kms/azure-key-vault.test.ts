@@ -92,6 +92,25 @@ describe('Azure Key Vault driver', () => {
     expect(await after.unwrap(newEdek, tenant)).toEqual(dek);
   });
 
+  it('signs in with a certificate: Entra verifies the client assertion against the registered certificate', async () => {
+    const certApp = double.createApp({ certificate: true });
+    key.users.add(certApp.clientId);
+    double.resetCalls();
+    const driver = driverWith({ ...double.settings(vault, key, certApp), clientSecret: undefined });
+    const edek = await driver.wrap(dek, tenant);
+    expect(await driver.unwrap(edek, tenant)).toEqual(dek);
+    expect(double.count({ kind: 'token', clientId: certApp.clientId, status: 200 })).toBe(1);
+
+    // A certificate Entra does not have for this app: the assertion's thumbprint and signature do not match.
+    const stranger = double.createApp({ certificate: true });
+    const error = await expectCode(
+      driverWith({ ...double.settings(vault, key, certApp), clientSecret: undefined, clientCertificate: stranger.credentialPem }).wrap(dek, tenant),
+      'kms_unauthorized',
+      /certificate assertion is not valid.*AADSTS700027/,
+    );
+    expect(error.message).not.toContain('PRIVATE KEY');
+  });
+
   it("refuses an EDEK replayed for another tenant, even on the same key", async () => {
     const driver = driverWith();
     const edek = await driver.wrap(dek, tenant);
@@ -128,7 +147,7 @@ describe('Azure Key Vault driver', () => {
 
 describe('Azure Key Vault driver maps each failure', () => {
   it('a wrong client secret → kms_unauthorized', async () => {
-    const error = await expectCode(driverWith({ clientSecret: 'Wr0ng~secret-value-that-is-long-enough' }).wrap(dek, tenant), 'kms_unauthorized', /client secret is wrong.*AADSTS7000215/);
+    const error = await expectCode(driverWith({ authMethod: 'client-secret', clientSecret: 'Wr0ng~secret-value-that-is-long-enough' }).wrap(dek, tenant), 'kms_unauthorized', /client secret is wrong.*AADSTS7000215/);
     expect(JSON.stringify({ message: error.message, cause: error.cause })).not.toContain('Wr0ng~secret');
   });
 

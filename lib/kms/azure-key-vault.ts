@@ -6,12 +6,13 @@
 // tenant id, since Key Vault's wrap has no AAD (azure-key-vault-envelope.ts).
 // One keep-alive agent for the vault (trusting the configuration's CA, if
 // any, for it alone) and one for Entra; the SDKs' retries are off and this
-// driver retries throttling itself, within each call's deadline.
+// driver retries throttling itself, within each call's deadline. The app signs
+// in with its client secret or its certificate, as the configuration says.
 import { type ConnectionOptions, connect } from 'node:tls';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
 
-import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { ClientCertificateCredential, ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { CryptographyClient, KeyClient, type KeyVaultKey } from '@azure/keyvault-keys';
 
 import { type TAzureKeyVaultSettings, ZAzureKeyVaultSettings } from '@/lib/schemas/providers/azure-key-vault';
@@ -79,13 +80,22 @@ function createAzureKeyVaultDriver(settings: TAzureKeyVaultSettings, options: TK
   const authorityAgent = authority.agent;
   // maxRetries 0: this driver retries (withRetries), with full jitter and within the deadline.
   const noRetries = { maxRetries: 0 };
-  const credential: TokenCredential = new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, {
+  const credentialOptions = {
     authorityHost: azure.authorityHost ?? defaultAuthorityHost(new URL(vaultUrl).hostname),
     // Instance discovery asks login.microsoftonline.com about the authority; a private authority is not listed there.
     ...(azure.authorityHost ? { disableInstanceDiscovery: true } : {}),
     agent: authorityAgent,
     retryOptions: noRetries,
-  });
+  };
+  let credential: TokenCredential;
+  if (settings.authMethod === 'client-certificate') {
+    if (!settings.clientCertificate) throw new KmsError('kms_config_invalid', 'The Azure Key Vault configuration has no certificate to sign in with.');
+    // MSAL signs a client assertion (a JWT naming the certificate's thumbprint) with the private key; Entra checks it against the uploaded certificate.
+    credential = new ClientCertificateCredential(settings.tenantId, settings.clientId, { certificate: settings.clientCertificate }, credentialOptions);
+  } else {
+    if (!settings.clientSecret) throw new KmsError('kms_config_invalid', 'The Azure Key Vault configuration has no client secret.');
+    credential = new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, credentialOptions);
+  }
   const pipeline = { agent: vaultAgentInstance, retryOptions: noRetries };
   const keys = new KeyClient(vaultUrl, credential, pipeline);
   const clients = new Map<string, CryptographyClient>();

@@ -3,6 +3,7 @@
 // with one message at the field to fix.
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { makeAppCertificate } from '@/lib/testing/kms/azure-key-vault-double-aad';
 import { makeTestTls } from '@/lib/testing/tls';
 
 import { azureKeyVault, ZAzureKeyVaultSettings } from './azure-key-vault';
@@ -22,6 +23,8 @@ const valid = {
 const URL_EXAMPLE = 'https://my-vault.vault.azure.net';
 // A real certificate (the test CA of lib/testing/tls.ts), in the normalized layout the schema returns.
 const TEST_CA = makeTestTls().caPem.trim();
+const APP = makeAppCertificate();
+const APP_CREDENTIAL = `${APP.certificatePem.trim()}\n${APP.keyPem.trim()}`;
 
 const UUID_MESSAGE = (what: string) => `The ${what} must be a UUID, like 123e4567-e89b-42d3-a456-426614174000.`;
 
@@ -33,14 +36,18 @@ describe('azureKeyVault provider', () => {
 
   it('has exactly one field spec per setting, in form order, with the client secret flagged secret', () => {
     expect(azureKeyVault.fields.map((field) => field.name)).toEqual(Object.keys(ZAzureKeyVaultSettings.shape));
-    expect(azureKeyVault.fields.filter((field) => field.secret).map((field) => field.name)).toEqual(['clientSecret']);
+    expect(azureKeyVault.fields.filter((field) => field.secret).map((field) => field.name)).toEqual(['clientSecret', 'clientCertificate']);
     expect(azureKeyVault.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['keyVersion', 'caCertificate']);
+    expect(azureKeyVault.fields.filter((field) => field.showWhen).map((field) => [field.name, field.showWhen?.equals])).toEqual([
+      ['clientSecret', 'client-secret'],
+      ['clientCertificate', 'client-certificate'],
+    ]);
     for (const field of azureKeyVault.fields) {
       expect(field.label).not.toBe('');
       expect(field.help).toMatch(/\.$/);
       const schema = ZAzureKeyVaultSettings.shape[field.name as keyof typeof ZAzureKeyVaultSettings.shape];
-      // The PEM field's example is a shape hint (MIIB…), not a certificate.
-      if (field.name !== 'caCertificate') expect(schema.safeParse(field.example).success, field.name).toBe(true);
+      // PEM fields' examples are shape hints (MIIB…), not certificates.
+      if (field.input !== 'pem') expect(schema.safeParse(field.example).success, field.name).toBe(true);
     }
   });
 });
@@ -62,6 +69,17 @@ describe('ZAzureKeyVaultSettings accepts', () => {
     expect(ZAzureKeyVaultSettings.parse({ ...valid, caCertificate: ' \n' }).caCertificate).toBeUndefined();
     // Configurations saved before the field existed have no caCertificate and stay valid.
     expect(ZAzureKeyVaultSettings.parse(valid)).not.toHaveProperty('caCertificate', expect.anything());
+  });
+
+  it('a configuration saved before the sign-in choice existed: a client secret', () => {
+    const { authMethod: _authMethod, ...before } = { ...valid, authMethod: undefined };
+    expect(ZAzureKeyVaultSettings.parse(before).authMethod).toBe('client-secret');
+  });
+
+  it('a certificate and its RSA private key instead of a client secret', () => {
+    const parsed = ZAzureKeyVaultSettings.parse({ ...valid, clientSecret: '', authMethod: 'client-certificate', clientCertificate: APP_CREDENTIAL });
+    expect(parsed).toMatchObject({ authMethod: 'client-certificate', clientCertificate: APP_CREDENTIAL });
+    expect(parsed.clientSecret).toBeUndefined();
   });
 
   it('returns a blank key version as not set', () => {
@@ -135,6 +153,35 @@ describe('ZAzureKeyVaultSettings refuses', () => {
       { ...valid, caCertificate: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' },
       [{ path: ['caCertificate'], message: 'This is a private key; paste only the CA certificate, which starts with -----BEGIN CERTIFICATE-----.' }],
     ],
+    [
+      'a certificate without its private key',
+      { ...valid, clientSecret: undefined, authMethod: 'client-certificate', clientCertificate: APP.certificatePem },
+      [
+        {
+          path: ['clientCertificate'],
+          message: 'Paste the certificate and its private key in PEM, both blocks one after the other; the private key (-----BEGIN PRIVATE KEY-----) is missing: the proxies sign in with it.',
+        },
+      ],
+    ],
+    [
+      'a private key without its certificate',
+      { ...valid, clientSecret: undefined, authMethod: 'client-certificate', clientCertificate: APP.keyPem },
+      [{ path: ['clientCertificate'], message: 'Paste the certificate and its private key in PEM, both blocks one after the other; the -----BEGIN CERTIFICATE----- block is missing.' }],
+    ],
+    [
+      'the certificate method with a client secret and no certificate',
+      { ...valid, authMethod: 'client-certificate' },
+      [
+        { path: ['clientCertificate'], message: expect.stringMatching(/^Paste the app's certificate and its private key, like -----BEGIN CERTIFICATE-----/) as string },
+        { path: ['clientSecret'], message: 'Leave the client secret empty when the proxies sign in with a certificate.' },
+      ],
+    ],
+    [
+      'the secret method with a certificate too',
+      { ...valid, clientCertificate: APP_CREDENTIAL },
+      [{ path: ['clientCertificate'], message: 'Leave the certificate empty when the proxies sign in with a client secret.' }],
+    ],
+    ['an unknown sign-in method', { ...valid, authMethod: 'managed-identity' }, [{ path: ['authMethod'], message: 'Choose how the key proxies sign in: a client secret or a certificate.' }]],
     ['an unknown setting', { ...valid, subscriptionId: 'x' }, [{ path: [], message: 'Remove "subscriptionId": Azure Key Vault has no such setting.' }]],
   ])('%s', (_name, settings, expected) => {
     expect(issues(ZAzureKeyVaultSettings, settings)).toEqual(expected);

@@ -7,11 +7,30 @@
 // Errors have Entra's OAuth shape: { error, error_description: "AADSTS…", error_codes }.
 // Sources: learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow,
 // …/certificate-credentials, …/reference-error-codes.
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 import { decodeProtectedHeader, importX509, jwtVerify } from 'jose';
 
-export type TAzureApp = { directoryId: string; clientId: string; clientSecret?: string; certificatePem?: string };
+/** `certificatePem` is what the app registration lists (public); `credentialPem` is that certificate and its key, for the configuration. */
+export type TAzureApp = { directoryId: string; clientId: string; clientSecret?: string; certificatePem?: string; credentialPem?: string };
+
+/** A self-signed RSA certificate and its key, as an app registration's certificate credential (made with the openssl CLI). */
+export function makeAppCertificate(): { certificatePem: string; keyPem: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'cmk-azure-app-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'app.key', '-out', 'app.crt', '-days', '7', '-subj', '/CN=cmk-tsp test app'], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    return { certificatePem: readFileSync(join(dir, 'app.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'app.key'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 export type TAzureToken = { clientId: string; directoryId: string; resource: string; expiresAt: number };
 
 export type TAadState = {
@@ -68,7 +87,14 @@ async function assertionProblem(app: TAzureApp, assertion: string, tokenEndpoint
     const x5t = createHash('sha1').update(der).digest('base64url');
     const x5tS256 = createHash('sha256').update(der).digest('base64url');
     if (header.x5t !== x5t && header['x5t#S256'] !== x5tS256) return 'the assertion names a certificate that is not registered';
-    await jwtVerify(assertion, await importX509(app.certificatePem, alg), { audience: tokenEndpoint, issuer: app.clientId, subject: app.clientId, maxTokenAge: '10m' });
+    await jwtVerify(assertion, await importX509(app.certificatePem, alg), {
+      audience: tokenEndpoint,
+      issuer: app.clientId,
+      subject: app.clientId,
+      maxTokenAge: '10m',
+      // MSAL rounds nbf/iat to the nearest second, so they may be up to half a second ahead.
+      clockTolerance: 5,
+    });
     return undefined;
   } catch {
     return 'the assertion signature or its claims are invalid';

@@ -18,7 +18,7 @@ import type { AddressInfo } from 'node:net';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 import { makeTestTls } from '@/lib/testing/tls';
 
-import { issueToken, openIdConfiguration, type TAadState, type TAzureApp, type TJsonAnswer } from './azure-key-vault-double-aad';
+import { issueToken, makeAppCertificate, openIdConfiguration, type TAadState, type TAzureApp, type TJsonAnswer } from './azure-key-vault-double-aad';
 import { handleVault, newKeyVersion, type TVault, type TVaultKey, type TVaultState, vaultError } from './azure-key-vault-double-vault';
 
 export type { TAzureApp, TVault, TVaultKey };
@@ -34,7 +34,8 @@ export type TAzureKeyVaultDouble = {
   caPem: string;
   /** A directory (Entra tenant) that exists from the start. */
   directoryId: string;
-  createApp(opts?: { directoryId?: string; clientSecret?: string; certificatePem?: string }): TAzureApp;
+  /** An app registration with a client secret, or (certificate: true) with a new RSA certificate credential. */
+  createApp(opts?: { directoryId?: string; clientSecret?: string; certificate?: boolean }): TAzureApp;
   /** A vault <name>.vault.azure.net in a directory (default: directoryId). */
   createVault(name: string, directoryId?: string): TVault;
   /** A key with one version; `users` are the client ids granted Key Vault Crypto User on it. */
@@ -59,7 +60,7 @@ export type TAzureKeyVaultDouble = {
   readonly calls: readonly TAzureCall[];
   count(filter?: Partial<TAzureCall>): number;
   resetCalls(): void;
-  /** ZAzureKeyVaultSettings for a key and an app with a client secret; the CA is the test CA. */
+  /** ZAzureKeyVaultSettings for a key and an app (its secret or its certificate); the CA is the test CA. */
   settings(vault: TVault, key: TVaultKey, app: TAzureApp, extra?: { keyVersion?: string }): Record<string, string>;
   /** Driver options pointing the SDKs at this double. */
   driverOptions(timeoutMs?: number): TKmsDriverOptions;
@@ -158,10 +159,13 @@ export async function startAzureKeyVaultDouble(options: { port?: number; tokenLi
     caPem: tls.caPem,
     directoryId,
     createApp(opts = {}) {
+      const certificate = opts.certificate ? makeAppCertificate() : undefined;
       const app: TAzureApp = {
         directoryId: opts.directoryId ?? directoryId,
         clientId: randomUUID(),
-        ...(opts.certificatePem ? { certificatePem: opts.certificatePem } : { clientSecret: opts.clientSecret ?? `Az8Q~${randomUUID().replace(/-/g, '')}` }),
+        ...(certificate
+          ? { certificatePem: certificate.certificatePem, credentialPem: `${certificate.certificatePem.trim()}\n${certificate.keyPem.trim()}` }
+          : { clientSecret: opts.clientSecret ?? `Az8Q~${randomUUID().replace(/-/g, '')}` }),
       };
       aad.directories.add(app.directoryId);
       aad.apps.set(app.clientId, app);
@@ -206,7 +210,7 @@ export async function startAzureKeyVaultDouble(options: { port?: number; tokenLi
         ...(extra.keyVersion ? { keyVersion: extra.keyVersion } : {}),
         tenantId: app.directoryId,
         clientId: app.clientId,
-        clientSecret: app.clientSecret ?? '',
+        ...(app.credentialPem ? { authMethod: 'client-certificate', clientCertificate: app.credentialPem } : { authMethod: 'client-secret', clientSecret: app.clientSecret ?? '' }),
         caCertificate: tls.caPem,
       };
     },
