@@ -25,12 +25,12 @@ const BAD_APP_CREDENTIALS = 'Microsoft Entra ID refused the app credentials';
 /** Key Vault's error.code, or error.innererror.code where it is more precise. */
 const VAULT_RULES: Record<string, TRule> = {
   KeyDisabled: { code: 'kms_unauthorized', reason: 'the key version is disabled' },
-  ForbiddenByRbac: { code: 'kms_unauthorized', reason: `${NOT_ALLOWED} (grant it the Key Vault Crypto User role on the key)` },
-  ForbiddenByPolicy: { code: 'kms_unauthorized', reason: `${NOT_ALLOWED} (add wrapKey and unwrapKey to its access policy)` },
+  ForbiddenByRbac: { code: 'kms_unauthorized', reason: `${NOT_ALLOWED}; grant it the Key Vault Crypto User role on the key` },
+  ForbiddenByPolicy: { code: 'kms_unauthorized', reason: `${NOT_ALLOWED}; add wrapKey and unwrapKey to its access policy` },
   ForbiddenByFirewall: { code: 'kms_unauthorized', reason: "the vault's firewall does not admit the proxy's address" },
   ForbiddenByConnection: { code: 'kms_unauthorized', reason: "the vault's network rules do not admit the proxy's connection" },
   Forbidden: { code: 'kms_unauthorized', reason: NOT_ALLOWED },
-  Unauthorized: { code: 'kms_unauthorized', reason: "the vault did not accept the app's token (is the vault in the configured directory?)" },
+  Unauthorized: { code: 'kms_unauthorized', reason: "the vault did not accept the app's token; is the vault in the configured directory?" },
   KeyNotFound: { code: 'kms_config_invalid', reason: 'the key (or this key version) does not exist in the vault' },
   VaultNotFound: { code: 'kms_config_invalid', reason: 'the vault does not exist' },
   Throttled: { code: 'kms_throttled', reason: 'too many requests; retry later' },
@@ -38,7 +38,7 @@ const VAULT_RULES: Record<string, TRule> = {
 
 /** Entra's AADSTS numbers (error_codes); the OAuth `error` decides the rest. */
 const ENTRA_RULES: Record<number, TRule> = {
-  7000215: { code: 'kms_unauthorized', reason: `${BAD_APP_CREDENTIALS}: the client secret is wrong (use its Value, not its ID)` },
+  7000215: { code: 'kms_unauthorized', reason: `${BAD_APP_CREDENTIALS}: the client secret is wrong; use its Value, not its ID` },
   7000222: { code: 'kms_unauthorized', reason: `${BAD_APP_CREDENTIALS}: the client secret has expired` },
   700027: { code: 'kms_unauthorized', reason: `${BAD_APP_CREDENTIALS}: the certificate assertion is not valid for this app` },
   700016: { code: 'kms_unauthorized', reason: 'the application (client) id is not registered in this directory' },
@@ -114,7 +114,7 @@ export function mapAzureError(error: unknown, fallback: TKmsErrorCode, authority
 
   const system = systemCode(shape);
   if (system && TLS_CODES.test(system)) {
-    return build('kms_unreachable', 'Azure Key Vault could not be reached', "the server's TLS certificate is not trusted (check the CA certificate)", system);
+    return build('kms_unreachable', 'Azure Key Vault could not be reached', "the server's TLS certificate is not trusted; check the CA certificate", system);
   }
   if (system) return build('kms_unreachable', 'Azure Key Vault could not be reached', 'the connection failed', system);
 
