@@ -187,6 +187,18 @@ describe('Azure Key Vault driver maps each failure', () => {
     expect(await driverWith({ keyName: 'to-disable' }).unwrap(edek, tenant)).toEqual(dek);
   });
 
+  it('a failed wrap looks the current version up again at the next wrap', async () => {
+    const recreated = double.createKey(vault, 'recreated', [app.clientId]);
+    const driver = driverWith({ keyName: 'recreated' });
+    await driver.wrap(dek, tenant);
+    double.deleteKey(vault, 'recreated');
+    await expectCode(driver.wrap(dek, tenant), 'kms_config_invalid', /KeyNotFound/);
+    const again = double.createKey(vault, 'recreated', [app.clientId]);
+    expect(again.versions[0]?.version).not.toBe(recreated.versions[0]?.version);
+    const edek = await driver.wrap(dek, tenant);
+    expect(Buffer.from(edek.subarray(2, 34)).toString('ascii')).toBe(again.versions[0]?.version);
+  });
+
   it('a missing key → kms_config_invalid', async () => {
     await expectCode(driverWith({ keyName: 'no-such-key' }).wrap(dek, tenant), 'kms_config_invalid', /does not exist.*KeyNotFound/);
   });

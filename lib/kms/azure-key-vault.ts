@@ -147,8 +147,14 @@ function createAzureKeyVaultDriver(settings: TAzureKeyVaultSettings, options: TK
     wrap(dek, binding, signal) {
       return call('wrap', binding, signal, async (abortSignal) => {
         const { version, client } = await wrapKeyVersion(abortSignal);
-        const answer = await client.wrapKey(ALGORITHM, bindTenant(dek, binding.tenantId), { abortSignal });
-        return encodeEnvelope({ keyVersion: version, wrapped: answer.result });
+        try {
+          const answer = await client.wrapKey(ALGORITHM, bindTenant(dek, binding.tenantId), { abortSignal });
+          return encodeEnvelope({ keyVersion: version, wrapped: answer.result });
+        } catch (error) {
+          // The version may have been disabled or deleted since it was looked up: look again next time.
+          current = undefined;
+          throw error;
+        }
       });
     },
     async unwrap(encrypted, binding, signal) {
