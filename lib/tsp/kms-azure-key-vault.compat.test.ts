@@ -14,6 +14,7 @@ import { startAzureKeyVaultDouble, type TAzureApp, type TAzureKeyVaultDouble, ty
 import { startTspWorld, TSP_API_KEY, type TTspWorld } from '@/lib/testing/tsp-world';
 
 const TENANT = 'contoso';
+const CERT_TENANT = 'fabrikam';
 let azure: TAzureKeyVaultDouble;
 let app: TAzureApp;
 let vault: TVault;
@@ -43,7 +44,14 @@ beforeAll(async () => {
       const tenant = await createTenant(TENANT, [deployment]);
       config = await sealTestConfig(tenant, { provider: 'azure-key-vault', settings: azure.settings(vault, key, app), primary: true });
       await publishState(tenant);
-      return [tenant];
+      // A second Azure tenant whose app signs in with a certificate instead of a secret.
+      const certApp = azure.createApp({ certificate: true });
+      const certVault = azure.createVault('fabrikam-cmk');
+      const certKey = azure.createKey(certVault, 'tsp-key', [certApp.clientId]);
+      const certTenant = await createTenant(CERT_TENANT, [deployment]);
+      await sealTestConfig(certTenant, { provider: 'azure-key-vault', settings: azure.settings(certVault, certKey, certApp), primary: true });
+      await publishState(certTenant);
+      return [tenant, certTenant];
     },
   });
   client = new TenantSecurityClient(world.url, TSP_API_KEY);
@@ -66,6 +74,11 @@ describe('the reference Node client with an Azure Key Vault tenant', () => {
     expect(entry?.encryptedDekData.subarray(0, 2)).toEqual(Uint8Array.of(1, 32));
     expect(Buffer.from(entry?.encryptedDekData.subarray(2, 34) ?? []).toString()).toBe(key.versions[0]?.version);
     expect(azure.count({ kind: 'vault', status: 401 })).toBeGreaterThanOrEqual(1);
+  });
+
+  it('works the same for a tenant whose app signs in with a certificate', async () => {
+    const mine = await client.encryptDocument(doc, meta(CERT_TENANT));
+    expect((await client.decryptDocument(mine, meta(CERT_TENANT))).plaintextDocument.body?.toString()).toBe(doc.body.toString());
   });
 
   it('encrypts and decrypts a batch', async () => {
