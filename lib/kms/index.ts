@@ -8,6 +8,7 @@ import { awsKmsDriver } from './aws-kms';
 import { thalesCipherTrustDriver } from './thales-ciphertrust';
 import { hashicorpVaultTransitDriver } from './hashicorp-vault-transit';
 import { googleCloudKmsDriver } from './google-cloud-kms';
+import { azureKeyVaultDriver } from './azure-key-vault';
 import { KmsError, type TKmsDriver, type TKmsDriverOptions } from './types';
 
 export * from './types';
@@ -20,6 +21,7 @@ const DRIVERS: ReadonlyMap<string, TRegisteredDriver> = new Map<string, TRegiste
   [thalesCipherTrustDriver.provider, thalesCipherTrustDriver],
   [hashicorpVaultTransitDriver.provider, hashicorpVaultTransitDriver],
   [googleCloudKmsDriver.provider, googleCloudKmsDriver],
+  [azureKeyVaultDriver.provider, azureKeyVaultDriver],
 ]);
 
 export const KMS_DRIVER_PROVIDERS: readonly string[] = [...DRIVERS.keys()];

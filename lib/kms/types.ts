@@ -62,6 +62,14 @@ export type TKmsDriverOptions = {
     /** Calls in flight per configuration (default 16); more wait their turn within the deadline. */
     maxConcurrency?: number;
   };
+  azure?: {
+    /** Microsoft Entra authority (default: the vault's cloud, e.g. https://login.microsoftonline.com); Azure Stack Hub and, in tests, the double. */
+    authorityHost?: string;
+    /** PEM CA(s) trusted for the authority host only (a private authority; in tests, the double's CA). */
+    authorityCaCertificate?: string;
+    /** host:port every vault connection goes to instead of the vault host's DNS address (like curl --connect-to); TLS still checks the vault's name. Private endpoints without private DNS; in tests, the double. */
+    vaultConnectTo?: string;
+  };
 };
 
 /** Types a driver: its provider id, the settings schema the browser also validates with, and its factory. */

@@ -3,6 +3,9 @@
 // with one message at the field to fix.
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import { makeAppCertificate } from '@/lib/testing/kms/azure-key-vault-double-aad';
+import { makeTestTls } from '@/lib/testing/tls';
+
 import { azureKeyVault, ZAzureKeyVaultSettings } from './azure-key-vault';
 
 type Issue = { path: PropertyKey[]; message: string };
@@ -18,6 +21,11 @@ const valid = {
   clientSecret: 'Xy7Q~abc.DEF_ghi-JKL~mno.PQR_stu-VWX~yz01',
 };
 const URL_EXAMPLE = 'https://my-vault.vault.azure.net';
+// A real certificate (the test CA of lib/testing/tls.ts), in the normalized layout the schema returns.
+const TEST_CA = makeTestTls().caPem.trim();
+const APP = makeAppCertificate();
+const APP_CREDENTIAL = `${APP.certificatePem.trim()}\n${APP.keyPem.trim()}`;
+
 const UUID_MESSAGE = (what: string) => `The ${what} must be a UUID, like 123e4567-e89b-42d3-a456-426614174000.`;
 
 describe('azureKeyVault provider', () => {
@@ -28,13 +36,18 @@ describe('azureKeyVault provider', () => {
 
   it('has exactly one field spec per setting, in form order, with the client secret flagged secret', () => {
     expect(azureKeyVault.fields.map((field) => field.name)).toEqual(Object.keys(ZAzureKeyVaultSettings.shape));
-    expect(azureKeyVault.fields.filter((field) => field.secret).map((field) => field.name)).toEqual(['clientSecret']);
-    expect(azureKeyVault.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['keyVersion']);
+    expect(azureKeyVault.fields.filter((field) => field.secret).map((field) => field.name)).toEqual(['clientSecret', 'clientCertificate']);
+    expect(azureKeyVault.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['keyVersion', 'caCertificate']);
+    expect(azureKeyVault.fields.filter((field) => field.showWhen).map((field) => [field.name, field.showWhen?.equals])).toEqual([
+      ['clientSecret', 'client-secret'],
+      ['clientCertificate', 'client-certificate'],
+    ]);
     for (const field of azureKeyVault.fields) {
       expect(field.label).not.toBe('');
       expect(field.help).toMatch(/\.$/);
       const schema = ZAzureKeyVaultSettings.shape[field.name as keyof typeof ZAzureKeyVaultSettings.shape];
-      expect(schema.safeParse(field.example).success, field.name).toBe(true);
+      // PEM fields' examples are shape hints (MIIB…), not certificates.
+      if (field.input !== 'pem') expect(schema.safeParse(field.example).success, field.name).toBe(true);
     }
   });
 });
@@ -49,6 +62,24 @@ describe('ZAzureKeyVaultSettings accepts', () => {
     ['upper-case ids and host', { ...valid, vaultUrl: 'https://ACME-CMK.vault.azure.net', tenantId: valid.tenantId.toUpperCase() }],
   ])('%s', (_name, settings) => {
     expect(ZAzureKeyVaultSettings.safeParse(settings).success).toBe(true);
+  });
+
+  it('a CA certificate for a vault behind a private CA, and a blank one as not set', () => {
+    expect(ZAzureKeyVaultSettings.parse({ ...valid, caCertificate: TEST_CA }).caCertificate).toBe(TEST_CA);
+    expect(ZAzureKeyVaultSettings.parse({ ...valid, caCertificate: ' \n' }).caCertificate).toBeUndefined();
+    // Configurations saved before the field existed have no caCertificate and stay valid.
+    expect(ZAzureKeyVaultSettings.parse(valid)).not.toHaveProperty('caCertificate', expect.anything());
+  });
+
+  it('a configuration saved before the sign-in choice existed: a client secret', () => {
+    const { authMethod: _authMethod, ...before } = { ...valid, authMethod: undefined };
+    expect(ZAzureKeyVaultSettings.parse(before).authMethod).toBe('client-secret');
+  });
+
+  it('a certificate and its RSA private key instead of a client secret', () => {
+    const parsed = ZAzureKeyVaultSettings.parse({ ...valid, clientSecret: '', authMethod: 'client-certificate', clientCertificate: APP_CREDENTIAL });
+    expect(parsed).toMatchObject({ authMethod: 'client-certificate', clientCertificate: APP_CREDENTIAL });
+    expect(parsed.clientSecret).toBeUndefined();
   });
 
   it('returns a blank key version as not set', () => {
@@ -117,6 +148,40 @@ describe('ZAzureKeyVaultSettings refuses', () => {
       { ...valid, clientSecret: `${valid.clientSecret}\n` },
       [{ path: ['clientSecret'], message: 'The client secret contains a line break or another control character; paste it again on one line.' }],
     ],
+    [
+      'a private key pasted as the CA certificate',
+      { ...valid, caCertificate: '-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----' },
+      [{ path: ['caCertificate'], message: 'This is a private key; paste only the CA certificate, which starts with -----BEGIN CERTIFICATE-----.' }],
+    ],
+    [
+      'a certificate without its private key',
+      { ...valid, clientSecret: undefined, authMethod: 'client-certificate', clientCertificate: APP.certificatePem },
+      [
+        {
+          path: ['clientCertificate'],
+          message: 'Paste the certificate and its private key in PEM, both blocks one after the other; the private key (-----BEGIN PRIVATE KEY-----) is missing: the proxies sign in with it.',
+        },
+      ],
+    ],
+    [
+      'a private key without its certificate',
+      { ...valid, clientSecret: undefined, authMethod: 'client-certificate', clientCertificate: APP.keyPem },
+      [{ path: ['clientCertificate'], message: 'Paste the certificate and its private key in PEM, both blocks one after the other; the -----BEGIN CERTIFICATE----- block is missing.' }],
+    ],
+    [
+      'the certificate method with a client secret and no certificate',
+      { ...valid, authMethod: 'client-certificate' },
+      [
+        { path: ['clientCertificate'], message: expect.stringMatching(/^Paste the app's certificate and its private key, like -----BEGIN CERTIFICATE-----/) as string },
+        { path: ['clientSecret'], message: 'Leave the client secret empty when the proxies sign in with a certificate.' },
+      ],
+    ],
+    [
+      'the secret method with a certificate too',
+      { ...valid, clientCertificate: APP_CREDENTIAL },
+      [{ path: ['clientCertificate'], message: 'Leave the certificate empty when the proxies sign in with a client secret.' }],
+    ],
+    ['an unknown sign-in method', { ...valid, authMethod: 'managed-identity' }, [{ path: ['authMethod'], message: 'Choose how the key proxies sign in: a client secret or a certificate.' }]],
     ['an unknown setting', { ...valid, subscriptionId: 'x' }, [{ path: [], message: 'Remove "subscriptionId": Azure Key Vault has no such setting.' }]],
   ])('%s', (_name, settings, expected) => {
     expect(issues(ZAzureKeyVaultSettings, settings)).toEqual(expected);
