@@ -1,26 +1,11 @@
-// How the Azure Key Vault driver spends a call's time: a concurrency limit per
-// driver (each configuration names one vault, so one endpoint) that queues
-// calls beyond it, and bounded retries with full jitter for throttling (429)
-// and transient unavailability (502/503/504, a dropped socket) only. The SDK's
-// own retry policy is off (maxRetries: 0), so nothing retries twice.
+// How the Azure Key Vault driver retries: bounded, with full jitter
+// (concurrency-limit.ts), for throttling (429) and transient unavailability
+// (502/503/504, a dropped socket) only, never sooner than Retry-After and
+// never past the call's deadline. The SDK's own retry policy is off
+// (maxRetries: 0), so nothing retries twice. The concurrency limit per vault
+// is the drivers' shared one (endpointLimit).
+import { fullJitterMs } from './concurrency-limit';
 import type { KmsError } from './types';
-
-export type TLimit = <T>(run: () => Promise<T>) => Promise<T>;
-
-export function createLimit(max: number): TLimit {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (run) => {
-    if (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active += 1;
-    try {
-      return await run();
-    } finally {
-      active -= 1;
-      waiting.shift()?.();
-    }
-  };
-}
 
 export type TRetryPolicy = { attempts: number; baseMs: number; capMs: number; random?: () => number };
 
@@ -56,7 +41,7 @@ export async function withRetries<T>(
     } catch (error) {
       const mapped = map(error);
       if (n + 1 >= policy.attempts || !isRetryable(mapped) || signal.aborted) throw mapped;
-      const wait = Math.max(retryAfterMs(error) ?? 0, random() * Math.min(policy.capMs, policy.baseMs * 2 ** n));
+      const wait = Math.max(retryAfterMs(error) ?? 0, fullJitterMs(n, policy.baseMs, policy.capMs, random));
       if (Date.now() + wait >= deadlineAt) throw mapped;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);

@@ -4,7 +4,7 @@
 // covers the rest end to end in azure-key-vault.test.ts.
 import { describe, expect, it } from 'vitest';
 
-import { createLimit, withRetries } from './azure-key-vault-calls';
+import { withRetries } from './azure-key-vault-calls';
 import { mapAzureError } from './azure-key-vault-errors';
 import { KmsError, type TKmsErrorCode } from './types';
 
@@ -91,21 +91,3 @@ describe('withRetries', () => {
   });
 });
 
-describe('createLimit', () => {
-  it('runs at most `max` calls at once and queues the rest', async () => {
-    const limit = createLimit(2);
-    let active = 0;
-    let peak = 0;
-    await Promise.all(
-      Array.from({ length: 6 }, () =>
-        limit(async () => {
-          active += 1;
-          peak = Math.max(peak, active);
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          active -= 1;
-        }),
-      ),
-    );
-    expect(peak).toBe(2);
-  });
-});

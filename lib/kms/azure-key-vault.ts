@@ -17,7 +17,8 @@ import { CryptographyClient, KeyClient, type KeyVaultKey } from '@azure/keyvault
 
 import { type TAzureKeyVaultSettings, ZAzureKeyVaultSettings } from '@/lib/schemas/providers/azure-key-vault';
 
-import { createLimit, withRetries } from './azure-key-vault-calls';
+import { withRetries } from './azure-key-vault-calls';
+import { endpointLimit } from './concurrency-limit';
 import { bindTenant, decodeEnvelope, encodeEnvelope, openTenantBinding } from './azure-key-vault-envelope';
 import { mapAzureError } from './azure-key-vault-errors';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
@@ -99,7 +100,8 @@ function createAzureKeyVaultDriver(settings: TAzureKeyVaultSettings, options: TK
   const pipeline = { agent: vaultAgentInstance, retryOptions: noRetries };
   const keys = new KeyClient(vaultUrl, credential, pipeline);
   const clients = new Map<string, CryptographyClient>();
-  const limit = createLimit(MAX_IN_FLIGHT);
+  // Per vault, shared by every configuration of this proxy that names it.
+  const limit = endpointLimit(options, new URL(vaultUrl).origin, 'Azure Key Vault', MAX_IN_FLIGHT);
   let current: { key: KeyVaultKey; until: number } | undefined;
   let closed = false;
 
@@ -135,7 +137,7 @@ function createAzureKeyVaultDriver(settings: TAzureKeyVaultSettings, options: TK
     const deadlineAt = Date.now() + timeoutMs;
     try {
       return await withDeadline('Azure Key Vault', timeoutMs, signal, (abortSignal) =>
-        limit(() => withRetries(RETRY, deadlineAt, abortSignal, () => run(abortSignal), (error) => mapAzureError(error, failed, authority.recentFailure()))),
+        limit.run(() => withRetries(RETRY, deadlineAt, abortSignal, () => run(abortSignal), (error) => mapAzureError(error, failed, authority.recentFailure())), abortSignal),
       );
     } catch (error) {
       throw mapAzureError(error, failed, authority.recentFailure());

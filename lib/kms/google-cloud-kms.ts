@@ -7,7 +7,6 @@
 // keep-alive agent, one token cache and one concurrency limit per driver;
 // every call has a deadline and bounded retries with full jitter on
 // throttling and transient failures only; every failure leaves as a KmsError.
-import { randomInt } from 'node:crypto';
 
 import { googleTokenUriProblem, type TGoogleCloudKmsSettings, ZGoogleCloudKmsSettings } from '@/lib/schemas/providers/google-cloud-kms';
 
@@ -15,7 +14,7 @@ import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
 import { crc32cField } from './google-cloud-kms-crc32c';
 import { GoogleAnswerError, isRetryable, mapGoogleError } from './google-cloud-kms-errors';
 import { createGoogleHttp } from './google-cloud-kms-http';
-import { createConcurrencyLimit } from './google-cloud-kms-limit';
+import { createConcurrencyLimit, fullJitterMs, sleepUnlessAborted } from './concurrency-limit';
 import { createTokenSource } from './google-cloud-kms-token';
 import { defineKmsDriver, KmsError, type TKmsBinding, type TKmsDriver, type TKmsDriverOptions, type TKmsErrorCode } from './types';
 
@@ -89,23 +88,7 @@ function endpointsOf(settings: TGoogleCloudKmsSettings, options: TKmsDriverOptio
   };
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
-/** Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): uniform in [0, min(cap, base·2^n)). */
-const backoffMs = (retry: number) => randomInt(Math.max(1, Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** retry)));
 
 function createGoogleCloudKmsDriver(settings: TGoogleCloudKmsSettings, options: TKmsDriverOptions): TKmsDriver {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -138,7 +121,7 @@ function createGoogleCloudKmsDriver(settings: TGoogleCloudKmsSettings, options: 
         const expiredToken: boolean = error instanceof GoogleAnswerError && error.source === 'kms' && error.status === 401 && !signedInAgain;
         if (tries >= MAX_ATTEMPTS || !(expiredToken || isRetryable(error) || error instanceof IntegrityError)) throw error;
         signedInAgain ||= expiredToken;
-        if (!expiredToken) await sleep(backoffMs(tries - 1), signal);
+        if (!expiredToken) await sleepUnlessAborted(fullJitterMs(tries - 1, BACKOFF_BASE_MS, BACKOFF_CAP_MS), signal);
       }
     }
   }

@@ -9,6 +9,7 @@
 // X-Vault-Namespace, and errors as {"errors": [...]} with the HTTP status
 // (developer.hashicorp.com/vault/api-docs#http-status-codes).
 import { Agent, request } from 'node:https';
+import { fullJitterMs, sleepUnlessAborted } from './concurrency-limit';
 
 /** Concurrent requests to one Vault address; more wait for a socket (bounded by the call's deadline). */
 export const VAULT_MAX_SOCKETS = 16;
@@ -50,20 +51,6 @@ function errorsOf(parsed: unknown): string[] {
   return Array.isArray(list) ? list.filter((item): item is string => typeof item === 'string') : [];
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function isRetryable(error: unknown): boolean {
   if (error instanceof VaultHttpError) return RETRY_STATUSES.has(error.status) && !error.errors.some((e) => /locked/i.test(e));
@@ -127,8 +114,7 @@ export function createVaultHttp(options: { address: string; namespace?: string; 
           return await once(call, signal);
         } catch (error) {
           if (signal.aborted || attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
-          // Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): uniform in [0, min(cap, base·2^n)).
-          await sleep(Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt), signal);
+          await sleepUnlessAborted(fullJitterMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS), signal);
         }
       }
     },

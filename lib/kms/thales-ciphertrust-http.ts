@@ -7,6 +7,7 @@
 // the rest of the process.
 import https from 'node:https';
 
+import { endpointLimit, fullJitterMs, sleepUnlessAborted, type TConcurrencyLimit } from './concurrency-limit';
 import { isRetryableStatus } from './thales-ciphertrust-errors';
 import type { TKmsDriverOptions } from './types';
 
@@ -14,85 +15,18 @@ import type { TKmsDriverOptions } from './types';
 export const MAX_IN_FLIGHT = 16;
 /** Three attempts: two retries absorb a burst of throttling and still fit in the call's deadline. */
 export const MAX_ATTEMPTS = 3;
+const BACKOFF_BASE_MS = 50;
+const BACKOFF_CAP_MS = 800;
 /** Answers bigger than this are not CipherTrust's crypto or token answers. */
 const MAX_ANSWER_BYTES = 256 * 1024;
 
 export type TCtmHttpAnswer = { status: number; body: unknown };
 
-type TSlot = { release(): void };
+export type TCtmLimiter = TConcurrencyLimit;
 
-/** A counting semaphore whose waiters leave the queue when their call is aborted. */
-function createLimiter(limit: number) {
-  let active = 0;
-  const waiting: { grant: () => void }[] = [];
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next.grant();
-    else active -= 1;
-  };
-  return {
-    acquire(signal: AbortSignal): Promise<TSlot> {
-      if (active < limit) {
-        active += 1;
-        return Promise.resolve({ release });
-      }
-      return new Promise((resolve, reject) => {
-        const entry = {
-          grant: () => {
-            signal.removeEventListener('abort', onAbort);
-            resolve({ release });
-          },
-        };
-        const onAbort = () => {
-          const index = waiting.indexOf(entry);
-          if (index >= 0) waiting.splice(index, 1);
-          reject(signal.reason);
-        };
-        waiting.push(entry);
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-    },
-    get active() {
-      return active;
-    },
-    get queued() {
-      return waiting.length;
-    },
-  };
-}
-
-export type TCtmLimiter = ReturnType<typeof createLimiter>;
-
-// Keyed by the options object the TSP hands every driver it creates: one TSP's drivers share their
-// endpoint limits, two TSPs in one process (tests) do not, and nothing outlives the TSP.
-const limitersByOwner = new WeakMap<object, Map<string, TCtmLimiter>>();
-
+/** The limit of one CipherTrust endpoint, shared by every driver the same TSP (`owner`, its driver options) makes for it. */
 export function limiterFor(owner: TKmsDriverOptions, origin: string, limit = MAX_IN_FLIGHT): TCtmLimiter {
-  let byOrigin = limitersByOwner.get(owner);
-  if (!byOrigin) limitersByOwner.set(owner, (byOrigin = new Map()));
-  let limiter = byOrigin.get(origin);
-  if (!limiter) byOrigin.set(origin, (limiter = createLimiter(limit)));
-  return limiter;
-}
-
-/** Full jitter (AWS architecture blog): a random wait in [0, min(cap, base·2^attempt)). */
-export function fullJitterMs(attempt: number, baseMs = 50, capMs = 800): number {
-  return Math.random() * Math.min(capMs, baseMs * 2 ** attempt);
-}
-
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
+  return endpointLimit(owner, origin, 'CipherTrust Manager', limit);
 }
 
 export type TCtmHttp = {
@@ -169,14 +103,8 @@ export async function postWithRetries(
   signal: AbortSignal,
 ): Promise<TCtmHttpAnswer> {
   for (let attempt = 0; ; attempt += 1) {
-    const slot = await limiter.acquire(signal);
-    let answer: TCtmHttpAnswer;
-    try {
-      answer = await http.post(request.path, request.body, request.bearer, signal);
-    } finally {
-      slot.release();
-    }
+    const answer = await limiter.run(() => http.post(request.path, request.body, request.bearer, signal), signal);
     if (!isRetryableStatus(answer.status) || attempt + 1 >= MAX_ATTEMPTS) return answer;
-    await sleep(fullJitterMs(attempt), signal);
+    await sleepUnlessAborted(fullJitterMs(attempt, BACKOFF_BASE_MS, BACKOFF_CAP_MS), signal);
   }
 }

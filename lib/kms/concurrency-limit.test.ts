@@ -3,7 +3,7 @@
 // and a waiter whose deadline fires leaving the line without taking a slot.
 import { describe, expect, it } from 'vitest';
 
-import { createConcurrencyLimit } from './google-cloud-kms-limit';
+import { createConcurrencyLimit, endpointLimit, fullJitterMs } from './concurrency-limit';
 import { KmsError } from './types';
 
 function gate() {
@@ -61,5 +61,25 @@ describe('createConcurrencyLimit', () => {
     await holder;
     await expect(limit.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await limit.run(async () => 'free')).toBe('free');
+  });
+});
+
+describe('endpointLimit', () => {
+  it('is one limit per endpoint for the drivers of one proxy, and another for another proxy', () => {
+    const proxyA = {};
+    const proxyB = {};
+    const first = endpointLimit(proxyA, 'https://kms.example:443', 'the KMS', 4);
+    expect(endpointLimit(proxyA, 'https://kms.example:443', 'the KMS', 4)).toBe(first);
+    expect(endpointLimit(proxyA, 'https://other.example:443', 'the KMS', 4)).not.toBe(first);
+    expect(endpointLimit(proxyB, 'https://kms.example:443', 'the KMS', 4)).not.toBe(first);
+  });
+});
+
+describe('fullJitterMs', () => {
+  it('draws in [0, min(cap, base·2^n))', () => {
+    expect(fullJitterMs(0, 50, 800, () => 0.5)).toBe(25);
+    expect(fullJitterMs(3, 50, 800, () => 0.999)).toBeCloseTo(399.6);
+    expect(fullJitterMs(10, 50, 800, () => 0.5)).toBe(400);
+    expect(fullJitterMs(2, 50, 800, () => 0)).toBe(0);
   });
 });
