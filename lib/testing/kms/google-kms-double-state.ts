@@ -2,7 +2,7 @@
 // the access tokens its token endpoint issued, crypto keys with versions (a
 // rotated key keeps decrypting under its old versions), IAM members, the fault
 // switches tests flip, the call log — and Google's error body. No I/O here.
-import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 
 export type TVersionState = 'ENABLED' | 'DISABLED' | 'DESTROYED' | 'DESTROY_SCHEDULED';
 
@@ -122,6 +122,14 @@ export function newServiceAccount(state: TGoogleDoubleState, name: string): TDou
     universe_domain: 'googleapis.com',
   };
   return { email, keyFile };
+}
+
+/** Accepts an existing key file's key for its account (the demo's, made once at seeding). */
+export function acceptServiceAccountKey(state: TGoogleDoubleState, keyFile: Record<string, string>): void {
+  const email = keyFile.client_email ?? '';
+  const record = state.accounts.get(email) ?? { email, publicKeys: new Map() };
+  record.publicKeys.set(keyFile.private_key_id ?? '', createPublicKey(keyFile.private_key ?? ''));
+  state.accounts.set(email, record);
 }
 
 export type TNewCryptoKey = { ring?: string; id?: string; location?: string; members?: string[]; purpose?: TDoubleCryptoKey['purpose']; material?: Uint8Array };
