@@ -21,6 +21,7 @@ import { createDemoKmsDoublesSpec, demoKmsDoubleSettings, demoKmsTspEnv, KMS_DOU
 const REGION = 'eu-west-1';
 const ACCOUNT = '111122223333';
 export const DEMO_SPLUNK_HOST = 'splunk.demo.test';
+const DEMO_TLS_DAYS = 825;
 
 export type TDemoDoublesSpec = {
   kms: { port: number; keyId: string; material: string; accessKeyId: string; secretAccessKey: string };
@@ -51,7 +52,8 @@ const upperDigits = (n: number) => Array.from(randomBytes(n), (b) => 'ABCDEFGHIJ
 export async function createDemoDoublesSpec(dataDir: string): Promise<TDemoDoublesSpec> {
   let tls: ReturnType<typeof makeTestTls> | null = null;
   try {
-    tls = makeTestTls([DEMO_SPLUNK_HOST, ...KMS_DOUBLE_DNS_NAMES]);
+    // Kept across restarts with the keys it protects, so valid longer than the tests' week.
+    tls = makeTestTls([DEMO_SPLUNK_HOST, ...KMS_DOUBLE_DNS_NAMES], { days: DEMO_TLS_DAYS });
   } catch (error) {
     console.warn(`The demo runs without its Splunk, Google, Azure, Vault and CipherTrust doubles: ${(error as Error).message}`);
   }

@@ -2,7 +2,9 @@
 // (the settings as sealed for the tenant) wraps through the real driver with
 // the TSP options read from the written tsp.env, and after the doubles stop
 // and start again from DATA_DIR/demo/ — a new `npm start` — every EDEK made
-// before still unwraps, and only for its own tenant.
+// before still unwraps, and only for its own tenant. The demo's certificate
+// lasts as long as a demo may.
+import { X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -39,6 +41,9 @@ describe('the demo KMS doubles', () => {
   it('wrap through every seeded KMS configuration, and unwrap after a restart from DATA_DIR/demo/', async () => {
     const spec = await createDemoDoublesSpec(dataDir);
     expect(spec.otherKms).not.toBeNull();
+    // Kept across restarts, so the demo's certificate and CA outlive the tests' week.
+    const year = Date.now() + 365 * 24 * 3600 * 1000;
+    for (const pem of [spec.otherKms?.tls.certPem, spec.otherKms?.tls.caPem]) expect(Date.parse(new X509Certificate(pem ?? '').validTo)).toBeGreaterThan(year);
     const settingsOf = demoDoubleSettings(spec);
     running = await startDemoDoubles(dataDir);
     expect(running?.otherKmsUrls).toEqual({ google: expect.stringMatching(/^https:/), azure: expect.stringMatching(/^https:\/\/localhost:/), vault: expect.stringMatching(/^https:/), ciphertrust: expect.stringMatching(/^https:/) });
