@@ -3,7 +3,8 @@
 // DNS names plus 127.0.0.1, made with the `openssl` CLI in a temporary
 // directory that is removed at once. Clients trust the double by adding
 // `caPem` to their CAs (never by turning verification off), so the real TLS
-// checks — chain, host name, validity — run in every test.
+// checks — chain, host name, validity — run in every test. Valid 7 days, or
+// longer when asked: the demo keeps its certificate across restarts.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +14,8 @@ export type TTestTls = { caPem: string; certPem: string; keyPem: string };
 
 type TCa = { caPem: string; caKeyPem: string };
 
-// Cached per process: key generation is the slow part, and every double can share one CA.
-let ca: TCa | undefined;
+// Cached per process and validity: key generation is the slow part, and every double can share one CA.
+const cas = new Map<number, TCa>();
 const servers = new Map<string, TTestTls>();
 
 function openssl(dir: string, args: string[]): void {
@@ -38,27 +39,30 @@ function inTempDir<T>(work: (dir: string) => T): T {
   }
 }
 
-function testCa(): TCa {
-  ca ??= inTempDir((dir) => {
+function testCa(days: number): TCa {
+  const cached = cas.get(days);
+  if (cached) return cached;
+  const ca = inTempDir((dir) => {
     openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key']);
     openssl(dir, [
-      'req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', '7', '-subj', '/CN=CMK test CA (throw-away)',
+      'req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', String(days), '-subj', '/CN=CMK test CA (throw-away)',
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign', '-out', 'ca.crt',
     ]);
     return { caPem: readFileSync(join(dir, 'ca.crt'), 'utf8'), caKeyPem: readFileSync(join(dir, 'ca.key'), 'utf8') };
   });
+  cas.set(days, ca);
   return ca;
 }
 
-/** A certificate for `dnsNames` (and 127.0.0.1) signed by the process's test CA. Names must be plain DNS names. */
-export function makeTestTls(dnsNames: readonly string[] = ['localhost']): TTestTls {
+/** A certificate for `dnsNames` (and 127.0.0.1) signed by the process's test CA, both valid `days` (default 7). Names must be plain DNS names. */
+export function makeTestTls(dnsNames: readonly string[] = ['localhost'], { days = 7 }: { days?: number } = {}): TTestTls {
   if (dnsNames.length === 0 || dnsNames.some((name) => !/^[a-z0-9*]([a-z0-9.-]*[a-z0-9])?$/i.test(name))) {
     throw new Error('makeTestTls takes one or more plain DNS names, like siem.test.');
   }
-  const key = [...dnsNames].map((name) => name.toLowerCase()).sort().join(',');
+  const key = `${days}:${[...dnsNames].map((name) => name.toLowerCase()).sort().join(',')}`;
   const cached = servers.get(key);
   if (cached) return cached;
-  const { caPem, caKeyPem } = testCa();
+  const { caPem, caKeyPem } = testCa(days);
   const made = inTempDir((dir) => {
     writeFileSync(join(dir, 'ca.crt'), caPem);
     writeFileSync(join(dir, 'ca.key'), caKeyPem, { mode: 0o600 });
@@ -70,7 +74,7 @@ export function makeTestTls(dnsNames: readonly string[] = ['localhost']): TTestT
     openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key']);
     openssl(dir, ['req', '-new', '-key', 'server.key', '-subj', `/CN=${dnsNames[0]}`, '-out', 'server.csr']);
     openssl(dir, [
-      'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-sha256', '-days', '7',
+      'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-sha256', '-days', String(days),
       '-extfile', 'server.ext', '-out', 'server.crt',
     ]);
     return { caPem, certPem: readFileSync(join(dir, 'server.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'server.key'), 'utf8') };

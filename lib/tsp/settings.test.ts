@@ -78,4 +78,51 @@ describe('TSP settings', () => {
     expect(out.siem).toMatchObject({ resolve: { 'siem.internal': '10.0.0.5', 'splunk.internal': '10.0.0.6' }, maxQueueEvents: 10_000 });
     expect(out.siem.ca?.[0]).toContain('BEGIN CERTIFICATE');
   });
+
+  it('turns the Google and Azure endpoint settings into driver options, each CA for its own endpoints', () => {
+    const ca = join(dir, 'kms-ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n');
+    const s = parseTspSettings({ credentials }, {
+      ...env,
+      TSP_GOOGLE_KMS_ENDPOINT: 'https://cloudkms-psc.p.googleapis.com',
+      TSP_GOOGLE_TOKEN_URL: 'https://oauth2-psc.p.googleapis.com/token',
+      TSP_GOOGLE_CA_FILE: ca,
+      TSP_AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us',
+      TSP_AZURE_AUTHORITY_CA_FILE: ca,
+      TSP_AZURE_VAULT_CONNECT_TO: '10.0.0.7:443',
+    });
+    const out = outboundOptions(s);
+    expect(out.kms.google).toEqual({ endpoint: 'https://cloudkms-psc.p.googleapis.com', tokenUrl: 'https://oauth2-psc.p.googleapis.com/token', ca: [expect.stringContaining('MIIC')] });
+    expect(out.kms.azure).toEqual({ authorityHost: 'https://login.microsoftonline.us', authorityCaCertificate: expect.stringContaining('MIIC'), vaultConnectTo: '10.0.0.7:443' });
+    expect(out.siem.ca).toBeUndefined();
+    // Unset, the drivers use the clouds' public endpoints.
+    expect(outboundOptions(parseTspSettings({ credentials }, env)).kms).toMatchObject({ google: {}, azure: {} });
+  });
+
+  it('names each bad Google or Azure endpoint setting', () => {
+    const notPem = join(dir, 'not-pem.txt');
+    writeFileSync(notPem, 'hello');
+    const message = problems({ credentials }, {
+      ...env,
+      TSP_GOOGLE_KMS_ENDPOINT: 'http://cloudkms.internal',
+      TSP_GOOGLE_TOKEN_URL: 'not a url',
+      TSP_GOOGLE_CA_FILE: notPem,
+      TSP_AZURE_AUTHORITY_CA_FILE: join(dir, 'missing.pem'),
+      TSP_AZURE_VAULT_CONNECT_TO: 'vault.internal',
+    });
+    expect(message).toContain('TSP_GOOGLE_KMS_ENDPOINT must be an https URL');
+    expect(message).toContain('TSP_GOOGLE_TOKEN_URL must be an https URL');
+    expect(message).toContain('TSP_GOOGLE_CA_FILE must hold PEM CA certificates');
+    expect(message).toContain('TSP_AZURE_AUTHORITY_CA_FILE: no such file.');
+    expect(message).toContain('TSP_AZURE_VAULT_CONNECT_TO must be host:port');
+    expect(problems({ credentials }, { ...env, TSP_AZURE_VAULT_CONNECT_TO: '10.0.0.7:70000' })).toContain('TSP_AZURE_VAULT_CONNECT_TO must end in a port from 1 to 65535.');
+  });
+
+  it('refuses a CA file without the endpoint it is for', () => {
+    const ca = join(dir, 'kms-ca.pem');
+    writeFileSync(ca, '-----BEGIN CERTIFICATE-----\nMIIC\n-----END CERTIFICATE-----\n');
+    const message = problems({ credentials }, { ...env, TSP_GOOGLE_CA_FILE: ca, TSP_AZURE_AUTHORITY_CA_FILE: ca });
+    expect(message).toContain('TSP_GOOGLE_CA_FILE is only used with TSP_GOOGLE_KMS_ENDPOINT or TSP_GOOGLE_TOKEN_URL');
+    expect(message).toContain('TSP_AZURE_AUTHORITY_CA_FILE is only used with TSP_AZURE_AUTHORITY_HOST');
+  });
 });

@@ -5,6 +5,7 @@
 // which other users of the machine can read in the process list.
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { TKmsDriverOptions } from '@/lib/kms/types';
 
 export class TspSettingsError extends Error {}
 
@@ -27,6 +28,13 @@ const apiKey = (name: string) =>
 const file = (name: string) =>
   z.string().refine((p) => existsSync(p), { error: `${name}: no such file.` });
 
+/** An https URL: these endpoints carry bearer tokens and key material. */
+const httpsUrl = (name: string, like: string) =>
+  z.url({ protocol: /^https$/, error: `${name} must be an https URL, like ${like}.` });
+
+const pemFile = (name: string) =>
+  file(name).refine((p) => !existsSync(p) || readFileSync(p, 'utf8').includes('-----BEGIN CERTIFICATE-----'), { error: `${name} must hold PEM CA certificates (-----BEGIN CERTIFICATE-----).` });
+
 const ZSettings = z
   .object({
     credentials: z.string({ error: '--credentials <file.json> is required: the proxy deployment credentials file from the broker.' }).pipe(file('--credentials')),
@@ -46,6 +54,16 @@ const ZSettings = z
     awsKmsEndpoint: z.url({ error: 'AWS_ENDPOINT_URL_KMS must be a URL.' }).optional(),
     awsStsEndpoint: z.url({ error: 'AWS_ENDPOINT_URL_STS must be a URL.' }).optional(),
     extraCaFile: file('TSP_EXTRA_CA_FILE').optional(),
+    googleKmsEndpoint: httpsUrl('TSP_GOOGLE_KMS_ENDPOINT', 'https://cloudkms-myendpoint.p.googleapis.com').optional(),
+    googleTokenUrl: httpsUrl('TSP_GOOGLE_TOKEN_URL', 'https://oauth2-myendpoint.p.googleapis.com/token').optional(),
+    googleCaFile: pemFile('TSP_GOOGLE_CA_FILE').optional(),
+    azureAuthorityHost: httpsUrl('TSP_AZURE_AUTHORITY_HOST', 'https://login.microsoftonline.us').optional(),
+    azureAuthorityCaFile: pemFile('TSP_AZURE_AUTHORITY_CA_FILE').optional(),
+    azureVaultConnectTo: z
+      .string()
+      .regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}$/, { error: 'TSP_AZURE_VAULT_CONNECT_TO must be host:port, like 10.0.0.7:443 or [fd00::7]:443.' })
+      .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65_535 && Number(v.slice(v.lastIndexOf(':') + 1)) > 0, { error: 'TSP_AZURE_VAULT_CONNECT_TO must end in a port from 1 to 65535.' })
+      .optional(),
     resolve: z
       .string()
       .regex(/^([A-Za-z0-9.-]+=[0-9A-Fa-f.:]+)(,[A-Za-z0-9.-]+=[0-9A-Fa-f.:]+)*$/, { error: 'TSP_RESOLVE must be host=address pairs separated by commas, like siem.internal=10.0.0.5.' })
@@ -56,6 +74,8 @@ const ZSettings = z
     if ((s.tlsCert === undefined) !== (s.tlsKey === undefined)) ctx.addIssue({ code: 'custom', path: ['tlsCert'], message: 'Give both --tls-cert and --tls-key (TSP_TLS_CERT_FILE, TSP_TLS_KEY_FILE), or neither.' });
     if ((s.awsAccessKeyId === undefined) !== (s.awsSecretAccessKey === undefined)) ctx.addIssue({ code: 'custom', path: ['awsAccessKeyId'], message: 'Give both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither (then the AWS SDK default chain is used).' });
     if (s.apiKey2 !== undefined && s.apiKey2 === s.apiKey) ctx.addIssue({ code: 'custom', path: ['apiKey2'], message: 'TSP_API_KEY_2 is the same as TSP_API_KEY; during a rotation it holds the other key.' });
+    if (s.googleCaFile !== undefined && s.googleKmsEndpoint === undefined && s.googleTokenUrl === undefined) ctx.addIssue({ code: 'custom', path: ['googleCaFile'], message: 'TSP_GOOGLE_CA_FILE is only used with TSP_GOOGLE_KMS_ENDPOINT or TSP_GOOGLE_TOKEN_URL; give the endpoint it is for.' });
+    if (s.azureAuthorityCaFile !== undefined && s.azureAuthorityHost === undefined) ctx.addIssue({ code: 'custom', path: ['azureAuthorityCaFile'], message: 'TSP_AZURE_AUTHORITY_CA_FILE is only used with TSP_AZURE_AUTHORITY_HOST; give the authority it is for.' });
     if (s.port !== 0 && s.port === s.healthPort) ctx.addIssue({ code: 'custom', path: ['healthPort'], message: 'The API and health ports must differ.' });
   });
 
@@ -84,6 +104,12 @@ export function parseTspSettings(flags: TTspFlags, env: Readonly<Record<string, 
     awsKmsEndpoint: e('AWS_ENDPOINT_URL_KMS'),
     awsStsEndpoint: e('AWS_ENDPOINT_URL_STS'),
     extraCaFile: e('TSP_EXTRA_CA_FILE'),
+    googleKmsEndpoint: e('TSP_GOOGLE_KMS_ENDPOINT'),
+    googleTokenUrl: e('TSP_GOOGLE_TOKEN_URL'),
+    googleCaFile: e('TSP_GOOGLE_CA_FILE'),
+    azureAuthorityHost: e('TSP_AZURE_AUTHORITY_HOST'),
+    azureAuthorityCaFile: e('TSP_AZURE_AUTHORITY_CA_FILE'),
+    azureVaultConnectTo: e('TSP_AZURE_VAULT_CONNECT_TO'),
     resolve: e('TSP_RESOLVE'),
     siemQueue: e('TSP_SIEM_QUEUE_EVENTS'),
   });
@@ -97,8 +123,18 @@ export function outboundOptions(s: TTspSettings) {
   const endpoints = { ...(s.awsKmsEndpoint ? { kms: s.awsKmsEndpoint } : {}), ...(s.awsStsEndpoint ? { sts: s.awsStsEndpoint } : {}) };
   const vendorCredentials = s.awsAccessKeyId && s.awsSecretAccessKey ? { accessKeyId: s.awsAccessKeyId, secretAccessKey: s.awsSecretAccessKey, ...(s.awsSessionToken ? { sessionToken: s.awsSessionToken } : {}) } : undefined;
   const resolve = s.resolve ? Object.fromEntries(s.resolve.split(',').map((pair) => pair.split('=') as [string, string])) : undefined;
+  const google = {
+    ...(s.googleKmsEndpoint ? { endpoint: s.googleKmsEndpoint } : {}),
+    ...(s.googleTokenUrl ? { tokenUrl: s.googleTokenUrl } : {}),
+    ...(s.googleCaFile ? { ca: [readFileSync(s.googleCaFile, 'utf8')] } : {}),
+  };
+  const azure = {
+    ...(s.azureAuthorityHost ? { authorityHost: s.azureAuthorityHost } : {}),
+    ...(s.azureAuthorityCaFile ? { authorityCaCertificate: readFileSync(s.azureAuthorityCaFile, 'utf8') } : {}),
+    ...(s.azureVaultConnectTo ? { vaultConnectTo: s.azureVaultConnectTo } : {}),
+  };
   return {
-    kms: { aws: { endpoints, ...(vendorCredentials ? { vendorCredentials } : {}) } },
+    kms: { aws: { endpoints, ...(vendorCredentials ? { vendorCredentials } : {}) }, google, azure } satisfies TKmsDriverOptions,
     siem: { ...(s.extraCaFile ? { ca: [readFileSync(s.extraCaFile, 'utf8')] } : {}), ...(resolve ? { resolve } : {}), maxQueueEvents: s.siemQueue },
   };
 }

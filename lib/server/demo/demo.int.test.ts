@@ -1,9 +1,11 @@
 // `npm start` on an empty embedded database loads the demo through the real
 // code paths: the broker prints how to sign in and where the proxy
 // credentials are; the printed accounts sign in; the credentials file is a
-// valid one whose private key matches the approved deployment; the fake
-// provider credentials are nowhere in clear in the database or the log; and a
-// second start loads nothing twice. With PostgreSQL no demo is ever loaded.
+// valid one whose private key matches the approved deployment; the demo TSP
+// wraps and unwraps through each of the five KMS doubles (one tenant's
+// primary each); the fake provider credentials and the doubles' secrets are
+// nowhere in clear in the database or the logs; and a second start loads
+// nothing twice. With PostgreSQL no demo is ever loaded.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -18,10 +20,13 @@ import { BrokerClient } from '@/lib/testing/api-client';
 import { formatFindings, readStoredValues, scanForSecrets, type Canary } from '@/lib/testing/secret-scan';
 import { startBroker, type ServerProcess } from '@/lib/testing/server-process';
 import { freePort } from '@/scripts/lib/pg-cluster';
+import type { TDemoDoublesSpec } from './doubles';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
-const DEMO_PROVIDERS = ['aws-kms', 'hashicorp-vault-transit', 'splunk-hec', 'datadog', 'google-cloud-kms', 'azure-key-vault', 'elastic'];
+const DEMO_PROVIDERS = ['aws-kms', 'hashicorp-vault-transit', 'splunk-hec', 'datadog', 'google-cloud-kms', 'azure-key-vault', 'elastic', 'thales-ciphertrust'];
+/** Each demo tenant's KMS primary (kmsConfigId 1), each on its local double, and how many KMS configurations it has. */
+const DEMO_TENANTS = { acme: ['aws-kms', 2], globex: ['google-cloud-kms', 2], initech: ['azure-key-vault', 1], hooli: ['hashicorp-vault-transit', 1], umbrella: ['thales-ciphertrust', 1] } as const;
 
 let testDb: TestDatabase;
 let server: ServerProcess | undefined;
@@ -65,7 +70,7 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     expect(tsp).toBeGreaterThan(output.indexOf('passphrase:'));
     expect(tsp).toBeLessThan(output.indexOf('npm run proxy -- --credentials'));
     accounts = [...output.matchAll(/(\S+@\S+\.example)\s+passphrase: (\S+)/g)].map((m) => ({ email: m[1] as string, passphrase: m[2] as string }));
-    expect(accounts.map((a) => a.email)).toEqual(['operator@vendor.example', 'admin@acme.example', 'admin@globex.example']);
+    expect(accounts.map((a) => a.email)).toEqual(['operator@vendor.example', ...Object.keys(DEMO_TENANTS).map((t) => `admin@${t}.example`)]);
   });
 
   it('the printed accounts sign in, and each tenant lists its configurations', async () => {
@@ -73,15 +78,17 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
       const client = new BrokerClient((server as ServerProcess).url);
       expect((await client.signIn(account.email, account.passphrase)).ok).toBe(true);
       if (account.email.startsWith('admin@')) {
-        const tenant = account.email.slice('admin@'.length).split('.')[0] as string;
+        const tenant = account.email.slice('admin@'.length).split('.')[0] as keyof typeof DEMO_TENANTS;
         const listing = await client.get<{ seq: number; kmsConfigIdMax: number; state: { jws: string }; configs: { provider: string; status: string; isPrimary: boolean }[] }>(`/api/v1/tenants/${tenant}/configs`);
         expect(listing.status).toBe(200);
-        expect(listing.body.configs.length).toBeGreaterThanOrEqual(3);
+        expect(listing.body.configs.length).toBeGreaterThanOrEqual(2);
         expect(listing.body.seq).toBe(listing.body.configs.length + 1);
         // The demo carries kmsConfigIds from the start: each KMS configuration got the next one when it was created.
         const signed = decodeTenantStateUnverified(listing.body.state.jws).state.configs;
-        expect(signed.filter((c) => c.kind === 'kms').map((c) => c.kmsConfigId)).toEqual([1, 2]);
-        expect(listing.body.kmsConfigIdMax).toBe(2);
+        const [primary, kmsCount] = DEMO_TENANTS[tenant];
+        expect(signed.filter((c) => c.kind === 'kms').map((c) => c.kmsConfigId)).toEqual(kmsCount === 2 ? [1, 2] : [1]);
+        expect(listing.body.kmsConfigIdMax).toBe(kmsCount);
+        expect(listing.body.configs.find((c) => c.isPrimary && c.provider === primary)).toBeDefined();
       }
     }
   });
@@ -100,7 +107,7 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     const first = accounts[0] as { email: string; passphrase: string };
     expect((await operator.signIn(first.email, first.passphrase)).ok).toBe(true);
     const list = await operator.get<{ deployments: { kid: string; tenantsApproved: number }[] }>('/api/v1/operator/deployments');
-    expect(list.body.deployments).toEqual([expect.objectContaining({ kid, tenantsApproved: 2 })]);
+    expect(list.body.deployments).toEqual([expect.objectContaining({ kid, tenantsApproved: Object.keys(DEMO_TENANTS).length })]);
   });
 
   it('the proxy client CLI syncs against it with the credentials file, verifies everything and prints no secret', () => {
@@ -109,7 +116,7 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     expect(run.stderr).not.toMatch(/error/i);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/acme/);
-    expect(run.stdout).toMatch(/globex/);
+    for (const tenant of Object.keys(DEMO_TENANTS)) expect(run.stdout).toMatch(new RegExp(`\\b${tenant}\\s+c_`));
     // The broker's names for the configurations come along (display only), beside the signed kmsConfigId.
     expect(run.stdout).toMatch(/acme\s+c_\S+\s+Production KMS \(eu-west-1, local double\)\s+kms\s+1\s+aws-kms/);
     cliOutput = run.stdout + run.stderr;
@@ -118,10 +125,12 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     expect(cliOutput).not.toContain(credentials.privateJwk.d);
   });
 
-  it('runs the documented TSP commands: the TSP with the demo env file, then tsp:try encrypts and decrypts as acme and shows its SIEM events', async () => {
+  it('runs the documented TSP commands: the TSP with the demo env file, then tsp:try encrypts and decrypts as acme (AWS) and as the tenants on Google, Azure, Vault and CipherTrust, each through its double', async () => {
     const demo = path.join(testDb.dir, 'data', 'demo');
     expect(statSync(path.join(demo, 'tsp.env')).mode & 0o777).toBe(0o600);
-    expect((server as ServerProcess).output()).toMatch(/Demo doubles \(local stand-ins, NOT AWS and NOT Splunk\)/);
+    expect((server as ServerProcess).output()).toMatch(/Demo doubles \(local PROTOCOL DOUBLES, NOT the clouds: not AWS, not Splunk, not Google, Azure, HashiCorp or Thales\)/);
+    const env = readFileSync(path.join(demo, 'tsp.env'), 'utf8');
+    for (const name of ['TSP_GOOGLE_KMS_ENDPOINT', 'TSP_GOOGLE_TOKEN_URL', 'TSP_GOOGLE_CA_FILE', 'TSP_AZURE_AUTHORITY_HOST', 'TSP_AZURE_AUTHORITY_CA_FILE', 'TSP_AZURE_VAULT_CONNECT_TO']) expect(env).toMatch(new RegExp(`^${name}=\\S+$`, 'm'));
     expect((server as ServerProcess).output()).toMatch(/npm run tsp -- --credentials .*demo\/proxy-credentials\.json --env-file .*demo\/tsp\.env/);
     // The env file names ports 7777 and 9000; the environment's own values win, so the test takes free ones.
     const ports = { TSP_PORT: String(await freePort()), TSP_HEALTH_PORT: String(await freePort()) };
@@ -139,6 +148,20 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
       expect(events).toEqual(['wrap', 'unwrap']);
       expect(run.stdout).toMatch(/"tenantId": "acme"[\s\S]*"kmsConfigId": 1/);
       cliOutput += run.stdout;
+
+      // Every other KMS, through the tenant whose primary it is: the TSP's real driver against the broker's double.
+      for (const tenant of ['globex', 'initech', 'hooli', 'umbrella']) {
+        const other = spawnSync(process.execPath, ['scripts/node.mjs', 'scripts/tsp-try.ts', '--env-file', path.join(demo, 'tsp.env'), '--tenant', tenant, '--text', `for ${tenant}`], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...ports } });
+        expect(other.stderr, tenant).toBe('');
+        expect(other.status, tenant).toBe(0);
+        expect(other.stdout, tenant).toContain(`Decrypted: "for ${tenant}"`);
+        // Globex's SIEM is Elastic's example, so only the others' events reach the Splunk double.
+        if (tenant !== 'globex') {
+          expect([...other.stdout.matchAll(/"event": "(\w+)"/g)].map((m) => m[1]), tenant).toEqual(['wrap', 'unwrap']);
+          expect(other.stdout).toMatch(new RegExp(`"tenantId": "${tenant}"[\\s\\S]*"kmsConfigId": 1`));
+        }
+        cliOutput += other.stdout;
+      }
 
       // The README's example with the reference Node client runs as written (only the port is the test's).
       const readme = readFileSync('README.md', 'utf8');
@@ -163,14 +186,34 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     expect(tspOutput).toMatch(/stopping: finishing in-flight requests/);
   }, 120_000);
 
-  it('keeps the fake provider credentials out of the database, the log and the proxy output, and loads nothing on a second start', async () => {
+  it('keeps the fake provider credentials and the doubles’ secrets out of the database, the logs and the proxy output, and loads nothing on a second start', async () => {
     await server?.stop();
     // The demo doubles' credentials and the TSP's API key are secrets of the demo too.
-    const doubles = JSON.parse(readFileSync(path.join(testDb.dir, 'data', 'demo', 'doubles.json'), 'utf8')) as { kms: { secretAccessKey: string }; splunk: { token: string } | null; tspApiKey: string };
+    const doubles = JSON.parse(readFileSync(path.join(testDb.dir, 'data', 'demo', 'doubles.json'), 'utf8')) as TDemoDoublesSpec;
+    const other = doubles.otherKms;
+    expect(other).toBeTruthy();
+    const bytes = (base64: string) => Buffer.from(base64, 'base64');
+    // A line from the middle of a PEM private key: the whole block would be found as PEM anyway.
+    const pemLine = (pem: string) => pem.split('\n')[5] ?? '';
     const canaries: Canary[] = [
       { label: 'demo KMS double secret', value: doubles.kms.secretAccessKey },
+      { label: 'demo AWS KMS key material', value: bytes(doubles.kms.material) },
       { label: 'TSP API key', value: doubles.tspApiKey },
       ...(doubles.splunk ? [{ label: 'demo Splunk token', value: doubles.splunk.token }] : []),
+      ...(other
+        ? [
+            { label: 'demo Google service-account key', value: pemLine(other.google.keyFile.private_key ?? '') },
+            { label: 'demo Google key material', value: bytes(other.google.material) },
+            { label: 'demo Azure client secret', value: other.azure.clientSecret },
+            { label: 'demo Azure RSA key', value: pemLine(other.azure.privateKeyPem) },
+            { label: 'demo Vault token', value: other.vault.token },
+            { label: 'demo Vault AppRole secret_id', value: other.vault.secretId },
+            { label: 'demo Vault key material (acme)', value: bytes(other.vault.drKey) },
+            { label: 'demo Vault key material (hooli)', value: bytes(other.vault.key) },
+            { label: 'demo CipherTrust password', value: other.ciphertrust.password },
+            { label: 'demo CipherTrust key material', value: bytes(other.ciphertrust.material) },
+          ]
+        : []),
     ];
     expect(formatFindings(scanForSecrets([{ where: 'TSP output', value: tspOutput }], canaries).findings)).toBe('');
     for (const id of DEMO_PROVIDERS) {
@@ -181,7 +224,7 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
         if (field.secret && typeof value === 'string' && value.length >= 8) canaries.push({ label: `${id}.${field.name}`, value });
       }
     }
-    expect(canaries.length).toBeGreaterThanOrEqual(5);
+    expect(canaries.length).toBeGreaterThanOrEqual(15);
     expect(formatFindings(scanForSecrets([{ where: 'broker output', value: (server as ServerProcess).output() }, { where: 'proxy client output', value: cliOutput }], canaries).findings)).toBe('');
     const db = await openDatabase({ env: testDb.env });
     try {

@@ -12,7 +12,8 @@ const demo = {
   credentialsFile: '/srv/broker/data/demo/proxy-credentials.json',
   deploymentId: 'dep_demo',
 };
-const doubles = { kmsUrl: 'http://127.0.0.1:40001', splunkUrl: 'https://splunk.demo.test:40002', eventsFile: '/srv/broker/data/demo/siem-events.jsonl' };
+const otherKmsUrls = { google: 'https://127.0.0.1:40003', azure: 'https://localhost:40004', vault: 'https://127.0.0.1:40005', ciphertrust: 'https://127.0.0.1:40006' };
+const doubles = { kmsUrl: 'http://127.0.0.1:40001', otherKmsUrls, splunkUrl: 'https://splunk.demo.test:40002', eventsFile: '/srv/broker/data/demo/siem-events.jsonl' };
 const base = { publicUrl: 'http://localhost:3000', dataDir: './data', cwd: '/srv/broker' };
 const TSP = 'npm run tsp -- --credentials data/demo/proxy-credentials.json --env-file data/demo/tsp.env';
 const PROXY = 'npm run proxy -- --credentials data/demo/proxy-credentials.json';
@@ -22,7 +23,9 @@ describe('demo instructions', () => {
     const text = demoInstructions({ ...base, demo, doubles }) as string;
     expect(text).toContain('admin@acme.example  passphrase: demo-bbbbb');
     expect(text).toContain('(also in data/demo/accounts.txt; delete it once noted)');
-    expect(text).toContain('NOT AWS and NOT Splunk');
+    expect(text).toContain('local PROTOCOL DOUBLES, NOT the clouds: not AWS, not Splunk, not Google, Azure, HashiCorp or Thales');
+    for (const url of [doubles.kmsUrl, ...Object.values(otherKmsUrls), doubles.splunkUrl]) expect(text).toContain(url);
+    expect(text).toContain('npm run tsp:try -- --tenant globex');
     const [tsp, tryIt, proxy] = [text.indexOf(TSP), text.indexOf('npm run tsp:try'), text.indexOf(PROXY)];
     expect(tsp).toBeGreaterThan(text.indexOf('passphrase'));
     expect(tryIt).toBeGreaterThan(tsp);
@@ -35,6 +38,12 @@ describe('demo instructions', () => {
     expect(text).not.toMatch(/passphrase/);
     expect(text.indexOf(TSP)).toBeGreaterThan(-1);
     expect(text.indexOf(PROXY)).toBeGreaterThan(text.indexOf(TSP));
+  });
+
+  it('a demo seeded before the other KMS doubles names only AWS and Splunk', () => {
+    const text = demoInstructions({ ...base, demo: null, doubles: { ...doubles, otherKmsUrls: null } }) as string;
+    expect(text).toContain('NOT the clouds: not AWS, not Splunk):');
+    expect(text).not.toMatch(/Google|--tenant/);
   });
 
   it('a demo without doubles offers the proxy client; no demo prints nothing', () => {

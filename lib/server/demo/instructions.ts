@@ -14,7 +14,7 @@ export type TDemoInstructions = {
   /** Only on the first start, when the demo was just loaded. */
   demo: DemoResult | null;
   /** The local KMS and SIEM doubles, when the demo has them. */
-  doubles: Pick<TDemoDoubles, 'kmsUrl' | 'splunkUrl' | 'eventsFile'> | null;
+  doubles: Pick<TDemoDoubles, 'kmsUrl' | 'otherKmsUrls' | 'splunkUrl' | 'eventsFile'> | null;
   publicUrl: string;
   dataDir: string;
   /** Paths are printed relative to this (the shell the operator started the broker from). */
@@ -43,15 +43,24 @@ export function demoInstructions({ demo, doubles, publicUrl, dataDir, cwd = proc
     lines.push('  Run a proxy as the approved deployment "demo-proxy" (read-only: it syncs, verifies, decrypts and prints what it applied):', proxy, '');
     return lines.join('\n');
   }
+  const others = doubles.otherKmsUrls;
   lines.push(
-    `  Demo doubles (local stand-ins, NOT AWS and NOT Splunk): AWS KMS double on ${doubles.kmsUrl},`,
-    `  ${doubles.splunkUrl ? `Splunk HEC double on ${doubles.splunkUrl} (events also in ${relative(doubles.eventsFile)}).` : 'no Splunk double (openssl was missing when the demo was made).'}`,
+    `  Demo doubles (local PROTOCOL DOUBLES, NOT the clouds: not AWS, not Splunk${others ? ', not Google, Azure, HashiCorp or Thales' : ''}):`,
+    `    AWS KMS double on ${doubles.kmsUrl} (acme)`,
+    ...(others
+      ? [
+          `    Google Cloud KMS double on ${others.google} (globex), Azure Key Vault and Entra ID double on ${others.azure} (initech),`,
+          `    Vault Transit double on ${others.vault} (hooli, and acme's DR key), CipherTrust Manager double on ${others.ciphertrust} (umbrella)`,
+        ]
+      : []),
+    `    ${doubles.splunkUrl ? `Splunk HEC double on ${doubles.splunkUrl} (events also in ${relative(doubles.eventsFile)})` : 'no Splunk, Google, Azure, Vault or CipherTrust double (openssl was missing when the demo was made)'}`,
     '',
     '  Next, in a second terminal, start the Tenant Security Proxy. It connects as the approved',
     '  deployment "demo-proxy", so the pages show the chain up to date instead of "Not connected yet":',
     `    npm run tsp -- --credentials ${credentials} --env-file ${demoDir}/tsp.env`,
-    '  Then, in a third, encrypt and decrypt as tenant acme and see its SIEM events:',
+    '  Then, in a third, encrypt and decrypt as tenant acme (AWS KMS) and see its SIEM events:',
     '    npm run tsp:try',
+    ...(others ? ['  or as a tenant on another KMS: npm run tsp:try -- --tenant globex (or initech, hooli, umbrella)'] : []),
     '  Or, read-only instead of the TSP, the proxy client alone (syncs, verifies, decrypts, prints what it applied):',
     proxy,
     '',

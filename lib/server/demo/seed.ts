@@ -1,11 +1,12 @@
 import 'server-only';
 // Demo data for a first `npm start` on an empty embedded database, made
 // through the code paths a browser uses, with the browser's own crypto run in
-// Node: the first operator enrolls with the setup token, two tenants' first
+// Node: the first operator enrolls with the setup token, five tenants' first
 // admins accept their invitations bringing tenant keys, a proxy deployment is
 // created from a key pair made here (its credentials file written to
-// DATA_DIR/demo/), each tenant approves it, and their configurations (fake
-// credentials, from the provider examples) are sealed and signed like in the
+// DATA_DIR/demo/), each tenant approves it, and their configurations (each
+// KMS and Splunk pointing at its local double, doubles.ts; the rest fake
+// credentials from the provider examples) are sealed and signed like in the
 // browser and sent as changes. Passphrases are random per installation and
 // shown once; nothing is created when any account exists, with PostgreSQL,
 // or with DEMO_DATA=false.
@@ -40,7 +41,7 @@ const TENANTS: { externalId: string; displayName: string; admin: string; configs
     admin: 'admin@acme.example',
     configs: [
       { provider: 'aws-kms', label: 'Production KMS (eu-west-1, local double)', primary: true },
-      { provider: 'hashicorp-vault-transit', label: 'Vault transit (DR)' },
+      { provider: 'hashicorp-vault-transit', label: 'Vault transit (DR, local double)' },
       { provider: 'splunk-hec', label: 'Splunk security index (local double)', primary: true },
       { provider: 'datadog', label: 'Datadog audit logs' },
     ],
@@ -50,11 +51,25 @@ const TENANTS: { externalId: string; displayName: string; admin: string; configs
     displayName: 'Globex',
     admin: 'admin@globex.example',
     configs: [
-      { provider: 'google-cloud-kms', label: 'Cloud KMS key ring', primary: true },
+      { provider: 'google-cloud-kms', label: 'Cloud KMS key ring (local double)', primary: true },
       { provider: 'azure-key-vault', label: 'Azure Key Vault (retired)', disabled: true },
       { provider: 'elastic', label: 'Elastic SIEM', primary: true },
     ],
   },
+  // One tenant per remaining KMS, each on its double (kms-doubles.ts), so the demo TSP serves all five.
+  ...[
+    ['initech', 'Initech', 'azure-key-vault', 'Azure Key Vault (local double)'],
+    ['hooli', 'Hooli', 'hashicorp-vault-transit', 'Vault transit, AppRole (local double)'],
+    ['umbrella', 'Umbrella Corporation', 'thales-ciphertrust', 'CipherTrust Manager (local double)'],
+  ].map(([externalId = '', displayName = '', provider = '', label = '']) => ({
+    externalId,
+    displayName,
+    admin: `admin@${externalId}.example`,
+    configs: [
+      { provider, label, primary: true },
+      { provider: 'splunk-hec', label: 'Splunk security index (local double)', primary: true },
+    ],
+  })),
 ];
 const OPERATOR_EMAIL = 'operator@vendor.example';
 
@@ -121,10 +136,10 @@ export async function seedDemoData(dataDir: string): Promise<DemoResult> {
 
   const dir = path.resolve(dataDir, 'demo');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // Acme's AWS KMS and Splunk point at local protocol doubles (doubles.ts), so the demo TSP really works.
+  // Each KMS and the Splunk configurations point at local protocol doubles (doubles.ts), so the demo TSP really works.
   const doubles = demoDoubleSettings(await createDemoDoublesSpec(dataDir));
   const accounts = [operatorAccount];
-  for (const spec of TENANTS) accounts.push(await seedTenant(operator, environment.id, spec, deployment, spec.externalId === 'acme' ? doubles : {}));
+  for (const spec of TENANTS) accounts.push(await seedTenant(operator, environment.id, spec, deployment, doubles(spec.externalId)));
 
   const credentialsFile = path.join(dir, 'proxy-credentials.json');
   const credentials = { ...created.credentials, privateJwk: { ...pair.privateJwk, alg: 'ECDH-ES+A256KW', use: 'enc' } };

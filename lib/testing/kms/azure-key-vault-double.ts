@@ -10,18 +10,31 @@
 // runs as in Azure. Keys are real RSA-2048 with versions; a test can rotate,
 // disable, deny (403 ForbiddenByRbac), throttle (429 + Retry-After), delay or
 // drop connections, and reads a log of calls. Product code never imports this.
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 import type { TKmsDriverOptions } from '@/lib/kms/types';
-import { makeTestTls } from '@/lib/testing/tls';
+import { makeTestTls, type TTestTls } from '@/lib/testing/tls';
 
 import { issueToken, makeAppCertificate, openIdConfiguration, type TAadState, type TAzureApp, type TJsonAnswer } from './azure-key-vault-double-aad';
 import { handleVault, newKeyVersion, type TVault, type TVaultKey, type TVaultState, vaultError } from './azure-key-vault-double-vault';
 
 export type { TAzureApp, TVault, TVaultKey };
+
+/** A key version with given material (e.g. the demo's, made once), so wrapped keys survive a restart. */
+export type TAzureKeyVersionGiven = { version: string; privateKeyPem: string; created: number };
+
+export type TAzureKeyVaultDoubleOptions = {
+  /** Default 0: a free port. The demo keeps one, since its TSP settings name it. */
+  port?: number;
+  tokenLifetimeSeconds?: number;
+  /** Default: a certificate for *.vault.azure.net and localhost of this process's test CA; the demo passes its own. */
+  tls?: TTestTls;
+  /** Default: a new one. */
+  directoryId?: string;
+};
 
 export type TAzureCall = { kind: 'metadata' | 'token' | 'vault'; method: string; path: string; host: string; status: number; clientId?: string };
 
@@ -35,11 +48,11 @@ export type TAzureKeyVaultDouble = {
   /** A directory (Entra tenant) that exists from the start. */
   directoryId: string;
   /** An app registration with a client secret, or (certificate: true) with a new RSA certificate credential. */
-  createApp(opts?: { directoryId?: string; clientSecret?: string; certificate?: boolean }): TAzureApp;
+  createApp(opts?: { directoryId?: string; clientId?: string; clientSecret?: string; certificate?: boolean }): TAzureApp;
   /** A vault <name>.vault.azure.net in a directory (default: directoryId). */
   createVault(name: string, directoryId?: string): TVault;
   /** A key with one version; `users` are the client ids granted Key Vault Crypto User on it. */
-  createKey(vault: TVault, name: string, users: string[]): TVaultKey;
+  createKey(vault: TVault, name: string, users: string[], versions?: TAzureKeyVersionGiven[]): TVaultKey;
   /** A new current version; older versions keep unwrapping. Returns the new version id. */
   rotateKey(key: TVaultKey): string;
   /** Disables one version (default: every version) of a key. */
@@ -97,14 +110,14 @@ function send(res: ServerResponse, answer: TJsonAnswer): void {
   res.end(body);
 }
 
-export async function startAzureKeyVaultDouble(options: { port?: number; tokenLifetimeSeconds?: number } = {}): Promise<TAzureKeyVaultDouble> {
-  const directoryId = randomUUID();
+export async function startAzureKeyVaultDouble(options: TAzureKeyVaultDoubleOptions = {}): Promise<TAzureKeyVaultDouble> {
+  const directoryId = options.directoryId ?? randomUUID();
   const aad: TAadState = { directories: new Set([directoryId]), apps: new Map(), tokens: new Map(), tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3599 };
   const state: TVaultState = { aad, vaults: new Map(), denied: new Set(), throttle: 0, retryAfterSeconds: 0 };
   const calls: TAzureCall[] = [];
   let delayMs = 0;
   let dropping = false;
-  const tls = makeTestTls(['*.vault.azure.net', 'localhost']);
+  const tls = options.tls ?? makeTestTls(['*.vault.azure.net', 'localhost']);
   let authorityHost = '';
 
   async function route(req: IncomingMessage): Promise<{ answer: TJsonAnswer; call: Omit<TAzureCall, 'status'> }> {
@@ -147,7 +160,10 @@ export async function startAzureKeyVaultDouble(options: { port?: number; tokenLi
       send(res, answer);
     })().catch(() => req.socket.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
   const port = (server.address() as AddressInfo).port;
   authorityHost = `https://localhost:${port}`;
 
@@ -162,7 +178,7 @@ export async function startAzureKeyVaultDouble(options: { port?: number; tokenLi
       const certificate = opts.certificate ? makeAppCertificate() : undefined;
       const app: TAzureApp = {
         directoryId: opts.directoryId ?? directoryId,
-        clientId: randomUUID(),
+        clientId: opts.clientId ?? randomUUID(),
         ...(certificate
           ? { certificatePem: certificate.certificatePem, credentialPem: `${certificate.certificatePem.trim()}\n${certificate.keyPem.trim()}` }
           : { clientSecret: opts.clientSecret ?? `Az8Q~${randomUUID().replace(/-/g, '')}` }),
@@ -177,8 +193,12 @@ export async function startAzureKeyVaultDouble(options: { port?: number; tokenLi
       state.vaults.set(vault.host, vault);
       return vault;
     },
-    createKey(vault, name, users) {
-      const key: TVaultKey = { name, versions: [newKeyVersion()], users: new Set(users) };
+    createKey(vault, name, users, given) {
+      const versions = given?.map(({ version, privateKeyPem, created }) => {
+        const privateKey = createPrivateKey(privateKeyPem);
+        return { version, privateKey, publicKey: createPublicKey(privateKey), enabled: true, created };
+      });
+      const key: TVaultKey = { name, versions: versions ?? [newKeyVersion()], users: new Set(users) };
       vault.keys.set(name, key);
       return key;
     },

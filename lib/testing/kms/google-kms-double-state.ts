@@ -2,7 +2,7 @@
 // the access tokens its token endpoint issued, crypto keys with versions (a
 // rotated key keeps decrypting under its old versions), IAM members, the fault
 // switches tests flip, the call log — and Google's error body. No I/O here.
-import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 
 export type TVersionState = 'ENABLED' | 'DISABLED' | 'DESTROYED' | 'DESTROY_SCHEDULED';
 
@@ -103,25 +103,39 @@ export function rpcError(status: string, message: string, info?: { reason: strin
   return { httpStatus: code, body: { error: { code, message, status, details } } };
 }
 
-export function newServiceAccount(state: TGoogleDoubleState, name: string): TDoubleServiceAccount {
-  const email = `${name}@${state.projectId}.iam.gserviceaccount.com`;
+/** A new RSA key and its JSON key file, as Google issues it (token_uri is Google's: drivers reach the double through their token URL override). */
+export function makeServiceAccountKeyFile(projectId: string, name: string, clientNumber: number): { keyFile: Record<string, string>; kid: string; publicKey: KeyObject } {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = randomBytes(20).toString('hex');
-  const record = state.accounts.get(email) ?? { email, publicKeys: new Map() };
-  record.publicKeys.set(kid, publicKey);
-  state.accounts.set(email, record);
   const keyFile = {
     type: 'service_account',
-    project_id: state.projectId,
+    project_id: projectId,
     private_key_id: kid,
     private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
-    client_email: email,
-    client_id: String(100_000_000_000_000_000_000n + BigInt(state.accounts.size)),
+    client_email: `${name}@${projectId}.iam.gserviceaccount.com`,
+    client_id: String(100_000_000_000_000_000_000n + BigInt(clientNumber)),
     auth_uri: 'https://accounts.google.com/o/oauth2/auth',
     token_uri: 'https://oauth2.googleapis.com/token',
     universe_domain: 'googleapis.com',
   };
+  return { keyFile, kid, publicKey };
+}
+
+export function newServiceAccount(state: TGoogleDoubleState, name: string): TDoubleServiceAccount {
+  const email = `${name}@${state.projectId}.iam.gserviceaccount.com`;
+  const record = state.accounts.get(email) ?? { email, publicKeys: new Map() };
+  const { keyFile, kid, publicKey } = makeServiceAccountKeyFile(state.projectId, name, state.accounts.size + (state.accounts.has(email) ? 0 : 1));
+  record.publicKeys.set(kid, publicKey);
+  state.accounts.set(email, record);
   return { email, keyFile };
+}
+
+/** Accepts an existing key file's key for its account (the demo's, made once at seeding). */
+export function acceptServiceAccountKey(state: TGoogleDoubleState, keyFile: Record<string, string>): void {
+  const email = keyFile.client_email ?? '';
+  const record = state.accounts.get(email) ?? { email, publicKeys: new Map() };
+  record.publicKeys.set(keyFile.private_key_id ?? '', createPublicKey(keyFile.private_key ?? ''));
+  state.accounts.set(email, record);
 }
 
 export type TNewCryptoKey = { ring?: string; id?: string; location?: string; members?: string[]; purpose?: TDoubleCryptoKey['purpose']; material?: Uint8Array };

@@ -15,10 +15,11 @@ import type { AddressInfo } from 'node:net';
 
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 
-import { makeTestTls } from '../tls';
+import { makeTestTls, type TTestTls } from '../tls';
 import { readBody } from './aws-kms-double';
 import { handleKms } from './google-kms-double-kms';
 import {
+  acceptServiceAccountKey,
   newCryptoKey,
   newServiceAccount,
   rotateKey,
@@ -40,8 +41,12 @@ export type TGoogleKmsDoubleOptions = {
   projectId?: string;
   /** Lifetime of the access tokens it issues (Google's: 3600 s); short ones let tests see a refresh. */
   tokenLifetimeSeconds?: number;
-  /** Default 0: a free port. */
+  /** Default 0: a free port. The demo keeps one, since its TSP settings name it. */
   port?: number;
+  /** Default: a certificate of this process's test CA. The demo passes its own, kept across restarts like the port. */
+  tls?: TTestTls;
+  /** Service-account key files (as createServiceAccount makes them) it accepts from the start, e.g. the demo's. */
+  serviceAccountKeys?: Record<string, string>[];
 };
 
 export type TGoogleKmsDouble = {
@@ -99,7 +104,7 @@ function send(res: ServerResponse, httpStatus: number, body: unknown) {
 }
 
 export async function startGoogleKmsDouble(options: TGoogleKmsDoubleOptions = {}): Promise<TGoogleKmsDouble> {
-  const tls = makeTestTls(['cloudkms.test']);
+  const tls = options.tls ?? makeTestTls(['cloudkms.test']);
   const state: TGoogleDoubleState = {
     projectId: options.projectId ?? 'cmk-double-project',
     projectNumber: '123456789012',
@@ -118,6 +123,7 @@ export async function startGoogleKmsDouble(options: TGoogleKmsDoubleOptions = {}
     faults: [],
     calls: [],
   };
+  for (const keyFile of options.serviceAccountKeys ?? []) acceptServiceAccountKey(state, keyFile);
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
