@@ -1,39 +1,42 @@
-// Tenant Security Proxy wrap/unwrap throughput (TSP issue: benchmark), with
-// what bounds it measured in the same run so the ratios hold even when the
-// machine's speed drifts:
+// Tenant Security Proxy wrap/unwrap throughput (TSP issue: benchmark), per KMS
+// driver, with what bounds it measured in the same run so the ratios hold even
+// when the machine's speed drifts:
 //
-//   TSP document/wrap     POST /api/1/document/wrap: a fresh DEK, Encrypt at the KMS, the EDEK protobuf
+//   TSP document/wrap     POST /api/1/document/wrap: a fresh DEK, a wrap at the KMS, the EDEK protobuf
 //   TSP document/unwrap   POST /api/1/document/unwrap, rotating over EDEKs made beforehand
 //   SDK Encrypt, direct   @aws-sdk/client-kms Encrypt straight to the KMS double: same key, same
 //                         encryption context, same SDK settings as the TSP's driver
 //   SDK Decrypt, direct   Decrypt of ciphertexts made beforehand, likewise
 //   bare node:http echo   a server that reads a similar JSON body and answers a small JSON: the limit
 //
-// The KMS is this repo's AWS KMS protocol double (lib/testing/kms), doing real
-// AES-256-GCM and checking every SigV4 signature, on localhost: the figures
-// measure the TSP's own cost, not AWS latency. The TSP world (createTsp, its
-// AWS SDK driver and the KMS double; lib/testing/tsp-world.ts) runs in one
-// child process — this same file, started with TSP_WRAP_BENCH_CHILD=1 — and
-// the direct SDK rows run their closed loop inside that process too, so rows
-// 1–2 and 3–4 differ by exactly the TSP's work (HTTP server, JSON, checks,
-// EDEK encoding). The HTTP load comes from autocannon in this process; the
-// echo server is a third process; all on the same cores.
+// and the same four rows for Google Cloud KMS, Azure Key Vault, HashiCorp
+// Vault Transit and Thales CipherTrust Manager: the TSP rows for a tenant whose
+// primary KMS is on that provider's double, the direct rows through the same
+// client the driver uses (bench/lib/tsp-wrap-kms.ts says what "direct" is for
+// each). The KMSs are this repo's protocol doubles (lib/testing/kms), doing
+// real cryptography and checking every credential, on localhost: the figures
+// measure the TSP's own cost per driver, not cloud latency. The TSP world
+// (createTsp, its drivers and the doubles; lib/testing/tsp-world.ts) runs in
+// one child process — this same file, started with TSP_WRAP_BENCH_CHILD=1 —
+// and the direct rows run their closed loop inside that process too, so a
+// driver's TSP rows and its direct rows differ by exactly the TSP's work (HTTP
+// server, JSON, checks, the driver above its HTTP client, EDEK encoding). The
+// HTTP load comes from autocannon in this process; the echo server is a third
+// process; all on the same cores.
 //
-//   npm run bench -- tsp-wrap [--seconds 10] [--connections 32] [--tenant quiet|acme]
+//   npm run bench -- tsp-wrap [--seconds 3] [--connections 32] [--tenant quiet|acme] [--drivers all|aws,google,azure,vault,ciphertrust]
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { Agent } from 'node:http';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
-import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
 import autocannon from 'autocannon';
+import type { TKmsDriverOptions } from '@/lib/kms/types';
 import { freePort } from '@/scripts/lib/pg-cluster';
 import { cpuSecondsOf, percentile, printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
+import { KMS_LABELS, parseKmsList, parseTspWrapArgs, type TBenchKms } from './lib/tsp-wrap-options';
 
 type Row = { name: string; rps: number; p50: number; p99: number; errors: number; requests: number };
-type ChildReady = { type: 'ready'; url: string; apiKey: string };
-type SdkAsk = { type: 'sdk'; operation: 'encrypt' | 'decrypt'; seconds: number; connections: number };
-type SdkResult = { type: 'sdk-result'; row: Omit<Row, 'name'> };
+type ChildReady = { type: 'ready'; url: string; apiKey: string; tenants: Partial<Record<TBenchKms, string>> };
+type DirectAsk = { type: 'direct'; kms: TBenchKms; operation: 'wrap' | 'unwrap'; seconds: number; connections: number };
+type DirectResult = { type: 'direct-result'; row: Omit<Row, 'name'> };
 
 const POOL = 256;
 const WARM_UP_S = 2;
@@ -72,49 +75,48 @@ async function closedLoop(seconds: number, connections: number, call: (i: number
   return { rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, requests: latencies.length + errors };
 }
 
-/** The child: a whole TSP world, and the direct SDK loop on demand (over the IPC channel). */
+/** The child: a whole TSP world with a tenant on each KMS's double, and the direct loops on demand (over the IPC channel). */
 async function serveChild(): Promise<void> {
   const { startTspWorld } = await import('@/lib/testing/tsp-world');
+  const { awsDirect, startKmsSides } = await import('./lib/tsp-wrap-kms');
   const tenant = (process.env.TSP_WRAP_BENCH_TENANT ?? 'quiet') as 'quiet' | 'acme';
-  const world = await startTspWorld();
-  // Its proxy client keeps long-polling the in-memory broker, which holds each poll while nothing changes.
-  const settings = world.kmsConfig[tenant]?.settings as { keyArn: string; region: string; accessKeyId: string; secretAccessKey: string };
-  const send = (message: ChildReady | SdkResult) => process.send?.(message);
-  // As the TSP's AWS driver builds its client (lib/kms/aws-kms.ts), but one attempt: a retry would hide an error.
-  const kms = new KMSClient({
-    region: settings.region,
-    endpoint: world.kms.url,
-    credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey },
-    maxAttempts: 1,
-    requestHandler: { httpAgent: new Agent({ keepAlive: true }), requestTimeout: 10_000 },
+  const list = parseKmsList(process.env.TSP_WRAP_BENCH_DRIVERS ?? 'all');
+  const sides = await startKmsSides(list);
+  const world = await startTspWorld({
+    kms: Object.assign({}, ...sides.map((side) => side.kmsOptions)) as Omit<TKmsDriverOptions, 'aws'>,
+    extraTenants: (deployment) => Promise.all(sides.map((side) => side.addTenant(deployment))),
   });
-  const context = { tenantId: tenant };
-  const encrypt = async () => (await kms.send(new EncryptCommand({ KeyId: settings.keyArn, Plaintext: randomBytes(32), EncryptionContext: context }))).CiphertextBlob as Uint8Array;
-  const blobs: Uint8Array[] = [];
-  for (let i = 0; i < POOL; i++) blobs.push(await encrypt());
-  const decrypt = (i: number) => kms.send(new DecryptCommand({ KeyId: settings.keyArn, CiphertextBlob: blobs[i % POOL], EncryptionContext: context }));
+  // Its proxy client keeps long-polling the in-memory broker, which holds each poll while nothing changes.
+  const direct = new Map(list.includes('aws') ? [['aws' as TBenchKms, await awsDirect(world, tenant)]] : []);
+  for (const side of sides) direct.set(side.kms, await side.direct());
+  const tenants: Partial<Record<TBenchKms, string>> = Object.fromEntries(sides.map((side) => [side.kms, side.tenantId]));
+  if (list.includes('aws')) tenants.aws = tenant;
+  const send = (message: ChildReady | DirectResult) => process.send?.(message);
 
-  process.on('message', (ask: SdkAsk) => {
+  process.on('message', (ask: DirectAsk) => {
     void (async () => {
-      const call = ask.operation === 'encrypt' ? encrypt : decrypt;
+      const calls = direct.get(ask.kms);
+      if (!calls) throw new Error(`no direct calls for ${ask.kms}`);
+      const call = ask.operation === 'wrap' ? () => calls.wrap() : (i: number) => calls.unwrap(i);
       await closedLoop(Math.min(WARM_UP_S, ask.seconds), ask.connections, call);
-      send({ type: 'sdk-result', row: await closedLoop(ask.seconds, ask.connections, call) });
+      send({ type: 'direct-result', row: await closedLoop(ask.seconds, ask.connections, call) });
     })();
   });
   const stop = async () => {
-    kms.destroy();
+    for (const calls of direct.values()) calls.close();
     await world.stop();
+    await Promise.all(sides.map((side) => side.stop()));
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop());
   process.once('disconnect', () => void stop());
-  send({ type: 'ready', url: world.url, apiKey: world.apiKey });
+  send({ type: 'ready', url: world.url, apiKey: world.apiKey, tenants });
 }
 
-function startChild(tenant: string): Promise<{ child: ChildProcess; ready: ChildReady; log: () => string }> {
+function startChild(tenant: string, drivers: readonly TBenchKms[]): Promise<{ child: ChildProcess; ready: ChildReady; log: () => string }> {
   let tail = '';
   const child = spawn(process.execPath, ['scripts/node.mjs', 'bench/tsp-wrap.ts'], {
-    env: { ...process.env, TSP_WRAP_BENCH_CHILD: '1', TSP_WRAP_BENCH_TENANT: tenant, LOG_LEVEL: 'silent' },
+    env: { ...process.env, TSP_WRAP_BENCH_CHILD: '1', TSP_WRAP_BENCH_TENANT: tenant, TSP_WRAP_BENCH_DRIVERS: drivers.join(','), LOG_LEVEL: 'silent' },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
@@ -124,9 +126,9 @@ function startChild(tenant: string): Promise<{ child: ChildProcess; ready: Child
   });
 }
 
-function askChild(child: ChildProcess, ask: SdkAsk): Promise<Omit<Row, 'name'>> {
+function askChild(child: ChildProcess, ask: DirectAsk): Promise<Omit<Row, 'name'>> {
   return new Promise((resolve) => {
-    child.once('message', (answer: SdkResult) => resolve(answer.row));
+    child.once('message', (answer: DirectResult) => resolve(answer.row));
     child.send(ask);
   });
 }
@@ -146,21 +148,29 @@ async function load(name: string, options: autocannon.Options, seconds: number):
   return { name, rps: result.requests.average, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, requests: result.requests.total };
 }
 
+/** Each KMS's rows: the TSP's wrap and unwrap for its tenant, and the direct calls they stand beside. */
+type KmsRows = { kms: TBenchKms; wrap: Row; unwrap: Row; directWrap: Row; directUnwrap: Row };
+
+/** The AWS rows keep their names from before the other drivers; the others say their KMS. */
+function rowNames(kms: TBenchKms): [string, string, string, string] {
+  if (kms === 'aws') return ['TSP document/wrap', 'TSP document/unwrap', 'SDK Encrypt, direct to the double', 'SDK Decrypt, direct to the double'];
+  const { name, wrap, unwrap } = KMS_LABELS[kms];
+  return [`TSP document/wrap, ${name}`, `TSP document/unwrap, ${name}`, `${wrap}, direct to the ${name} double`, `${unwrap}, direct to the ${name} double`];
+}
+
 export async function run(args: string[]): Promise<BenchSummary> {
-  const { values } = parseArgs({ args, options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, tenant: { type: 'string', default: 'quiet' } }, strict: true });
-  const seconds = Number(values.seconds);
-  const connections = Number(values.connections);
-  const tenant = values.tenant;
-  if (!(seconds > 0) || !(connections > 0) || !['quiet', 'acme'].includes(tenant)) throw new Error('usage: tsp-wrap [--seconds N] [--connections N] [--tenant quiet|acme]');
+  const { seconds, connections, tenant, drivers } = parseTspWrapArgs(args);
   const cpus = os.cpus();
   console.log(`Node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}).`);
-  console.log('The KMS is a local protocol double of AWS KMS (real AES-256-GCM, every SigV4 signature checked) on 127.0.0.1:');
-  console.log('these figures measure the TSP’s own cost, not AWS latency (tens of ms per call in a region).');
-  console.log(`Tenant ${tenant}: ${tenant === 'acme' ? 'webhook + Splunk HEC SIEM doubles in the TSP’s process, 2 events per key use' : 'no SIEM configuration, so only the KMS call is on the path'}.\n`);
+  console.log(`KMSs: ${drivers.map((kms) => KMS_LABELS[kms].name).join(', ')}, each a local protocol double (real cryptography, every credential checked) on 127.0.0.1:`);
+  console.log('these figures measure the TSP’s own cost per driver, not cloud latency (tens of ms per call in a region).');
+  if (drivers.includes('aws')) console.log(`AWS tenant ${tenant}: ${tenant === 'acme' ? 'webhook + Splunk HEC SIEM doubles in the TSP’s process, 2 events per key use' : 'no SIEM configuration, so only the KMS call is on the path'}.`);
+  if (drivers.some((kms) => kms !== 'aws')) console.log('The other drivers’ tenants have no SIEM configuration.');
+  console.log('');
 
   const children: ChildProcess[] = [];
   try {
-    const world = await startChild(tenant);
+    const world = await startChild(tenant, drivers);
     children.push(world.child);
     const echoPort = await freePort();
     const echo = spawnQuiet(['-e', ECHO_SERVER], { PORT: String(echoPort) });
@@ -168,15 +178,19 @@ export async function run(args: string[]): Promise<BenchSummary> {
     await waitUntilUp(`http://127.0.0.1:${echoPort}/`, echo);
 
     const headers = { authorization: `cmk ${world.ready.apiKey}`, 'content-type': 'application/json' };
-    const meta = { tenantId: tenant, iclFields: { requestingId: 'svc-bench', dataLabel: 'PII', requestId: 'req-0000000001' }, customFields: { region: 'eu' } };
-    const edeks: string[] = [];
-    for (let i = 0; i < POOL; i++) {
-      const response = await fetch(`${world.ready.url}/api/1/document/wrap`, { method: 'POST', headers, body: JSON.stringify(meta) });
-      if (response.status !== 200) throw new Error(`wrap before the run: HTTP ${response.status} ${await response.text()}`);
-      edeks.push(((await response.json()) as { edek: string }).edek);
-    }
-    const unwrapBodies = edeks.map((edek) => JSON.stringify({ ...meta, encryptedDocumentKey: edek }));
-    let nextBody = 0;
+    const metaOf = (tenantId: string) => ({ tenantId, iclFields: { requestingId: 'svc-bench', dataLabel: 'PII', requestId: 'req-0000000001' }, customFields: { region: 'eu' } });
+    /** POOL unwrap bodies for the tenant, from wraps through the TSP before the run. */
+    const unwrapBodiesOf = async (tenantId: string) => {
+      const bodies: string[] = [];
+      for (let i = 0; i < POOL; i++) {
+        const response = await fetch(`${world.ready.url}/api/1/document/wrap`, { method: 'POST', headers, body: JSON.stringify(metaOf(tenantId)) });
+        if (response.status !== 200) throw new Error(`wrap for ${tenantId} before the run: HTTP ${response.status} ${await response.text()}`);
+        bodies.push(JSON.stringify({ ...metaOf(tenantId), encryptedDocumentKey: ((await response.json()) as { edek: string }).edek }));
+      }
+      return bodies;
+    };
+    const unwrapBodies = new Map<TBenchKms, string[]>();
+    for (const kms of drivers) unwrapBodies.set(kms, await unwrapBodiesOf(world.ready.tenants[kms] ?? ''));
 
     // What the world's process does with no API traffic (near nothing, once its proxy client stopped polling).
     const pid = world.child.pid as number;
@@ -184,37 +198,50 @@ export async function run(args: string[]): Promise<BenchSummary> {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const idleShare = (cpuSecondsOf(pid) - cpuBefore) / 3;
 
-    const rows: Row[] = [];
     const step = (name: string) => console.log(`${name}: ${seconds} s with ${connections} connections…`);
-    step('TSP document/wrap');
-    rows.push(await load('TSP document/wrap', { url: `${world.ready.url}/api/1/document/wrap`, method: 'POST', headers, body: JSON.stringify(meta), connections }, seconds));
-    step('TSP document/unwrap');
-    const unwrap = { method: 'POST' as const, path: '/api/1/document/unwrap', headers, setupRequest: (request: autocannon.Request) => ({ ...request, body: unwrapBodies[nextBody++ % POOL] }) };
-    rows.push(await load('TSP document/unwrap', { url: world.ready.url, requests: [unwrap], connections }, seconds));
-    step('SDK Encrypt, direct to the double');
-    rows.push({ name: 'SDK Encrypt, direct to the double', ...(await askChild(world.child, { type: 'sdk', operation: 'encrypt', seconds, connections })) });
-    step('SDK Decrypt, direct to the double');
-    rows.push({ name: 'SDK Decrypt, direct to the double', ...(await askChild(world.child, { type: 'sdk', operation: 'decrypt', seconds, connections })) });
+    const measured: KmsRows[] = [];
+    for (const kms of drivers) {
+      const [wrapName, unwrapName, directWrapName, directUnwrapName] = rowNames(kms);
+      const meta = metaOf(world.ready.tenants[kms] ?? '');
+      const bodies = unwrapBodies.get(kms) ?? [];
+      let nextBody = 0;
+      step(wrapName);
+      const wrap = await load(wrapName, { url: `${world.ready.url}/api/1/document/wrap`, method: 'POST', headers, body: JSON.stringify(meta), connections }, seconds);
+      step(unwrapName);
+      const unwrapRequest = { method: 'POST' as const, path: '/api/1/document/unwrap', headers, setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[nextBody++ % POOL] }) };
+      const unwrap = await load(unwrapName, { url: world.ready.url, requests: [unwrapRequest], connections }, seconds);
+      step(directWrapName);
+      const directWrap = { name: directWrapName, ...(await askChild(world.child, { type: 'direct', kms, operation: 'wrap', seconds, connections })) };
+      step(directUnwrapName);
+      const directUnwrap = { name: directUnwrapName, ...(await askChild(world.child, { type: 'direct', kms, operation: 'unwrap', seconds, connections })) };
+      measured.push({ kms, wrap, unwrap, directWrap, directUnwrap });
+    }
     step('bare node:http echo');
-    rows.push(await load('bare node:http echo', { url: `http://127.0.0.1:${echoPort}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: unwrapBodies[0], connections }, seconds));
+    const echoBody = unwrapBodies.get(drivers[0] as TBenchKms)?.[0] ?? '';
+    const bare = await load('bare node:http echo', { url: `http://127.0.0.1:${echoPort}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: echoBody, connections }, seconds);
 
-    console.log(`\n${seconds} s per row after a ${WARM_UP_S} s warm-up, ${connections} concurrent keep-alive connections (autocannon; the SDK rows: ${connections} concurrent callers in the TSP world's process).\n`);
-    const [wrap, unwrapRow, encrypt, decrypt, bare] = rows as [Row, Row, Row, Row, Row];
+    console.log(`\n${seconds} s per row after a ${WARM_UP_S} s warm-up, ${connections} concurrent keep-alive connections (autocannon; the direct rows: ${connections} concurrent callers in the TSP world's process).\n`);
+    const rows = [...measured.flatMap((m) => [m.wrap, m.unwrap, m.directWrap, m.directUnwrap]), bare];
     printTable(
       ['row', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'requests', '× bare'],
       rows.map((r) => [r.name, r.rps.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2), String(r.errors), String(r.requests), (r.rps / bare.rps).toFixed(3)]),
     );
     const overhead = (tsp: Row, direct: Row) => `+${(tsp.p50 - direct.p50).toFixed(2)} ms p50, ${((100 * tsp.rps) / direct.rps).toFixed(0)} % of the direct req/s`;
-    console.log(`\nThe TSP’s overhead over calling the KMS directly: wrap ${overhead(wrap, encrypt)}; unwrap ${overhead(unwrapRow, decrypt)}.`);
+    console.log('\nThe TSP’s overhead over calling the KMS directly:');
+    for (const m of measured) console.log(`  ${KMS_LABELS[m.kms].name}: wrap ${overhead(m.wrap, m.directWrap)}; unwrap ${overhead(m.unwrap, m.directUnwrap)}.`);
     console.log(`With no API traffic the world's process used ${(100 * idleShare).toFixed(1)} % of a core (its proxy client long-polling an idle broker).`);
     const failed = rows.filter((r) => r.errors > 0);
     if (failed.length) throw new Error(`errors in: ${failed.map((r) => `${r.name} (${r.errors})`).join(', ')}`);
     const figure = (r: Row) => `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} / p99 ${r.p99.toFixed(1)} ms`;
-    return [
-      { measure: 'TSP wrap (AWS KMS double, localhost)', value: figure(wrap) },
-      { measure: 'TSP unwrap (AWS KMS double, localhost)', value: figure(unwrapRow) },
-      { measure: 'TSP overhead over direct KMS calls, p50 (wrap / unwrap)', value: `${(wrap.p50 - encrypt.p50).toFixed(2)} / ${(unwrapRow.p50 - decrypt.p50).toFixed(2)} ms` },
-    ];
+    return measured.flatMap(({ kms, wrap, unwrap, directWrap, directUnwrap }): BenchSummary => {
+      const extra = `${(wrap.p50 - directWrap.p50).toFixed(2)} / ${(unwrap.p50 - directUnwrap.p50).toFixed(2)} ms`;
+      if (kms !== 'aws') return [{ measure: `TSP wrap / unwrap p50, ${KMS_LABELS[kms].name} double (over direct)`, value: `${wrap.p50.toFixed(1)} / ${unwrap.p50.toFixed(1)} ms (+${extra})` }];
+      return [
+        { measure: 'TSP wrap (AWS KMS double, localhost)', value: figure(wrap) },
+        { measure: 'TSP unwrap (AWS KMS double, localhost)', value: figure(unwrap) },
+        { measure: 'TSP overhead over direct KMS calls, p50 (wrap / unwrap)', value: extra },
+      ];
+    });
   } finally {
     for (const child of children) await stopChild(child);
   }

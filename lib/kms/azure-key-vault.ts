@@ -39,8 +39,11 @@ function defaultAuthorityHost(vaultHost: string): string {
   return 'https://login.microsoftonline.com';
 }
 
-/** A keep-alive agent; with `connectTo`, every connection goes to that host:port while TLS still verifies the request's host name. */
-function vaultAgent(ca: string | undefined, connectTo: string | undefined): HttpsAgent {
+/**
+ * A keep-alive agent; with `connectTo`, every connection goes to that host:port while TLS still verifies the request's host name.
+ * Exported for bench/tsp-wrap.ts, whose direct Key Vault calls use the same agent as the driver.
+ */
+export function vaultAgent(ca: string | undefined, connectTo: string | undefined): HttpsAgent {
   const options: AgentOptions = { keepAlive: true, ...(ca ? { ca } : {}) };
   if (!connectTo) return new HttpsAgent(options);
   const at = connectTo.lastIndexOf(':');
