@@ -23,7 +23,7 @@ import { ClientSecretCredential } from '@azure/identity';
 import { CryptographyClient, KeyClient } from '@azure/keyvault-keys';
 
 import { vaultAgent } from '@/lib/kms/azure-key-vault';
-import { createLimit } from '@/lib/kms/azure-key-vault-calls';
+import { createConcurrencyLimit } from '@/lib/kms/concurrency-limit';
 import { tenantAad } from '@/lib/kms/google-cloud-kms';
 import { crc32cField } from '@/lib/kms/google-cloud-kms-crc32c';
 import { createGoogleHttp } from '@/lib/kms/google-cloud-kms-http';
@@ -143,9 +143,9 @@ async function startAzure(): Promise<TKmsSide> {
       const vaultUrl = new URL(settings.vaultUrl).origin;
       const client = new CryptographyClient(await new KeyClient(vaultUrl, credential, pipeline).getKey(settings.keyName), credential, pipeline);
       // The driver's cap on calls in flight (MAX_IN_FLIGHT): the SDK itself has none.
-      const limit = createLimit(16);
-      const wrap = async () => (await limit(() => client.wrapKey('RSA-OAEP-256', randomBytes(64), { abortSignal: AbortSignal.timeout(TIMEOUT_MS) }))).result;
-      const unwrap = (wrapped: Uint8Array) => limit(() => client.unwrapKey('RSA-OAEP-256', wrapped, { abortSignal: AbortSignal.timeout(TIMEOUT_MS) }));
+      const limit = createConcurrencyLimit('Azure Key Vault', 16);
+      const wrap = async () => (await limit.run(() => client.wrapKey('RSA-OAEP-256', randomBytes(64), { abortSignal: AbortSignal.timeout(TIMEOUT_MS) }))).result;
+      const unwrap = (wrapped: Uint8Array) => limit.run(() => client.unwrapKey('RSA-OAEP-256', wrapped, { abortSignal: AbortSignal.timeout(TIMEOUT_MS) }));
       return pooled(wrap, unwrap, () => {
         agent.destroy();
         authorityAgent.destroy();
