@@ -16,6 +16,7 @@
 // Sources: learn.microsoft.com/azure/key-vault/general/rest-error-codes,
 // …/entra/identity-platform/reference-error-codes.
 import { KmsError, type TKmsErrorCode } from './types';
+import { NETWORK_ERROR_CODES } from '@/lib/socket-errors';
 
 type TRule = { code: TKmsErrorCode; reason: string };
 
@@ -47,7 +48,6 @@ const ENTRA_RULES: Record<number, TRule> = {
 };
 
 const IDENTITY_ERRORS = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'AggregateAuthenticationError', 'CredentialUnavailableError']);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN', 'UND_ERR_SOCKET']);
 const TLS_CODES = /^(?:UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
 
 type TShape = {
@@ -69,7 +69,7 @@ const safeCode = (value: unknown) => (typeof value === 'string' && /^[A-Za-z][\w
 /** The first Node system or TLS error code in an error, its cause chain or its aggregate. */
 function systemCode(error: TShape, depth = 0): string | undefined {
   if (depth > 4) return undefined;
-  const own = typeof error.code === 'string' && (NETWORK_CODES.has(error.code) || TLS_CODES.test(error.code)) ? error.code : undefined;
+  const own = typeof error.code === 'string' && (NETWORK_ERROR_CODES.has(error.code) || TLS_CODES.test(error.code)) ? error.code : undefined;
   if (own) return own;
   for (const inner of [error.cause, ...(Array.isArray(error.errors) ? error.errors : [])]) {
     const code = inner === undefined ? undefined : systemCode(shapeOf(inner), depth + 1);
