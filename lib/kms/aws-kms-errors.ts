@@ -13,7 +13,7 @@
 // Messages name the AWS error type and never carry AWS's own text, the key
 // material, the ciphertext or the request.
 import { KmsError, type TKmsErrorCode } from './types';
-import { NETWORK_ERROR_CODES } from '@/lib/socket-errors';
+import { NETWORK_ERROR_CODES, TLS_TRUST_CODES } from '@/lib/socket-errors';
 
 export type TAwsService = 'kms' | 'sts';
 
@@ -74,7 +74,8 @@ const safeName = (value: unknown) => (typeof value === 'string' && /^[A-Za-z][\w
 const safeRequestId = (value: unknown) => (typeof value === 'string' && /^[\w.-]{1,128}$/.test(value) ? value : undefined);
 
 function networkCode(error: TErrorShape): string | undefined {
-  const own = typeof error.code === 'string' && NETWORK_ERROR_CODES.has(error.code) ? error.code : undefined;
+  // A server certificate that does not verify is a failure on the path to AWS's own endpoint: unreachable, with the code.
+  const own = typeof error.code === 'string' && (NETWORK_ERROR_CODES.has(error.code) || TLS_TRUST_CODES.has(error.code)) ? error.code : undefined;
   if (own) return own;
   // Node reports a failed connection to every address of a host as an AggregateError.
   if (Array.isArray(error.errors)) {

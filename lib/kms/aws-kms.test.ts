@@ -3,12 +3,14 @@
 // local server that checks SigV4, does real AES-GCM and can be told to fail
 // in every way AWS does. Each failure must leave the driver as our code.
 import { once } from 'node:events';
+import https from 'node:https';
 import { createServer } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { startAwsKmsDouble, type TAwsKmsDouble, type TDoubleKey, type TDoubleRole, type TDoubleUser } from '@/lib/testing/kms/aws-kms-double';
 import { type Canary, scanForSecrets } from '@/lib/testing/secret-scan';
+import { makeTestTls } from '@/lib/testing/tls';
 
 import { createKmsDriver, KmsError, type TKmsDriver, type TKmsErrorCode } from './index';
 
@@ -170,6 +172,22 @@ describe('AWS KMS driver: every AWS failure maps to our code', () => {
     const error = await refusal(closed.wrap(dek, tenant), 'kms_unreachable');
     expect(error.message).toMatch(/ECONNREFUSED/);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('an endpoint whose TLS certificate does not verify → kms_unreachable (208), naming the TLS code', async () => {
+    const tls = makeTestTls(['localhost']);
+    const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (_req, res) => res.end('{}')).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as { port: number };
+      const untrusted = createKmsDriver('aws-kms', double.accessKeySettings(key, user), { timeoutMs: 2000, aws: { endpoints: { kms: `https://localhost:${port}` } } });
+      drivers.push(untrusted);
+      const error = await refusal(untrusted.wrap(dek, tenant), 'kms_unreachable');
+      expect(error.tspCode).toBe(208);
+      expect(error.message).toMatch(/UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY/);
+    } finally {
+      server.close();
+    }
   });
 
   it('a KMS slower than the time limit, or a cancelled call → kms_unreachable', async () => {
