@@ -22,6 +22,10 @@ type TAnswer = { status: number; body: Buffer };
 
 class AttemptFailed extends Error {}
 
+/** Failures of the connection that another attempt may not meet; a certificate the client refuses is not one. */
+const TRANSIENT = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+const isTransient = (error: unknown) => error instanceof AttemptFailed || TRANSIENT.has((error as NodeJS.ErrnoException)?.code ?? '');
+
 const wipe = (buffers: Buffer[]) => buffers.forEach((b) => b.fill(0));
 
 function parseAnswer(route: string, answer: TAnswer): unknown {
@@ -43,6 +47,11 @@ function parseAnswer(route: string, answer: TAnswer): unknown {
     throw new TenantSecurityError(error.code, `TSP ${route}: ${error.message}`, { httpStatus: status });
   }
   throw new TenantSecurityError(TSC_ERROR_CODES.UNKNOWN_ERROR, `The TSP answered ${route} with HTTP ${status} and no {code, message}.`, { httpStatus: status });
+}
+
+/** Full jitter: a random wait below the exponential bound keeps many clients from retrying in step. */
+export function backoffMs(tried: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  return random() * Math.min(maxMs, baseMs * 2 ** tried);
 }
 
 export function createTransport(options: TParsedClientOptions): TTransport {
@@ -110,13 +119,12 @@ export function createTransport(options: TParsedClientOptions): TTransport {
           answer.body.fill(0);
         } catch (error) {
           if (error instanceof TenantSecurityError) throw error;
-          if (last) {
+          if (last || !isTransient(error)) {
             const why = error instanceof AttemptFailed ? error.message : ((error as NodeJS.ErrnoException).code ?? (error as Error).message);
             throw new TenantSecurityError(TSC_ERROR_CODES.UNABLE_TO_MAKE_REQUEST, `Could not reach the TSP for ${route} after ${tried + 1} attempt(s): ${why}.`, { cause: error });
           }
         }
-        // Full jitter (a random wait up to the exponential bound) keeps many clients from retrying in step.
-        await sleep(Math.random() * Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** tried));
+        await sleep(backoffMs(tried, options.retryBaseMs, options.retryMaxMs));
       }
     },
     close() {
