@@ -47,7 +47,16 @@ export type TTspWorld = {
   stop(): Promise<void>;
 };
 
-export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flushMs?: number; siemQueue?: number; onQueueFull?: 'drop' | 'refuse' } = {}): Promise<TTspWorld> {
+export type TTspWorldOptions = {
+  tsp?: Partial<TTspOptions>;
+  flushMs?: number;
+  siemQueue?: number;
+  onQueueFull?: 'drop' | 'refuse';
+  /** A tenant's KMS key with fixed id and material instead of a random one, so that EDEKs recorded once open again (lib/tsc/golden). */
+  kmsKeys?: Partial<Record<TName, { keyId: string; material: Uint8Array }>>;
+};
+
+export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTspWorld> {
   const kms = await startAwsKmsDouble({});
   const webhook = await startWebhookDouble({ secret: WEBHOOK_SECRET, hostname: 'siem.test' });
   const splunk = await startSplunkHecDouble({ token: HEC_TOKEN, hostname: 'splunk.test' });
@@ -61,7 +70,7 @@ export async function startTspWorld(options: { tsp?: Partial<TTspOptions>; flush
   const vendor = kms.addUser({ name: 'vendor' });
   const kmsConfig: Partial<Record<TName, TTestConfig>> = {};
   const awsConfig = async (name: TName, extra: { primary?: boolean; status?: 'active' | 'disabled' } = {}) => {
-    const key = kms.createKey({ allow: [user.accessKeyId] });
+    const key = kms.createKey({ allow: [user.accessKeyId], ...options.kmsKeys?.[name] });
     kmsConfig[name] = await sealTestConfig(tenants[name], { provider: 'aws-kms', settings: kms.accessKeySettings(key, user), primary: extra.primary ?? true, status: extra.status ?? 'active' });
   };
   await awsConfig('acme');
