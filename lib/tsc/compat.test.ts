@@ -188,6 +188,23 @@ describe('streams (64 MiB, through files on disk)', () => {
   });
 });
 
+describe('security events', () => {
+  it('reach the tenant’s SIEM as the reference client’s do, with the metadata and the event’s time', async () => {
+    await ours.logSecurityEvent('USER_LOGIN', { ...meta('acme'), requestingId: 'alice@acme', timestampMillis: 1_765_000_000_000 });
+    await ours.logSecurityEvent('CUSTOM_INVOICE_EXPORTED', { tenantId: 'acme', requestingId: 'bob@acme' });
+    await expect.poll(() => world.webhook.events.filter((e) => e.category === 'security_event').length, { timeout: 10_000 }).toBe(2);
+    const login = world.webhook.events.find((e) => e.event === 'USER_LOGIN');
+    expect(login).toMatchObject({ tenantId: 'acme', iclFields: { requestingId: 'alice@acme', sourceIp: '10.1.2.3', requestId: 'req-1' }, customFields: { region: 'eu' }, details: { timestampMillis: 1_765_000_000_000 } });
+    expect(world.webhook.events.some((e) => e.event === 'CUSTOM_INVOICE_EXPORTED')).toBe(true);
+  });
+
+  it('refuses an event name the TSP would refuse, before sending it (102), and the TSP’s 301', async () => {
+    expect(await ourCode(ours.logSecurityEvent('USER_LOGGED_IN' as 'USER_LOGIN', meta('acme')))).toBe(102);
+    expect(await ourCode(ours.logSecurityEvent('CUSTOM_lower' as 'CUSTOM_X', meta('acme')))).toBe(102);
+    expect(await ourCode(ours.logSecurityEvent('USER_LOGOUT', meta('quiet')))).toBe(301);
+  });
+});
+
 describe('refusals: the same code from both clients', () => {
   it('101, 201, 200 and 203', async () => {
     const wrongKey = Buffer.from('a-wrong-key-of-sixteen+').toString('base64');
