@@ -113,7 +113,8 @@ export function openField(dek: Uint8Array, field: TParsedField): Buffer {
   decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
   const opened = decipher.update(body.subarray(IV_BYTES, body.length - TAG_BYTES));
   try {
-    return Buffer.concat([opened, decipher.final()]);
+    const last = decipher.final();
+    return last.length === 0 ? opened : Buffer.concat([opened, last]);
   } catch {
     opened.fill(0);
     throw decryptFailed('the authentication tag does not match (the document was changed, or the key is not its key).');

@@ -47,39 +47,44 @@ export function createDecryptTransform(openKey: (header: TDocumentHeader) => Pro
   let decipher: DecipherGCM | undefined;
   let tail: Buffer = Buffer.alloc(0);
 
-  async function take(chunk: Buffer): Promise<Buffer | undefined> {
+  /** The plaintext this chunk releases (none until the key is known). */
+  async function take(chunk: Buffer): Promise<Buffer[]> {
     if (decipher) {
-      // Hold back the last TAG_BYTES: they may be the tag.
-      const data = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
-      if (data.length <= TAG_BYTES) {
-        tail = data;
-        return undefined;
+      // Hold back the last TAG_BYTES: they may be the tag. A large chunk is not copied, only its last bytes.
+      if (chunk.length < TAG_BYTES) {
+        const data = Buffer.concat([tail, chunk]);
+        tail = Buffer.from(data.subarray(Math.max(0, data.length - TAG_BYTES)));
+        return data.length > TAG_BYTES ? [decipher.update(data.subarray(0, data.length - TAG_BYTES))] : [];
       }
-      tail = Buffer.from(data.subarray(data.length - TAG_BYTES));
-      return decipher.update(data.subarray(0, data.length - TAG_BYTES));
+      const released = [decipher.update(tail), decipher.update(chunk.subarray(0, chunk.length - TAG_BYTES))];
+      tail = Buffer.from(chunk.subarray(chunk.length - TAG_BYTES));
+      return released;
     }
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     if (headerLength === undefined) {
-      if (pending.length < PREFIX_BYTES) return undefined;
+      if (pending.length < PREFIX_BYTES) return [];
       headerLength = readPrefix(pending);
     }
     if (header === undefined) {
-      if (pending.length < PREFIX_BYTES + headerLength) return undefined;
+      if (pending.length < PREFIX_BYTES + headerLength) return [];
       header = { parsed: decodeHeader(pending.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength)) };
     }
-    if (pending.length < PREFIX_BYTES + headerLength + IV_BYTES) return undefined;
+    if (pending.length < PREFIX_BYTES + headerLength + IV_BYTES) return [];
     const dek = await openKey(header.parsed);
     verifyHeader(dek, header.parsed);
     const ivEnd = PREFIX_BYTES + headerLength + IV_BYTES;
     decipher = createDecipheriv('aes-256-gcm', dek, pending.subarray(PREFIX_BYTES + headerLength, ivEnd));
     const rest = pending.subarray(ivEnd);
     pending = Buffer.alloc(0);
-    return rest.length === 0 ? undefined : take(Buffer.from(rest));
+    return rest.length === 0 ? [] : take(Buffer.from(rest));
   }
 
   return new Transform({
     transform(chunk, _encoding, callback) {
-      take(asBuffer(chunk)).then((out) => callback(null, out), callback);
+      take(asBuffer(chunk)).then((released) => {
+        for (const part of released) if (part.length > 0) this.push(part);
+        callback();
+      }, callback);
     },
     flush(callback) {
       if (!decipher) {

@@ -141,7 +141,7 @@ describe('tampered documents', () => {
     expect(world.kms.count({ target: 'Decrypt' })).toBe(before + 1);
   });
 
-  it('a header without a header (length 0) still opens: the GCM tag alone authenticates it, as the reference reads it', async () => {
+  it('a document without a header (length 0) still opens: the GCM tag alone authenticates it, as the reference reads it', async () => {
     const bare = Buffer.concat([Buffer.from([0x03, 0x49, 0x52, 0x4f, 0x4e, 0, 0]), field.subarray(layout(field).iv)]);
     expect(await ourOutcome(with_(bare))).toBe('opened');
     expect(await theirOutcome(with_(bare))).toBe('opened');
