@@ -31,6 +31,7 @@ import autocannon from 'autocannon';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 import { freePort } from '@/scripts/lib/pg-cluster';
 import { cpuSecondsOf, percentile, printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
+import { closedLoop } from './lib/closed-loop';
 import { KMS_LABELS, parseKmsList, parseTspWrapArgs, type TBenchKms } from './lib/tsp-wrap-options';
 
 type Row = { name: string; rps: number; p50: number; p99: number; errors: number; requests: number };
@@ -50,29 +51,10 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
-/** `connections` callers, each awaiting its call before the next, for `seconds`: req/s and latency of what completed. */
-async function closedLoop(seconds: number, connections: number, call: (i: number) => Promise<unknown>): Promise<Omit<Row, 'name'>> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let next = 0;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: connections }, async () => {
-      while (performance.now() < deadline) {
-        const t0 = performance.now();
-        try {
-          await call(next++);
-          latencies.push(performance.now() - t0);
-        } catch {
-          errors += 1;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, requests: latencies.length + errors };
+/** `connections` callers in a closed loop for `seconds`: req/s and latency of what completed. */
+async function sdkLoop(seconds: number, connections: number, call: (i: number) => Promise<unknown>): Promise<Omit<Row, 'name'>> {
+  const r = await closedLoop(seconds, connections, call);
+  return { rps: r.perSecond, p50: r.p50, p99: r.p99, errors: r.errors, requests: r.completed + r.errors };
 }
 
 /** The child: a whole TSP world with a tenant on each KMS's double, and the direct loops on demand (over the IPC channel). */
@@ -98,8 +80,8 @@ async function serveChild(): Promise<void> {
       const calls = direct.get(ask.kms);
       if (!calls) throw new Error(`no direct calls for ${ask.kms}`);
       const call = ask.operation === 'wrap' ? () => calls.wrap() : (i: number) => calls.unwrap(i);
-      await closedLoop(Math.min(WARM_UP_S, ask.seconds), ask.connections, call);
-      send({ type: 'direct-result', row: await closedLoop(ask.seconds, ask.connections, call) });
+      await sdkLoop(Math.min(WARM_UP_S, ask.seconds), ask.connections, call);
+      send({ type: 'direct-result', row: await sdkLoop(ask.seconds, ask.connections, call) });
     })();
   });
   const stop = async () => {

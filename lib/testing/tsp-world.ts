@@ -52,22 +52,24 @@ export type TTspWorld = {
   stop(): Promise<void>;
 };
 
-export async function startTspWorld(
-  options: {
-    tsp?: Partial<TTspOptions>;
-    client?: Pick<TProxyClientOptions, 'fullSyncEveryMs'>;
-    flushMs?: number;
-    siemQueue?: number;
-    onQueueFull?: 'drop' | 'refuse';
-    /**
-     * More tenants for the world's deployment, made by the test (created with createTenant(id, [deployment]),
-     * configurations sealed and the state published): a KMS driver's test adds tenants on its own KMS double.
-     */
-    extraTenants?: (deployment: TTestDeployment) => Promise<TTestTenant[]>;
-    /** Merged into the TSP's KMS driver options, beside the AWS double's (e.g. another driver's endpoint or CA). */
-    kms?: Omit<TKmsDriverOptions, 'aws'>;
-  } = {},
-): Promise<TTspWorld> {
+export type TTspWorldOptions = {
+  tsp?: Partial<TTspOptions>;
+  client?: Pick<TProxyClientOptions, 'fullSyncEveryMs'>;
+  flushMs?: number;
+  siemQueue?: number;
+  onQueueFull?: 'drop' | 'refuse';
+  /** A tenant's KMS key with fixed id and material instead of a random one, so that EDEKs recorded once open again (lib/tsc/golden). */
+  kmsKeys?: Partial<Record<TName, { keyId: string; material: Uint8Array }>>;
+  /**
+   * More tenants for the world's deployment, made by the test (created with createTenant(id, [deployment]),
+   * configurations sealed and the state published): a KMS driver's test adds tenants on its own KMS double.
+   */
+  extraTenants?: (deployment: TTestDeployment) => Promise<TTestTenant[]>;
+  /** Merged into the TSP's KMS driver options, beside the AWS double's (e.g. another driver's endpoint or CA). */
+  kms?: Omit<TKmsDriverOptions, 'aws'>;
+};
+
+export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTspWorld> {
   const kms = await startAwsKmsDouble({});
   const webhook = await startWebhookDouble({ secret: WEBHOOK_SECRET, hostname: 'siem.test' });
   const splunk = await startSplunkHecDouble({ token: HEC_TOKEN, hostname: 'splunk.test' });
@@ -81,7 +83,7 @@ export async function startTspWorld(
   const vendor = kms.addUser({ name: 'vendor' });
   const kmsConfig: Partial<Record<TName, TTestConfig>> = {};
   const awsConfig = async (name: TName, extra: { primary?: boolean; status?: 'active' | 'disabled' } = {}) => {
-    const key = kms.createKey({ allow: [user.accessKeyId] });
+    const key = kms.createKey({ allow: [user.accessKeyId], ...options.kmsKeys?.[name] });
     kmsConfig[name] = await sealTestConfig(tenants[name], { provider: 'aws-kms', settings: kms.accessKeySettings(key, user), primary: extra.primary ?? true, status: extra.status ?? 'active' });
   };
   await awsConfig('acme');

@@ -7,7 +7,7 @@
 // nowhere in clear in the database or the logs; and a second start loads
 // nothing twice. With PostgreSQL no demo is ever loaded.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,15 +163,14 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
         cliOutput += other.stdout;
       }
 
-      // The README's example with the reference Node client runs as written (only the port is the test's).
+      // The README's example with our client (lib/tsc) runs as written, from the repository's root as it says (only the port is the test's).
       const readme = readFileSync('README.md', 'utf8');
-      const snippet = /```js\n(\/\/ app\.mjs[\s\S]*?)```/.exec(readme)?.[1];
-      expect(snippet).toContain("new TenantSecurityClient('http://localhost:7777'");
-      mkdirSync('.cache', { recursive: true });
-      const app = path.resolve(`.cache/readme-app-${process.pid}.mjs`);
+      const snippet = /```ts\n(\/\/ app\.ts[\s\S]*?)```/.exec(readme)?.[1];
+      expect(snippet).toContain("createTenantSecurityClient({ url: 'http://localhost:7777'");
+      const app = path.resolve(`readme-app-${process.pid}.ts`);
       writeFileSync(app, (snippet as string).replace('http://localhost:7777', `http://localhost:${ports.TSP_PORT}`));
       try {
-        const example = spawnSync(process.execPath, [`--env-file=${path.join(demo, 'tsp.env')}`, app], { encoding: 'utf8', timeout: 60_000 });
+        const example = spawnSync(process.execPath, [`--env-file=${path.join(demo, 'tsp.env')}`, 'scripts/node.mjs', app], { encoding: 'utf8', timeout: 60_000 });
         expect(example.stderr).toBe('');
         expect(example.stdout.trim()).toBe('for acme only');
       } finally {
