@@ -235,7 +235,9 @@ export async function run(args: string[]): Promise<BenchSummary> {
     const figure = (r: Row) => `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} / p99 ${r.p99.toFixed(1)} ms`;
     return measured.flatMap(({ kms, wrap, unwrap, directWrap, directUnwrap }): BenchSummary => {
       const extra = `${(wrap.p50 - directWrap.p50).toFixed(2)} / ${(unwrap.p50 - directUnwrap.p50).toFixed(2)} ms`;
-      if (kms !== 'aws') return [{ measure: `TSP wrap / unwrap p50, ${KMS_LABELS[kms].name} double (over direct)`, value: `${wrap.p50.toFixed(1)} / ${unwrap.p50.toFixed(1)} ms (+${extra})` }];
+      const signed = (ms: number) => `${ms < 0 ? '−' : '+'}${Math.abs(ms).toFixed(1)}`;
+      const over = `${signed(wrap.p50 - directWrap.p50)} / ${signed(unwrap.p50 - directUnwrap.p50)} ms`;
+      if (kms !== 'aws') return [{ measure: `TSP wrap / unwrap p50, ${KMS_LABELS[kms].name} double (over direct)`, value: `${wrap.p50.toFixed(1)} / ${unwrap.p50.toFixed(1)} ms (${over})` }];
       return [
         { measure: 'TSP wrap (AWS KMS double, localhost)', value: figure(wrap) },
         { measure: 'TSP unwrap (AWS KMS double, localhost)', value: figure(unwrap) },
