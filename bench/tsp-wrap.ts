@@ -31,14 +31,13 @@ import autocannon from 'autocannon';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 import { freePort } from '@/scripts/lib/pg-cluster';
 import { cpuSecondsOf, percentile, printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
-import { KMS_LABELS, parseKmsList, parseTspWrapArgs, type TBenchKms } from './lib/tsp-wrap-options';
+import { KMS_LABELS, parseKmsList, parseTspWrapArgs, POOL, type TBenchKms } from './lib/tsp-wrap-options';
 
 type Row = { name: string; rps: number; p50: number; p99: number; errors: number; requests: number };
 type ChildReady = { type: 'ready'; url: string; apiKey: string; tenants: Partial<Record<TBenchKms, string>> };
 type DirectAsk = { type: 'direct'; kms: TBenchKms; operation: 'wrap' | 'unwrap'; seconds: number; connections: number };
 type DirectResult = { type: 'direct-result'; row: Omit<Row, 'name'> };
 
-const POOL = 256;
 const WARM_UP_S = 2;
 
 const ECHO_SERVER = `
