@@ -32,14 +32,13 @@ import type { TKmsDriverOptions } from '@/lib/kms/types';
 import { freePort } from '@/scripts/lib/pg-cluster';
 import { cpuSecondsOf, percentile, printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
 import { closedLoop } from './lib/closed-loop';
-import { KMS_LABELS, parseKmsList, parseTspWrapArgs, type TBenchKms } from './lib/tsp-wrap-options';
+import { KMS_LABELS, parseKmsList, parseTspWrapArgs, POOL, type TBenchKms } from './lib/tsp-wrap-options';
 
 type Row = { name: string; rps: number; p50: number; p99: number; errors: number; requests: number };
 type ChildReady = { type: 'ready'; url: string; apiKey: string; tenants: Partial<Record<TBenchKms, string>> };
 type DirectAsk = { type: 'direct'; kms: TBenchKms; operation: 'wrap' | 'unwrap'; seconds: number; connections: number };
 type DirectResult = { type: 'direct-result'; row: Omit<Row, 'name'> };
 
-const POOL = 256;
 const WARM_UP_S = 2;
 
 const ECHO_SERVER = `
@@ -217,7 +216,9 @@ export async function run(args: string[]): Promise<BenchSummary> {
     const figure = (r: Row) => `${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} / p99 ${r.p99.toFixed(1)} ms`;
     return measured.flatMap(({ kms, wrap, unwrap, directWrap, directUnwrap }): BenchSummary => {
       const extra = `${(wrap.p50 - directWrap.p50).toFixed(2)} / ${(unwrap.p50 - directUnwrap.p50).toFixed(2)} ms`;
-      if (kms !== 'aws') return [{ measure: `TSP wrap / unwrap p50, ${KMS_LABELS[kms].name} double (over direct)`, value: `${wrap.p50.toFixed(1)} / ${unwrap.p50.toFixed(1)} ms (+${extra})` }];
+      const signed = (ms: number) => `${ms < 0 ? '−' : '+'}${Math.abs(ms).toFixed(1)}`;
+      const over = `${signed(wrap.p50 - directWrap.p50)} / ${signed(unwrap.p50 - directUnwrap.p50)} ms`;
+      if (kms !== 'aws') return [{ measure: `TSP wrap / unwrap p50, ${KMS_LABELS[kms].name} double (over direct)`, value: `${wrap.p50.toFixed(1)} / ${unwrap.p50.toFixed(1)} ms (${over})` }];
       return [
         { measure: 'TSP wrap (AWS KMS double, localhost)', value: figure(wrap) },
         { measure: 'TSP unwrap (AWS KMS double, localhost)', value: figure(unwrap) },

@@ -44,10 +44,8 @@ import { startGoogleKmsDouble } from '@/lib/testing/kms/google-kms-double';
 import { startVaultDouble } from '@/lib/testing/kms/vault-double';
 import type { TTspWorld } from '@/lib/testing/tsp-world';
 
-import type { TBenchKms } from './tsp-wrap-options';
+import { POOL, type TBenchKms } from './tsp-wrap-options';
 
-/** Ciphertexts made before a run, which the direct unwrap rows rotate over (as the TSP rows rotate over EDEKs). */
-export const POOL = 256;
 /** Per direct call, as long as the drivers would never wait (the world's drivers have 2 s): a stuck call is an error row, not a hang. */
 const TIMEOUT_MS = 10_000;
 

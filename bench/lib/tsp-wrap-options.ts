@@ -14,6 +14,9 @@ export const KMS_LABELS: Record<TBenchKms, { name: string; wrap: string; unwrap:
   ciphertrust: { name: 'Thales CipherTrust', wrap: 'REST crypto/encrypt', unwrap: 'REST crypto/decrypt' },
 };
 
+/** Ciphertexts (EDEKs for the TSP rows) made before a run, which the unwrap rows rotate over. */
+export const POOL = 256;
+
 export const USAGE = `usage: tsp-wrap [--seconds N] [--connections N] [--tenant quiet|acme] [--drivers all|${BENCH_KMS.join(',')}]`;
 
 /** `--drivers aws,google,…` (or `all`): the KMSs to measure, in the table's order; throws on a name it does not know. */
