@@ -9,10 +9,11 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { startAwsKmsDouble, type TAwsKmsDouble, type TDoubleKey, type TDoubleRole, type TDoubleUser } from '@/lib/testing/kms/aws-kms-double';
-import { type Canary, scanForSecrets } from '@/lib/testing/secret-scan';
+import { type Canary } from '@/lib/testing/secret-scan';
 import { makeTestTls } from '@/lib/testing/tls';
 
 import { createKmsDriver, KmsError, type TKmsDriver, type TKmsErrorCode } from './index';
+import { expectKmsRefusal } from '@/lib/testing/kms/refusal';
 
 let double: TAwsKmsDouble;
 let key: TDoubleKey;
@@ -56,18 +57,8 @@ function withRole(target: { roleArn: string; externalId: string } = role, caller
   return driver;
 }
 
-async function refusal(promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> {
-  const error = await promise.then(
-    () => new Error('expected a refusal'),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof KmsError)) throw error;
-  expect(error.code, error.message).toBe(code);
-  // No secret, DEK or ciphertext anywhere in what a log could print of it.
-  const printed = JSON.stringify({ message: error.message, cause: error.cause, stack: error.stack });
-  expect(scanForSecrets([{ where: error.code, value: printed }], canaries).findings).toEqual([]);
-  return error;
-}
+/** A KmsError with `code`, and none of this file's secrets in what a log could print of it. */
+const refusal = (promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> => expectKmsRefusal(promise, code, canaries);
 
 /** Wraps, and from then on watches for that ciphertext in errors too. */
 async function wrapWatched(driver: TKmsDriver): Promise<Uint8Array> {

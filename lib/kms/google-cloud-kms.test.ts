@@ -9,11 +9,12 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { startGoogleKmsDouble, type TDoubleCryptoKey, type TDoubleServiceAccount, type TGoogleKmsDouble } from '@/lib/testing/kms/google-kms-double';
-import { type Canary, scanForSecrets } from '@/lib/testing/secret-scan';
+import { type Canary } from '@/lib/testing/secret-scan';
 
 import { crc32c } from './google-cloud-kms-crc32c';
 import { isVersionOf, tenantAad } from './google-cloud-kms';
 import { createKmsDriver, KmsError, type TKmsDriver, type TKmsDriverOptions, type TKmsErrorCode } from './index';
+import { expectKmsRefusal } from '@/lib/testing/kms/refusal';
 
 let double: TGoogleKmsDouble;
 let key: TDoubleCryptoKey;
@@ -49,19 +50,8 @@ function driverFor(opts: { key?: { name: string }; account?: TDoubleServiceAccou
   return driver;
 }
 
-async function refusal(promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> {
-  const error = await promise.then(
-    () => new Error('expected a refusal'),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof KmsError)) throw error;
-  expect(error.code, error.message).toBe(code);
-  // No key file, token, DEK or ciphertext anywhere in what a log could print of it.
-  const printed = JSON.stringify({ message: error.message, cause: error.cause, stack: error.stack });
-  const tokens = double.tokens.map((value, i) => ({ label: `token ${i}`, value }));
-  expect(scanForSecrets([{ where: error.code, value: printed }], [...canaries, ...tokens]).findings).toEqual([]);
-  return error;
-}
+/** A KmsError with `code`, and none of this file's secrets in what a log could print of it. */
+const refusal = (promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> => expectKmsRefusal(promise, code, [...canaries, ...double.tokens.map((value, i) => ({ label: `token ${i}`, value }))]);
 
 async function wrapWatched(driver: TKmsDriver, binding = tenant): Promise<Uint8Array> {
   const edek = await driver.wrap(dek, binding);

@@ -9,11 +9,12 @@ import { createServer } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { type Canary, scanForSecrets } from '@/lib/testing/secret-scan';
+import { type Canary } from '@/lib/testing/secret-scan';
 import { startVaultDouble, type TDoubleTransitKey, type TVaultDouble, type TVaultDoubleAppRole, type TVaultDoubleToken } from '@/lib/testing/kms/vault-double';
 
 import { createKmsDriver, KmsError, type TKmsDriver, type TKmsErrorCode } from './index';
 import { VAULT_MAX_SOCKETS } from './hashicorp-vault-transit-http';
+import { expectKmsRefusal } from '@/lib/testing/kms/refusal';
 
 let double: TVaultDouble;
 let key: TDoubleTransitKey;
@@ -58,18 +59,8 @@ function driverFor(settings: Record<string, string>, timeoutMs = 2000) {
 const withToken = (overrides: Record<string, string> = {}, timeoutMs?: number) => driverFor({ ...double.settings(key, token), ...overrides }, timeoutMs);
 const withAppRole = (target: TDoubleTransitKey = key, approle: TVaultDoubleAppRole = role) => driverFor(double.settings(target, approle));
 
-async function refusal(promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> {
-  const error = await promise.then(
-    () => new Error('expected a refusal'),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof KmsError)) throw error;
-  expect(error.code, error.message).toBe(code);
-  // No token, secret id, DEK or ciphertext anywhere in what a log could print of it.
-  const printed = JSON.stringify({ message: error.message, cause: error.cause, stack: error.stack });
-  expect(scanForSecrets([{ where: error.code, value: printed }], canaries).findings).toEqual([]);
-  return error;
-}
+/** A KmsError with `code`, and none of this file's secrets in what a log could print of it. */
+const refusal = (promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> => expectKmsRefusal(promise, code, canaries);
 
 async function wrapWatched(driver: TKmsDriver, binding = tenant): Promise<Uint8Array> {
   const edek = await driver.wrap(dek, binding);

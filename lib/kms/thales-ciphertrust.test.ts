@@ -9,11 +9,12 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { startCipherTrustDouble, type TCipherTrustDouble, type TCtmKey, type TCtmUser } from '@/lib/testing/kms/ciphertrust-double';
-import { type Canary, scanForSecrets } from '@/lib/testing/secret-scan';
+import { type Canary } from '@/lib/testing/secret-scan';
 import { makeTestTls } from '@/lib/testing/tls';
 
 import { createKmsDriver, KmsError, type TKmsDriver, type TKmsDriverOptions, type TKmsErrorCode } from './index';
 import { decodeSealed } from './thales-ciphertrust';
+import { expectKmsRefusal } from '@/lib/testing/kms/refusal';
 
 let double: TCipherTrustDouble;
 let key: TCtmKey;
@@ -50,17 +51,8 @@ function driverFor(settings: Partial<Record<string, string>> = {}, options: TKms
   return driver;
 }
 
-async function refusal(promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> {
-  const error = await promise.then(
-    () => new Error('expected a refusal'),
-    (e: unknown) => e,
-  );
-  if (!(error instanceof KmsError)) throw error;
-  expect(error.code, error.message).toBe(code);
-  const printed = JSON.stringify({ message: error.message, cause: error.cause, stack: error.stack });
-  expect(scanForSecrets([{ where: error.code, value: printed }], canaries).findings).toEqual([]);
-  return error;
-}
+/** A KmsError with `code`, and none of this file's secrets in what a log could print of it. */
+const refusal = (promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> => expectKmsRefusal(promise, code, canaries);
 
 async function wrapWatched(driver: TKmsDriver, binding = tenant): Promise<Uint8Array> {
   const edek = await driver.wrap(dek, binding);

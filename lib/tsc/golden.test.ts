@@ -1,4 +1,4 @@
-// The golden files (lib/tsc/golden/, made once by scripts/tsc-golden.ts with
+// The golden files (lib/tsc/golden/, made once by lib/testing/tsc-golden.ts with
 // the reference product's Node client 4.1.3): a document of several fields,
 // a batch and a stream it encrypted. Our client must open each to the
 // recorded plaintext, and, given the same DEK and the IVs read from them,

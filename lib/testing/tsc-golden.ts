@@ -12,7 +12,7 @@
 // made from a public seed and protects nothing. Re-running this script
 // replaces every file; the test must then still pass.
 //
-//   node scripts/node.mjs scripts/tsc-golden.ts
+//   node scripts/node.mjs lib/testing/tsc-golden.ts
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,7 +21,7 @@ import { DocumentMetadata, TenantSecurityClient } from '@ironcorelabs/tenant-sec
 import { patternStream } from '@/lib/testing/tsc-streams';
 import { startTspWorld } from '@/lib/testing/tsp-world';
 
-const DIR = join(import.meta.dirname, '../lib/tsc/golden');
+const DIR = join(import.meta.dirname, '../tsc/golden');
 const VERSION = '4.1.3';
 const KEY = {
   note: 'A key of the AWS KMS protocol double in lib/testing/kms, for the golden test only: SHA-256 of a public seed. It protects nothing.',
@@ -59,7 +59,7 @@ try {
   const plaintext = Buffer.concat(await patternStream(STREAM.size, STREAM.seed).toArray());
 
   const golden = {
-    madeBy: `@ironcorelabs/tenant-security-nodejs ${VERSION}, by scripts/tsc-golden.ts`,
+    madeBy: `@ironcorelabs/tenant-security-nodejs ${VERSION}, by lib/testing/tsc-golden.ts`,
     madeAt: new Date().toISOString().slice(0, 10),
     tenantId: 'acme',
     kmsConfigId: world.kmsConfig.acme?.kmsConfigId,
