@@ -11,7 +11,7 @@ import https from 'node:https';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
 import { isLocalHost } from '@/lib/schemas/providers/common';
-import { SiemError, type TSiemSinkOptions } from './types';
+import { SiemError, type TSiemErrorCode, type TSiemSinkOptions } from './types';
 import { TLS_TRUST_CODES } from '@/lib/socket-errors';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
@@ -35,6 +35,26 @@ function answerLookup(options: LookupOptions, callback: TLookupCallback, address
   const [first] = addresses;
   if (options.all) callback(null, addresses);
   else if (first) callback(null, first.address, first.family);
+}
+
+/** Splits "host:port" (IPv6 in brackets) into its parts; undefined when it is not that shape. */
+export function splitHostPort(value: string): { host: string; port: number } | undefined {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^:\s]+):(\d{1,5})$/.exec(value.trim());
+  const port = Number(match?.[2]);
+  if (!match || !Number.isInteger(port) || port < 1 || port > 65_535) return undefined;
+  return { host: (match[1] ?? '').replace(/^\[(.*)\]$/, '$1').toLowerCase(), port };
+}
+
+/** `options.connectTo` as "host:port" → target; an entry that is not host:port=address:port throws (the TSP's settings check them first). */
+function connectTargets(connectTo: Record<string, string> | undefined): Map<string, { host: string; port: number }> {
+  const targets = new Map<string, { host: string; port: number }>();
+  for (const [from, to] of Object.entries(connectTo ?? {})) {
+    const source = splitHostPort(from);
+    const target = splitHostPort(to);
+    if (!source || !target) throw new SiemError('A SIEM connect-to override must map host:port to address:port.', { code: 'config', retryable: false });
+    targets.set(`${source.host}:${source.port}`, target);
+  }
+  return targets;
 }
 
 /** `options.resolve` first (the operator's explicit choice, loopback allowed), then DNS without local answers. */
@@ -64,16 +84,17 @@ function capital(what: string): string {
 function networkError(what: string, error: NodeJS.ErrnoException): SiemError {
   const code = typeof error.code === 'string' ? error.code : 'network error';
   if (code === LOCAL_ADDRESS) {
-    return new SiemError(`${capital(what)}'s host name resolves only to loopback or link-local addresses, which the key proxy refuses.`, { retryable: false });
+    return new SiemError(`${capital(what)}'s host name resolves only to loopback or link-local addresses, which the key proxy refuses.`, { code: 'network', retryable: false });
   }
   if (TLS_TRUST_CODES.has(code)) {
     return new SiemError(
       `${capital(what)}'s TLS certificate is not trusted (${code}); it must match the host name and chain to a CA the key proxy trusts.`,
-      { retryable: false, cause: error },
+      { code: 'tls', retryable: false, cause: error },
     );
   }
-  if (code === 'ENOTFOUND') return new SiemError(`${capital(what)}'s host name does not resolve (ENOTFOUND).`, { retryable: true, cause: error });
-  return new SiemError(`Could not reach ${what} (${code}).`, { retryable: true, cause: error });
+  if (code === 'ENOTFOUND') return new SiemError(`${capital(what)}'s host name does not resolve (ENOTFOUND).`, { code: 'network', retryable: true, cause: error });
+  const tlsFailure = code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO';
+  return new SiemError(`Could not reach ${what} (${code}).`, { code: tlsFailure ? 'tls' : 'network', retryable: true, cause: error });
 }
 
 /** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
@@ -95,19 +116,20 @@ export function statusError(what: string, answer: THttpAnswer, detail?: string):
   const suffix = detail === undefined ? '' : `: ${detail}`;
   const retryAfterMs = parseRetryAfter(answer.headers['retry-after']);
   if (status === 408 || status === 429 || status >= 500 || status < 200) {
-    return new SiemError(`${capital(what)} is unavailable (HTTP ${status})${suffix}.`, { retryable: true, retryAfterMs });
+    const code = status === 429 ? 'throttled' : status === 408 ? 'timeout' : 'unavailable';
+    return new SiemError(`${capital(what)} is unavailable (HTTP ${status})${suffix}.`, { code, retryable: true, retryAfterMs });
   }
-  const [reason, hint] =
+  const [reason, hint, code]: [string, string, TSiemErrorCode] =
     status >= 300 && status < 400
-      ? ['answered with a redirect', 'enter the final URL, which the key proxy does not follow']
+      ? ['answered with a redirect', 'enter the final URL, which the key proxy does not follow', 'not_found']
       : status === 401 || status === 403
-        ? ['refused the credentials', 'check the token or secret in the configuration']
+        ? ['refused the credentials', 'check the token or secret in the configuration', 'auth']
         : status === 404
-          ? ['has no receiver at this URL', 'check the URL']
+          ? ['has no receiver at this URL', 'check the URL', 'not_found']
           : status === 413
-            ? ['refused a batch as too large', 'raise the receiver’s size limit']
-            : ['refused the request', 'check the configuration'];
-  return new SiemError(`${capital(what)} ${reason} (HTTP ${status})${suffix}; ${hint}.`, { retryable: false });
+            ? ['refused a batch as too large', 'raise the receiver’s size limit', 'rejected']
+            : ['refused the request', 'check the configuration', 'rejected'];
+  return new SiemError(`${capital(what)} ${reason} (HTTP ${status})${suffix}; ${hint}.`, { code, retryable: false });
 }
 
 /**
@@ -120,10 +142,11 @@ export function createHttpClient(what: string, options: TSiemSinkOptions): THttp
   // `ca` replaces Node's trust store, so the defaults (bundled, NODE_EXTRA_CA_CERTS, system when enabled) go first.
   const ca = options.ca?.length ? [...tls.getCACertificates('default'), ...options.ca] : undefined;
   const agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca, lookup: makeLookup(options.resolve) });
+  const targets = connectTargets(options.connectTo);
 
   function post(url: URL, headers: Record<string, string>, body: Buffer, signal?: AbortSignal): Promise<THttpAnswer> {
     return new Promise((resolve, reject) => {
-      const cancelled = () => new SiemError(`Delivery to ${what} was cancelled.`, { retryable: true });
+      const cancelled = () => new SiemError(`Delivery to ${what} was cancelled.`, { code: 'cancelled', retryable: true });
       if (signal?.aborted) return reject(cancelled());
       let settled = false;
       const finish = (error: SiemError | undefined, answer?: THttpAnswer) => {
@@ -134,15 +157,22 @@ export function createHttpClient(what: string, options: TSiemSinkOptions): THttp
         if (error !== undefined) reject(error);
         else resolve(answer as THttpAnswer);
       };
+      const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+      const port = url.port === '' ? 443 : Number(url.port);
+      // A connect-to target: the socket goes there, the certificate is still checked against the URL's host, and Host names it.
+      const target = targets.get(`${hostname.toLowerCase()}:${port}`);
       const request = https.request(
         {
           protocol: 'https:',
-          hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-          port: url.port === '' ? 443 : Number(url.port),
+          hostname: target?.host ?? hostname,
+          port: target?.port ?? port,
+          ...(target
+            ? { ...(isIP(hostname) ? {} : { servername: hostname }), checkServerIdentity: (_: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(hostname, cert) }
+            : {}),
           path: `${url.pathname}${url.search}`,
           method: 'POST',
           agent,
-          headers: { ...headers, 'content-length': String(body.length) },
+          headers: { ...headers, ...(target ? { host: url.host } : {}), 'content-length': String(body.length) },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -165,7 +195,7 @@ export function createHttpClient(what: string, options: TSiemSinkOptions): THttp
       };
       const timer = setTimeout(() => {
         request.destroy();
-        finish(new SiemError(`${capital(what)} did not answer within ${timeoutMs} ms.`, { retryable: true }));
+        finish(new SiemError(`${capital(what)} did not answer within ${timeoutMs} ms.`, { code: 'timeout', retryable: true }));
       }, timeoutMs);
       timer.unref();
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -27,7 +27,7 @@ function scriptedSink(steps: TStep[] = []) {
             accepted.push(...events);
             resolve();
           });
-          signal?.addEventListener('abort', () => reject(new SiemError('cancelled', { retryable: true })));
+          signal?.addEventListener('abort', () => reject(new SiemError('cancelled', { code: 'cancelled', retryable: true })));
         });
       }
       accepted.push(...events);
@@ -38,8 +38,8 @@ function scriptedSink(steps: TStep[] = []) {
   return { sink, batches, accepted, release: () => hanging.splice(0).forEach((resolve) => resolve()), closedCount: () => closed };
 }
 
-const busy = (retryAfterMs?: number) => new SiemError('The fake SIEM is unavailable (HTTP 503).', { retryable: true, retryAfterMs });
-const badToken = () => new SiemError('The fake SIEM refused the credentials (HTTP 401).', { retryable: false });
+const busy = (retryAfterMs?: number) => new SiemError('The fake SIEM is unavailable (HTTP 503).', { code: 'unavailable', retryable: true, retryAfterMs });
+const badToken = () => new SiemError('The fake SIEM refused the credentials (HTTP 401).', { code: 'auth', retryable: false });
 
 function logger() {
   const lines = { warn: [] as string[], error: [] as string[] };

@@ -193,7 +193,7 @@ export function createSiemQueue(options: TSiemQueueOptions): TSiemQueue {
     counts.failures++;
     streakFailures++;
     // A sink throws SiemError; anything else is a bug whose message may hold anything, so it is not repeated.
-    const failure = error instanceof SiemError ? error : new SiemError(`The ${sink.provider} sink failed unexpectedly.`, { retryable: true });
+    const failure = error instanceof SiemError ? error : new SiemError(`The ${sink.provider} sink failed unexpectedly.`, { code: 'internal', retryable: true });
     lastError = failure.message;
     let delay: number;
     if (failure.retryable) {

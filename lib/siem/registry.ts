@@ -28,7 +28,7 @@ function register<T>(definition: TSiemSinkDefinition<T>): TRegisteredSink {
         // Schema messages name the field and what to enter; they never repeat the value.
         const issue = parsed.error.issues[0];
         const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
-        throw new SiemError(`The ${definition.provider} settings are invalid${where}: ${issue?.message ?? 'unreadable settings'}`, { retryable: false });
+        throw new SiemError(`The ${definition.provider} settings are invalid${where}: ${issue?.message ?? 'unreadable settings'}`, { code: 'config', retryable: false });
       }
       const policy = (parsed.data as { onQueueFull?: unknown }).onQueueFull;
       return { sink: definition.create(parsed.data, options), onFull: policy === 'refuse' ? 'refuse' : 'drop' };
@@ -46,7 +46,7 @@ export function findSink(provider: string): TRegisteredSink {
   if (found === undefined) {
     throw new SiemError(
       `This key proxy cannot deliver events to "${provider.slice(0, 64)}" yet; it supports ${SUPPORTED_SIEM_PROVIDERS.join(', ')}.`,
-      { retryable: false },
+      { code: 'config', retryable: false },
     );
   }
   return found;

@@ -76,6 +76,28 @@ describe('splunk-hec sink', () => {
     expect(double.requests.at(-1)?.path).toBe('/services/collector/event');
   });
 
+  it('reaches a fixed host on 443 through a connect-to override, still checking its certificate', async () => {
+    // The double's certificate names splunk.test; the URL keeps the default port.
+    const before = double.events.length;
+    const viaRelay = createSiemSink(
+      'splunk-hec',
+      { url: 'https://splunk.test', token: TOKEN, index: 'cmk_audit', sourcetype: 's' },
+      { ca: [double.caPem], connectTo: { 'splunk.test:443': `127.0.0.1:${double.port}` } },
+    );
+    sinks.push(viaRelay);
+    await viaRelay.send(events(2));
+    expect(double.events.length - before).toBe(2);
+
+    // Another name sent to the same place fails the certificate check.
+    const wrongName = createSiemSink(
+      'splunk-hec',
+      { url: 'https://splunk.example.org', token: TOKEN, index: 'cmk_audit', sourcetype: 's' },
+      { ca: [double.caPem], connectTo: { 'splunk.example.org:443': `127.0.0.1:${double.port}` } },
+    );
+    sinks.push(wrongName);
+    expect(await failure(wrongName.send(events(1)))).toMatchObject({ code: 'tls', retryable: false });
+  });
+
   it('writes time as epoch seconds with milliseconds', () => {
     const [event] = events(1);
     const text = hecBody([{ ...event!, time: '2026-03-01T12:00:00.123Z' }], { index: 'i', sourcetype: 's' }).toString();
@@ -97,7 +119,7 @@ describe('splunk-hec sink', () => {
   it('reports "Server is busy" as retryable, with HEC code text and Retry-After', async () => {
     double.failNext(1, { status: 503, retryAfter: 2 });
     const error = await failure(sink().send(events(1)));
-    expect(error).toMatchObject({ retryable: true, retryAfterMs: 2_000, message: 'Splunk HEC is unavailable (HTTP 503): Server is busy (code 9).' });
+    expect(error).toMatchObject({ code: 'unavailable', retryable: true, retryAfterMs: 2_000, message: 'Splunk HEC is unavailable (HTTP 503): Server is busy (code 9).' });
   });
 
   it('is refused with a wrong token (403, Invalid token), not retryable and not retried hot', async () => {
@@ -105,6 +127,7 @@ describe('splunk-hec sink', () => {
     const error = await failure(wrong.send(events(1)));
     expect(double.lastRefusalCode()).toBe(4);
     expect(error).toMatchObject({
+      code: 'auth',
       retryable: false,
       message: 'Splunk HEC refused the events (HTTP 403): Invalid token (code 4); check the HEC token in the configuration.',
     });
@@ -129,6 +152,7 @@ describe('splunk-hec sink', () => {
   it('explains an index the token may not write to', async () => {
     const error = await failure(sink({ index: 'other_index' }).send(events(1)));
     expect(error).toMatchObject({
+      code: 'not_found',
       retryable: false,
       message: 'Splunk HEC refused the events (HTTP 400): Incorrect index (code 7); add the index to the HEC token’s allowed indexes, or choose one of them.',
     });
@@ -139,7 +163,7 @@ describe('splunk-hec sink', () => {
     expect((await failure(sink().send(events(1)))).retryable).toBe(true);
     double.stallNext(1);
     const stalled = await failure(sink({}, 300).send(events(1)));
-    expect(stalled).toMatchObject({ retryable: true, message: 'Splunk HEC did not answer within 300 ms.' });
+    expect(stalled).toMatchObject({ code: 'timeout', retryable: true, message: 'Splunk HEC did not answer within 300 ms.' });
   });
 
   it('the double splits concatenated JSON the way HEC reads it', () => {

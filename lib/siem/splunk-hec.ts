@@ -53,7 +53,7 @@ function hecError(answer: THttpAnswer): SiemError {
   const known = code === undefined ? undefined : HEC_CODES[code];
   const detail = code === undefined ? undefined : `${known?.text ?? 'HEC error'} (code ${code})`;
   if (known?.hint !== undefined && answer.status >= 400 && answer.status < 500 && answer.status !== 408 && answer.status !== 429) {
-    return new SiemError(`Splunk HEC refused the events (HTTP ${answer.status}): ${detail}; ${known.hint}.`, { retryable: false });
+    return new SiemError(`Splunk HEC refused the events (HTTP ${answer.status}): ${detail}; ${known.hint}.`, { code: code === 7 ? 'not_found' : code !== undefined && code <= 4 ? 'auth' : 'rejected', retryable: false });
   }
   return statusError('Splunk HEC', answer, detail);
 }
@@ -107,6 +107,7 @@ export const splunkHecSink = defineSiemSink<TSplunkHecSettings>({
         if (answer.status !== 200) throw hecError(answer);
         if (hecCode(answer) !== 0) {
           throw new SiemError('The Splunk HEC URL answered 200 without HEC’s success code; check that it points at an HTTP Event Collector.', {
+            code: 'not_found',
             retryable: false,
           });
         }

@@ -28,18 +28,52 @@ export type TSiemEvent = {
 };
 
 /**
+ * Why a delivery failed, in one word: what the TSP reports to the broker and
+ * the tenant admin sees (the message stays in the TSP's logs, since a
+ * receiver's words are not ours to vouch for). Each sink maps its
+ * destination's answers onto these.
+ */
+export const SIEM_ERROR_CODES = [
+  /** The destination refused the credentials (401/403, bad token, bad key, a refused client certificate). */
+  'auth',
+  /** The destination's certificate is not trusted, or the TLS handshake failed. */
+  'tls',
+  /** No connection: DNS, refused, reset, unreachable. */
+  'network',
+  /** No answer within the timeout. */
+  'timeout',
+  /** The destination asked us to slow down (429). */
+  'throttled',
+  /** The destination is up but failing (5xx, busy). */
+  'unavailable',
+  /** No receiver at the configured place (404, an unknown index, log or stream). */
+  'not_found',
+  /** The destination refused the events themselves (400, 413, a format it rejects). */
+  'rejected',
+  /** The settings cannot be used (invalid, or a provider this proxy cannot serve). */
+  'config',
+  /** The proxy stopped the request (shutdown). */
+  'cancelled',
+  /** A sink failed in a way it did not foresee (a bug): its message is not repeated. */
+  'internal',
+] as const;
+export type TSiemErrorCode = (typeof SIEM_ERROR_CODES)[number];
+
+/**
  * What a sink throws. `retryable` separates "try again soon" (5xx, 429,
  * timeouts, network) from "someone must change the configuration" (bad
  * token, bad request). Messages never carry a credential, a header value or
  * an event: they reach logs and the broker.
  */
 export class SiemError extends Error {
+  readonly code: TSiemErrorCode;
   readonly retryable: boolean;
   readonly retryAfterMs?: number;
 
-  constructor(message: string, options: { retryable: boolean; retryAfterMs?: number; cause?: unknown }) {
+  constructor(message: string, options: { code: TSiemErrorCode; retryable: boolean; retryAfterMs?: number; cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SiemError';
+    this.code = options.code;
     this.retryable = options.retryable;
     if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
@@ -50,6 +84,14 @@ export type TSiemSinkOptions = {
   ca?: string[];
   /** Host → address overrides for outbound connections (like curl --resolve); private DNS, and in tests the doubles on 127.0.0.1. */
   resolve?: Record<string, string>;
+  /**
+   * "host:port" → "address:port" overrides (like curl --connect-to): the
+   * connection goes to the address and port while TLS still checks the
+   * certificate against the host and the Host header names it. For fixed
+   * vendor endpoints on 443 (Datadog's intake, Google's APIs, Entra ID)
+   * reached through a private relay; in tests, the doubles on 127.0.0.1.
+   */
+  connectTo?: Record<string, string>;
   /** Per request, default 10 000. */
   timeoutMs?: number;
 };

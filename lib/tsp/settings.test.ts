@@ -72,10 +72,11 @@ describe('TSP settings', () => {
       AWS_ENDPOINT_URL_KMS: 'https://kms.eu-west-1.amazonaws.com',
       TSP_EXTRA_CA_FILE: ca,
       TSP_RESOLVE: 'siem.internal=10.0.0.5,splunk.internal=10.0.0.6',
+      TSP_SIEM_CONNECT_TO: 'http-intake.logs.datadoghq.eu:443=10.0.0.9:8443',
     });
     const out = outboundOptions(s);
     expect(out.kms.aws).toEqual({ endpoints: { kms: 'https://kms.eu-west-1.amazonaws.com' }, vendorCredentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } });
-    expect(out.siem).toMatchObject({ resolve: { 'siem.internal': '10.0.0.5', 'splunk.internal': '10.0.0.6' }, maxQueueEvents: 10_000 });
+    expect(out.siem).toMatchObject({ resolve: { 'siem.internal': '10.0.0.5', 'splunk.internal': '10.0.0.6' }, connectTo: { 'http-intake.logs.datadoghq.eu:443': '10.0.0.9:8443' }, maxQueueEvents: 10_000 });
     expect(out.siem.ca?.[0]).toContain('BEGIN CERTIFICATE');
   });
 

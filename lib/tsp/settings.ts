@@ -68,6 +68,12 @@ const ZSettings = z
       .string()
       .regex(/^([A-Za-z0-9.-]+=[0-9A-Fa-f.:]+)(,[A-Za-z0-9.-]+=[0-9A-Fa-f.:]+)*$/, { error: 'TSP_RESOLVE must be host=address pairs separated by commas, like siem.internal=10.0.0.5.' })
       .optional(),
+    siemConnectTo: z
+      .string()
+      .regex(/^([A-Za-z0-9.-]+:\d{1,5}=[0-9A-Za-z.-]+:\d{1,5})(,[A-Za-z0-9.-]+:\d{1,5}=[0-9A-Za-z.-]+:\d{1,5})*$/, {
+        error: 'TSP_SIEM_CONNECT_TO must be host:port=address:port pairs separated by commas, like http-intake.logs.datadoghq.eu:443=10.0.0.9:8443.',
+      })
+      .optional(),
     siemQueue: z.coerce.number().int().min(100, { error: 'TSP_SIEM_QUEUE_EVENTS must be at least 100.' }).max(1_000_000).default(10_000),
   })
   .superRefine((s, ctx) => {
@@ -112,6 +118,7 @@ export function parseTspSettings(flags: TTspFlags, env: Readonly<Record<string, 
     azureVaultConnectTo: e('TSP_AZURE_VAULT_CONNECT_TO'),
     resolve: e('TSP_RESOLVE'),
     siemQueue: e('TSP_SIEM_QUEUE_EVENTS'),
+    siemConnectTo: e('TSP_SIEM_CONNECT_TO'),
   });
   // Messages name the setting; a secret's value is never echoed.
   if (!parsed.success) throw new TspSettingsError(parsed.error.issues.map((i) => `- ${i.message}`).join('\n'));
@@ -123,6 +130,7 @@ export function outboundOptions(s: TTspSettings) {
   const endpoints = { ...(s.awsKmsEndpoint ? { kms: s.awsKmsEndpoint } : {}), ...(s.awsStsEndpoint ? { sts: s.awsStsEndpoint } : {}) };
   const vendorCredentials = s.awsAccessKeyId && s.awsSecretAccessKey ? { accessKeyId: s.awsAccessKeyId, secretAccessKey: s.awsSecretAccessKey, ...(s.awsSessionToken ? { sessionToken: s.awsSessionToken } : {}) } : undefined;
   const resolve = s.resolve ? Object.fromEntries(s.resolve.split(',').map((pair) => pair.split('=') as [string, string])) : undefined;
+  const connectTo = s.siemConnectTo ? Object.fromEntries(s.siemConnectTo.split(',').map((pair) => pair.split('=') as [string, string])) : undefined;
   const google = {
     ...(s.googleKmsEndpoint ? { endpoint: s.googleKmsEndpoint } : {}),
     ...(s.googleTokenUrl ? { tokenUrl: s.googleTokenUrl } : {}),
@@ -135,6 +143,6 @@ export function outboundOptions(s: TTspSettings) {
   };
   return {
     kms: { aws: { endpoints, ...(vendorCredentials ? { vendorCredentials } : {}) }, google, azure } satisfies TKmsDriverOptions,
-    siem: { ...(s.extraCaFile ? { ca: [readFileSync(s.extraCaFile, 'utf8')] } : {}), ...(resolve ? { resolve } : {}), maxQueueEvents: s.siemQueue },
+    siem: { ...(s.extraCaFile ? { ca: [readFileSync(s.extraCaFile, 'utf8')] } : {}), ...(resolve ? { resolve } : {}), ...(connectTo ? { connectTo } : {}), maxQueueEvents: s.siemQueue },
   };
 }
