@@ -5,6 +5,7 @@ import type { JWK } from 'jose';
 import { z } from 'zod';
 import { STOPPED_CODES, type TDeliveryState } from '@/lib/delivery-state';
 import { ZPublicJwk } from './account';
+import { MAX_STATUS_SIEM, ZSiemHealth } from './siem-health';
 
 export const ZDeploymentId = z.string().regex(/^dep_[A-Za-z0-9_-]{16}$/, { error: 'Not a deployment id.' });
 
@@ -135,5 +136,19 @@ export const ZProxyStatus = z.strictObject({
       }),
     )
     .max(MAX_STATUS_ERRORS),
+  /**
+   * Added for SIEM delivery health; older proxies send none of these. The
+   * instance that sends the report (a deployment's replicas each deliver their
+   * own events), and its delivery to the SIEM configurations whose health
+   * changed since its last accepted report — or to every one it serves when
+   * `siemFull` (its first report, then every few minutes), so the broker can
+   * forget configurations the instance no longer serves.
+   */
+  instanceId: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, { error: 'instanceId must be 1–100 letters, digits and . _ : -.' }).optional(),
+  siem: z.array(ZSiemHealth).max(MAX_STATUS_SIEM).optional(),
+  siemFull: z.boolean().optional(),
+}).refine((report) => (report.siem === undefined && report.siemFull === undefined) || report.instanceId !== undefined, {
+  error: 'A report with SIEM health names the instanceId that delivers it.',
+  path: ['instanceId'],
 });
 export type TProxyStatus = z.infer<typeof ZProxyStatus>;

@@ -27,37 +27,8 @@ export type TSiemEvent = {
   details?: Record<string, string | number | boolean | null>;
 };
 
-/**
- * Why a delivery failed, in one word: what the TSP reports to the broker and
- * the tenant admin sees (the message stays in the TSP's logs, since a
- * receiver's words are not ours to vouch for). Each sink maps its
- * destination's answers onto these.
- */
-export const SIEM_ERROR_CODES = [
-  /** The destination refused the credentials (401/403, bad token, bad key, a refused client certificate). */
-  'auth',
-  /** The destination's certificate is not trusted, or the TLS handshake failed. */
-  'tls',
-  /** No connection: DNS, refused, reset, unreachable. */
-  'network',
-  /** No answer within the timeout. */
-  'timeout',
-  /** The destination asked us to slow down (429). */
-  'throttled',
-  /** The destination is up but failing (5xx, busy). */
-  'unavailable',
-  /** No receiver at the configured place (404, an unknown index, log or stream). */
-  'not_found',
-  /** The destination refused the events themselves (400, 413, a format it rejects). */
-  'rejected',
-  /** The settings cannot be used (invalid, or a provider this proxy cannot serve). */
-  'config',
-  /** The proxy stopped the request (shutdown). */
-  'cancelled',
-  /** A sink failed in a way it did not foresee (a bug): its message is not repeated. */
-  'internal',
-] as const;
-export type TSiemErrorCode = (typeof SIEM_ERROR_CODES)[number];
+export { SIEM_ERROR_CODES, type TSiemErrorCode } from '@/lib/schemas/siem-health';
+import type { TSiemErrorCode } from '@/lib/schemas/siem-health';
 
 /**
  * What a sink throws. `retryable` separates "try again soon" (5xx, 429,

@@ -6,7 +6,7 @@ import { recordStatus } from '@/lib/server/deployments/status';
 
 export const dynamic = 'force-dynamic';
 
-export const POST = defineRoute({ auth: 'proxy', body: ZProxyStatus, maxBodyBytes: 4 * 1024 * 1024 }, async ({ deployment, body, request, requestId }) => {
+export const POST = defineRoute({ auth: 'proxy', body: ZProxyStatus, maxBodyBytes: 16 * 1024 * 1024 }, async ({ deployment, body, request, requestId }) => {
   await recordStatus(deployment, body, auditContext(request, requestId));
   return new Response(null, { status: 204 });
 });
