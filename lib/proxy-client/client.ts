@@ -4,6 +4,8 @@
 // change and at least once a minute, a full sync every hour (the one way to
 // see a tenant left out of the bundle), and read access to the last good
 // configuration. See lib/proxy-client/index.ts for the API overview.
+import type { TSiemHealth } from '@/lib/schemas/siem-health';
+import { createSiemReporter, type TSiemReporter } from './siem-report';
 import type { TProxyCredentials } from '@/lib/schemas/deployments';
 
 import { backoffDelay, DEFAULT_RETRY, sleep, type TRetryOptions } from './backoff';
@@ -40,6 +42,8 @@ export type TProxyClient = {
   lastSyncAt(): number | null;
   /** Adds failures of the embedding proxy's own work (a TSP's SIEM delivery) to every status report and the summary. */
   addErrorSource(source: () => TProxyError[]): void;
+  /** A TSP's SIEM delivery health per configuration, added to status reports as `instanceId` names it (docs/proxy-api.md). */
+  setSiemHealthSource(instanceId: string, source: () => TSiemHealth[]): void;
   /** Called once per pinned tenant the broker stops handing over (tenant_withheld / tenant_suspended), with what was last served of it. */
   onTenantStopped(listener: TStoppedListener): void;
   stop(): void;
@@ -57,7 +61,16 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
   const { credentials } = options;
   const api = createBrokerApi(credentials.brokerUrl, credentials.apiKey, options.fetch);
   const errorSources: (() => TProxyError[])[] = [];
-  const core = createSyncCore({ credentials, pinsFile: options.pinsFile, api, now, logger, extraErrors: () => errorSources.flatMap((source) => source()) });
+  let siemReporter: TSiemReporter | null = null;
+  const core = createSyncCore({
+    credentials,
+    pinsFile: options.pinsFile,
+    api,
+    now,
+    logger,
+    extraErrors: () => errorSources.flatMap((source) => source()),
+    siem: () => siemReporter,
+  });
   const stopper = new AbortController();
   let transportError: TProxyError | null = null;
 
@@ -161,6 +174,9 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     summary,
     lastSyncAt: () => core.lastSyncAt(),
     addErrorSource: (source) => void errorSources.push(source),
+    setSiemHealthSource(instanceId, source) {
+      siemReporter = createSiemReporter(instanceId, source, now);
+    },
     onTenantStopped: core.onStopped,
     stop: () => stopper.abort(),
   };

@@ -3,6 +3,7 @@
 // rotation statements), verify every tenant, apply what passes, keep the last
 // good configuration of what fails. The pins are persisted before what they
 // protect is applied. Memory holds the settings; only the pins file is written.
+import type { TSiemReporter } from './siem-report';
 import type { JWK } from 'jose';
 
 import { BundleError, verifyBundle, type TBundle } from '@/lib/crypto/bundle';
@@ -73,6 +74,8 @@ export function createSyncCore(input: {
   logger: TProxyLogger;
   /** Failures of the proxy's own work (a TSP's SIEM delivery), reported with the verification ones. */
   extraErrors?: () => TProxyError[];
+  /** A TSP's SIEM delivery health, added to each report (lib/proxy-client/siem-report.ts). */
+  siem?: () => TSiemReporter | null;
 }) {
   const { credentials, pinsFile, api, now, logger } = input;
   const tenants = new Map<string, TProxyTenant>();
@@ -317,8 +320,10 @@ export function createSyncCore(input: {
   }
 
   async function reportStatus(signal?: AbortSignal): Promise<void> {
-    const body = statusBody();
+    const siem = input.siem?.()?.next();
+    const body = { ...statusBody(), ...siem?.part };
     await api.postStatus(body, signal);
+    siem?.accepted();
     for (const t of body.tenants) reported.set(t.tenantId, t.seq);
     reportedErrors = JSON.stringify(body.errors);
     reportedCursor = body.cursor;
@@ -327,7 +332,7 @@ export function createSyncCore(input: {
   /** Something the broker has not been told yet: an applied state, a changed error list or cursor. */
   function needsReport(): boolean {
     const body = statusBody();
-    return body.tenants.length > 0 || body.cursor !== reportedCursor || JSON.stringify(body.errors) !== reportedErrors;
+    return body.tenants.length > 0 || body.cursor !== reportedCursor || JSON.stringify(body.errors) !== reportedErrors || input.siem?.()?.urgent() === true;
   }
 
   /**
@@ -341,6 +346,7 @@ export function createSyncCore(input: {
     reported.clear();
     reportedErrors = '[]';
     reportedCursor = null;
+    input.siem?.()?.reset();
   }
 
   /**

@@ -17,6 +17,7 @@ export {
   type TSiemLogger,
   type TSiemQueue,
   type TSiemQueueFullPolicy,
+  type TSiemQueueHealth,
   type TSiemQueueOptions,
   type TSiemRetry,
 } from './queue';

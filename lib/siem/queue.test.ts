@@ -158,19 +158,53 @@ describe('createSiemQueue', () => {
     expect(seqOf(fake.accepted)).toEqual(['0', '1', '2']);
   });
 
-  it("under 'drop', drops and counts new events while full, and logs once", async () => {
+  it("under 'drop', makes room by dropping the oldest waiting events (never the batch in flight), counts them, and logs once", async () => {
     const fake = scriptedSink(['hang']);
     const { lines, logger: log } = logger();
-    const queue = queueOf({ sink: fake.sink, maxEvents: 3, onFull: 'drop', logger: log });
-    const results = makeSiemEvents(5).map((event) => queue.enqueue(event));
-    expect(results).toEqual(['queued', 'queued', 'queued', 'dropped', 'dropped']);
-    expect(queue.dropped()).toBe(2);
-    expect(queue.depth()).toBe(3);
-    expect(lines.warn.filter((line) => line.includes('limit of 3 events; dropping'))).toHaveLength(1);
+    const queue = queueOf({ sink: fake.sink, maxEvents: 3, onFull: 'drop', batch: { maxEvents: 1, maxBytes: 1_000_000 }, logger: log });
+    queue.enqueue(makeSiemEvent(0));
+    // Event 0 is in flight (the sink hangs on it) before the queue fills.
     await vi.waitFor(() => expect(fake.batches).toHaveLength(1));
+    const results = makeSiemEvents(5, 1).map((event) => queue.enqueue(event));
+    expect(results).toEqual(['queued', 'queued', 'dropped', 'dropped', 'dropped']);
+    expect(queue.dropped()).toBe(3);
+    expect(queue.depth()).toBe(3);
+    expect(lines.warn.filter((line) => line.includes('limit of 3 events; dropping the oldest'))).toHaveLength(1);
     fake.release();
     await queue.drain(2_000);
-    expect(seqOf(fake.accepted)).toEqual(['0', '1', '2']);
+    // 1, 2 and 3 made room for 4 and 5; 0 was in flight and is delivered.
+    expect(seqOf(fake.accepted)).toEqual(['0', '4', '5']);
+    expect(queue.health()).toMatchObject({ sent: 3, dropped: 3, backlog: 0, lastErrorCode: null });
+  });
+
+  it('reports its health: sent, retried, last success, the failing code and since when', async () => {
+    let clock = 1_000;
+    const fake = scriptedSink([busy(), busy()]);
+    const queue = queueOf({ sink: fake.sink, now: () => clock, retry: { baseMs: 50, capMs: 50 }, random: () => 1 });
+    expect(queue.health()).toEqual({ sent: 0, retried: 0, dropped: 0, backlog: 0, lastSuccessAt: null, lastErrorCode: null, failingSince: null });
+    makeSiemEvents(3).forEach((event) => queue.enqueue(event));
+    await vi.waitFor(() => expect(queue.failures()).toBe(1));
+    expect(queue.health()).toMatchObject({ backlog: 3, lastErrorCode: 'unavailable', failingSince: 1_000, lastSuccessAt: null });
+    clock = 2_000;
+    await vi.waitFor(() => expect(queue.failures()).toBe(2));
+    // The streak began at the first failure.
+    expect(queue.health().failingSince).toBe(1_000);
+    clock = 3_000;
+    await queue.drain(2_000);
+    // Two failed attempts, then the same 3 events sent again twice.
+    expect(queue.health()).toEqual({ sent: 3, retried: 6, dropped: 0, backlog: 0, lastSuccessAt: 3_000, lastErrorCode: null, failingSince: null });
+  });
+
+  it('counts what is still held at close as dropped, and logs it', async () => {
+    const fake = scriptedSink([busy(60_000)]);
+    const { lines, logger: log } = logger();
+    const queue = queueOf({ sink: fake.sink, logger: log });
+    makeSiemEvents(4).forEach((event) => queue.enqueue(event));
+    await vi.waitFor(() => expect(queue.failures()).toBe(1));
+    queue.close();
+    expect(queue.abandoned()).toBe(4);
+    expect(queue.health()).toMatchObject({ dropped: 4, backlog: 0 });
+    expect(lines.warn.some((line) => line.includes('4 events could not be delivered before the queue closed'))).toBe(true);
   });
 
   it("under 'refuse', refuses while full and queues again once the SIEM caught up", async () => {
@@ -231,7 +265,9 @@ describe('createSiemQueue', () => {
     expect(vi.getTimerCount()).toBe(0);
     expect(fake.closedCount()).toBe(1);
     expect(queue.enqueue(makeSiemEvent(3))).toBe('dropped');
-    expect(await queue.drain(1_000)).toEqual({ delivered: 0, left: 2 });
+    // Closing abandons what was held, counted rather than lost silently.
+    expect(await queue.drain(1_000)).toEqual({ delivered: 0, left: 0 });
+    expect(queue.health().dropped).toBe(3);
     expect(fake.batches).toHaveLength(1);
   });
 

@@ -6,12 +6,16 @@
 // Retry-After); configuration failures (bad token, bad request) are logged
 // once per streak and retried slowly, since the tenant may fix them and the
 // queue keeps what it holds meanwhile. When the queue is full the tenant's
-// signed policy decides: drop the new event and count it, or refuse it so the
-// TSP refuses the key use. No module-level state; every timer is unref'd
-// except drain's deadline, which a caller awaits on purpose.
+// signed policy decides: drop the oldest waiting event and count it (the
+// newest say most about what is happening now; events in a request in flight
+// are not taken back, so when every held event is in flight the new one is
+// dropped instead), or refuse the new one so the
+// TSP refuses the key use. `health()` is what the broker is told. No
+// module-level state; every timer is unref'd except drain's deadline, which a
+// caller awaits on purpose.
 import { backoffDelay } from '@/lib/proxy-client/backoff';
 import { knownBatchLimits } from './registry';
-import { SiemError, type TSiemEvent, type TSiemSink } from './types';
+import { SiemError, type TSiemErrorCode, type TSiemEvent, type TSiemSink } from './types';
 
 export type TSiemQueueFullPolicy = 'drop' | 'refuse';
 export type TSiemEnqueueResult = 'queued' | 'dropped' | 'refused';
@@ -54,9 +58,24 @@ export type TSiemQueueOptions = {
   label?: string;
   /** For tests: the jitter source. */
   random?: () => number;
+  /** For tests: the clock of health()'s times. */
+  now?: () => number;
+};
+
+/** A queue's delivery so far, as the status report carries it (times in ms since the epoch). */
+export type TSiemQueueHealth = {
+  sent: number;
+  retried: number;
+  /** Dropped (oldest, policy drop), refused (policy refuse), unsendable (too large) and abandoned at close. */
+  dropped: number;
+  backlog: number;
+  lastSuccessAt: number | null;
+  lastErrorCode: TSiemErrorCode | null;
+  failingSince: number | null;
 };
 
 export type TSiemQueue = {
+  /** 'dropped' under policy drop means an older event made room (or this one could never be sent); 'refused' under refuse: this one was not taken. */
   enqueue(event: TSiemEvent): TSiemEnqueueResult;
   /** Events held, the batch in flight included. */
   depth(): number;
@@ -67,6 +86,11 @@ export type TSiemQueue = {
   delivered(): number;
   /** Failed send attempts. */
   failures(): number;
+  /** Events sent again after a failed attempt. */
+  retried(): number;
+  /** Events still held when the queue was closed: lost, and counted in health().dropped. */
+  abandoned(): number;
+  health(): TSiemQueueHealth;
   /** The last failure's message while failing (safe to report), or null once delivering again. */
   lastError(): string | null;
   /** Sends what is held without lingering, until empty or `timeoutMs` has passed. */
@@ -83,7 +107,7 @@ function positiveInteger(name: string, value: number): number {
 }
 
 export function createSiemQueue(options: TSiemQueueOptions): TSiemQueue {
-  const { sink, logger, random = Math.random } = options;
+  const { sink, logger, random = Math.random, now = Date.now } = options;
   const maxEvents = positiveInteger('maxEvents', options.maxEvents ?? DEFAULT_SIEM_QUEUE_EVENTS);
   const batch = options.batch ?? knownBatchLimits(sink.provider) ?? DEFAULT_SIEM_BATCH;
   const batchEvents = positiveInteger('batch.maxEvents', batch.maxEvents);
@@ -96,8 +120,13 @@ export function createSiemQueue(options: TSiemQueueOptions): TSiemQueue {
 
   const entries: TEntry[] = [];
   let heldBytes = 0;
-  const counts = { dropped: 0, refused: 0, delivered: 0, failures: 0 };
+  const counts = { dropped: 0, refused: 0, delivered: 0, failures: 0, retried: 0, abandoned: 0 };
   let lastError: string | null = null;
+  let lastErrorCode: TSiemErrorCode | null = null;
+  let failingSince: number | null = null;
+  let lastSuccessAt: number | null = null;
+  /** Entries at the head that the request in flight carries: never dropped from under it. */
+  let inFlight = 0;
   let streak: 'retryable' | 'configuration' | null = null;
   let attempt = 0;
   let streakFailures = 0;
@@ -130,11 +159,19 @@ export function createSiemQueue(options: TSiemQueueOptions): TSiemQueue {
     }
     if (entries.length >= maxEvents) {
       if (!fullLogged) {
-        const policy = onFull === 'refuse' ? 'refusing key use' : 'dropping new events and counting them';
+        const policy = onFull === 'refuse' ? 'refusing key use' : 'dropping the oldest waiting events and counting them';
         logger?.warn(`${prefix}the queue holds its limit of ${maxEvents} events; ${policy} until the SIEM catches up.`);
       }
       fullLogged = true;
-      return turnAway();
+      // Policy drop: the oldest event not in flight makes room (a batch in flight may yet be delivered).
+      if (onFull === 'refuse' || inFlight >= entries.length) return turnAway();
+      const [oldest] = entries.splice(inFlight, 1);
+      heldBytes -= oldest?.bytes ?? 0;
+      counts.dropped++;
+      entries.push({ event, bytes });
+      heldBytes += bytes;
+      schedule();
+      return 'dropped';
     }
     fullLogged = false;
     entries.push({ event, bytes });
@@ -195,6 +232,8 @@ export function createSiemQueue(options: TSiemQueueOptions): TSiemQueue {
     // A sink throws SiemError; anything else is a bug whose message may hold anything, so it is not repeated.
     const failure = error instanceof SiemError ? error : new SiemError(`The ${sink.provider} sink failed unexpectedly.`, { code: 'internal', retryable: true });
     lastError = failure.message;
+    lastErrorCode = failure.code;
+    failingSince ??= now();
     let delay: number;
     if (failure.retryable) {
       attempt++;
@@ -219,24 +258,31 @@ export function createSiemQueue(options: TSiemQueueOptions): TSiemQueue {
     try {
       while (!closed && entries.length > 0) {
         const count = nextBatchSize();
+        if (streakFailures > 0) counts.retried += count;
+        inFlight = count;
         try {
           await sink.send(
             entries.slice(0, count).map((entry) => entry.event),
             controller.signal,
           );
         } catch (error) {
+          inFlight = 0;
           if (closed) break;
           await afterFailure(error);
           continue;
         }
+        inFlight = 0;
         if (closed) break;
         for (const entry of entries.splice(0, count)) heldBytes -= entry.bytes;
         counts.delivered += count;
+        lastSuccessAt = now();
         if (streak !== null) logger?.warn(`${prefix}delivering again after ${streakFailures} failed attempts.`);
         streak = null;
         attempt = 0;
         streakFailures = 0;
         lastError = null;
+        lastErrorCode = null;
+        failingSince = null;
         notify();
       }
     } finally {
@@ -270,6 +316,11 @@ export function createSiemQueue(options: TSiemQueueOptions): TSiemQueue {
   function close(): void {
     if (closed) return;
     closed = true;
+    // Whatever is still held is lost now: counted, so the loss is reported rather than silent.
+    counts.abandoned = entries.length;
+    if (entries.length > 0) logger?.warn(`${prefix}${entries.length} events could not be delivered before the queue closed; they are counted as dropped.`);
+    entries.length = 0;
+    heldBytes = 0;
     clearLinger();
     controller.abort();
     sink.close();
@@ -279,6 +330,17 @@ export function createSiemQueue(options: TSiemQueueOptions): TSiemQueue {
   return {
     enqueue,
     depth: () => entries.length,
+    retried: () => counts.retried,
+    abandoned: () => counts.abandoned,
+    health: () => ({
+      sent: counts.delivered,
+      retried: counts.retried,
+      dropped: counts.dropped + counts.refused + counts.abandoned,
+      backlog: entries.length,
+      lastSuccessAt,
+      lastErrorCode,
+      failingSince,
+    }),
     room: () => (closed ? 0 : maxEvents - entries.length),
     dropped: () => counts.dropped,
     refused: () => counts.refused,

@@ -21,6 +21,9 @@ export const TSP_ERRORS = {
   kms_throttled: { code: 209, status: 429 },
   kms_account_issue: { code: 210, status: 429 },
   security_event_rejected: { code: 301, status: 400 },
+  // The tenant's signed SIEM policy is "refuse" and a queue of its SIEM is full: key use waits for the SIEM (TSP.md "SIEM").
+  // 208, as for an unreachable KMS: the reference clients treat it as "try again later", which is what this is.
+  siem_backlog: { code: 208, status: 503 },
   // Not the reference's: refusals of this service itself, in the 1xx "service" range the clients know.
   not_found: { code: 100, status: 404 },
   method_not_allowed: { code: 102, status: 405 },

@@ -3,9 +3,12 @@
 // version, fed here and drained by lib/siem. A tenant whose signed SIEM
 // settings say `onQueueFull: 'refuse'` has its key use refused while a queue
 // is full (admit), so nothing is done with its key that its SIEM cannot see.
+// health() is each configuration's delivery as the status report carries it
+// to the broker, where the tenant's admins see it.
 import { randomUUID } from 'node:crypto';
-import { createSiemQueue, createSiemSink, type TSiemQueue } from '@/lib/siem';
+import { createSiemQueue, createSiemSink, type TSiemQueue, type TSiemQueueHealth } from '@/lib/siem';
 import type { TSiemEvent, TSiemSinkOptions } from '@/lib/siem/types';
+import type { TSiemHealth } from '@/lib/schemas/siem-health';
 import type { TProxyConfig, TProxyError, TProxyTenant } from '@/lib/proxy-client';
 import { TspError } from './errors';
 import type { TTspLogger } from './log';
@@ -21,19 +24,39 @@ export type TSiemFanoutOptions = {
   logger: TTspLogger;
   /** For tests: how long a queue waits to fill a batch. */
   flushMs?: number;
+  /** Whether the tenant still has this SIEM configuration active: health() forgets the others once their queue is empty. */
+  isActive?: (tenantId: string, configId: string) => boolean;
+  /** How long a replaced version's queue may go on delivering what it holds. Default 10 000 ms. */
+  retireDrainMs?: number;
 };
 
-type Held = { tenantId: string; configId: string; version: number; onFull: 'drop' | 'refuse'; queue: TSiemQueue | null; provider: string; lost: number; lostAt: number | null };
+type TCounts = { sent: number; retried: number; dropped: number };
+type Held = {
+  tenantId: string;
+  configId: string;
+  version: number;
+  onFull: 'drop' | 'refuse';
+  queue: TSiemQueue | null;
+  provider: string;
+  lost: number;
+  lostAt: number | null;
+  /** Earlier versions' queues still delivering what they hold. */
+  retiring: Set<TSiemQueue>;
+  /** Earlier versions' final counts: a configuration's totals never go back. */
+  carried: TCounts;
+};
 
 /** How long a loss of events stays in the status report after the last one. */
 export const LOSS_REPORT_MS = 10 * 60_000;
 
 export type TSiemFanout = {
-  /** Throws 503 when a 'refuse' queue of the tenant has no room for `events` more: the key use must not happen. */
+  /** Throws 208 (HTTP 503) when a 'refuse' queue of the tenant has no room for `events` more: the key use must not happen. */
   admit(tenant: TProxyTenant, events?: number): void;
   /** One event into each active SIEM configuration of the tenant; the number of configurations it went to. */
   emit(tenant: TProxyTenant | undefined, tenantId: string, event: TEventInput): number;
   stats(): { depth: number; dropped: number; delivered: number; failures: number; queues: number };
+  /** Each SIEM configuration's delivery, for the status report; forgets inactive configurations whose queues are empty. Still answers after close(). */
+  health(): TSiemHealth[];
   /** What the broker is told, per SIEM configuration: failing delivery, recent losses, providers this proxy cannot serve. */
   problems(now?: number): TProxyError[];
   drain(timeoutMs: number): Promise<{ delivered: number; left: number }>;
@@ -54,15 +77,20 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
     error: (message: string) => options.logger.error({ tenantId, configId: config.configId, provider: config.provider }, message),
   });
 
-  function retire(entry: Held): void {
-    const queue = entry.queue;
+  /** The old version's events still go out with the settings they were queued for; then its counts are carried. */
+  function retire(queue: TSiemQueue | null, into: Held): void {
     if (!queue) return;
-    // The old version's events still go out with the settings they were queued for.
-    void queue.drain(10_000).finally(() => {
-      retired.dropped += queue.dropped() + queue.refused();
+    into.retiring.add(queue);
+    void queue.drain(options.retireDrainMs ?? 10_000).finally(() => {
+      queue.close();
+      const final = queue.health();
+      into.carried.sent += final.sent;
+      into.carried.retried += final.retried;
+      into.carried.dropped += final.dropped;
+      retired.dropped += final.dropped;
       retired.delivered += queue.delivered();
       retired.failures += queue.failures();
-      queue.close();
+      into.retiring.delete(queue);
     });
   }
 
@@ -70,7 +98,6 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
     const key = `${tenantId}\u0000${config.configId}`;
     const entry = held.get(key);
     if (entry && entry.version === config.version) return entry;
-    if (entry) retire(entry);
     const onFull = config.settings.onQueueFull === 'refuse' ? 'refuse' : 'drop';
     let queue: TSiemQueue | null = null;
     try {
@@ -79,9 +106,46 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
     } catch (error) {
       options.logger.warn({ tenantId, configId: config.configId, provider: config.provider, err: (error as Error).message }, 'SIEM configuration cannot be served by this proxy; its events are dropped and counted');
     }
-    const next: Held = { tenantId, configId: config.configId, version: config.version, onFull, queue, provider: config.provider, lost: 0, lostAt: null };
+    const next: Held = {
+      tenantId,
+      configId: config.configId,
+      version: config.version,
+      onFull,
+      queue,
+      provider: config.provider,
+      lost: 0,
+      lostAt: null,
+      retiring: entry?.retiring ?? new Set(),
+      carried: entry ? { ...entry.carried, dropped: entry.carried.dropped + (entry.queue ? 0 : entry.lost) } : { sent: 0, retried: 0, dropped: 0 },
+    };
     held.set(key, next);
+    if (entry) retire(entry.queue, next);
     return next;
+  }
+
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+  /** One configuration's delivery: its queue, the earlier versions' queues still delivering, and their carried counts. */
+  function healthOf(entry: Held): TSiemHealth {
+    const parts: TSiemQueueHealth[] = [...entry.retiring].map((queue) => queue.health());
+    if (entry.queue) parts.push(entry.queue.health());
+    const sum = (pick: 'sent' | 'retried' | 'dropped' | 'backlog') => parts.reduce((total, part) => total + part[pick], 0);
+    const latest = (pick: 'lastSuccessAt') => parts.reduce<number | null>((max, part) => (part[pick] !== null && (max === null || part[pick] > max) ? part[pick] : max), null);
+    const current = entry.queue?.health();
+    return {
+      tenantId: entry.tenantId,
+      configId: entry.configId,
+      version: entry.version,
+      sent: entry.carried.sent + sum('sent'),
+      retried: entry.carried.retried + sum('retried'),
+      dropped: entry.carried.dropped + sum('dropped') + (entry.queue ? 0 : entry.lost),
+      backlog: sum('backlog'),
+      lastSuccessAt: iso(latest('lastSuccessAt')),
+      // A provider this proxy cannot serve fails every event: a configuration problem, reported as one.
+      lastErrorCode: entry.queue ? (current?.lastErrorCode ?? null) : 'config',
+      failingSince: iso(current?.failingSince ?? null),
+      onFull: entry.onFull,
+    };
   }
 
   return {
@@ -89,7 +153,7 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
       for (const config of siemConfigs(tenant)) {
         const entry = queueFor(tenant.tenantId, config);
         if (entry.onFull === 'refuse' && entry.queue && entry.queue.room() < events) {
-          throw new TspError('unavailable', `Tenant ${JSON.stringify(tenant.tenantId)}'s SIEM is not keeping up, and the tenant chose to refuse key use until it does.`, { retryAfterSeconds: 5 });
+          throw new TspError('siem_backlog', `Tenant ${JSON.stringify(tenant.tenantId)}'s SIEM is not keeping up, and the tenant chose to refuse key use until it does.`, { retryAfterSeconds: 5 });
         }
       }
     },
@@ -130,6 +194,26 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
       }
       return { depth, dropped, delivered, failures, queues: held.size };
     },
+    health() {
+      const out: TSiemHealth[] = [];
+      for (const [key, entry] of held) {
+        const report = healthOf(entry);
+        const gone = options.isActive !== undefined && !options.isActive(entry.tenantId, entry.configId);
+        if (gone && report.backlog === 0) {
+          // Disabled or deleted, and nothing left to deliver: the next full report leaves it out, and the broker forgets it.
+          if (entry.queue) {
+            entry.queue.close();
+            retired.dropped += entry.queue.dropped() + entry.queue.refused();
+            retired.delivered += entry.queue.delivered();
+            retired.failures += entry.queue.failures();
+          }
+          held.delete(key);
+          continue;
+        }
+        out.push(report);
+      }
+      return out;
+    },
     problems(now = Date.now()) {
       const out: TProxyError[] = [];
       for (const entry of held.values()) {
@@ -157,8 +241,11 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
       return results.reduce((a, b) => ({ delivered: a.delivered + b.delivered, left: a.left + b.left }), { delivered: 0, left: 0 });
     },
     close() {
-      for (const entry of held.values()) entry.queue?.close();
-      held.clear();
+      // Entries stay: the last status report tells what each configuration delivered and lost (closing counts what was held).
+      for (const entry of held.values()) {
+        entry.queue?.close();
+        entry.retiring.forEach((queue) => queue.close());
+      }
     },
   };
 }

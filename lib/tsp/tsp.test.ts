@@ -126,7 +126,7 @@ describe('createTsp', () => {
     }
     expect(served).toBe(3);
     expect(refused?.status).toBe(503);
-    expect(refused?.json).toEqual({ code: 100, message: expect.stringMatching(/SIEM is not keeping up/) });
+    expect(refused?.json).toEqual({ code: 208, message: expect.stringMatching(/SIEM is not keeping up/) });
     expect(refused?.retryAfter).toBe('5');
     // Once the SIEM takes the events, key use goes on; every served wrap reached it exactly once.
     await expect.poll(async () => (await call(world!.url, 'document/wrap', body())).status, { timeout: 15_000, interval: 200 }).toBe(200);

@@ -80,9 +80,12 @@ export function createTsp(options: TTspOptions): TTsp {
     maxQueueEvents: options.siem?.maxQueueEvents ?? 10_000,
     logger,
     ...(options.siem?.flushMs === undefined ? {} : { flushMs: options.siem.flushMs }),
+    isActive: (tenantId, configId) => client.getTenant(tenantId)?.configs.some((c) => c.configId === configId && c.kind === 'siem' && c.status === 'active') === true,
   });
-  // The tenants' admins and the vendor's operators see SIEM trouble in the broker, with the proxy's other errors.
+  // The tenants' admins and the vendor's operators see SIEM trouble in the broker, with the proxy's other errors,
+  // and each SIEM configuration's delivery health (last success, backlog, counts, last error code).
   client.addErrorSource(() => siem.problems());
+  client.setSiemHealthSource(instanceId, () => siem.health());
   // A broker that stops handing a tenant over is told to the tenant through a channel the broker does not control:
   // its own SIEM, as last verified (this process must have served the tenant; settings are never kept on disk).
   client.onTenantStopped((notice, lastServed) => {
@@ -199,11 +202,13 @@ export function createTsp(options: TTspOptions): TTsp {
       api.closeAllConnections();
       await closed;
       loop.abort();
-      client.stop();
       clearInterval(sweeper);
       const drained = await siem.drain(bound);
-      if (drained.left > 0) logger.warn({ left: drained.left }, 'SIEM events not delivered before shutdown');
+      if (drained.left > 0) logger.warn({ left: drained.left }, 'SIEM events not delivered before shutdown; counted as dropped and reported to the broker');
       siem.close();
+      // The last report tells the broker (and the tenants' admins) what was delivered and what was lost; bounded, best effort.
+      await Promise.race([client.reportStatus().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(bound, 2_000)).unref())]);
+      client.stop();
       drivers.close();
       await new Promise<void>((resolve) => healthServer.close(() => resolve()));
       healthServer.closeAllConnections();

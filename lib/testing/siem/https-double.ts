@@ -39,6 +39,8 @@ export type THttpsDouble = {
   stallNext(count: number): void;
   /** Every answer waits this long first. */
   setDelay(ms: number): void;
+  /** For `ms` from now, every request loses its connection before any answer (a collector that is down); then it serves again. */
+  downFor(ms: number): void;
   close(): Promise<void>;
 };
 
@@ -75,10 +77,16 @@ export async function startHttpsDouble(options: THttpsDoubleOptions): Promise<TH
   const requests: TRecordedRequest[] = [];
   const faults: TFault[] = [];
   let delayMs = 0;
+  let downUntil = 0;
 
   const server = https.createServer({ cert: certPem, key: keyPem }, (request, response) => {
     void (async () => {
       const path = request.url ?? '/';
+      if (Date.now() < downUntil) {
+        requests.push({ path, outcome: 'dropped', bytes: 0 });
+        request.socket.destroy();
+        return;
+      }
       const fault = faults.shift();
       if (fault?.kind === 'drop') {
         requests.push({ path, outcome: 'dropped', bytes: 0 });
@@ -129,6 +137,9 @@ export async function startHttpsDouble(options: THttpsDoubleOptions): Promise<TH
     stallNext: (count) => push(count, { kind: 'stall' }),
     setDelay(ms) {
       delayMs = ms;
+    },
+    downFor(ms) {
+      downUntil = Date.now() + ms;
     },
     close: () =>
       new Promise<void>((resolve) => {
