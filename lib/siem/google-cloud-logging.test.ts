@@ -114,6 +114,24 @@ describe('google-cloud-logging sink', () => {
     expect(double.tokenCalls.at(-1)).toMatchObject({ httpStatus: 400, error: 'invalid_grant' });
   });
 
+  it('after a 401 it signs in again once: a token endpoint that then refuses (401) is auth; one that fails (503) is retryable', async () => {
+    const made = sink();
+    await made.send(events(1));
+    double.failNext(2, { status: 401 });
+    expect(await failure(made.send(events(1)))).toMatchObject({
+      code: 'auth',
+      retryable: false,
+      message: 'Google refused the service account key (HTTP 401); check that the key is current and its service account exists and is enabled.',
+    });
+    // The write was refused, then the fresh sign-in.
+    expect(double.requests.slice(-2).map(({ path, status }) => [path, status])).toEqual([
+      ['/v2/entries:write', 401],
+      ['/token', 401],
+    ]);
+    double.injectTokenFault({ httpStatus: 503, oauthError: 'internal_failure' });
+    expect(await failure(sink().send(events(1)))).toMatchObject({ code: 'unavailable', retryable: true, message: "Google's token endpoint is unavailable (HTTP 503)." });
+  });
+
   it('maps Logging refusals: no role → auth, unknown project → not_found, a bad entry → rejected', async () => {
     const denied = await failure(sink(outsider).send(events(1)));
     expect(double.lastError()).toMatchObject({ httpStatus: 403, status: 'PERMISSION_DENIED' });

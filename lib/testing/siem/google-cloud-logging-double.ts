@@ -78,7 +78,7 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 const invalid = (message: string) => rpcError('INVALID_ARGUMENT', message);
 
 /** The google.rpc.Code name an injected failure of this HTTP status carries. */
-const STATUS_OF: Record<number, string> = { 400: 'INVALID_ARGUMENT', 413: 'INVALID_ARGUMENT', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 502: 'UNAVAILABLE', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' };
+const STATUS_OF: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 403: 'PERMISSION_DENIED', 404: 'NOT_FOUND', 413: 'INVALID_ARGUMENT', 429: 'RESOURCE_EXHAUSTED', 500: 'INTERNAL', 502: 'UNAVAILABLE', 503: 'UNAVAILABLE', 504: 'DEADLINE_EXCEEDED' };
 
 function decodeLogId(encoded: string | undefined): string | undefined {
   try {
