@@ -7,12 +7,13 @@
 // project, the Logs Writer role and every entry's shape.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TDoubleServiceAccount } from '@/lib/testing/kms/google-kms-double-state';
-import { makeSiemEvent, makeSiemEvents, seqOf } from '@/lib/testing/siem/events';
+import { markedSiemEvents, siemFailure } from '@/lib/testing/siem/canary';
+import { makeSiemEvent, seqOf } from '@/lib/testing/siem/events';
 import { startGoogleCloudLoggingDouble, type TGoogleCloudLoggingDouble } from '@/lib/testing/siem/google-cloud-logging-double';
 import { logNameOf, severityOf } from './google-cloud-logging';
 import { createSiemSink } from './index';
 import { createSiemQueue } from './queue';
-import { SiemError, type TSiemSink } from './types';
+import type { TSiemSink } from './types';
 
 // Canaries: none may appear in any error message, cause or log line (the private keys and issued tokens are checked too).
 const EVENT_MARK = 'CANARYevent-3c4d5e6f';
@@ -30,18 +31,8 @@ function sink(account = writer, overrides: Record<string, unknown> = {}, timeout
   return made;
 }
 
-const events = (count: number, from = 0) => makeSiemEvents(count, from).map((event) => ({ ...event, customFields: { ...event.customFields, mark: EVENT_MARK } }));
-
-async function failure(promise: Promise<unknown>): Promise<SiemError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SiemError);
-  const siem = error as SiemError;
-  seen.push(siem.message, String(siem.cause ?? ''), JSON.stringify(siem));
-  return siem;
-}
+const events = (count: number, from = 0) => markedSiemEvents(count, from, EVENT_MARK);
+const failure = (promise: Promise<unknown>) => siemFailure(promise, seen);
 
 beforeAll(async () => {
   double = await startGoogleCloudLoggingDouble();
@@ -64,22 +55,21 @@ describe('google-cloud-logging sink', () => {
     await sink().send(batch);
     expect(double.tokenCalls.at(-1)).toMatchObject({ httpStatus: 200, principal: writer.email });
     expect(double.requests.at(-1)).toMatchObject({ path: '/v2/entries:write', outcome: 'accepted', status: 200 });
+    const common = { tenant: 'acme', deployment: 'dep_test', instance: 'tsp-test-1' };
+    const labels = [
+      { ...common, configuration: '1', category: 'key_use', event: 'unwrap', outcome: 'success' },
+      { ...common, configuration: '1', category: 'key_use', event: 'unwrap', outcome: 'success' },
+      { ...common, category: 'key_use', event: 'unwrap', outcome: 'failure' },
+      { ...common, configuration: '1', category: 'security_event', event: 'USER_LOGIN', outcome: 'success' },
+    ];
     expect(double.entries.slice(before)).toEqual(
-      batch.map((event) => ({
+      batch.map((event, i) => ({
         logName: 'projects/cmk-double-logs/logs/cmk-proxy%2Faudit',
         resource: { type: 'global', labels: { project_id: 'cmk-double-logs' } },
         insertId: event.id,
         timestamp: event.time,
-        severity: severityOf(event),
-        labels: {
-          tenant: 'acme',
-          deployment: 'dep_test',
-          instance: 'tsp-test-1',
-          ...(event.kmsConfigId === null ? {} : { configuration: String(event.kmsConfigId) }),
-          category: event.category,
-          event: event.event,
-          outcome: event.outcome,
-        },
+        severity: ['INFO', 'INFO', 'WARNING', 'NOTICE'][i],
+        labels: labels[i],
         jsonPayload: event,
       })),
     );
