@@ -11,7 +11,7 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 export type TGoogleAnswer = { status: number; body: Buffer };
 
 export type TGoogleHttp = {
-  post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<TGoogleAnswer>;
+  post(url: URL, headers: Record<string, string>, body: string | Buffer, signal: AbortSignal): Promise<TGoogleAnswer>;
   close(): void;
 };
 
@@ -20,10 +20,10 @@ export function createGoogleHttp(options: { ca?: readonly string[]; maxSockets: 
   const ca = options.ca?.length ? [...tls.getCACertificates('default'), ...options.ca] : undefined;
   const agent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, ...(ca ? { ca } : {}) });
 
-  function post(url: URL, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<TGoogleAnswer> {
+  function post(url: URL, headers: Record<string, string>, body: string | Buffer, signal: AbortSignal): Promise<TGoogleAnswer> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
-      const payload = Buffer.from(body, 'utf8');
+      const payload = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
       const request = https.request(
         url,
         { method: 'POST', agent, headers: { ...headers, 'content-length': String(payload.length) } },

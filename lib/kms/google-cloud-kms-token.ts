@@ -4,13 +4,14 @@
 // Google documents for server-to-server apps ("Using OAuth 2.0 for Server to
 // Server Applications": iss = client_email, scope, aud = token URL, iat, exp
 // ≤ 1 h later). The token is cached until shortly before it expires, and
-// concurrent callers share one refresh.
+// concurrent callers share one refresh. The scope is the caller's (Cloud KMS
+// by default; the Cloud Logging sink asks for logging.write), and any poster
+// with this shape will do: the KMS driver's agent or a SIEM sink's client.
 import { importPKCS8, SignJWT } from 'jose';
 
 import type { TGoogleServiceAccount } from '@/lib/schemas/providers/common';
 
 import { GoogleAnswerError, GoogleTokenNetworkError } from './google-cloud-kms-errors';
-import type { TGoogleHttp } from './google-cloud-kms-http';
 import { KmsError } from './types';
 
 export const CLOUDKMS_SCOPE = 'https://www.googleapis.com/auth/cloudkms';
@@ -19,10 +20,15 @@ const ASSERTION_SECONDS = 3600;
 /** How long before expiry a refresh starts, at most; never more than half a token's lifetime. */
 const REFRESH_MARGIN_MS = 5 * 60_000;
 
+/** What the token source needs from an HTTP client: one POST, the answer's status and body; it rejects only when no answer came. */
+export type TTokenPoster = {
+  post(url: URL, headers: Record<string, string>, body: Buffer, signal: AbortSignal): Promise<{ status: number; body: Buffer }>;
+};
+
 export type TTokenSource = {
   /** A valid access token, fetched if none is cached. */
   get(): Promise<string>;
-  /** Forgets `token` (KMS refused it), so the next get() fetches a new one. */
+  /** Forgets `token` (the service refused it), so the next get() fetches a new one. */
   invalidate(token: string): void;
 };
 
@@ -46,7 +52,7 @@ function readBody(body: Buffer): unknown {
   }
 }
 
-export function createTokenSource(keyFile: TGoogleServiceAccount, tokenUrl: URL, http: TGoogleHttp, timeoutMs: number): TTokenSource {
+export function createTokenSource(keyFile: TGoogleServiceAccount, tokenUrl: URL, http: TTokenPoster, timeoutMs: number, scope = CLOUDKMS_SCOPE): TTokenSource {
   let signingKey: ReturnType<typeof importPKCS8> | undefined;
   let current: { token: string; refreshAt: number } | undefined;
   let refreshing: Promise<string> | undefined;
@@ -56,7 +62,7 @@ export function createTokenSource(keyFile: TGoogleServiceAccount, tokenUrl: URL,
       throw new KmsError('kms_config_invalid', "The service account key file's private_key cannot be read as an RSA key.");
     });
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ scope: CLOUDKMS_SCOPE })
+    return new SignJWT({ scope })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: keyFile.private_key_id })
       .setIssuer(keyFile.client_email)
       .setAudience(tokenUrl.href)
@@ -67,7 +73,7 @@ export function createTokenSource(keyFile: TGoogleServiceAccount, tokenUrl: URL,
 
   async function fetchToken(): Promise<string> {
     const startedAt = Date.now();
-    const form = new URLSearchParams({ grant_type: JWT_BEARER, assertion: await assertion() }).toString();
+    const form = Buffer.from(new URLSearchParams({ grant_type: JWT_BEARER, assertion: await assertion() }).toString(), 'utf8');
     // Its own time limit, not a caller's: concurrent callers share this refresh, and one caller giving up must not fail the others.
     const answer = await http
       .post(tokenUrl, { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, form, AbortSignal.timeout(timeoutMs))

@@ -2,6 +2,7 @@
 // providers join here, one file each). Each definition is registered behind
 // a parse with its provider's zod schema — the one the browser validated the
 // form with — so decrypted settings reach a sink only once they pass it.
+import { googleCloudLoggingSink } from './google-cloud-logging';
 import type { TSiemQueueFullPolicy } from './queue';
 import { splunkHecSink } from './splunk-hec';
 import { SiemError, type TSiemSink, type TSiemSinkDefinition, type TSiemSinkOptions } from './types';
@@ -36,7 +37,7 @@ function register<T>(definition: TSiemSinkDefinition<T>): TRegisteredSink {
   };
 }
 
-const SINKS = new Map([register(webhookSink), register(splunkHecSink)].map((registered) => [registered.provider, registered] as const));
+const SINKS = new Map([register(webhookSink), register(splunkHecSink), register(googleCloudLoggingSink)].map((registered) => [registered.provider, registered] as const));
 
 /** The SIEM providers this key proxy can deliver to. */
 export const SUPPORTED_SIEM_PROVIDERS: readonly string[] = [...SINKS.keys()];

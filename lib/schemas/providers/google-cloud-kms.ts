@@ -53,16 +53,19 @@ export function googleTokenUriProblem(tokenUri: string, universe = 'googleapis.c
   return url.protocol === 'https:' && url.port === '' && inUniverse ? undefined : message;
 }
 
-export const ZGoogleCloudKmsSettings = ZSettingsObject('Google Cloud KMS', {
-  cryptoKeyName: ZRequiredText(`Enter the key's resource name, like ${KEY_NAME_EXAMPLE}.`, cryptoKeyNameProblem),
-  serviceAccountKey: ZGoogleServiceAccountJson,
-}).superRefine((settings, ctx) => {
+/** A settings refinement: the key file's token_uri is Google's token endpoint (the Cloud Logging settings share it). */
+export function checkGoogleTokenUri(settings: { serviceAccountKey?: unknown }, ctx: z.RefinementCtx): void {
   const file = settings.serviceAccountKey as Partial<Record<string, unknown>> | undefined;
   if (typeof file !== 'object' || file === null || typeof file.token_uri !== 'string') return;
   const universe = typeof file.universe_domain === 'string' ? file.universe_domain : undefined;
   const message = googleTokenUriProblem(file.token_uri.trim(), universe);
   if (message !== undefined) ctx.addIssue({ code: 'custom', path: ['serviceAccountKey'], message });
-}, whenSettingsObject);
+}
+
+export const ZGoogleCloudKmsSettings = ZSettingsObject('Google Cloud KMS', {
+  cryptoKeyName: ZRequiredText(`Enter the key's resource name, like ${KEY_NAME_EXAMPLE}.`, cryptoKeyNameProblem),
+  serviceAccountKey: ZGoogleServiceAccountJson,
+}).superRefine(checkGoogleTokenUri, whenSettingsObject);
 
 export type TGoogleCloudKmsSettings = z.infer<typeof ZGoogleCloudKmsSettings>;
 

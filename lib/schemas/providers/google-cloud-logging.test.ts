@@ -85,6 +85,11 @@ describe('google-cloud-logging provider', () => {
     expect(problems({ ...valid, serviceAccountKey: serviceAccountKey() })).toEqual([{ path: ['serviceAccountKey'], message }]);
   });
 
+  it('refuses a key file whose token_uri is not Google’s token endpoint (the proxy posts signed assertions there)', () => {
+    const message = "The key file's token_uri must be Google's token endpoint, like https://oauth2.googleapis.com/token.";
+    expect(problems({ ...valid, serviceAccountKey: { ...keyFile, token_uri: 'https://tokens.example.com/token' } })).toEqual([{ path: ['serviceAccountKey'], message }]);
+  });
+
   it('refuses an unknown setting and a non-object', () => {
     expect(problems({ ...valid, location: 'global' })).toEqual([{ path: [], message: 'Remove "location": Google Cloud Logging has no such setting.' }]);
     expect(problems('acme')).toEqual([{ path: [], message: 'The Google Cloud Logging settings must be an object of fields.' }]);

@@ -1,7 +1,8 @@
 // Google Cloud Logging settings: the project and log the key proxies write
 // audit entries to, and the service account they write as.
 import type { z } from 'zod';
-import { defineField, defineProvider, siemQueueFullField, ZGoogleServiceAccountJson, ZRequiredText, ZSiemSettingsObject } from './common';
+import { defineField, defineProvider, siemQueueFullField, whenSettingsObject, ZGoogleServiceAccountJson, ZRequiredText, ZSiemSettingsObject } from './common';
+import { checkGoogleTokenUri } from './google-cloud-kms';
 
 const PROJECT_EXAMPLE = 'acme-security-logs';
 const LOG_EXAMPLE = 'cmk-proxy/audit';
@@ -39,13 +40,15 @@ export const ZGoogleLogName = ZRequiredText(
 /**
  * The service account's own project is deliberately not required to match
  * the log's project: writing to another project's logs only needs the Logs
- * Writer role there, and a dedicated logging project is a common layout.
+ * Writer role there, and a dedicated logging project is a common layout. The
+ * key file's token_uri must be Google's, as for Cloud KMS: the proxy posts
+ * signed assertions there.
  */
 export const ZGoogleCloudLoggingSettings = ZSiemSettingsObject('Google Cloud Logging', {
   projectId: ZGoogleLoggingProjectId,
   logName: ZGoogleLogName,
   serviceAccountKey: ZGoogleServiceAccountJson,
-});
+}).superRefine(checkGoogleTokenUri, whenSettingsObject);
 export type TGoogleCloudLoggingSettings = z.infer<typeof ZGoogleCloudLoggingSettings>;
 
 /**

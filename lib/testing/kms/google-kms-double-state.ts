@@ -27,7 +27,7 @@ export type TDoubleServiceAccount = {
 
 export type TAccountRecord = { email: string; publicKeys: Map<string, KeyObject> };
 
-export type TIssuedToken = { email: string; expiresAt: number };
+export type TIssuedToken = { email: string; expiresAt: number; scopes?: string[] };
 
 /** An answer the next calls get, whatever they ask. */
 export type TGoogleFault = {
@@ -73,6 +73,9 @@ export type TGoogleDoubleState = {
   faults: TGoogleFault[];
   calls: TGoogleDoubleCall[];
 };
+
+/** What the OAuth half needs: accounts, issued tokens, the token URL assertions must name, and token faults. */
+export type TGoogleOAuthState = Pick<TGoogleDoubleState, 'projectId' | 'tokenUrl' | 'tokenLifetimeSeconds' | 'accounts' | 'tokens' | 'faults'>;
 
 export type TGoogleAnswer = { httpStatus: number; body: unknown };
 
@@ -121,7 +124,7 @@ export function makeServiceAccountKeyFile(projectId: string, name: string, clien
   return { keyFile, kid, publicKey };
 }
 
-export function newServiceAccount(state: TGoogleDoubleState, name: string): TDoubleServiceAccount {
+export function newServiceAccount(state: Pick<TGoogleDoubleState, 'projectId' | 'accounts'>, name: string): TDoubleServiceAccount {
   const email = `${name}@${state.projectId}.iam.gserviceaccount.com`;
   const record = state.accounts.get(email) ?? { email, publicKeys: new Map() };
   const { keyFile, kid, publicKey } = makeServiceAccountKeyFile(state.projectId, name, state.accounts.size + (state.accounts.has(email) ? 0 : 1));
@@ -166,7 +169,7 @@ export function rotateKey(key: TDoubleCryptoKey): TDoubleKeyVersion {
 /** 8 bytes naming the key inside its ciphertexts, so another key's ciphertext is told apart from a damaged one. */
 export const keyTag = (name: string) => createHash('sha256').update(name).digest().subarray(0, 8);
 
-export function takeFault(state: TGoogleDoubleState, service: 'kms' | 'token'): TGoogleFault | undefined {
+export function takeFault(state: Pick<TGoogleDoubleState, 'faults'>, service: 'kms' | 'token'): TGoogleFault | undefined {
   const index = state.faults.findIndex((fault) => (fault.service ?? 'kms') === service);
   if (index < 0) return undefined;
   const fault = state.faults[index] as TGoogleFault;

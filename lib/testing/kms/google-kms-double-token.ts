@@ -3,16 +3,18 @@
 // as Google does — RS256 signature against the public half of the key named
 // by `kid` (any key of the account when absent), iss = a known service
 // account, aud = this endpoint, at most one hour between iat and exp, not
-// expired, and a Cloud KMS scope — and issues opaque bearer tokens that the
-// KMS half accepts until they expire or a test revokes them.
+// expired, and a scope the caller accepts (Cloud KMS's by default) — and
+// issues opaque bearer tokens, noting their scopes, that the service half
+// (Cloud KMS here, Cloud Logging in lib/testing/siem) accepts until they
+// expire or a test revokes them.
 import { randomBytes } from 'node:crypto';
 
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 
-import { takeFault, type TGoogleAnswer, type TGoogleDoubleState } from './google-kms-double-state';
+import { takeFault, type TGoogleAnswer, type TGoogleOAuthState } from './google-kms-double-state';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-const KMS_SCOPES = new Set(['https://www.googleapis.com/auth/cloudkms', 'https://www.googleapis.com/auth/cloud-platform']);
+export const KMS_SCOPES: ReadonlySet<string> = new Set(['https://www.googleapis.com/auth/cloudkms', 'https://www.googleapis.com/auth/cloud-platform']);
 const SKEW_SECONDS = 300;
 
 export type TTokenOutcome = TGoogleAnswer & { principal?: string };
@@ -20,7 +22,7 @@ export type TTokenOutcome = TGoogleAnswer & { principal?: string };
 const oauthError = (error: string, description: string, httpStatus = 400): TTokenOutcome => ({ httpStatus, body: { error, error_description: description } });
 const BAD_TIME = 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.';
 
-export async function handleToken(state: TGoogleDoubleState, body: Buffer): Promise<TTokenOutcome> {
+export async function handleToken(state: TGoogleOAuthState, body: Buffer, accepted: ReadonlySet<string> = KMS_SCOPES): Promise<TTokenOutcome> {
   const form = new URLSearchParams(body.toString('utf8'));
   if (form.get('grant_type') !== JWT_BEARER) return oauthError('unsupported_grant_type', `Invalid grant_type: ${form.get('grant_type') ?? ''}`);
   const assertion = form.get('assertion') ?? '';
@@ -57,9 +59,9 @@ export async function handleToken(state: TGoogleDoubleState, body: Buffer): Prom
   }
   if (aud !== state.tokenUrl) return { ...oauthError('invalid_grant', 'Invalid JWT: Failed audience check.'), principal: email };
   const scopes = typeof scope === 'string' ? scope.split(' ') : [];
-  if (!scopes.some((s) => KMS_SCOPES.has(s))) return { ...oauthError('invalid_scope', 'Invalid OAuth scope or ID token audience provided.'), principal: email };
+  if (!scopes.some((s) => accepted.has(s))) return { ...oauthError('invalid_scope', 'Invalid OAuth scope or ID token audience provided.'), principal: email };
 
   const token = `ya29.${randomBytes(48).toString('base64url')}`;
-  state.tokens.set(token, { email, expiresAt: Date.now() + state.tokenLifetimeSeconds * 1000 });
+  state.tokens.set(token, { email, expiresAt: Date.now() + state.tokenLifetimeSeconds * 1000, scopes });
   return { httpStatus: 200, body: { access_token: token, expires_in: state.tokenLifetimeSeconds, token_type: 'Bearer' }, principal: email };
 }

@@ -46,8 +46,8 @@ export type THttpsDouble = {
 
 export type THttpsDoubleOptions = {
   hostname: string;
-  /** The protocol: answers a well-formed request the double has no fault for. */
-  handle(request: TDoubleRequest): TDoubleAnswer;
+  /** The protocol: answers a well-formed request the double has no fault for (async where it must verify a signature). */
+  handle(request: TDoubleRequest): TDoubleAnswer | Promise<TDoubleAnswer>;
   /** The body of an injected error answer, as this collector words it. */
   failBody(status: number): string;
   /** Default 0: a free port. The demo keeps one, since its sealed configuration names it. */
@@ -107,7 +107,7 @@ export async function startHttpsDouble(options: THttpsDoubleOptions): Promise<TH
         requests.push({ path, outcome: 'failed', status: fault.status, bytes: body.length });
         return answer(response, fault.status, options.failBody(fault.status), fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter });
       }
-      const result = options.handle({ method: request.method ?? 'GET', path, headers: request.headers, body });
+      const result = await options.handle({ method: request.method ?? 'GET', path, headers: request.headers, body });
       requests.push({ path, outcome: result.outcome, status: result.status, bytes: body.length });
       answer(response, result.status, result.body, result.headers);
     })().catch(() => request.socket.destroy());
