@@ -25,14 +25,14 @@ function thrown(run: () => unknown): SiemError {
 }
 
 describe('createSiemSink', () => {
-  it('supports the webhook and Splunk HEC', () => {
-    expect(SUPPORTED_SIEM_PROVIDERS).toEqual(['webhook', 'splunk-hec']);
+  it('supports the webhook, Splunk HEC, Elastic and Datadog', () => {
+    expect(SUPPORTED_SIEM_PROVIDERS).toEqual(['webhook', 'splunk-hec', 'elastic', 'datadog']);
     expect(siemBatchLimits('splunk-hec')).toEqual({ maxEvents: 200, maxBytes: 512 * 1024 });
   });
 
   it('names an unsupported provider and what is supported', () => {
-    const error = thrown(() => createSiemSink('datadog', {}));
-    expect(error).toMatchObject({ retryable: false, message: 'This key proxy cannot deliver events to "datadog" yet; it supports webhook, splunk-hec.' });
+    const error = thrown(() => createSiemSink('no-such-siem', {}));
+    expect(error).toMatchObject({ retryable: false, message: 'This key proxy cannot deliver events to "no-such-siem" yet; it supports webhook, splunk-hec, elastic, datadog.' });
   });
 
   it('parses settings with the provider schema, reporting the field and never the value', () => {

@@ -3,6 +3,8 @@
 // a parse with its provider's zod schema — the one the browser validated the
 // form with — so decrypted settings reach a sink only once they pass it.
 import type { TSiemQueueFullPolicy } from './queue';
+import { datadogSink } from './datadog';
+import { elasticSink } from './elastic';
 import { splunkHecSink } from './splunk-hec';
 import { SiemError, type TSiemSink, type TSiemSinkDefinition, type TSiemSinkOptions } from './types';
 import { webhookSink } from './webhook';
@@ -36,7 +38,14 @@ function register<T>(definition: TSiemSinkDefinition<T>): TRegisteredSink {
   };
 }
 
-const SINKS = new Map([register(webhookSink), register(splunkHecSink)].map((registered) => [registered.provider, registered] as const));
+const SINKS = new Map(
+  [
+    register(webhookSink),
+    register(splunkHecSink),
+    register(elasticSink),
+    register(datadogSink),
+  ].map((registered) => [registered.provider, registered] as const),
+);
 
 /** The SIEM providers this key proxy can deliver to. */
 export const SUPPORTED_SIEM_PROVIDERS: readonly string[] = [...SINKS.keys()];
