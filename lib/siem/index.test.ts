@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebhookDouble, type TWebhookDouble } from '@/lib/testing/siem/webhook-double';
 import { createHttpClient, parseRetryAfter } from './http';
 import { createSiemDelivery, createSiemSink, siemBatchLimits, SUPPORTED_SIEM_PROVIDERS } from './index';
+import { SIEM_PROVIDERS } from '@/lib/schemas/providers/siem';
 import { SiemError } from './types';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -25,14 +26,14 @@ function thrown(run: () => unknown): SiemError {
 }
 
 describe('createSiemSink', () => {
-  it('supports the webhook, Splunk HEC and Google Cloud Logging', () => {
-    expect(SUPPORTED_SIEM_PROVIDERS).toEqual(['webhook', 'splunk-hec', 'google-cloud-logging']);
+  it('supports every SIEM provider the form offers', () => {
+    expect([...SUPPORTED_SIEM_PROVIDERS].sort()).toEqual(SIEM_PROVIDERS.map((provider) => provider.id).sort());
     expect(siemBatchLimits('splunk-hec')).toEqual({ maxEvents: 200, maxBytes: 512 * 1024 });
   });
 
   it('names an unsupported provider and what is supported', () => {
-    const error = thrown(() => createSiemSink('datadog', {}));
-    expect(error).toMatchObject({ retryable: false, message: 'This key proxy cannot deliver events to "datadog" yet; it supports webhook, splunk-hec, google-cloud-logging.' });
+    const error = thrown(() => createSiemSink('no-such-siem', {}));
+    expect(error).toMatchObject({ retryable: false, message: `This key proxy cannot deliver events to "no-such-siem" yet; it supports ${SUPPORTED_SIEM_PROVIDERS.join(', ')}.` });
   });
 
   it('parses settings with the provider schema, reporting the field and never the value', () => {

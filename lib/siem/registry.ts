@@ -4,6 +4,8 @@
 // form with — so decrypted settings reach a sink only once they pass it.
 import { googleCloudLoggingSink } from './google-cloud-logging';
 import type { TSiemQueueFullPolicy } from './queue';
+import { datadogSink } from './datadog';
+import { elasticSink } from './elastic';
 import { splunkHecSink } from './splunk-hec';
 import { SiemError, type TSiemSink, type TSiemSinkDefinition, type TSiemSinkOptions } from './types';
 import { webhookSink } from './webhook';
@@ -37,7 +39,15 @@ function register<T>(definition: TSiemSinkDefinition<T>): TRegisteredSink {
   };
 }
 
-const SINKS = new Map([register(webhookSink), register(splunkHecSink), register(googleCloudLoggingSink)].map((registered) => [registered.provider, registered] as const));
+const SINKS = new Map(
+  [
+    register(splunkHecSink),
+    register(googleCloudLoggingSink),
+    register(elasticSink),
+    register(datadogSink),
+    register(webhookSink),
+  ].map((registered) => [registered.provider, registered] as const),
+);
 
 /** The SIEM providers this key proxy can deliver to. */
 export const SUPPORTED_SIEM_PROVIDERS: readonly string[] = [...SINKS.keys()];

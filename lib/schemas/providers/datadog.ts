@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { defineField, defineProvider, siemQueueFullField, ZRequiredText, ZSiemSettingsObject } from './common';
 
 /**
- * Datadog's sites. A fixed list rather than a free host name, so a
+ * Datadog's sites (the API reference's "Send logs" lists one logs intake per site). A fixed list rather than a free host name, so a
  * configuration can only ever send logs to Datadog (the proxy builds
  * `https://http-intake.logs.<site>` from it).
  */
@@ -15,7 +15,9 @@ export const DATADOG_SITES = [
   { value: 'datadoghq.eu', label: 'EU1 (datadoghq.eu)' },
   { value: 'ap1.datadoghq.com', label: 'AP1 (ap1.datadoghq.com)' },
   { value: 'ap2.datadoghq.com', label: 'AP2 (ap2.datadoghq.com)' },
+  { value: 'uk1.datadoghq.com', label: 'UK1 (uk1.datadoghq.com)' },
   { value: 'ddog-gov.com', label: 'US1-FED (ddog-gov.com)' },
+  { value: 'us2.ddog-gov.com', label: 'US2-FED (us2.ddog-gov.com)' },
 ] as const;
 
 type TDatadogSite = (typeof DATADOG_SITES)[number]['value'];

@@ -1,5 +1,6 @@
 // The Elastic schema: its example passes, each kind of bad URL, API key and
-// index or data stream name gets one clear message on its field.
+// index or data stream name gets one clear message on its field, and exactly
+// one way to sign in (API key, or user name and password) is accepted.
 import { describe, expect, it } from 'vitest';
 import { elastic, ZElasticSettings } from './elastic';
 
@@ -46,7 +47,7 @@ describe('elastic provider', () => {
   });
 
   it.each([
-    ['an empty key', '', `Enter the encoded API key, like ${KEY_EXAMPLE}.`],
+    ['an empty key (and no user name and password)', '', 'Enter an API key, or a user name and password.'],
     ['the Authorization header value', `ApiKey ${valid.apiKey}`, `Enter the key alone, without the "ApiKey " prefix, like ${KEY_EXAMPLE}.`],
     ['a short key', 'ZmFrZTprZXk=', `Enter the whole encoded API key (at least 20 characters), like ${KEY_EXAMPLE}.`],
     ['id:key in clear', 'fakeKeyId123:fakeApiKeySecret456', `The encoded API key must be base64, like ${KEY_EXAMPLE}.`],
@@ -81,15 +82,56 @@ describe('elastic provider', () => {
     expect(problems({ ...valid, index })).toEqual([{ path: ['index'], message }]);
   });
 
+  describe('credentials', () => {
+    const { apiKey: _apiKey, ...withoutKey } = valid;
+    const basic = { ...withoutKey, username: 'cmk_writer', password: ' pass word ' };
+
+    it('keeps settings stored before basic auth (url, apiKey, index) valid', () => {
+      expect(ZElasticSettings.parse({ url: valid.url, apiKey: valid.apiKey, index: valid.index })).toEqual({ ...valid, onQueueFull: 'drop' });
+    });
+
+    it('accepts a user name and password instead of an API key, keeping the password exactly', () => {
+      expect(ZElasticSettings.parse(basic)).toMatchObject({ username: 'cmk_writer', password: ' pass word ' });
+      expect(ZElasticSettings.parse({ ...basic, apiKey: '' }).apiKey).toBeUndefined();
+    });
+
+    it.each([
+      ['no credentials at all', withoutKey, [{ path: ['apiKey'], message: 'Enter an API key, or a user name and password.' }]],
+      ['blank credentials', { ...withoutKey, apiKey: ' ', username: '', password: '' }, [{ path: ['apiKey'], message: 'Enter an API key, or a user name and password.' }]],
+      ['a user name without password', { ...withoutKey, username: 'cmk_writer' }, [{ path: ['password'], message: 'Enter the password of this user.' }]],
+      ['a password without user name', { ...withoutKey, password: 'secret' }, [{ path: ['username'], message: 'Enter the user name that goes with the password.' }]],
+      [
+        'both an API key and a user name and password',
+        { ...basic, apiKey: valid.apiKey },
+        [
+          { path: ['username'], message: 'Leave the user name empty when the key proxies sign in with an API key.' },
+          { path: ['password'], message: 'Leave the password empty when the key proxies sign in with an API key.' },
+        ],
+      ],
+      ['a colon in the user name', { ...basic, username: 'a:b' }, [{ path: ['username'], message: 'A user name cannot contain a colon (:).' }]],
+      [
+        'a password with a line break',
+        { ...basic, password: 'pass\nword' },
+        [{ path: ['password'], message: 'The password contains a line break or another control character; paste it again on one line.' }],
+      ],
+    ])('refuses %s', (_kind, settings, expected) => {
+      expect(problems(settings)).toEqual(expected);
+    });
+  });
+
   it('refuses an unknown setting and a non-object', () => {
-    expect(problems({ ...valid, username: 'elastic' })).toEqual([{ path: [], message: 'Remove "username": Elastic has no such setting.' }]);
+    expect(problems({ ...valid, user: 'elastic' })).toEqual([{ path: [], message: 'Remove "user": Elastic has no such setting.' }]);
     expect(problems(undefined)).toEqual([{ path: [], message: 'The Elastic settings must be an object of fields.' }]);
   });
 
   it('describes exactly the schema’s fields, in form order, with the API key secret and valid examples', () => {
     expect(elastic).toMatchObject({ id: 'elastic', kind: 'siem' });
     expect(elastic.fields.map((f) => f.name)).toEqual(Object.keys(ZElasticSettings.shape));
-    expect(elastic.fields.filter((f) => f.secret).map((f) => f.name)).toEqual(['apiKey']);
-    expect(problems(Object.fromEntries(elastic.fields.map((f) => [f.name, f.example])))).toEqual([]);
+    expect(elastic.fields.filter((f) => f.secret).map((f) => f.name)).toEqual(['apiKey', 'password']);
+    expect(elastic.fields.filter((f) => !f.required).map((f) => f.name)).toEqual(['apiKey', 'username', 'password', 'onQueueFull']);
+    const examples = Object.fromEntries(elastic.fields.map((f) => [f.name, f.example]));
+    const { username, password, ...withKey } = examples;
+    expect(problems(withKey)).toEqual([]);
+    expect(problems({ ...withKey, apiKey: undefined, username, password })).toEqual([]);
   });
 });

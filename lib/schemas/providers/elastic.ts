@@ -1,7 +1,24 @@
-// Elasticsearch settings: the cluster's https endpoint, an API key, and the
-// index or data stream that receives the key proxies' audit events.
+// Elasticsearch settings: the cluster's https endpoint, how the key proxies
+// sign in (an API key, or a user name and password for clusters that only
+// have native users), and the index or data stream that receives the key
+// proxies' audit events. Settings stored before basic auth existed (url,
+// apiKey, index) stay valid as they are: there is no separate "method" field,
+// the credentials filled in are the choice.
 import type { z } from 'zod';
-import { defineField, defineProvider, httpsUrlProblem, isLocalHost, MAX_URL_LENGTH, siemQueueFullField, ZRequiredText, ZSiemSettingsObject } from './common';
+import {
+  checkExclusiveFields,
+  defineField,
+  defineProvider,
+  httpsUrlProblem,
+  isLocalHost,
+  MAX_URL_LENGTH,
+  siemQueueFullField,
+  whenSettingsObject,
+  ZNonEmptySecret,
+  ZOptionalText,
+  ZRequiredText,
+  ZSiemSettingsObject,
+} from './common';
 
 const URL_EXAMPLE = 'https://acme.es.us-east-1.aws.elastic.cloud:443';
 // The example key from Elastic's own documentation (base64 of id:api_key).
@@ -77,11 +94,44 @@ function indexProblem(value: string): string | undefined {
 
 export const ZElasticIndex = ZRequiredText(`Enter an index or data stream name, like ${INDEX_EXAMPLE}.`, indexProblem, 255);
 
+/**
+ * A native or file-realm user name. Elasticsearch refuses a colon in it
+ * (Basic auth could not carry one) and leading or trailing spaces.
+ */
+export const ZElasticUsername = ZRequiredText(
+  'Enter the user name.',
+  (value) => (value.includes(':') ? 'A user name cannot contain a colon (:).' : undefined),
+  1024,
+);
+
+const NO_CREDENTIALS = 'Enter an API key, or a user name and password.';
+
 export const ZElasticSettings = ZSiemSettingsObject('Elastic', {
   url: ZElasticUrl,
-  apiKey: ZElasticApiKey,
+  apiKey: ZOptionalText(ZElasticApiKey),
+  username: ZOptionalText(ZElasticUsername),
+  // Blank means not set; a set password is kept exactly, spaces included.
+  password: ZOptionalText(ZNonEmptySecret('password')),
   index: ZElasticIndex,
-});
+}).superRefine((settings, ctx) => {
+  // Exactly one way to sign in: an API key, or a user name with its password.
+  if (settings.apiKey !== undefined || ctx.issues.some((issue) => issue.path?.[0] === 'apiKey')) {
+    checkExclusiveFields(ctx, settings, {
+      required: {},
+      refused: {
+        username: 'Leave the user name empty when the key proxies sign in with an API key.',
+        password: 'Leave the password empty when the key proxies sign in with an API key.',
+      },
+    });
+  } else if (settings.username !== undefined || settings.password !== undefined) {
+    checkExclusiveFields(ctx, settings, {
+      required: { username: 'Enter the user name that goes with the password.', password: 'Enter the password of this user.' },
+      refused: {},
+    });
+  } else {
+    ctx.addIssue({ code: 'custom', path: ['apiKey'], message: NO_CREDENTIALS });
+  }
+}, whenSettingsObject);
 export type TElasticSettings = z.infer<typeof ZElasticSettings>;
 
 export const elastic = defineProvider({
@@ -100,9 +150,25 @@ export const elastic = defineProvider({
     defineField({
       name: 'apiKey',
       label: 'API key',
-      help: 'An API key that may write (create_doc) to the index below; paste the "encoded" value shown when the key is created.',
+      help: 'An API key that may write (create_doc) to the index below; paste the "encoded" value shown when the key is created. Recommended; leave it empty only to sign in with a user name and password instead.',
       example: API_KEY_EXAMPLE,
       secret: true,
+      required: false,
+    }),
+    defineField({
+      name: 'username',
+      label: 'User name',
+      help: 'Instead of an API key: a user whose role may write (create_doc) to the index below. Leave empty when you use an API key.',
+      example: 'cmk_proxy_writer',
+      required: false,
+    }),
+    defineField({
+      name: 'password',
+      label: 'Password',
+      help: 'The password of that user. Leave empty when you use an API key.',
+      example: 'correct-horse-battery-staple',
+      secret: true,
+      required: false,
     }),
     defineField({
       name: 'index',
