@@ -25,14 +25,14 @@ function thrown(run: () => unknown): SiemError {
 }
 
 describe('createSiemSink', () => {
-  it('supports the webhook and Splunk HEC', () => {
-    expect(SUPPORTED_SIEM_PROVIDERS).toEqual(['webhook', 'splunk-hec']);
+  it('supports the webhook, Splunk HEC, Sumo Logic and Azure Monitor', () => {
+    expect(SUPPORTED_SIEM_PROVIDERS).toEqual(['webhook', 'splunk-hec', 'sumo-logic', 'azure-monitor']);
     expect(siemBatchLimits('splunk-hec')).toEqual({ maxEvents: 200, maxBytes: 512 * 1024 });
   });
 
   it('names an unsupported provider and what is supported', () => {
     const error = thrown(() => createSiemSink('datadog', {}));
-    expect(error).toMatchObject({ retryable: false, message: 'This key proxy cannot deliver events to "datadog" yet; it supports webhook, splunk-hec.' });
+    expect(error).toMatchObject({ retryable: false, message: 'This key proxy cannot deliver events to "datadog" yet; it supports webhook, splunk-hec, sumo-logic, azure-monitor.' });
   });
 
   it('parses settings with the provider schema, reporting the field and never the value', () => {
@@ -96,7 +96,7 @@ describe('lib/siem import boundary', () => {
         const spec = (match[1] ?? match[2] ?? match[3]) as string;
         specs.add(spec);
         const forbidden = /^(next|react|react-dom|@prisma\/|server-only)|lib\/(server|client|testing|generated)\b|^@\/(app|components)\//.test(spec);
-        const allowed = spec.startsWith('node:') || spec.startsWith('./') || spec === 'zod' || spec.startsWith('@/lib/schemas/') || spec === '@/lib/proxy-client/backoff' || spec === '@/lib/socket-errors';
+        const allowed = spec.startsWith('node:') || spec.startsWith('./') || spec === 'zod' || spec.startsWith('@/lib/schemas/') || spec === '@/lib/proxy-client/backoff' || spec === '@/lib/socket-errors' || spec === '@/lib/azure-error-shape' || spec === '@azure/identity' || spec === '@azure/monitor-ingestion';
         if (forbidden || !allowed) problems.push(`${relative(ROOT, join(dir, name))} imports ${spec}`);
       }
     }

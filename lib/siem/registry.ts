@@ -3,6 +3,7 @@
 // a parse with its provider's zod schema — the one the browser validated the
 // form with — so decrypted settings reach a sink only once they pass it.
 import type { TSiemQueueFullPolicy } from './queue';
+import { azureMonitorSink } from './azure-monitor';
 import { splunkHecSink } from './splunk-hec';
 import { sumoLogicSink } from './sumo-logic';
 import { SiemError, type TSiemSink, type TSiemSinkDefinition, type TSiemSinkOptions } from './types';
@@ -37,7 +38,7 @@ function register<T>(definition: TSiemSinkDefinition<T>): TRegisteredSink {
   };
 }
 
-const SINKS = new Map([register(webhookSink), register(splunkHecSink), register(sumoLogicSink)].map((registered) => [registered.provider, registered] as const));
+const SINKS = new Map([register(webhookSink), register(splunkHecSink), register(sumoLogicSink), register(azureMonitorSink)].map((registered) => [registered.provider, registered] as const));
 
 /** The SIEM providers this key proxy can deliver to. */
 export const SUPPORTED_SIEM_PROVIDERS: readonly string[] = [...SINKS.keys()];
