@@ -8,11 +8,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TAzureApp } from '@/lib/testing/kms/azure-key-vault-double-aad';
 import { startAzureMonitorDouble, type TAzureMonitorDouble, type TAzureRule } from '@/lib/testing/siem/azure-monitor-double';
-import { makeSiemEvents, seqOf } from '@/lib/testing/siem/events';
+import { seqOf } from '@/lib/testing/siem/events';
+import { expectNoCanaries, expectQueuedInOrder, markedEvents, siemFailure, type TCanaryLog } from '@/lib/testing/siem/sink-checks';
 import { azureCloudOf, azureRow } from './azure-monitor';
 import { createSiemSink, siemBatchLimits } from './index';
-import { createSiemQueue } from './queue';
-import { SiemError, type TSiemEvent, type TSiemSink } from './types';
+import type { TSiemEvent, TSiemSink } from './types';
 
 // Canaries: none may appear in any error message, cause or log line.
 const SECRET = 'CANARYsecret~Q8a9b0c1d2e3f4a5b6c7d8';
@@ -26,7 +26,7 @@ let app: TAzureApp;
 let outsider: TAzureApp;
 let rule: TAzureRule;
 const sinks: TSiemSink[] = [];
-const seen: string[] = [];
+const log: TCanaryLog = { seen: [], canaries: CANARIES };
 
 function sink(overrides: Record<string, unknown> = {}, timeoutMs = 5_000, who: TAzureApp = app): TSiemSink {
   const made = createSiemSink('azure-monitor', { ...double.settings(rule, STREAM, who), ...overrides }, double.connectOptions({ timeoutMs }));
@@ -34,19 +34,10 @@ function sink(overrides: Record<string, unknown> = {}, timeoutMs = 5_000, who: T
   return made;
 }
 
-const events = (count: number, from = 0) => makeSiemEvents(count, from).map((event) => ({ ...event, customFields: { ...event.customFields, mark: EVENT_MARK } }));
+const events = (count: number, from = 0) => markedEvents(EVENT_MARK, count, from);
 const eventsOf = (rows: TAzureMonitorDouble['rows']) => rows.map(({ row }) => row as unknown as TSiemEvent);
 
-async function failure(promise: Promise<unknown>): Promise<SiemError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SiemError);
-  const siem = error as SiemError;
-  seen.push(siem.message, String(siem.cause ?? ''), JSON.stringify(siem), JSON.stringify(siem.cause ?? null));
-  return siem;
-}
+const failure = (promise: Promise<unknown>) => siemFailure(log, promise);
 
 beforeAll(async () => {
   double = await startAzureMonitorDouble();
@@ -58,8 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sinks.forEach((made) => made.close());
   await double.close();
-  expect(seen.length).toBeGreaterThan(5);
-  for (const text of seen) for (const canary of CANARIES) expect(text).not.toContain(canary);
+  expectNoCanaries(log);
 });
 
 describe('azure-monitor sink', () => {
@@ -144,19 +134,6 @@ describe('azure-monitor sink', () => {
     const before = double.rows.length;
     double.failNext(2, { status: 429, retryAfter: 0 });
     double.dropNext(1);
-    const log: string[] = [];
-    const queue = createSiemQueue({
-      sink: sink(),
-      batch: { maxEvents: 4, maxBytes: 1_000_000 },
-      flushMs: 5,
-      retry: { baseMs: 5, capMs: 20 },
-      logger: { warn: (m) => void log.push(m), error: (m) => void log.push(m) },
-    });
-    const batch = events(10, 100);
-    batch.forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(5_000)).toEqual({ delivered: 10, left: 0 });
-    expect(seqOf(eventsOf(double.rows.slice(before)))).toEqual(seqOf(batch));
-    seen.push(...log);
-    queue.close();
+    await expectQueuedInOrder(log, sink(), events(10, 100), () => eventsOf(double.rows.slice(before)));
   });
 });

@@ -5,12 +5,11 @@
 // and the double checks the token in the path, the gzip'd JSON lines, the
 // content type and the 1 MB limit, and answers as Sumo does.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSiemEvents, seqOf } from '@/lib/testing/siem/events';
+import { expectNoCanaries, expectQueuedInOrder, markedEvents, siemFailure, type TCanaryLog } from '@/lib/testing/siem/sink-checks';
 import { startSumoLogicDouble, type TSumoLogicDouble } from '@/lib/testing/siem/sumo-logic-double';
 import { createSiemSink, siemBatchLimits } from './index';
-import { createSiemQueue } from './queue';
 import { sumoBody, sumoHeaders } from './sumo-logic';
-import { SiemError, type TSiemSink } from './types';
+import type { TSiemSink } from './types';
 
 // Canaries: none may appear in any error message, cause or log line.
 const TOKEN = 'CANARYtokenZmFrZS1zb3VyY2UtdG9rZW4tMDAwMQ';
@@ -20,7 +19,7 @@ const CANARIES = [TOKEN, WRONG_TOKEN, EVENT_MARK];
 
 let double: TSumoLogicDouble;
 const sinks: TSiemSink[] = [];
-const seen: string[] = [];
+const log: TCanaryLog = { seen: [], canaries: CANARIES };
 
 function sink(token = TOKEN, timeoutMs = 5_000): TSiemSink {
   const made = createSiemSink('sumo-logic', { url: double.url(token) }, double.connectOptions({ timeoutMs }));
@@ -28,18 +27,9 @@ function sink(token = TOKEN, timeoutMs = 5_000): TSiemSink {
   return made;
 }
 
-const events = (count: number, from = 0) => makeSiemEvents(count, from).map((event) => ({ ...event, customFields: { ...event.customFields, mark: EVENT_MARK } }));
+const events = (count: number, from = 0) => markedEvents(EVENT_MARK, count, from);
 
-async function failure(promise: Promise<unknown>): Promise<SiemError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SiemError);
-  const siem = error as SiemError;
-  seen.push(siem.message, String(siem.cause ?? ''), JSON.stringify(siem));
-  return siem;
-}
+const failure = (promise: Promise<unknown>) => siemFailure(log, promise);
 
 beforeAll(async () => {
   double = await startSumoLogicDouble({ token: TOKEN });
@@ -48,8 +38,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sinks.forEach((made) => made.close());
   await double.close();
-  expect(seen.length).toBeGreaterThan(5);
-  for (const text of seen) for (const canary of CANARIES) expect(text).not.toContain(canary);
+  expectNoCanaries(log);
 });
 
 describe('sumo-logic sink', () => {
@@ -107,19 +96,6 @@ describe('sumo-logic sink', () => {
     const before = double.events.length;
     double.failNext(2, { status: 429, retryAfter: 0 });
     double.dropNext(1);
-    const log: string[] = [];
-    const queue = createSiemQueue({
-      sink: sink(),
-      batch: { maxEvents: 4, maxBytes: 1_000_000 },
-      flushMs: 5,
-      retry: { baseMs: 5, capMs: 20 },
-      logger: { warn: (m) => void log.push(m), error: (m) => void log.push(m) },
-    });
-    const batch = events(10, 100);
-    batch.forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(5_000)).toEqual({ delivered: 10, left: 0 });
-    expect(seqOf(double.events.slice(before))).toEqual(seqOf(batch));
-    seen.push(...log);
-    queue.close();
+    await expectQueuedInOrder(log, sink(), events(10, 100), () => double.events.slice(before));
   });
 });
