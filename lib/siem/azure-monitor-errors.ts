@@ -64,14 +64,17 @@ export function mapAzureMonitorError(what: string, failure: unknown, entraSocket
     new SiemError(message, { code, retryable, cause, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
 
   if (name === 'AbortError') return fail('cancelled', true, `Delivery to ${what} was cancelled.`);
-  const system = systemCode(shape) ?? (name !== undefined && IDENTITY_ERRORS.has(name) ? entraSocketFailure : undefined);
+  const isIdentity = name !== undefined && IDENTITY_ERRORS.has(name);
+  // Entra's own refusal wins over a socket failure the agent saw earlier.
+  const entraRefused = isIdentity && entraNumbers(shape).some((number) => ENTRA_REASONS[number] !== undefined);
+  const system = systemCode(shape) ?? (isIdentity && !entraRefused ? entraSocketFailure : undefined);
   if (system && (TLS_TRUST_CODES.has(system) || TLS_CODES.test(system))) {
     return fail('tls', false, `${capital(what)}'s or Microsoft Entra ID's TLS certificate is not trusted (${system}); it must chain to a CA the key proxy trusts.`);
   }
   if (system === 'ETIMEDOUT') return fail('timeout', true, `${capital(what)} did not answer in time (ETIMEDOUT).`);
   if (system) return fail('network', true, `Could not reach ${what} (${system}).`);
 
-  if (name !== undefined && IDENTITY_ERRORS.has(name)) {
+  if (isIdentity) {
     for (const number of entraNumbers(shape)) {
       const reason = ENTRA_REASONS[number];
       if (reason) return fail('auth', false, `Microsoft Entra ID refused to sign the key proxy in for ${what}: ${reason} (AADSTS${number}).`);

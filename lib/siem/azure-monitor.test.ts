@@ -130,6 +130,15 @@ describe('azure-monitor sink', () => {
     expect(await failure(untrusted.send(events(1)))).toMatchObject({ code: 'tls', retryable: false });
   });
 
+  it('reports Entra ID unreachable as network, retryable', async () => {
+    const { ca, connectTo } = double.connectOptions();
+    const closedPort = createSiemSink('azure-monitor', double.settings(rule, STREAM, app), { ca, connectTo: { ...connectTo, 'login.microsoftonline.com:443': '127.0.0.1:1' } });
+    sinks.push(closedPort);
+    const error = await failure(closedPort.send(events(1)));
+    expect(error).toMatchObject({ code: 'network', retryable: true });
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
   it('through a queue, delivers each event exactly once and in order across failures', async () => {
     const before = double.rows.length;
     double.failNext(2, { status: 429, retryAfter: 0 });

@@ -62,7 +62,7 @@ export const azureMonitorSink = defineSiemSink<TAzureMonitorSettings>({
     const endpoint = new URL(settings.endpoint).origin;
     const cloud = azureCloudOf(new URL(endpoint).hostname);
     let entraFailure: { code: string; at: number } | undefined;
-    const entraAgent = createSiemAgent(options, (code) => void (entraFailure = { code, at: Date.now() }));
+    const entraAgent = createSiemAgent(options, (code) => void (entraFailure = code === undefined ? undefined : { code, at: Date.now() }));
     const ingestionAgent = createSiemAgent(options);
     const noRetries = { maxRetries: 0 };
     const credential = new ClientSecretCredential(settings.tenantId, settings.clientId, settings.clientSecret, {

@@ -212,10 +212,10 @@ export function createHttpClient(what: string, options: TSiemSinkOptions): THttp
  * A keep-alive agent with the same outbound rules as createHttpClient (extra
  * CAs beside the defaults, `resolve` first and no local DNS answers,
  * `connectTo` overrides that keep TLS checking the requested host), for SDKs
- * that take an agent (Azure's). `onSocketError` hears each connection's
- * failure code, since some SDKs (MSAL) hide it.
+ * that take an agent (Azure's). `onConnection` hears each connection's
+ * failure code, or undefined once one is up, since some SDKs (MSAL) hide it.
  */
-export function createSiemAgent(options: TSiemSinkOptions, onSocketError?: (code: string) => void): https.Agent {
+export function createSiemAgent(options: TSiemSinkOptions, onConnection?: (failure: string | undefined) => void): https.Agent {
   const ca = options.ca?.length ? [...tls.getCACertificates('default'), ...options.ca] : undefined;
   const targets = connectTargets(options.connectTo);
   class SiemAgent extends https.Agent {
@@ -225,7 +225,10 @@ export function createSiemAgent(options: TSiemSinkOptions, onSocketError?: (code
       const socket = tls.connect(
         target ? { ...connection, host: target.host, port: target.port, ...(isIP(host) ? {} : { servername: connection.servername ?? host }) } : connection,
       );
-      if (onSocketError) socket.once('error', (error: NodeJS.ErrnoException) => onSocketError(typeof error.code === 'string' ? error.code : 'network error'));
+      if (onConnection) {
+        socket.once('error', (error: NodeJS.ErrnoException) => onConnection(typeof error.code === 'string' ? error.code : 'network error'));
+        socket.once('secureConnect', () => onConnection(undefined));
+      }
       return socket;
     }
   }
