@@ -16,7 +16,7 @@
 // Sources: learn.microsoft.com/azure/key-vault/general/rest-error-codes,
 // …/entra/identity-platform/reference-error-codes.
 import { KmsError, type TKmsErrorCode } from './types';
-import { NETWORK_ERROR_CODES } from '@/lib/socket-errors';
+import { entraNumbers, IDENTITY_ERRORS, safeCode, shapeOf, systemCode, TLS_CODES } from '@/lib/azure-error-shape';
 
 type TRule = { code: TKmsErrorCode; reason: string };
 
@@ -47,38 +47,6 @@ const ENTRA_RULES: Record<number, TRule> = {
   90002: { code: 'kms_config_invalid', reason: 'the directory (tenant) id does not exist' },
 };
 
-const IDENTITY_ERRORS = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'AggregateAuthenticationError', 'CredentialUnavailableError']);
-const TLS_CODES = /^(?:UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH)/;
-
-type TShape = {
-  name?: unknown;
-  code?: unknown;
-  message?: unknown;
-  statusCode?: unknown;
-  details?: unknown;
-  cause?: unknown;
-  errors?: unknown;
-  errorResponse?: { error?: unknown; errorDescription?: unknown; errorCodes?: unknown };
-  status?: unknown;
-  errorCode?: unknown;
-};
-
-const shapeOf = (value: unknown): TShape => (typeof value === 'object' && value !== null ? (value as TShape) : {});
-const safeCode = (value: unknown) => (typeof value === 'string' && /^[A-Za-z][\w.]{0,63}$/.test(value) ? value : undefined);
-
-/** The first Node system or TLS error code in an error, its cause chain or its aggregate. */
-function systemCode(error: TShape, depth = 0): string | undefined {
-  if (depth > 4) return undefined;
-  const own = typeof error.code === 'string' && (NETWORK_ERROR_CODES.has(error.code) || TLS_CODES.test(error.code)) ? error.code : undefined;
-  if (own) return own;
-  for (const inner of [error.cause, ...(Array.isArray(error.errors) ? error.errors : [])]) {
-    const code = inner === undefined ? undefined : systemCode(shapeOf(inner), depth + 1);
-    if (code) return code;
-  }
-  if (typeof error.message === 'string' && /socket hang up/i.test(error.message)) return 'ECONNRESET';
-  return undefined;
-}
-
 /** Key Vault's { error: { code, message, innererror|innerError: { code } } }. */
 function vaultCodes(details: unknown): { code?: string; inner?: string; disabled: boolean } {
   const error = shapeOf(shapeOf(details).details ?? details);
@@ -86,14 +54,6 @@ function vaultCodes(details: unknown): { code?: string; inner?: string; disabled
   const innerShape = shapeOf((body as { innererror?: unknown; innerError?: unknown }).innererror ?? (body as { innerError?: unknown }).innerError);
   const message = typeof body.message === 'string' ? body.message : '';
   return { code: safeCode(body.code), inner: safeCode(innerShape.code), disabled: /not allowed on a disabled key/i.test(message) };
-}
-
-function entraNumbers(error: TShape): number[] {
-  const response = error.errorResponse ?? {};
-  const listed = Array.isArray(response.errorCodes) ? response.errorCodes.filter((n): n is number => typeof n === 'number') : [];
-  const text = `${typeof response.errorDescription === 'string' ? response.errorDescription : ''} ${typeof error.message === 'string' ? error.message : ''}`;
-  const inText = [...text.matchAll(/AADSTS(\d{4,8})/g)].map((m) => Number(m[1]));
-  return [...listed, ...inText];
 }
 
 /**

@@ -7,6 +7,7 @@
 // token), a header value or a body.
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Duplex } from 'node:stream';
 import https from 'node:https';
 import { isIP } from 'node:net';
 import tls from 'node:tls';
@@ -205,4 +206,31 @@ export function createHttpClient(what: string, options: TSiemSinkOptions): THttp
   }
 
   return { post, close: () => agent.destroy() };
+}
+
+/**
+ * A keep-alive agent with the same outbound rules as createHttpClient (extra
+ * CAs beside the defaults, `resolve` first and no local DNS answers,
+ * `connectTo` overrides that keep TLS checking the requested host), for SDKs
+ * that take an agent (Azure's). `onConnection` hears each connection's
+ * failure code, or undefined once one is up, since some SDKs (MSAL) hide it.
+ */
+export function createSiemAgent(options: TSiemSinkOptions, onConnection?: (failure: string | undefined) => void): https.Agent {
+  const ca = options.ca?.length ? [...tls.getCACertificates('default'), ...options.ca] : undefined;
+  const targets = connectTargets(options.connectTo);
+  class SiemAgent extends https.Agent {
+    override createConnection(connection: tls.ConnectionOptions): Duplex {
+      const host = (connection.host ?? '').replace(/^\[(.*)\]$/, '$1');
+      const target = targets.get(`${host.toLowerCase()}:${connection.port ?? 443}`);
+      const socket = tls.connect(
+        target ? { ...connection, host: target.host, port: target.port, ...(isIP(host) ? {} : { servername: connection.servername ?? host }) } : connection,
+      );
+      if (onConnection) {
+        socket.once('error', (error: NodeJS.ErrnoException) => onConnection(typeof error.code === 'string' ? error.code : 'network error'));
+        socket.once('secureConnect', () => onConnection(undefined));
+      }
+      return socket;
+    }
+  }
+  return new SiemAgent({ keepAlive: true, maxSockets: 4, ca, lookup: makeLookup(options.resolve) });
 }

@@ -4,9 +4,11 @@
 // form with — so decrypted settings reach a sink only once they pass it.
 import { googleCloudLoggingSink } from './google-cloud-logging';
 import type { TSiemQueueFullPolicy } from './queue';
+import { azureMonitorSink } from './azure-monitor';
 import { datadogSink } from './datadog';
 import { elasticSink } from './elastic';
 import { splunkHecSink } from './splunk-hec';
+import { sumoLogicSink } from './sumo-logic';
 import { SiemError, type TSiemSink, type TSiemSinkDefinition, type TSiemSinkOptions } from './types';
 import { webhookSink } from './webhook';
 
@@ -45,6 +47,8 @@ const SINKS = new Map(
     register(googleCloudLoggingSink),
     register(elasticSink),
     register(datadogSink),
+    register(sumoLogicSink),
+    register(azureMonitorSink),
     register(webhookSink),
   ].map((registered) => [registered.provider, registered] as const),
 );

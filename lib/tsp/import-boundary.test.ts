@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, walkImports } from '@/lib/testing/import-graph';
 
 const ALLOWED = new Set(['jose', 'zod', 'protobufjs', 'prom-client', 'pino', '@aws-sdk/client-kms', '@aws-sdk/client-sts']);
-// The Azure Key Vault driver's official SDKs.
-for (const azure of ['@azure/identity', '@azure/keyvault-keys']) ALLOWED.add(azure);
+// The Azure Key Vault driver's and the Azure Monitor sink's official SDKs.
+for (const azure of ['@azure/identity', '@azure/keyvault-keys', '@azure/monitor-ingestion']) ALLOWED.add(azure);
 
 describe('lib/tsp import boundary', () => {
   it('reaches only the proxy side of the project and its own packages', () => {
