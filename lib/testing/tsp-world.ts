@@ -9,6 +9,7 @@
 //   hooli     only a disabled KMS configuration  nopri   an active KMS configuration, none primary;
 //                                                        also a Datadog SIEM, which this proxy cannot serve yet
 //   quiet     AWS KMS primary, no SIEM
+import { SUPPORTED_SIEM_PROVIDERS } from '@/lib/siem/registry';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -155,7 +156,8 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
     // A test that leaves a SIEM failing should not wait the production bound to stop.
     shutdownTimeoutMs: 2_000,
     kms: { ...kms.driverOptions(vendor, 2_000), ...options.kms },
-    siem: { ...siemSink, ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.siemQueue === undefined ? {} : { maxQueueEvents: options.siemQueue }) },
+    // Datadog is left out of the providers this TSP delivers to (TSP_SIEM_PROVIDERS): nopri's Datadog configuration is one it cannot serve.
+    siem: { ...siemSink, providers: SUPPORTED_SIEM_PROVIDERS.filter((p) => p !== 'datadog'), ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.siemQueue === undefined ? {} : { maxQueueEvents: options.siemQueue }) },
     ...options.tsp,
   });
   const { url, healthUrl } = await tsp.start();

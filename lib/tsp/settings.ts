@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
+import { SUPPORTED_SIEM_PROVIDERS } from '@/lib/siem/registry';
 
 export class TspSettingsError extends Error {}
 
@@ -74,6 +75,11 @@ const ZSettings = z
         error: 'TSP_SIEM_CONNECT_TO must be host:port=address:port pairs separated by commas, like http-intake.logs.datadoghq.eu:443=10.0.0.9:8443.',
       })
       .optional(),
+    siemProviders: z
+      .string()
+      .transform((value) => value.split(',').map((p) => p.trim()).filter(Boolean))
+      .pipe(z.array(z.enum(SUPPORTED_SIEM_PROVIDERS as [string, ...string[]], { error: `TSP_SIEM_PROVIDERS lists SIEM providers separated by commas, from: ${SUPPORTED_SIEM_PROVIDERS.join(', ')}.` })))
+      .optional(),
     siemQueue: z.coerce.number().int().min(100, { error: 'TSP_SIEM_QUEUE_EVENTS must be at least 100.' }).max(1_000_000).default(10_000),
   })
   .superRefine((s, ctx) => {
@@ -119,6 +125,7 @@ export function parseTspSettings(flags: TTspFlags, env: Readonly<Record<string, 
     resolve: e('TSP_RESOLVE'),
     siemQueue: e('TSP_SIEM_QUEUE_EVENTS'),
     siemConnectTo: e('TSP_SIEM_CONNECT_TO'),
+    siemProviders: e('TSP_SIEM_PROVIDERS'),
   });
   // Messages name the setting; a secret's value is never echoed.
   if (!parsed.success) throw new TspSettingsError(parsed.error.issues.map((i) => `- ${i.message}`).join('\n'));
@@ -143,6 +150,6 @@ export function outboundOptions(s: TTspSettings) {
   };
   return {
     kms: { aws: { endpoints, ...(vendorCredentials ? { vendorCredentials } : {}) }, google, azure } satisfies TKmsDriverOptions,
-    siem: { ...(s.extraCaFile ? { ca: [readFileSync(s.extraCaFile, 'utf8')] } : {}), ...(resolve ? { resolve } : {}), ...(connectTo ? { connectTo } : {}), maxQueueEvents: s.siemQueue },
+    siem: { ...(s.extraCaFile ? { ca: [readFileSync(s.extraCaFile, 'utf8')] } : {}), ...(resolve ? { resolve } : {}), ...(connectTo ? { connectTo } : {}), ...(s.siemProviders ? { providers: s.siemProviders } : {}), maxQueueEvents: s.siemQueue },
   };
 }

@@ -7,7 +7,7 @@
 // to the broker, where the tenant's admins see it.
 import { randomUUID } from 'node:crypto';
 import { createSiemQueue, createSiemSink, type TSiemQueue, type TSiemQueueHealth } from '@/lib/siem';
-import type { TSiemEvent, TSiemSinkOptions } from '@/lib/siem/types';
+import { SiemError, type TSiemEvent, type TSiemSinkOptions } from '@/lib/siem/types';
 import type { TSiemHealth } from '@/lib/schemas/siem-health';
 import type { TProxyConfig, TProxyError, TProxyTenant } from '@/lib/proxy-client';
 import { TspError } from './errors';
@@ -24,6 +24,8 @@ export type TSiemFanoutOptions = {
   logger: TTspLogger;
   /** For tests: how long a queue waits to fill a batch. */
   flushMs?: number;
+  /** The SIEM providers this proxy may deliver to (TSP_SIEM_PROVIDERS); default every one it supports. */
+  providers?: readonly string[];
   /** Whether the tenant still has this SIEM configuration active: health() forgets the others once their queue is empty. */
   isActive?: (tenantId: string, configId: string) => boolean;
   /** How long a replaced version's queue may go on delivering what it holds. Default 10 000 ms. */
@@ -38,6 +40,8 @@ type Held = {
   onFull: 'drop' | 'refuse';
   queue: TSiemQueue | null;
   provider: string;
+  /** Why there is no queue: an unsupported or not enabled provider, or settings this proxy cannot use. */
+  unservable: string | null;
   lost: number;
   lostAt: number | null;
   /** Earlier versions' queues still delivering what they hold. */
@@ -100,10 +104,16 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
     if (entry && entry.version === config.version) return entry;
     const onFull = config.settings.onQueueFull === 'refuse' ? 'refuse' : 'drop';
     let queue: TSiemQueue | null = null;
+    let unservable: string | null = null;
     try {
+      if (options.providers !== undefined && !options.providers.includes(config.provider)) {
+        throw new SiemError(`This proxy is set to deliver only to ${options.providers.join(', ') || 'no SIEM'} (TSP_SIEM_PROVIDERS), not to ${config.provider}.`, { code: 'config', retryable: false });
+      }
       const sink = createSiemSink(config.provider, config.settings, options.sink);
       queue = createSiemQueue({ sink, maxEvents: options.maxQueueEvents, onFull, logger: queueLogger(tenantId, config), ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }) });
     } catch (error) {
+      // SiemError messages name the provider and field, never a value.
+      unservable = error instanceof SiemError ? error.message : `This proxy cannot deliver events to ${config.provider}.`;
       options.logger.warn({ tenantId, configId: config.configId, provider: config.provider, err: (error as Error).message }, 'SIEM configuration cannot be served by this proxy; its events are dropped and counted');
     }
     const next: Held = {
@@ -113,6 +123,7 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
       onFull,
       queue,
       provider: config.provider,
+      unservable,
       lost: 0,
       lostAt: null,
       retiring: entry?.retiring ?? new Set(),
@@ -219,7 +230,7 @@ export function createSiemFanout(options: TSiemFanoutOptions): TSiemFanout {
       for (const entry of held.values()) {
         const base = { tenantId: entry.tenantId, configId: entry.configId };
         if (!entry.queue) {
-          out.push({ ...base, code: 'siem_unsupported', message: `This proxy cannot deliver events to ${entry.provider} yet; ${entry.lost} dropped.` });
+          out.push({ ...base, code: 'siem_unsupported', message: `${entry.unservable ?? `This proxy cannot deliver events to ${entry.provider}.`} ${entry.lost} events dropped.`.slice(0, 500) });
           continue;
         }
         const lost = entry.queue.dropped() + entry.queue.refused();

@@ -145,7 +145,7 @@ describe('createTsp', () => {
     const datadog = [...world.tenants.nopri.configs.values()].find((c) => c.provider === 'datadog');
     const expected = [
       { tenantId: 'acme', configId: acmeWebhook?.configId, code: 'siem_delivery', message: expect.stringMatching(/^Delivery failing: .*HTTP 503.* events lost since this proxy started \(queue full, policy drop\)\.$/) },
-      { tenantId: 'nopri', configId: datadog?.configId, code: 'siem_unsupported', message: 'This proxy cannot deliver events to datadog yet; 1 dropped.' },
+      { tenantId: 'nopri', configId: datadog?.configId, code: 'siem_unsupported', message: expect.stringMatching(/^This proxy is set to deliver only to .*\(TSP_SIEM_PROVIDERS\), not to datadog\. 1 events dropped\.$/) },
     ];
     await expect.poll(() => world!.client.summary().errors, { timeout: 5_000 }).toEqual(expect.arrayContaining(expected));
     await world.client.reportStatus();

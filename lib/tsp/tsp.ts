@@ -33,7 +33,7 @@ export type TTspOptions = {
   healthHost?: string;
   tls?: { certFile: string; keyFile: string };
   kms?: TKmsDriverOptions;
-  siem?: TSiemSinkOptions & { maxQueueEvents?: number; flushMs?: number };
+  siem?: TSiemSinkOptions & { maxQueueEvents?: number; flushMs?: number; providers?: readonly string[] };
   /** Refuse key requests (503) once the configuration is older than this; unset: serve the last verified one. */
   maxStalenessSeconds?: number;
   /** Long-poll wait per request to the broker, seconds. */
@@ -80,6 +80,7 @@ export function createTsp(options: TTspOptions): TTsp {
     maxQueueEvents: options.siem?.maxQueueEvents ?? 10_000,
     logger,
     ...(options.siem?.flushMs === undefined ? {} : { flushMs: options.siem.flushMs }),
+    ...(options.siem?.providers === undefined ? {} : { providers: options.siem.providers }),
     isActive: (tenantId, configId) => client.getTenant(tenantId)?.configs.some((c) => c.configId === configId && c.kind === 'siem' && c.status === 'active') === true,
   });
   // The tenants' admins and the vendor's operators see SIEM trouble in the broker, with the proxy's other errors,
