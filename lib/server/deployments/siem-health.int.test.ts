@@ -5,7 +5,8 @@
 // another environment and configurations that are not the tenant's SIEM
 // configurations are ignored, nothing reaches the audit trail, and a report
 // of 20 000 configurations is taken (its time printed, not asserted). The
-// tenant admin's view and the operators' summary read the same rows.
+// tenant admin's view and the operators' summary (and tenant detail) read the
+// same rows.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
@@ -15,6 +16,7 @@ import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
 import { createDeployment } from '@/lib/server/deployments/service';
 import { getConfigDelivery, summarizeSiemDelivery } from '@/lib/server/deployments/siem-health';
 import { recordStatus } from '@/lib/server/deployments/status';
+import { getTenantDetail } from '@/lib/server/tenants/detail';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 let testDb: TestDatabase;
@@ -77,6 +79,11 @@ describe(`SIEM delivery health on ${backend}`, () => {
     ]);
     const summary = (await summarizeSiemDelivery('ten_sh_0')).get(dep.id);
     expect(summary).toEqual({ configs: 2, delivering: 1, failing: 1, codes: ['auth'], backlog: 500, dropped: 3 });
+    // Operators' tenant page: the same summary per deployment, nothing else (no instance ids, no times, no settings).
+    const detail = await getTenantDetail(ext(0));
+    const line = detail.deployments.find((d) => d.id === dep.id)?.siem;
+    expect(line).toEqual(summary);
+    expect((await getTenantDetail(ext(2))).deployments.find((d) => d.id === dep.id)?.siem).toBeNull();
   });
 
   it('a full list forgets what it leaves out, for its own instance only', async () => {
