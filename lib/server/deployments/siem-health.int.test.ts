@@ -2,7 +2,7 @@
 // upserted per (deployment, instance, tenant, configuration), a report naming
 // only what changed leaves the rest, a full list forgets what it leaves out,
 // rows silent for a day go, older proxies' reports change nothing, tenants of
-// another environment and configurations that are not the tenant's SIEM
+// another environment or that did not approve the deployment, and configurations that are not the tenant's SIEM
 // configurations are ignored, nothing reaches the audit trail, and a report
 // of 20 000 configurations is taken (its time printed, not asserted). The
 // tenant admin's view and the operators' summary (and tenant detail) read the
@@ -43,10 +43,11 @@ beforeAll(async () => {
   const created = (await createDeployment({ id: 'usr_ops' } as CurrentUser, { name: 'eu-1', environmentId: 'env_sh', publicJwk: publicJwk as never })).deployment;
   dep = { id: created.id, kid: created.kid, environmentId: 'env_sh' };
   // 10 000 tenants with two SIEM configurations and one KMS configuration each; one tenant in another environment.
-  const tenants = Array.from({ length: BIG / 2 }, (_, i) => ({ id: `ten_sh_${i}`, externalId: ext(i), displayName: `T${i}`, environmentId: 'env_sh', status: 'active' }));
-  await db.prisma.tenant.createMany({ data: [...tenants, { id: 'ten_other', externalId: 'other-1', displayName: 'Other', environmentId: 'env_other', status: 'active' }] });
+  const tenants = Array.from({ length: BIG / 2 }, (_, i) => ({ id: `ten_sh_${i}`, externalId: ext(i), displayName: `T${i}`, environmentId: 'env_sh', status: 'active', recipientKids: [dep.kid] }));
+  await db.prisma.tenant.createMany({ data: [...tenants, { id: 'ten_other', externalId: 'other-1', displayName: 'Other', environmentId: 'env_other', status: 'active', recipientKids: [dep.kid] }, { id: 'ten_unapproved', externalId: 'unapproved-1', displayName: 'U', environmentId: 'env_sh', status: 'active', recipientKids: [] }] });
   const configs = tenants.flatMap((t, i) => [1, 2].map((n) => ({ id: cfg(i, n), tenantId: t.id, kind: 'siem', provider: 'splunk-hec', label: `S${n}`, latestVersion: 1 })));
   configs.push({ id: cfg(0, 9), tenantId: 'ten_sh_0', kind: 'kms', provider: 'aws-kms', label: 'K', latestVersion: 1 });
+  configs.push({ id: 'c_unapprovedtenant01', tenantId: 'ten_unapproved', kind: 'siem', provider: 'splunk-hec', label: 'U', latestVersion: 1 });
   configs.push({ id: 'c_otherenvironment01', tenantId: 'ten_other', kind: 'siem', provider: 'splunk-hec', label: 'O', latestVersion: 1 });
   await db.prisma.tenantConfig.createMany({ data: configs });
 }, 120_000);
@@ -103,12 +104,13 @@ describe(`SIEM delivery health on ${backend}`, () => {
     expect(await rows('pod-b')).toHaveLength(0);
   });
 
-  it('ignores another environment’s tenant, unknown tenants, a KMS configuration and another tenant’s configuration', async () => {
+  it('ignores another environment’s tenant, unknown tenants, a tenant that did not approve the deployment, a KMS configuration and another tenant’s configuration', async () => {
     await recordStatus(dep, report({
       instanceId: 'pod-c',
       siem: [
         { ...health(0, 1), tenantId: 'other-1', configId: 'c_otherenvironment01' },
         { ...health(0, 1), tenantId: 'nobody' },
+        { ...health(0, 1), tenantId: 'unapproved-1', configId: 'c_unapprovedtenant01' },
         health(0, 9),
         { ...health(0, 1), configId: cfg(1, 1) },
         health(0, 1),

@@ -22,8 +22,9 @@ export const MAX_INSTANCES = 64;
 
 /**
  * Stores the report's SIEM health, in the status report's transaction (after its deployment row lock, so one
- * deployment's reports never interleave). Tenants are matched by external id in the deployment's environment and
- * configurations must be that tenant's SIEM configurations: anything else is ignored. Returns the rows written.
+ * deployment's reports never interleave). Tenants are matched by external id in the deployment's environment, among
+ * those that approved it (only they hand it their configurations), and configurations must be that tenant's SIEM
+ * configurations: anything else is ignored. Returns the rows written.
  */
 export async function recordSiemHealth(tx: Prisma.TransactionClient, deployment: ProxyPrincipal, report: TProxyStatus, now: Date): Promise<number> {
   // Rows not named for a day go, whatever the report holds (a proxy downgraded to one that reports none included).
@@ -45,7 +46,7 @@ export async function recordSiemHealth(tx: Prisma.TransactionClient, deployment:
          FROM unnest($3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
                      $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])
               AS x(ext, config, version, sent, retried, dropped, backlog, last_success_at, code, failing_since, on_full)
-         JOIN tenant t ON t.external_id = x.ext AND t.environment_id = $14
+         JOIN tenant t ON t.external_id = x.ext AND t.environment_id = $14 AND $16 = ANY(t.recipient_kids)
          JOIN tenant_config c ON c.id = x.config AND c.tenant_id = t.id AND c.kind = 'siem'
        ON CONFLICT (deployment_id, instance_id, tenant_id, config_id) DO UPDATE
          SET version = EXCLUDED.version, sent = EXCLUDED.sent, retried = EXCLUDED.retried, dropped = EXCLUDED.dropped, backlog = EXCLUDED.backlog,
@@ -68,6 +69,7 @@ export async function recordSiemHealth(tx: Prisma.TransactionClient, deployment:
       col((e) => e.onFull),
       deployment.environmentId,
       now,
+      deployment.kid,
     );
   }
   // A full list: what it does not name (or named but was ignored) this instance no longer serves.
