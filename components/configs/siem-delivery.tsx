@@ -43,15 +43,7 @@ export function SiemDelivery({ tenant, configId, label }: { tenant: string; conf
           <TableScroller label={`Delivery of ${label} per deployment`}>
             <table className={TABLE}>
               <caption className="sr-only">Delivery of {label} per deployment</caption>
-              <thead>
-                <tr>
-                  {['Deployment', 'State', 'Last success', 'Waiting', 'Sent', 'Retried', 'Dropped', 'Failure'].map((h) => (
-                    <th key={h} scope="col" className={TH}>
-                      {h}
-                    </th>
-                  ))}
-                </tr>
-              </thead>
+              <HeaderRow headers={['Deployment', 'State', 'Last success', 'Waiting', 'Sent', 'Retried', 'Dropped', 'Failure']} />
               <tbody>
                 {delivery.data.deployments.map((d) => (
                   <DeploymentRow key={d.id} deployment={d} />
@@ -125,15 +117,7 @@ function InstanceTable({ deployment: d }: { deployment: TSiemDeliveryDeployment 
     <TableScroller label={caption}>
       <table className={TABLE}>
         <caption className="mb-2 text-left text-sm font-semibold">{caption}</caption>
-        <thead>
-          <tr>
-            {['Instance', 'State', 'Version', 'Last success', 'Waiting', 'Sent', 'Retried', 'Dropped', 'Failure', 'When full', 'Last report'].map((h) => (
-              <th key={h} scope="col" className={TH}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <HeaderRow headers={['Instance', 'State', 'Version', 'Last success', 'Waiting', 'Sent', 'Retried', 'Dropped', 'Failure', 'When full', 'Last report']} />
         <tbody>
           {d.instances.map((i) => (
             <tr key={i.instanceId}>
@@ -166,6 +150,20 @@ function InstanceTable({ deployment: d }: { deployment: TSiemDeliveryDeployment 
         </tbody>
       </table>
     </TableScroller>
+  );
+}
+
+function HeaderRow({ headers }: { headers: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {headers.map((h) => (
+          <th key={h} scope="col" className={TH}>
+            {h}
+          </th>
+        ))}
+      </tr>
+    </thead>
   );
 }
 

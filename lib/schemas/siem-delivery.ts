@@ -3,22 +3,14 @@
 // the tenant's environment that reported on it, its instances as they last
 // reported, and a summary state (lib/siem-delivery-state.ts). Counts are
 // numbers: they stay below 2^53 (lib/schemas/siem-health.ts).
-import type { TSiemDeliveryState } from '@/lib/siem-delivery-state';
+import type { TSiemDeliveryState, TSiemInstanceInput } from '@/lib/siem-delivery-state';
 import type { TSiemErrorCode } from './siem-health';
 
-export type TSiemDeliveryInstance = {
+export type TSiemDeliveryInstance = TSiemInstanceInput & {
   instanceId: string;
   version: number;
-  sent: number;
   retried: number;
-  dropped: number;
-  backlog: number;
-  lastSuccessAt: string | null;
-  lastErrorCode: TSiemErrorCode | null;
-  failingSince: string | null;
-  droppedAt: string | null;
   onFull: 'drop' | 'refuse';
-  reportedAt: string;
   state: TSiemDeliveryState;
 };
 
