@@ -5,7 +5,8 @@
 // actions that fit it — make primary, disable, enable — with the same
 // confirmations and signing as the list's rows (config-actions.tsx). Settings
 // are shown with the field list of the provider the document is signed with,
-// not the broker's clear label (lib/client/signed-provider.ts).
+// not the broker's clear label (lib/client/signed-provider.ts). A SIEM
+// configuration also shows how the proxies deliver to it (siem-delivery.tsx).
 import Link from 'next/link';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, useSyncExternalStore } from 'react';
@@ -26,6 +27,7 @@ import { ConfigValues } from './config-values';
 import { KmsConfigIdNote } from './kms-config-id-note';
 import { KIND_TEXT } from './kind-text';
 import { toFormValues, type TFormValues } from './settings-form';
+import { SiemDelivery } from './siem-delivery';
 import { TenantKeysGate } from './tenant-keys-gate';
 import { useOpenedVersion, useOverview, type TConfigView, type TOverview } from './use-configs';
 import { VersionHistory } from './version-history';
@@ -177,6 +179,7 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
           />
         ) : null}
       </Card>
+      {row.kind === 'siem' ? <SiemDelivery tenant={tenant} configId={row.id} label={row.label} /> : null}
       <VersionHistory
         tenant={tenant}
         ctx={ctx}

@@ -81,12 +81,13 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
         ])} />
       </Card>
       <Card id="delivery" title="Deployments and delivery" description="Which proxy deployments of the environment the tenant approved, and which signed state each has applied.">
-        <Table caption="Deployment approvals and acknowledgements" empty="No proxy deployments in this environment." headers={['Deployment', 'Status', 'Approved by tenant', 'Delivery', 'Applied state', 'Errors']} rows={d.deployments.map((dep) => [
+        <Table caption="Deployment approvals and acknowledgements" empty="No proxy deployments in this environment." headers={['Deployment', 'Status', 'Approved by tenant', 'Delivery', 'Applied state', 'Errors', 'SIEM delivery']} rows={d.deployments.map((dep) => [
           <Link key="n" href={`/operator/deployments/${dep.id}`} className="text-brand-700 underline hover:no-underline dark:text-brand-50">{dep.name}</Link>,
           statusWord(dep.status), dep.approved ? 'Yes' : <Badge key="a" tone="warning">Approval pending</Badge>,
           dep.delivery ? <DeliveryBadge key="d" state={dep.delivery} lastReportAt={dep.lastStatusAt} stopped={dep.stopped} /> : '—',
           dep.appliedSeq === null ? 'Nothing reported' : <span key="p">{dep.appliedSeq} of {t.stateSeq}{dep.appliedAt ? <> ({when(dep.appliedAt)})</> : null}</span>,
           dep.errors.length ? dep.errors.map((e) => e.code).join(', ') : 'None',
+          <SiemDeliveryLine key="s" summary={dep.siem} />,
         ])} />
         {d.deployments.some((dep) => dep.delivery) ? <DeliveryLegend /> : null}
         <h3 className="mt-6 mb-2 text-base font-semibold">Acknowledgements per version</h3>
@@ -125,6 +126,24 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
 }
 
 const when = (iso: string) => <DateTime at={iso} />;
+
+/** "2 of 3 configurations delivering; 1 failing (auth); 1,200 waiting; 4 dropped": metadata only, no settings, no messages. */
+function SiemDeliveryLine({ summary }: { summary: TTenantDetail['deployments'][number]['siem'] }) {
+  if (!summary) return <>Not reported</>;
+  const n = new Intl.NumberFormat('en');
+  return (
+    <span>
+      {summary.delivering} of {summary.configs} {summary.configs === 1 ? 'configuration' : 'configurations'} delivering
+      {summary.failing ? (
+        <>
+          ; <Badge tone="danger">{summary.failing} failing</Badge>
+          {summary.codes.length ? ` (${summary.codes.join(', ')})` : ''}
+        </>
+      ) : null}
+      ; {n.format(summary.backlog)} waiting; {n.format(summary.dropped)} dropped
+    </span>
+  );
+}
 
 /** The date that matters for the invitation's state: an ended invitation's expiry no longer does. */
 function invitationWhen(i: TTenantDetail['invitations'][number]) {

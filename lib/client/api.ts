@@ -3,6 +3,7 @@
 import type { JWK } from 'jose';
 import type { TApiTokenRow, TCreateApiToken, TCreatedApiToken } from '@/lib/schemas/api-tokens';
 import type { TCreateDeployment, TDeploymentRow, TTenantDeployment, TTenantDeployments } from '@/lib/schemas/deployments';
+import type { TSiemDelivery } from '@/lib/schemas/siem-delivery';
 import type { TTenantDetail } from '@/lib/schemas/tenant-detail';
 import type { TNotificationSettings } from '@/lib/schemas/notifications';
 import type { TTenantListPage } from '@/lib/schemas/tenant-list';
@@ -178,6 +179,7 @@ export const api = {
   recover: (tenant: string, kitId: string, wrappedTenantKeys: string) => sendJson<{ confirmed: true }>('POST', `${t(tenant)}/recover`, { kitId, wrappedTenantKeys }),
   configs: (tenant: string) => fetchJson<TConfigListing>(`${t(tenant)}/configs`),
   configVersions: (tenant: string, configId: string) => fetchJson<{ versions: TConfigVersion[] }>(`${t(tenant)}/configs/${configId}/versions`),
+  siemDelivery: (tenant: string, configId: string) => fetchJson<TSiemDelivery>(`${t(tenant)}/configs/${configId}/delivery`),
   tenantDeployments: (tenant: string) => fetchJson<TTenantDeployments>(`${t(tenant)}/deployments`),
   change: (tenant: string, body: { state: string; put?: object; remove?: { configId: string }; reseal?: TReseal[]; reissue?: { fromSeq: number } }) =>
     sendJson<{ seq: number; configId?: string; version?: number }>('POST', `${t(tenant)}/changes`, body),

@@ -37,4 +37,5 @@ export const tenantKeys = {
   configs: (tenant: string) => [...tenantKeys.all(tenant), 'configs'] as const,
   deployments: (tenant: string) => [...tenantKeys.all(tenant), 'deployments'] as const,
   versions: (tenant: string, configId: string) => [...tenantKeys.all(tenant), 'configs', configId, 'versions'] as const,
+  siemDelivery: (tenant: string, configId: string) => [...tenantKeys.all(tenant), 'configs', configId, 'delivery'] as const,
 };

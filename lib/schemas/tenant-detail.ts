@@ -1,6 +1,7 @@
 // What an operator sees of one tenant (GET /api/v1/operator/tenants/[tenant]):
 // metadata only — labels, providers, versions, statuses, who and when. Never
 // a sealed configuration, a signed state's content or a key.
+import type { TSiemDeliverySummary } from './siem-delivery';
 import { z } from 'zod';
 import type { TDeliveryState, TStopped } from '@/lib/delivery-state';
 
@@ -69,6 +70,8 @@ export type TTenantDetail = {
     /** Its proxies report that the broker no longer hands this tenant over (tenant_withheld / tenant_suspended), and since which change. */
     stopped: TStopped | null;
     errors: { configId: string | null; code: string }[];
+    /** Its delivery to the tenant's SIEM configurations (counts and error codes only), or null: it reported none. */
+    siem: TSiemDeliverySummary | null;
   }[];
   /** `eligible`: the 36-hour wait is over (by the server's clock). */
   deletion: { requestedAt: string; eligibleAt: string; eligible: boolean; configCount: number } | { requestedAt: null; eligibleAt: null; eligible: false; configCount: number };

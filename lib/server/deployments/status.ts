@@ -3,7 +3,8 @@ import 'server-only';
 // and what failed. Kept per deployment (cursor, environment seq, error list)
 // and per tenant (applied state seq, that tenant's errors), so operators see
 // propagation and tenant admins see which seq each deployment applied — the
-// one way to notice a broker withholding updates.
+// one way to notice a broker withholding updates. Proxies that deliver to
+// SIEMs add their delivery health per configuration (siem-health.ts).
 import type { TProxyStatus } from '@/lib/schemas/deployments';
 import type { Prisma } from '@/lib/generated/prisma/client';
 import { recordAuditBatch, type AuditContext } from '@/lib/server/audit/record';
@@ -11,6 +12,7 @@ import { BULK_TRANSACTION, getPrisma } from '@/lib/server/db';
 import { environmentSeq } from '@/lib/server/dal/delivery';
 import type { ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
 import { decodeCursor } from '@/lib/server/delivery/cursor';
+import { recordSiemHealth } from './siem-health';
 import { deliveryEvents, type TenantDeliveryStatus } from './status-audit';
 
 const KEPT_ERRORS = 100;
@@ -117,6 +119,8 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
       });
       await tx.deploymentStatusSample.deleteMany({ where: { deploymentId: deployment.id, at: { lt: new Date(now.getTime() - SAMPLE_KEEP_MS) } } });
     }
+    // SIEM delivery health: telemetry, kept apart from the audit trail.
+    await recordSiemHealth(tx, deployment, report, now);
     // Last: the audit chain lock.
     await recordAuditBatch(tx, deliveryEvents({ id: deployment.id, name }, before, only(applied, known), only(errorsByTenant, known), context));
     return { tenants, errors: report.errors.length };

@@ -1,11 +1,12 @@
 import 'server-only';
 // One tenant for the operator console: configurations (metadata), admins,
 // invitations, deployment approvals, delivery acknowledgements per version
-// and a timeline built from those records. Nothing sealed is read: the
+// and a timeline built from those records. SIEM delivery: counts and codes only. Nothing sealed is read: the
 // selects below never name a JWE, a signed state or a wrapped key.
 import { deliveryState, stoppedOf } from '@/lib/delivery-state';
 import type { TTenantDetail, TTimelineEvent } from '@/lib/schemas/tenant-detail';
 import { getPrisma } from '@/lib/server/db';
+import { summarizeSiemDelivery } from '@/lib/server/deployments/siem-health';
 import { AppError } from '@/lib/server/errors';
 
 const DELETION_WAIT_MS = 36 * 60 * 60 * 1000;
@@ -28,7 +29,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
     },
   });
   if (!t) throw new AppError('not_found');
-  const [deployments, versions] = await Promise.all([
+  const [deployments, versions, siem] = await Promise.all([
     db.proxyDeployment.findMany({
       where: { OR: [{ environmentId: t.environmentId, status: { not: 'deleted' } }, { kid: { in: t.recipientKids } }] },
       orderBy: { name: 'asc' },
@@ -40,6 +41,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
       take: VERSIONS_SHOWN,
       select: { configId: true, version: true, label: true, stateSeq: true, createdAt: true },
     }),
+    summarizeSiemDelivery(t.id),
   ]);
   const now = Date.now();
   const delivery = new Map(t.deliveries.map((d) => [d.deploymentId, d]));
@@ -85,6 +87,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
         appliedSeq: status ? status.appliedSeq : null, appliedAt: status?.appliedAt?.toISOString() ?? null,
         lastStatusAt, delivery: approvedActive ? deliveryState(input, now) : null, stopped,
         errors: errors.map((e) => ({ configId: e.configId ?? null, code: String(e.code ?? 'unknown') })),
+        siem: siem.get(d.id) ?? null,
       };
     }),
     deletion: t.deletionRequestedAt
