@@ -50,6 +50,14 @@ export type TProxyClient = {
 };
 
 const REPORT_INTERVAL_MS = 60_000;
+/**
+ * Between pulls (a long poll may hold for its whole wait), how often the
+ * client checks for news of its own work — a SIEM failing or recovering — and
+ * the least time between two such reports, so a flapping destination cannot
+ * flood the broker.
+ */
+const NEWS_CHECK_MS = 1_000;
+const NEWS_MIN_GAP_MS = 5_000;
 export const FULL_SYNC_EVERY_MS = 3_600_000;
 const SILENT: TProxyLogger = { info: () => {}, warn: () => {}, error: () => {} };
 
@@ -74,12 +82,21 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
   const stopper = new AbortController();
   let transportError: TProxyError | null = null;
 
-  async function report(signal: AbortSignal): Promise<void> {
-    try {
-      await core.reportStatus(signal);
-    } catch (e) {
-      if (!signal.aborted) logger.warn(`Status report failed: ${(e as Error).message}`);
-    }
+  let reporting: Promise<void> | null = null;
+  let lastReport = -Infinity;
+  /** One report at a time: a caller during a report waits for it (the next check sends what changed meanwhile). */
+  function report(signal: AbortSignal): Promise<void> {
+    reporting ??= (async () => {
+      try {
+        await core.reportStatus(signal);
+      } catch (e) {
+        if (!signal.aborted) logger.warn(`Status report failed: ${(e as Error).message}`);
+      } finally {
+        lastReport = now();
+        reporting = null;
+      }
+    })();
+    return reporting;
   }
 
   // One failure of a loop iteration: how long to wait before the next.
@@ -108,13 +125,15 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
   async function run({ wait = 30, signal }: { wait?: number; signal?: AbortSignal } = {}): Promise<void> {
     const stop = signal ? AbortSignal.any([signal, stopper.signal]) : stopper.signal;
     let attempt = 0;
-    let lastReport = -Infinity;
     const fullEvery = options.fullSyncEveryMs ?? FULL_SYNC_EVERY_MS;
     // A sync made before run() (syncOnce, as a TSP does to become ready) is reported now, not after the first long-poll.
-    if (core.cursor() !== null && core.needsReport()) {
-      await report(stop);
-      lastReport = now();
-    }
+    if (core.cursor() !== null && core.needsReport()) await report(stop);
+    // News of the proxy's own work is told while a long poll waits, not when it returns.
+    const newsCheck = setInterval(() => {
+      if (reporting === null && core.cursor() !== null && now() - lastReport >= NEWS_MIN_GAP_MS && core.needsReport()) void report(stop);
+    }, NEWS_CHECK_MS);
+    newsCheck.unref();
+    stop.addEventListener('abort', () => clearInterval(newsCheck), { once: true });
     while (!stop.aborted) {
       const started = now();
       const lastFull = core.lastFullSyncAt();
@@ -123,10 +142,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
         const changed = await core.pull(wait, stop);
         attempt = 0;
         transportError = null;
-        if (changed || core.needsReport() || now() - lastReport >= REPORT_INTERVAL_MS) {
-          await report(stop);
-          lastReport = now();
-        }
+        if (changed || core.needsReport() || now() - lastReport >= REPORT_INTERVAL_MS) await report(stop);
         if (!changed && now() - started < retry.minPollMs) await sleep(retry.minPollMs, stop);
       } catch (e) {
         if (stop.aborted) break;
