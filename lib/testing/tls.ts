@@ -82,3 +82,35 @@ export function makeTestTls(dnsNames: readonly string[] = ['localhost'], { days 
   servers.set(key, made);
   return made;
 }
+
+const clients = new Map<string, TTestTls>();
+
+/**
+ * A client certificate (extendedKeyUsage clientAuth) for `commonName`, signed
+ * by the same test CA as makeTestTls with the same `days` — so a different
+ * `days` gives a certificate from a different CA, one a server trusting the
+ * first CA refuses. For mutual-TLS tests (a syslog collector that checks its
+ * clients).
+ */
+export function makeTestClientTls(commonName = 'cmk-tsp test client', { days = 7 }: { days?: number } = {}): TTestTls {
+  if (!/^[\w .-]{1,64}$/.test(commonName)) throw new Error('makeTestClientTls takes a plain common name, like cmk-tsp test client.');
+  const key = `${days}:${commonName}`;
+  const cached = clients.get(key);
+  if (cached) return cached;
+  const { caPem, caKeyPem } = testCa(days);
+  const made = inTempDir((dir) => {
+    writeFileSync(join(dir, 'ca.crt'), caPem);
+    writeFileSync(join(dir, 'ca.key'), caKeyPem, { mode: 0o600 });
+    writeFileSync(join(dir, 'client.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+    openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'client.key']);
+    openssl(dir, ['pkcs8', '-topk8', '-nocrypt', '-in', 'client.key', '-out', 'client.p8']);
+    openssl(dir, ['req', '-new', '-key', 'client.key', '-subj', `/CN=${commonName}`, '-out', 'client.csr']);
+    openssl(dir, [
+      'x509', '-req', '-in', 'client.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-sha256', '-days', String(days),
+      '-extfile', 'client.ext', '-out', 'client.crt',
+    ]);
+    return { caPem, certPem: readFileSync(join(dir, 'client.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'client.p8'), 'utf8') };
+  });
+  clients.set(key, made);
+  return made;
+}
