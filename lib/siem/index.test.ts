@@ -26,13 +26,13 @@ function thrown(run: () => unknown): SiemError {
 
 describe('createSiemSink', () => {
   it('supports the webhook and Splunk HEC', () => {
-    expect(SUPPORTED_SIEM_PROVIDERS).toEqual(['webhook', 'splunk-hec']);
+    expect(SUPPORTED_SIEM_PROVIDERS).toEqual(['webhook', 'splunk-hec', 'syslog-tls']);
     expect(siemBatchLimits('splunk-hec')).toEqual({ maxEvents: 200, maxBytes: 512 * 1024 });
   });
 
   it('names an unsupported provider and what is supported', () => {
     const error = thrown(() => createSiemSink('datadog', {}));
-    expect(error).toMatchObject({ retryable: false, message: 'This key proxy cannot deliver events to "datadog" yet; it supports webhook, splunk-hec.' });
+    expect(error).toMatchObject({ retryable: false, message: 'This key proxy cannot deliver events to "datadog" yet; it supports webhook, splunk-hec, syslog-tls.' });
   });
 
   it('parses settings with the provider schema, reporting the field and never the value', () => {

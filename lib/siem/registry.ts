@@ -4,6 +4,7 @@
 // form with — so decrypted settings reach a sink only once they pass it.
 import type { TSiemQueueFullPolicy } from './queue';
 import { splunkHecSink } from './splunk-hec';
+import { syslogTlsSink } from './syslog-tls';
 import { SiemError, type TSiemSink, type TSiemSinkDefinition, type TSiemSinkOptions } from './types';
 import { webhookSink } from './webhook';
 
@@ -36,7 +37,7 @@ function register<T>(definition: TSiemSinkDefinition<T>): TRegisteredSink {
   };
 }
 
-const SINKS = new Map([register(webhookSink), register(splunkHecSink)].map((registered) => [registered.provider, registered] as const));
+const SINKS = new Map([register(webhookSink), register(splunkHecSink), register(syslogTlsSink)].map((registered) => [registered.provider, registered] as const));
 
 /** The SIEM providers this key proxy can deliver to. */
 export const SUPPORTED_SIEM_PROVIDERS: readonly string[] = [...SINKS.keys()];
