@@ -125,8 +125,14 @@ export async function startRsyslog(tls: TTestTls, { authMode = 'anon', permitted
     const started = spawn(binary, ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = started;
     let exited = false;
+    // A test run that ends early (a timeout, a crash) must not leave rsyslogd behind.
+    const orphan = () => void started.kill('SIGKILL');
+    process.once('exit', orphan);
     started.stderr?.on('data', (chunk: Buffer) => void (stderr += chunk.toString('utf8')));
-    started.once('exit', () => void (exited = true));
+    started.once('exit', () => {
+      exited = true;
+      process.off('exit', orphan);
+    });
     const spawnError = new Promise<Error>((resolve) => started.once('error', resolve));
     for (let waited = 0; !(await listening(port)); waited += 20) {
       const failed = await Promise.race([spawnError, sleep(20).then(() => undefined)]);
