@@ -1,4 +1,5 @@
-// Outbound HTTPS for the HTTP-based sinks. One keep-alive agent per sink that
+// Outbound HTTPS for the HTTP-based sinks (the lookup, connect-to and error
+// helpers serve the raw-TLS syslog sink too). One keep-alive agent per sink that
 // trusts the system's CAs plus `options.ca`, resolves host names through
 // `options.resolve` first, and refuses DNS answers on the proxy's own machine
 // or link-local network (the schema can only refuse literal addresses; a name
@@ -47,7 +48,7 @@ export function splitHostPort(value: string): { host: string; port: number } | u
 }
 
 /** `options.connectTo` as "host:port" → target; an entry that is not host:port=address:port throws (the TSP's settings check them first). */
-function connectTargets(connectTo: Record<string, string> | undefined): Map<string, { host: string; port: number }> {
+export function connectTargets(connectTo: Record<string, string> | undefined): Map<string, { host: string; port: number }> {
   const targets = new Map<string, { host: string; port: number }>();
   for (const [from, to] of Object.entries(connectTo ?? {})) {
     const source = splitHostPort(from);
@@ -58,8 +59,16 @@ function connectTargets(connectTo: Record<string, string> | undefined): Map<stri
   return targets;
 }
 
+/** TLS options that check the server against `hostname` (SNI and certificate) wherever the socket actually goes. */
+export function identityOf(hostname: string): Pick<tls.ConnectionOptions, 'servername' | 'checkServerIdentity'> {
+  return {
+    ...(isIP(hostname) ? {} : { servername: hostname }),
+    checkServerIdentity: (_: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(hostname, cert),
+  };
+}
+
 /** `options.resolve` first (the operator's explicit choice, loopback allowed), then DNS without local answers. */
-function makeLookup(resolve: Record<string, string> | undefined) {
+export function makeLookup(resolve: Record<string, string> | undefined) {
   const pinned = new Map(Object.entries(resolve ?? {}).map(([host, address]) => [host.toLowerCase(), address]));
   return (hostname: string, options: LookupOptions, callback: TLookupCallback): void => {
     const address = pinned.get(hostname.toLowerCase());
@@ -82,7 +91,8 @@ function capital(what: string): string {
   return what.charAt(0).toUpperCase() + what.slice(1);
 }
 
-function networkError(what: string, error: NodeJS.ErrnoException): SiemError {
+/** A socket error as a SiemError naming `what` ("the syslog collector"): local DNS answers, untrusted certificates, unreachable hosts. */
+export function networkError(what: string, error: NodeJS.ErrnoException): SiemError {
   const code = typeof error.code === 'string' ? error.code : 'network error';
   if (code === LOCAL_ADDRESS) {
     return new SiemError(`${capital(what)}'s host name resolves only to loopback or link-local addresses, which the key proxy refuses.`, { code: 'network', retryable: false });
@@ -96,6 +106,15 @@ function networkError(what: string, error: NodeJS.ErrnoException): SiemError {
   if (code === 'ENOTFOUND') return new SiemError(`${capital(what)}'s host name does not resolve (ENOTFOUND).`, { code: 'network', retryable: true, cause: error });
   const tlsFailure = code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || code === 'EPROTO';
   return new SiemError(`Could not reach ${what} (${code}).`, { code: tlsFailure ? 'tls' : 'network', retryable: true, cause: error });
+}
+
+/**
+ * Node's default trust store plus `extra` (the operator's CAs), or undefined
+ * for the defaults alone: a `ca` option replaces Node's trust store, so the
+ * defaults (bundled, NODE_EXTRA_CA_CERTS, system when enabled) go first.
+ */
+export function defaultCasWith(extra: readonly string[] | undefined): string[] | undefined {
+  return extra?.length ? [...tls.getCACertificates('default'), ...extra] : undefined;
 }
 
 /** Retry-After as seconds or an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
@@ -140,9 +159,7 @@ export function statusError(what: string, answer: THttpAnswer, detail?: string):
  */
 export function createHttpClient(what: string, options: TSiemSinkOptions): THttpClient {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  // `ca` replaces Node's trust store, so the defaults (bundled, NODE_EXTRA_CA_CERTS, system when enabled) go first.
-  const ca = options.ca?.length ? [...tls.getCACertificates('default'), ...options.ca] : undefined;
-  const agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca, lookup: makeLookup(options.resolve) });
+  const agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca: defaultCasWith(options.ca), lookup: makeLookup(options.resolve) });
   const targets = connectTargets(options.connectTo);
 
   function post(url: URL, headers: Record<string, string>, body: Buffer, signal?: AbortSignal): Promise<THttpAnswer> {
@@ -167,9 +184,7 @@ export function createHttpClient(what: string, options: TSiemSinkOptions): THttp
           protocol: 'https:',
           hostname: target?.host ?? hostname,
           port: target?.port ?? port,
-          ...(target
-            ? { ...(isIP(hostname) ? {} : { servername: hostname }), checkServerIdentity: (_: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(hostname, cert) }
-            : {}),
+          ...(target ? identityOf(hostname) : {}),
           path: `${url.pathname}${url.search}`,
           method: 'POST',
           agent,

@@ -9,6 +9,7 @@ import { datadogSink } from './datadog';
 import { elasticSink } from './elastic';
 import { splunkHecSink } from './splunk-hec';
 import { sumoLogicSink } from './sumo-logic';
+import { syslogTlsSink } from './syslog-tls';
 import { SiemError, type TSiemSink, type TSiemSinkDefinition, type TSiemSinkOptions } from './types';
 import { webhookSink } from './webhook';
 
@@ -49,6 +50,7 @@ const SINKS = new Map(
     register(datadogSink),
     register(sumoLogicSink),
     register(azureMonitorSink),
+    register(syslogTlsSink),
     register(webhookSink),
   ].map((registered) => [registered.provider, registered] as const),
 );

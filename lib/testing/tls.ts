@@ -54,6 +54,23 @@ function testCa(days: number): TCa {
   return ca;
 }
 
+/** An EC P-256 key and a leaf certificate for `commonName` with `extensions` (EKU, SAN), signed by the test CA of `days`. */
+function issue(days: number, commonName: string, extensions: string): TTestTls {
+  const { caPem, caKeyPem } = testCa(days);
+  return inTempDir((dir) => {
+    writeFileSync(join(dir, 'ca.crt'), caPem);
+    writeFileSync(join(dir, 'ca.key'), caKeyPem, { mode: 0o600 });
+    writeFileSync(join(dir, 'leaf.ext'), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n${extensions}`);
+    openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.key']);
+    openssl(dir, ['req', '-new', '-key', 'leaf.key', '-subj', `/CN=${commonName}`, '-out', 'leaf.csr']);
+    openssl(dir, [
+      'x509', '-req', '-in', 'leaf.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-sha256', '-days', String(days),
+      '-extfile', 'leaf.ext', '-out', 'leaf.crt',
+    ]);
+    return { caPem, certPem: readFileSync(join(dir, 'leaf.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'leaf.key'), 'utf8') };
+  });
+}
+
 /** A certificate for `dnsNames` (and 127.0.0.1) signed by the process's test CA, both valid `days` (default 7). Names must be plain DNS names. */
 export function makeTestTls(dnsNames: readonly string[] = ['localhost'], { days = 7 }: { days?: number } = {}): TTestTls {
   if (dnsNames.length === 0 || dnsNames.some((name) => !/^[a-z0-9*]([a-z0-9.-]*[a-z0-9])?$/i.test(name))) {
@@ -62,23 +79,27 @@ export function makeTestTls(dnsNames: readonly string[] = ['localhost'], { days 
   const key = `${days}:${[...dnsNames].map((name) => name.toLowerCase()).sort().join(',')}`;
   const cached = servers.get(key);
   if (cached) return cached;
-  const { caPem, caKeyPem } = testCa(days);
-  const made = inTempDir((dir) => {
-    writeFileSync(join(dir, 'ca.crt'), caPem);
-    writeFileSync(join(dir, 'ca.key'), caKeyPem, { mode: 0o600 });
-    const altNames = [...dnsNames.map((name) => `DNS:${name}`), 'IP:127.0.0.1'].join(',');
-    writeFileSync(
-      join(dir, 'server.ext'),
-      `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${altNames}\n`,
-    );
-    openssl(dir, ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key']);
-    openssl(dir, ['req', '-new', '-key', 'server.key', '-subj', `/CN=${dnsNames[0]}`, '-out', 'server.csr']);
-    openssl(dir, [
-      'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-sha256', '-days', String(days),
-      '-extfile', 'server.ext', '-out', 'server.crt',
-    ]);
-    return { caPem, certPem: readFileSync(join(dir, 'server.crt'), 'utf8'), keyPem: readFileSync(join(dir, 'server.key'), 'utf8') };
-  });
+  const altNames = [...dnsNames.map((name) => `DNS:${name}`), 'IP:127.0.0.1'].join(',');
+  const made = issue(days, dnsNames[0] ?? '', `extendedKeyUsage=serverAuth\nsubjectAltName=${altNames}\n`);
   servers.set(key, made);
+  return made;
+}
+
+const clients = new Map<string, TTestTls>();
+
+/**
+ * A client certificate (extendedKeyUsage clientAuth) for `commonName`, signed
+ * by the same test CA as makeTestTls with the same `days` — so a different
+ * `days` gives a certificate from a different CA, one a server trusting the
+ * first CA refuses. For mutual-TLS tests (a syslog collector that checks its
+ * clients).
+ */
+export function makeTestClientTls(commonName = 'cmk-tsp test client', { days = 7 }: { days?: number } = {}): TTestTls {
+  if (!/^[\w .-]{1,64}$/.test(commonName)) throw new Error('makeTestClientTls takes a plain common name, like cmk-tsp test client.');
+  const key = `${days}:${commonName}`;
+  const cached = clients.get(key);
+  if (cached) return cached;
+  const made = issue(days, commonName, 'extendedKeyUsage=clientAuth\n');
+  clients.set(key, made);
   return made;
 }

@@ -3,7 +3,8 @@
 // collector, a Vault server, a CipherTrust Manager), instead of the public
 // roots. Checked in the browser far enough to catch a truncated, damaged or
 // wrong paste (a private key is refused outright); the proxy's TLS stack does
-// the full parse.
+// the full parse. The same check, with its own words, serves client
+// certificates (ZCertificatesPem).
 import { z } from 'zod';
 import { defineField, ZOptionalText } from './common';
 
@@ -76,17 +77,36 @@ type TPemBlock = { label: string; endLabel: string; body: string };
 const pemBlocks = (pem: string): TPemBlock[] =>
   [...pem.matchAll(PEM_BLOCK)].map((m) => ({ label: m[1] ?? '', body: m[2] ?? '', endLabel: m[3] ?? '' }));
 
-function caCertificateProblem(value: string): string | undefined {
-  if (value.length > MAX_PEM_CHARS) return 'Use at most 64 KiB of certificates; paste only the CA that signs the server, and its intermediates.';
-  // Refused outright: a key pasted here would be sealed into a configuration not meant to carry it.
-  if (/PRIVATE KEY/.test(value)) return 'This is a private key; paste only the CA certificate, which starts with -----BEGIN CERTIFICATE-----.';
+/** How a certificate field's messages name what belongs in it. */
+export type TCertificateWords = {
+  /** "CA certificate", "client certificate". */
+  name: string;
+  /** What to paste instead of a too-long value. */
+  only: string;
+  /** What a legitimate bundle is, as an example. */
+  bundle: string;
+  /** Said when a private key is pasted. */
+  privateKey: string;
+};
+
+const CA_WORDS: TCertificateWords = {
+  name: 'CA certificate',
+  only: 'the CA that signs the server, and its intermediates',
+  bundle: 'a root and its intermediates',
+  privateKey: 'This is a private key; paste only the CA certificate, which starts with -----BEGIN CERTIFICATE-----.',
+};
+
+function certificatesProblem(value: string, words: TCertificateWords): string | undefined {
+  if (value.length > MAX_PEM_CHARS) return `Use at most 64 KiB of certificates; paste only ${words.only}.`;
+  // Refused outright: a key pasted here would be sealed into a field not meant to carry it (and shown unmasked).
+  if (/PRIVATE KEY/.test(value)) return words.privateKey;
   const blocks = pemBlocks(value);
   if ((value.match(/-----BEGIN /g) ?? []).length > blocks.length) return 'The certificate is incomplete: its -----END CERTIFICATE----- line is missing.';
-  if (blocks.length === 0) return `Paste the CA certificate in PEM form, starting with -----BEGIN CERTIFICATE-----, like ${CA_PEM_EXAMPLE}.`;
+  if (blocks.length === 0) return `Paste the ${words.name} in PEM form, starting with -----BEGIN CERTIFICATE-----, like ${CA_PEM_EXAMPLE}.`;
   if (!blocks.every((b) => b.label === 'CERTIFICATE' && b.endLabel === 'CERTIFICATE')) {
     return 'Paste only CERTIFICATE blocks, each between -----BEGIN CERTIFICATE----- and -----END CERTIFICATE-----.';
   }
-  if (blocks.length > MAX_CERTIFICATES) return `Paste at most ${MAX_CERTIFICATES} certificates, like a root and its intermediates.`;
+  if (blocks.length > MAX_CERTIFICATES) return `Paste at most ${MAX_CERTIFICATES} certificates, like ${words.bundle}.`;
   const intact = blocks.every((b) => {
     const der = decodeBase64(b.body);
     return der !== undefined && isCertificateDer(der);
@@ -96,21 +116,28 @@ function caCertificateProblem(value: string): string | undefined {
 }
 
 /**
+ * One or more certificates in PEM, trimmed and checked, normalised to the
+ * CERTIFICATE blocks alone (RFC 7468 explanatory text is dropped). Required
+ * once present; wrap it in ZOptionalText for an optional field.
+ */
+export function ZCertificatesPem(words: TCertificateWords) {
+  return z
+    .string()
+    .trim()
+    .check((ctx) => {
+      const message = certificatesProblem(ctx.value, words);
+      if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+    })
+    .transform((value) => pemBlocks(value).map((b) => toPem(b.body)).join('\n'));
+}
+
+/**
  * One or more CA certificates in PEM (a root and its intermediates is fine);
  * blank means "trust the public roots". Explanatory text around the blocks
  * (RFC 7468) is accepted but dropped, so only certificates reach the sealed
  * configuration. Not ZRequiredText: PEM has line breaks.
  */
-export const ZCaCertificatePem = ZOptionalText(
-  z
-    .string()
-    .trim()
-    .check((ctx) => {
-      const message = caCertificateProblem(ctx.value);
-      if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
-    })
-    .transform((value) => pemBlocks(value).map((b) => toPem(b.body)).join('\n')),
-);
+export const ZCaCertificatePem = ZOptionalText(ZCertificatesPem(CA_WORDS));
 
 /**
  * The form field for ZCaCertificatePem under the name `caCertificate`;

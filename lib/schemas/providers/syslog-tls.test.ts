@@ -2,7 +2,8 @@
 // certificates and formats each get one clear message on the right field.
 // The CA fixtures are (1) a throwaway self-signed P-256 certificate made with
 // `openssl req -x509` for these tests only (its private key was discarded),
-// and (2) minimal DER SEQUENCEs built by hand below.
+// and (2) minimal DER SEQUENCEs built by hand below. Client keys are made with
+// WebCrypto per run.
 import { describe, expect, it } from 'vitest';
 import { isCertificateDer, syslogTls, ZSyslogTlsSettings } from './syslog-tls';
 
@@ -25,6 +26,15 @@ const pem = (bytes: number[], label = 'CERTIFICATE') =>
 const MINIMAL_CERT = [0x30, 0x07, 0x30, 0x00, 0x30, 0x00, 0x03, 0x01, 0x00];
 // The same shape with a 192-byte tbsCertificate, so both lengths use the long form (0x81 nn).
 const LONG_FORM_CERT = [0x30, 0x81, 0xc8, 0x30, 0x81, 0xc0, ...new Array<number>(192).fill(0x05), 0x30, 0x00, 0x03, 0x01, 0x00];
+
+const pkcs8Pem = async (algorithm: EcKeyGenParams | Algorithm, usages: KeyUsage[]) => {
+  const pair = (await crypto.subtle.generateKey(algorithm, true, usages)) as CryptoKeyPair;
+  const der = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
+  const body = (btoa(String.fromCharCode(...der)).match(/.{1,64}/g) ?? []).join('\n');
+  return `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
+};
+const ecKey = await pkcs8Pem({ name: 'ECDSA', namedCurve: 'P-256' }, ['sign']);
+const x25519Key = await pkcs8Pem({ name: 'X25519' }, ['deriveBits']);
 
 const valid = syslogTls.example;
 const problems = (value: unknown) =>
@@ -184,13 +194,66 @@ describe('syslog-tls provider', () => {
     expect(problems(null)).toEqual([{ path: [], message: 'The syslog over TLS settings must be an object of fields.' }]);
   });
 
+  describe('client certificate and key (mutual TLS)', () => {
+    const KEY_MISSING =
+      "Paste the client certificate's private key too, like -----BEGIN PRIVATE KEY-----\nMIGH…\n-----END PRIVATE KEY-----; the certificate alone cannot identify the key proxies.";
+    const CERT_MISSING = 'Paste the client certificate that goes with the private key, like -----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----.';
+
+    it('accepts both, normalising the certificate to its PEM blocks and trimming the key', () => {
+      const parsed = ZSyslogTlsSettings.parse({ ...valid, clientCertificate: `Subject: CN=client\n${TEST_CA}\n`, clientKey: `\n${ecKey}\n` });
+      expect(parsed).toMatchObject({ clientCertificate: TEST_CA, clientKey: ecKey.trim() });
+    });
+
+    it('treats blanks as not set, and asks for the other half when only one is given', () => {
+      expect(ZSyslogTlsSettings.parse({ ...valid, clientCertificate: ' ', clientKey: '' })).not.toHaveProperty('clientKey', expect.anything());
+      expect(problems({ ...valid, clientCertificate: TEST_CA })).toEqual([{ path: ['clientKey'], message: KEY_MISSING }]);
+      expect(problems({ ...valid, clientKey: ecKey, clientCertificate: '  ' })).toEqual([{ path: ['clientCertificate'], message: CERT_MISSING }]);
+    });
+
+    it.each([
+      [
+        'a private key as the certificate',
+        { clientCertificate: ecKey, clientKey: ecKey },
+        'clientCertificate',
+        'This is a private key; paste it under Client private key, and here only the client certificate, which starts with -----BEGIN CERTIFICATE-----.',
+      ],
+      [
+        'text as the certificate',
+        { clientCertificate: 'client.pem', clientKey: ecKey },
+        'clientCertificate',
+        'Paste the client certificate in PEM form, starting with -----BEGIN CERTIFICATE-----, like -----BEGIN CERTIFICATE-----\nMIIB…\n-----END CERTIFICATE-----.',
+      ],
+      ['a certificate as the key', { clientCertificate: TEST_CA, clientKey: TEST_CA }, 'clientKey', 'The client private key is a certificate; paste the private key instead.'],
+      [
+        'a damaged key',
+        { clientCertificate: TEST_CA, clientKey: ecKey.replace(/\n[A-Za-z0-9+/]{8}/, '\n') },
+        'clientKey',
+        'The client private key is damaged or incomplete; paste the whole key again, unchanged.',
+      ],
+      [
+        'a key that cannot sign',
+        { clientCertificate: TEST_CA, clientKey: x25519Key },
+        'clientKey',
+        'The client private key is a key-agreement key, which cannot sign; use the RSA, EC or Ed25519 key of the client certificate.',
+      ],
+    ])('refuses %s with one message that does not repeat it', (_kind, fields, path, message) => {
+      const found = problems({ ...valid, ...fields });
+      expect(found).toEqual([{ path: [path], message }]);
+      const body = ecKey.split('\n')[1] ?? 'unreachable';
+      expect(JSON.stringify(ZSyslogTlsSettings.safeParse({ ...valid, ...fields }).error?.issues.map((issue) => issue.message))).not.toContain(body);
+    });
+  });
+
   it('describes exactly the schema’s fields, in form order, with valid examples', () => {
     expect(syslogTls.fields.map((f) => f.name)).toEqual(Object.keys(ZSyslogTlsSettings.shape));
-    expect(syslogTls.fields.filter((f) => f.secret)).toEqual([]);
+    expect(syslogTls.fields.filter((f) => f.secret).map((f) => f.name)).toEqual(['clientKey']);
+    expect(syslogTls.fields.filter((f) => f.input === 'pem').map((f) => f.name)).toEqual(['caCertificate', 'clientCertificate', 'clientKey']);
     expect(syslogTls).toMatchObject({ id: 'syslog-tls', kind: 'siem' });
     const fromExamples = Object.fromEntries(syslogTls.fields.map((f) => [f.name, f.input === 'number' ? Number(f.example) : f.example]));
-    // The CA field's example is abbreviated (MIIB…) for display; a real certificate stands in for it.
-    expect(problems({ ...fromExamples, caCertificate: TEST_CA })).toEqual([]);
-    expect(problems(fromExamples)).toEqual([{ path: ['caCertificate'], message: DAMAGED }]);
+    // The PEM fields' examples are abbreviated (MIIB…) for display; real PEM stands in for them.
+    const { clientCertificate: _certificate, clientKey: _key, ...withoutClient } = fromExamples;
+    expect(problems({ ...withoutClient, caCertificate: TEST_CA })).toEqual([]);
+    expect(problems(withoutClient)).toEqual([{ path: ['caCertificate'], message: DAMAGED }]);
+    expect(problems(fromExamples).map((problem) => problem.path[0])).toEqual(['caCertificate', 'clientCertificate', 'clientKey']);
   });
 });

@@ -1,9 +1,21 @@
 // Syslog over TLS (RFC 5425) settings: the collector's host and port, an
-// optional CA certificate to trust instead of the public roots, and the
-// message format.
+// optional CA certificate to trust instead of the public roots, an optional
+// client certificate and key for collectors that check their clients (mutual
+// TLS), and the message format.
 import { z } from 'zod';
-import { caCertificateField, ZCaCertificatePem } from './ca-certificate';
-import { defineField, defineProvider, isLocalHost, siemQueueFullField, ZRequiredText, ZSiemSettingsObject } from './common';
+import { CA_PEM_EXAMPLE, caCertificateField, ZCaCertificatePem, ZCertificatesPem } from './ca-certificate';
+import {
+  checkExclusiveFields,
+  defineField,
+  defineProvider,
+  inspectPemPrivateKey,
+  isLocalHost,
+  siemQueueFullField,
+  whenSettingsObject,
+  ZOptionalText,
+  ZRequiredText,
+  ZSiemSettingsObject,
+} from './common';
 
 export { isCertificateDer, ZCaCertificatePem } from './ca-certificate';
 
@@ -68,12 +80,56 @@ export const ZSyslogFormat = z
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
   .pipe(z.enum(['rfc5424', 'rfc3164'], { error: FORMAT_MESSAGE }).default('rfc5424'));
 
+const KEY_EXAMPLE = '-----BEGIN PRIVATE KEY-----\nMIGH…\n-----END PRIVATE KEY-----';
+
+/** The key proxies' certificate for a collector that checks its clients (mutual TLS), with any intermediates; not a secret. */
+export const ZSyslogClientCertificate = ZOptionalText(
+  ZCertificatesPem({
+    name: 'client certificate',
+    only: 'the client certificate and its intermediates',
+    bundle: 'the client certificate and its intermediates',
+    privateKey: 'This is a private key; paste it under Client private key, and here only the client certificate, which starts with -----BEGIN CERTIFICATE-----.',
+  }),
+);
+
+/** The client certificate's private key, unencrypted PEM; X25519/X448 keys cannot sign a TLS handshake. */
+export const ZSyslogClientKey = ZOptionalText(
+  z
+    .string()
+    .trim()
+    .check((ctx) => {
+      const inspection = inspectPemPrivateKey(ctx.value, 'The client private key');
+      const message = !inspection.ok
+        ? inspection.message
+        : inspection.algorithm === 'x25519' || inspection.algorithm === 'x448'
+          ? 'The client private key is a key-agreement key, which cannot sign; use the RSA, EC or Ed25519 key of the client certificate.'
+          : undefined;
+      if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
+    }),
+);
+
 export const ZSyslogTlsSettings = ZSiemSettingsObject('syslog over TLS', {
   host: ZSyslogHost,
   port: ZSyslogPort,
   caCertificate: ZCaCertificatePem,
+  clientCertificate: ZSyslogClientCertificate,
+  clientKey: ZSyslogClientKey,
   format: ZSyslogFormat,
-});
+}).superRefine((settings, ctx) => {
+  // Both or neither: one without the other cannot make a TLS client identity.
+  if (settings.clientCertificate !== undefined) {
+    checkExclusiveFields(ctx, settings, {
+      required: { clientKey: `Paste the client certificate's private key too, like ${KEY_EXAMPLE}; the certificate alone cannot identify the key proxies.` },
+      refused: {},
+    });
+  }
+  if (settings.clientKey !== undefined) {
+    checkExclusiveFields(ctx, settings, {
+      required: { clientCertificate: `Paste the client certificate that goes with the private key, like ${CA_PEM_EXAMPLE}.` },
+      refused: {},
+    });
+  }
+}, whenSettingsObject);
 export type TSyslogTlsSettings = z.infer<typeof ZSyslogTlsSettings>;
 
 export const syslogTls = defineProvider({
@@ -98,6 +154,23 @@ export const syslogTls = defineProvider({
       required: false,
     }),
     caCertificateField('the collector'),
+    defineField({
+      name: 'clientCertificate',
+      label: 'Client certificate',
+      help: 'Only if the collector checks its clients (mutual TLS): the PEM certificate the key proxies present, and any intermediates. Enter its private key below.',
+      example: CA_PEM_EXAMPLE,
+      input: 'pem',
+      required: false,
+    }),
+    defineField({
+      name: 'clientKey',
+      label: 'Client private key',
+      help: 'The private key of the client certificate, in PEM without a passphrase (the configuration is sealed end to end).',
+      example: KEY_EXAMPLE,
+      input: 'pem',
+      secret: true,
+      required: false,
+    }),
     defineField({
       name: 'format',
       label: 'Message format',
