@@ -112,7 +112,7 @@ test('version 1 opens on its changes: old and new values of ordinary fields, onl
   await expect(diffRow('name').getByTestId('diff-before')).toHaveText(LABEL);
   await expect(diffRow('name').getByTestId('diff-after')).toHaveText(RENAMED);
   await expect(diffRow('onQueueFull')).toContainText('Changed');
-  await expect(diffRow('onQueueFull').getByTestId('diff-before')).toHaveText('Drop events and count them (key use continues)');
+  await expect(diffRow('onQueueFull').getByTestId('diff-before')).toHaveText('Drop the oldest events and count them (key use continues)');
   await expect(diffRow('onQueueFull').getByTestId('diff-after')).toHaveText('Refuse key use until the SIEM catches up');
   await expect(diffRow('hmacSecret')).toContainText('Changed');
   await expect(diffRow('hmacSecret')).toContainText('Secret: the value is different. Values are not shown here.');

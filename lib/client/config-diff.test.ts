@@ -52,7 +52,7 @@ describe('diffVersions', () => {
       label: 'When the SIEM falls behind',
       state: 'changed',
       secret: false,
-      before: 'Drop events and count them (key use continues)',
+      before: 'Drop the oldest events and count them (key use continues)',
       after: 'Refuse key use until the SIEM catches up',
       display: 'words',
     });

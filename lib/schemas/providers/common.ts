@@ -795,7 +795,7 @@ export function isLocalHost(host: string): boolean {
 // ---------------------------------------------------------------------------
 
 export const SIEM_QUEUE_FULL_POLICIES = [
-  { value: 'drop', label: 'Drop events and count them (key use continues)' },
+  { value: 'drop', label: 'Drop the oldest events and count them (key use continues)' },
   { value: 'refuse', label: 'Refuse key use until the SIEM catches up' },
 ] as const;
 
@@ -821,7 +821,7 @@ export const siemQueueFullField = defineField({
   name: 'onQueueFull',
   label: 'When the SIEM falls behind',
   help:
-    'Each key proxy holds events in a bounded queue while your SIEM is slow or unreachable. When the queue is full it either drops new events and counts them (encryption and decryption go on, but your SIEM misses those events), or refuses key use until the SIEM catches up (nothing goes unlogged, but a SIEM outage stops your data being encrypted or decrypted). Not set means drop.',
+    'Each key proxy holds events in a bounded queue while your SIEM is slow or unreachable. When the queue is full it either drops the oldest waiting events and counts them (encryption and decryption go on, but your SIEM misses those events), or refuses key use until the SIEM catches up (nothing goes unlogged, but a SIEM outage stops your data being encrypted or decrypted). Not set means drop.',
   example: 'drop',
   input: 'select',
   required: false,

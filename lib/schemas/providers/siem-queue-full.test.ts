@@ -42,10 +42,10 @@ describe('ZSiemQueueFull', () => {
     expect(siemQueueFullField).toMatchObject({ name: 'onQueueFull', input: 'select', required: false, secret: false, example: 'drop' });
     expect(siemQueueFullField.options?.map((option) => option.value)).toEqual(['drop', 'refuse']);
     expect(SIEM_QUEUE_FULL_POLICIES.map((option) => option.label)).toEqual([
-      'Drop events and count them (key use continues)',
+      'Drop the oldest events and count them (key use continues)',
       'Refuse key use until the SIEM catches up',
     ]);
-    expect(siemQueueFullField.help).toMatch(/drops new events and counts them.*refuses key use until the SIEM catches up/);
+    expect(siemQueueFullField.help).toMatch(/drops the oldest waiting events and counts them.*refuses key use until the SIEM catches up/);
   });
 });
 
