@@ -143,6 +143,6 @@ describe('azure-monitor sink', () => {
     const before = double.rows.length;
     double.failNext(2, { status: 429, retryAfter: 0 });
     double.dropNext(1);
-    await expectQueuedInOrder(log, sink(), events(10, 100), () => eventsOf(double.rows.slice(before)));
+    await expectQueuedInOrder(log, sink(), events(10, 100), () => eventsOf(double.rows.slice(before)), 3);
   });
 });

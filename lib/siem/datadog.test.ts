@@ -7,12 +7,11 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDatadogDouble, type TDatadogDouble } from '@/lib/testing/siem/datadog-double';
-import { createFailureRecorder } from '@/lib/testing/siem/failures';
-import { makeSiemEvent, makeSiemEvents, seqOf } from '@/lib/testing/siem/events';
+import { makeSiemEvent } from '@/lib/testing/siem/events';
+import { expectNoCanaries, expectQueuedInOrder, markedEvents, siemFailure, type TCanaryLog } from '@/lib/testing/siem/sink-checks';
 import { datadogEndpoint, datadogLog } from './datadog';
 import { createHttpClient } from './http';
 import { createSiemSink } from './index';
-import { createSiemQueue } from './queue';
 import type { TSiemEvent, TSiemSink } from './types';
 
 // Canaries: none may appear in any error message, cause or log line.
@@ -23,8 +22,7 @@ const CANARIES = [API_KEY, WRONG_API_KEY, EVENT_MARK];
 
 let double: TDatadogDouble;
 const sinks: TSiemSink[] = [];
-const { failure, record, expectNoCanaries } = createFailureRecorder();
-const logger = { warn: (message: string) => record(message), error: (message: string) => record(message) };
+const log: TCanaryLog = { seen: [], canaries: CANARIES };
 
 function sink(overrides: Record<string, unknown> = {}, timeoutMs = 5_000): TSiemSink {
   const made = createSiemSink('datadog', { site: 'datadoghq.eu', apiKey: API_KEY, ...overrides }, double.sinkOptions({ timeoutMs }));
@@ -32,7 +30,8 @@ function sink(overrides: Record<string, unknown> = {}, timeoutMs = 5_000): TSiem
   return made;
 }
 
-const events = (count: number, from = 0) => makeSiemEvents(count, from).map((event) => ({ ...event, customFields: { ...event.customFields, mark: EVENT_MARK } }));
+const events = (count: number, from = 0) => markedEvents(EVENT_MARK, count, from);
+const failure = (promise: Promise<unknown>) => siemFailure(log, promise);
 const sentEvents = (from: number) => double.logs.slice(from).map((log) => log.cmk as TSiemEvent);
 
 beforeAll(async () => {
@@ -42,7 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sinks.forEach((made) => made.close());
   await double.close();
-  expectNoCanaries(CANARIES);
+  expectNoCanaries(log);
 });
 
 describe('datadog sink', () => {
@@ -108,13 +107,7 @@ describe('datadog sink', () => {
     const before = double.logs.length;
     double.failNext(2, { status: 500 });
     double.dropNext(1);
-    const queue = createSiemQueue({ sink: sink(), batch: { maxEvents: 4, maxBytes: 1_000_000 }, flushMs: 5, retry: { baseMs: 5, capMs: 20 }, logger });
-    const batch = events(10, 100);
-    batch.forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(5_000)).toEqual({ delivered: 10, left: 0 });
-    expect(seqOf(sentEvents(before))).toEqual(seqOf(batch));
-    expect(queue.failures()).toBe(3);
-    queue.close();
+    await expectQueuedInOrder(log, sink(), events(10, 100), () => sentEvents(before), 3);
   });
 
   it('fills a batch to Datadog’s 1 000 logs within the 5 MB limit', async () => {

@@ -4,9 +4,9 @@
 // NDJSON pairs and data stream rules, and answers with Elasticsearch's bulk
 // response and error bodies, refusing single items when asked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSiemEvents, seqOf } from '@/lib/testing/siem/events';
-import { createFailureRecorder } from '@/lib/testing/siem/failures';
 import { startElasticDouble, type TElasticDouble } from '@/lib/testing/siem/elastic-double';
+import { seqOf } from '@/lib/testing/siem/events';
+import { expectNoCanaries, expectQueuedInOrder, markedEvents, recordingLogger, siemFailure, type TCanaryLog } from '@/lib/testing/siem/sink-checks';
 import { bulkBody, bulkEndpoint } from './elastic';
 import { createSiemSink } from './index';
 import { createSiemQueue } from './queue';
@@ -26,8 +26,7 @@ const INDEX = 'logs-cmk.audit-default';
 
 let double: TElasticDouble;
 const sinks: TSiemSink[] = [];
-const { failure, record, expectNoCanaries } = createFailureRecorder();
-const logger = { warn: (message: string) => record(message), error: (message: string) => record(message) };
+const log: TCanaryLog = { seen: [], canaries: CANARIES };
 
 function sink(overrides: Record<string, unknown> = {}, timeoutMs = 5_000): TSiemSink {
   const made = createSiemSink('elastic', { url: double.url(), apiKey: API_KEY, index: INDEX, ...overrides }, double.sinkOptions({ timeoutMs }));
@@ -35,7 +34,8 @@ function sink(overrides: Record<string, unknown> = {}, timeoutMs = 5_000): TSiem
   return made;
 }
 
-const events = (count: number, from = 0) => makeSiemEvents(count, from).map((event) => ({ ...event, customFields: { ...event.customFields, mark: EVENT_MARK } }));
+const events = (count: number, from = 0) => markedEvents(EVENT_MARK, count, from);
+const failure = (promise: Promise<unknown>) => siemFailure(log, promise);
 const storedSince = (before: number) => double.documents.slice(before).map((doc) => doc.source as unknown as TSiemEvent & { '@timestamp': string });
 
 beforeAll(async () => {
@@ -45,7 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sinks.forEach((made) => made.close());
   await double.close();
-  expectNoCanaries(CANARIES);
+  expectNoCanaries(log);
 });
 
 describe('elastic sink', () => {
@@ -124,20 +124,14 @@ describe('elastic sink', () => {
     const before = double.documents.length;
     double.failNext(2, { status: 503 });
     double.failNext(1, { status: 429, retryAfter: 0 });
-    const queue = createSiemQueue({ sink: sink(), batch: { maxEvents: 4, maxBytes: 1_000_000 }, flushMs: 5, retry: { baseMs: 5, capMs: 20 }, logger });
-    const batch = events(10, 200);
-    batch.forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(5_000)).toEqual({ delivered: 10, left: 0 });
-    expect(seqOf(storedSince(before))).toEqual(seqOf(batch));
-    expect(queue.failures()).toBe(3);
-    queue.close();
+    await expectQueuedInOrder(log, sink(), events(10, 200), () => storedSince(before), 3);
   });
 
   it('through a queue, a partly failed batch ends with every event stored exactly once', async () => {
     const before = double.documents.length;
     const batch = events(6, 300);
     double.refuseItems((source) => source.id === batch[1]!.id || source.id === batch[4]!.id, { status: 503, type: 'unavailable_shards_exception' }, 3);
-    const queue = createSiemQueue({ sink: sink(), batch: { maxEvents: 6, maxBytes: 1_000_000 }, flushMs: 5, retry: { baseMs: 5, capMs: 20 }, logger });
+    const queue = createSiemQueue({ sink: sink(), batch: { maxEvents: 6, maxBytes: 1_000_000 }, flushMs: 5, retry: { baseMs: 5, capMs: 20 }, logger: recordingLogger(log) });
     batch.forEach((event) => queue.enqueue(event));
     expect(await queue.drain(5_000)).toEqual({ delivered: 6, left: 0 });
     expect(storedSince(before).map((doc) => doc.id).sort()).toEqual(batch.map((event) => event.id).sort());

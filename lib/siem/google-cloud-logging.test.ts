@@ -7,12 +7,11 @@
 // project, the Logs Writer role and every entry's shape.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TDoubleServiceAccount } from '@/lib/testing/kms/google-kms-double-state';
-import { markedSiemEvents, siemFailure } from '@/lib/testing/siem/canary';
-import { makeSiemEvent, seqOf } from '@/lib/testing/siem/events';
+import { makeSiemEvent } from '@/lib/testing/siem/events';
 import { startGoogleCloudLoggingDouble, type TGoogleCloudLoggingDouble } from '@/lib/testing/siem/google-cloud-logging-double';
+import { expectNoCanaries, expectQueuedInOrder, expectRefusedNotRetriedHot, markedEvents, siemFailure, type TCanaryLog } from '@/lib/testing/siem/sink-checks';
 import { logNameOf, severityOf } from './google-cloud-logging';
 import { createSiemSink } from './index';
-import { createSiemQueue } from './queue';
 import type { TSiemSink } from './types';
 
 // Canaries: none may appear in any error message, cause or log line (the private keys and issued tokens are checked too).
@@ -23,7 +22,7 @@ let double: TGoogleCloudLoggingDouble;
 let writer: TDoubleServiceAccount;
 let outsider: TDoubleServiceAccount;
 const sinks: TSiemSink[] = [];
-const seen: string[] = [];
+const log: TCanaryLog = { seen: [], canaries: CANARIES };
 
 function sink(account = writer, overrides: Record<string, unknown> = {}, timeoutMs = 5_000): TSiemSink {
   const made = createSiemSink('google-cloud-logging', double.settings(account, overrides), double.sinkOptions({ timeoutMs }));
@@ -31,8 +30,8 @@ function sink(account = writer, overrides: Record<string, unknown> = {}, timeout
   return made;
 }
 
-const events = (count: number, from = 0) => markedSiemEvents(count, from, EVENT_MARK);
-const failure = (promise: Promise<unknown>) => siemFailure(promise, seen);
+const events = (count: number, from = 0) => markedEvents(EVENT_MARK, count, from);
+const failure = (promise: Promise<unknown>) => siemFailure(log, promise);
 
 beforeAll(async () => {
   double = await startGoogleCloudLoggingDouble();
@@ -42,10 +41,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const secrets = [...CANARIES, ...double.issuedTokens(), writer.keyFile.private_key ?? '', outsider.keyFile.private_key ?? ''];
+  const secrets = [...double.issuedTokens(), writer.keyFile.private_key ?? '', outsider.keyFile.private_key ?? ''];
   sinks.forEach((made) => made.close());
   await double.close();
-  for (const text of seen) for (const secret of secrets) expect(text).not.toContain(secret);
+  expectNoCanaries(log, secrets);
 });
 
 describe('google-cloud-logging sink', () => {
@@ -169,31 +168,11 @@ describe('google-cloud-logging sink', () => {
     const before = double.events.length;
     double.failNext(2, { status: 503 });
     double.dropNext(1);
-    const queue = createSiemQueue({ sink: made, batch: { maxEvents: 4, maxBytes: 1_000_000 }, flushMs: 5, retry: { baseMs: 5, capMs: 20 } });
-    const batch = events(10, 300);
-    batch.forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(5_000)).toEqual({ delivered: 10, left: 0 });
-    expect(seqOf(double.events.slice(before))).toEqual(seqOf(batch));
-    expect(queue.failures()).toBe(3);
-    queue.close();
+    await expectQueuedInOrder(log, made, events(10, 300), () => double.events.slice(before), 3);
   });
 
   it('a refused role is not retried hot, and its log line carries no secret', async () => {
-    const requestsBefore = double.requests.length;
-    const log: string[] = [];
-    const queue = createSiemQueue({
-      sink: sink(outsider),
-      batch: { maxEvents: 10, maxBytes: 1_000_000 },
-      flushMs: 0,
-      retry: { slowMs: 60_000 },
-      logger: { warn: (m) => void log.push(m), error: (m) => void log.push(m) },
-    });
-    events(2).forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(400)).toEqual({ delivered: 0, left: 2 });
     // One token request and one refused write.
-    expect(double.requests.length - requestsBefore).toBe(2);
-    expect(log).toHaveLength(1);
-    seen.push(...log);
-    queue.close();
+    await expectRefusedNotRetriedHot(log, sink(outsider), events(2), () => double.requests.length, 2);
   });
 });

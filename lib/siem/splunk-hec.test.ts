@@ -3,12 +3,11 @@
 // Splunk is reachable here. The double checks the token and the batch format
 // and answers with HEC's own {text, code} bodies.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSiemEvents, seqOf } from '@/lib/testing/siem/events';
+import { expectNoCanaries, expectQueuedInOrder, expectRefusedNotRetriedHot, markedEvents, siemFailure, type TCanaryLog } from '@/lib/testing/siem/sink-checks';
 import { splitConcatenatedJson, startSplunkHecDouble, type TSplunkHecDouble } from '@/lib/testing/siem/splunk-hec-double';
 import { createSiemSink } from './index';
-import { createSiemQueue } from './queue';
 import { hecBody, hecEndpoint } from './splunk-hec';
-import { SiemError, type TSiemSink } from './types';
+import type { TSiemSink } from './types';
 
 // Canaries: none may appear in any error message, cause or log line.
 const TOKEN = 'cafe1234-0000-4000-8000-00000000beef';
@@ -18,7 +17,7 @@ const CANARIES = [TOKEN, WRONG_TOKEN, EVENT_MARK];
 
 let double: TSplunkHecDouble;
 const sinks: TSiemSink[] = [];
-const seen: string[] = [];
+const log: TCanaryLog = { seen: [], canaries: CANARIES };
 
 function sink(overrides: Record<string, unknown> = {}, timeoutMs = 5_000): TSiemSink {
   const settings = { url: double.url(), token: TOKEN, index: 'cmk_audit', sourcetype: 'cmk:proxy:audit', ...overrides };
@@ -27,18 +26,8 @@ function sink(overrides: Record<string, unknown> = {}, timeoutMs = 5_000): TSiem
   return made;
 }
 
-const events = (count: number, from = 0) => makeSiemEvents(count, from).map((event) => ({ ...event, customFields: { ...event.customFields, mark: EVENT_MARK } }));
-
-async function failure(promise: Promise<unknown>): Promise<SiemError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SiemError);
-  const siem = error as SiemError;
-  seen.push(siem.message, String(siem.cause ?? ''), JSON.stringify(siem));
-  return siem;
-}
+const events = (count: number, from = 0) => markedEvents(EVENT_MARK, count, from);
+const failure = (promise: Promise<unknown>) => siemFailure(log, promise);
 
 beforeAll(async () => {
   double = await startSplunkHecDouble({ token: TOKEN, allowedIndexes: ['cmk_audit'] });
@@ -47,7 +36,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sinks.forEach((made) => made.close());
   await double.close();
-  for (const text of seen) for (const canary of CANARIES) expect(text).not.toContain(canary);
+  expectNoCanaries(log);
 });
 
 describe('splunk-hec sink', () => {
@@ -107,13 +96,7 @@ describe('splunk-hec sink', () => {
   it('through a queue, delivers each event exactly once and in order across "Server is busy" answers', async () => {
     const before = double.events.length;
     double.failNext(3, { status: 503 });
-    const queue = createSiemQueue({ sink: sink(), batch: { maxEvents: 5, maxBytes: 1_000_000 }, flushMs: 5, retry: { baseMs: 5, capMs: 20 } });
-    const batch = events(12, 200);
-    batch.forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(5_000)).toEqual({ delivered: 12, left: 0 });
-    expect(seqOf(double.events.slice(before))).toEqual(seqOf(batch));
-    expect(queue.failures()).toBe(3);
-    queue.close();
+    await expectQueuedInOrder(log, sink(), events(12, 200), () => double.events.slice(before), 3);
   });
 
   it('reports "Server is busy" as retryable, with HEC code text and Retry-After', async () => {
@@ -132,21 +115,7 @@ describe('splunk-hec sink', () => {
       message: 'Splunk HEC refused the events (HTTP 403): Invalid token (code 4); check the HEC token in the configuration.',
     });
 
-    const requestsBefore = double.requests.length;
-    const log: string[] = [];
-    const queue = createSiemQueue({
-      sink: sink({ token: WRONG_TOKEN }),
-      batch: { maxEvents: 10, maxBytes: 1_000_000 },
-      flushMs: 0,
-      retry: { slowMs: 60_000 },
-      logger: { warn: (m) => void log.push(m), error: (m) => void log.push(m) },
-    });
-    events(2).forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(400)).toEqual({ delivered: 0, left: 2 });
-    expect(double.requests.length - requestsBefore).toBe(1);
-    expect(log).toHaveLength(1);
-    seen.push(...log);
-    queue.close();
+    await expectRefusedNotRetriedHot(log, sink({ token: WRONG_TOKEN }), events(2), () => double.requests.length);
   });
 
   it('explains an index the token may not write to', async () => {

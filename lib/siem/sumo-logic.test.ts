@@ -96,6 +96,6 @@ describe('sumo-logic sink', () => {
     const before = double.events.length;
     double.failNext(2, { status: 429, retryAfter: 0 });
     double.dropNext(1);
-    await expectQueuedInOrder(log, sink(), events(10, 100), () => double.events.slice(before));
+    await expectQueuedInOrder(log, sink(), events(10, 100), () => double.events.slice(before), 3);
   });
 });

@@ -4,9 +4,9 @@
 // rsyslog and rsyslog-gnutls — without them these tests fail, saying so.
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSiemEvent, makeSiemEvents, seqOf } from '@/lib/testing/siem/events';
-import { siemFailure } from '@/lib/testing/siem/failure';
+import { makeSiemEvent, seqOf } from '@/lib/testing/siem/events';
 import { startRsyslog, type TRsyslog, type TRsyslogRecord } from '@/lib/testing/siem/rsyslog';
+import { expectNoCanaries, markedEvents, recordingLogger, siemFailure, type TCanaryLog } from '@/lib/testing/siem/sink-checks';
 import { makeTestClientTls, makeTestTls } from '@/lib/testing/tls';
 import { createSiemSink } from './index';
 import { createSiemQueue } from './queue';
@@ -28,7 +28,7 @@ const CANARIES = [EVENT_MARK, keyBody(client.keyPem), keyBody(stranger.keyPem)];
 let anon: TRsyslog;
 let mutual: TRsyslog;
 const sinks: TSiemSink[] = [];
-const seen: string[] = [];
+const log: TCanaryLog = { seen: [], canaries: CANARIES };
 
 function sink(collector: TRsyslog, settings: Record<string, unknown> = {}, options: TSiemSinkOptions = {}): TSiemSink {
   const made = createSiemSink(
@@ -41,9 +41,9 @@ function sink(collector: TRsyslog, settings: Record<string, unknown> = {}, optio
 }
 
 const mutualTls = { clientCertificate: client.certPem, clientKey: client.keyPem };
-const events = (count: number, from = 0) => makeSiemEvents(count, from).map((event) => ({ ...event, customFields: { ...event.customFields, mark: EVENT_MARK } }));
+const events = (count: number, from = 0) => markedEvents(EVENT_MARK, count, from);
 
-const failure = (promise: Promise<unknown>) => siemFailure(promise, seen);
+const failure = (promise: Promise<unknown>) => siemFailure(log, promise);
 
 /** Sends and returns what rsyslog stored for this batch. */
 async function delivered(collector: TRsyslog, to: TSiemSink, batch: TSiemEvent[]): Promise<TRsyslogRecord[]> {
@@ -62,7 +62,7 @@ beforeAll(async () => {
 afterAll(async () => {
   sinks.forEach((made) => made.close());
   await Promise.all([anon?.close(), mutual?.close()]);
-  for (const text of seen) for (const canary of CANARIES) expect(text).not.toContain(canary);
+  expectNoCanaries(log);
 });
 
 describe('syslog-tls sink (real rsyslogd)', () => {
@@ -174,13 +174,12 @@ describe('syslog-tls sink (real rsyslogd)', () => {
   it('through a queue, loses nothing and keeps the order while rsyslog is stopped and restarted', async () => {
     const collector = await startRsyslog(server, { authMode: 'x509/certvalid' });
     try {
-      const log: string[] = [];
       const queue = createSiemQueue({
         sink: sink(collector, mutualTls),
         batch: { maxEvents: 10, maxBytes: 1_000_000 },
         flushMs: 5,
         retry: { baseMs: 20, capMs: 100 },
-        logger: { warn: (m) => void log.push(m), error: (m) => void log.push(m) },
+        logger: recordingLogger(log),
       });
       const before = events(25, 800);
       before.forEach((event) => queue.enqueue(event));
@@ -197,7 +196,6 @@ describe('syslog-tls sink (real rsyslogd)', () => {
       await collector.start();
       expect(await queue.drain(5_000)).toEqual({ delivered: 25, left: 0 });
       queue.close();
-      seen.push(...log);
 
       const stored = await collector.waitFor(50);
       // Stopped between batches: each event exactly once, in order (see docs/siem-syslog-tls.md for when duplicates can occur).

@@ -4,11 +4,10 @@
 // receiver would, over real TLS from a throw-away CA.
 import https from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSiemEvents, seqOf } from '@/lib/testing/siem/events';
+import { expectNoCanaries, expectQueuedInOrder, expectRefusedNotRetriedHot, markedEvents, siemFailure, type TCanaryLog } from '@/lib/testing/siem/sink-checks';
 import { startWebhookDouble, type TWebhookDouble } from '@/lib/testing/siem/webhook-double';
 import { createSiemDelivery, createSiemSink } from './index';
-import { createSiemQueue } from './queue';
-import { SiemError, type TSiemSink } from './types';
+import type { TSiemSink } from './types';
 import { signWebhookBody, webhookBody, webhookSink } from './webhook';
 
 // Canaries: none may appear in any error message, cause or log line.
@@ -20,7 +19,7 @@ const CANARIES = [SECRET, HEADER_VALUE, URL_TOKEN, EVENT_MARK];
 
 let double: TWebhookDouble;
 const sinks: TSiemSink[] = [];
-const seen: string[] = [];
+const log: TCanaryLog = { seen: [], canaries: CANARIES };
 
 function settings(overrides: Record<string, unknown> = {}) {
   return { url: double.url(`/hook?token=${URL_TOKEN}`), hmacSecret: SECRET, headers: { 'X-Acme-Tenant': 'acme', Authorization: HEADER_VALUE }, ...overrides };
@@ -32,19 +31,9 @@ function sink(overrides: Record<string, unknown> = {}, timeoutMs = 5_000): TSiem
   return made;
 }
 
-const events = (count: number, from = 0) => makeSiemEvents(count, from).map((event) => ({ ...event, customFields: { ...event.customFields, mark: EVENT_MARK } }));
-
+const events = (count: number, from = 0) => markedEvents(EVENT_MARK, count, from);
 /** The error `promise` rejects with, remembered for the canary scan. */
-async function failure(promise: Promise<unknown>): Promise<SiemError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(SiemError);
-  const siem = error as SiemError;
-  seen.push(siem.message, String(siem.cause ?? ''), JSON.stringify(siem));
-  return siem;
-}
+const failure = (promise: Promise<unknown>) => siemFailure(log, promise);
 
 beforeAll(async () => {
   double = await startWebhookDouble({ secret: SECRET });
@@ -54,7 +43,7 @@ afterAll(async () => {
   sinks.forEach((made) => made.close());
   await double.close();
   // The canary scan over every error and log line collected above.
-  for (const text of seen) for (const canary of CANARIES) expect(text).not.toContain(canary);
+  expectNoCanaries(log);
 });
 
 describe('webhook sink', () => {
@@ -79,14 +68,8 @@ describe('webhook sink', () => {
     const before = double.events.length;
     double.failNext(2, { status: 503 });
     double.dropNext(1);
-    const queue = createSiemQueue({ sink: sink(), batch: { maxEvents: 4, maxBytes: 1_000_000 }, flushMs: 5, retry: { baseMs: 5, capMs: 20 } });
-    const batch = events(10, 100);
-    batch.forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(5_000)).toEqual({ delivered: 10, left: 0 });
-    expect(seqOf(double.events.slice(before))).toEqual(seqOf(batch));
+    await expectQueuedInOrder(log, sink(), events(10, 100), () => double.events.slice(before), 3);
     expect(new Set(double.events.map((event) => event.id)).size).toBe(double.events.length);
-    expect(queue.failures()).toBe(3);
-    queue.close();
   });
 
   it('reports a 503 as retryable with its Retry-After', async () => {
@@ -104,21 +87,7 @@ describe('webhook sink', () => {
     expect(double.refusedCount()).toBe(refusedBefore + 1);
     expect(double.lastRefusal()).toBe('invalid signature');
 
-    const requestsBefore = double.requests.length;
-    const log: string[] = [];
-    const queue = createSiemQueue({
-      sink: sink({ hmacSecret: 'CANARYsecret-but-the-wrong-one-1234567' }),
-      batch: { maxEvents: 10, maxBytes: 1_000_000 },
-      flushMs: 0,
-      retry: { slowMs: 60_000 },
-      logger: { warn: (m) => void log.push(m), error: (m) => void log.push(m) },
-    });
-    events(3).forEach((event) => queue.enqueue(event));
-    expect(await queue.drain(400)).toEqual({ delivered: 0, left: 3 });
-    expect(double.requests.length - requestsBefore).toBe(1);
-    expect(queue.failures()).toBe(1);
-    seen.push(...log, queue.lastError() ?? '');
-    queue.close();
+    await expectRefusedNotRetriedHot(log, sink({ hmacSecret: 'CANARYsecret-but-the-wrong-one-1234567' }), events(3), () => double.requests.length);
   });
 
   it('the double refuses a stale timestamp and a body the signature does not cover', async () => {
