@@ -18,26 +18,17 @@
 //   npm run bench -- tsp-siem [--seconds 5] [--connections 32]
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import autocannon from 'autocannon';
 import { freePort } from '@/scripts/lib/pg-cluster';
-import { percentile, printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
+import { printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
+import { ECHO_SERVER, loadRow, WARM_UP_S, type TLoadRow } from './lib/autocannon-load';
 
 type TMode = 'healthy' | 'slow' | 'down';
 type TStats = { depth: number; dropped: number; delivered: number; failures: number };
 type ChildMessage = { type: 'ready'; url: string; apiKey: string } | { type: 'stats'; stats: TStats };
-type Row = { name: string; rps: number; p50: number; p99: number; errors: number; requests: number; siem?: string };
+type Row = TLoadRow & { siem?: string };
 
-const WARM_UP_S = 2;
 const SLOW_MS = 2_000;
 
-const ECHO_SERVER = `
-const http = require('node:http');
-http.createServer((req, res) => {
-  let bytes = 0;
-  req.on('data', (d) => (bytes += d.length));
-  req.on('end', () => { const body = JSON.stringify({ ok: true, bytes }); res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }); res.end(body); });
-}).listen(Number(process.env.PORT), '127.0.0.1');
-`;
 
 async function serveChild(): Promise<void> {
   const { startTspWorld } = await import('@/lib/testing/tsp-world');
@@ -88,20 +79,6 @@ function ask(child: ChildProcess, message: { type: 'mode'; mode: TMode } | { typ
   });
 }
 
-/** autocannon, with each response's time kept at full precision. */
-async function load(name: string, options: autocannon.Options, seconds: number): Promise<Row> {
-  const run = (duration: number, latencies?: number[]) =>
-    new Promise<autocannon.Result>((resolve, reject) => {
-      const instance = autocannon({ ...options, duration, pipelining: 1 }, (error: unknown, result) => (error ? reject(error as Error) : resolve(result)));
-      if (latencies) instance.on('response', (_client, status, _bytes, ms) => void (status === 200 && latencies.push(ms)));
-    });
-  await run(Math.min(WARM_UP_S, seconds));
-  const latencies: number[] = [];
-  const result = await run(seconds, latencies);
-  latencies.sort((a, b) => a - b);
-  const errors = result.errors + result.timeouts + (result.requests.total - latencies.length);
-  return { name, rps: result.requests.average, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, requests: result.requests.total };
-}
 
 function parseArgs(args: string[]): { seconds: number; connections: number } {
   const value = (flag: string, fallback: number) => {
@@ -129,9 +106,9 @@ export async function run(args: string[]): Promise<BenchSummary> {
     await waitUntilUp(`http://127.0.0.1:${echoPort}/`, echo);
     const headers = { authorization: `cmk ${world.apiKey}`, 'content-type': 'application/json' };
     const body = (tenantId: string) => JSON.stringify({ tenantId, iclFields: { requestingId: 'svc-bench', dataLabel: 'PII', requestId: 'req-0000000001' }, customFields: { region: 'eu' } });
-    const wrap = (name: string, tenantId: string) => {
+    const wrap = (name: string, tenantId: string): Promise<Row> => {
       console.log(`${name}: ${seconds} s with ${connections} connections…`);
-      return load(name, { url: `${world.url}/api/1/document/wrap`, method: 'POST', headers, body: body(tenantId), connections }, seconds);
+      return loadRow(name, { url: `${world.url}/api/1/document/wrap`, method: 'POST', headers, body: body(tenantId), connections }, seconds);
     };
 
     const rows: Row[] = [];
@@ -149,7 +126,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     }
     await ask(world.child, { type: 'mode', mode: 'healthy' });
     console.log(`bare node:http echo: ${seconds} s…`);
-    const bare = await load('bare node:http echo', { url: `http://127.0.0.1:${echoPort}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: body('acme'), connections }, seconds);
+    const bare = await loadRow('bare node:http echo', { url: `http://127.0.0.1:${echoPort}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: body('acme'), connections }, seconds);
     rows.push(bare);
 
     console.log(`\n${seconds} s per row after a ${WARM_UP_S} s warm-up (the SIEM rows' events from the warm-up count too), ${connections} keep-alive connections.\n`);

@@ -27,28 +27,20 @@
 //   npm run bench -- tsp-wrap [--seconds 3] [--connections 32] [--tenant quiet|acme] [--drivers all|aws,google,azure,vault,ciphertrust]
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 import { freePort } from '@/scripts/lib/pg-cluster';
-import { cpuSecondsOf, percentile, printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
+import { cpuSecondsOf, printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
+import { ECHO_SERVER, loadRow, WARM_UP_S, type TLoadRow } from './lib/autocannon-load';
 import { closedLoop } from './lib/closed-loop';
 import { KMS_LABELS, parseKmsList, parseTspWrapArgs, POOL, type TBenchKms } from './lib/tsp-wrap-options';
 
-type Row = { name: string; rps: number; p50: number; p99: number; errors: number; requests: number };
+type Row = TLoadRow;
 type ChildReady = { type: 'ready'; url: string; apiKey: string; tenants: Partial<Record<TBenchKms, string>> };
 type DirectAsk = { type: 'direct'; kms: TBenchKms; operation: 'wrap' | 'unwrap'; seconds: number; connections: number };
 type DirectResult = { type: 'direct-result'; row: Omit<Row, 'name'> };
 
-const WARM_UP_S = 2;
 
-const ECHO_SERVER = `
-const http = require('node:http');
-http.createServer((req, res) => {
-  let bytes = 0;
-  req.on('data', (d) => (bytes += d.length));
-  req.on('end', () => { const body = JSON.stringify({ ok: true, bytes }); res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }); res.end(body); });
-}).listen(Number(process.env.PORT), '127.0.0.1');
-`;
 
 /** `connections` callers in a closed loop for `seconds`: req/s and latency of what completed. */
 async function sdkLoop(seconds: number, connections: number, call: (i: number) => Promise<unknown>): Promise<Omit<Row, 'name'>> {
@@ -114,20 +106,6 @@ function askChild(child: ChildProcess, ask: DirectAsk): Promise<Omit<Row, 'name'
   });
 }
 
-/** autocannon, with each response's time kept at full precision (its own histogram rounds to whole milliseconds). */
-async function load(name: string, options: autocannon.Options, seconds: number): Promise<Row> {
-  const run = (duration: number, latencies?: number[]) =>
-    new Promise<autocannon.Result>((resolve, reject) => {
-      const instance = autocannon({ ...options, duration, pipelining: 1 }, (error: unknown, result) => (error ? reject(error as Error) : resolve(result)));
-      if (latencies) instance.on('response', (_client, status, _bytes, ms) => void (status === 200 && latencies.push(ms)));
-    });
-  await run(Math.min(WARM_UP_S, seconds)); // warm-up (JIT, keep-alive sockets), not counted
-  const latencies: number[] = [];
-  const result = await run(seconds, latencies);
-  latencies.sort((a, b) => a - b);
-  const errors = result.errors + result.timeouts + (result.requests.total - latencies.length);
-  return { name, rps: result.requests.average, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors, requests: result.requests.total };
-}
 
 /** Each KMS's rows: the TSP's wrap and unwrap for its tenant, and the direct calls they stand beside. */
 type KmsRows = { kms: TBenchKms; wrap: Row; unwrap: Row; directWrap: Row; directUnwrap: Row };
@@ -187,10 +165,10 @@ export async function run(args: string[]): Promise<BenchSummary> {
       const bodies = unwrapBodies.get(kms) ?? [];
       let nextBody = 0;
       step(wrapName);
-      const wrap = await load(wrapName, { url: `${world.ready.url}/api/1/document/wrap`, method: 'POST', headers, body: JSON.stringify(meta), connections }, seconds);
+      const wrap = await loadRow(wrapName, { url: `${world.ready.url}/api/1/document/wrap`, method: 'POST', headers, body: JSON.stringify(meta), connections }, seconds);
       step(unwrapName);
       const unwrapRequest = { method: 'POST' as const, path: '/api/1/document/unwrap', headers, setupRequest: (request: autocannon.Request) => ({ ...request, body: bodies[nextBody++ % POOL] }) };
-      const unwrap = await load(unwrapName, { url: world.ready.url, requests: [unwrapRequest], connections }, seconds);
+      const unwrap = await loadRow(unwrapName, { url: world.ready.url, requests: [unwrapRequest], connections }, seconds);
       step(directWrapName);
       const directWrap = { name: directWrapName, ...(await askChild(world.child, { type: 'direct', kms, operation: 'wrap', seconds, connections })) };
       step(directUnwrapName);
@@ -199,7 +177,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     }
     step('bare node:http echo');
     const echoBody = unwrapBodies.get(drivers[0] as TBenchKms)?.[0] ?? '';
-    const bare = await load('bare node:http echo', { url: `http://127.0.0.1:${echoPort}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: echoBody, connections }, seconds);
+    const bare = await loadRow('bare node:http echo', { url: `http://127.0.0.1:${echoPort}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: echoBody, connections }, seconds);
 
     console.log(`\n${seconds} s per row after a ${WARM_UP_S} s warm-up, ${connections} concurrent keep-alive connections (autocannon; the direct rows: ${connections} concurrent callers in the TSP world's process).\n`);
     const rows = [...measured.flatMap((m) => [m.wrap, m.unwrap, m.directWrap, m.directUnwrap]), bare];

@@ -19,6 +19,7 @@ import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
 import { expectNoSeriousAxe } from '../support/axe';
 import { planConfig } from './canaries';
 import { fillSettings, openNewForm } from './config-ui';
+import { approveDeployment } from '../support/approve';
 import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
@@ -193,13 +194,7 @@ test('with an approved deployment: not connected yet, then applied, then behind 
   const { publicJwk } = await generateJwkPair('ecdh');
   const { apiKey } = expectStatus<{ apiKey: string }>(await operator.post('/api/v1/operator/deployments', { name: DEPLOYMENT, environmentId, publicJwk }), 201, 'deployment');
 
-  await page.goto(`/t/${TENANT}/deployments`);
-  const card = page.getByTestId(`tenant-deployment-${DEPLOYMENT}`);
-  await card.getByRole('button', { name: `Approve ${DEPLOYMENT}` }).click();
-  const dialog = page.getByRole('dialog', { name: `Approve ${DEPLOYMENT}?` });
-  await dialog.getByRole('checkbox', { name: /I compared the fingerprint/ }).check();
-  await dialog.getByRole('button', { name: 'Approve and re-seal' }).click();
-  await expect(page.getByText(`${DEPLOYMENT} is approved; 3 configurations re-sealed.`)).toBeVisible({ timeout: 30_000 });
+  await approveDeployment(page, TENANT, DEPLOYMENT, 3);
 
   await page.goto(`/t/${TENANT}/configs`);
   for (const plan of [PAYMENTS, BACKUP, AUDIT]) await expect(row(plan.label).getByTestId('propagation')).toHaveText(/^No deployment connected yet/);

@@ -24,6 +24,7 @@ import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
 import { expectNoSeriousAxe } from '../support/axe';
 import { startTsp, type TRunningTsp } from '../support/tsp';
 import { fillSettings, openNewForm } from '../configs/config-ui';
+import { approveDeployment } from '../support/approve';
 import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
@@ -86,13 +87,7 @@ test('a tenant with two SIEM configurations and an approved deployment', async (
     await page.getByRole('button', { name: 'Seal and save', exact: true }).click();
     await expect(page.getByText('Sealed and saved as version 1.')).toBeVisible({ timeout: 15_000 });
   }
-  await page.goto(`/t/${TENANT}/deployments`);
-  const card = page.getByTestId(`tenant-deployment-${DEPLOYMENT}`);
-  await card.getByRole('button', { name: `Approve ${DEPLOYMENT}` }).click();
-  const dialog = page.getByRole('dialog', { name: `Approve ${DEPLOYMENT}?` });
-  await dialog.getByRole('checkbox', { name: /I compared the fingerprint/ }).check();
-  await dialog.getByRole('button', { name: 'Approve and re-seal' }).click();
-  await expect(page.getByText(`${DEPLOYMENT} is approved; 2 configurations re-sealed.`)).toBeVisible({ timeout: 30_000 });
+  await approveDeployment(page, TENANT, DEPLOYMENT, 2);
   const listing = (await (await page.request.get(`/api/v1/tenants/${TENANT}/configs`)).json()) as { configs: { id: string; label: string }[] };
   for (const c of listing.configs) ids[c.label] = c.id;
   expect(Object.keys(ids).sort()).toEqual([FAILING, HEALTHY].sort());
