@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { STOPPED_CODES, type TDeliveryState } from '@/lib/delivery-state';
 import { ZPublicJwk } from './account';
 import { MAX_STATUS_SIEM, ZSiemHealth } from './siem-health';
+import { MAX_STATUS_USAGE, ZUsageMinute } from './usage';
 
 export const ZDeploymentId = z.string().regex(/^dep_[A-Za-z0-9_-]{16}$/, { error: 'Not a deployment id.' });
 
@@ -147,8 +148,10 @@ export const ZProxyStatus = z.strictObject({
   instanceId: z.string().regex(/^[A-Za-z0-9._:-]{1,100}$/, { error: 'instanceId must be 1–100 letters, digits and . _ : -.' }).optional(),
   siem: z.array(ZSiemHealth).max(MAX_STATUS_SIEM).optional(),
   siemFull: z.boolean().optional(),
-}).refine((report) => (report.siem === undefined && report.siemFull === undefined) || report.instanceId !== undefined, {
-  error: 'A report with SIEM health names the instanceId that delivers it.',
+  /** Added for usage (issue 23); older proxies send none: this instance's key use per configuration and whole minute since its last accepted report. */
+  usage: z.array(ZUsageMinute).max(MAX_STATUS_USAGE).optional(),
+}).refine((report) => (report.siem === undefined && report.siemFull === undefined && report.usage === undefined) || report.instanceId !== undefined, {
+  error: 'A report with SIEM health or usage names the instanceId that sends it.',
   path: ['instanceId'],
 });
 export type TProxyStatus = z.infer<typeof ZProxyStatus>;
