@@ -11,7 +11,7 @@ import { startAwsKmsDouble, type TAwsKmsDouble, type TDoubleKey, type TDoubleRol
 import { makeTestTls } from '@/lib/testing/tls';
 
 import { createKmsDriver } from './index';
-import { closedPort, createDriverTestKit, pastHalfLife, refusedWithin, wrapAtOnce } from '@/lib/testing/kms/refusal';
+import { closedPort, createDriverTestKit, expectRenewedOnce, refusedWithin } from '@/lib/testing/kms/refusal';
 
 let double: TAwsKmsDouble;
 let key: TDoubleKey;
@@ -79,14 +79,11 @@ describe('AWS KMS driver: round trips', () => {
       shortLived.createKey();
       const caller = shortLived.addUser();
       const driver = withRole(shortLived.addRole({ trusted: [caller.accessKeyId] }), caller, shortLived);
-      await driver.wrap(dek, tenant);
-      await driver.wrap(dek, tenant);
-      expect(shortLived.count({ target: 'AssumeRole' })).toBe(1);
       // A 1–2 s session is refreshed at most halfway through its life.
-      await pastHalfLife();
-      await wrapAtOnce(driver, dek, tenant);
-      expect(shortLived.count({ target: 'AssumeRole' })).toBe(2);
-      expect(shortLived.count({ service: 'kms', status: 200 })).toBe(5);
+      await expectRenewedOnce(driver, dek, tenant, {
+        signIns: () => shortLived.count({ target: 'AssumeRole' }),
+        kmsSuccesses: () => shortLived.count({ service: 'kms', status: 200 }),
+      });
     } finally {
       await shortLived.stop();
     }

@@ -77,3 +77,17 @@ export const pastHalfLife = (): Promise<void> => new Promise((resolve) => setTim
 /** `n` wraps of `dek` at once (concurrent callers of one driver). */
 export const wrapAtOnce = (driver: TKmsDriver, dek: Uint8Array, binding: TKmsBinding, n = 3): Promise<Uint8Array[]> =>
   Promise.all(Array.from({ length: n }, () => driver.wrap(dek, binding)));
+
+/**
+ * A driver whose credential lives 2 s signs in once for two wraps, and once more — not once per caller — for three
+ * concurrent wraps past half that life; all five reach the KMS. `signIns` and `kmsSuccesses` count at the double.
+ */
+export async function expectRenewedOnce(driver: TKmsDriver, dek: Uint8Array, binding: TKmsBinding, counts: { signIns(): number; kmsSuccesses(): number }): Promise<void> {
+  await driver.wrap(dek, binding);
+  await driver.wrap(dek, binding);
+  expect(counts.signIns()).toBe(1);
+  await pastHalfLife();
+  await wrapAtOnce(driver, dek, binding);
+  expect(counts.signIns()).toBe(2);
+  expect(counts.kmsSuccesses()).toBe(5);
+}
