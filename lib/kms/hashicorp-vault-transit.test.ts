@@ -4,26 +4,23 @@
 // namespaces and AppRole, does real AES-256-GCM with versioned keys and can be
 // told to fail as Vault does. Each failure must leave the driver as our code.
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { type Canary } from '@/lib/testing/secret-scan';
 import { startVaultDouble, type TDoubleTransitKey, type TVaultDouble, type TVaultDoubleAppRole, type TVaultDoubleToken } from '@/lib/testing/kms/vault-double';
 
-import { createKmsDriver, KmsError, type TKmsDriver, type TKmsErrorCode } from './index';
+import { createKmsDriver } from './index';
 import { VAULT_MAX_SOCKETS } from './hashicorp-vault-transit-http';
-import { expectKmsRefusal } from '@/lib/testing/kms/refusal';
+import { closedPort, createDriverTestKit, refusedWithin } from '@/lib/testing/kms/refusal';
 
 let double: TVaultDouble;
 let key: TDoubleTransitKey;
 let token: TVaultDoubleToken;
 let role: TVaultDoubleAppRole;
-const drivers: TKmsDriver[] = [];
-const canaries: Canary[] = [];
 const dek = Uint8Array.from({ length: 32 }, (_, i) => i * 7 + 1);
 const tenant = { tenantId: 'tenant-a' };
+const kit = createDriverTestKit({ dek, tenant });
+const { canaries, refusal, wrapWatched } = kit;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A CA that does not sign the double: a throw-away self-signed certificate (its key is discarded). */
@@ -47,26 +44,18 @@ afterEach(() => {
   double.preAssociatedData(false);
 });
 afterAll(async () => {
-  for (const driver of drivers) driver.close();
+  kit.closeAll();
   await double.stop();
 });
 
 function driverFor(settings: Record<string, string>, timeoutMs = 2000) {
   const driver = createKmsDriver('hashicorp-vault-transit', settings, { timeoutMs });
-  drivers.push(driver);
-  return driver;
+  return kit.keep(driver);
 }
 const withToken = (overrides: Record<string, string> = {}, timeoutMs?: number) => driverFor({ ...double.settings(key, token), ...overrides }, timeoutMs);
 const withAppRole = (target: TDoubleTransitKey = key, approle: TVaultDoubleAppRole = role) => driverFor(double.settings(target, approle));
 
-/** A KmsError with `code`, and none of this file's secrets in what a log could print of it. */
-const refusal = (promise: Promise<unknown>, code: TKmsErrorCode): Promise<KmsError> => expectKmsRefusal(promise, code, canaries);
 
-async function wrapWatched(driver: TKmsDriver, binding = tenant): Promise<Uint8Array> {
-  const edek = await driver.wrap(dek, binding);
-  canaries.push({ label: 'EDEK', value: edek });
-  return edek;
-}
 const text = (edek: Uint8Array) => Buffer.from(edek).toString('utf8');
 
 describe('Vault Transit driver: round trips', () => {
@@ -227,23 +216,16 @@ describe('Vault Transit driver: every Vault failure maps to our code', () => {
 
   it('dropped connections, a closed port and a slow Vault → kms_unreachable within the time limit', async () => {
     double.dropConnections(true);
-    let started = Date.now();
-    await refusal(withToken({}, 1000).wrap(dek, tenant), 'kms_unreachable');
-    expect(Date.now() - started).toBeLessThan(1500);
+    await refusedWithin(1500, () => refusal(withToken({}, 1000).wrap(dek, tenant), 'kms_unreachable'));
     double.dropConnections(false);
 
-    const probe = createServer().listen(0, '127.0.0.1');
-    await once(probe, 'listening');
-    const { port } = probe.address() as { port: number };
-    await new Promise((resolve) => probe.close(resolve));
+    const port = await closedPort();
     expect((await refusal(withToken({ address: `https://127.0.0.1:${port}` }, 1000).wrap(dek, tenant), 'kms_unreachable')).message).toMatch(/ECONNREFUSED/);
 
     const driver = withToken({}, 300);
     await wrapWatched(driver);
     double.delay(3000);
-    started = Date.now();
-    expect((await refusal(driver.wrap(dek, tenant), 'kms_unreachable')).message).toBe('HashiCorp Vault did not answer within 300 ms.');
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect((await refusedWithin(1000, () => refusal(driver.wrap(dek, tenant), 'kms_unreachable'))).message).toBe('HashiCorp Vault did not answer within 300 ms.');
   });
 
   it('a server certificate the configuration does not trust → kms_config_invalid: the CA is trusted for this address only', async () => {

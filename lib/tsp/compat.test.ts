@@ -5,11 +5,12 @@
 // Splunk HEC) are protocol doubles in this repo: no cloud or SIEM is reachable
 // here. The tenants' configurations are sealed and signed with the real
 // crypto and verified by the real proxy client (lib/testing/tsp-world.ts).
-import { DocumentMetadata, EventMetadata, TenantSecurityClient, TenantSecurityErrorCode, UserEvent, type TenantSecurityException } from '@ironcorelabs/tenant-security-nodejs';
+import { DocumentMetadata, EventMetadata, TenantSecurityClient, TenantSecurityErrorCode, UserEvent } from '@ironcorelabs/tenant-security-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeEdek } from '@/lib/tsp';
+import { codeOf, disableConfig, startCompatWorld } from '@/lib/testing/kms/compat-suite';
 import { scanForSecrets, formatFindings, type Canary } from '@/lib/testing/secret-scan';
-import { HEC_TOKEN, startTspWorld, TSP_API_KEY, WEBHOOK_SECRET, type TTspWorld } from '@/lib/testing/tsp-world';
+import { HEC_TOKEN, TSP_API_KEY, WEBHOOK_SECRET, type TTspWorld } from '@/lib/testing/tsp-world';
 
 let world: TTspWorld;
 let client: TenantSecurityClient;
@@ -19,18 +20,8 @@ const doc = { title: Buffer.from('quarterly numbers'), body: Buffer.from('the ca
 const expected = { acme: 0, globex: 0, acmeSecurity: 0 };
 const canaries: Canary[] = [];
 
-async function codeOf(promise: Promise<unknown>): Promise<number> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as TenantSecurityException).errorCode;
-  }
-  throw new Error('expected a refusal');
-}
-
 beforeAll(async () => {
-  world = await startTspWorld({ flushMs: 10 });
-  client = new TenantSecurityClient(world.url, TSP_API_KEY);
+  ({ world, client } = await startCompatWorld({ flushMs: 10, tenants: {} }));
   canaries.push({ label: 'TSP API key', value: TSP_API_KEY }, { label: 'webhook secret', value: WEBHOOK_SECRET }, { label: 'HEC token', value: HEC_TOKEN });
   for (const user of world.kms.users) canaries.push({ label: `AWS secret of ${user.accessKeyId}`, value: user.secretAccessKey });
 }, 60_000);
@@ -128,7 +119,7 @@ describe('the reference Node client against our TSP', () => {
 
     it('202 once the tenant disables the configuration, and decrypts again once it is re-enabled', async () => {
       const config = world.kmsConfig.acme!;
-      await world.change('acme', (t) => void Object.assign(t.configs.get(config.configId)!, { status: 'disabled', primary: false }));
+      await disableConfig(world, 'acme', config);
       expect(await codeOf(client.decryptDocument(encrypted, meta('acme')))).toBe(TenantSecurityErrorCode.KMS_CONFIGURATION_DISABLED);
       expect(await codeOf(client.encryptDocument(doc, meta('acme')))).toBe(TenantSecurityErrorCode.UNKNOWN_TENANT_OR_NO_ACTIVE_KMS_CONFIGURATIONS);
       await world.change('acme', (t) => void Object.assign(t.configs.get(config.configId)!, { status: 'active', primary: true }));

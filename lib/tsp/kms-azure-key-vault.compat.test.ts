@@ -5,13 +5,14 @@
 // secret, go through Key Vault's bearer challenge and wrap with real
 // RSA-OAEP-256 over HTTPS that only the configuration's CA certificate makes
 // trusted. AWS tenants (acme) come from lib/testing/tsp-world.ts.
-import { DocumentMetadata, TenantSecurityClient, TenantSecurityErrorCode, type TenantSecurityException } from '@ironcorelabs/tenant-security-nodejs';
+import { DocumentMetadata, TenantSecurityErrorCode, type TenantSecurityClient } from '@ironcorelabs/tenant-security-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { decodeEdek } from '@/lib/tsp';
-import { createTenant, publishState, sealTestConfig, type TTestConfig } from '@/lib/testing/bundle-factory';
+import { type TTestConfig } from '@/lib/testing/bundle-factory';
 import { startAzureKeyVaultDouble, type TAzureApp, type TAzureKeyVaultDouble, type TVault, type TVaultKey } from '@/lib/testing/kms/azure-key-vault-double';
-import { startTspWorld, TSP_API_KEY, type TTspWorld } from '@/lib/testing/tsp-world';
+import { codeOf, disableConfig, expectBatchRoundTrip, expectCodeWhile, openedText, startCompatWorld } from '@/lib/testing/kms/compat-suite';
+import { type TTspWorld } from '@/lib/testing/tsp-world';
 
 const TENANT = 'contoso';
 const CERT_TENANT = 'fabrikam';
@@ -25,36 +26,25 @@ let client: TenantSecurityClient;
 const meta = (tenantId: string) => new DocumentMetadata(tenantId, 'svc-orders', 'PII', '10.1.2.3', 'order-42', 'req-1', { region: 'eu' });
 const doc = { title: Buffer.from('quarterly numbers'), body: Buffer.from('kept in the app, never sent to the TSP') };
 
-/** The TSP error code the client surfaced for a refusal. */
-const codeOf = (promise: Promise<unknown>): Promise<number> =>
-  promise.then(
-    () => Promise.reject(new Error('expected a refusal')),
-    (error: unknown) => (error as TenantSecurityException).errorCode,
-  );
-
 beforeAll(async () => {
   azure = await startAzureKeyVaultDouble();
   app = azure.createApp();
   vault = azure.createVault('contoso-cmk');
   key = azure.createKey(vault, 'tsp-wrapping-key', [app.clientId]);
-  world = await startTspWorld({
+  // A second Azure tenant whose app signs in with a certificate instead of a secret.
+  const certApp = azure.createApp({ certificate: true });
+  const certVault = azure.createVault('fabrikam-cmk');
+  const certKey = azure.createKey(certVault, 'tsp-key', [certApp.clientId]);
+  const started = await startCompatWorld({
     flushMs: 10,
     kms: { azure: azure.driverOptions().azure },
-    extraTenants: async (deployment) => {
-      const tenant = await createTenant(TENANT, [deployment]);
-      config = await sealTestConfig(tenant, { provider: 'azure-key-vault', settings: azure.settings(vault, key, app), primary: true });
-      await publishState(tenant);
-      // A second Azure tenant whose app signs in with a certificate instead of a secret.
-      const certApp = azure.createApp({ certificate: true });
-      const certVault = azure.createVault('fabrikam-cmk');
-      const certKey = azure.createKey(certVault, 'tsp-key', [certApp.clientId]);
-      const certTenant = await createTenant(CERT_TENANT, [deployment]);
-      await sealTestConfig(certTenant, { provider: 'azure-key-vault', settings: azure.settings(certVault, certKey, certApp), primary: true });
-      await publishState(certTenant);
-      return [tenant, certTenant];
+    tenants: {
+      [TENANT]: [{ provider: 'azure-key-vault', settings: azure.settings(vault, key, app), primary: true }],
+      [CERT_TENANT]: [{ provider: 'azure-key-vault', settings: azure.settings(certVault, certKey, certApp), primary: true }],
     },
   });
-  client = new TenantSecurityClient(world.url, TSP_API_KEY);
+  ({ world, client } = started);
+  config = started.configOf(TENANT);
 }, 60_000);
 
 afterAll(async () => {
@@ -67,7 +57,7 @@ describe('the reference Node client with an Azure Key Vault tenant', () => {
 
   it('encrypts and decrypts a document, the EDEK naming the signed kmsConfigId', async () => {
     encrypted = await client.encryptDocument(doc, meta(TENANT));
-    expect((await client.decryptDocument(encrypted, meta(TENANT))).plaintextDocument.body?.toString()).toBe(doc.body.toString());
+    expect(await openedText(client, encrypted, meta(TENANT))).toBe(doc.body.toString());
     const [entry] = decodeEdek(encrypted.edek);
     expect(entry).toMatchObject({ kmsConfigId: config.kmsConfigId, tenantId: TENANT });
     // The driver's envelope: format 1, the 32-character key version, then RSA-2048 ciphertext.
@@ -78,29 +68,25 @@ describe('the reference Node client with an Azure Key Vault tenant', () => {
 
   it('works the same for a tenant whose app signs in with a certificate', async () => {
     const mine = await client.encryptDocument(doc, meta(CERT_TENANT));
-    expect((await client.decryptDocument(mine, meta(CERT_TENANT))).plaintextDocument.body?.toString()).toBe(doc.body.toString());
+    expect(await openedText(client, mine, meta(CERT_TENANT))).toBe(doc.body.toString());
   });
 
   it('encrypts and decrypts a batch', async () => {
-    const batch = await client.encryptDocumentBatch({ a: doc, b: doc, c: doc }, meta(TENANT));
-    expect(Object.keys(batch.successes).sort()).toEqual(['a', 'b', 'c']);
-    const opened = await client.decryptDocumentBatch(batch.successes, meta(TENANT));
-    expect(Object.keys(opened.successes).sort()).toEqual(['a', 'b', 'c']);
-    expect(opened.hasFailures).toBe(false);
+    await expectBatchRoundTrip(client, doc, meta(TENANT));
   });
 
   it('rekeys between Azure Key Vault and AWS KMS tenants, both ways', async () => {
     const toAws = await client.rekeyEdek(encrypted.edek, 'acme', meta(TENANT));
-    expect((await client.decryptDocument({ ...encrypted, edek: toAws }, meta('acme'))).plaintextDocument.title?.toString()).toBe('quarterly numbers');
+    expect(await openedText(client, { ...encrypted, edek: toAws }, meta('acme'), 'title')).toBe('quarterly numbers');
     const back = await client.rekeyEdek(toAws, TENANT, meta('acme'));
-    expect((await client.decryptDocument({ ...encrypted, edek: back }, meta(TENANT))).plaintextDocument.title?.toString()).toBe('quarterly numbers');
+    expect(await openedText(client, { ...encrypted, edek: back }, meta(TENANT), 'title')).toBe('quarterly numbers');
     // An Azure EDEK is the Azure tenant's only: another tenant cannot open it.
     expect(await codeOf(client.decryptDocument(encrypted, meta('acme')))).toBe(TenantSecurityErrorCode.INVALID_PROVIDED_EDEK);
   });
 
   it('still decrypts documents made before the tenant rotated its key', async () => {
     azure.rotateKey(key);
-    expect((await client.decryptDocument(encrypted, meta(TENANT))).plaintextDocument.title?.toString()).toBe('quarterly numbers');
+    expect(await openedText(client, encrypted, meta(TENANT), 'title')).toBe('quarterly numbers');
   });
 
   describe('refusals', () => {
@@ -113,17 +99,13 @@ describe('the reference Node client with an Azure Key Vault tenant', () => {
       expect(await codeOf(client.encryptDocument(doc, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_AUTHORIZATION_FAILED);
       expect(await codeOf(client.decryptDocument(encrypted, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_AUTHORIZATION_FAILED);
       azure.allow(app.clientId);
-      azure.throttle(1000);
-      expect(await codeOf(client.decryptDocument(encrypted, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_THROTTLED);
-      azure.throttle(0);
-      azure.dropConnections(true);
-      expect(await codeOf(client.decryptDocument(encrypted, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_UNREACHABLE);
-      azure.dropConnections(false);
-      expect((await client.decryptDocument(encrypted, meta(TENANT))).plaintextDocument.title?.toString()).toBe('quarterly numbers');
+      await expectCodeWhile((on) => azure.throttle(on ? 1000 : 0), () => client.decryptDocument(encrypted, meta(TENANT)), TenantSecurityErrorCode.KMS_THROTTLED);
+      await expectCodeWhile(azure.dropConnections, () => client.decryptDocument(encrypted, meta(TENANT)), TenantSecurityErrorCode.KMS_UNREACHABLE);
+      expect(await openedText(client, encrypted, meta(TENANT), 'title')).toBe('quarterly numbers');
     });
 
     it('202 once the tenant disables the configuration', async () => {
-      await world.change(TENANT, (t) => void Object.assign(t.configs.get(config.configId)!, { status: 'disabled', primary: false }));
+      await disableConfig(world, TENANT, config);
       expect(await codeOf(client.decryptDocument(encrypted, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_CONFIGURATION_DISABLED);
       expect(await codeOf(client.encryptDocument(doc, meta(TENANT)))).toBe(TenantSecurityErrorCode.UNKNOWN_TENANT_OR_NO_ACTIVE_KMS_CONFIGURATIONS);
     });

@@ -5,13 +5,14 @@
 // refusal. Google Cloud KMS and AWS KMS are protocol doubles in this repo (no
 // cloud is reachable here); the Google double serves HTTPS from a test CA that
 // the TSP trusts only through its Google driver options.
-import { DocumentMetadata, TenantSecurityClient, TenantSecurityErrorCode, type TenantSecurityException } from '@ironcorelabs/tenant-security-nodejs';
+import { DocumentMetadata, TenantSecurityErrorCode, type TenantSecurityClient } from '@ironcorelabs/tenant-security-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { decodeEdek } from '@/lib/tsp';
-import { createTenant, publishState, sealTestConfig, type TTestConfig } from '@/lib/testing/bundle-factory';
+import { type TTestConfig } from '@/lib/testing/bundle-factory';
+import { codeOf, disableConfig, expectBatchRoundTrip, expectCodeWhile, openedText, startCompatWorld } from '@/lib/testing/kms/compat-suite';
 import { startGoogleKmsDouble, type TDoubleCryptoKey, type TDoubleServiceAccount, type TGoogleKmsDouble } from '@/lib/testing/kms/google-kms-double';
-import { startTspWorld, TSP_API_KEY, type TTspWorld } from '@/lib/testing/tsp-world';
+import { type TTspWorld } from '@/lib/testing/tsp-world';
 
 const TENANT = 'gcp-corp';
 let google: TGoogleKmsDouble;
@@ -23,30 +24,17 @@ let client: TenantSecurityClient;
 const meta = (tenantId: string) => new DocumentMetadata(tenantId, 'svc-orders', 'PII', '10.1.2.3', 'order-7', 'req-7');
 const doc = { title: Buffer.from('board minutes'), body: Buffer.from('kept under a Google Cloud KMS key') };
 
-async function codeOf(promise: Promise<unknown>): Promise<number> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as TenantSecurityException).errorCode;
-  }
-  throw new Error('expected a refusal');
-}
-
 beforeAll(async () => {
   google = await startGoogleKmsDouble();
   account = google.createServiceAccount('cmk-proxy');
   key = google.createKey({ ring: 'gcp-corp', id: 'documents', members: [account.email] });
-  world = await startTspWorld({
+  const started = await startCompatWorld({
     flushMs: 10,
     kms: google.driverOptions(2000),
-    extraTenants: async (deployment) => {
-      const tenant = await createTenant(TENANT, [deployment]);
-      config = await sealTestConfig(tenant, { provider: 'google-cloud-kms', settings: google.settings(key, account), primary: true });
-      await publishState(tenant);
-      return [tenant];
-    },
+    tenants: { [TENANT]: [{ provider: 'google-cloud-kms', settings: google.settings(key, account), primary: true }] },
   });
-  client = new TenantSecurityClient(world.url, TSP_API_KEY);
+  ({ world, client } = started);
+  config = started.configOf(TENANT);
 }, 60_000);
 
 afterAll(async () => {
@@ -70,10 +58,7 @@ describe('the reference Node client, for a tenant on Google Cloud KMS', () => {
   });
 
   it('encrypts and decrypts a batch', async () => {
-    const batch = await client.encryptDocumentBatch({ a: doc, b: doc, c: doc }, meta(TENANT));
-    expect(Object.keys(batch.successes).sort()).toEqual(['a', 'b', 'c']);
-    const opened = await client.decryptDocumentBatch(batch.successes, meta(TENANT));
-    expect(opened.hasFailures).toBe(false);
+    const opened = await expectBatchRoundTrip(client, doc, meta(TENANT));
     expect(Object.values(opened.successes).map((d) => d.plaintextDocument.title?.toString())).toEqual(['board minutes', 'board minutes', 'board minutes']);
   });
 
@@ -96,9 +81,9 @@ describe('the reference Node client, for a tenant on Google Cloud KMS', () => {
     google.rotate(key.name);
     const fresh = await client.encryptDocument(doc, meta(TENANT));
     expect(google.calls.at(-1)).toMatchObject({ operation: 'encrypt', version: 2 });
-    expect((await client.decryptDocument(encrypted, meta(TENANT))).plaintextDocument.body?.toString()).toBe(doc.body.toString());
+    expect(await openedText(client, encrypted, meta(TENANT))).toBe(doc.body.toString());
     expect(google.calls.at(-1)).toMatchObject({ operation: 'decrypt', version: 1, httpStatus: 200 });
-    expect((await client.decryptDocument(fresh, meta(TENANT))).plaintextDocument.title?.toString()).toBe('board minutes');
+    expect(await openedText(client, fresh, meta(TENANT), 'title')).toBe('board minutes');
   });
 
   describe('surfaces the code of each refusal', () => {
@@ -109,16 +94,10 @@ describe('the reference Node client, for a tenant on Google Cloud KMS', () => {
       google.deny(account.email);
       expect(await codeOf(client.encryptDocument(doc, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_AUTHORIZATION_FAILED);
       google.allow(account.email);
-      google.throttle(true);
-      expect(await codeOf(client.encryptDocument(doc, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_THROTTLED);
-      google.throttle(false);
-      google.dropConnections(true);
-      expect(await codeOf(client.decryptDocument(encrypted, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_UNREACHABLE);
-      google.dropConnections(false);
-      google.accountIssue('BILLING_DISABLED');
-      expect(await codeOf(client.encryptDocument(doc, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_ACCOUNT_ISSUE);
-      google.accountIssue(false);
-      expect((await client.decryptDocument(encrypted, meta(TENANT))).plaintextDocument.body?.toString()).toBe(doc.body.toString());
+      await expectCodeWhile(google.throttle, () => client.encryptDocument(doc, meta(TENANT)), TenantSecurityErrorCode.KMS_THROTTLED);
+      await expectCodeWhile(google.dropConnections, () => client.decryptDocument(encrypted, meta(TENANT)), TenantSecurityErrorCode.KMS_UNREACHABLE);
+      await expectCodeWhile((on) => google.accountIssue(on && 'BILLING_DISABLED'), () => client.encryptDocument(doc, meta(TENANT)), TenantSecurityErrorCode.KMS_ACCOUNT_ISSUE);
+      expect(await openedText(client, encrypted, meta(TENANT))).toBe(doc.body.toString());
     });
 
     it('206 when the service account key was deleted, once the cached token is gone', async () => {
@@ -128,7 +107,7 @@ describe('the reference Node client, for a tenant on Google Cloud KMS', () => {
     });
 
     it('202 once the tenant disables the configuration in the broker', async () => {
-      await world.change(TENANT, (t) => void Object.assign(t.configs.get(config.configId)!, { status: 'disabled', primary: false }));
+      await disableConfig(world, TENANT, config);
       expect(await codeOf(client.decryptDocument(encrypted, meta(TENANT)))).toBe(TenantSecurityErrorCode.KMS_CONFIGURATION_DISABLED);
     });
   });

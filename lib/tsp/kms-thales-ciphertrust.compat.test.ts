@@ -4,12 +4,13 @@
 // test CA, trusted through the configuration's CA certificate field): no
 // appliance is reachable here. Round trip, batch, rekey both ways with an AWS
 // tenant, key rotation, and each refusal's code.
-import { DocumentMetadata, TenantSecurityClient, TenantSecurityErrorCode, type TenantSecurityException } from '@ironcorelabs/tenant-security-nodejs';
+import { DocumentMetadata, TenantSecurityErrorCode, type TenantSecurityClient } from '@ironcorelabs/tenant-security-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { createTenant, publishState, sealTestConfig, type TTestConfig } from '@/lib/testing/bundle-factory';
+import { sealTestConfig, type TTestConfig } from '@/lib/testing/bundle-factory';
 import { startCipherTrustDouble, type TCipherTrustDouble, type TCtmKey, type TCtmUser } from '@/lib/testing/kms/ciphertrust-double';
-import { startTspWorld, TSP_API_KEY, type TTspWorld } from '@/lib/testing/tsp-world';
+import { codeOf, disableConfig, expectBatchRoundTrip, expectCodeWhile, openedText, startCompatWorld } from '@/lib/testing/kms/compat-suite';
+import { type TTspWorld } from '@/lib/testing/tsp-world';
 import { decodeEdek } from '@/lib/tsp';
 
 let world: TTspWorld;
@@ -21,29 +22,16 @@ let config: TTestConfig;
 const meta = (tenantId: string) => new DocumentMetadata(tenantId, 'svc-orders', 'PII');
 const doc = { title: Buffer.from('wayne quarterly'), body: Buffer.from('kept under CipherTrust') };
 
-async function codeOf(promise: Promise<unknown>): Promise<number> {
-  try {
-    await promise;
-  } catch (error) {
-    return (error as TenantSecurityException).errorCode;
-  }
-  throw new Error('expected a refusal');
-}
-
 beforeAll(async () => {
   ctm = await startCipherTrustDouble();
   user = ctm.addUser({ username: 'cmk-proxy' });
   key = ctm.createKey({ name: 'wayne-cmk' });
-  world = await startTspWorld({
+  const started = await startCompatWorld({
     flushMs: 10,
-    extraTenants: async (deployment) => {
-      const wayne = await createTenant('wayne', [deployment]);
-      config = await sealTestConfig(wayne, { provider: 'thales-ciphertrust', settings: ctm.settings(key, user), primary: true });
-      await publishState(wayne);
-      return [wayne];
-    },
+    tenants: { wayne: [{ provider: 'thales-ciphertrust', settings: ctm.settings(key, user), primary: true }] },
   });
-  client = new TenantSecurityClient(world.url, TSP_API_KEY);
+  ({ world, client } = started);
+  config = started.configOf('wayne');
 }, 60_000);
 
 afterAll(async () => {
@@ -58,16 +46,13 @@ describe('the reference Node client, tenant on CipherTrust Manager (double)', ()
     encrypted = await client.encryptDocument(doc, meta('wayne'));
     expect(encrypted.encryptedDocument.body?.equals(doc.body)).toBe(false);
     expect(decodeEdek(encrypted.edek)[0]).toMatchObject({ kmsConfigId: config.kmsConfigId, tenantId: 'wayne' });
-    expect((await client.decryptDocument(encrypted, meta('wayne'))).plaintextDocument.body?.toString()).toBe(doc.body.toString());
+    expect(await openedText(client, encrypted, meta('wayne'))).toBe(doc.body.toString());
     expect(ctm.count({ endpoint: 'encrypt', status: 200 })).toBe(1);
     expect(ctm.count({ endpoint: 'decrypt', status: 200 })).toBe(1);
   });
 
   it('encrypts and decrypts a batch', async () => {
-    const batch = await client.encryptDocumentBatch({ a: doc, b: doc, c: doc }, meta('wayne'));
-    expect(Object.keys(batch.successes).sort()).toEqual(['a', 'b', 'c']);
-    const opened = await client.decryptDocumentBatch(batch.successes, meta('wayne'));
-    expect(opened.hasFailures).toBe(false);
+    const opened = await expectBatchRoundTrip(client, doc, meta('wayne'));
     expect(opened.successes.b?.plaintextDocument.title?.toString()).toBe('wayne quarterly');
   });
 
@@ -83,7 +68,7 @@ describe('the reference Node client, tenant on CipherTrust Manager (double)', ()
     ctm.rotateKey(key.id);
     const after = await client.encryptDocument(doc, meta('wayne'));
     for (const document of [encrypted, after]) {
-      expect((await client.decryptDocument(document, meta('wayne'))).plaintextDocument.body?.toString()).toBe(doc.body.toString());
+      expect(await openedText(client, document, meta('wayne'))).toBe(doc.body.toString());
     }
   });
 
@@ -91,7 +76,7 @@ describe('the reference Node client, tenant on CipherTrust Manager (double)', ()
     it('206 when the key is deactivated (no new documents; existing ones still open) or the user is denied', async () => {
       ctm.setKeyState(key.id, 'Deactivated');
       expect(await codeOf(client.encryptDocument(doc, meta('wayne')))).toBe(TenantSecurityErrorCode.KMS_AUTHORIZATION_FAILED);
-      expect((await client.decryptDocument(encrypted, meta('wayne'))).plaintextDocument.title?.toString()).toBe('wayne quarterly');
+      expect(await openedText(client, encrypted, meta('wayne'), 'title')).toBe('wayne quarterly');
       ctm.setKeyState(key.id, 'Destroyed');
       expect(await codeOf(client.decryptDocument(encrypted, meta('wayne')))).toBe(TenantSecurityErrorCode.KMS_AUTHORIZATION_FAILED);
       ctm.setKeyState(key.id, 'Active');
@@ -101,15 +86,9 @@ describe('the reference Node client, tenant on CipherTrust Manager (double)', ()
     });
 
     it('209 when it throttles, 208 when it is unreachable, 210 for a licence problem', async () => {
-      ctm.throttle(true);
-      expect(await codeOf(client.encryptDocument(doc, meta('wayne')))).toBe(TenantSecurityErrorCode.KMS_THROTTLED);
-      ctm.throttle(false);
-      ctm.dropConnections(true);
-      expect(await codeOf(client.decryptDocument(encrypted, meta('wayne')))).toBe(TenantSecurityErrorCode.KMS_UNREACHABLE);
-      ctm.dropConnections(false);
-      ctm.licenceIssue(true);
-      expect(await codeOf(client.encryptDocument(doc, meta('wayne')))).toBe(TenantSecurityErrorCode.KMS_ACCOUNT_ISSUE);
-      ctm.licenceIssue(false);
+      await expectCodeWhile(ctm.throttle, () => client.encryptDocument(doc, meta('wayne')), TenantSecurityErrorCode.KMS_THROTTLED);
+      await expectCodeWhile(ctm.dropConnections, () => client.decryptDocument(encrypted, meta('wayne')), TenantSecurityErrorCode.KMS_UNREACHABLE);
+      await expectCodeWhile(ctm.licenceIssue, () => client.encryptDocument(doc, meta('wayne')), TenantSecurityErrorCode.KMS_ACCOUNT_ISSUE);
     });
 
     it('206 once the configuration’s password is wrong (the admin changed it in CipherTrust), and works again when fixed', async () => {
@@ -120,11 +99,11 @@ describe('the reference Node client, tenant on CipherTrust Manager (double)', ()
       await world.change('wayne', async (t) => {
         await sealTestConfig(t, { provider: 'thales-ciphertrust', configId: config.configId, settings: ctm.settings(key, user), primary: true });
       });
-      expect((await client.decryptDocument(encrypted, meta('wayne'))).plaintextDocument.body?.toString()).toBe(doc.body.toString());
+      expect(await openedText(client, encrypted, meta('wayne'))).toBe(doc.body.toString());
     });
 
     it('202 once the tenant disables the configuration in the broker', async () => {
-      await world.change('wayne', (t) => void Object.assign(t.configs.get(config.configId)!, { status: 'disabled', primary: false }));
+      await disableConfig(world, 'wayne', config);
       expect(await codeOf(client.decryptDocument(encrypted, meta('wayne')))).toBe(TenantSecurityErrorCode.KMS_CONFIGURATION_DISABLED);
     });
   });

@@ -5,8 +5,7 @@
 // keys, deny principals, throttle, delay, drop connections or inject any AWS
 // error, while it logs every call. Product code never imports this.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 
@@ -29,6 +28,7 @@ import {
 } from './aws-double-state';
 import { verifySigV4 } from './aws-double-sigv4';
 import { handleSts, STS_AUTH_ERRORS, stsError, type TStsAnswer } from './aws-double-sts';
+import { countCalls, faultCount, readBody, startKmsDoubleServer, type TKmsDoubleServer } from './double-server';
 
 export type { TDoubleCall, TDoubleFault, TDoubleKey, TDoubleRole, TDoubleUser, TKeyUsage };
 
@@ -92,22 +92,6 @@ export type TAwsKmsDouble = {
   stop(): Promise<void>;
 };
 
-const MAX_BODY = 1 << 20;
-
-/** A request's body, or undefined past 1 MiB (also used by the other KMS doubles). */
-export function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => resolve(size <= MAX_BODY ? Buffer.concat(chunks) : undefined));
-    req.on('error', () => resolve(undefined));
-  });
-}
-
 export async function startAwsKmsDouble(options: TAwsKmsDoubleOptions = {}): Promise<TAwsKmsDouble> {
   const state: TDoubleState = {
     region: options.region ?? 'eu-west-1',
@@ -127,12 +111,6 @@ export async function startAwsKmsDouble(options: TAwsKmsDoubleOptions = {}): Pro
     calls: [],
   };
   const maxSkewMs = options.maxSkewMs ?? 5 * 60_000;
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = { timer: setTimeout(() => (timers.delete(entry), resolve()), ms), resolve };
-      timers.add(entry);
-    });
 
   function authenticate(req: IncomingMessage, body: Buffer, service: 'kms' | 'sts') {
     const verdict = verifySigV4(
@@ -183,10 +161,9 @@ export async function startAwsKmsDouble(options: TAwsKmsDoubleOptions = {}): Pro
     return { ...handleSts(state, auth.caller, params, requestId), target };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  async function handle(req: IncomingMessage, res: ServerResponse, server: TKmsDoubleServer) {
     const body = await readBody(req);
-    if (state.delayMs > 0) await sleep(state.delayMs);
-    if (state.dropConnections || res.destroyed) return void req.socket.destroy();
+    if (await server.held(req, res, state)) return;
     const requestId = randomUUID();
     const amzTarget = req.headers['x-amz-target'];
     const isSts = (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
@@ -208,16 +185,8 @@ export async function startAwsKmsDouble(options: TAwsKmsDoubleOptions = {}): Pro
     res.end(answer.xml);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startKmsDoubleServer({ port: options.port, handle });
+  const { url } = server;
 
   for (const user of options.users ?? []) newUser(state, user);
   for (const role of options.roles ?? []) newRole(state, role);
@@ -252,7 +221,7 @@ export async function startAwsKmsDouble(options: TAwsKmsDoubleOptions = {}): Pro
     scheduleKeyDeletion: (keyRef) => void (keyOf(keyRef).state = 'PendingDeletion'),
     deny: (principal) => void state.denied.add(principal),
     allow: (principal) => void state.denied.delete(principal),
-    throttle: (n) => void (state.throttle = n === true ? Infinity : n === false ? 0 : n),
+    throttle: (n) => void (state.throttle = faultCount(n)),
     delay: (ms) => void (state.delayMs = ms),
     dropConnections: (on) => void (state.dropConnections = on),
     accountIssue: (on) => void (state.accountIssue = on),
@@ -264,8 +233,7 @@ export async function startAwsKmsDouble(options: TAwsKmsDoubleOptions = {}): Pro
     get calls() {
       return state.calls;
     },
-    count: (filter = {}) =>
-      state.calls.filter((call) => Object.entries(filter).every(([name, value]) => call[name as keyof TDoubleCall] === value)).length,
+    count: (filter) => countCalls(state.calls, filter),
     resetCalls: () => void state.calls.splice(0),
     accessKeySettings: (key, user) => ({
       keyArn: key.keyArn,
@@ -283,15 +251,6 @@ export async function startAwsKmsDouble(options: TAwsKmsDoubleOptions = {}): Pro
         ...(vendor ? { vendorCredentials: { accessKeyId: vendor.accessKeyId, secretAccessKey: vendor.secretAccessKey } } : {}),
       },
     }),
-    stop: async () => {
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.resolve();
-      }
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    stop: server.stop,
   };
 }

@@ -11,11 +11,10 @@
 // drop connections or inject any error, while it logs every call. Product
 // code never imports this.
 import { randomBytes } from 'node:crypto';
-import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import { makeTestTls, type TTestTls } from '../tls';
+import { countCalls, faultCount, readJsonBody, startKmsDoubleServer, type TKmsDoubleServer } from './double-server';
 import { createCtmApi, type TCtmAnswer } from './ciphertrust-double-api';
 import {
   ctmError,
@@ -74,24 +73,6 @@ export type TCipherTrustDouble = {
   stop(): Promise<void>;
 };
 
-const MAX_BODY = 1 << 20;
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(chunk);
-  }
-  try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function startCipherTrustDouble(options: TCipherTrustDoubleOptions = {}): Promise<TCipherTrustDouble> {
   const state: TCtmState = {
     users: new Map(),
@@ -110,12 +91,6 @@ export async function startCipherTrustDouble(options: TCipherTrustDoubleOptions 
   };
   const api = createCtmApi(state);
   const tls = options.tls ?? makeTestTls(['ctm.test']);
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = { timer: setTimeout(() => (timers.delete(entry), resolve()), ms), resolve };
-      timers.add(entry);
-    });
 
   async function route(req: IncomingMessage, body: Record<string, unknown>): Promise<TCtmAnswer> {
     const path = (req.url ?? '/').split('?')[0]?.replace(/\/+$/, '') ?? '';
@@ -130,10 +105,9 @@ export async function startCipherTrustDouble(options: TCipherTrustDoubleOptions 
     return { ...ctmError(404, 'NCERRResourceNotFound: Resource not found', 'No such API'), call: { endpoint: 'other' } };
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
-    const body = await readJson(req);
-    if (state.delayMs > 0) await sleep(state.delayMs);
-    if (state.dropConnections || res.destroyed) return void req.socket.destroy();
+  async function handle(req: IncomingMessage, res: ServerResponse, server: TKmsDoubleServer) {
+    const body = await readJsonBody(req);
+    if (await server.held(req, res, state)) return;
     const answer = body === undefined ? { ...ctmError(400, 'NCERRBadRequest: Bad request', 'Malformed JSON'), call: { endpoint: 'other' as const } } : await route(req, body);
     const codeDesc = answer.status >= 400 ? ((answer.body as { codeDesc?: string }).codeDesc ?? '').split(':')[0] : undefined;
     state.calls.push({ ...answer.call, status: answer.status, ...(codeDesc ? { codeDesc } : {}) });
@@ -142,16 +116,8 @@ export async function startCipherTrustDouble(options: TCipherTrustDoubleOptions 
     res.end(json);
   }
 
-  const server = https.createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startKmsDoubleServer({ tls, port: options.port, handle });
+  const { url } = server;
 
   const keyOf = (ref: string) => {
     const key = findKey(state, ref);
@@ -179,7 +145,7 @@ export async function startCipherTrustDouble(options: TCipherTrustDoubleOptions 
     expireTokens: () => {
       for (const entry of state.issued) entry.expiresAt = Date.now() - 1000;
     },
-    throttle: (n) => void (state.throttle = n === true ? Infinity : n === false ? 0 : n),
+    throttle: (n) => void (state.throttle = faultCount(n)),
     delay: (ms) => void (state.delayMs = ms),
     dropConnections: (on) => void (state.dropConnections = on),
     licenceIssue: (on) => void (state.licenceIssue = on),
@@ -188,7 +154,7 @@ export async function startCipherTrustDouble(options: TCipherTrustDoubleOptions 
     get calls() {
       return state.calls;
     },
-    count: (filter = {}) => state.calls.filter((call) => Object.entries(filter).every(([name, value]) => call[name as keyof TCtmCall] === value)).length,
+    count: (filter) => countCalls(state.calls, filter),
     resetCalls: () => void state.calls.splice(0),
     settings: (key, user, extra = {}) => ({
       url,
@@ -201,15 +167,6 @@ export async function startCipherTrustDouble(options: TCipherTrustDoubleOptions 
       caCertificate: tls.caPem,
       ...extra,
     }),
-    stop: async () => {
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.resolve();
-      }
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    stop: server.stop,
   };
 }

@@ -10,13 +10,11 @@
 // throttle, delay, drop connections or inject any error, while it logs every
 // call. Product code never imports this.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 
 import { makeTestTls, type TTestTls } from '../tls';
-import { readBody } from './aws-kms-double';
+import { countCalls, faultCount, readBody, startKmsDoubleServer, type TKmsDoubleServer } from './double-server';
 import { handleKms } from './google-kms-double-kms';
 import {
   acceptServiceAccountKey,
@@ -124,17 +122,10 @@ export async function startGoogleKmsDouble(options: TGoogleKmsDoubleOptions = {}
     calls: [],
   };
   for (const keyFile of options.serviceAccountKeys ?? []) acceptServiceAccountKey(state, keyFile);
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = { timer: setTimeout(() => (timers.delete(entry), resolve()), ms), resolve };
-      timers.add(entry);
-    });
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  async function handle(req: IncomingMessage, res: ServerResponse, server: TKmsDoubleServer) {
     const body = await readBody(req);
-    if (state.delayMs > 0) await sleep(state.delayMs);
-    if (state.dropConnections || res.destroyed) return void req.socket.destroy();
+    if (await server.held(req, res, state)) return;
     if (body === undefined) return send(res, 413, { error: { code: 413, message: 'Request too large.', status: 'INVALID_ARGUMENT' } });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'POST' && path === '/token') {
@@ -152,16 +143,8 @@ export async function startGoogleKmsDouble(options: TGoogleKmsDoubleOptions = {}
     send(res, answer.httpStatus, answer.body);
   }
 
-  const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startKmsDoubleServer({ tls, port: options.port, handle });
+  const { url } = server;
   state.tokenUrl = `${url}/token`;
 
   const keyOf = (name: string) => {
@@ -194,8 +177,8 @@ export async function startGoogleKmsDouble(options: TGoogleKmsDoubleOptions = {}
       if (!target) throw new Error(`The key ${keyName} has no version ${version}`);
       target.state = versionState;
     },
-    throttle: (n) => void (state.throttle = n === true ? Infinity : n === false ? 0 : n),
-    tamper: (n) => void (state.tamper = n === true ? Infinity : n === false ? 0 : n),
+    throttle: (n) => void (state.throttle = faultCount(n)),
+    tamper: (n) => void (state.tamper = faultCount(n)),
     delay: (ms) => void (state.delayMs = ms),
     dropConnections: (on) => void (state.dropConnections = on),
     accountIssue: (reason) => void (state.accountIssue = reason),
@@ -208,20 +191,10 @@ export async function startGoogleKmsDouble(options: TGoogleKmsDoubleOptions = {}
     get calls() {
       return state.calls;
     },
-    count: (filter = {}) =>
-      state.calls.filter((call) => Object.entries(filter).every(([field, value]) => call[field as keyof TGoogleDoubleCall] === value)).length,
+    count: (filter) => countCalls(state.calls, filter),
     resetCalls: () => void state.calls.splice(0),
     settings: (key, account) => ({ cryptoKeyName: key.name, serviceAccountKey: { ...account.keyFile } }),
     driverOptions: (timeoutMs) => ({ ...(timeoutMs === undefined ? {} : { timeoutMs }), google: { endpoint: url, tokenUrl: state.tokenUrl, ca: [tls.caPem] } }),
-    stop: async () => {
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.resolve();
-      }
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    stop: server.stop,
   };
 }

@@ -10,10 +10,9 @@
 // connections, or play a Vault older than 1.13. Product code never imports this.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 
 import { makeTestTls, type TTestTls } from '../tls';
+import { faultCount, readJsonBody, startKmsDoubleServer, type TKmsDoubleServer } from './double-server';
 import { newTransitKey, type TDoubleTransitKey, transitDecrypt, transitEncrypt, type TTransitAnswer } from './vault-double-transit';
 
 export type { TDoubleTransitKey };
@@ -57,32 +56,10 @@ export type TVaultDouble = {
   stop(): Promise<void>;
 };
 
-const MAX_BODY = 1 << 20;
 const fail = (status: number, message: string): TTransitAnswer => ({ status, body: { errors: [message] } });
 // Vault's texts: developer.hashicorp.com/vault/api-docs#http-status-codes and the auth and transit backends.
 const INVALID_TOKEN = () => fail(403, '2 errors occurred:\n\t* permission denied\n\t* invalid token\n\n');
 const DENIED = () => fail(403, '1 error occurred:\n\t* permission denied\n\n');
-
-function readBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      try {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const parsed: unknown = text === '' ? {} : JSON.parse(text);
-        resolve(size <= MAX_BODY && typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined);
-      } catch {
-        resolve(undefined);
-      }
-    });
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 export type TVaultDoubleOptions = {
   /** Default 0: a free port. The demo keeps one, since its sealed configurations name it. */
@@ -106,16 +83,9 @@ export async function startVaultDouble(options: TVaultDoubleOptions = {}): Promi
   let throttle = 0;
   let sealed = false;
   let oldVault = false;
-  let delayMs = 0;
-  let drop = false;
+  const faults = { delayMs: 0, dropConnections: false };
   let inFlight = 0;
   let peak = 0;
-  const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const entry = { timer: setTimeout(() => (timers.delete(entry), resolve()), ms), resolve };
-      timers.add(entry);
-    });
 
   const keyId = (namespace: string, mount: string, name: string) => `${namespace}|${mount}|${name}`;
   const keyOf = (name: string, namespace = '', mount = 'transit') => {
@@ -188,13 +158,12 @@ export async function startVaultDouble(options: TVaultDoubleOptions = {}): Promi
     return fail(404, `no handler for route "${path}". route entry not found.`);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse) {
+  async function handle(req: IncomingMessage, res: ServerResponse, server: TKmsDoubleServer) {
     inFlight += 1;
     peak = Math.max(peak, inFlight);
     try {
-      const body = await readBody(req);
-      if (delayMs > 0) await sleep(delayMs);
-      if (drop || res.destroyed) return void req.socket.destroy();
+      const body = await readJsonBody(req);
+      if (await server.held(req, res, faults)) return;
       const url = new URL(req.url ?? '/', 'https://vault.invalid');
       const path = url.pathname.replace(/^\/v1\//, '');
       const nsHeader = req.headers['x-vault-namespace'];
@@ -209,16 +178,8 @@ export async function startVaultDouble(options: TVaultDoubleOptions = {}): Promi
     }
   }
 
-  const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end('{"errors":["internal error"]}');
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startKmsDoubleServer({ tls, port: options.port, handle, internalError: '{"errors":["internal error"]}' });
+  const { url } = server;
 
   for (const given of options.keys ?? []) {
     const key = { ...newTransitKey(given), versions: [...given.versions] };
@@ -274,12 +235,12 @@ export async function startVaultDouble(options: TVaultDoubleOptions = {}): Promi
     get tokens() {
       return [...tokens.values()];
     },
-    throttle: (n) => void (throttle = n === true ? Infinity : n === false ? 0 : n),
+    throttle: (n) => void (throttle = faultCount(n)),
     seal: (on) => void (sealed = on),
     lockNamespace: (namespace, on) => void (on ? lockedNamespaces.add(namespace) : lockedNamespaces.delete(namespace)),
     preAssociatedData: (on) => void (oldVault = on),
-    delay: (ms) => void (delayMs = ms),
-    dropConnections: (on) => void (drop = on),
+    delay: (ms) => void (faults.delayMs = ms),
+    dropConnections: (on) => void (faults.dropConnections = on),
     get calls() {
       return calls;
     },
@@ -291,15 +252,6 @@ export async function startVaultDouble(options: TVaultDoubleOptions = {}): Promi
       const common = { address: url, keyName: key.name, mountPath: key.mount, caCertificate: tls.caPem, ...(key.namespace ? { namespace: key.namespace } : {}) };
       return 'roleId' in auth ? { ...common, authMethod: 'approle', roleId: auth.roleId, secretId: auth.secretId } : { ...common, authMethod: 'token', token: auth.token };
     },
-    async stop() {
-      for (const entry of timers) {
-        clearTimeout(entry.timer);
-        entry.resolve();
-      }
-      timers.clear();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
-    },
+    stop: server.stop,
   };
 }
