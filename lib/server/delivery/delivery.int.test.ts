@@ -271,7 +271,8 @@ describe(`proxy delivery on ${backend}`, () => {
     const huge = await fetch(`${server.url}/api/v1/proxy/status`, {
       method: 'POST',
       headers: { authorization: `Bearer ${deployment.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ cursor, tenants: [], errors: [], pad: 'x'.repeat(5 * 1024 * 1024) }),
+      // Over the route's 16 MiB limit (a full report of 20 000 SIEM health entries and 50 000 usage minutes fits under it).
+      body: JSON.stringify({ cursor, tenants: [], errors: [], pad: 'x'.repeat(17 * 1024 * 1024) }),
     });
     expect(huge.status).toBe(400);
     expect(((await huge.json()) as { code: string }).code).toBe('request_too_large');

@@ -255,7 +255,7 @@ describe(`tenant lifecycle on ${backend}`, () => {
     expect(detail.versions.every((v) => v.pendingAt.includes('eu-proxy') && v.appliedBy.length === 0)).toBe(true);
     // The same delivery state as the list's (its last report came an hour after the tenant's last change).
     expect(detail.deployments).toEqual([
-      { id: deployment.id, name: 'eu-proxy', status: 'active', approved: true, appliedSeq: null, appliedAt: null, lastStatusAt: expect.any(String), delivery: 'withheld', stopped: null, errors: [] },
+      { id: deployment.id, name: 'eu-proxy', status: 'active', approved: true, appliedSeq: null, appliedAt: null, lastStatusAt: expect.any(String), delivery: 'withheld', stopped: null, siem: null, errors: [] },
     ]);
     expect((await getTenantDetail('alpha-000003')).deployments[0]?.errors).toEqual([{ configId: null, code: 'kms_unreachable' }]);
     expect((await getTenantDetail('invited-1')).invitations).toMatchObject([{ email: 'boss1@zeta-co.example', state: 'expired', acceptedAt: null, revokedAt: null }]);
