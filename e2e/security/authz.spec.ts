@@ -14,7 +14,7 @@ const NOWHERE_ID = 'adm_AAAAAAAAAAAAAAAA';
 const ORIGIN_HEADERS = (baseURL: string) => ({ origin: new URL(baseURL).origin, 'content-type': 'application/json' });
 
 function fill(path: string, tenant: string, id: string): string {
-  return path.replace('[tenant]', tenant).replace('[id]', id).replace('[configId]', 'c_AAAAAAAAAAAAAAAAAAAAAA').replace('[...path]', 'no/such/route');
+  return path.replace('[tenant]', tenant).replace('[id]', id).replace('[configId]', 'c_AAAAAAAAAAAAAAAAAAAAAA').replace('[testId]', 'ct_AAAAAAAAAAAAAAAAAAAAAA').replace('[...path]', 'no/such/route');
 }
 
 function templateOf(url: string): string {

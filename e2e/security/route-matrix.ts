@@ -47,6 +47,8 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/operator/api-tokens/[id]', methods: ['DELETE'], access: 'operator' },
   { path: '/api/v1/proxy/configs', methods: ['GET'], access: 'proxy' },
   { path: '/api/v1/proxy/status', methods: ['POST'], access: 'proxy' },
+  { path: '/api/v1/proxy/tests', methods: ['GET'], access: 'proxy' },
+  { path: '/api/v1/proxy/tests/[testId]/result', methods: ['POST'], access: 'proxy' },
   { path: '/api/v1/vendor/tenants', methods: ['GET'], access: 'vendor-read' },
   { path: '/api/v1/vendor/tenants', methods: ['POST'], access: 'vendor-write' },
   { path: '/api/v1/vendor/tenants/[tenant]', methods: ['GET'], access: 'vendor-read' },
@@ -73,6 +75,8 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/tenants/[tenant]/configs/[configId]/versions', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/configs/[configId]/delivery', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/changes', methods: ['POST'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/config-tests', methods: ['POST'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/config-tests/[testId]', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/deployments', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/audit', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/audit/export', methods: ['GET'], access: 'tenant-admin' },
@@ -114,6 +118,7 @@ export const SAMPLE_BODIES: Record<string, unknown> = {
   '/api/v1/tenants/[tenant]/recover': { kitId: 'kit_AAAAAAAAAAAAAAAA', wrappedTenantKeys: 'eyJhbGciOiJFQ0RILUVTK0EyNTZLVyJ9.a.b.c.d' },
   '/api/v1/tenants/[tenant]/settings': { requireMfa: false },
   '/api/v1/tenants/[tenant]/changes': { state: 'eyJhbGciOiJFUzI1NiJ9.e30.c2ln' },
+  '/api/v1/tenants/[tenant]/config-tests': { configId: 'c_AAAAAAAAAAAAAAAAAAAA', version: 1 },
   '/api/v1/operator/deployments': {
     name: 'matrix-deployment',
     environmentId: 'env_AAAAAAAAAAAAAAAA',
@@ -123,6 +128,7 @@ export const SAMPLE_BODIES: Record<string, unknown> = {
   '/api/v1/operator/tenants/[tenant]': { confirm: 'not-this-tenant' },
   '/api/v1/operator/deployments/[id]/api-keys': { oldKeyExpiresAt: '2030-01-01T00:00:00Z' },
   '/api/v1/proxy/status': { cursor: null, tenants: [], errors: [] },
+  '/api/v1/proxy/tests/[testId]/result': { instanceId: 'matrix-1', outcome: 'passed', step: null, code: null, latencyMs: 1 },
   '/api/v1/vendor/tenants': { externalId: 'matrix-vendor', displayName: 'Matrix vendor', environment: 'matrix', adminEmail: 'vendor@matrix.example' },
   '/api/v1/operator/api-tokens': { name: 'matrix token', scope: 'read', expiresAt: '2030-01-01T00:00:00Z' },
 };

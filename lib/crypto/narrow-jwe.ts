@@ -8,9 +8,12 @@ import { readGeneralJwe, type TFlattenedJwe, type TGeneralJwe } from './jwe-type
 
 export { readFlattenedJwe, readGeneralJwe, type TFlattenedJwe, type TGeneralJwe } from './jwe-types';
 
-/** The flattened JWE for the recipient `kid`; 'wrong_key' if the JWE is not sealed to that key. */
-export function narrowJwe(jwe: TGeneralJwe, kid: string): TFlattenedJwe {
-  const general = readGeneralJwe(jwe);
+/**
+ * The flattened JWE for the recipient `kid`; 'wrong_key' if the JWE is not sealed to that key.
+ * `cty`: the protected header's content type (a configuration by default; a draft under test passes its own).
+ */
+export function narrowJwe(jwe: TGeneralJwe, kid: string, cty?: string): TFlattenedJwe {
+  const general = readGeneralJwe(jwe, cty);
   if (typeof kid !== 'string' || kid === '') throw new CryptoError('invalid_input', 'Expected a recipient kid.');
   const recipient = general.recipients.find((r) => r.header.kid === kid);
   if (!recipient) throw new CryptoError('wrong_key', 'The configuration is not sealed to this key.');

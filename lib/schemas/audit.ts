@@ -47,6 +47,8 @@ export const AUDIT_ACTIONS = {
   'config.enable': { label: 'Enabled a configuration', scope: 'tenant', notify: true },
   'config.primary': { label: 'Changed the primary configuration', scope: 'tenant', notify: true },
   'config.delete': { label: 'Deleted a configuration', scope: 'tenant', notify: true },
+  /** A test of a saved configuration or of a draft (never stored as one); results are telemetry, not audited. */
+  'config.test': { label: 'Tested a configuration', scope: 'tenant' },
   // Deployments
   'deployment.create': { label: 'Created a proxy deployment', scope: 'vendor' },
   'deployment.update': { label: 'Renamed a proxy deployment', scope: 'vendor' },

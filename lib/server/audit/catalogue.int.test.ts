@@ -41,6 +41,7 @@ import { auditRefusal } from '@/lib/server/audit/refusals';
 import { AppError } from '@/lib/server/errors';
 import type { CurrentUser, TenantAccess } from '@/lib/server/authz';
 import { applyConfigChange } from '@/lib/server/configs/changes';
+import { newConfigTestId, startConfigTest } from '@/lib/server/config-tests/start';
 import { updateNotificationSettings } from '@/lib/server/notifications/settings';
 import { closeDatabase, initDatabase, type Database } from '@/lib/server/db';
 import { createDeployment, deleteDeployment, rotateApiKey, updateDeployment } from '@/lib/server/deployments/service';
@@ -51,6 +52,7 @@ import { cancelTenantDeletion, DELETION_WAIT_MS, deleteTenant, requestTenantDele
 import { totpCode } from '@/lib/server/totp';
 import { createVendorTenant, resendTenantInvitation as resendVendorInvitation } from '@/lib/server/vendor/service';
 import { createApiToken, revokeApiToken } from '@/lib/server/vendor/tokens';
+import { sealDraftForTest } from '@/lib/testing/config-test-draft';
 import { inviteTokenFrom, newAccount, newTenantKeys, type NewAccount, type TenantKeyMaterial } from '@/lib/testing/api-client';
 import { formatFindings, scanForSecrets, type Canary } from '@/lib/testing/secret-scan';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
@@ -102,6 +104,7 @@ const w = {} as {
   apiTokenId: string;
   vendor: AuditOptions;
   deployment: { id: string; kid: string; environmentId: string; name: string };
+  testId: string;
   seq: number;
   configA: string;
   configB: string;
@@ -576,6 +579,20 @@ const ROWS: Row[] = [
     how: 'the tenant’s signed state lists the deployment',
     perform: () => restate(() => {}, { recipients: [w.deployment.kid] }),
     expect: () => ({ actorType: 'user', tenant: TENANT, details: { added: [w.deployment.kid], removed: [] } }),
+  },
+  {
+    action: 'config.test',
+    how: 'a draft sealed to the approved deployment only',
+    perform: async () => {
+      w.testId = newConfigTestId();
+      const deployment = await db.prisma.proxyDeployment.findUniqueOrThrow({ where: { id: w.deployment.id }, select: { publicJwk: true } });
+      const document = { typ: 'config-test' as const, testId: w.testId, tenantId: TENANT, kind: 'kms' as const, configId: null, provider: 'aws-kms', settings: { secretAccessKey: `canary-test-setting-${run}` }, iat: Math.floor(Date.now() / 1000) };
+      plant('draft test setting', document.settings.secretAccessKey);
+      const jwe = await sealDraftForTest({ document, signingKey: w.keys.signingKey, signingKid: w.keys.signingKid, recipients: [{ kid: w.deployment.kid, publicJwk: deployment.publicJwk as never }] });
+      plant('sealed draft test', JSON.stringify(jwe));
+      return startConfigTest(await accessOf(w.aliceAccount.email), { draft: { testId: w.testId, kind: 'kms', provider: 'aws-kms', configId: null, jwe } }, context);
+    },
+    expect: () => ({ actorType: 'user', tenant: TENANT, details: { testId: w.testId, draft: true, kind: 'kms', provider: 'aws-kms', targets: [w.deployment.id] } }),
   },
   {
     action: 'deployment.remove',

@@ -75,13 +75,15 @@ describe('delivery hub memory', () => {
   });
 });
 
+/** Whether the promise settles within one turn of the event loop. */
+const settled = async (promise: Promise<unknown>) => {
+  let done = false;
+  void promise.then(() => (done = true));
+  await new Promise((resolve) => setImmediate(resolve));
+  return done;
+};
+
 describe('delivery hub recheck after a gap', () => {
-  const settled = async (promise: Promise<unknown>) => {
-    let done = false;
-    void promise.then(() => (done = true));
-    await new Promise((resolve) => setImmediate(resolve));
-    return done;
-  };
 
   it('wakes only the held polls behind the seqs read, and lists the environments it must read', async () => {
     hub.setLive(true);
@@ -121,5 +123,41 @@ describe('delivery hub recheck after a gap', () => {
     expect(hub.recheck(new Map([['env_1', 2]]), generation)).toBe(1);
     expect(await poll).toBe('changed');
     expect(hub.liveSeq('env_1')).toBeUndefined();
+  });
+});
+
+describe('held configuration-test polls', () => {
+  it('a new test wakes only its deployment’s test polls, not bundle polls', async () => {
+    const mine = hub.registerTests('dep_1');
+    const theirs = hub.registerTests('dep_2');
+    const bundle = hub.register('env_1', 'dep_1', -1);
+    const polls = [mine.wait(30_000), theirs.wait(30_000), bundle.wait(30_000)];
+    hub.publishTests('dep_1');
+    expect(await polls[0]).toBe('changed');
+    expect(await settled(polls[1] as Promise<unknown>)).toBe(false);
+    expect(await settled(polls[2] as Promise<unknown>)).toBe(false);
+    expect(hub.heldDeployments().sort()).toEqual(['dep_1', 'dep_2']);
+    theirs.cancel();
+    bundle.cancel();
+    expect(hub.held()).toBe(0);
+  });
+
+  it('a deployment event wakes its test polls (so they check the key again), and a recheck wakes every one', async () => {
+    const first = hub.registerTests('dep_1');
+    const poll = first.wait(30_000);
+    hub.publishDeployment('dep_1');
+    expect(await poll).toBe('deployment');
+    const a = hub.registerTests('dep_1');
+    const b = hub.registerTests('dep_2');
+    const waits = [a.wait(30_000), b.wait(30_000)];
+    expect(hub.recheckTests()).toBe(2);
+    expect(await Promise.all(waits)).toEqual(['changed', 'changed']);
+    expect(hub.heldDeployments()).toEqual([]);
+  });
+
+  it('a test published between registering and waiting is not missed', async () => {
+    const held = hub.registerTests('dep_1');
+    hub.publishTests('dep_1');
+    expect(await held.wait(30_000)).toBe('changed');
   });
 });

@@ -6,10 +6,14 @@ import 'server-only';
 // other instances' changes too. A deployment event (disabled, deleted, key
 // revoked) wakes that deployment's polls so they answer 401 at once. After a
 // gap in what the listener heard, `recheck` wakes the polls a missed change
-// left behind.
+// left behind. Configuration tests (GET /api/v1/proxy/tests) hold their polls
+// here too, per deployment: a new test for the deployment wakes them.
 export type WaitOutcome = 'changed' | 'deployment' | 'timeout' | 'aborted';
 
 type Waiter = { deploymentId: string; afterSeq: number; resolve: (outcome: WaitOutcome) => void };
+
+/** A registered poll: `wait` holds it (until woken, `ms`, or the signal aborts), `cancel` unregisters it. */
+export type HeldPoll = { promise: Promise<WaitOutcome>; wait: (ms: number, signal?: AbortSignal, seenSeq?: number) => Promise<WaitOutcome>; cancel: () => void };
 
 /** A proxy API key this process has verified against the database, until its deployment's next event. */
 export type CachedPrincipal = {
@@ -23,6 +27,8 @@ const MAX_PRINCIPALS = 10_000;
 
 class DeliveryHub {
   private readonly waiters = new Map<string, Set<Waiter>>();
+  /** Held polls for configuration tests, by deployment id. */
+  private readonly testWaiters = new Map<string, Set<Waiter>>();
   /** The highest delivery seq this process has seen committed, per environment. */
   private readonly seqs = new Map<string, number>();
   /** Verified API keys by their SHA-256, trusted only while `live`. */
@@ -106,11 +112,28 @@ class DeliveryHub {
     return [...this.waiters.keys()];
   }
 
-  /** The deployments with polls held right now: whose keys a recheck looks at. */
+  /** The deployments with polls held right now (bundle or test polls): whose keys a recheck looks at. */
   heldDeployments(): string[] {
-    const ids = new Set<string>();
+    const ids = new Set<string>(this.testWaiters.keys());
     for (const set of this.waiters.values()) for (const waiter of set) ids.add(waiter.deploymentId);
     return [...ids];
+  }
+
+  /** A configuration test for this deployment committed: its held test polls look again. */
+  publishTests(deploymentId: string): void {
+    for (const waiter of this.testWaiters.get(deploymentId) ?? []) waiter.resolve('changed');
+  }
+
+  /** After a gap in what the listener heard: every held test poll looks again (one cheap query each). Returns how many. */
+  recheckTests(): number {
+    let woken = 0;
+    for (const set of this.testWaiters.values()) {
+      for (const waiter of set) {
+        waiter.resolve('changed');
+        woken += 1;
+      }
+    }
+    return woken;
   }
 
   /**
@@ -142,12 +165,14 @@ class DeliveryHub {
     for (const set of this.waiters.values()) {
       for (const waiter of set) if (waiter.deploymentId === deploymentId) waiter.resolve('deployment');
     }
+    for (const waiter of this.testWaiters.get(deploymentId) ?? []) waiter.resolve('deployment');
   }
 
   /** Number of polls held right now (for diagnostics and benchmarks). */
   held(): number {
     let n = 0;
     for (const set of this.waiters.values()) n += set.size;
+    for (const set of this.testWaiters.values()) n += set.size;
     return n;
   }
 
@@ -156,15 +181,24 @@ class DeliveryHub {
    * the database, then check: a change that commits in between still wakes it.
    * `wait` takes the seq the poll read, so only a change past it wakes the wait.
    */
-  register(
-    environmentId: string,
-    deploymentId: string,
-    afterSeq: number,
-  ): { promise: Promise<WaitOutcome>; wait: (ms: number, signal?: AbortSignal, seenSeq?: number) => Promise<WaitOutcome>; cancel: () => void } {
+  register(environmentId: string, deploymentId: string, afterSeq: number): HeldPoll {
+    return this.enlist(this.waiters, environmentId, deploymentId, afterSeq);
+  }
+
+  /**
+   * Registers a configuration-test poll of a deployment, woken by a new test
+   * for it (or its deployment's events). Register before claiming, then wait:
+   * a test that commits in between still wakes it.
+   */
+  registerTests(deploymentId: string): HeldPoll {
+    return this.enlist(this.testWaiters, deploymentId, deploymentId, -1);
+  }
+
+  private enlist(waiters: Map<string, Set<Waiter>>, key: string, deploymentId: string, afterSeq: number): HeldPoll {
     let settle!: (outcome: WaitOutcome) => void;
     const promise = new Promise<WaitOutcome>((resolve) => (settle = resolve));
-    const set = this.waiters.get(environmentId) ?? new Set<Waiter>();
-    this.waiters.set(environmentId, set);
+    const set = waiters.get(key) ?? new Set<Waiter>();
+    waiters.set(key, set);
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     let signal: AbortSignal | undefined;
@@ -176,7 +210,7 @@ class DeliveryHub {
         if (settled) return;
         settled = true;
         set.delete(waiter);
-        if (set.size === 0 && this.waiters.get(environmentId) === set) this.waiters.delete(environmentId);
+        if (set.size === 0 && waiters.get(key) === set) waiters.delete(key);
         if (timer) clearTimeout(timer);
         if (signal && onAbort) signal.removeEventListener('abort', onAbort);
         settle(outcome);

@@ -21,8 +21,9 @@ import { getDeliveryHub } from './hub';
 
 export const DELIVERY_CHANNEL = 'cmk_delivery';
 
-/** `e:<environmentId>:<seq>` or `d:<deploymentId>`. */
-export function deliveryPayload(event: { environmentId: string; seq: number } | { deploymentId: string }): string {
+/** `e:<environmentId>:<seq>`, `d:<deploymentId>`, or `t:<deploymentId>` (a configuration test for it). */
+export function deliveryPayload(event: { environmentId: string; seq: number } | { deploymentId: string } | { testFor: string }): string {
+  if ('testFor' in event) return `t:${event.testFor}`;
   return 'deploymentId' in event ? `d:${event.deploymentId}` : `e:${event.environmentId}:${event.seq}`;
 }
 
@@ -32,6 +33,7 @@ export function dispatchPayload(payload: string | undefined): void {
   const [kind, id, seq] = payload.split(':');
   if (kind === 'e' && id && seq && /^\d+$/.test(seq)) hub.publishEnvironment(id, Number(seq));
   else if (kind === 'd' && id) hub.publishDeployment(id);
+  else if (kind === 't' && id) hub.publishTests(id);
 }
 
 /**
@@ -41,12 +43,15 @@ export function dispatchPayload(payload: string | undefined): void {
  */
 export async function recheckHeldPolls(): Promise<{ environments: number; woken: number; deployments: number }> {
   const hub = getDeliveryHub();
+  // Held test polls simply look again: a test committed during the gap is claimed by that look.
+  const tests = hub.recheckTests();
   const environmentIds = hub.heldEnvironments();
-  if (environmentIds.length === 0) return { environments: 0, woken: 0, deployments: 0 };
+  const deploymentIds = hub.heldDeployments();
+  if (environmentIds.length === 0 && deploymentIds.length === 0) return { environments: 0, woken: tests, deployments: 0 };
   const generation = hub.generation();
   const db = await getPrisma();
-  const [seqs, recheck] = await Promise.all([environmentSeqs(db, environmentIds), deploymentsToRecheck(db, hub.heldDeployments(), new Date())]);
-  const woken = hub.recheck(seqs, generation);
+  const [seqs, recheck] = await Promise.all([environmentSeqs(db, environmentIds), deploymentsToRecheck(db, deploymentIds, new Date())]);
+  const woken = hub.recheck(seqs, generation) + tests;
   // As if their event had been heard: their cached keys are dropped and their polls check the key again (401 if it ended).
   for (const id of recheck) hub.publishDeployment(id);
   return { environments: environmentIds.length, woken, deployments: recheck.length };
