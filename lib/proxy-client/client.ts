@@ -4,11 +4,13 @@
 // change and at least once a minute, a full sync every hour (the one way to
 // see a tenant left out of the bundle), and read access to the last good
 // configuration. See lib/proxy-client/index.ts for the API overview.
+import { randomUUID } from 'node:crypto';
 import type { TSiemHealth } from '@/lib/schemas/siem-health';
 import { createSiemReporter, type TSiemReporter } from './siem-report';
 import type { TProxyCredentials } from '@/lib/schemas/deployments';
 
 import { backoffDelay, DEFAULT_RETRY, sleep, type TRetryOptions } from './backoff';
+import { runConfigTestLoop, type TConfigTestHandler } from './config-tests';
 import { BrokerHttpError, createBrokerApi, type TFetch } from './http';
 import { BundleRefusedError, createSyncCore, type TStoppedListener } from './sync-core';
 import type { TProxyError, TProxyLogger, TProxySummary, TProxyTenant } from './types';
@@ -26,6 +28,8 @@ export type TProxyClientOptions = {
   random?: () => number;
   /** How often run() starts over with a full sync (default 1 hour): a tenant the broker leaves out shows only in one. */
   fullSyncEveryMs?: number;
+  /** This proxy process in results and reports (default: setSiemHealthSource's, else a random UUID). */
+  instanceId?: string;
 };
 
 export type TProxyClient = {
@@ -46,6 +50,8 @@ export type TProxyClient = {
   setSiemHealthSource(instanceId: string, source: () => TSiemHealth[]): void;
   /** Called once per pinned tenant the broker stops handing over (tenant_withheld / tenant_suspended), with what was last served of it. */
   onTenantStopped(listener: TStoppedListener): void;
+  /** Runs configuration tests: with a handler, run() also long-polls GET /api/v1/proxy/tests and posts each result (./config-tests.ts). */
+  onConfigTest(handler: TConfigTestHandler): void;
   stop(): void;
 };
 
@@ -70,6 +76,8 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
   const api = createBrokerApi(credentials.brokerUrl, credentials.apiKey, options.fetch);
   const errorSources: (() => TProxyError[])[] = [];
   let siemReporter: TSiemReporter | null = null;
+  let instanceId = options.instanceId ?? randomUUID();
+  let configTestHandler: TConfigTestHandler | null = null;
   const core = createSyncCore({
     credentials,
     pinsFile: options.pinsFile,
@@ -134,6 +142,10 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     }, NEWS_CHECK_MS);
     newsCheck.unref();
     stop.addEventListener('abort', () => clearInterval(newsCheck), { once: true });
+    const handler = configTestHandler;
+    const tests = handler
+      ? runConfigTestLoop({ api, handler, instanceId, getTenant: core.getTenant, draftKeys: core.draftKeys, logger, retry, random, now, signal: stop })
+      : Promise.resolve();
     while (!stop.aborted) {
       const started = now();
       const lastFull = core.lastFullSyncAt();
@@ -153,6 +165,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
         if (delay > 0) await sleep(delay, stop);
       }
     }
+    await tests;
   }
 
   function summary(): TProxySummary {
@@ -190,10 +203,14 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     summary,
     lastSyncAt: () => core.lastSyncAt(),
     addErrorSource: (source) => void errorSources.push(source),
-    setSiemHealthSource(instanceId, source) {
-      siemReporter = createSiemReporter(instanceId, source, now);
+    setSiemHealthSource(id, source) {
+      instanceId = id;
+      siemReporter = createSiemReporter(id, source, now);
     },
     onTenantStopped: core.onStopped,
+    onConfigTest(handler) {
+      configTestHandler = handler;
+    },
     stop: () => stopper.abort(),
   };
 }

@@ -1,8 +1,9 @@
 // The broker's proxy API as seen from the proxy (docs/proxy-api.md): the
-// bundle long-poll with ETag, the status report, and the broker key rotation
-// statements. Errors come back as BrokerHttpError carrying the problem+json
+// bundle long-poll with ETag, the status report, the broker key rotation
+// statements, and the configuration tests' pick-up and results. Errors come back as BrokerHttpError carrying the problem+json
 // `code`; network failures as BrokerHttpError with status 0.
 import { readBounded } from '@/lib/bounded-body';
+import { ZProxyConfigTests, type TConfigTestResult, type TProxyConfigTest } from '@/lib/schemas/config-tests';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
 
 export type TFetch = typeof globalThis.fetch;
@@ -34,6 +35,9 @@ export type TBrokerApi = {
   >;
   postStatus(status: TProxyStatus, signal?: AbortSignal): Promise<void>;
   getBrokerRotations(signal?: AbortSignal): Promise<string[]>;
+  /** GET /api/v1/proxy/tests: the configuration tests this call claims (held up to `wait` s while there are none). */
+  getConfigTests(input: { wait: number; signal?: AbortSignal }): Promise<TProxyConfigTest[]>;
+  postConfigTestResult(testId: string, result: TConfigTestResult, signal?: AbortSignal): Promise<void>;
 };
 
 /**
@@ -119,6 +123,26 @@ export function createBrokerApi(brokerUrl: string, apiKey: string, fetchImpl: TF
         throw new BrokerHttpError(200, undefined, 'The broker key rotations document is malformed.');
       }
       return body.rotations as string[];
+    },
+
+    async getConfigTests({ wait, signal }) {
+      const url = new URL(`${base}/api/v1/proxy/tests`);
+      url.searchParams.set('wait', String(Math.max(0, Math.min(30, Math.floor(wait)))));
+      const response = await call(url.href, { headers: { ...auth, accept: 'application/json' }, signal });
+      if (response.status !== 200) throw await problemOf(response);
+      const parsed = ZProxyConfigTests.safeParse(await jsonCapped(response).catch(() => null));
+      if (!parsed.success) throw new BrokerHttpError(200, 'malformed_tests', 'The broker answered GET /api/v1/proxy/tests with a malformed body.');
+      return parsed.data.tests;
+    },
+
+    async postConfigTestResult(testId, result, signal) {
+      const response = await call(`${base}/api/v1/proxy/tests/${encodeURIComponent(testId)}/result`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(result),
+        signal,
+      });
+      if (response.status !== 204 && response.status !== 200) throw await problemOf(response);
     },
   };
 }

@@ -11,6 +11,7 @@
 //   client.getTenant('acme')?.primary.kms;        // last good, verified, schema-checked config
 //   findKmsConfig(client.getTenant('acme'), 3);   // the KMS configuration an EDEK names by its kmsConfigId
 //   client.summary();                             // counts, tenants, configs (no settings), errors, staleness
+//   client.onConfigTest(async (test, { tenant, draft }) => ({ outcome, step, code, latencyMs }));  // before run()
 //   client.stop();
 //
 // Every tenant's update is verified end to end (broker signature → tenant
@@ -22,6 +23,7 @@
 export { createProxyClient, FULL_SYNC_EVERY_MS, type TProxyClient, type TProxyClientOptions } from './client';
 export { loadCredentials, CredentialsError } from './credentials';
 export { BrokerHttpError, type TFetch } from './http';
+export { CONFIG_TEST_CONCURRENCY, type TConfigTestContext, type TConfigTestHandler, type TConfigTestOutcome } from './config-tests';
 export { defaultPinsFile, loadPins, savePins, type TPins } from './pins';
 export { BundleRefusedError, type TStoppedListener } from './sync-core';
 export { formatSummary } from './format-summary';

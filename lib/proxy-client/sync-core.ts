@@ -359,8 +359,22 @@ export function createSyncCore(input: {
     etag = null;
   }
 
+  /**
+   * For a draft's configuration test: this deployment's key and the tenant
+   * signing key pinned from its verified state, while the tenant is served
+   * (active and approving this deployment); else null.
+   */
+  async function draftKeys(tenantId: string): Promise<{ deployment: TDeploymentKey; signingKey: JWK } | null> {
+    const ready = await init();
+    const tenant = tenants.get(tenantId);
+    const pin = ready.pins.tenants[tenantId];
+    if (!tenant || !pin || tenant.status !== 'active' || !tenant.approved) return null;
+    return { deployment: ready.deployment, signingKey: pin.signingKey };
+  }
+
   return {
     init,
+    draftKeys,
     pull,
     startFullSync,
     reportStatus,

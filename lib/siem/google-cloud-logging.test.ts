@@ -73,6 +73,8 @@ describe('google-cloud-logging sink', () => {
       })),
     );
     expect(batch.map(severityOf)).toEqual(['INFO', 'INFO', 'WARNING', 'NOTICE']);
+    // A configuration test's event (category 'test') is routine: INFO.
+    expect(severityOf(makeSiemEvent(9, { category: 'test', event: 'config_test', details: { testId: 'ct_x' } }))).toBe('INFO');
     expect(logNameOf({ projectId: 'p-123456', logName: 'a/b.c_d-e' })).toBe('projects/p-123456/logs/a%2Fb.c_d-e');
   });
 

@@ -24,7 +24,8 @@ const WHAT = 'Google Cloud Logging';
 /** LogSeverity: a refused operation is worth a look; the proxy's own security and delivery events stand out from routine key use. */
 export function severityOf(event: TSiemEvent): 'WARNING' | 'NOTICE' | 'INFO' {
   if (event.outcome === 'failure') return 'WARNING';
-  return event.category === 'key_use' ? 'INFO' : 'NOTICE';
+  // A test event is routine, as key use is; what needs attention is a refusal, a security event or a delivery notice.
+  return event.category === 'key_use' || event.category === 'test' ? 'INFO' : 'NOTICE';
 }
 
 /** `projects/<project>/logs/<LOG_ID>`, the LOG_ID URL-encoded as the API requires (`/` → `%2F`). */

@@ -80,6 +80,8 @@ describe('syslog-tls sink (real rsyslogd)', () => {
     expect(first.sd).toBe(`[cmk@32473 id="${event.id}" tenant="acme" deployment="dep_test" instance="tsp-test-1" kmsConfig="1" category="key_use" event="unwrap" outcome="success"]`);
     // The framing is gone from what rsyslog calls the raw message: it read the octet count, not a line.
     expect(first.raw).toBe(rfc5424Message(event));
+    // A configuration test's event: MSGID test.config_test, the category in the structured data.
+    expect(rfc5424Message(makeSiemEvent(9, { category: 'test', event: 'config_test' }))).toMatch(/ cmk-tsp - test\.config_test \[[^\]]* category="test" event="config_test"/);
     expect(first.msg.startsWith('\u{FEFF}{')).toBe(true);
     expect(parsedMsg(first)).toEqual(event);
 

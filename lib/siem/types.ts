@@ -10,9 +10,12 @@ export type TSiemEvent = {
   /** ISO 8601 UTC with milliseconds: when the TSP handled it. */
   time: string;
   source: 'cmk-tsp';
-  /** 'delivery': the TSP's own word that the broker stopped handing the tenant over (tenant_withheld, tenant_suspended). */
-  category: 'key_use' | 'security_event' | 'delivery';
-  /** Key use: 'wrap' | 'unwrap' | 'rekey'; security event: the app's name, e.g. 'USER_LOGIN', 'CUSTOM_X'; delivery: the proxy error code. */
+  /**
+   * 'delivery': the TSP's own word that the broker stopped handing the tenant over (tenant_withheld, tenant_suspended).
+   * 'test': a tenant admin's configuration test of this SIEM configuration (event 'config_test', details { testId }).
+   */
+  category: 'key_use' | 'security_event' | 'delivery' | 'test';
+  /** Key use: 'wrap' | 'unwrap' | 'rekey'; security event: the app's name, e.g. 'USER_LOGIN', 'CUSTOM_X'; delivery: the proxy error code; test: 'config_test'. */
   event: string;
   outcome: 'success' | 'failure';
   /** TSP error code (e.g. 202) on failure. */

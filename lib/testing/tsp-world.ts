@@ -10,11 +10,13 @@
 //                                                        also a Datadog SIEM, which this proxy cannot serve yet
 //   quiet     AWS KMS primary, no SIEM
 import { SUPPORTED_SIEM_PROVIDERS } from '@/lib/siem/registry';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createProxyClient, type TProxyClient, type TProxyClientOptions } from '@/lib/proxy-client';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
+import type { TConfigTestResult, TProxyConfigTest } from '@/lib/schemas/config-tests';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
 import { createTsp, SILENT_LOGGER, type TTsp, type TTspOptions } from '@/lib/tsp';
 import { bundleTenant, createBroker, createDeployment, createTenant, publishState, sealTestConfig, signTestBundle, type TTestConfig, type TTestDeployment, type TTestTenant } from './bundle-factory';
@@ -50,8 +52,17 @@ export type TTspWorld = {
   change(name: TName | (string & {}), edit: (tenant: TTestTenant) => void | Promise<void>): Promise<void>;
   /** From now on the broker leaves the tenant out of every bundle (a proxy sees it at its next full sync). */
   withhold(name: TName): void;
+  /** Hands the TSP a configuration test at its next (or its held) GET /api/v1/proxy/tests; returns the testId. */
+  startConfigTest(test: TWorldConfigTest): string;
+  /** Every result the TSP posted, in arrival order. */
+  testResults: { testId: string; result: TConfigTestResult }[];
+  /** The first result posted for `testId` (waits up to 10 s). */
+  configTestResult(testId: string): Promise<TConfigTestResult>;
   stop(): Promise<void>;
 };
+
+/** A test as the broker's pick-up hands it over; testId and resultBy are filled in when absent. */
+export type TWorldConfigTest = Omit<TProxyConfigTest, 'testId' | 'resultBy'> & { testId?: string; resultBy?: string };
 
 export type TTspWorldOptions = {
   tsp?: Partial<TTspOptions>;
@@ -118,8 +129,30 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
     version += 1;
     for (const resolve of wake.splice(0)) resolve();
   };
+  // Configuration tests: handed over once (claimed), a pick-up held like the configs long-poll until one is started.
+  const pendingTests: TProxyConfigTest[] = [];
+  const testResults: TTspWorld['testResults'] = [];
+  const testWaiters: (() => void)[] = [];
+  const held = (waitMs: number, waiters: (() => void)[], signal: AbortSignal | null | undefined) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(String(input));
+    if (url.pathname === '/api/v1/proxy/tests') {
+      if (pendingTests.length === 0) await held(Number(url.searchParams.get('wait') ?? 0) * 1000, testWaiters, init?.signal);
+      return Response.json({ tests: pendingTests.splice(0) });
+    }
+    const posted = /^\/api\/v1\/proxy\/tests\/([^/]+)\/result$/.exec(url.pathname);
+    if (posted && init?.method === 'POST') {
+      testResults.push({ testId: decodeURIComponent(posted[1] as string), result: JSON.parse(String(init.body)) as TConfigTestResult });
+      return new Response(null, { status: 204 });
+    }
     if (url.pathname === '/api/v1/proxy/status') {
       statuses.push(JSON.parse(String(init?.body)) as TProxyStatus);
       return new Response(null, { status: 204 });
@@ -127,15 +160,7 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
     if (url.pathname === '/.well-known/cmk-key-rotations.json') return Response.json({ rotations: [] });
     const asked = new Headers(init?.headers).get('if-none-match');
     if (asked === `"v${version}"`) {
-      const waitMs = Number(url.searchParams.get('wait') ?? 0) * 1000;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, waitMs);
-        wake.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-        init?.signal?.addEventListener('abort', () => resolve(), { once: true });
-      });
+      await held(Number(url.searchParams.get('wait') ?? 0) * 1000, wake, init?.signal);
       if (asked === `"v${version}"`) return new Response(null, { status: 304, headers: { etag: asked } });
     }
     const list = [...NAMES.filter((name) => !withheld.has(name)).map((name) => tenants[name]), ...Object.values(extra)].map((tenant) => bundleTenant(tenant, deployment));
@@ -193,8 +218,24 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
       withheld.add(name);
       changed();
     },
+    testResults,
+    startConfigTest(test) {
+      const testId = test.testId ?? `ct_${randomBytes(16).toString('base64url')}`;
+      pendingTests.push({ ...test, testId, resultBy: test.resultBy ?? new Date(Date.now() + 60_000).toISOString() });
+      for (const resolve of testWaiters.splice(0)) resolve();
+      return testId;
+    },
+    async configTestResult(testId) {
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const found = testResults.find((r) => r.testId === testId);
+        if (found) return found.result;
+        if (Date.now() > deadline) throw new Error(`no result for configuration test ${testId}`);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
     async stop() {
-      wake.splice(0).forEach((resolve) => resolve());
+      [...wake.splice(0), ...testWaiters.splice(0)].forEach((resolve) => resolve());
       await tsp.stop();
       await Promise.all([kms.stop(), webhook.close(), splunk.close()]);
     },

@@ -52,6 +52,8 @@ export function unwrapConfig(tenant: TProxyTenant, kmsConfigId: number): TKmsCon
 
 export type TDriverCache = {
   driverFor(tenantId: string, config: TKmsConfig): TKmsDriver;
+  /** A driver made with the same factory and options, not kept: a draft's configuration test. The caller closes it. */
+  createUncached(provider: string, settings: unknown): TKmsDriver;
   /** Closes drivers of configuration versions no longer in force. */
   sweep(source: TConfigSource): void;
   size(): number;
@@ -73,6 +75,7 @@ export function createDriverCache(options: TKmsDriverOptions, create = createKms
       drivers.set(key, { tenantId, configId: config.configId, version: config.version, driver });
       return driver;
     },
+    createUncached: (provider, settings) => create(provider, settings, options),
     sweep(source) {
       for (const [key, held] of drivers) {
         const current = source.getTenant(held.tenantId)?.configs.find((c) => c.configId === held.configId);

@@ -12,6 +12,7 @@ import type { TKmsDriverOptions } from '@/lib/kms/types';
 import type { TProxyClient } from '@/lib/proxy-client';
 import type { TSiemSinkOptions } from '@/lib/siem/types';
 import { createApiHandler, sendError } from './api';
+import { createConfigTestHandler } from './config-test';
 import { createDriverCache } from './configs';
 import { TspError } from './errors';
 import { createHealthHandler, type THealthState } from './health';
@@ -102,6 +103,8 @@ export function createTsp(options: TTspOptions): TTsp {
     });
     logger.warn({ tenantId: notice.tenantId, code: notice.code, lastAppliedSeq: notice.seq ?? null, siemConfigurations: sent }, 'the broker stopped handing this tenant over; serving none of its configurations');
   });
+  // A tenant admin's "Test" (docs/tsp.md "Configuration tests"): picked up by the proxy client's second long-poll.
+  client.onConfigTest(createConfigTestHandler({ drivers, sink: options.siem ?? {}, siemProviders: options.siem?.providers, deploymentId: options.deploymentId, instanceId, logger }));
   let synced = false;
   let stopping = false;
   let markReady: () => void = () => {};

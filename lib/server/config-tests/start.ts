@@ -36,7 +36,7 @@ function checkDraftJwe(raw: unknown, targets: Target[], tenantEncKid: string | n
   if (size > MAX_JWE_BYTES) throw refuse(`The sealed draft is larger than ${MAX_JWE_BYTES} bytes.`);
   let jwe: TGeneralJwe;
   try {
-    jwe = readGeneralJwe(raw, CONFIG_TEST_CTY);
+    jwe = readGeneralJwe(raw, [CONFIG_TEST_CTY]);
   } catch (error) {
     throw refuse(`The sealed draft is not a valid configuration-test JWE: ${(error as Error).message}`);
   }
@@ -47,7 +47,7 @@ function checkDraftJwe(raw: unknown, targets: Target[], tenantEncKid: string | n
   const missing = targets.filter((t) => !kids.includes(t.kid));
   if (missing.length) throw refuse(`The draft is not sealed to every approved proxy deployment: ${missing.map((t) => t.name).join(', ')} cannot open it. Reload and try again.`);
   if (kids.length !== targets.length) throw refuse('The draft is sealed to a key that is not an approved proxy deployment of this tenant. Reload and try again.');
-  return new Map(targets.map((t) => [t.id, narrowJwe(jwe, t.kid, CONFIG_TEST_CTY)]));
+  return new Map(targets.map((t) => [t.id, narrowJwe(jwe, t.kid)]));
 }
 
 /** Seconds until the oldest test of the rolling minute leaves it, or null when one more may start. */
