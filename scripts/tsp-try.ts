@@ -2,7 +2,8 @@
 // a data key as tenant acme, encrypts a short document with it (AES-256-GCM,
 // here in this process), forgets the key, asks the TSP to unwrap the stored
 // EDEK, decrypts, and prints the SIEM events the tenant received for these
-// two key uses (from the demo's Splunk double: DATA_DIR/demo/siem-events.jsonl).
+// two key uses, in each of its SIEMs (from the demo's Splunk, Datadog and
+// Elastic doubles: DATA_DIR/demo/siem-events.jsonl).
 //   npm run tsp:try [-- --tenant acme --text "…" --env-file data/demo/tsp.env]
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -61,15 +62,36 @@ decipher.setAuthTag(ciphertext.subarray(-16));
 const plaintext = Buffer.concat([decipher.update(ciphertext.subarray(12, -16)), decipher.final()]).toString('utf8');
 console.log(`Decrypted: ${JSON.stringify(plaintext)}`);
 
-// The TSP batches SIEM events (≤ 250 ms) and the demo double writes them to the file every 250 ms.
-console.log(`\nWhat tenant ${values.tenant} sees in its SIEM (the demo's Splunk double):`);
-const deadline = Date.now() + 5_000;
-for (;;) {
+// The TSP batches SIEM events (≤ 250 ms) and the demo doubles' events are written to the file every 250 ms.
+// Each line is {"siem":<provider>,"event":<event>}; a demo from before the other SIEM doubles wrote Splunk's bare events.
+type TEvent = { event?: unknown; iclFields?: { requestId?: string } };
+const SIEM_NAMES: Record<string, string> = { 'splunk-hec': 'Splunk HEC', datadog: 'Datadog Logs', elastic: 'Elasticsearch' };
+function mySiemEvents(): Map<string, TEvent[]> {
+  const bySiem = new Map<string, TEvent[]>();
   const lines = existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).slice(seenBefore) : [];
-  const mine = lines.map((line) => JSON.parse(line) as { iclFields?: { requestId?: string } }).filter((e) => e.iclFields?.requestId === requestId);
-  if (mine.length >= 2 || Date.now() > deadline) {
-    if (mine.length === 0) console.log(`  (no event arrived within 5 s: is ${values.tenant}'s SIEM the demo's Splunk double? see ${eventsFile})`);
-    for (const event of mine) console.log(JSON.stringify(event, null, 2));
+  for (const line of lines) {
+    const parsed = JSON.parse(line) as TEvent & { siem?: string };
+    const [siem, event] = typeof parsed.event === 'object' && parsed.event !== null ? [parsed.siem ?? 'splunk-hec', parsed.event as TEvent] : ['splunk-hec', parsed];
+    if (event.iclFields?.requestId === requestId) bySiem.set(siem, [...(bySiem.get(siem) ?? []), event]);
+  }
+  return bySiem;
+}
+console.log(`\nWhat tenant ${values.tenant} sees in its SIEMs (the demo's doubles):`);
+// Done when every SIEM that got events has both, and nothing new came for a while (a tenant may have several SIEMs).
+const deadline = Date.now() + 5_000;
+let last = '';
+let quietSince = Date.now();
+for (;;) {
+  const mine = mySiemEvents();
+  const seen = JSON.stringify([...mine].map(([siem, events]) => [siem, events.length]));
+  if (seen !== last) [last, quietSince] = [seen, Date.now()];
+  const complete = mine.size > 0 && [...mine.values()].every((events) => events.length >= 2) && Date.now() - quietSince >= 750;
+  if (complete || Date.now() > deadline) {
+    if (mine.size === 0) console.log(`  (no event arrived within 5 s: is ${values.tenant}'s SIEM one of the demo's doubles? see ${eventsFile})`);
+    for (const [siem, events] of mine) {
+      console.log(`\nIn ${SIEM_NAMES[siem] ?? siem} (the demo's double):`);
+      for (const event of events) console.log(JSON.stringify(event, null, 2));
+    }
     break;
   }
   await new Promise((resolve) => setTimeout(resolve, 200));

@@ -3,7 +3,8 @@
 // credentials are; the printed accounts sign in; the credentials file is a
 // valid one whose private key matches the approved deployment; the demo TSP
 // wraps and unwraps through each of the five KMS doubles (one tenant's
-// primary each); the fake provider credentials and the doubles' secrets are
+// primary each), delivers the events to the Splunk, Datadog and Elastic
+// doubles and exits 0 with nothing left queued; the fake provider credentials and the doubles' secrets are
 // nowhere in clear in the database or the logs; and a second start loads
 // nothing twice. With PostgreSQL no demo is ever loaded.
 import { spawn, spawnSync } from 'node:child_process';
@@ -20,13 +21,21 @@ import { BrokerClient } from '@/lib/testing/api-client';
 import { formatFindings, readStoredValues, scanForSecrets, type Canary } from '@/lib/testing/secret-scan';
 import { startBroker, type ServerProcess } from '@/lib/testing/server-process';
 import { freePort } from '@/scripts/lib/pg-cluster';
-import type { TDemoDoublesSpec } from './doubles';
+import type { TDemoDoublesSpec, TDemoSiemLine } from './doubles';
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 
 const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
 const DEMO_PROVIDERS = ['aws-kms', 'hashicorp-vault-transit', 'splunk-hec', 'datadog', 'google-cloud-kms', 'azure-key-vault', 'elastic', 'thales-ciphertrust'];
 /** Each demo tenant's KMS primary (kmsConfigId 1), each on its local double, and how many KMS configurations it has. */
 const DEMO_TENANTS = { acme: ['aws-kms', 2], globex: ['google-cloud-kms', 2], initech: ['azure-key-vault', 1], hooli: ['hashicorp-vault-transit', 1], umbrella: ['thales-ciphertrust', 1] } as const;
+
+/** tsp:try's SIEM events per SIEM ("In Splunk HEC (the demo's double):" then the events), as the event names. */
+function siemSections(stdout: string): Record<string, string[]> {
+  const parts = stdout.split(/^In (.+) \(the demo's double\):$/m);
+  const sections: Record<string, string[]> = {};
+  for (let i = 1; i < parts.length; i += 2) sections[parts[i] as string] = [...(parts[i + 1] ?? '').matchAll(/^ {2}"event": "(\w+)"/gm)].map((m) => m[1] as string);
+  return sections;
+}
 
 let testDb: TestDatabase;
 let server: ServerProcess | undefined;
@@ -128,9 +137,12 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
   it('runs the documented TSP commands: the TSP with the demo env file, then tsp:try encrypts and decrypts as acme (AWS) and as the tenants on Google, Azure, Vault and CipherTrust, each through its double', async () => {
     const demo = path.join(testDb.dir, 'data', 'demo');
     expect(statSync(path.join(demo, 'tsp.env')).mode & 0o777).toBe(0o600);
-    expect((server as ServerProcess).output()).toMatch(/Demo doubles \(local PROTOCOL DOUBLES, NOT the clouds: not AWS, not Splunk, not Google, Azure, HashiCorp or Thales\)/);
+    expect((server as ServerProcess).output()).toMatch(/Demo doubles \(local PROTOCOL DOUBLES, NOT the clouds: not AWS, not Splunk, Datadog or Elastic, not Google, Azure, HashiCorp or Thales\)/);
     const env = readFileSync(path.join(demo, 'tsp.env'), 'utf8');
     for (const name of ['TSP_GOOGLE_KMS_ENDPOINT', 'TSP_GOOGLE_TOKEN_URL', 'TSP_GOOGLE_CA_FILE', 'TSP_AZURE_AUTHORITY_HOST', 'TSP_AZURE_AUTHORITY_CA_FILE', 'TSP_AZURE_VAULT_CONNECT_TO']) expect(env).toMatch(new RegExp(`^${name}=\\S+$`, 'm'));
+    // Splunk and Elastic by made-up names resolved to this machine; Datadog's fixed intake host by connect-to.
+    expect(env).toMatch(/^TSP_RESOLVE=splunk\.demo\.test=127\.0\.0\.1,elastic\.demo\.test=127\.0\.0\.1$/m);
+    expect(env).toMatch(/^TSP_SIEM_CONNECT_TO=http-intake\.logs\.datadoghq\.eu:443=127\.0\.0\.1:\d+$/m);
     expect((server as ServerProcess).output()).toMatch(/npm run tsp -- --credentials .*demo\/proxy-credentials\.json --env-file .*demo\/tsp\.env/);
     // The env file names ports 7777 and 9000; the environment's own values win, so the test takes free ones.
     const ports = { TSP_PORT: String(await freePort()), TSP_HEALTH_PORT: String(await freePort()) };
@@ -144,8 +156,9 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(run.stdout).toContain('Decrypted: "Quarterly numbers: strictly confidential."');
-      const events = [...run.stdout.matchAll(/"event": "(\w+)"/g)].map((m) => m[1]);
-      expect(events).toEqual(['wrap', 'unwrap']);
+      // Acme has two SIEMs: Splunk's double shows the two key uses (Datadog's may still be on its way; checked below).
+      expect(siemSections(run.stdout)['Splunk HEC']).toEqual(['wrap', 'unwrap']);
+      for (const events of Object.values(siemSections(run.stdout))) expect(events).toEqual(['wrap', 'unwrap']);
       expect(run.stdout).toMatch(/"tenantId": "acme"[\s\S]*"kmsConfigId": 1/);
       cliOutput += run.stdout;
 
@@ -155,11 +168,9 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
         expect(other.stderr, tenant).toBe('');
         expect(other.status, tenant).toBe(0);
         expect(other.stdout, tenant).toContain(`Decrypted: "for ${tenant}"`);
-        // Globex's SIEM is Elastic's example, so only the others' events reach the Splunk double.
-        if (tenant !== 'globex') {
-          expect([...other.stdout.matchAll(/"event": "(\w+)"/g)].map((m) => m[1]), tenant).toEqual(['wrap', 'unwrap']);
-          expect(other.stdout).toMatch(new RegExp(`"tenantId": "${tenant}"[\\s\\S]*"kmsConfigId": 1`));
-        }
+        // Globex's SIEM is the Elasticsearch double, the others' the Splunk HEC double.
+        expect(siemSections(other.stdout), tenant).toEqual({ [tenant === 'globex' ? 'Elasticsearch' : 'Splunk HEC']: ['wrap', 'unwrap'] });
+        expect(other.stdout).toMatch(new RegExp(`"tenantId": "${tenant}"[\\s\\S]*"kmsConfigId": 1`));
         cliOutput += other.stdout;
       }
 
@@ -179,10 +190,25 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     } finally {
       tsp.kill('SIGTERM');
     }
-    // A graceful stop: the SIEM queues drained, nothing left.
+    // A graceful stop: the SIEM queues drained (Datadog's and Elastic's too), nothing left.
     expect(await exited).toBe(0);
     expect(tspOutput).toMatch(/first full sync verified; serving/);
     expect(tspOutput).toMatch(/stopping: finishing in-flight requests/);
+    // Every SIEM double's events are in the demo's events file: acme's reached Datadog, globex's Elastic.
+    const received = (siem: string, tenant: string) =>
+      readFileSync(path.join(demo, 'siem-events.jsonl'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as TDemoSiemLine)
+        .filter((line) => line.siem === siem && line.event.tenantId === tenant && line.event.category === 'key_use')
+        .map((line) => `${line.event.event} ${line.event.iclFields.requestId}`);
+    // The file is written every 250 ms: the last events may still be on their way to it. Each SIEM gets its own event ids; the request ids tie them.
+    await expect.poll(() => received('datadog', 'acme').length, { timeout: 5_000 }).toBe(received('splunk-hec', 'acme').length);
+    expect(received('splunk-hec', 'acme').length).toBeGreaterThanOrEqual(2);
+    expect(received('datadog', 'acme')).toEqual(received('splunk-hec', 'acme'));
+    await expect.poll(() => received('elastic', 'globex').map((e) => e.split(' ')[0]), { timeout: 5_000 }).toEqual(['wrap', 'unwrap']);
+    expect(received('splunk-hec', 'globex')).toEqual([]);
+    expect(received('datadog', 'initech')).toEqual([]);
   }, 120_000);
 
   it('keeps the fake provider credentials and the doubles’ secrets out of the database, the logs and the proxy output, and loads nothing on a second start', async () => {
@@ -191,6 +217,8 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
     const doubles = JSON.parse(readFileSync(path.join(testDb.dir, 'data', 'demo', 'doubles.json'), 'utf8')) as TDemoDoublesSpec;
     const other = doubles.otherKms;
     expect(other).toBeTruthy();
+    expect(doubles.datadog).toBeTruthy();
+    expect(doubles.elastic).toBeTruthy();
     const bytes = (base64: string) => Buffer.from(base64, 'base64');
     // A line from the middle of a PEM private key: the whole block would be found as PEM anyway.
     const pemLine = (pem: string) => pem.split('\n')[5] ?? '';
@@ -199,6 +227,13 @@ describe.runIf(backend === 'pglite')('demo data on the embedded database', () =>
       { label: 'demo AWS KMS key material', value: bytes(doubles.kms.material) },
       { label: 'TSP API key', value: doubles.tspApiKey },
       ...(doubles.splunk ? [{ label: 'demo Splunk token', value: doubles.splunk.token }] : []),
+      ...(doubles.datadog ? [{ label: 'demo Datadog API key', value: doubles.datadog.apiKey }] : []),
+      ...(doubles.elastic
+        ? [
+            { label: 'demo Elastic API key', value: doubles.elastic.apiKey },
+            { label: 'demo Elastic API key (encoded)', value: Buffer.from(`${doubles.elastic.apiKeyId}:${doubles.elastic.apiKey}`).toString('base64') },
+          ]
+        : []),
       ...(other
         ? [
             { label: 'demo Google service-account key', value: pemLine(other.google.keyFile.private_key ?? '') },

@@ -13,7 +13,8 @@ const demo = {
   deploymentId: 'dep_demo',
 };
 const otherKmsUrls = { google: 'https://127.0.0.1:40003', azure: 'https://localhost:40004', vault: 'https://127.0.0.1:40005', ciphertrust: 'https://127.0.0.1:40006' };
-const doubles = { kmsUrl: 'http://127.0.0.1:40001', otherKmsUrls, splunkUrl: 'https://splunk.demo.test:40002', eventsFile: '/srv/broker/data/demo/siem-events.jsonl' };
+const siemUrls = { splunkUrl: 'https://splunk.demo.test:40002', datadogUrl: 'https://http-intake.logs.datadoghq.eu:40007', elasticUrl: 'https://elastic.demo.test:40008' };
+const doubles = { kmsUrl: 'http://127.0.0.1:40001', otherKmsUrls, ...siemUrls, eventsFile: '/srv/broker/data/demo/siem-events.jsonl' };
 const base = { publicUrl: 'http://localhost:3000', dataDir: './data', cwd: '/srv/broker' };
 const TSP = 'npm run tsp -- --credentials data/demo/proxy-credentials.json --env-file data/demo/tsp.env';
 const PROXY = 'npm run proxy -- --credentials data/demo/proxy-credentials.json';
@@ -23,8 +24,11 @@ describe('demo instructions', () => {
     const text = demoInstructions({ ...base, demo, doubles }) as string;
     expect(text).toContain('admin@acme.example  passphrase: demo-bbbbb');
     expect(text).toContain('(also in data/demo/accounts.txt; delete it once noted)');
-    expect(text).toContain('local PROTOCOL DOUBLES, NOT the clouds: not AWS, not Splunk, not Google, Azure, HashiCorp or Thales');
-    for (const url of [doubles.kmsUrl, ...Object.values(otherKmsUrls), doubles.splunkUrl]) expect(text).toContain(url);
+    expect(text).toContain('local PROTOCOL DOUBLES, NOT the clouds: not AWS, not Splunk, Datadog or Elastic, not Google, Azure, HashiCorp or Thales');
+    for (const url of [doubles.kmsUrl, ...Object.values(otherKmsUrls), ...Object.values(siemUrls)]) expect(text).toContain(url);
+    expect(text).toContain('Datadog Logs double on https://http-intake.logs.datadoghq.eu:40007 (acme; the TSP reaches it as http-intake.logs.datadoghq.eu:443)');
+    expect(text).toContain('Elasticsearch double on https://elastic.demo.test:40008 (globex)');
+    expect(text).toContain('(the events they accept are also in data/demo/siem-events.jsonl)');
     expect(text).toContain('npm run tsp:try -- --tenant globex');
     const [tsp, tryIt, proxy] = [text.indexOf(TSP), text.indexOf('npm run tsp:try'), text.indexOf(PROXY)];
     expect(tsp).toBeGreaterThan(text.indexOf('passphrase'));
@@ -41,9 +45,21 @@ describe('demo instructions', () => {
   });
 
   it('a demo seeded before the other KMS doubles names only AWS and Splunk', () => {
-    const text = demoInstructions({ ...base, demo: null, doubles: { ...doubles, otherKmsUrls: null } }) as string;
+    const text = demoInstructions({ ...base, demo: null, doubles: { ...doubles, otherKmsUrls: null, datadogUrl: null, elasticUrl: null } }) as string;
     expect(text).toContain('NOT the clouds: not AWS, not Splunk):');
-    expect(text).not.toMatch(/Google|--tenant/);
+    expect(text).not.toMatch(/Google|--tenant|Datadog|Elastic/);
+  });
+
+  it('a demo seeded before the Datadog and Elastic doubles names the KMS doubles and Splunk only (those configurations keep the examples)', () => {
+    const text = demoInstructions({ ...base, demo: null, doubles: { ...doubles, datadogUrl: null, elasticUrl: null } }) as string;
+    expect(text).toContain('NOT the clouds: not AWS, not Splunk, not Google, Azure, HashiCorp or Thales):');
+    expect(text).toContain('Splunk HEC double on https://splunk.demo.test:40002');
+    expect(text).not.toMatch(/Datadog|Elastic/);
+  });
+
+  it('a demo made without openssl has no TLS doubles and says why', () => {
+    const text = demoInstructions({ ...base, demo: null, doubles: { ...doubles, otherKmsUrls: null, splunkUrl: null, datadogUrl: null, elasticUrl: null } }) as string;
+    expect(text).toContain('no Splunk, Datadog, Elastic, Google, Azure, Vault or CipherTrust double (openssl was missing when the demo was made)');
   });
 
   it('a demo without doubles offers the proxy client; no demo prints nothing', () => {

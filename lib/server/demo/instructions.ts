@@ -14,7 +14,7 @@ export type TDemoInstructions = {
   /** Only on the first start, when the demo was just loaded. */
   demo: DemoResult | null;
   /** The local KMS and SIEM doubles, when the demo has them. */
-  doubles: Pick<TDemoDoubles, 'kmsUrl' | 'otherKmsUrls' | 'splunkUrl' | 'eventsFile'> | null;
+  doubles: Pick<TDemoDoubles, 'kmsUrl' | 'otherKmsUrls' | 'splunkUrl' | 'datadogUrl' | 'elasticUrl' | 'eventsFile'> | null;
   publicUrl: string;
   dataDir: string;
   /** Paths are printed relative to this (the shell the operator started the broker from). */
@@ -44,8 +44,14 @@ export function demoInstructions({ demo, doubles, publicUrl, dataDir, cwd = proc
     return lines.join('\n');
   }
   const others = doubles.otherKmsUrls;
+  const { splunkUrl, datadogUrl, elasticUrl } = doubles;
+  const siems = [
+    ...(splunkUrl ? [`Splunk HEC double on ${splunkUrl} (every tenant but globex)`] : []),
+    ...(datadogUrl ? [`Datadog Logs double on ${datadogUrl} (acme; the TSP reaches it as ${new URL(datadogUrl).hostname}:443)`] : []),
+    ...(elasticUrl ? [`Elasticsearch double on ${elasticUrl} (globex)`] : []),
+  ];
   lines.push(
-    `  Demo doubles (local PROTOCOL DOUBLES, NOT the clouds: not AWS, not Splunk${others ? ', not Google, Azure, HashiCorp or Thales' : ''}):`,
+    `  Demo doubles (local PROTOCOL DOUBLES, NOT the clouds: not AWS, not Splunk${datadogUrl || elasticUrl ? ', Datadog or Elastic' : ''}${others ? ', not Google, Azure, HashiCorp or Thales' : ''}):`,
     `    AWS KMS double on ${doubles.kmsUrl} (acme)`,
     ...(others
       ? [
@@ -53,7 +59,9 @@ export function demoInstructions({ demo, doubles, publicUrl, dataDir, cwd = proc
           `    Vault Transit double on ${others.vault} (hooli, and acme's DR key), CipherTrust Manager double on ${others.ciphertrust} (umbrella)`,
         ]
       : []),
-    `    ${doubles.splunkUrl ? `Splunk HEC double on ${doubles.splunkUrl} (events also in ${relative(doubles.eventsFile)})` : 'no Splunk, Google, Azure, Vault or CipherTrust double (openssl was missing when the demo was made)'}`,
+    ...(splunkUrl
+      ? [...siems.map((siem) => `    ${siem}`), `    (the events they accept are also in ${relative(doubles.eventsFile)})`]
+      : ['    no Splunk, Datadog, Elastic, Google, Azure, Vault or CipherTrust double (openssl was missing when the demo was made)']),
     '',
     '  Next, in a second terminal, start the Tenant Security Proxy. It connects as the approved',
     '  deployment "demo-proxy", so the pages show the chain up to date instead of "Not connected yet":',

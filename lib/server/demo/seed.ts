@@ -5,7 +5,8 @@ import 'server-only';
 // admins accept their invitations bringing tenant keys, a proxy deployment is
 // created from a key pair made here (its credentials file written to
 // DATA_DIR/demo/), each tenant approves it, and their configurations (each
-// KMS and Splunk pointing at its local double, doubles.ts; the rest fake
+// KMS and SIEM pointing at its local double, doubles.ts; globex's retired
+// Azure Key Vault, and Datadog and Elastic in a demo without openssl, fake
 // credentials from the provider examples) are sealed and signed like in the
 // browser and sent as changes. Passphrases are random per installation and
 // shown once; nothing is created when any account exists, with PostgreSQL,
@@ -43,7 +44,7 @@ const TENANTS: { externalId: string; displayName: string; admin: string; configs
       { provider: 'aws-kms', label: 'Production KMS (eu-west-1, local double)', primary: true },
       { provider: 'hashicorp-vault-transit', label: 'Vault transit (DR, local double)' },
       { provider: 'splunk-hec', label: 'Splunk security index (local double)', primary: true },
-      { provider: 'datadog', label: 'Datadog audit logs' },
+      { provider: 'datadog', label: 'Datadog audit logs (local double)' },
     ],
   },
   {
@@ -53,7 +54,7 @@ const TENANTS: { externalId: string; displayName: string; admin: string; configs
     configs: [
       { provider: 'google-cloud-kms', label: 'Cloud KMS key ring (local double)', primary: true },
       { provider: 'azure-key-vault', label: 'Azure Key Vault (retired)', disabled: true },
-      { provider: 'elastic', label: 'Elastic SIEM', primary: true },
+      { provider: 'elastic', label: 'Elastic SIEM (local double)', primary: true },
     ],
   },
   // One tenant per remaining KMS, each on its double (kms-doubles.ts), so the demo TSP serves all five.
@@ -136,7 +137,7 @@ export async function seedDemoData(dataDir: string): Promise<DemoResult> {
 
   const dir = path.resolve(dataDir, 'demo');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // Each KMS and the Splunk configurations point at local protocol doubles (doubles.ts), so the demo TSP really works.
+  // Each KMS and SIEM configuration (but the retired one) points at a local protocol double (doubles.ts), so the demo TSP really works.
   const doubles = demoDoubleSettings(await createDemoDoublesSpec(dataDir));
   const accounts = [operatorAccount];
   for (const spec of TENANTS) accounts.push(await seedTenant(operator, environment.id, spec, deployment, doubles(spec.externalId)));
