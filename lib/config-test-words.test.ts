@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { KMS_ERROR_CODES } from '@/lib/kms/types';
 import { CONFIG_TEST_PICKUP_MS, CONFIG_TEST_STEPS } from '@/lib/schemas/config-tests';
 import { SIEM_ERROR_CODES } from '@/lib/schemas/siem-health';
-import { CODE_WORDS, failureWords, latencyWords, NOT_REACHED_WORDS, secondsLeft, STEP_WORDS, summaryWords, targetWords } from './config-test-words';
+import { CODE_WORDS, failureWords, latencyWords, NOT_REACHED_WORDS, secondsLeft, startRefusedWords, STEP_WORDS, summaryWords, targetWords } from './config-test-words';
 
 const result = (outcome: 'passed' | 'failed', step: (typeof CONFIG_TEST_STEPS)[number] | null = null, code: string | null = null) => ({
   instanceId: 'i-1',
@@ -50,5 +50,14 @@ describe('config test words', () => {
       'Test finished: 1 passed, 1 failed, 1 not reached.',
     );
     expect(summaryWords([])).toBe('Test finished.');
+  });
+});
+
+describe('startRefusedWords', () => {
+  it('words the refusals the broker documents', () => {
+    expect(startRefusedWords({ status: 429, code: 'rate_limited', message: 'x' }).title).toBe('Too many tests');
+    expect(startRefusedWords({ status: 409, code: 'tenant_suspended', message: 'x' }).title).toBe('The tenant is suspended');
+    expect(startRefusedWords({ status: 409, code: 'no_approved_deployments', message: 'x' }).detail).toMatch(/Approve one/);
+    expect(startRefusedWords({ status: 400, code: 'bad_request', message: 'The recipients are wrong.' })).toEqual({ title: 'The test could not be started', detail: 'The recipients are wrong.' });
   });
 });

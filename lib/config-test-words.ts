@@ -101,3 +101,15 @@ export function summaryWords(targets: readonly Pick<TConfigTestTarget, 'state' |
     .map(([k, n]) => `${n} ${k}`);
   return parts.length ? `Test finished: ${parts.join(', ')}.` : 'Test finished.';
 }
+
+/** Why the broker refused to start a test, in words (the error's status and stable code; its own detail otherwise). */
+export function startRefusedWords(error: { status?: number; code?: string; message: string }): { title: string; detail: string } {
+  if (error.status === 429) return { title: 'Too many tests', detail: 'At most 10 tests a minute for this tenant. Wait a minute and test again.' };
+  if (error.code === 'tenant_suspended') return { title: 'The tenant is suspended', detail: 'Tests are refused while the vendor has suspended this tenant.' };
+  if (error.code === 'no_approved_deployments') {
+    return { title: 'No approved deployment', detail: 'No proxy deployment is approved, so nothing can run the test. Approve one on the Deployments tab.' };
+  }
+  if (error.status === 404) return { title: 'Nothing to test', detail: 'This configuration or version no longer exists. Reload the page.' };
+  if (error.status === 0) return { title: 'The broker could not be reached', detail: error.message };
+  return { title: 'The test could not be started', detail: error.message };
+}

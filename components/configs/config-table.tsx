@@ -8,15 +8,16 @@ import { DateTime } from '@/components/ui/date-time';
 import { TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Button } from '@/components/ui/button';
 import { Badge, Card } from '@/components/ui/card';
-import type { TPropagation } from '@/lib/config-propagation';
+import { applySummary, type TDeploymentApplyRow, type TPropagation } from '@/lib/config-propagation';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TConfigKind } from '@/lib/schemas/providers/types';
 import { actionsFor, type TRowAction } from './config-actions';
+import { ApplyDetails } from './config-deployments';
 import { KIND_TEXT } from './kind-text';
 import type { TConfigView } from './use-configs';
 
 /** The Propagation cell: the deployments' reports are still loading, could not be loaded, or are in. */
-export type TPropagationCell = { kind: 'loading' } | { kind: 'error' } | { kind: 'ready'; propagation: TPropagation };
+export type TPropagationCell = { kind: 'loading' } | { kind: 'error' } | { kind: 'ready'; propagation: TPropagation; deployments?: TDeploymentApplyRow[] };
 
 export const LINK = 'font-medium text-brand-700 underline underline-offset-2 dark:text-brand-500';
 const BUTTON_LINK =
@@ -43,6 +44,7 @@ export function PropagationCell({ cell }: { cell: TPropagationCell }) {
     <span title={propagation.explanation} data-propagation={propagation.state} className="inline-block">
       <Badge tone={propagation.tone}>{propagation.label}</Badge>
       <span className="sr-only">. {propagation.explanation}</span>
+      {cell.deployments?.length ? <ApplyDetails rows={cell.deployments} label={`Per deployment: ${applySummary(cell.deployments.map((d) => d.apply))}`} /> : null}
     </span>
   );
 }
