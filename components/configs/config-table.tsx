@@ -35,17 +35,19 @@ export function StatusBadges({ row }: { row: Pick<TConfigView, 'status' | 'isPri
   );
 }
 
-/** In words, with its explanation beside it for screen readers and as a tooltip (the note under the tables says what it rests on). */
+/** In words, with its explanation beside it for screen readers and as a tooltip (the note under the tables says what it rests on), then which case each deployment is in. */
 export function PropagationCell({ cell }: { cell: TPropagationCell }) {
   if (cell.kind === 'loading') return <span className="text-slate-600 dark:text-slate-400">Checking…</span>;
   if (cell.kind === 'error') return <span>Unknown: the deployments could not be loaded</span>;
   const { propagation } = cell;
   return (
-    <span title={propagation.explanation} data-propagation={propagation.state} className="inline-block">
-      <Badge tone={propagation.tone}>{propagation.label}</Badge>
-      <span className="sr-only">. {propagation.explanation}</span>
+    <>
+      <span title={propagation.explanation} data-propagation={propagation.state} className="inline-block">
+        <Badge tone={propagation.tone}>{propagation.label}</Badge>
+        <span className="sr-only">. {propagation.explanation}</span>
+      </span>
       {cell.deployments?.length ? <ApplyDetails rows={cell.deployments} label={`Per deployment: ${applySummary(cell.deployments.map((d) => d.apply))}`} /> : null}
-    </span>
+    </>
   );
 }
 

@@ -18,7 +18,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Locator, type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
-import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import { NOT_REACHED_WORDS } from '@/lib/config-test-words';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TProvider } from '@/lib/schemas/providers/types';
@@ -29,7 +28,7 @@ import { watchPageErrors } from '../fixtures/page-errors';
 import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
 import { approveDeployment } from '../support/approve';
 import { expectNoSeriousAxe } from '../support/axe';
-import { startTsp, type TRunningTsp } from '../support/tsp';
+import { createDeploymentCredentials, startTsp, type TRunningTsp } from '../support/tsp';
 import { fillSettings, openNewForm } from './config-ui';
 
 test.describe.configure({ mode: 'serial' });
@@ -64,16 +63,7 @@ const pageErrors: string[] = [];
 const splunkSettings = (token: string, index = 'main') => ({ url: splunk.url(), token, index, sourcetype: 'cmk:audit', onQueueFull: 'drop' });
 const listing = async () => (await (await page.request.get(`/api/v1/tenants/${TENANT}/configs`)).json()) as { seq: number; configs: { id: string; label: string }[] };
 
-/** A deployment made by the operator through the API, with its credentials file as the operator's browser assembles it. */
-async function newDeployment(name: string): Promise<Parameters<typeof startTsp>[0]> {
-  const pair = await generateJwkPair('ecdh');
-  const created = expectStatus<{ credentials: Omit<Parameters<typeof startTsp>[0], 'privateJwk'> }>(
-    await operator.post('/api/v1/operator/deployments', { name, environmentId, publicJwk: pair.publicJwk }),
-    201,
-    name,
-  );
-  return { ...created.credentials, privateJwk: { ...pair.privateJwk, alg: 'ECDH-ES+A256KW', use: 'enc' } as never };
-}
+const newDeployment = (name: string) => createDeploymentCredentials(operator, name, environmentId);
 
 /** Clicks the configuration page's Test button and returns the results once the test is finished. */
 async function runTest(label: string): Promise<Locator> {
