@@ -31,6 +31,7 @@ describe('config test words', () => {
     expect(targetWords({ state: 'waiting', result: null }, 12)).toMatchObject({ label: 'Waiting', detail: expect.stringContaining('12 s left') });
     expect(targetWords({ state: 'running', result: null }, 0).label).toBe('Running');
     expect(targetWords({ state: 'not_reached', result: null }, 0)).toEqual({ label: 'Not reached', detail: NOT_REACHED_WORDS, tone: 'warning' });
+    expect(NOT_REACHED_WORDS).toBe('No proxy of this deployment picked the test up within 15 s: it is offline or not running.');
     expect(targetWords({ state: 'no_result', result: null }, 0).label).toBe('No result');
     expect(targetWords({ state: 'done', result: result('passed') }, 0)).toEqual({ label: 'Passed', detail: 'Passed in 85 ms.', tone: 'success' });
     expect(targetWords({ state: 'done', result: result('failed', 'key_access', 'kms_unauthorized') }, 0)).toMatchObject({ label: 'Failed', tone: 'danger' });

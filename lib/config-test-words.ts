@@ -6,7 +6,7 @@
 // (docs/configurations.md "Testing a configuration"). A proxy reports codes,
 // never messages, so these words are all the admin gets: they say where to
 // look, not what the receiver answered.
-import type { TConfigTestStep, TConfigTestTarget } from '@/lib/schemas/config-tests';
+import { CONFIG_TEST_PICKUP_MS, CONFIG_TEST_RESULT_MS, CONFIG_TESTS_PER_MINUTE, type TConfigTestStep, type TConfigTestTarget } from '@/lib/schemas/config-tests';
 
 export const STEP_WORDS: Record<TConfigTestStep, string> = {
   authentication: 'Signing in to the KMS/SIEM failed',
@@ -51,8 +51,8 @@ export function failureWords(step: TConfigTestStep | null, code: string | null):
   return `${head}: ${CODE_WORDS[code] ?? `code ${code}`}.`;
 }
 
-export const NOT_REACHED_WORDS = 'No proxy of this deployment picked the test up within 15 s: it is offline or not running.';
-export const NO_RESULT_WORDS = 'A proxy of this deployment picked the test up but sent no result within 60 s.';
+export const NOT_REACHED_WORDS = `No proxy of this deployment picked the test up within ${CONFIG_TEST_PICKUP_MS / 1000} s: it is offline or not running.`;
+export const NO_RESULT_WORDS = `A proxy of this deployment picked the test up but sent no result within ${CONFIG_TEST_RESULT_MS / 1000} s.`;
 
 /** How long the test took inside the proxy, for people: "85 ms", "2.4 s". */
 export function latencyWords(ms: number): string {
@@ -104,7 +104,7 @@ export function summaryWords(targets: readonly Pick<TConfigTestTarget, 'state' |
 
 /** Why the broker refused to start a test, in words (the error's status and stable code; its own detail otherwise). */
 export function startRefusedWords(error: { status?: number; code?: string; message: string }): { title: string; detail: string } {
-  if (error.status === 429) return { title: 'Too many tests', detail: 'At most 10 tests a minute for this tenant. Wait a minute and test again.' };
+  if (error.status === 429) return { title: 'Too many tests', detail: `At most ${CONFIG_TESTS_PER_MINUTE} tests a minute for this tenant. Wait a minute and test again.` };
   if (error.code === 'tenant_suspended') return { title: 'The tenant is suspended', detail: 'Tests are refused while the vendor has suspended this tenant.' };
   if (error.code === 'no_approved_deployments') {
     return { title: 'No approved deployment', detail: 'No proxy deployment is approved, so nothing can run the test. Approve one on the Deployments tab.' };
