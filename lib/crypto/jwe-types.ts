@@ -83,8 +83,8 @@ function refuseExtras(value: Record<string, unknown>): void {
   }
 }
 
-/** The protected header must decode to exactly {enc: A256GCM, cty: cmk-config+jws} (or the cty given: a configuration test's). */
-export function checkConfigProtectedHeader(encoded: unknown, cty: string = CONFIG_CTY): void {
+/** The protected header must decode to exactly {enc: A256GCM, cty: cmk-config+jws}. */
+export function checkConfigProtectedHeader(encoded: unknown): void {
   const header = parseJsonObject(
     decodeUtf8(decodeMember(encoded, 'protected'), 'invalid_input', 'Protected header'),
     'invalid_input',
@@ -93,7 +93,7 @@ export function checkConfigProtectedHeader(encoded: unknown, cty: string = CONFI
   const extra = Object.keys(header).filter((m) => !PROTECTED_MEMBERS.has(m));
   if (extra.length > 0) throw unsupported(`protected header member(s) not accepted: ${extra.join(', ')}.`);
   if (header.enc !== CONFIG_ENC) throw unsupported(`"enc" must be "${CONFIG_ENC}".`);
-  if (header.cty !== cty) throw unsupported(`"cty" must be "${cty}".`);
+  if (header.cty !== CONFIG_CTY) throw unsupported(`"cty" must be "${CONFIG_CTY}".`);
 }
 
 function readKid(value: unknown): string {
@@ -129,8 +129,8 @@ function readRecipient(value: unknown): TJweRecipient {
   return { header, encrypted_key: encryptedKey };
 }
 
-function readShared(value: Record<string, unknown>, cty: string): Omit<TGeneralJwe, 'recipients'> {
-  checkConfigProtectedHeader(value.protected as string, cty);
+function readShared(value: Record<string, unknown>): Omit<TGeneralJwe, 'recipients'> {
+  checkConfigProtectedHeader(value.protected as string);
   const iv = readSized(value.iv, 'iv', IV_BYTES);
   decodeMember(value.ciphertext, 'ciphertext');
   const tag = readSized(value.tag, 'tag', TAG_BYTES);
@@ -142,11 +142,11 @@ function readShared(value: Record<string, unknown>, cty: string): Omit<TGeneralJ
  * recipients with distinct kids, sizes of iv/tag/encrypted_key as A256GCM and
  * A256KW make them. Nothing is decrypted or authenticated here.
  */
-export function readGeneralJwe(value: unknown, cty: string = CONFIG_CTY): TGeneralJwe {
+export function readGeneralJwe(value: unknown): TGeneralJwe {
   if (!isJsonObject(value)) throw invalid('expected a JWE JSON object.');
   refuseExtras(value);
   assertExactMembers(value, GENERAL_MEMBERS, 'invalid_input', 'Sealed configuration (general JWE)');
-  const shared = readShared(value, cty);
+  const shared = readShared(value);
   const { recipients } = value;
   if (!Array.isArray(recipients) || recipients.length === 0) throw invalid('"recipients" must be a non-empty array.');
   if (recipients.length > MAX_CONFIG_RECIPIENTS) throw invalid(`at most ${MAX_CONFIG_RECIPIENTS} recipients.`);
@@ -161,7 +161,7 @@ export function readFlattenedJwe(value: unknown): TFlattenedJwe {
   if (!isJsonObject(value)) throw invalid('expected a JWE JSON object.');
   refuseExtras(value);
   assertExactMembers(value, FLATTENED_MEMBERS, 'invalid_input', 'Sealed configuration (flattened JWE)');
-  const shared = readShared(value, CONFIG_CTY);
+  const shared = readShared(value);
   const { header, encrypted_key } = readRecipient({ header: value.header, encrypted_key: value.encrypted_key });
   return { ...shared, header, encrypted_key };
 }

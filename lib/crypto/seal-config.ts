@@ -31,7 +31,7 @@ export type TSealConfigInput = {
   recipients: TSealRecipient[];
 };
 
-export async function readRecipients(recipients: unknown): Promise<{ kid: string; key: CryptoKey }[]> {
+async function readRecipients(recipients: unknown): Promise<{ kid: string; key: CryptoKey }[]> {
   if (!Array.isArray(recipients) || recipients.length === 0) {
     throw new CryptoError('invalid_input', 'A configuration needs at least one recipient.');
   }
@@ -75,16 +75,7 @@ export async function sealConfig({
 
   const jws = await signCompactJws(utf8(JSON.stringify(doc)), signingKey, signingKid, CONFIG_CTY);
 
-  const jwe = await encryptToRecipients(jws, keys, CONFIG_CTY);
-  return { jws, jwe, digest: await configDigest(jwe) };
-}
-
-/**
- * A compact JWS encrypted as a JWE General JSON (protected {enc, cty}) to every key, each entry naming its kid.
- * Shared with sealConfigTest, whose cty differs.
- */
-export async function encryptToRecipients(jws: string, keys: { kid: string; key: CryptoKey }[], cty: string): Promise<TGeneralJwe> {
-  const encrypt = new GeneralEncrypt(utf8(jws)).setProtectedHeader({ enc: CONFIG_ENC, cty });
+  const encrypt = new GeneralEncrypt(utf8(jws)).setProtectedHeader({ enc: CONFIG_ENC, cty: CONFIG_CTY });
   for (const { kid, key } of keys) encrypt.addRecipient(key).setUnprotectedHeader({ alg: CONFIG_KEY_ALG, kid });
   // jose writes a lone recipient's "epk" into the *protected* header (as for a
   // flattened JWE), which would make the shared part recipient-specific. With
@@ -103,5 +94,6 @@ export async function encryptToRecipients(jws: string, keys: { kid: string; key:
   }
   raw.recipients = raw.recipients.slice(0, keys.length);
   // What we hand out is exactly what every reader accepts.
-  return readGeneralJwe(raw, cty);
+  const jwe = readGeneralJwe(raw);
+  return { jws, jwe, digest: await configDigest(jwe) };
 }
