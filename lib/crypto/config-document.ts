@@ -76,6 +76,11 @@ function isJsonValue(value: unknown, depth: number): boolean {
   return Object.keys(value).every((k) => isWellFormed(k) && isJsonValue(value[k], depth + 1));
 }
 
+/** A plain JSON object that round-trips through JSON unchanged (a configuration's, or a draft test's, settings). */
+export function isPlainJsonObject(value: unknown): value is Record<string, unknown> {
+  return isPlainObject(value) && isJsonValue(value, 0);
+}
+
 /**
  * A configuration document with exactly the protocol's members, rebuilt so
  * nothing else rides along; `settings` comes back as a deep copy.
@@ -95,7 +100,7 @@ export function readConfigDocument(value: unknown): TConfigDocument {
   if (typeof provider !== 'string' || !PROVIDER.test(provider)) {
     fail('"provider" must be a lowercase provider id (letters, digits, dashes).');
   }
-  if (!isPlainObject(settings) || !isJsonValue(settings, 0)) fail('"settings" must be a plain JSON object.');
+  if (!isPlainJsonObject(settings)) fail('"settings" must be a plain JSON object.');
   if (!isEpochSeconds(iat)) fail('"iat" must be whole seconds since the epoch.');
   return {
     typ: typ as TConfigKind,

@@ -8,6 +8,12 @@
 // Codes: a missing or malformed member is 'invalid_input'; a well-formed
 // header that asks for another algorithm or an extra feature (crit, zip,
 // PBES2 parameters, apu/apv, …) is 'unsupported'.
+//
+// A draft's sealed settings for a configuration test (lib/crypto/seal-config-test.ts)
+// have the same shape with cty CONFIG_TEST_CTY; each reader takes the cty it
+// accepts, so neither ever passes for the other.
+import { CONFIG_TEST_CTY } from '@/lib/schemas/config-tests';
+
 import { base64urlDecode } from './encoding';
 import { CryptoError } from './errors';
 import { assertExactMembers, decodeUtf8, isJsonObject, parseJsonObject } from './json-object';
@@ -17,6 +23,9 @@ import { decodeThumbprint } from './thumbprint';
 export const CONFIG_KEY_ALG = 'ECDH-ES+A256KW';
 export const CONFIG_ENC = 'A256GCM';
 export const CONFIG_CTY = 'cmk-config+jws';
+export { CONFIG_TEST_CTY };
+/** The content types a sealed JWE may carry: a configuration's, or a draft test's. */
+export type TSealedCty = typeof CONFIG_CTY | typeof CONFIG_TEST_CTY;
 /** The tenant encryption key plus up to 63 proxy deployment keys. */
 export const MAX_CONFIG_RECIPIENTS = 64;
 
@@ -83,8 +92,8 @@ function refuseExtras(value: Record<string, unknown>): void {
   }
 }
 
-/** The protected header must decode to exactly {enc: A256GCM, cty: cmk-config+jws}. */
-export function checkConfigProtectedHeader(encoded: unknown): void {
+/** The protected header must decode to exactly {enc: A256GCM, cty} with one of the `ctys` accepted (default cmk-config+jws). */
+export function checkConfigProtectedHeader(encoded: unknown, ctys: readonly TSealedCty[] = [CONFIG_CTY]): void {
   const header = parseJsonObject(
     decodeUtf8(decodeMember(encoded, 'protected'), 'invalid_input', 'Protected header'),
     'invalid_input',
@@ -93,7 +102,7 @@ export function checkConfigProtectedHeader(encoded: unknown): void {
   const extra = Object.keys(header).filter((m) => !PROTECTED_MEMBERS.has(m));
   if (extra.length > 0) throw unsupported(`protected header member(s) not accepted: ${extra.join(', ')}.`);
   if (header.enc !== CONFIG_ENC) throw unsupported(`"enc" must be "${CONFIG_ENC}".`);
-  if (header.cty !== CONFIG_CTY) throw unsupported(`"cty" must be "${CONFIG_CTY}".`);
+  if (!ctys.includes(header.cty as TSealedCty)) throw unsupported(`"cty" must be "${ctys.join('" or "')}".`);
 }
 
 function readKid(value: unknown): string {
@@ -129,8 +138,8 @@ function readRecipient(value: unknown): TJweRecipient {
   return { header, encrypted_key: encryptedKey };
 }
 
-function readShared(value: Record<string, unknown>): Omit<TGeneralJwe, 'recipients'> {
-  checkConfigProtectedHeader(value.protected as string);
+function readShared(value: Record<string, unknown>, ctys: readonly TSealedCty[]): Omit<TGeneralJwe, 'recipients'> {
+  checkConfigProtectedHeader(value.protected as string, ctys);
   const iv = readSized(value.iv, 'iv', IV_BYTES);
   decodeMember(value.ciphertext, 'ciphertext');
   const tag = readSized(value.tag, 'tag', TAG_BYTES);
@@ -142,11 +151,11 @@ function readShared(value: Record<string, unknown>): Omit<TGeneralJwe, 'recipien
  * recipients with distinct kids, sizes of iv/tag/encrypted_key as A256GCM and
  * A256KW make them. Nothing is decrypted or authenticated here.
  */
-export function readGeneralJwe(value: unknown): TGeneralJwe {
+export function readGeneralJwe(value: unknown, ctys: readonly TSealedCty[] = [CONFIG_CTY]): TGeneralJwe {
   if (!isJsonObject(value)) throw invalid('expected a JWE JSON object.');
   refuseExtras(value);
   assertExactMembers(value, GENERAL_MEMBERS, 'invalid_input', 'Sealed configuration (general JWE)');
-  const shared = readShared(value);
+  const shared = readShared(value, ctys);
   const { recipients } = value;
   if (!Array.isArray(recipients) || recipients.length === 0) throw invalid('"recipients" must be a non-empty array.');
   if (recipients.length > MAX_CONFIG_RECIPIENTS) throw invalid(`at most ${MAX_CONFIG_RECIPIENTS} recipients.`);
@@ -157,11 +166,11 @@ export function readGeneralJwe(value: unknown): TGeneralJwe {
 }
 
 /** One recipient's flattened JWE, as a proxy receives it; the same rules as readGeneralJwe. */
-export function readFlattenedJwe(value: unknown): TFlattenedJwe {
+export function readFlattenedJwe(value: unknown, ctys: readonly TSealedCty[] = [CONFIG_CTY]): TFlattenedJwe {
   if (!isJsonObject(value)) throw invalid('expected a JWE JSON object.');
   refuseExtras(value);
   assertExactMembers(value, FLATTENED_MEMBERS, 'invalid_input', 'Sealed configuration (flattened JWE)');
-  const shared = readShared(value);
+  const shared = readShared(value, ctys);
   const { header, encrypted_key } = readRecipient({ header: value.header, encrypted_key: value.encrypted_key });
   return { ...shared, header, encrypted_key };
 }

@@ -17,7 +17,7 @@ import { errors, flattenedDecrypt } from 'jose';
 import { configDigest } from './config-digest';
 import { isConfigId, isPositiveInt, readConfigDocument, type TConfigDocument } from './config-document';
 import { CryptoError } from './errors';
-import { isThumbprint, resolveVerifyKey, verifyCompactJws, type TVerifyKey } from './es256-jws';
+import { isThumbprint, resolveVerifyKey, verifyCompactJws, type TResolvedVerifyKey, type TVerifyKey } from './es256-jws';
 import {
   CONFIG_CTY,
   CONFIG_ENC,
@@ -26,6 +26,7 @@ import {
   readGeneralJwe,
   type TFlattenedJwe,
   type TGeneralJwe,
+  type TSealedCty,
 } from './jwe-types';
 import { decodeUtf8, isJsonObject } from './json-object';
 import { assertP256PrivateKey } from './p256-jwk';
@@ -47,7 +48,8 @@ export type TOpenConfigInput = {
   expected: TOpenConfigExpected;
 };
 
-function assertDecryptionKey(key: unknown, kid: unknown): void {
+/** Shared with openConfigTest (./open-config-test.ts). */
+export function assertDecryptionKey(key: unknown, kid: unknown): void {
   assertP256PrivateKey(key, { algorithm: 'ECDH', usage: 'deriveBits' });
   if (!isThumbprint(kid)) throw new CryptoError('invalid_input', 'The decryption kid must be a key thumbprint.');
 }
@@ -66,16 +68,16 @@ function assertExpected(expected: unknown): asserts expected is TOpenConfigExpec
   if (!ok) throw new CryptoError('invalid_input', 'The expected tenantId/configId/version/digest are malformed.');
 }
 
-// Picks this key's entry by kid; the other entries are never tried.
-function selectRecipient(jwe: unknown, kid: string): TFlattenedJwe {
+// Picks this key's entry by kid; the other entries are never tried. `cty`: what the JWE must carry.
+export function selectRecipient(jwe: unknown, kid: string, cty: TSealedCty = CONFIG_CTY): TFlattenedJwe {
   if (isJsonObject(jwe) && Object.hasOwn(jwe, 'recipients')) {
-    const general = readGeneralJwe(jwe);
+    const general = readGeneralJwe(jwe, [cty]);
     const recipient = general.recipients.find((r) => r.header.kid === kid);
     if (!recipient) throw new CryptoError('wrong_key', 'The configuration is not sealed to this key.');
     const { protected: p, iv, ciphertext, tag } = general;
     return { protected: p, iv, ciphertext, tag, header: recipient.header, encrypted_key: recipient.encrypted_key };
   }
-  const flattened = readFlattenedJwe(jwe);
+  const flattened = readFlattenedJwe(jwe, [cty]);
   if (flattened.header.kid !== kid) {
     throw new CryptoError('wrong_key', 'The configuration is sealed to a different key.');
   }
@@ -90,7 +92,7 @@ function mismatch(message: string): CryptoError {
 export type TOpenConfigCheck = 'recipient' | 'digest' | 'decrypt' | 'signature' | 'content';
 
 // Labels a failure with its step so a proxy can report which one failed; the code is unchanged.
-async function step<T>(check: TOpenConfigCheck, run: () => T | Promise<T>): Promise<T> {
+export async function step<T>(check: string, run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (e) {
@@ -99,7 +101,7 @@ async function step<T>(check: TOpenConfigCheck, run: () => T | Promise<T>): Prom
   }
 }
 
-async function decryptSelected(selected: TFlattenedJwe, decryptionKey: CryptoKey): Promise<string> {
+export async function decryptSelected(selected: TFlattenedJwe, decryptionKey: CryptoKey, cty: TSealedCty = CONFIG_CTY): Promise<string> {
   let result: Awaited<ReturnType<typeof flattenedDecrypt>>;
   try {
     result = await flattenedDecrypt(selected, decryptionKey, {
@@ -120,7 +122,7 @@ async function decryptSelected(selected: TFlattenedJwe, decryptionKey: CryptoKey
   // Authenticated now (the encoded protected header is the GCM AAD); jose parsed the same string
   // readGeneralJwe/readFlattenedJwe checked, so this only guards against the two parsers disagreeing.
   const header = result.protectedHeader;
-  if (!header || Object.keys(header).length !== 2 || header.enc !== CONFIG_ENC || header.cty !== CONFIG_CTY) {
+  if (!header || Object.keys(header).length !== 2 || header.enc !== CONFIG_ENC || header.cty !== cty) {
     throw new CryptoError('unsupported', 'The configuration protected header is not accepted.');
   }
   try {
@@ -171,16 +173,17 @@ export async function openConfig({
   });
 
   const jws = await step('decrypt', () => decryptSelected(selected, decryptionKey));
-
-  const { payload } = await step('signature', () =>
-    verifyCompactJws(jws, signer, CONFIG_CTY, 'Configuration signature').catch((e: unknown) => {
-      // Inside the ciphertext a malformed statement is damage like any other.
-      if (e instanceof CryptoError && e.code === 'invalid_input') {
-        throw new CryptoError('decrypt_failed', e.message, { cause: e });
-      }
-      throw e;
-    }),
-  );
-
+  const payload = await step('signature', () => verifySealedJws(jws, signer, CONFIG_CTY, 'Configuration signature'));
   return step('content', () => readDocument(payload, expected));
+}
+
+/** The decrypted inner JWS, verified with typ `cty`; a malformed one is damage inside the ciphertext ('decrypt_failed'). */
+export async function verifySealedJws(jws: string, signer: TResolvedVerifyKey, cty: TSealedCty, what: string): Promise<Record<string, unknown>> {
+  const { payload } = await verifyCompactJws(jws, signer, cty, what).catch((e: unknown) => {
+    if (e instanceof CryptoError && e.code === 'invalid_input') {
+      throw new CryptoError('decrypt_failed', e.message, { cause: e });
+    }
+    throw e;
+  });
+  return payload;
 }

@@ -17,6 +17,7 @@ import {
   MAX_CONFIG_RECIPIENTS,
   readGeneralJwe,
   type TGeneralJwe,
+  type TSealedCty,
 } from './jwe-types';
 import { importPublicKey, readPublicJwk, thumbprintOf } from './p256-jwk';
 
@@ -56,26 +57,29 @@ async function readRecipients(recipients: unknown): Promise<{ kid: string; key: 
 }
 
 /**
- * Signs the document and seals it to every recipient. Returns the general JWE
- * (what the broker stores), its digest (what the tenant state lists) and the
- * inner compact JWS (for tests; callers send only the JWE).
- *
- * The signing kid cannot be checked against a non-extractable private key;
- * pass the kid that came with it (TImportedTenantKeys.signingKid).
+ * Signs `payload` as a compact JWS of type `cty` and seals it to every
+ * recipient, as a JWE General JSON with protected {enc, cty}: a configuration
+ * (sealConfig) or a draft's settings for a configuration test (sealConfigTest).
  */
-export async function sealConfig({
-  document,
+export async function sealSigned({
+  payload,
+  cty,
   signingKey,
   signingKid,
   recipients,
-}: TSealConfigInput): Promise<{ jws: string; jwe: TGeneralJwe; digest: string }> {
-  const doc = readConfigDocument(document);
+}: {
+  payload: Record<string, unknown>;
+  cty: TSealedCty;
+  signingKey: CryptoKey;
+  signingKid: string;
+  recipients: TSealRecipient[];
+}): Promise<{ jws: string; jwe: TGeneralJwe }> {
   assertSigningKey(signingKey, signingKid);
   const keys = await readRecipients(recipients);
 
-  const jws = await signCompactJws(utf8(JSON.stringify(doc)), signingKey, signingKid, CONFIG_CTY);
+  const jws = await signCompactJws(utf8(JSON.stringify(payload)), signingKey, signingKid, cty);
 
-  const encrypt = new GeneralEncrypt(utf8(jws)).setProtectedHeader({ enc: CONFIG_ENC, cty: CONFIG_CTY });
+  const encrypt = new GeneralEncrypt(utf8(jws)).setProtectedHeader({ enc: CONFIG_ENC, cty });
   for (const { kid, key } of keys) encrypt.addRecipient(key).setUnprotectedHeader({ alg: CONFIG_KEY_ALG, kid });
   // jose writes a lone recipient's "epk" into the *protected* header (as for a
   // flattened JWE), which would make the shared part recipient-specific. With
@@ -94,6 +98,24 @@ export async function sealConfig({
   }
   raw.recipients = raw.recipients.slice(0, keys.length);
   // What we hand out is exactly what every reader accepts.
-  const jwe = readGeneralJwe(raw);
+  return { jws, jwe: readGeneralJwe(raw, [cty]) };
+}
+
+/**
+ * Signs the document and seals it to every recipient. Returns the general JWE
+ * (what the broker stores), its digest (what the tenant state lists) and the
+ * inner compact JWS (for tests; callers send only the JWE).
+ *
+ * The signing kid cannot be checked against a non-extractable private key;
+ * pass the kid that came with it (TImportedTenantKeys.signingKid).
+ */
+export async function sealConfig({
+  document,
+  signingKey,
+  signingKid,
+  recipients,
+}: TSealConfigInput): Promise<{ jws: string; jwe: TGeneralJwe; digest: string }> {
+  const doc = readConfigDocument(document);
+  const { jws, jwe } = await sealSigned({ payload: doc, cty: CONFIG_CTY, signingKey, signingKid, recipients });
   return { jws, jwe, digest: await configDigest(jwe) };
 }
