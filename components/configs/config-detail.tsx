@@ -21,8 +21,10 @@ import { signedProvider } from '@/lib/client/signed-provider';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import { ActionDialogs, ActionFeedback, actionsFor, useConfigActions, type TConfigActions } from './config-actions';
 import { LoadFailed, SecurityAlert } from './config-alerts';
+import { ConfigDeployments } from './config-deployments';
 import { ConfigForm } from './config-form';
 import { configHref, LINK, StatusBadges } from './config-table';
+import { ConfigTestCard } from './config-test-panel';
 import { ConfigValues } from './config-values';
 import { KmsConfigIdNote } from './kms-config-id-note';
 import { KIND_TEXT } from './kind-text';
@@ -179,6 +181,8 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
           />
         ) : null}
       </Card>
+      <ConfigTestCard tenant={tenant} configId={row.id} version={row.latestVersion} label={row.label} kind={row.kind} />
+      <ConfigDeployments tenant={tenant} row={row} overview={current} />
       {row.kind === 'siem' ? <SiemDelivery tenant={tenant} configId={row.id} label={row.label} /> : null}
       <VersionHistory
         tenant={tenant}

@@ -9,6 +9,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { Alert } from '@/components/ui/alert';
 import { Button } from '@/components/ui/button';
 import { Field, SelectField } from '@/components/ui/field';
+import { sealDraftTest } from '@/lib/client/config-tests';
 import { saveConfig, type TTenantContext } from '@/lib/client/configs';
 import { fieldErrors } from '@/lib/client/fetchers';
 import { tenantKeys } from '@/lib/client/query-keys';
@@ -16,6 +17,7 @@ import { ZConfigLabel } from '@/lib/schemas/config-change';
 import { findProvider, providersOfKind } from '@/lib/schemas/providers/registry';
 import type { TConfigKind } from '@/lib/schemas/providers/types';
 import { ChangeFailed } from './config-alerts';
+import { ConfigTestRunner } from './config-test-panel';
 import { ProviderFields } from './provider-fields';
 import { emptyValues, firstErrorKey, FORM_ERROR, hasErrors, issuesToErrors, shownFields, toSettings, type TFormErrors, type TFormValues } from './settings-form';
 import type { TOverview } from './use-configs';
@@ -87,21 +89,42 @@ export function ConfigForm({ tenant, ctx, kind, editing, current, onSaved, onCan
     setFocusRequest(first ? { key: first } : null);
   }
 
+  /** The settings checked with the provider's own schema; problems go into `next`. */
+  function checkSettings(next: TFormErrors): Record<string, unknown> | null {
+    if (!provider) {
+      next.provider = `Choose the ${kind.toUpperCase()} provider.`;
+      return null;
+    }
+    const converted = toSettings(provider, values);
+    Object.assign(next, converted.errors);
+    const checked = provider.schema.safeParse(converted.settings);
+    if (!checked.success) for (const [k, message] of Object.entries(issuesToErrors(checked.error.issues, provider))) next[k] ??= message;
+    return converted.settings;
+  }
+
+  /** "Test before saving": the same checks (the name aside), then a draft sealed to the approved deployments only. */
+  function prepareTest() {
+    save.reset();
+    const next: TFormErrors = {};
+    const settings = checkSettings(next);
+    const base = editing?.base ?? current;
+    if (!base) next[FORM_ERROR] = 'The configurations are still loading. Try again in a moment.';
+    if (hasErrors(next) || !settings || !provider || !base) {
+      showErrors(next);
+      return null;
+    }
+    setErrors({});
+    const draft = { kind, provider: provider.id, configId: editing?.configId ?? null, settings };
+    return () => sealDraftTest(ctx, base.state, draft);
+  }
+
   function onSubmit(event: FormEvent) {
     event.preventDefault();
     save.reset();
     const next: TFormErrors = {};
     const parsedLabel = ZConfigLabel.safeParse(label);
     if (!parsedLabel.success) next.label = parsedLabel.error.issues[0]?.message ?? 'Give the configuration a name.';
-    if (!provider) next.provider = `Choose the ${kind.toUpperCase()} provider.`;
-    let settings: Record<string, unknown> = {};
-    if (provider) {
-      const converted = toSettings(provider, values);
-      settings = converted.settings;
-      Object.assign(next, converted.errors);
-      const checked = provider.schema.safeParse(settings);
-      if (!checked.success) for (const [k, message] of Object.entries(issuesToErrors(checked.error.issues, provider))) next[k] ??= message;
-    }
+    const settings = checkSettings(next) ?? {};
     const base = editing?.base ?? current;
     if (!base) next[FORM_ERROR] = 'The configurations are still loading. Try again in a moment.';
     if (hasErrors(next) || !provider || !base || !parsedLabel.success) return showErrors(next);
@@ -190,6 +213,13 @@ export function ConfigForm({ tenant, ctx, kind, editing, current, onSaved, onCan
           </Button>
         ) : null}
       </div>
+      <section aria-label="Test before saving" className="space-y-2 border-t border-slate-200 pt-4 dark:border-slate-800">
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Test these settings at every approved deployment before saving: they are sealed in this browser to the deployments’ keys only, and nothing is
+          saved.
+        </p>
+        <ConfigTestRunner tenant={tenant} label="Test before saving" disabled={busy} prepare={prepareTest} />
+      </section>
     </form>
   );
 }

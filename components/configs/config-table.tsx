@@ -8,15 +8,16 @@ import { DateTime } from '@/components/ui/date-time';
 import { TABLE, TableScroller, TD, TH } from '@/components/operator/query-state';
 import { Button } from '@/components/ui/button';
 import { Badge, Card } from '@/components/ui/card';
-import type { TPropagation } from '@/lib/config-propagation';
+import { applySummary, type TDeploymentApplyRow, type TPropagation } from '@/lib/config-propagation';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TConfigKind } from '@/lib/schemas/providers/types';
 import { actionsFor, type TRowAction } from './config-actions';
+import { ApplyDetails } from './config-deployments';
 import { KIND_TEXT } from './kind-text';
 import type { TConfigView } from './use-configs';
 
 /** The Propagation cell: the deployments' reports are still loading, could not be loaded, or are in. */
-export type TPropagationCell = { kind: 'loading' } | { kind: 'error' } | { kind: 'ready'; propagation: TPropagation };
+export type TPropagationCell = { kind: 'loading' } | { kind: 'error' } | { kind: 'ready'; propagation: TPropagation; deployments?: TDeploymentApplyRow[] };
 
 export const LINK = 'font-medium text-brand-700 underline underline-offset-2 dark:text-brand-500';
 const BUTTON_LINK =
@@ -34,16 +35,19 @@ export function StatusBadges({ row }: { row: Pick<TConfigView, 'status' | 'isPri
   );
 }
 
-/** In words, with its explanation beside it for screen readers and as a tooltip (the note under the tables says what it rests on). */
+/** In words, with its explanation beside it for screen readers and as a tooltip (the note under the tables says what it rests on), then which case each deployment is in. */
 export function PropagationCell({ cell }: { cell: TPropagationCell }) {
   if (cell.kind === 'loading') return <span className="text-slate-600 dark:text-slate-400">Checking…</span>;
   if (cell.kind === 'error') return <span>Unknown: the deployments could not be loaded</span>;
   const { propagation } = cell;
   return (
-    <span title={propagation.explanation} data-propagation={propagation.state} className="inline-block">
-      <Badge tone={propagation.tone}>{propagation.label}</Badge>
-      <span className="sr-only">. {propagation.explanation}</span>
-    </span>
+    <>
+      <span title={propagation.explanation} data-propagation={propagation.state} className="inline-block">
+        <Badge tone={propagation.tone}>{propagation.label}</Badge>
+        <span className="sr-only">. {propagation.explanation}</span>
+      </span>
+      {cell.deployments?.length ? <ApplyDetails rows={cell.deployments} label={`Per deployment: ${applySummary(cell.deployments.map((d) => d.apply))}`} /> : null}
+    </>
   );
 }
 

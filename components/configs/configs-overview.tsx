@@ -4,18 +4,16 @@
 // a search and a provider filter kept in the URL, and whether the approved
 // proxy deployments have applied each one (lib/config-propagation.ts). Each
 // action signs a new tenant state in this browser against the listing on screen.
-import { useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useRef } from 'react';
 import { PendingDeploymentsBanner } from '@/components/deployments/pending-banner';
 import { LoadingState } from '@/components/operator/query-state';
-import { api } from '@/lib/client/api';
 import { describeFilter, isFiltering, matchesConfig, readConfigFilter, withFilter, type TConfigFilter } from '@/lib/client/config-filter';
 import { RolledBackError, type TTenantContext } from '@/lib/client/configs';
-import { tenantKeys } from '@/lib/client/query-keys';
-import { configPropagation, PROPAGATION_NOTE } from '@/lib/config-propagation';
+import { applyPerDeployment, configPropagation, PROPAGATION_NOTE } from '@/lib/config-propagation';
 import { ActionDialogs, ActionFeedback, useConfigActions } from './config-actions';
 import { LoadFailed } from './config-alerts';
+import { useTenantDeployments } from './config-deployments';
 import { ConfigFilters, NoMatch } from './config-filters';
 import { ConfigTable, type TPropagationCell } from './config-table';
 import { ReissuePanel } from './reissue-panel';
@@ -61,18 +59,27 @@ function useFilterParams() {
 /** What each approved deployment reported applying, against the seq from which the configuration is as it is now. */
 function usePropagation(tenant: string, overview: TOverview | undefined): (row: TConfigView) => TPropagationCell {
   // Refreshed while open, so "behind" turns into "applied" without a reload (as on the deployments page).
-  const deployments = useQuery({ queryKey: tenantKeys.deployments(tenant), queryFn: () => api.tenantDeployments(tenant), refetchOnWindowFocus: false, refetchInterval: 30_000 });
+  const deployments = useTenantDeployments(tenant);
   return (row) => {
     if (deployments.isPending) return { kind: 'loading' };
     if (deployments.isError) return { kind: 'error' };
     // Approval as the verified state has it; a key the broker no longer lists has reported nothing.
-    const approved = (overview?.state?.recipients ?? []).map((kid) => {
-      const d = deployments.data.deployments.find((x) => x.kid === kid);
+    const per = applyPerDeployment({
+      recipients: overview?.state?.recipients ?? [],
+      deployments: deployments.data.deployments,
+      configId: row.id,
+      changedSeq: row.changedSeq,
+      changedAt: row.changedAt,
+      // Never past the state this browser verified: the broker's figure is informational only.
+      verifiedSeq: overview?.state?.seq ?? row.changedSeq,
+      now: Date.parse(deployments.data.generatedAt),
+    });
+    const changedSeq = Math.min(row.changedSeq, overview?.state?.seq ?? row.changedSeq);
+    const approved = per.map((p) => {
+      const d = deployments.data.deployments.find((x) => x.kid === p.kid);
       return { appliedSeq: d?.appliedSeq ?? null, lastStatusAt: d?.lastStatusAt ?? null };
     });
-    // Never past the state this browser verified: the broker's figure is informational only.
-    const changedSeq = Math.min(row.changedSeq, overview?.state?.seq ?? row.changedSeq);
-    return { kind: 'ready', propagation: configPropagation({ changedSeq, approved }) };
+    return { kind: 'ready', propagation: configPropagation({ changedSeq, approved }), deployments: per };
   };
 }
 

@@ -6,10 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '@/lib/server/db';
 import { formatFindings, readStoredValues, scanForSecrets, type Canary } from '@/lib/testing/secret-scan';
-
-const E2E = path.resolve('.cache/e2e');
+import { E2E, openE2eDatabase } from './e2e-database';
 
 function canaries(): Canary[] {
   const file = path.join(E2E, 'canaries.json');
@@ -21,16 +19,7 @@ function canaries(): Canary[] {
 
 describe('after the end-to-end walk', () => {
   it('the broker database holds none of the canary secrets', async () => {
-    // The broker may still be releasing the database for a moment after the suite ends.
-    let db: Awaited<ReturnType<typeof openDatabase>> | undefined;
-    for (let attempt = 0; !db; attempt++) {
-      try {
-        db = await openDatabase({ env: { PGLITE_DIR: path.join(E2E, 'data', 'pglite'), DATABASE_POOL_MAX: 1 } });
-      } catch (error) {
-        if (attempt >= 30 || (error as { code?: string }).code !== 'database_locked') throw error;
-        await new Promise((resolve) => setTimeout(resolve, 500));
-      }
-    }
+    const db = await openE2eDatabase();
     let stored: Awaited<ReturnType<typeof readStoredValues>>;
     let rollbacks: { tenant: string | null; details: unknown }[];
     try {

@@ -8,12 +8,28 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 import { createProxyClient } from '@/lib/proxy-client';
 import type { TProxyCredentials } from '@/lib/schemas/deployments';
+import { expectStatus, type BrokerClient } from '@/lib/testing/api-client';
 import { createTsp, SILENT_LOGGER, type TTsp, type TTspOptions } from '@/lib/tsp';
 
 export type TRunningTsp = { tsp: TTsp; url: string; apiKey: string; stop: () => Promise<void> };
+
+/**
+ * A proxy deployment the operator makes through the API (`operator` signed in), and the credentials file the
+ * operator's browser would assemble: the broker's part and the private key made here.
+ */
+export async function createDeploymentCredentials(operator: BrokerClient, name: string, environmentId: string): Promise<TProxyCredentials> {
+  const pair = await generateJwkPair('ecdh');
+  const created = expectStatus<{ credentials: Omit<TProxyCredentials, 'privateJwk'> }>(
+    await operator.post('/api/v1/operator/deployments', { name, environmentId, publicJwk: pair.publicJwk }),
+    201,
+    `deployment ${name}`,
+  );
+  return { ...created.credentials, privateJwk: { ...pair.privateJwk, alg: 'ECDH-ES+A256KW', use: 'enc' } as never };
+}
 
 /** Starts a TSP for the deployment in `credentials` and resolves once its first full sync with the broker has verified. */
 export async function startTsp(credentials: TProxyCredentials, kms: TKmsDriverOptions, siem?: TTspOptions['siem']): Promise<TRunningTsp> {

@@ -89,6 +89,8 @@ export type TConfigRow = {
    * (lib/server/configs/propagation.ts): the broker is not trusted.
    */
   changedSeq: number;
+  /** When the broker stored the state `changedSeq` (null when it no longer keeps it). */
+  changedAt: string | null;
 };
 export type TConfigListing = {
   seq: number;

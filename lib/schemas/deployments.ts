@@ -73,6 +73,8 @@ export type TTenantDeployment = {
   status: 'active' | 'disabled' | 'deleted';
   approved: boolean;
   appliedSeq: number | null;
+  /** When it reported applying `appliedSeq` (null: nothing yet). */
+  appliedAt: string | null;
   lastStatusAt: string | null;
   errors: { configId: string | null; code: string; message: string | null; seq?: number | null }[];
 };

@@ -74,6 +74,10 @@ describe(`propagation seqs in the configurations listing on ${backend}`, () => {
     expect((await applyConfigChange(access, change)).seq).toBe(2);
     const [a, b] = ids();
     expect(await changed()).toEqual({ [a]: 2, [b]: 2 });
+    // Each says when that state was stored ("catching up since …" on the configuration page).
+    const listing = await listConfigs(access);
+    const stored = await db.prisma.tenantState.findFirstOrThrow({ where: { tenantId: tenant.id, seq: 2 }, select: { createdAt: true } });
+    expect(listing.configs.map((c) => c.changedAt)).toEqual([stored.createdAt, stored.createdAt]);
   });
 
   it('moves only the configuration whose status changed, once a deployment applied the earlier state', async () => {

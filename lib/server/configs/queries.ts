@@ -37,6 +37,7 @@ export async function listConfigs(access: TenantAccess) {
   );
   const state = states[0] ?? null;
   const since = changedSeqs(states);
+  const stateTimes = new Map(states.map((s) => [s.seq, s.createdAt]));
   const people = await db.user.findMany({
     where: { id: { in: [...new Set(configs.map((c) => c.updatedById).filter((id): id is string => !!id))] } },
     select: { id: true, email: true },
@@ -53,6 +54,8 @@ export async function listConfigs(access: TenantAccess) {
       latest: versions[0] ?? null,
       // Informational (./propagation.ts): compared with what each approved deployment reported applying.
       changedSeq: since.get(c.id) ?? tenant.stateSeq,
+      // When that state was stored: "catching up since …" on the configuration page.
+      changedAt: stateTimes.get(since.get(c.id) ?? tenant.stateSeq) ?? null,
     })),
   };
 }

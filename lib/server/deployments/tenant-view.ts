@@ -41,6 +41,7 @@ export async function listTenantDeployments(access: TenantAccess): Promise<TTena
       status: d.status === 'deleted' ? 'deleted' : d.status === 'disabled' ? 'disabled' : 'active',
       approved: approved.has(d.kid),
       appliedSeq: status ? status.appliedSeq : null,
+      appliedAt: status?.appliedAt?.toISOString() ?? null,
       lastStatusAt: d.lastStatusAt?.toISOString() ?? null,
       errors: Array.isArray(status?.errors) ? (status.errors as TTenantDeployment['errors']) : [],
     };
