@@ -39,6 +39,7 @@ const AUDITED: Record<string, AuditAction[]> = {
   'POST /api/v1/operator/tenants/[tenant]/suspension': ['tenant.suspend'],
   'DELETE /api/v1/operator/tenants/[tenant]/suspension': ['tenant.resume'],
   'POST /api/v1/proxy/status': ['delivery.apply', 'delivery.error'],
+  'POST /api/v1/tenants/[tenant]/config-tests': ['config.test'],
   'POST /api/v1/tenants/[tenant]/admins/[id]/confirm': ['admin.confirm'],
   'DELETE /api/v1/tenants/[tenant]/admins/[id]': ['admin.remove'],
   'POST /api/v1/tenants/[tenant]/changes': [
@@ -76,6 +77,7 @@ const NOT_AUDITED: Record<string, string> = {
   'POST /api/v1/invitations/lookup': 'a read: what an invitation link is for (POST keeps the token out of URLs)',
   'POST /api/v1/account/totp': 'starts enrolment with an unconfirmed secret; turning it on (PUT) is the audited change',
   'DELETE /api/v1/account/totp/enrolment': 'discards the unconfirmed secret of an enrolment; nothing was turned on or off',
+  'POST /api/v1/proxy/tests/[testId]/result': 'a proxy’s result for a configuration test, telemetry shown in the test’s view; starting the test is the audited act (config.test)',
 };
 
 /** Routes whose handler does not take the request context itself (next-auth passes it to the authorize callback). */
