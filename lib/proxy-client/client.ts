@@ -5,7 +5,9 @@
 // see a tenant left out of the bundle), and read access to the last good
 // configuration. See lib/proxy-client/index.ts for the API overview.
 import type { TSiemHealth } from '@/lib/schemas/siem-health';
+import type { TReportSource } from './report-source';
 import { createSiemReporter, type TSiemReporter } from './siem-report';
+import { createUsageReporter, type TUsageSource } from './usage-report';
 import type { TProxyCredentials } from '@/lib/schemas/deployments';
 
 import { backoffDelay, DEFAULT_RETRY, sleep, type TRetryOptions } from './backoff';
@@ -44,6 +46,8 @@ export type TProxyClient = {
   addErrorSource(source: () => TProxyError[]): void;
   /** A TSP's SIEM delivery health per configuration, added to status reports as `instanceId` names it (docs/proxy-api.md). */
   setSiemHealthSource(instanceId: string, source: () => TSiemHealth[]): void;
+  /** A TSP's key-use counters, added to status reports as `instanceId` names it (docs/proxy-api.md "Usage counters"). */
+  setUsageSource(instanceId: string, source: TUsageSource): void;
   /** Called once per pinned tenant the broker stops handing over (tenant_withheld / tenant_suspended), with what was last served of it. */
   onTenantStopped(listener: TStoppedListener): void;
   stop(): void;
@@ -70,6 +74,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
   const api = createBrokerApi(credentials.brokerUrl, credentials.apiKey, options.fetch);
   const errorSources: (() => TProxyError[])[] = [];
   let siemReporter: TSiemReporter | null = null;
+  let usageReporter: TReportSource | null = null;
   const core = createSyncCore({
     credentials,
     pinsFile: options.pinsFile,
@@ -77,7 +82,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     now,
     logger,
     extraErrors: () => errorSources.flatMap((source) => source()),
-    siem: () => siemReporter,
+    sources: () => [siemReporter, usageReporter].filter((source) => source !== null),
   });
   const stopper = new AbortController();
   let transportError: TProxyError | null = null;
@@ -192,6 +197,9 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     addErrorSource: (source) => void errorSources.push(source),
     setSiemHealthSource(instanceId, source) {
       siemReporter = createSiemReporter(instanceId, source, now);
+    },
+    setUsageSource(instanceId, source) {
+      usageReporter = createUsageReporter(instanceId, source);
     },
     onTenantStopped: core.onStopped,
     stop: () => stopper.abort(),
