@@ -68,4 +68,7 @@ export type TTenantUsageSummary = {
   lastUsedAt: string | null;
 };
 
+/** For the operators' overview: a tenant among those with the most key use in the last 24 hours. */
+export type TTopTenantUsage = { tenantId: string; externalId: string; displayName: string; uses: number; failed: number; topCode: string | null };
+
 export const ZERO_USAGE: TUsageCounts = { wraps: 0, unwraps: 0, rekeys: 0, failed: 0, leasedHits: 0, siemSent: 0, siemDropped: 0 };

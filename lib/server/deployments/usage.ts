@@ -9,7 +9,7 @@ import 'server-only';
 // not proven: every figure names the deployment that reported it.
 import type { Prisma } from '@/lib/generated/prisma/client';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
-import { ZERO_USAGE, type TConfigUsageView, type TTenantUsageSummary, type TUsageCounts, type TUsageMinute, type TUsageRange } from '@/lib/schemas/usage';
+import { ZERO_USAGE, type TConfigUsageView, type TTenantUsageSummary, type TTopTenantUsage, type TUsageCounts, type TUsageMinute, type TUsageRange } from '@/lib/schemas/usage';
 import type { TenantAccess } from '@/lib/server/authz';
 import { getPrisma } from '@/lib/server/db';
 import type { ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
@@ -259,13 +259,13 @@ export async function summarizeTenantUsage(tenantId: string, now = Date.now()): 
 }
 
 /** For the operators' overview: the tenants with the most key use in the last 24 hours, with their failures (metadata only). */
-export async function topTenantsByUsage(limit = 10, now = Date.now()): Promise<{ tenantId: string; displayName: string; uses: number; failed: number; topCode: string | null }[]> {
+export async function topTenantsByUsage(limit = 10, now = Date.now()): Promise<TTopTenantUsage[]> {
   const db = await getPrisma();
-  const rows = await db.$queryRawUnsafe<{ tenant_id: string; display_name: string; uses: bigint | number; failed: bigint | number; codes: Record<string, unknown>[] | null }[]>(
-    `SELECT h.tenant_id, t.display_name, sum(h.wraps + h.unwraps + h.rekeys) AS uses, sum(h.failed) AS failed,
+  const rows = await db.$queryRawUnsafe<{ tenant_id: string; external_id: string; display_name: string; uses: bigint | number; failed: bigint | number; codes: Record<string, unknown>[] | null }[]>(
+    `SELECT h.tenant_id, t.external_id, t.display_name, sum(h.wraps + h.unwraps + h.rekeys) AS uses, sum(h.failed) AS failed,
             array_agg(h.failures) FILTER (WHERE h.failed > 0) AS codes
        FROM config_usage_hour h JOIN tenant t ON t.id = h.tenant_id
-      WHERE h.hour >= $1 GROUP BY h.tenant_id, t.display_name
+      WHERE h.hour >= $1 GROUP BY h.tenant_id, t.external_id, t.display_name
       ORDER BY sum(h.wraps + h.unwraps + h.rekeys + h.failed) DESC, h.tenant_id LIMIT $2`,
     new Date(now - DAY),
     limit,
@@ -277,6 +277,6 @@ export async function topTenantsByUsage(limit = 10, now = Date.now()): Promise<{
       for (const [code, n] of Object.entries(record)) byCode.set(code, (byCode.get(code) ?? 0) + Number(n));
     }
     const topCode = [...byCode].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]?.[0] ?? null;
-    return { tenantId: r.tenant_id, displayName: r.display_name, uses: Number(r.uses), failed: Number(r.failed), topCode };
+    return { tenantId: r.tenant_id, externalId: r.external_id, displayName: r.display_name, uses: Number(r.uses), failed: Number(r.failed), topCode };
   });
 }
