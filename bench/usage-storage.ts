@@ -4,7 +4,7 @@
 // PostgreSQL cluster when its binaries exist — then times, in process:
 //   - a status report carrying one minute of usage from every tenant (insert + hourly rollup), and the same report
 //     again (SET: it replaces), and the rollup alone;
-//   - pruning a day-old backlog of minute rows (one report's bounded batch);
+//   - pruning a backlog of minute rows (one report's bounded batch);
 //   - the tenant admin's 24 h and 30 d chart queries, with 30 days of hourly rows for the charted configuration and
 //     24 hours of them for every tenant;
 //   - the operators' per-tenant summary and the overview's top tenants;
@@ -69,7 +69,7 @@ async function measure(backend: string, env: Record<string, string>, count: numb
     const touched = usage.map((_, i) => ({ tenant_id: `ten_us_${i}`, config_id: cfg(i), minute: new Date(minute) }));
     const rollup = await timeIt(() => db.prisma.$transaction((tx) => rollUp(tx, dep.id, touched), { timeout: 600_000 }));
 
-    // History: 24 hours of hourly rows for every tenant, 30 days for tenant 0; a backlog of minute rows 49 hours old.
+    // History: 24 hours of hourly rows for every tenant, 30 days for tenant 0; a backlog of minute rows 4 hours old.
     const hourNow = now - (now % HOUR);
     await db.prisma.$executeRawUnsafe(
       `INSERT INTO config_usage_hour (deployment_id, tenant_id, config_id, hour, wraps, unwraps, rekeys, failed, failures, leased_hits, siem_sent, siem_dropped, last_used_at)
@@ -89,7 +89,7 @@ async function measure(backend: string, env: Record<string, string>, count: numb
       `INSERT INTO config_usage_minute (deployment_id, instance_id, tenant_id, config_id, minute, wraps, unwraps, rekeys, failed, failures, leased_hits, siem_sent, siem_dropped, reported_at)
        SELECT $1, 'old', 'ten_us_' || (n % $2), 'c_usage' || lpad((n % $2)::text, 6, '0') || 'aaaaaaaa', $3::timestamptz - (n / $2) * interval '1 minute', 1, 1, 0, 0, '{}'::jsonb, 0, 0, 0, $3
          FROM generate_series(0, $4 - 1) AS n`,
-      dep.id, count, new Date(now - 49 * HOUR - (now % 60_000)), backlog,
+      dep.id, count, new Date(now - 4 * HOUR - (now % 60_000)), backlog,
     );
     const prune = await timeIt(() => db.prisma.$transaction((tx) => pruneUsage(tx, dep.id, new Date()), { timeout: 600_000 }));
     const access = { tenant: { id: 'ten_us_0' } } as TenantAccess;
@@ -97,6 +97,9 @@ async function measure(backend: string, env: Record<string, string>, count: numb
     const month = await repeat(runs, () => getConfigUsage(access, cfg(0), '30d'));
     const summary = await repeat(runs, () => summarizeTenantUsage('ten_us_0'));
     const top = await repeat(Math.max(3, Math.floor(runs / 4)), () => topTenantsByUsage(10));
+    // Sizes without the pruned backlog's dead rows.
+    await db.prisma.$executeRawUnsafe('VACUUM FULL config_usage_minute');
+    await db.prisma.$executeRawUnsafe('VACUUM FULL config_usage_hour');
     const sizes = await db.prisma.$queryRawUnsafe<{ t: string; rows: bigint; bytes: bigint; idx: bigint }[]>(
       `SELECT t, (SELECT count(*) FROM config_usage_minute) AS rows, pg_total_relation_size(t) AS bytes, pg_indexes_size(t) AS idx FROM (VALUES ('config_usage_minute')) v(t)
        UNION ALL SELECT t, (SELECT count(*) FROM config_usage_hour), pg_total_relation_size(t), pg_indexes_size(t) FROM (VALUES ('config_usage_hour')) v(t)`,
@@ -106,7 +109,7 @@ async function measure(backend: string, env: Record<string, string>, count: numb
       [backend, `report: 1 minute × ${count} tenants (insert + rollup)`, f(first.ms), `${count} minute rows`],
       [backend, 'same report again (SET: replaces)', f(again.ms), ''],
       [backend, `hourly rollup alone (${count} configuration-hours)`, f(rollup.ms), ''],
-      [backend, `prune ${prune.value.minutes} minute rows 49 h old (one report's batch)`, f(prune.ms), ''],
+      [backend, `prune ${prune.value.minutes} minute rows 4 h old (one report's batch)`, f(prune.ms), ''],
       [backend, 'tenant admin chart 24 h (p50 / p95)', `${day.p50.toFixed(1)} / ${day.p95.toFixed(1)}`, ''],
       [backend, 'tenant admin chart 30 d (p50 / p95)', `${month.p50.toFixed(1)} / ${month.p95.toFixed(1)}`, ''],
       [backend, 'operator tenant summary (p50 / p95)', `${summary.p50.toFixed(1)} / ${summary.p95.toFixed(1)}`, ''],

@@ -101,7 +101,7 @@ describe(`usage counters on ${backend}`, () => {
         use({ tenantId: 'us-unapproved', configId: 'c_usageunapproved0001', wraps: 1 }),
         use({ tenantId: 'us-other', configId: 'c_usageotherenv000001', wraps: 1 }),
         use({ tenantId: 'us-a', configId: 'c_usagekmsbbbbbbbbbb1', wraps: 1 }),
-        use({ minute: new Date(thisMinute() - 47.5 * HOUR).toISOString(), wraps: 1 }),
+        use({ minute: new Date(thisMinute() - 2.5 * HOUR).toISOString(), wraps: 1 }),
       ]),
     );
     expect((await minutes()).length).toBe(before);
@@ -131,8 +131,8 @@ describe(`usage counters on ${backend}`, () => {
     ]);
   });
 
-  it('prunes minute rows after 48 hours and hour rows after 30 days, a bounded number per call', async () => {
-    const old = new Date(Date.now() - 49 * HOUR);
+  it('prunes minute rows after 3 hours and hour rows after 30 days, a bounded number per call', async () => {
+    const old = new Date(Date.now() - 4 * HOUR);
     const base = { deploymentId: dep.id, tenantId: 'ten_us_b', configId: 'c_usagekmsbbbbbbbbbb1', wraps: 1, unwraps: 0, rekeys: 0, failed: 0, failures: {}, leasedHits: 0, siemSent: 0, siemDropped: 0 };
     await db.prisma.configUsageMinute.createMany({ data: [0, 1, 2].map((i) => ({ ...base, instanceId: 'old', minute: new Date(old.getTime() - i * 60_000), reportedAt: old })) });
     await db.prisma.configUsageHour.createMany({ data: [0, 1].map((i) => ({ ...base, hour: new Date(Date.now() - (31 + i) * 24 * HOUR) })) });

@@ -4,7 +4,8 @@ import 'server-only';
 // config_usage_minute by (deployment, instance, tenant, configuration,
 // minute) in the status report's transaction, rolled up per hour (the
 // instances summed) into config_usage_hour for every hour a report touches.
-// Minute rows are kept 48 hours, hour rows 30 days; each report prunes a
+// Minute rows are kept 3 hours (reports more than 2 hours late are refused),
+// hour rows 30 days; each report prunes a
 // bounded number of its deployment's old rows. Telemetry, never audited, and
 // not proven: every figure names the deployment that reported it.
 import type { Prisma } from '@/lib/generated/prisma/client';
@@ -17,7 +18,8 @@ import { AppError } from '@/lib/server/errors';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-export const USAGE_MINUTES_KEEP_MS = 48 * HOUR;
+/** Minute rows are needed only to recompute an hour a late report touches: the late window plus the hour. */
+export const USAGE_MINUTES_KEEP_MS = 3 * HOUR;
 export const USAGE_HOURS_KEEP_MS = 30 * DAY + HOUR;
 /** Minutes older than this are refused: their hour could no longer be recomputed from minute rows. */
 export const USAGE_LATE_MS = USAGE_MINUTES_KEEP_MS - HOUR;

@@ -5,8 +5,9 @@
 --
 -- config_usage_minute: one row per (deployment, instance, tenant,
 -- configuration, minute), SET by each report that names it (a repeated report
--- replaces, never adds). Kept 48 hours: long enough to recompute an hour when
--- a late report changes one of its minutes.
+-- replaces, never adds). Kept 3 hours: long enough to recompute an hour when
+-- a late report changes one of its minutes (reports more than 2 hours late
+-- are refused).
 -- config_usage_hour: the rollup per (deployment, tenant, configuration, hour),
 -- summed over the instances, recomputed from the minute rows for every hour a
 -- report touches. Kept 30 days; the charts read only this table.
