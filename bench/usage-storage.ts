@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import type { TUsageMinute } from '@/lib/schemas/usage';
 import type { CurrentUser, TenantAccess } from '@/lib/server/authz';
@@ -23,8 +22,8 @@ import { closeDatabase, initDatabase } from '@/lib/server/db';
 import { createDeployment } from '@/lib/server/deployments/service';
 import { recordStatus } from '@/lib/server/deployments/status';
 import { getConfigUsage, pruneUsage, rollUp, summarizeTenantUsage, topTenantsByUsage, USAGE_PRUNE_BATCH } from '@/lib/server/deployments/usage';
-import { findPgBinDir, startPgCluster } from '@/scripts/lib/pg-cluster';
 import { BENCH_SECRETS, percentile, printTable, type BenchSummary } from './lib/broker';
+import { withBenchPostgres } from './lib/pg-bench';
 
 const HOUR = 3_600_000;
 const ext = (i: number) => `us-${String(i).padStart(6, '0')}`;
@@ -137,23 +136,11 @@ export async function run(args: string[]): Promise<BenchSummary> {
       console.log(`PGlite: ${count} tenants…`);
       rows.push(...(await measure('PGlite', { PGLITE_DIR: path.join(base, 'pglite'), DATABASE_URL: '' }, count, runs)));
     }
-    const bin = values.backend === 'pglite' ? undefined : findPgBinDir();
-    if (bin) {
-      const cluster = await startPgCluster(bin);
-      try {
-        const admin = new pg.Client({ connectionString: cluster.adminUrl });
-        await admin.connect();
-        await admin.query('CREATE DATABASE bench');
-        await admin.end();
-        const url = new URL(cluster.adminUrl);
-        url.pathname = '/bench';
-        console.log(`PostgreSQL (${cluster.version}): ${count} tenants…`);
-        rows.push(...(await measure('PostgreSQL', { PGLITE_DIR: path.join(base, 'unused'), DATABASE_URL: url.toString() }, count, runs)));
-      } finally {
-        cluster.stop();
-      }
-    } else if (values.backend !== 'pglite') {
-      console.log('PostgreSQL binaries not found: PostgreSQL leg skipped (apt-get install -y postgresql).');
+    if (values.backend !== 'pglite') {
+      await withBenchPostgres(async (url, version) => {
+        console.log(`PostgreSQL (${version}): ${count} tenants…`);
+        rows.push(...(await measure('PostgreSQL', { PGLITE_DIR: path.join(base, 'unused'), DATABASE_URL: url }, count, runs)));
+      });
     }
   } finally {
     rmSync(base, { recursive: true, force: true });

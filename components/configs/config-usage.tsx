@@ -97,18 +97,7 @@ function UsageRange({ view, label, kind }: { view: TConfigUsageView; label: stri
             <caption className="sr-only">
               {title}: {label}, all deployments
             </caption>
-            <thead>
-              <tr>
-                <th scope="col" className={TH}>
-                  {view.bucket === 'hour' ? 'Hour from' : 'Day from'}
-                </th>
-                {series.map((s) => (
-                  <th key={s.name} scope="col" className={TH}>
-                    {s.name}
-                  </th>
-                ))}
-              </tr>
-            </thead>
+            <SeriesHead first={view.bucket === 'hour' ? 'Hour from' : 'Day from'} series={series} />
             <tbody>
               {view.starts.map((start, i) => (
                 <tr key={start}>
@@ -131,18 +120,7 @@ function UsageRange({ view, label, kind }: { view: TConfigUsageView; label: stri
           <caption className="sr-only">
             {title} per deployment: {label}
           </caption>
-          <thead>
-            <tr>
-              <th scope="col" className={TH}>
-                Reported by deployment
-              </th>
-              {series.map((s) => (
-                <th key={s.name} scope="col" className={TH}>
-                  {s.name}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <SeriesHead first="Reported by deployment" series={series} />
           <tbody>
             {view.deployments.map((d) => (
               <tr key={d.id}>
@@ -160,6 +138,23 @@ function UsageRange({ view, label, kind }: { view: TConfigUsageView; label: stri
         </table>
       </TableScroller>
     </section>
+  );
+}
+
+function SeriesHead({ first, series }: { first: string; series: TSeries[] }) {
+  return (
+    <thead>
+      <tr>
+        <th scope="col" className={TH}>
+          {first}
+        </th>
+        {series.map((s) => (
+          <th key={s.name} scope="col" className={TH}>
+            {s.name}
+          </th>
+        ))}
+      </tr>
+    </thead>
   );
 }
 

@@ -15,13 +15,12 @@
 import { DocumentMetadata, TenantSecurityClient } from '@ironcorelabs/tenant-security-nodejs';
 import type { Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
-import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import { PROVIDERS } from '@/lib/schemas/providers/registry';
 import type { TConfigUsageView } from '@/lib/schemas/usage';
-import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { startAwsKmsDouble, type TAwsKmsDouble } from '@/lib/testing/kms/aws-kms-double';
-import { enrollFirstAdmin, OPERATOR, OPERATOR_STATE } from '../support/accounts';
+import { enrollFirstAdmin, OPERATOR_STATE } from '../support/accounts';
 import { approveDeployment } from '../support/approve';
+import { createTenantWithDeployment } from '../support/deployment';
 import { expectNoSeriousAxe } from '../support/axe';
 import { pollUntil, startTsp, type TRunningTsp } from '../support/tsp';
 import { fillSettings, openNewForm } from '../configs/config-ui';
@@ -55,17 +54,11 @@ test.afterAll(async () => {
 
 test('a tenant with an AWS KMS configuration approves a deployment', async ({ browser, baseURL }) => {
   test.setTimeout(180_000);
-  const operator = new BrokerClient(baseURL as string);
-  await operator.signIn(OPERATOR.email, OPERATOR.passphrase);
-  const environmentId = expectStatus<{ id: string }>(await operator.post('/api/v1/operator/environments', { slug: 'usage-walk', displayName: 'Usage walk' }), 201, 'env').id;
-  expectStatus(await operator.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: 'Usago', environmentId, adminEmail: ADMIN.email }), 201, 'tenant');
-  const pair = await generateJwkPair('ecdh');
-  const created = expectStatus<{ credentials: Omit<typeof credentials, 'privateJwk'> }>(
-    await operator.post('/api/v1/operator/deployments', { name: DEPLOYMENT, environmentId, publicJwk: pair.publicJwk }),
-    201,
-    'deployment',
-  );
-  credentials = { ...created.credentials, privateJwk: { ...pair.privateJwk, alg: 'ECDH-ES+A256KW', use: 'enc' } as never };
+  credentials = await createTenantWithDeployment(baseURL as string, {
+    environment: { slug: 'usage-walk', displayName: 'Usage walk' },
+    tenant: { externalId: TENANT, displayName: 'Usago', adminEmail: ADMIN.email },
+    deployment: DEPLOYMENT,
+  });
 
   page = await (await browser.newContext()).newPage();
   watchPageErrors(page, pageErrors);
