@@ -2,8 +2,8 @@
 // N tenants (default 10 000) with one KMS configuration each, approved for
 // one deployment, into a fresh embedded database — and into a temporary
 // PostgreSQL cluster when its binaries exist — then times, in process:
-//   - a status report carrying one minute of usage from every tenant (insert + hourly rollup), and the same report
-//     again (SET: it replaces), and the rollup alone;
+//   - a status report carrying the last minute of an hour from every tenant (insert + hourly rollup over the hour's
+//     60 minute rows each: the worst case), the same report again (SET: it replaces), and the rollup alone;
 //   - pruning a backlog of minute rows (one report's bounded batch);
 //   - the tenant admin's 24 h and 30 d chart queries, with 30 days of hourly rows for the charted configuration and
 //     24 hours of them for every tenant;
@@ -58,7 +58,14 @@ async function measure(backend: string, env: Record<string, string>, count: numb
       await db.prisma.tenantConfig.createMany({ data: ids.map((i) => ({ id: cfg(i), tenantId: `ten_us_${i}`, kind: 'kms', provider: 'aws-kms', label: 'K', latestVersion: 1 })) });
     }
     const now = Date.now();
-    const minute = new Date(now - (now % 60_000) - 60_000).toISOString();
+    // The worst case for the rollup: the last minute of an hour whose 59 other minutes are stored for every tenant.
+    const minute = new Date(now - (now % HOUR) - 60_000).toISOString();
+    await db.prisma.$executeRawUnsafe(
+      `INSERT INTO config_usage_minute (deployment_id, instance_id, tenant_id, config_id, minute, wraps, unwraps, rekeys, failed, failures, leased_hits, siem_sent, siem_dropped, reported_at)
+       SELECT $1, 'bench-i1', 'ten_us_' || i, 'c_usage' || lpad(i::text, 6, '0') || 'aaaaaaaa', $3::timestamptz - m * interval '1 minute', 50, 50, 0, 0, '{}'::jsonb, 0, 0, 0, $3
+         FROM generate_series(0, $2 - 1) AS i, generate_series(1, 59) AS m`,
+      dep.id, count, new Date(minute),
+    );
     const usage: TUsageMinute[] = Array.from({ length: count }, (_, i) => ({
       tenantId: ext(i), configId: cfg(i), minute, wraps: 50, unwraps: 50, rekeys: 0, failures: (i % 10 === 0 ? { '206': 1 } : {}) as Record<string, number>, leasedHits: 0, siemSent: 0, siemDropped: 0,
     }));
@@ -105,9 +112,9 @@ async function measure(backend: string, env: Record<string, string>, count: numb
     );
     const f = (ms: number) => ms.toFixed(0);
     const rows = [
-      [backend, `report: 1 minute × ${count} tenants (insert + rollup)`, f(first.ms), `${count} minute rows`],
+      [backend, `report: 1 minute × ${count} tenants (insert + rollup of 60 minutes each)`, f(first.ms), `${count} minute rows`],
       [backend, 'same report again (SET: replaces)', f(again.ms), ''],
-      [backend, `hourly rollup alone (${count} configuration-hours)`, f(rollup.ms), ''],
+      [backend, `hourly rollup alone (${count} configuration-hours of 60 minutes)`, f(rollup.ms), ''],
       [backend, `prune ${prune.value.minutes} minute rows 4 h old (one report's batch)`, f(prune.ms), ''],
       [backend, 'tenant admin chart 24 h (p50 / p95)', `${day.p50.toFixed(1)} / ${day.p95.toFixed(1)}`, ''],
       [backend, 'tenant admin chart 30 d (p50 / p95)', `${month.p50.toFixed(1)} / ${month.p95.toFixed(1)}`, ''],
