@@ -2,8 +2,8 @@ import 'server-only';
 // Key-use counters (issue 23 "Usage", docs/database.md "Usage counters"):
 // what each proxy instance reports per configuration and whole minute, SET in
 // config_usage_minute by (deployment, instance, tenant, configuration,
-// minute) in the status report's transaction, rolled up per hour (the
-// instances summed) into config_usage_hour for every hour a report touches.
+// minute) in the status report's transaction, and rolled up per hour (the
+// instances summed) into config_usage_hour by difference (new minus stored).
 // Minute rows are kept 3 hours (reports more than 2 hours late are refused),
 // hour rows 30 days; each report prunes a
 // bounded number of its deployment's old rows. Telemetry, never audited, and
@@ -66,18 +66,30 @@ export async function recordUsage(tx: Prisma.TransactionClient, deployment: Prox
   ];
   if (!entries.length) return 0;
   const col = <V>(pick: (u: TUsageMinute) => V) => entries.map(pick);
-  const touched = await tx.$queryRawUnsafe<{ tenant_id: string; config_id: string; minute: Date }[]>(
-    `INSERT INTO config_usage_minute AS m (deployment_id, instance_id, tenant_id, config_id, minute, wraps, unwraps, rekeys, failed, failures,
-            leased_hits, siem_sent, siem_dropped, reported_at)
-     SELECT $1, $2, t.id, c.id, x.minute, x.wraps, x.unwraps, x.rekeys, x.failed, x.failures::jsonb, x.leased, x.sent, x.dropped, $15
-       FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::int[], $8::int[], $9::int[], $10::text[], $11::int[], $12::int[], $13::int[])
-            AS x(ext, config, minute, wraps, unwraps, rekeys, failed, failures, leased, sent, dropped)
-       JOIN tenant t ON t.external_id = x.ext AND t.environment_id = $14 AND $16 = ANY(t.recipient_kids)
-       JOIN tenant_config c ON c.id = x.config AND c.tenant_id = t.id
-     ON CONFLICT (deployment_id, instance_id, tenant_id, config_id, minute) DO UPDATE
-       SET wraps = EXCLUDED.wraps, unwraps = EXCLUDED.unwraps, rekeys = EXCLUDED.rekeys, failed = EXCLUDED.failed, failures = EXCLUDED.failures,
-           leased_hits = EXCLUDED.leased_hits, siem_sent = EXCLUDED.siem_sent, siem_dropped = EXCLUDED.siem_dropped, reported_at = EXCLUDED.reported_at
-     RETURNING m.tenant_id, m.config_id, m.minute`,
+  // One statement: the stored values (the snapshot before the write), the SET, and what changed per minute.
+  const changed = await tx.$queryRawUnsafe<TMinuteChange[]>(
+    `WITH x AS (
+       SELECT t.id AS tenant_id, c.id AS config_id, x.minute, x.wraps, x.unwraps, x.rekeys, x.failed, x.failures::jsonb AS failures, x.leased, x.sent, x.dropped
+         FROM unnest($3::text[], $4::text[], $5::timestamptz[], $6::int[], $7::int[], $8::int[], $9::int[], $10::text[], $11::int[], $12::int[], $13::int[])
+              AS x(ext, config, minute, wraps, unwraps, rekeys, failed, failures, leased, sent, dropped)
+         JOIN tenant t ON t.external_id = x.ext AND t.environment_id = $14 AND $16 = ANY(t.recipient_kids)
+         JOIN tenant_config c ON c.id = x.config AND c.tenant_id = t.id),
+     old AS (
+       SELECT m.* FROM config_usage_minute m JOIN x USING (tenant_id, config_id, minute) WHERE m.deployment_id = $1 AND m.instance_id = $2),
+     up AS (
+       INSERT INTO config_usage_minute (deployment_id, instance_id, tenant_id, config_id, minute, wraps, unwraps, rekeys, failed, failures,
+              leased_hits, siem_sent, siem_dropped, reported_at)
+       SELECT $1, $2, tenant_id, config_id, minute, wraps, unwraps, rekeys, failed, failures, leased, sent, dropped, $15 FROM x
+       ON CONFLICT (deployment_id, instance_id, tenant_id, config_id, minute) DO UPDATE
+         SET wraps = EXCLUDED.wraps, unwraps = EXCLUDED.unwraps, rekeys = EXCLUDED.rekeys, failed = EXCLUDED.failed, failures = EXCLUDED.failures,
+             leased_hits = EXCLUDED.leased_hits, siem_sent = EXCLUDED.siem_sent, siem_dropped = EXCLUDED.siem_dropped, reported_at = EXCLUDED.reported_at
+       RETURNING tenant_id, config_id, minute)
+     SELECT x.tenant_id, x.config_id, x.minute,
+            x.wraps - coalesce(o.wraps, 0) AS wraps, x.unwraps - coalesce(o.unwraps, 0) AS unwraps, x.rekeys - coalesce(o.rekeys, 0) AS rekeys,
+            x.failed - coalesce(o.failed, 0) AS failed, x.leased - coalesce(o.leased_hits, 0) AS leased_hits,
+            x.sent - coalesce(o.siem_sent, 0) AS siem_sent, x.dropped - coalesce(o.siem_dropped, 0) AS siem_dropped,
+            x.failures AS new_failures, o.failures AS old_failures, (x.wraps + x.unwraps + x.rekeys > 0) AS used
+       FROM x JOIN up USING (tenant_id, config_id, minute) LEFT JOIN old o USING (tenant_id, config_id, minute)`,
     deployment.id,
     report.instanceId,
     col((u) => u.tenantId),
@@ -95,36 +107,67 @@ export async function recordUsage(tx: Prisma.TransactionClient, deployment: Prox
     now,
     deployment.kid,
   );
-  await rollUp(tx, deployment.id, touched);
-  return touched.length;
+  await addToHours(tx, deployment.id, changed);
+  return changed.length;
 }
 
-/** Recomputes the hour rows of the deployment that the given minute rows fall in, from every instance's minute rows. */
-export async function rollUp(tx: Prisma.TransactionClient, deploymentId: string, minutes: { tenant_id: string; config_id: string; minute: Date }[]): Promise<void> {
-  const hours = [...new Map(minutes.map((m) => {
-    const hour = m.minute.getTime() - (m.minute.getTime() % HOUR);
-    return [`${m.tenant_id}\u0000${m.config_id}\u0000${hour}`, { tenant: m.tenant_id, config: m.config_id, hour: new Date(hour) }] as const;
-  })).values()];
-  if (!hours.length) return;
+type TMinuteChange = {
+  tenant_id: string;
+  config_id: string;
+  minute: Date;
+  wraps: number;
+  unwraps: number;
+  rekeys: number;
+  failed: number;
+  leased_hits: number;
+  siem_sent: number;
+  siem_dropped: number;
+  new_failures: unknown;
+  old_failures: unknown;
+  used: boolean;
+};
+
+const COUNT_COLUMNS = ['wraps', 'unwraps', 'rekeys', 'failed', 'leased_hits', 'siem_sent', 'siem_dropped'] as const;
+const asRecord = (value: unknown): Record<string, number> => (typeof value === 'string' ? (JSON.parse(value) as Record<string, number>) : ((value ?? {}) as Record<string, number>));
+
+/**
+ * The hourly rollup, kept by difference: each changed minute adds what it changed (new minus stored) to its hour
+ * (the deployment's instances summed), so a report costs its own entries, not the hour's other minutes.
+ */
+async function addToHours(tx: Prisma.TransactionClient, deploymentId: string, changes: TMinuteChange[]): Promise<void> {
+  type THour = { tenant: string; config: string; hour: Date; counts: Record<(typeof COUNT_COLUMNS)[number], number>; failures: Record<string, number>; lastUsed: Date | null };
+  const hours = new Map<string, THour>();
+  for (const c of changes) {
+    const start = c.minute.getTime() - (c.minute.getTime() % HOUR);
+    const key = `${c.tenant_id}\u0000${c.config_id}\u0000${start}`;
+    const h = hours.get(key) ?? { tenant: c.tenant_id, config: c.config_id, hour: new Date(start), counts: { wraps: 0, unwraps: 0, rekeys: 0, failed: 0, leased_hits: 0, siem_sent: 0, siem_dropped: 0 }, failures: {}, lastUsed: null };
+    for (const column of COUNT_COLUMNS) h.counts[column] += Number(c[column]);
+    for (const [code, n] of Object.entries(asRecord(c.new_failures))) h.failures[code] = (h.failures[code] ?? 0) + Number(n);
+    for (const [code, n] of Object.entries(asRecord(c.old_failures))) h.failures[code] = (h.failures[code] ?? 0) - Number(n);
+    if (c.used && (h.lastUsed === null || c.minute > h.lastUsed)) h.lastUsed = c.minute;
+    hours.set(key, h);
+  }
+  const list = [...hours.values()];
+  if (!list.length) return;
+  const pick = <V>(f: (h: THour) => V) => list.map(f);
   await tx.$executeRawUnsafe(
-    `WITH x AS (SELECT * FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS x(tenant_id, config_id, hour)),
-     m AS (SELECT x.hour, m.* FROM x JOIN config_usage_minute m
-             ON m.deployment_id = $1 AND m.tenant_id = x.tenant_id AND m.config_id = x.config_id AND m.minute >= x.hour AND m.minute < x.hour + interval '1 hour'),
-     f AS (SELECT tenant_id, config_id, hour, jsonb_object_agg(code, n) AS failures
-             FROM (SELECT m.tenant_id, m.config_id, m.hour, e.key AS code, sum(e.value::bigint) AS n FROM m, jsonb_each_text(m.failures) AS e GROUP BY 1, 2, 3, 4) per_code
-            GROUP BY 1, 2, 3)
-     INSERT INTO config_usage_hour (deployment_id, tenant_id, config_id, hour, wraps, unwraps, rekeys, failed, failures, leased_hits, siem_sent, siem_dropped, last_used_at)
-     SELECT $1, m.tenant_id, m.config_id, m.hour, sum(m.wraps), sum(m.unwraps), sum(m.rekeys), sum(m.failed), coalesce(min(f.failures::text), '{}')::jsonb,
-            sum(m.leased_hits), sum(m.siem_sent), sum(m.siem_dropped), max(m.minute) FILTER (WHERE m.wraps + m.unwraps + m.rekeys > 0)
-       FROM m LEFT JOIN f USING (tenant_id, config_id, hour)
-      GROUP BY m.tenant_id, m.config_id, m.hour
+    `INSERT INTO config_usage_hour AS h (deployment_id, tenant_id, config_id, hour, wraps, unwraps, rekeys, failed, leased_hits, siem_sent, siem_dropped, failures, last_used_at)
+     SELECT $1, x.* FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[],
+                                $12::jsonb[], $13::timestamptz[]) AS x
      ON CONFLICT (deployment_id, tenant_id, config_id, hour) DO UPDATE
-       SET wraps = EXCLUDED.wraps, unwraps = EXCLUDED.unwraps, rekeys = EXCLUDED.rekeys, failed = EXCLUDED.failed, failures = EXCLUDED.failures,
-           leased_hits = EXCLUDED.leased_hits, siem_sent = EXCLUDED.siem_sent, siem_dropped = EXCLUDED.siem_dropped, last_used_at = EXCLUDED.last_used_at`,
+       SET wraps = h.wraps + EXCLUDED.wraps, unwraps = h.unwraps + EXCLUDED.unwraps, rekeys = h.rekeys + EXCLUDED.rekeys, failed = h.failed + EXCLUDED.failed,
+           leased_hits = h.leased_hits + EXCLUDED.leased_hits, siem_sent = h.siem_sent + EXCLUDED.siem_sent, siem_dropped = h.siem_dropped + EXCLUDED.siem_dropped,
+           failures = (SELECT coalesce(jsonb_object_agg(code, n) FILTER (WHERE n <> 0), '{}'::jsonb)
+                         FROM (SELECT e.key AS code, sum(e.value::bigint) AS n
+                                 FROM (SELECT * FROM jsonb_each_text(h.failures) UNION ALL SELECT * FROM jsonb_each_text(EXCLUDED.failures)) e GROUP BY e.key) s),
+           last_used_at = GREATEST(h.last_used_at, EXCLUDED.last_used_at)`,
     deploymentId,
-    hours.map((h) => h.tenant),
-    hours.map((h) => h.config),
-    hours.map((h) => h.hour),
+    pick((h) => h.tenant),
+    pick((h) => h.config),
+    pick((h) => h.hour),
+    ...COUNT_COLUMNS.map((column) => pick((h) => h.counts[column])),
+    pick((h) => JSON.stringify(Object.fromEntries(Object.entries(h.failures).filter(([, n]) => n !== 0)))),
+    pick((h) => h.lastUsed),
   );
 }
 
