@@ -66,7 +66,7 @@ export async function recordUsage(tx: Prisma.TransactionClient, deployment: Prox
   ];
   if (!entries.length) return 0;
   const col = <V>(pick: (u: TUsageMinute) => V) => entries.map(pick);
-  // One statement: the stored values (the snapshot before the write), the SET, and what changed per minute.
+  // One statement: the SET, and what it changed per minute (the stored values, read in the snapshot before the write).
   const changed = await tx.$queryRawUnsafe<TMinuteChange[]>(
     `WITH x AS (
        SELECT t.id AS tenant_id, c.id AS config_id, x.minute, x.wraps, x.unwraps, x.rekeys, x.failed, x.failures::jsonb AS failures, x.leased, x.sent, x.dropped
@@ -74,22 +74,24 @@ export async function recordUsage(tx: Prisma.TransactionClient, deployment: Prox
               AS x(ext, config, minute, wraps, unwraps, rekeys, failed, failures, leased, sent, dropped)
          JOIN tenant t ON t.external_id = x.ext AND t.environment_id = $14 AND $16 = ANY(t.recipient_kids)
          JOIN tenant_config c ON c.id = x.config AND c.tenant_id = t.id),
-     old AS (
-       SELECT m.* FROM config_usage_minute m JOIN x USING (tenant_id, config_id, minute) WHERE m.deployment_id = $1 AND m.instance_id = $2),
      up AS (
        INSERT INTO config_usage_minute (deployment_id, instance_id, tenant_id, config_id, minute, wraps, unwraps, rekeys, failed, failures,
               leased_hits, siem_sent, siem_dropped, reported_at)
        SELECT $1, $2, tenant_id, config_id, minute, wraps, unwraps, rekeys, failed, failures, leased, sent, dropped, $15 FROM x
        ON CONFLICT (deployment_id, instance_id, tenant_id, config_id, minute) DO UPDATE
          SET wraps = EXCLUDED.wraps, unwraps = EXCLUDED.unwraps, rekeys = EXCLUDED.rekeys, failed = EXCLUDED.failed, failures = EXCLUDED.failures,
-             leased_hits = EXCLUDED.leased_hits, siem_sent = EXCLUDED.siem_sent, siem_dropped = EXCLUDED.siem_dropped, reported_at = EXCLUDED.reported_at
-       RETURNING tenant_id, config_id, minute)
+             leased_hits = EXCLUDED.leased_hits, siem_sent = EXCLUDED.siem_sent, siem_dropped = EXCLUDED.siem_dropped, reported_at = EXCLUDED.reported_at)
      SELECT x.tenant_id, x.config_id, x.minute,
             x.wraps - coalesce(o.wraps, 0) AS wraps, x.unwraps - coalesce(o.unwraps, 0) AS unwraps, x.rekeys - coalesce(o.rekeys, 0) AS rekeys,
             x.failed - coalesce(o.failed, 0) AS failed, x.leased - coalesce(o.leased_hits, 0) AS leased_hits,
             x.sent - coalesce(o.siem_sent, 0) AS siem_sent, x.dropped - coalesce(o.siem_dropped, 0) AS siem_dropped,
             x.failures AS new_failures, o.failures AS old_failures, (x.wraps + x.unwraps + x.rekeys > 0) AS used
-       FROM x JOIN up USING (tenant_id, config_id, minute) LEFT JOIN old o USING (tenant_id, config_id, minute)`,
+       -- Every row of x is written (inserted or updated), so x itself lists the changes; joining the CTE's RETURNING
+       -- instead made the planner loop over both lists (8 s at 10 000 entries on PGlite).
+       FROM x
+       -- The same snapshot as the write: the values stored before it. One primary-key lookup per entry.
+       LEFT JOIN LATERAL (SELECT * FROM config_usage_minute m
+                           WHERE m.deployment_id = $1 AND m.instance_id = $2 AND m.tenant_id = x.tenant_id AND m.config_id = x.config_id AND m.minute = x.minute) o ON true`,
     deployment.id,
     report.instanceId,
     col((u) => u.tenantId),
