@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import type { TTenantListPage } from '@/lib/schemas/tenant-list';
 import type { CurrentUser } from '@/lib/server/authz';
@@ -26,8 +25,8 @@ import { createDeployment } from '@/lib/server/deployments/service';
 import { BrokerClient, newAccount } from '@/lib/testing/api-client';
 import { startBroker } from '@/lib/testing/server-process';
 import { seedTenantMix } from '@/lib/testing/tenant-mix';
-import { findPgBinDir, startPgCluster } from '@/scripts/lib/pg-cluster';
 import type { BenchSummary } from './lib/broker';
+import { withBenchPostgres } from './lib/pg-bench';
 
 const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
 const OPERATOR = { email: 'bench@vendor.example', passphrase: `bench quartz lantern ${randomBytes(4).toString('hex')}` };
@@ -146,25 +145,13 @@ export async function run(args: string[]): Promise<BenchSummary> {
       console.log(`  ${JSON.stringify(await seed(env, count))}`);
       rows.push(...(await measure('PGlite', { ...env, DATA_DIR: path.join(base, 'data-pglite'), DATABASE_URL: '' }, runs)));
     }
-    const bin = values.backend === 'pglite' ? undefined : findPgBinDir();
-    if (bin) {
-      const cluster = await startPgCluster(bin);
-      try {
-        const admin = new pg.Client({ connectionString: cluster.adminUrl });
-        await admin.connect();
-        await admin.query('CREATE DATABASE bench');
-        await admin.end();
-        const url = new URL(cluster.adminUrl);
-        url.pathname = '/bench';
-        console.log(`PostgreSQL (${cluster.version}): seeding ${count} tenants…`);
-        const env = { PGLITE_DIR: path.join(base, 'unused'), DATABASE_URL: url.toString() };
+    if (values.backend !== 'pglite') {
+      await withBenchPostgres(async (url, version) => {
+        console.log(`PostgreSQL (${version}): seeding ${count} tenants…`);
+        const env = { PGLITE_DIR: path.join(base, 'unused'), DATABASE_URL: url };
         console.log(`  ${JSON.stringify(await seed(env, count))}`);
         rows.push(...(await measure('PostgreSQL', { ...env, DATA_DIR: path.join(base, 'data-pg') }, runs)));
-      } finally {
-        cluster.stop();
-      }
-    } else if (values.backend !== 'pglite') {
-      console.log('PostgreSQL binaries not found: PostgreSQL leg skipped (apt-get install -y postgresql).');
+      });
     }
   } finally {
     rmSync(base, { recursive: true, force: true });

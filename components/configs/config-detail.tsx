@@ -6,7 +6,8 @@
 // confirmations and signing as the list's rows (config-actions.tsx). Settings
 // are shown with the field list of the provider the document is signed with,
 // not the broker's clear label (lib/client/signed-provider.ts). A SIEM
-// configuration also shows how the proxies deliver to it (siem-delivery.tsx).
+// configuration also shows how the proxies deliver to it (siem-delivery.tsx); every
+// configuration shows the key use or events the proxies reported (config-usage.tsx).
 import Link from 'next/link';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, useSyncExternalStore } from 'react';
@@ -29,6 +30,7 @@ import { ConfigValues } from './config-values';
 import { KmsConfigIdNote } from './kms-config-id-note';
 import { KIND_TEXT } from './kind-text';
 import { toFormValues, type TFormValues } from './settings-form';
+import { ConfigUsage } from './config-usage';
 import { SiemDelivery } from './siem-delivery';
 import { TenantKeysGate } from './tenant-keys-gate';
 import { useOpenedVersion, useOverview, type TConfigView, type TOverview } from './use-configs';
@@ -184,6 +186,7 @@ function DetailBody({ tenant, ctx, configId, savedVersion }: { tenant: string; c
       <ConfigTestCard tenant={tenant} configId={row.id} version={row.latestVersion} label={row.label} kind={row.kind} />
       <ConfigDeployments tenant={tenant} row={row} overview={current} />
       {row.kind === 'siem' ? <SiemDelivery tenant={tenant} configId={row.id} label={row.label} /> : null}
+      <ConfigUsage tenant={tenant} configId={row.id} label={row.label} kind={row.kind === 'siem' ? 'siem' : 'kms'} />
       <VersionHistory
         tenant={tenant}
         ctx={ctx}

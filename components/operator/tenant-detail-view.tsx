@@ -8,6 +8,8 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { api } from '@/lib/client/api';
 import type { TTenantDetail } from '@/lib/schemas/tenant-detail';
+import type { TTenantUsageSummary, TUsageCounts } from '@/lib/schemas/usage';
+import { tspErrorWords } from '@/lib/tsp-error-words';
 import { providerLabel, statusWord } from '@/lib/client/console-text';
 import { operatorKeys } from '@/lib/client/query-keys';
 import { DeliveryBadge, DeliveryLegend } from '@/components/deployments/deployment-parts';
@@ -95,6 +97,7 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
           v.label, v.version, v.stateSeq, when(v.createdAt), v.appliedBy.join(', ') || '—', v.pendingAt.join(', ') || '—',
         ])} />
       </Card>
+      <TenantUsageCard usage={d.usage} />
       <Card id="admins" title="Admins">
         <Table caption="Tenant admins" empty="No admin has enrolled yet." headers={['Email', 'Enrolled', 'Confirmed', 'MFA']} rows={d.admins.map((a) => [
           a.email, when(a.createdAt), a.confirmed ? <span key="c">Yes{a.confirmedAt ? <>, {when(a.confirmedAt)}</> : null}</span> : <Badge key="c" tone="warning">Awaiting confirmation</Badge>, a.mfaEnabled ? 'On' : 'Off',
@@ -170,5 +173,23 @@ function Table({ caption, headers, rows, empty }: { caption: string; headers: st
         </tbody>
       </table>
     </TableScroller>
+  );
+}
+
+const count = new Intl.NumberFormat('en');
+const usageRow = (name: string, c: TUsageCounts) => [name, count.format(c.wraps), count.format(c.unwraps), count.format(c.rekeys), count.format(c.failed), count.format(c.siemSent), count.format(c.siemDropped)];
+
+/** Key use the tenant's deployments reported (counts and TSP error codes only; the broker cannot prove them). */
+function TenantUsageCard({ usage }: { usage: TTenantUsageSummary }) {
+  return (
+    <Card id="usage" title="Key use" description="Counts the tenant’s proxy deployments reported (the broker cannot prove them): key use, failures by TSP error code, SIEM events.">
+      <p className="mb-3 text-sm">
+        <span className="font-semibold">Last used: </span>
+        {usage.lastUsedAt ? <DateTime at={usage.lastUsedAt} relative /> : 'not in the last 30 days'}
+      </p>
+      <Table caption="Key use of this tenant" empty="No key use reported." headers={['Period', 'Wraps', 'Unwraps', 'Rekeys', 'Failed', 'SIEM sent', 'SIEM dropped']} rows={[usageRow('Last 24 hours', usage.day), usageRow('Last 30 days', usage.month)]} />
+      <h3 className="mt-4 mb-2 text-base font-semibold">Top error codes (30 days)</h3>
+      <Table caption="Failed key uses by TSP error code" empty="No failures reported." headers={['Code', 'Meaning', 'Failures']} rows={usage.topErrors.map((e) => [e.code, tspErrorWords(e.code), count.format(e.count)])} />
+    </Card>
   );
 }

@@ -28,7 +28,8 @@ import { watchPageErrors } from '../fixtures/page-errors';
 import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
 import { approveDeployment } from '../support/approve';
 import { expectNoSeriousAxe } from '../support/axe';
-import { createDeploymentCredentials, startTsp, type TRunningTsp } from '../support/tsp';
+import { createDeploymentCredentials } from '../support/deployment';
+import { startTsp, type TRunningTsp } from '../support/tsp';
 import { fillSettings, openNewForm } from './config-ui';
 
 test.describe.configure({ mode: 'serial' });

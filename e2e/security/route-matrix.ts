@@ -74,6 +74,7 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/tenants/[tenant]/configs', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/configs/[configId]/versions', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/configs/[configId]/delivery', methods: ['GET'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/configs/[configId]/usage', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/changes', methods: ['POST'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/config-tests', methods: ['POST'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/config-tests/[testId]', methods: ['GET'], access: 'tenant-admin' },

@@ -16,14 +16,14 @@ import { type Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TProvider } from '@/lib/schemas/providers/types';
-import { BrokerClient, expectStatus } from '@/lib/testing/api-client';
 import { startSplunkHecDouble, type TSplunkHecDouble } from '@/lib/testing/siem/splunk-hec-double';
 import { createTenantSecurityClient, type TTenantSecurityClient } from '@/lib/tsc';
-import { enrollFirstAdmin, OPERATOR } from '../support/accounts';
+import { enrollFirstAdmin } from '../support/accounts';
 import { expectNoSeriousAxe } from '../support/axe';
-import { createDeploymentCredentials, startTsp, type TRunningTsp } from '../support/tsp';
+import { startTsp, type TRunningTsp } from '../support/tsp';
 import { fillSettings, openNewForm } from '../configs/config-ui';
 import { approveDeployment } from '../support/approve';
+import { createTenantWithDeployment } from '../support/deployment';
 import { watchPageErrors } from '../fixtures/page-errors';
 
 test.describe.configure({ mode: 'serial' });
@@ -59,11 +59,11 @@ const splunkSettings = (token: string) => ({ url: splunk.url(), token, index: 'm
 
 test('a tenant with two SIEM configurations and an approved deployment', async ({ browser, baseURL }) => {
   test.setTimeout(180_000);
-  const operator = new BrokerClient(baseURL as string);
-  await operator.signIn(OPERATOR.email, OPERATOR.passphrase);
-  const environmentId = expectStatus<{ id: string }>(await operator.post('/api/v1/operator/environments', { slug: 'siem-walk', displayName: 'SIEM walk' }), 201, 'env').id;
-  expectStatus(await operator.post('/api/v1/operator/tenants', { externalId: TENANT, displayName: 'SIEM Walk', environmentId, adminEmail: ADMIN.email }), 201, 'tenant');
-  credentials = await createDeploymentCredentials(operator, DEPLOYMENT, environmentId);
+  credentials = await createTenantWithDeployment(baseURL as string, {
+    environment: { slug: 'siem-walk', displayName: 'SIEM walk' },
+    tenant: { externalId: TENANT, displayName: 'SIEM Walk', adminEmail: ADMIN.email },
+    deployment: DEPLOYMENT,
+  });
 
   page = await (await browser.newContext()).newPage();
   watchPageErrors(page, pageErrors);

@@ -17,27 +17,14 @@ import { createTsp, SILENT_LOGGER, type TTsp, type TTspOptions } from '@/lib/tsp
 
 export type TRunningTsp = { tsp: TTsp; url: string; apiKey: string; stop: () => Promise<void> };
 
-/**
- * A proxy deployment the operator makes through the API (`operator` signed in), and the credentials file the
- * operator's browser would assemble: the broker's part and the private key made here.
- */
-export async function createDeploymentCredentials(operator: BrokerClient, name: string, environmentId: string): Promise<TProxyCredentials> {
-  const pair = await generateJwkPair('ecdh');
-  const created = expectStatus<{ credentials: Omit<TProxyCredentials, 'privateJwk'> }>(
-    await operator.post('/api/v1/operator/deployments', { name, environmentId, publicJwk: pair.publicJwk }),
-    201,
-    `deployment ${name}`,
-  );
-  return { ...created.credentials, privateJwk: { ...pair.privateJwk, alg: 'ECDH-ES+A256KW', use: 'enc' } as never };
-}
-
 /** Starts a TSP for the deployment in `credentials` and resolves once its first full sync with the broker has verified. */
-export async function startTsp(credentials: TProxyCredentials, kms: TKmsDriverOptions, siem?: TTspOptions['siem']): Promise<TRunningTsp> {
+/** `extra`: further createTsp options (e.g. usage.reportOpenMinute, so usage shows without waiting for the minute to end). */
+export async function startTsp(credentials: TProxyCredentials, kms: TKmsDriverOptions, siem?: TTspOptions['siem'], extra: Partial<TTspOptions> = {}): Promise<TRunningTsp> {
   const dir = await mkdtemp(path.join(tmpdir(), 'cmk-e2e-tsp-'));
   const client = createProxyClient({ credentials, pinsFile: path.join(dir, 'pins.json') });
   // Base64 of 32 random bytes: what docs/tsp.md asks of TSP_API_KEY (the Rust client insists on base64).
   const apiKey = randomBytes(32).toString('base64');
-  const tsp = createTsp({ client, deploymentId: credentials.deploymentId, apiKeys: [apiKey], port: 0, healthPort: 0, kms, ...(siem ? { siem } : {}), wait: 30, logger: SILENT_LOGGER });
+  const tsp = createTsp({ client, deploymentId: credentials.deploymentId, apiKeys: [apiKey], port: 0, healthPort: 0, kms, ...(siem ? { siem } : {}), wait: 30, logger: SILENT_LOGGER, ...extra });
   const { url } = await tsp.start();
   const stop = async () => {
     await tsp.stop();

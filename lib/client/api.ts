@@ -4,6 +4,7 @@ import type { JWK } from 'jose';
 import type { TApiTokenRow, TCreateApiToken, TCreatedApiToken } from '@/lib/schemas/api-tokens';
 import type { TCreateDeployment, TDeploymentRow, TTenantDeployment, TTenantDeployments } from '@/lib/schemas/deployments';
 import type { TSiemDelivery } from '@/lib/schemas/siem-delivery';
+import type { TConfigUsageView, TUsageRange } from '@/lib/schemas/usage';
 import type { TTenantDetail } from '@/lib/schemas/tenant-detail';
 import type { TNotificationSettings } from '@/lib/schemas/notifications';
 import type { TTenantListPage } from '@/lib/schemas/tenant-list';
@@ -182,6 +183,7 @@ export const api = {
   configs: (tenant: string) => fetchJson<TConfigListing>(`${t(tenant)}/configs`),
   configVersions: (tenant: string, configId: string) => fetchJson<{ versions: TConfigVersion[] }>(`${t(tenant)}/configs/${configId}/versions`),
   siemDelivery: (tenant: string, configId: string) => fetchJson<TSiemDelivery>(`${t(tenant)}/configs/${configId}/delivery`),
+  configUsage: (tenant: string, configId: string, range: TUsageRange) => fetchJson<TConfigUsageView>(`${t(tenant)}/configs/${configId}/usage?range=${range}`),
   tenantDeployments: (tenant: string) => fetchJson<TTenantDeployments>(`${t(tenant)}/deployments`),
   change: (tenant: string, body: { state: string; put?: object; remove?: { configId: string }; reseal?: TReseal[]; reissue?: { fromSeq: number } }) =>
     sendJson<{ seq: number; configId?: string; version?: number }>('POST', `${t(tenant)}/changes`, body),

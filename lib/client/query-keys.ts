@@ -38,4 +38,5 @@ export const tenantKeys = {
   deployments: (tenant: string) => [...tenantKeys.all(tenant), 'deployments'] as const,
   versions: (tenant: string, configId: string) => [...tenantKeys.all(tenant), 'configs', configId, 'versions'] as const,
   siemDelivery: (tenant: string, configId: string) => [...tenantKeys.all(tenant), 'configs', configId, 'delivery'] as const,
+  usage: (tenant: string, configId: string, range: string) => [...tenantKeys.all(tenant), 'configs', configId, 'usage', range] as const,
 };

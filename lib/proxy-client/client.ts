@@ -6,7 +6,9 @@
 // configuration. See lib/proxy-client/index.ts for the API overview.
 import { randomUUID } from 'node:crypto';
 import type { TSiemHealth } from '@/lib/schemas/siem-health';
+import type { TReportSource } from './report-source';
 import { createSiemReporter, type TSiemReporter } from './siem-report';
+import { createUsageReporter, type TUsageSource } from './usage-report';
 import type { TProxyCredentials } from '@/lib/schemas/deployments';
 
 import { backoffDelay, DEFAULT_RETRY, sleep, type TRetryOptions } from './backoff';
@@ -48,6 +50,8 @@ export type TProxyClient = {
   addErrorSource(source: () => TProxyError[]): void;
   /** A TSP's SIEM delivery health per configuration, added to status reports as `instanceId` names it (docs/proxy-api.md). */
   setSiemHealthSource(instanceId: string, source: () => TSiemHealth[]): void;
+  /** A TSP's key-use counters, added to status reports as `instanceId` names it (docs/proxy-api.md "Usage counters"). */
+  setUsageSource(instanceId: string, source: TUsageSource): void;
   /** Called once per pinned tenant the broker stops handing over (tenant_withheld / tenant_suspended), with what was last served of it. */
   onTenantStopped(listener: TStoppedListener): void;
   /** Runs configuration tests: with a handler, run() also long-polls GET /api/v1/proxy/tests and posts each result (./config-tests.ts). */
@@ -78,6 +82,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
   let siemReporter: TSiemReporter | null = null;
   let instanceId = options.instanceId ?? randomUUID();
   let configTestHandler: TConfigTestHandler | null = null;
+  let usageReporter: TReportSource | null = null;
   const core = createSyncCore({
     credentials,
     pinsFile: options.pinsFile,
@@ -85,7 +90,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     now,
     logger,
     extraErrors: () => errorSources.flatMap((source) => source()),
-    siem: () => siemReporter,
+    sources: () => [siemReporter, usageReporter].filter((source) => source !== null),
   });
   const stopper = new AbortController();
   let transportError: TProxyError | null = null;
@@ -206,6 +211,9 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     setSiemHealthSource(id, source) {
       instanceId = id;
       siemReporter = createSiemReporter(id, source, now);
+    },
+    setUsageSource(instanceId, source) {
+      usageReporter = createUsageReporter(instanceId, source);
     },
     onTenantStopped: core.onStopped,
     onConfigTest(handler) {

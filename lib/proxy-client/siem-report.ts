@@ -8,19 +8,13 @@
 // stops failing, delivers for the first time, or appears or goes.
 import type { TProxyStatus } from '@/lib/schemas/deployments';
 import { MAX_STATUS_SIEM, type TSiemHealth } from '@/lib/schemas/siem-health';
+import type { TReportSource } from './report-source';
 
 export const SIEM_FULL_REPORT_MS = 10 * 60_000;
 
 export type TSiemReportPart = Pick<TProxyStatus, 'instanceId' | 'siem' | 'siemFull'>;
 
-export type TSiemReporter = {
-  /** What the next report carries, and what to remember once the broker accepted it. */
-  next(): { part: TSiemReportPart; accepted(): void };
-  /** Something a tenant admin should see now, not at the next periodic report. */
-  urgent(): boolean;
-  /** The broker may have lost what it was told (bad_cursor): the next report is full. */
-  reset(): void;
-};
+export type TSiemReporter = TReportSource<TSiemReportPart>;
 
 const keyOf = (h: TSiemHealth) => `${h.tenantId}\u0000${h.configId}`;
 /** The part of a configuration's health that warrants a report on its own. */

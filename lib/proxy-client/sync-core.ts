@@ -3,7 +3,7 @@
 // rotation statements), verify every tenant, apply what passes, keep the last
 // good configuration of what fails. The pins are persisted before what they
 // protect is applied. Memory holds the settings; only the pins file is written.
-import type { TSiemReporter } from './siem-report';
+import { collectParts, type TReportSource } from './report-source';
 import type { JWK } from 'jose';
 
 import { BundleError, verifyBundle, type TBundle } from '@/lib/crypto/bundle';
@@ -74,8 +74,8 @@ export function createSyncCore(input: {
   logger: TProxyLogger;
   /** Failures of the proxy's own work (a TSP's SIEM delivery), reported with the verification ones. */
   extraErrors?: () => TProxyError[];
-  /** A TSP's SIEM delivery health, added to each report (lib/proxy-client/siem-report.ts). */
-  siem?: () => TSiemReporter | null;
+  /** Parts of each report the embedding proxy owns: SIEM delivery health, key-use counters (lib/proxy-client/report-source.ts). */
+  sources?: () => readonly TReportSource[];
 }) {
   const { credentials, pinsFile, api, now, logger } = input;
   const tenants = new Map<string, TProxyTenant>();
@@ -320,10 +320,10 @@ export function createSyncCore(input: {
   }
 
   async function reportStatus(signal?: AbortSignal): Promise<void> {
-    const siem = input.siem?.()?.next();
-    const body = { ...statusBody(), ...siem?.part };
+    const extra = collectParts(input.sources?.() ?? []);
+    const body = { ...statusBody(), ...extra.part };
     await api.postStatus(body, signal);
-    siem?.accepted();
+    extra.accepted();
     for (const t of body.tenants) reported.set(t.tenantId, t.seq);
     reportedErrors = JSON.stringify(body.errors);
     reportedCursor = body.cursor;
@@ -332,7 +332,7 @@ export function createSyncCore(input: {
   /** Something the broker has not been told yet: an applied state, a changed error list or cursor. */
   function needsReport(): boolean {
     const body = statusBody();
-    return body.tenants.length > 0 || body.cursor !== reportedCursor || JSON.stringify(body.errors) !== reportedErrors || input.siem?.()?.urgent() === true;
+    return body.tenants.length > 0 || body.cursor !== reportedCursor || JSON.stringify(body.errors) !== reportedErrors || (input.sources?.() ?? []).some((source) => source.urgent());
   }
 
   /**
@@ -346,7 +346,7 @@ export function createSyncCore(input: {
     reported.clear();
     reportedErrors = '[]';
     reportedCursor = null;
-    input.siem?.()?.reset();
+    for (const source of input.sources?.() ?? []) source.reset();
   }
 
   /**

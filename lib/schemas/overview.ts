@@ -2,6 +2,7 @@
 // deployments' health, and 24 hours of propagation lag and proxy errors.
 // Metadata only.
 import type { TDeliveryState } from '@/lib/delivery-state';
+import type { TTopTenantUsage } from './usage';
 
 /** Disabled, reporting errors, or where it stands in receiving changes (lib/delivery-state.ts). */
 export type TDeploymentHealth = 'disabled' | 'errors' | TDeliveryState;
@@ -31,4 +32,6 @@ export type TOverview = {
   lag: { deploymentId: string; name: string; values: (number | null)[] }[];
   /** Per bucket, the errors reported: each deployment's highest count in the bucket, summed. */
   errors: number[];
+  /** The tenants with the most key use the proxies reported in the last 24 hours (counts and codes only). */
+  usage: TTopTenantUsage[];
 };

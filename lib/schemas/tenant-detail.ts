@@ -2,6 +2,7 @@
 // metadata only — labels, providers, versions, statuses, who and when. Never
 // a sealed configuration, a signed state's content or a key.
 import type { TSiemDeliverySummary } from './siem-delivery';
+import type { TTenantUsageSummary } from './usage';
 import { z } from 'zod';
 import type { TDeliveryState, TStopped } from '@/lib/delivery-state';
 
@@ -11,6 +12,8 @@ export const ZDeleteTenant = z.strictObject({ confirm: z.string().max(64) });
 export type TTimelineEvent = { at: string; kind: 'tenant' | 'invitation' | 'admin' | 'state' | 'config' | 'delivery'; text: string };
 
 export type TTenantDetail = {
+  /** Key use the tenant's proxies reported (counts and TSP error codes only), last 24 hours and 30 days. */
+  usage: TTenantUsageSummary;
   tenant: {
     id: string;
     externalId: string;

@@ -13,13 +13,14 @@ import { decodeEdek, encodeEdek } from './edek';
 import { fromKmsError, TspError } from './errors';
 import type { TTspMetrics } from './metrics';
 import type { TEventInput, TSiemFanout } from './siem-fanout';
+import type { TKeyUse, TUsageCounter } from './usage';
 import type { TBatchUnwrapRequest, TBatchWrapRequest, TIclFields, TRekeyRequest, TSecurityEventRequest, TUnwrapRequest, TWrapRequest } from './wire';
 
 export const DEK_BYTES = 32;
 /** Items of one batch in flight at once against the KMS. */
 const BATCH_CONCURRENCY = 16;
 
-type TContext = { source: TConfigSource; drivers: TDriverCache; siem: TSiemFanout; metrics: TTspMetrics };
+type TContext = { source: TConfigSource; drivers: TDriverCache; siem: TSiemFanout; metrics: TTspMetrics; usage?: TUsageCounter };
 type TMeta = { iclFields: TIclFields; customFields: Record<string, string> };
 type TFailure = { code: number; message: string };
 
@@ -55,6 +56,19 @@ function event(meta: TMeta, name: string, result: { kmsConfigId: number | null; 
     customFields: meta.customFields,
     ...(details ? { details } : {}),
   };
+}
+
+/**
+ * One key use (or refusal): counted for the configuration it concerns (the
+ * usage counters the status reports carry), then sent to the tenant's SIEMs.
+ * A refusal before any configuration is known (unknown tenant, no primary)
+ * concerns none: it is counted apart and never reported per configuration.
+ */
+function keyUse(ctx: TContext, tenant: TProxyTenant | undefined, tenantId: string, input: TEventInput): number {
+  const configId = input.kmsConfigId === null ? undefined : tenant?.configs.find((c) => c.kind === 'kms' && c.kmsConfigId === input.kmsConfigId)?.configId;
+  if (configId !== undefined) ctx.usage?.keyUse(tenantId, configId, input.event as TKeyUse, input.errorCode);
+  else if (input.errorCode !== null) ctx.usage?.unattributed();
+  return ctx.siem.emit(tenant, tenantId, input);
 }
 
 function stripUndefined(fields: TIclFields): TEventInput['iclFields'] {
@@ -93,11 +107,11 @@ export async function wrap(ctx: TContext, body: TWrapRequest): Promise<{ dek: st
     ctx.siem.admit(active);
     const dek = randomBytes(DEK_BYTES);
     const edek = await wrapWith(ctx, active, config, dek);
-    ctx.siem.emit(active, body.tenantId, event(body, 'wrap', { kmsConfigId }));
+    keyUse(ctx, active, body.tenantId, event(body, 'wrap', { kmsConfigId }));
     return { dek: b64(dek), edek };
   } catch (error) {
     const failure = asTspError(error, 'wrap');
-    ctx.siem.emit(tenant, body.tenantId, event(body, 'wrap', { kmsConfigId, error: failure }));
+    keyUse(ctx, tenant, body.tenantId, event(body, 'wrap', { kmsConfigId, error: failure }));
     throw failure;
   }
 }
@@ -109,11 +123,11 @@ export async function unwrap(ctx: TContext, body: TUnwrapRequest): Promise<{ dek
     const active = requireTenant(ctx.source, body.tenantId);
     ctx.siem.admit(active);
     const dek = await unwrapFor(ctx, active, body.encryptedDocumentKey, seen);
-    ctx.siem.emit(active, body.tenantId, event(body, 'unwrap', seen));
+    keyUse(ctx, active, body.tenantId, event(body, 'unwrap', seen));
     return { dek: b64(dek) };
   } catch (error) {
     const failure = asTspError(error, 'unwrap');
-    ctx.siem.emit(tenant, body.tenantId, event(body, 'unwrap', { ...seen, error: failure }));
+    keyUse(ctx, tenant, body.tenantId, event(body, 'unwrap', { ...seen, error: failure }));
     throw failure;
   }
 }
@@ -138,7 +152,7 @@ export async function batchWrap(ctx: TContext, body: TBatchWrapRequest): Promise
     ctx.siem.admit(active, body.documentIds.length);
   } catch (error) {
     const failure = asTspError(error, 'wrap');
-    for (const documentId of body.documentIds) ctx.siem.emit(tenant, body.tenantId, event(body, 'wrap', { kmsConfigId: null, error: failure }, { documentId }));
+    for (const documentId of body.documentIds) keyUse(ctx, tenant, body.tenantId, event(body, 'wrap', { kmsConfigId: null, error: failure }, { documentId }));
     throw failure;
   }
   const keys: Record<string, { dek: string; edek: string }> = Object.create(null);
@@ -147,11 +161,11 @@ export async function batchWrap(ctx: TContext, body: TBatchWrapRequest): Promise
     try {
       const dek = randomBytes(DEK_BYTES);
       keys[documentId] = { dek: b64(dek), edek: await wrapWith(ctx, active, config, dek) };
-      ctx.siem.emit(active, body.tenantId, event(body, 'wrap', { kmsConfigId: config.kmsConfigId }, { documentId }));
+      keyUse(ctx, active, body.tenantId, event(body, 'wrap', { kmsConfigId: config.kmsConfigId }, { documentId }));
     } catch (error) {
       const failure = asTspError(error, 'wrap');
       failures[documentId] = failure.toBody();
-      ctx.siem.emit(active, body.tenantId, event(body, 'wrap', { kmsConfigId: config.kmsConfigId, error: failure }, { documentId }));
+      keyUse(ctx, active, body.tenantId, event(body, 'wrap', { kmsConfigId: config.kmsConfigId, error: failure }, { documentId }));
     }
   });
   return { keys: { ...keys }, failures: { ...failures } };
@@ -166,7 +180,7 @@ export async function batchUnwrap(ctx: TContext, body: TBatchUnwrapRequest): Pro
     ctx.siem.admit(active, items.length);
   } catch (error) {
     const failure = asTspError(error, 'unwrap');
-    for (const [documentId] of items) ctx.siem.emit(tenant, body.tenantId, event(body, 'unwrap', { kmsConfigId: null, error: failure }, { documentId }));
+    for (const [documentId] of items) keyUse(ctx, tenant, body.tenantId, event(body, 'unwrap', { kmsConfigId: null, error: failure }, { documentId }));
     throw failure;
   }
   const keys: Record<string, { dek: string }> = Object.create(null);
@@ -175,11 +189,11 @@ export async function batchUnwrap(ctx: TContext, body: TBatchUnwrapRequest): Pro
     const seen = { kmsConfigId: null as number | null };
     try {
       keys[documentId] = { dek: b64(await unwrapFor(ctx, active, edek, seen)) };
-      ctx.siem.emit(active, body.tenantId, event(body, 'unwrap', seen, { documentId }));
+      keyUse(ctx, active, body.tenantId, event(body, 'unwrap', seen, { documentId }));
     } catch (error) {
       const failure = asTspError(error, 'unwrap');
       failures[documentId] = failure.toBody();
-      ctx.siem.emit(active, body.tenantId, event(body, 'unwrap', { ...seen, error: failure }, { documentId }));
+      keyUse(ctx, active, body.tenantId, event(body, 'unwrap', { ...seen, error: failure }, { documentId }));
     }
   });
   return { keys: { ...keys }, failures: { ...failures } };
@@ -195,10 +209,10 @@ export async function rekey(ctx: TContext, body: TRekeyRequest): Promise<{ dek: 
     const active = requireTenant(ctx.source, body.tenantId);
     ctx.siem.admit(active);
     dek = await unwrapFor(ctx, active, body.encryptedDocumentKey, seen);
-    ctx.siem.emit(active, body.tenantId, event(body, 'rekey', seen, details));
+    keyUse(ctx, active, body.tenantId, event(body, 'rekey', seen, details));
   } catch (error) {
     const failure = asTspError(error, 'unwrap');
-    ctx.siem.emit(from, body.tenantId, event(body, 'rekey', { ...seen, error: failure }, details));
+    keyUse(ctx, from, body.tenantId, event(body, 'rekey', { ...seen, error: failure }, details));
     throw failure;
   }
   const to = ctx.source.getTenant(body.newTenantId);
@@ -209,11 +223,11 @@ export async function rekey(ctx: TContext, body: TRekeyRequest): Promise<{ dek: 
     kmsConfigId = config.kmsConfigId;
     ctx.siem.admit(active);
     const edek = await wrapWith(ctx, active, config, dek);
-    ctx.siem.emit(active, body.newTenantId, event(body, 'rekey', { kmsConfigId }, details));
+    keyUse(ctx, active, body.newTenantId, event(body, 'rekey', { kmsConfigId }, details));
     return { dek: b64(dek), edek };
   } catch (error) {
     const failure = asTspError(error, 'wrap');
-    ctx.siem.emit(to, body.newTenantId, event(body, 'rekey', { kmsConfigId, error: failure }, details));
+    keyUse(ctx, to, body.newTenantId, event(body, 'rekey', { kmsConfigId, error: failure }, details));
     throw failure;
   }
 }

@@ -19,6 +19,7 @@ import { createHealthHandler, type THealthState } from './health';
 import { createTspLogger, type TTspLogger } from './log';
 import { createTspMetrics } from './metrics';
 import { createSiemFanout } from './siem-fanout';
+import { createUsageCounter } from './usage';
 
 export type TTspOptions = {
   /** The proxy client (lib/proxy-client) of this deployment; createTsp runs its long-poll. */
@@ -46,6 +47,8 @@ export type TTspOptions = {
   /** Request headers must arrive within this (default 10 s), a whole request within requestMs (default 30 s). */
   timeouts?: { headersMs?: number; requestMs?: number };
   now?: () => number;
+  /** Key-use counters (docs/tsp.md "Usage counters"); reportOpenMinute is for tests: usage shows within seconds, not after the minute. */
+  usage?: { reportOpenMinute?: boolean };
 };
 
 export type TTsp = {
@@ -88,6 +91,11 @@ export function createTsp(options: TTspOptions): TTsp {
   // and each SIEM configuration's delivery health (last success, backlog, counts, last error code).
   client.addErrorSource(() => siem.problems());
   client.setSiemHealthSource(instanceId, () => siem.health());
+  // Key use per configuration and minute, for the tenants' admins and the vendor's operators (reported, not proven).
+  const usage = createUsageCounter({ now, siem: () => siem.health(), ...(options.usage?.reportOpenMinute ? { reportOpenMinute: true } : {}) });
+  client.setUsageSource(instanceId, usage);
+  const usageSampler = setInterval(() => usage.sampleSiem(), 5_000);
+  usageSampler.unref();
   // A broker that stops handing a tenant over is told to the tenant through a channel the broker does not control:
   // its own SIEM, as last verified (this process must have served the tenant; settings are never kept on disk).
   client.onTenantStopped((notice, lastServed) => {
@@ -130,7 +138,7 @@ export function createTsp(options: TTspOptions): TTsp {
     return { live: true, ready: reason === null, reason, stalenessSeconds: staleness(), tenants: client.listTenants().length, deploymentId: options.deploymentId, instanceId, siem: { depth: s.depth, dropped: s.dropped } };
   };
   const metrics = createTspMetrics({ staleness, siem: () => siem.stats(), ready: () => notServingReason() === null });
-  const ctx = { source: client, drivers, siem, metrics };
+  const ctx = { source: client, drivers, siem, metrics, usage };
   const handler = createApiHandler({
     ctx,
     apiKeys: options.apiKeys,
@@ -210,6 +218,10 @@ export function createTsp(options: TTspOptions): TTsp {
       const drained = await siem.drain(bound);
       if (drained.left > 0) logger.warn({ left: drained.left }, 'SIEM events not delivered before shutdown; counted as dropped and reported to the broker');
       siem.close();
+      clearInterval(usageSampler);
+      // The minute still open goes in the last report too.
+      usage.sampleSiem();
+      usage.closeAll();
       // The last report tells the broker (and the tenants' admins) what was delivered and what was lost; bounded, best effort.
       await Promise.race([client.reportStatus().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(bound, 2_000)).unref())]);
       client.stop();

@@ -8,7 +8,9 @@ import dynamic from 'next/dynamic';
 import { api, type TOverview } from '@/lib/client/api';
 import { providerLabel, statusWord } from '@/lib/client/console-text';
 import { operatorKeys } from '@/lib/client/query-keys';
+import Link from 'next/link';
 import { Card, PageHeader } from '@/components/ui/card';
+import { tspErrorWords } from '@/lib/tsp-error-words';
 import { LoadError, LoadingState } from '../query-state';
 import { DataTable, HealthPanel } from './overview-parts';
 
@@ -43,6 +45,21 @@ function OverviewBody({ data }: { data: TOverview }) {
         <HealthPanel deployments={data.deployments} />
       </Card>
       <Charts data={data} />
+      <Card id="usage" title="Key use by tenant" description="The tenants with the most key use in the last 24 hours, as their proxy deployments reported it (the broker cannot prove these counts). Counts and codes only.">
+        <DataTable
+          caption="Tenants with the most key use, last 24 hours"
+          columns={['Tenant', 'Key uses', 'Failed', 'Commonest error']}
+          rows={data.usage.map((u) => [
+            <Link key="t" href={`/operator/tenants/${encodeURIComponent(u.externalId)}#usage`} className="text-brand-700 underline hover:no-underline dark:text-brand-50">
+              {u.displayName}
+            </Link>,
+            u.uses,
+            u.failed,
+            u.topCode ? `${u.topCode} ${tspErrorWords(u.topCode)}` : '—',
+          ])}
+          empty="No key use reported in the last 24 hours."
+        />
+      </Card>
       <div className="grid gap-8 lg:grid-cols-2">
         <Card id="tenants-data" title={`Tenants (${tenantTotal})`}>
           <DataTable

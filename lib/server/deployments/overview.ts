@@ -1,12 +1,14 @@
 import 'server-only';
 // The operators' overview: tenants by environment and status, configurations
 // by provider, each deployment's health, and 24 hours of sampled propagation
-// lag and proxy errors (deployment_status_sample, written by status reports).
+// lag and proxy errors (deployment_status_sample, written by status reports),
+// and the tenants with the most key use their proxies reported (usage.ts).
 import type { TDeploymentRow } from '@/lib/schemas/deployments';
 import type { TDeploymentHealth, TOverview } from '@/lib/schemas/overview';
 import { getPrisma } from '@/lib/server/db';
 import { lagSeries } from './overview-lag';
 import { listDeployments } from './service';
+import { topTenantsByUsage } from './usage';
 
 const WINDOW_MS = 24 * 3_600_000;
 const BUCKET_MS = 30 * 60_000;
@@ -25,12 +27,13 @@ export async function getOverview(now = Date.now()): Promise<TOverview> {
   const bucketCount = Math.floor((now - start) / BUCKET_MS) + 1;
   const buckets = Array.from({ length: bucketCount }, (_, i) => new Date(start + i * BUCKET_MS).toISOString());
 
-  const [environments, tenantGroups, configGroups, deployments, samples] = await Promise.all([
+  const [environments, tenantGroups, configGroups, deployments, samples, usage] = await Promise.all([
     db.environment.findMany({ select: { id: true, slug: true } }),
     db.tenant.groupBy({ by: ['environmentId', 'status'], _count: { _all: true } }),
     db.tenantConfig.groupBy({ by: ['kind', 'provider', 'status'], _count: { _all: true } }),
     listDeployments(now),
     db.deploymentStatusSample.findMany({ where: { at: { gte: new Date(start) } }, select: { deploymentId: true, at: true, lag: true, errorCount: true } }),
+    topTenantsByUsage(10, now),
   ]);
   const slug = new Map(environments.map((e) => [e.id, e.slug]));
 
@@ -77,5 +80,6 @@ export async function getOverview(now = Date.now()): Promise<TOverview> {
     buckets,
     lag: lagSeries(deployments, samples, { start, bucketMs: BUCKET_MS, bucketCount }),
     errors,
+    usage,
   };
 }

@@ -14,6 +14,7 @@ import type { ProxyPrincipal } from '@/lib/server/deployments/proxy-auth';
 import { decodeCursor } from '@/lib/server/delivery/cursor';
 import { recordSiemHealth } from './siem-health';
 import { deliveryEvents, type TenantDeliveryStatus } from './status-audit';
+import { recordUsage } from './usage';
 
 const KEPT_ERRORS = 100;
 /** Samples for the overview charts: at most one a minute per deployment, kept a week. */
@@ -121,6 +122,8 @@ export async function recordStatus(deployment: ProxyPrincipal, report: TProxySta
     }
     // SIEM delivery health: telemetry, kept apart from the audit trail.
     await recordSiemHealth(tx, deployment, report, now);
+    // Key-use counters per configuration and minute (SET: a repeated report replaces), with their hourly rollup.
+    await recordUsage(tx, deployment, report, now);
     // Last: the audit chain lock.
     await recordAuditBatch(tx, deliveryEvents({ id: deployment.id, name }, before, only(applied, known), only(errorsByTenant, known), context));
     return { tenants, errors: report.errors.length };

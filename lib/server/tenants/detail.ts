@@ -7,6 +7,7 @@ import { deliveryState, stoppedOf } from '@/lib/delivery-state';
 import type { TTenantDetail, TTimelineEvent } from '@/lib/schemas/tenant-detail';
 import { getPrisma } from '@/lib/server/db';
 import { summarizeSiemDelivery } from '@/lib/server/deployments/siem-health';
+import { summarizeTenantUsage } from '@/lib/server/deployments/usage';
 import { AppError } from '@/lib/server/errors';
 
 const DELETION_WAIT_MS = 36 * 60 * 60 * 1000;
@@ -29,7 +30,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
     },
   });
   if (!t) throw new AppError('not_found');
-  const [deployments, versions, siem] = await Promise.all([
+  const [deployments, versions, siem, usage] = await Promise.all([
     db.proxyDeployment.findMany({
       where: { OR: [{ environmentId: t.environmentId, status: { not: 'deleted' } }, { kid: { in: t.recipientKids } }] },
       orderBy: { name: 'asc' },
@@ -42,6 +43,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
       select: { configId: true, version: true, label: true, stateSeq: true, createdAt: true },
     }),
     summarizeSiemDelivery(t.id),
+    summarizeTenantUsage(t.id),
   ]);
   const now = Date.now();
   const delivery = new Map(t.deliveries.map((d) => [d.deploymentId, d]));
@@ -49,6 +51,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
   const approved = deployments.filter((d) => t.recipientKids.includes(d.kid) && d.status === 'active');
 
   const detail: TTenantDetail = {
+    usage,
     tenant: {
       id: t.id, externalId: t.externalId, displayName: t.displayName, status: t.status as TTenantDetail['tenant']['status'],
       environment: t.environment, requireMfa: t.requireMfa, stateSeq: t.stateSeq, createdAt: t.createdAt.toISOString(),
