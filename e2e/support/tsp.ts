@@ -8,11 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { generateJwkPair } from '@/lib/crypto/p256-jwk';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 import { createProxyClient } from '@/lib/proxy-client';
 import type { TProxyCredentials } from '@/lib/schemas/deployments';
-import { expectStatus, type BrokerClient } from '@/lib/testing/api-client';
 import { createTsp, SILENT_LOGGER, type TTsp, type TTspOptions } from '@/lib/tsp';
 
 export type TRunningTsp = { tsp: TTsp; url: string; apiKey: string; stop: () => Promise<void> };
