@@ -14,7 +14,7 @@ import { findPgBinDir, startPgCluster } from './lib/pg-cluster';
 const require = createRequire(import.meta.url);
 const STEPS = ['typecheck', 'lint', 'unit', 'build', 'integration-pglite', 'integration-postgresql', 'e2e'] as const;
 type Step = (typeof STEPS)[number];
-type Outcome = { step: Step; status: 'passed' | 'failed' | 'skipped'; seconds: number; note?: string; counts?: Counts };
+type Outcome = { step: Step; status: 'passed' | 'failed' | 'skipped'; seconds: number; note?: string; counts?: Counts; failures?: TFailedTest[] };
 type Counts = { passed: number; failed: number; skipped: number };
 
 const RESULTS_DIR = path.resolve('.cache/test-results');
@@ -41,6 +41,40 @@ function bin(pkg: string, file: string): string {
   return path.join(path.dirname(require.resolve(`${pkg}/package.json`)), file);
 }
 
+type TFailedTest = { where: string; name: string; message: string };
+
+/** The failed tests of a vitest JSON report, so the summary at the end (what a CI log's tail shows) names them. */
+function vitestFailures(file: string): TFailedTest[] {
+  if (!existsSync(file)) return [];
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { testResults: { name: string; message?: string; status?: string; assertionResults: { fullName: string; status: string; failureMessages?: string[] }[] }[] };
+  return r.testResults.flatMap((f) => {
+    const where = path.relative(process.cwd(), f.name);
+    const failed = f.assertionResults.filter((a) => a.status === 'failed').map((a) => ({ where, name: a.fullName, message: a.failureMessages?.[0] ?? '' }));
+    // A file that failed before any test ran (an import error, a hook) has no failed assertion of its own.
+    return failed.length === 0 && f.status === 'failed' ? [{ where, name: '(the file itself)', message: f.message ?? '' }] : failed;
+  });
+}
+
+/** The failed tests of a Playwright JSON report. */
+function playwrightFailures(file: string): TFailedTest[] {
+  if (!existsSync(file)) return [];
+  type TSuite = { title: string; file?: string; specs?: { title: string; file: string; line: number; tests: { results: { status: string; error?: { message?: string } }[]; status?: string }[] }[]; suites?: TSuite[] };
+  const r = JSON.parse(readFileSync(file, 'utf8')) as { suites?: TSuite[] };
+  const out: TFailedTest[] = [];
+  const walk = (suite: TSuite, titles: string[]) => {
+    for (const spec of suite.specs ?? []) {
+      for (const test of spec.tests) {
+        if (test.status !== 'unexpected') continue;
+        const last = test.results[test.results.length - 1];
+        out.push({ where: `${spec.file}:${spec.line}`, name: [...titles, spec.title].filter(Boolean).join(' › '), message: last?.error?.message ?? '' });
+      }
+    }
+    for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
+  };
+  for (const suite of r.suites ?? []) walk(suite, []);
+  return out;
+}
+
 function vitestCounts(file: string): Counts | undefined {
   if (!existsSync(file)) return undefined;
   const r = JSON.parse(readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
@@ -53,13 +87,13 @@ function playwrightCounts(file: string): Counts | undefined {
   return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped };
 }
 
-function vitest(project: string, env: Record<string, string> = {}): { ok: boolean; counts?: Counts } {
+function vitest(project: string, env: Record<string, string> = {}): { ok: boolean; counts?: Counts; failures: TFailedTest[] } {
   const out = path.join(RESULTS_DIR, `${project}.json`);
   rmSync(out, { force: true });
   const ok = run(process.execPath, [bin('vitest', 'vitest.mjs'), 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { env });
   const counts = vitestCounts(out);
   // vitest exits 1 with "no test files": treat a project without tests as an error, not a pass.
-  return { ok: ok && (counts?.passed ?? 0) > 0, counts };
+  return { ok: ok && (counts?.passed ?? 0) > 0, counts, failures: vitestFailures(out) };
 }
 
 function ensureChromium(): string | undefined {
@@ -97,7 +131,7 @@ async function main(): Promise<number> {
         break;
       case 'unit': {
         const r = vitest('unit');
-        done(r.ok ? 'passed' : 'failed', { counts: r.counts });
+        done(r.ok ? 'passed' : 'failed', { counts: r.counts, failures: r.failures });
         break;
       }
       case 'build': {
@@ -122,7 +156,7 @@ async function main(): Promise<number> {
       }
       case 'integration-pglite': {
         const r = vitest('integration-pglite');
-        done(r.ok ? 'passed' : 'failed', { counts: r.counts });
+        done(r.ok ? 'passed' : 'failed', { counts: r.counts, failures: r.failures });
         break;
       }
       case 'integration-postgresql': {
@@ -139,7 +173,7 @@ async function main(): Promise<number> {
         console.log(`Started ${cluster.version} on port ${cluster.port} (${cluster.dataDir}).`);
         try {
           const r = vitest('integration-postgresql', { TEST_PG_ADMIN_URL: cluster.adminUrl, TEST_PG_BIN_DIR: binDir });
-          done(r.ok ? 'passed' : 'failed', { counts: r.counts });
+          done(r.ok ? 'passed' : 'failed', { counts: r.counts, failures: r.failures });
         } finally {
           cluster.stop();
         }
@@ -165,7 +199,7 @@ async function main(): Promise<number> {
         // With the broker stopped, its whole database and log are searched for the walk's canary secrets.
         const post = vitest('post-e2e');
         const merged = counts && post.counts ? { passed: counts.passed + post.counts.passed, failed: counts.failed + post.counts.failed, skipped: counts.skipped + post.counts.skipped } : counts;
-        done(ok && post.ok && (counts?.passed ?? 0) > 0 ? 'passed' : 'failed', { counts: merged });
+        done(ok && post.ok && (counts?.passed ?? 0) > 0 ? 'passed' : 'failed', { counts: merged, failures: [...playwrightFailures(out), ...post.failures] });
         break;
       }
     }
@@ -183,6 +217,16 @@ async function main(): Promise<number> {
     }
     // A failed step without test counts (typecheck, lint, build) counts as one failure.
     if (o.status === 'failed' && !o.counts?.failed) total.failed += 1;
+  }
+  const failures = outcomes.flatMap((o) => (o.failures ?? []).map((f) => ({ ...f, step: o.step })));
+  if (failures.length > 0) {
+    console.log('\n━━━ failed tests ━━━');
+    for (const f of failures.slice(0, 30)) {
+      // The first lines of the message, without colour codes: enough to know where to look.
+      const message = f.message.replace(/\u001b\[[0-9;]*m/g, '').split('\n').filter((line) => line.trim() !== '').slice(0, 4).map((line) => `    ${line.slice(0, 300)}`).join('\n');
+      console.log(`✗ [${f.step}] ${f.where} › ${f.name}\n${message}`);
+    }
+    if (failures.length > 30) console.log(`… and ${failures.length - 30} more (see .cache/test-results/*.json)`);
   }
   const failed = outcomes.some((o) => o.status === 'failed');
   console.log(`\ntests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);

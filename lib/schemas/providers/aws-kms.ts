@@ -3,6 +3,7 @@
 // they assume with an external id).
 import { z } from 'zod';
 import {
+  leasedKeyLifetimeField,
   AWS_REGION_PATTERN,
   checkExclusiveFields,
   defineField,
@@ -11,7 +12,7 @@ import {
   ZAwsRegion,
   ZOptionalText,
   ZRequiredText,
-  ZSettingsObject,
+  ZKmsSettingsObject,
 } from './common';
 
 const KEY_ARN_EXAMPLE = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
@@ -99,7 +100,7 @@ export const AWS_AUTH_METHODS = [
 ] as const;
 type TAwsAuthMethod = (typeof AWS_AUTH_METHODS)[number]['value'];
 
-export const ZAwsKmsSettings = ZSettingsObject('AWS KMS', {
+export const ZAwsKmsSettings = ZKmsSettingsObject('AWS KMS', {
   keyArn: ZRequiredText(`Enter the key's ARN, like ${KEY_ARN_EXAMPLE}.`, keyArnProblem),
   region: ZAwsRegion,
   authMethod: z.enum(AWS_AUTH_METHODS.map((method) => method.value) as [TAwsAuthMethod, ...TAwsAuthMethod[]], {
@@ -218,6 +219,7 @@ export const awsKms = defineProvider({
       secret: true,
       showWhen: { field: 'authMethod', equals: 'access-keys' },
     }),
+    leasedKeyLifetimeField,
   ],
   example: {
     keyArn: KEY_ARN_EXAMPLE,

@@ -37,7 +37,7 @@ describe('azureKeyVault provider', () => {
   it('has exactly one field spec per setting, in form order, with the client secret flagged secret', () => {
     expect(azureKeyVault.fields.map((field) => field.name)).toEqual(Object.keys(ZAzureKeyVaultSettings.shape));
     expect(azureKeyVault.fields.filter((field) => field.secret).map((field) => field.name)).toEqual(['clientSecret', 'clientCertificate']);
-    expect(azureKeyVault.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['keyVersion', 'caCertificate']);
+    expect(azureKeyVault.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['keyVersion', 'caCertificate', 'leasedKeyLifetime']);
     expect(azureKeyVault.fields.filter((field) => field.showWhen).map((field) => [field.name, field.showWhen?.equals])).toEqual([
       ['clientSecret', 'client-secret'],
       ['clientCertificate', 'client-certificate'],

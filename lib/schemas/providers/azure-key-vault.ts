@@ -4,6 +4,7 @@
 // have no authMethod and mean a client secret.
 import { z } from 'zod';
 import {
+  leasedKeyLifetimeField,
   checkExclusiveFields,
   defineField,
   defineProvider,
@@ -12,7 +13,7 @@ import {
   whenSettingsObject,
   ZOptionalText,
   ZRequiredText,
-  ZSettingsObject,
+  ZKmsSettingsObject,
 } from './common';
 import { AZURE_APP_CREDENTIALS, AZURE_APP_CREDENTIALS_EXAMPLE, azureAppCredentialFields } from './azure-credentials';
 import { caCertificateField, isCertificateDer, ZCaCertificatePem } from './ca-certificate';
@@ -84,7 +85,7 @@ const ZClientCertificate = z
     if (message !== undefined) ctx.issues.push({ code: 'custom', message, input: ctx.value });
   });
 
-export const ZAzureKeyVaultSettings = ZSettingsObject('Azure Key Vault', {
+export const ZAzureKeyVaultSettings = ZKmsSettingsObject('Azure Key Vault', {
   vaultUrl: ZRequiredText(`Enter the vault URL, like ${VAULT_URL_EXAMPLE}.`, vaultUrlProblem),
   keyName: ZRequiredText('Enter the key name.', (value) =>
     /^[0-9a-zA-Z-]{1,127}$/.test(value) ? undefined : 'The key name may contain only letters, digits and hyphens, up to 127 characters.',
@@ -174,6 +175,7 @@ export const azureKeyVault = defineProvider({
           ],
     ),
     caCertificateField('your Key Vault'),
+    leasedKeyLifetimeField,
   ],
   example: {
     vaultUrl: 'https://cmk-example.vault.azure.net',

@@ -832,3 +832,70 @@ export const siemQueueFullField = defineField({
 export function ZSiemSettingsObject<Shape extends z.ZodRawShape>(providerLabel: string, shape: Shape) {
   return ZSettingsObject(providerLabel, { ...shape, onQueueFull: ZSiemQueueFull });
 }
+
+// ---------------------------------------------------------------------------
+// Leased keys (every KMS provider; TSP.md "Leased keys", docs/tsp.md)
+// ---------------------------------------------------------------------------
+
+/** The lifetimes a tenant admin can choose, in seconds: from 1 minute to 24 hours. */
+export const LEASED_KEY_LIFETIMES = [
+  { value: '60', label: '1 minute' },
+  { value: '300', label: '5 minutes' },
+  { value: '900', label: '15 minutes' },
+  { value: '1800', label: '30 minutes' },
+  { value: '3600', label: '1 hour' },
+  { value: '14400', label: '4 hours' },
+  { value: '28800', label: '8 hours' },
+  { value: '86400', label: '24 hours' },
+] as const;
+
+export const MIN_LEASED_KEY_LIFETIME_S = 60;
+export const MAX_LEASED_KEY_LIFETIME_S = 86_400;
+
+const LEASE_MESSAGE = `Choose a lifetime for leased keys (${LEASED_KEY_LIFETIMES.map((l) => l.label).join(', ')}), or leave it empty to keep leasing off.`;
+
+/**
+ * Leased keys: off unless the tenant admin chooses a maximum lifetime, in
+ * seconds, signed with the configuration. Absent (every configuration sealed
+ * before the field existed) or blank means off: each document key goes to the
+ * KMS. The value stays the option's string, as the form's select sends it.
+ */
+export const ZLeasedKeyLifetime = z
+  .string({ error: LEASE_MESSAGE })
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()))
+  .pipe(z.enum(LEASED_KEY_LIFETIMES.map((l) => l.value) as [string, ...string[]], { error: LEASE_MESSAGE }).optional());
+
+/** The lifetime in seconds a KMS configuration's settings choose, or undefined when leasing is off. */
+export function leasedKeyLifetimeSeconds(settings: unknown): number | undefined {
+  const value = typeof settings === 'object' && settings !== null ? (settings as { leasedKeyLifetime?: unknown }).leasedKeyLifetime : undefined;
+  if (typeof value !== 'string' || !LEASED_KEY_LIFETIMES.some((l) => l.value === value)) return undefined;
+  return Number(value);
+}
+
+/** "1 hour" for '3600'; undefined when off or unknown. */
+export function leasedKeyLifetimeLabel(value: unknown): string | undefined {
+  return LEASED_KEY_LIFETIMES.find((l) => l.value === value)?.label;
+}
+
+/** What leasing means for revocation, in the words the form and the configuration page show once a lifetime is chosen. */
+export function leasedKeyWarning(lifetimeLabel: string): string {
+  return `With leased keys, a key you disable or delete inside your KMS keeps working for up to ${lifetimeLabel} on every key proxy that already holds a lease from it. Disabling this configuration here stops it at once.`;
+}
+
+/** The form field for ZLeasedKeyLifetime; every KMS provider lists it last. */
+export const leasedKeyLifetimeField = defineField({
+  name: 'leasedKeyLifetime',
+  label: 'Leased keys',
+  help:
+    'Off by default: every document key is wrapped and unwrapped by your KMS, and you see each call in it. With a lifetime, each key proxy asks your KMS for a leased key and wraps document keys with it locally for up to that long, which saves a KMS round trip per document. The cost: a key disabled inside your KMS keeps working until the lease ends. Disabling this configuration here still stops it at once. Every key use still goes to your SIEM.',
+  example: '3600',
+  input: 'select',
+  required: false,
+  options: LEASED_KEY_LIFETIMES,
+});
+
+/** A KMS provider's settings object: its own fields, then `leasedKeyLifetime`. */
+export function ZKmsSettingsObject<Shape extends z.ZodRawShape>(providerLabel: string, shape: Shape) {
+  return ZSettingsObject(providerLabel, { ...shape, leasedKeyLifetime: ZLeasedKeyLifetime });
+}

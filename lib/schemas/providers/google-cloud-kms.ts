@@ -1,7 +1,7 @@
 // Google Cloud KMS settings: the crypto key the key proxies use, named by its
 // full resource name, and the service account key they sign in with.
 import type { z } from 'zod';
-import { defineField, defineProvider, GOOGLE_PROJECT_ID_PATTERN, whenSettingsObject, ZGoogleServiceAccountJson, ZRequiredText, ZSettingsObject } from './common';
+import { defineField, defineProvider, GOOGLE_PROJECT_ID_PATTERN, leasedKeyLifetimeField, whenSettingsObject, ZGoogleServiceAccountJson, ZKmsSettingsObject, ZRequiredText } from './common';
 
 const KEY_NAME_EXAMPLE = 'projects/my-project/locations/europe-west1/keyRings/my-ring/cryptoKeys/my-key';
 
@@ -62,7 +62,7 @@ export function checkGoogleTokenUri(settings: { serviceAccountKey?: unknown }, c
   if (message !== undefined) ctx.addIssue({ code: 'custom', path: ['serviceAccountKey'], message });
 }
 
-export const ZGoogleCloudKmsSettings = ZSettingsObject('Google Cloud KMS', {
+export const ZGoogleCloudKmsSettings = ZKmsSettingsObject('Google Cloud KMS', {
   cryptoKeyName: ZRequiredText(`Enter the key's resource name, like ${KEY_NAME_EXAMPLE}.`, cryptoKeyNameProblem),
   serviceAccountKey: ZGoogleServiceAccountJson,
 }).superRefine(checkGoogleTokenUri, whenSettingsObject);
@@ -97,6 +97,7 @@ export const googleCloudKms = defineProvider({
       input: 'json',
       secret: true,
     }),
+    leasedKeyLifetimeField,
   ],
   example: {
     cryptoKeyName: 'projects/example-project/locations/europe-west1/keyRings/cmk-example/cryptoKeys/cmk-example-key',

@@ -4,6 +4,7 @@
 // private one.
 import { z } from 'zod';
 import {
+  leasedKeyLifetimeField,
   checkExclusiveFields,
   defineField,
   defineProvider,
@@ -12,7 +13,7 @@ import {
   MAX_SECRET_LENGTH,
   ZOptionalText,
   ZRequiredText,
-  ZSettingsObject,
+  ZKmsSettingsObject,
   ZTextWithDefault,
   ZUuidShapeFor,
 } from './common';
@@ -38,7 +39,7 @@ export const VAULT_AUTH_METHODS = [
 ] as const;
 type TVaultAuthMethod = (typeof VAULT_AUTH_METHODS)[number]['value'];
 
-export const ZHashicorpVaultTransitSettings = ZSettingsObject('HashiCorp Vault', {
+export const ZHashicorpVaultTransitSettings = ZKmsSettingsObject('HashiCorp Vault', {
   address: ZHttpsUrlFor('Vault address', 'https://vault.example.com:8200', { query: false }),
   namespace: ZOptionalText(
     ZRequiredText('Enter the namespace.', (value) =>
@@ -160,6 +161,7 @@ export const hashicorpVaultTransit = defineProvider({
       showWhen: { field: 'authMethod', equals: 'token' },
     }),
     caCertificateField('your Vault server'),
+    leasedKeyLifetimeField,
   ],
   example: {
     address: 'https://vault.example.com:8200',

@@ -27,7 +27,7 @@ describe('thalesCipherTrust provider', () => {
   it('has exactly one field spec per setting, in form order, with the password flagged secret', () => {
     expect(thalesCipherTrust.fields.map((field) => field.name)).toEqual(Object.keys(ZThalesCipherTrustSettings.shape));
     expect(thalesCipherTrust.fields.filter((field) => field.secret).map((field) => field.name)).toEqual(['password']);
-    expect(thalesCipherTrust.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['authDomain', 'keyDomain', 'connection', 'caCertificate']);
+    expect(thalesCipherTrust.fields.filter((field) => !field.required).map((field) => field.name)).toEqual(['authDomain', 'keyDomain', 'connection', 'caCertificate', 'leasedKeyLifetime']);
     for (const field of thalesCipherTrust.fields) {
       expect(field.label).not.toBe('');
       expect(field.help).toMatch(/\.$/);

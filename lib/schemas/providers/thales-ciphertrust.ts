@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { caCertificateField, ZCaCertificatePem } from './ca-certificate';
 import {
+  leasedKeyLifetimeField,
   defineField,
   defineProvider,
   UUID_SHAPE_PATTERN,
@@ -14,7 +15,7 @@ import {
   ZNonEmptySecret,
   ZOptionalText,
   ZRequiredText,
-  ZSettingsObject,
+  ZKmsSettingsObject,
   ZTextWithDefault,
 } from './common';
 
@@ -38,7 +39,7 @@ const nameProblem = (what: string, empty: string) => (value: string) =>
     ? undefined
     : `The ${what} may contain letters, digits, spaces, dots, hyphens and underscores; leave it empty for ${empty}.`;
 
-export const ZThalesCipherTrustSettings = ZSettingsObject('CipherTrust Manager', {
+export const ZThalesCipherTrustSettings = ZKmsSettingsObject('CipherTrust Manager', {
   url: ZHttpsUrlFor('CipherTrust Manager URL', 'https://ciphertrust.example.com', { query: false }),
   keyId: ZRequiredText("Enter the key's name, UUID or 64-character id.", keyIdProblem),
   username: ZRequiredText('Enter the user name.', (value) => (value.length > 256 ? 'The user name is too long; use at most 256 characters.' : undefined)),
@@ -107,6 +108,7 @@ export const thalesCipherTrust = defineProvider({
       required: false,
     }),
     caCertificateField('your CipherTrust Manager'),
+    leasedKeyLifetimeField,
   ],
   example: {
     url: 'https://ciphertrust.example.com',
