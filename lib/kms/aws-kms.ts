@@ -14,11 +14,14 @@ import { type TAwsKmsSettings, ZAwsKmsSettings } from '@/lib/schemas/providers/a
 
 import { assumeRoleCredentials, sanitizeRoleSessionName, type TAwsCredentials } from './aws-kms-credentials';
 import { mapAwsError } from './aws-kms-errors';
+import { createConcurrencyLimit } from './concurrency-limit';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
 import { defineKmsDriver, KmsError, type TKmsBinding, type TKmsDriver, type TKmsDriverOptions } from './types';
 
 /** Two attempts: one retry absorbs a dropped keep-alive socket or a brief throttle and still answers within the deadline. */
 const MAX_ATTEMPTS = 2;
+/** Calls in flight per configuration by default; more wait their turn within their deadline. */
+const MAX_IN_FLIGHT = 16;
 
 type TOperation = 'wrap' | 'unwrap';
 
@@ -35,8 +38,11 @@ function signInWith(settings: TAwsKmsSettings, options: TKmsDriverOptions, sts: 
 function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOptions): TKmsDriver {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const aws = options.aws ?? {};
-  const httpAgent = new HttpAgent({ keepAlive: true });
-  const httpsAgent = new HttpsAgent({ keepAlive: true });
+  // The regional endpoint is shared by every tenant, so the limit is per configuration: one tenant's slow key or spent quota cannot hold up another's.
+  const maxInFlight = aws.maxConcurrency ?? MAX_IN_FLIGHT;
+  const limit = createConcurrencyLimit('AWS KMS', maxInFlight);
+  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: maxInFlight });
+  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: maxInFlight });
   // Each attempt is bounded too, so a retry still fits in the call's deadline when the first attempt hangs.
   const requestHandler = { httpAgent, httpsAgent, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true };
   const common = { region: settings.region, maxAttempts: MAX_ATTEMPTS, requestHandler };
@@ -61,7 +67,7 @@ function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOption
     if (closed) throw new KmsError('kms_unreachable', 'The AWS KMS driver is closed.');
     if (typeof binding.tenantId !== 'string' || binding.tenantId === '') throw new KmsError(failed, 'No tenant to bind the key to.');
     try {
-      return await withDeadline('AWS KMS', timeoutMs, signal, send);
+      return await withDeadline('AWS KMS', timeoutMs, signal, (deadline) => limit.run(() => send(deadline), deadline));
     } catch (error) {
       throw mapAwsError(error, 'kms', failed);
     }

@@ -51,6 +51,8 @@ export type TKmsDriverOptions = {
     vendorCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     /** RoleSessionName for AssumeRole, e.g. 'cmk-tsp-<deployment>' (sanitized to [\w+=,.@-], ≤ 64). */
     roleSessionName?: string;
+    /** Calls in flight per configuration (default 16); more wait their turn within the deadline. */
+    maxConcurrency?: number;
   };
   google?: {
     /** Cloud KMS base URL instead of https://cloudkms.<universe_domain> (a Private Service Connect endpoint — and, in tests, the double). */

@@ -65,6 +65,10 @@ export function encodeEdek(entry: TEdekInput): string {
   return Buffer.from(encodeEdekBytes(entry)).toString('base64');
 }
 
+const EMPTY = new Uint8Array(0);
+const bytesOf = (value: unknown): Uint8Array => (value instanceof Uint8Array ? value : EMPTY);
+const numberOf = (value: unknown): number => (typeof value === 'number' ? value : 0);
+
 /** Decodes and checks an EDEK's shape; which entry to use, and the tenant binding, is the caller's (unwrap). */
 export function decodeEdek(base64: string): TEncryptedDek[] {
   return decodeEdekBytes(decodeBase64(base64, 'the EDEK'), 'the EDEK');
@@ -79,18 +83,19 @@ export function decodeEdekBytes(bytes: Uint8Array, what: string): TEncryptedDek[
   } catch {
     throw invalid(`${what === 'the EDEK' ? 'it' : what} is not an EncryptedDeks protobuf (truncated or damaged).`);
   }
-  const plain = EncryptedDeks.toObject(decoded, { defaults: true, bytes: Array, longs: Number }) as { encryptedDeks: Record<string, unknown>[] };
+  // The decoded message's own fields (bytes are views of the input; absent fields read the proto3 defaults): no copy through toObject.
+  const plain = decoded as unknown as { encryptedDeks: Record<string, unknown>[] };
   const entries = plain.encryptedDeks;
   if (entries.length === 0) throw invalid('it holds no encrypted key.');
   if (entries.length > MAX_ENTRIES) throw invalid(`it holds more than ${MAX_ENTRIES} encrypted keys.`);
   return entries.map((e) => {
     const entry: TEncryptedDek = {
-      encryptedDekData: Uint8Array.from(e.encryptedDekData as number[]),
-      kmsConfigId: e.kmsConfigId as number,
-      leasedKeyId: e.leasedKeyId as number,
-      leasedKeyIv: Uint8Array.from(e.leasedKeyIv as number[]),
-      encryptedLeasedKeyData: Uint8Array.from(e.encryptedLeasedKeyData as number[]),
-      tenantId: e.tenantId as string,
+      encryptedDekData: bytesOf(e.encryptedDekData),
+      kmsConfigId: numberOf(e.kmsConfigId),
+      leasedKeyId: numberOf(e.leasedKeyId),
+      leasedKeyIv: bytesOf(e.leasedKeyIv),
+      encryptedLeasedKeyData: bytesOf(e.encryptedLeasedKeyData),
+      tenantId: typeof e.tenantId === 'string' ? e.tenantId : '',
     };
     if (entry.kmsConfigId <= 0) throw invalid('it names no KMS configuration (kmsConfigId must be positive).');
     if (entry.encryptedDekData.length === 0) throw invalid('its encrypted key is empty.');

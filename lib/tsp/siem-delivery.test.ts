@@ -94,8 +94,10 @@ describe('SIEM delivery through the TSP', () => {
 
   it("under policy drop, a full queue drops its oldest waiting events and counts them; the newest arrive, in order", async () => {
     world = await startTspWorld({ flushMs: 10, siemQueue: 5 });
-    world.webhook.downFor(1_500);
+    // Down until every wrap is made, however slow the machine: the queue must overflow while it is down.
+    world.webhook.downFor(60_000);
     for (const n of range(0, 12)) expect(await wrap(n)).toBe(200);
+    world.webhook.downFor(0);
     await expect.poll(async () => (await world!.client.reportStatus(), reported(webhookConfigId())?.backlog), { timeout: 15_000, interval: 200 }).toBe(0);
     const got = received();
     const health = reported(webhookConfigId());
