@@ -90,7 +90,7 @@ test('the admin turns on leased keys for 1 hour in the form, sees the warning, s
   await lifetime.selectOption({ label: '1 hour' });
   await expect(notice).toHaveText(WARNING);
   // Announced when it appears (a polite live region), and read again with the select, before its help.
-  await expect(form.locator('[aria-live="polite"]').filter({ has: notice })).toHaveCount(1);
+  await expect(form.locator('[aria-live="polite"] [data-testid="field-notice"]')).toHaveCount(1);
   await expect(lifetime).toHaveAccessibleDescription(new RegExp(`^${literal(WARNING)} Off by default`));
 
   for (const scheme of ['light', 'dark'] as const) {
