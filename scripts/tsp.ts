@@ -67,6 +67,7 @@ const tsp = createTsp({
   wait: settings.wait,
   kms: outbound.kms,
   siem: outbound.siem,
+  leases: { maxEntries: settings.leaseCacheEntries },
   logger,
 });
 

@@ -54,6 +54,8 @@ export type TProxyClient = {
   setUsageSource(instanceId: string, source: TUsageSource): void;
   /** Called once per pinned tenant the broker stops handing over (tenant_withheld / tenant_suspended), with what was last served of it. */
   onTenantStopped(listener: TStoppedListener): void;
+  /** Called after every pull that applied a page, with the tenants it listed (and, after a full sync, those it dropped): their configurations may have changed. */
+  onApplied(listener: (tenantIds: string[]) => void): void;
   /** Runs configuration tests: with a handler, run() also long-polls GET /api/v1/proxy/tests and posts each result (./config-tests.ts). */
   onConfigTest(handler: TConfigTestHandler): void;
   stop(): void;
@@ -216,6 +218,7 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
       usageReporter = createUsageReporter(instanceId, source);
     },
     onTenantStopped: core.onStopped,
+    onApplied: core.onApplied,
     onConfigTest(handler) {
       configTestHandler = handler;
     },

@@ -99,6 +99,7 @@ export function createSyncCore(input: {
   const stopped = new Map<string, TProxyError>();
   const lastServed = new Map<string, TProxyTenant>();
   const stoppedListeners: TStoppedListener[] = [];
+  const appliedListeners: ((tenantIds: string[]) => void)[] = [];
 
   /** Records that the broker stopped handing `notice.tenantId` over; logs and tells the listeners when that is news. */
   function markStopped(notice: TProxyError, served: TProxyTenant | undefined): void {
@@ -300,9 +301,18 @@ export function createSyncCore(input: {
       // Withholding is visible: a pinned tenant left out is reported, with the last state applied (the pin stays).
       checkWithheld(ready.pins.tenants, seen, dropped);
       lastFullSyncAt = now();
+      for (const id of dropped.keys()) seen.add(id);
     }
     cursor = asked;
     lastSyncAt = now();
+    const listed = [...seen];
+    for (const listener of appliedListeners) {
+      try {
+        listener(listed);
+      } catch (e) {
+        logger.warn(`A listener failed after a pull: ${(e as Error).message}`);
+      }
+    }
     return true;
   }
 
@@ -389,5 +399,6 @@ export function createSyncCore(input: {
     /** Pinned tenants the broker stopped handing over (tenant_withheld, tenant_suspended). */
     stopped: () => [...stopped.values()],
     onStopped: (listener: TStoppedListener) => void stoppedListeners.push(listener),
+    onApplied: (listener: (tenantIds: string[]) => void) => void appliedListeners.push(listener),
   };
 }

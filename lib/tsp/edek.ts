@@ -5,7 +5,11 @@
 //                           bytes leasedKeyIv = 4; bytes encryptedLeasedKeyData = 5; string tenantId = 6; }
 //   message EncryptedDeks { repeated EncryptedDek encryptedDeks = 1; }
 // Ours hold one EncryptedDek: the KMS's ciphertext of the DEK, the signed
-// kmsConfigId of the configuration that wrapped it, and the tenant id.
+// kmsConfigId of the configuration that wrapped it, and the tenant id. With a
+// leased key (lib/tsp/lease.ts), field 1 is the DEK under the leased key
+// (AES-256-GCM, ciphertext ‖ tag), field 3 the leased key's id, field 4 the IV
+// and field 5 the leased key as an EncryptedDeks of one entry wrapped by the
+// KMS.
 // Decoding is strict: an EDEK is attacker-controlled input until it opens.
 import protobuf from 'protobufjs';
 import { TspError } from './errors';
@@ -49,20 +53,31 @@ export function decodeBase64(text: string, what: string): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-export function encodeEdek(entry: { encryptedDekData: Uint8Array; kmsConfigId: number; tenantId: string }): string {
-  const message = EncryptedDeks.fromObject({ encryptedDeks: [{ encryptedDekData: entry.encryptedDekData, kmsConfigId: entry.kmsConfigId, tenantId: entry.tenantId }] });
-  return Buffer.from(EncryptedDeks.encode(message).finish()).toString('base64');
+type TEdekInput = { encryptedDekData: Uint8Array; kmsConfigId: number; tenantId: string } & Partial<Pick<TEncryptedDek, 'leasedKeyId' | 'leasedKeyIv' | 'encryptedLeasedKeyData'>>;
+
+/** One EncryptedDek in an EncryptedDeks message, as bytes. */
+export function encodeEdekBytes(entry: TEdekInput): Uint8Array {
+  const message = EncryptedDeks.fromObject({ encryptedDeks: [entry] });
+  return EncryptedDeks.encode(message).finish();
+}
+
+export function encodeEdek(entry: TEdekInput): string {
+  return Buffer.from(encodeEdekBytes(entry)).toString('base64');
 }
 
 /** Decodes and checks an EDEK's shape; which entry to use, and the tenant binding, is the caller's (unwrap). */
 export function decodeEdek(base64: string): TEncryptedDek[] {
-  const bytes = decodeBase64(base64, 'the EDEK');
-  if (bytes.length === 0) throw invalid('it is empty.');
+  return decodeEdekBytes(decodeBase64(base64, 'the EDEK'), 'the EDEK');
+}
+
+/** decodeEdek for bytes: an EDEK, or the KMS-wrapped leased key inside a leased one (field 5), named `what` in errors. */
+export function decodeEdekBytes(bytes: Uint8Array, what: string): TEncryptedDek[] {
+  if (bytes.length === 0) throw invalid(`${what === 'the EDEK' ? 'it' : what} is empty.`);
   let decoded: protobuf.Message;
   try {
     decoded = EncryptedDeks.decode(bytes);
   } catch {
-    throw invalid('it is not an EncryptedDeks protobuf (truncated or damaged).');
+    throw invalid(`${what === 'the EDEK' ? 'it' : what} is not an EncryptedDeks protobuf (truncated or damaged).`);
   }
   const plain = EncryptedDeks.toObject(decoded, { defaults: true, bytes: Array, longs: Number }) as { encryptedDeks: Record<string, unknown>[] };
   const entries = plain.encryptedDeks;
@@ -80,6 +95,9 @@ export function decodeEdek(base64: string): TEncryptedDek[] {
     if (entry.kmsConfigId <= 0) throw invalid('it names no KMS configuration (kmsConfigId must be positive).');
     if (entry.encryptedDekData.length === 0) throw invalid('its encrypted key is empty.');
     if (entry.encryptedDekData.length > MAX_DEK_DATA) throw invalid('its encrypted key is too long.');
+    if (entry.leasedKeyId < 0) throw invalid('its leased key id is negative.');
+    if (entry.encryptedLeasedKeyData.length > MAX_DEK_DATA + 256) throw invalid('its leased key is too long.');
+    if (entry.leasedKeyId === 0 && (entry.leasedKeyIv.length > 0 || entry.encryptedLeasedKeyData.length > 0)) throw invalid('it holds leased-key fields without a leased key id.');
     return entry;
   });
 }

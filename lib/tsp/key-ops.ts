@@ -10,6 +10,7 @@ import { KmsError } from '@/lib/kms/types';
 import type { TProxyTenant } from '@/lib/proxy-client';
 import { requireTenant, unwrapConfig, wrapConfig, type TConfigSource, type TDriverCache, type TKmsConfig } from './configs';
 import { decodeEdek, encodeEdek } from './edek';
+import type { TLeases } from './lease';
 import { fromKmsError, TspError } from './errors';
 import type { TTspMetrics } from './metrics';
 import type { TEventInput, TSiemFanout } from './siem-fanout';
@@ -20,7 +21,7 @@ export const DEK_BYTES = 32;
 /** Items of one batch in flight at once against the KMS. */
 const BATCH_CONCURRENCY = 16;
 
-type TContext = { source: TConfigSource; drivers: TDriverCache; siem: TSiemFanout; metrics: TTspMetrics; usage?: TUsageCounter };
+type TContext = { source: TConfigSource; drivers: TDriverCache; siem: TSiemFanout; metrics: TTspMetrics; usage?: TUsageCounter; leases?: TLeases };
 type TMeta = { iclFields: TIclFields; customFields: Record<string, string> };
 type TFailure = { code: number; message: string };
 
@@ -77,7 +78,13 @@ function stripUndefined(fields: TIclFields): TEventInput['iclFields'] {
 
 async function wrapWith(ctx: TContext, tenant: TProxyTenant, config: TKmsConfig, dek: Uint8Array): Promise<string> {
   const driver = ctx.drivers.driverFor(tenant.tenantId, config);
-  const encrypted = await timed(ctx, config, 'wrap', () => driver.wrap(dek, { tenantId: tenant.tenantId }));
+  const binding = { tenantId: tenant.tenantId };
+  if (ctx.leases?.lifetimeMs(config) !== undefined) {
+    // Leased: the DEK is wrapped here under the configuration's leased key, which the KMS wrapped once.
+    const leased = await ctx.leases.wrap(tenant.tenantId, config, dek, (key) => timed(ctx, config, 'wrap', () => driver.wrap(key, binding)));
+    return encodeEdek({ ...leased, kmsConfigId: config.kmsConfigId, tenantId: tenant.tenantId });
+  }
+  const encrypted = await timed(ctx, config, 'wrap', () => driver.wrap(dek, binding));
   return encodeEdek({ encryptedDekData: encrypted, kmsConfigId: config.kmsConfigId, tenantId: tenant.tenantId });
 }
 
@@ -87,12 +94,18 @@ async function unwrapFor(ctx: TContext, tenant: TProxyTenant, edek: string, seen
   const entry = entries.find((e) => tenant.configs.some((c) => c.kind === 'kms' && c.kmsConfigId === e.kmsConfigId)) ?? entries[0];
   if (!entry) throw new TspError('invalid_edek', 'The EDEK is not valid: it holds no encrypted key.');
   seen.kmsConfigId = entry.kmsConfigId;
-  if (entry.leasedKeyId !== 0 || entry.encryptedLeasedKeyData.length > 0) throw new TspError('invalid_edek', 'The EDEK was made with a leased key, which this proxy does not use.');
   // Every EDEK we make names its tenant; one naming another is refused before any KMS call.
   if (entry.tenantId !== '' && entry.tenantId !== tenant.tenantId) throw new TspError('invalid_edek', 'The EDEK belongs to another tenant.');
+  // A disabled configuration is refused here, before any leased key is looked at: a revocation applies at once.
   const config = unwrapConfig(tenant, entry.kmsConfigId);
   const driver = ctx.drivers.driverFor(tenant.tenantId, config);
-  const dek = await timed(ctx, config, 'unwrap', () => driver.unwrap(entry.encryptedDekData, { tenantId: tenant.tenantId }));
+  const binding = { tenantId: tenant.tenantId };
+  const kmsUnwrap = (data: Uint8Array) => timed(ctx, config, 'unwrap', () => driver.unwrap(data, binding));
+  let dek: Uint8Array;
+  if (entry.leasedKeyId !== 0) {
+    if (!ctx.leases) throw new TspError('invalid_edek', 'The EDEK was made with a leased key, which this proxy does not use.');
+    dek = await ctx.leases.unwrap(tenant.tenantId, config, entry, kmsUnwrap);
+  } else dek = await kmsUnwrap(entry.encryptedDekData);
   if (dek.length !== DEK_BYTES) throw new TspError('kms_unwrap_failed', 'The KMS returned a key that is not a 32-byte DEK.');
   return dek;
 }

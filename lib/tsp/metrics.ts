@@ -14,6 +14,8 @@ export type TMetricSources = {
   staleness(): number | null;
   siem(): { depth: number; dropped: number; delivered: number; failures: number };
   ready(): boolean;
+  /** Leased keys (lib/tsp/lease.ts): opened keys held, cache hits and misses, KMS calls for leased keys. */
+  leases?(): { entries: number; hits: number; misses: number; kmsWraps: number; kmsUnwraps: number };
 };
 
 export function createTspMetrics(sources: TMetricSources): TTspMetrics {
@@ -49,6 +51,34 @@ export function createTspMetrics(sources: TMetricSources): TTspMetrics {
       collect() {
         this.reset();
         this.inc(sources.siem()[pick]);
+      },
+    });
+  }
+  const leases = sources.leases;
+  if (leases) {
+    new Gauge({ name: 'tsp_lease_cache_entries', help: 'Opened leased keys held in memory.', registers: [registry], collect() { this.set(leases().entries); } });
+    new Counter({
+      name: 'tsp_lease_cache_total',
+      help: 'Leased-key lookups by unwrap: hit (opened from memory) or miss (asked the KMS).',
+      labelNames: ['result'],
+      registers: [registry],
+      collect() {
+        const s = leases();
+        this.reset();
+        this.inc({ result: 'hit' }, s.hits);
+        this.inc({ result: 'miss' }, s.misses);
+      },
+    });
+    new Counter({
+      name: 'tsp_lease_kms_calls_total',
+      help: 'KMS calls for leased keys: wrap (a new leased key) and unwrap (opening one).',
+      labelNames: ['operation'],
+      registers: [registry],
+      collect() {
+        const s = leases();
+        this.reset();
+        this.inc({ operation: 'wrap' }, s.kmsWraps);
+        this.inc({ operation: 'unwrap' }, s.kmsUnwraps);
       },
     });
   }

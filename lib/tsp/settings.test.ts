@@ -23,8 +23,15 @@ function problems(flags: Record<string, string>, vars: Record<string, string>): 
 describe('TSP settings', () => {
   it('takes the reference defaults: API on 7777, health on 9000, loopback', () => {
     const s = parseTspSettings({ credentials }, env);
-    expect(s).toMatchObject({ port: 7777, healthPort: 9000, host: '127.0.0.1', apiKey: KEY, wait: 30, siemQueue: 10_000 });
+    expect(s).toMatchObject({ port: 7777, healthPort: 9000, host: '127.0.0.1', apiKey: KEY, wait: 30, siemQueue: 10_000, leaseCacheEntries: 50_000 });
     expect(s.apiKey2).toBeUndefined();
+  });
+
+  it('reads the leased-key cache bound, and refuses one that is not a whole number from 100 to 10000000', () => {
+    expect(parseTspSettings({ credentials }, { ...env, TSP_LEASE_CACHE_ENTRIES: '2000' }).leaseCacheEntries).toBe(2000);
+    for (const bad of ['10', '1.5', 'lots', '20000000']) {
+      expect(problems({ credentials }, { ...env, TSP_LEASE_CACHE_ENTRIES: bad })).toContain('TSP_LEASE_CACHE_ENTRIES must be a whole number from 100 to 10000000.');
+    }
   });
 
   it('lets flags win over variables, and reads a second API key for rotation', () => {

@@ -81,6 +81,12 @@ const ZSettings = z
       .pipe(z.array(z.enum(SUPPORTED_SIEM_PROVIDERS as [string, ...string[]], { error: `TSP_SIEM_PROVIDERS lists SIEM providers separated by commas, from: ${SUPPORTED_SIEM_PROVIDERS.join(', ')}.` })))
       .optional(),
     siemQueue: z.coerce.number().int().min(100, { error: 'TSP_SIEM_QUEUE_EVENTS must be at least 100.' }).max(1_000_000).default(10_000),
+    leaseCacheEntries: z.coerce
+      .number({ error: 'TSP_LEASE_CACHE_ENTRIES must be a whole number from 100 to 10000000.' })
+      .int({ error: 'TSP_LEASE_CACHE_ENTRIES must be a whole number from 100 to 10000000.' })
+      .min(100, { error: 'TSP_LEASE_CACHE_ENTRIES must be a whole number from 100 to 10000000.' })
+      .max(10_000_000, { error: 'TSP_LEASE_CACHE_ENTRIES must be a whole number from 100 to 10000000.' })
+      .default(50_000),
   })
   .superRefine((s, ctx) => {
     if ((s.tlsCert === undefined) !== (s.tlsKey === undefined)) ctx.addIssue({ code: 'custom', path: ['tlsCert'], message: 'Give both --tls-cert and --tls-key (TSP_TLS_CERT_FILE, TSP_TLS_KEY_FILE), or neither.' });
@@ -124,6 +130,7 @@ export function parseTspSettings(flags: TTspFlags, env: Readonly<Record<string, 
     azureVaultConnectTo: e('TSP_AZURE_VAULT_CONNECT_TO'),
     resolve: e('TSP_RESOLVE'),
     siemQueue: e('TSP_SIEM_QUEUE_EVENTS'),
+    leaseCacheEntries: e('TSP_LEASE_CACHE_ENTRIES'),
     siemConnectTo: e('TSP_SIEM_CONNECT_TO'),
     siemProviders: e('TSP_SIEM_PROVIDERS'),
   });

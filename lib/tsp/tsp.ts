@@ -16,6 +16,7 @@ import { createConfigTestHandler } from './config-test';
 import { createDriverCache } from './configs';
 import { TspError } from './errors';
 import { createHealthHandler, type THealthState } from './health';
+import { createLeases } from './lease';
 import { createTspLogger, type TTspLogger } from './log';
 import { createTspMetrics } from './metrics';
 import { createSiemFanout } from './siem-fanout';
@@ -47,6 +48,8 @@ export type TTspOptions = {
   /** Request headers must arrive within this (default 10 s), a whole request within requestMs (default 30 s). */
   timeouts?: { headersMs?: number; requestMs?: number };
   now?: () => number;
+  /** Leased keys (docs/tsp.md "Leased keys"): opened leased keys held at most (TSP_LEASE_CACHE_ENTRIES, default 50 000). */
+  leases?: { maxEntries?: number };
   /** Key-use counters (docs/tsp.md "Usage counters"); reportOpenMinute is for tests: usage shows within seconds, not after the minute. */
   usage?: { reportOpenMinute?: boolean };
 };
@@ -137,8 +140,11 @@ export function createTsp(options: TTspOptions): TTsp {
     const s = siem.stats();
     return { live: true, ready: reason === null, reason, stalenessSeconds: staleness(), tenants: client.listTenants().length, deploymentId: options.deploymentId, instanceId, siem: { depth: s.depth, dropped: s.dropped } };
   };
-  const metrics = createTspMetrics({ staleness, siem: () => siem.stats(), ready: () => notServingReason() === null });
-  const ctx = { source: client, drivers, siem, metrics, usage };
+  // Leased keys of a configuration disabled or changed are wiped as soon as the change is applied.
+  const leases = createLeases({ now, ...(options.leases?.maxEntries === undefined ? {} : { maxEntries: options.leases.maxEntries }) });
+  client.onApplied((tenantIds) => leases.sweep((id) => client.getTenant(id), tenantIds));
+  const metrics = createTspMetrics({ staleness, siem: () => siem.stats(), ready: () => notServingReason() === null, leases: () => leases.stats() });
+  const ctx = { source: client, drivers, siem, metrics, usage, leases };
   const handler = createApiHandler({
     ctx,
     apiKeys: options.apiKeys,
@@ -225,6 +231,7 @@ export function createTsp(options: TTspOptions): TTsp {
       // The last report tells the broker (and the tenants' admins) what was delivered and what was lost; bounded, best effort.
       await Promise.race([client.reportStatus().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(bound, 2_000)).unref())]);
       client.stop();
+      leases.close();
       drivers.close();
       await new Promise<void>((resolve) => healthServer.close(() => resolve()));
       healthServer.closeAllConnections();
