@@ -1,10 +1,14 @@
 'use client';
 // A decrypted, verified version's settings, field by field as the provider
 // describes them. Secrets stay masked until revealed; Copy works either way.
+// A field with a note (field-notes.ts) reads in its own words — "Leased keys:
+// Off", "Up to 1 hour" — with its notice under a set value.
 import { Alert } from '@/components/ui/alert';
 import { DateTime } from '@/components/ui/date-time';
 import type { TConfigDocument } from '@/lib/crypto/config-document';
 import type { TFieldSpec, TProvider } from '@/lib/schemas/providers/types';
+import { FieldNotice } from './field-notice';
+import { fieldNote, fieldNotice } from './field-notes';
 import { NotSet, SecretText } from './secret-controls';
 import { isShown, type TFormValues } from './settings-form';
 
@@ -15,7 +19,17 @@ function asText(field: TFieldSpec, value: unknown): string {
 }
 
 function Value({ field, value, name }: { field: TFieldSpec; value: unknown; name: string }) {
-  if (value === undefined || value === null || value === '') return <NotSet />;
+  const note = fieldNote(field.name);
+  if (value === undefined || value === null || value === '') return note ? <span>{note.unset}</span> : <NotSet />;
+  if (note && typeof value === 'string') {
+    const notice = fieldNotice(field.name, value);
+    return (
+      <div className="space-y-2">
+        <span className="block">{note.valueText(value)}</span>
+        {notice ? <FieldNotice text={notice} /> : null}
+      </div>
+    );
+  }
   if (field.input === 'headers' && typeof value === 'object' && !Array.isArray(value)) {
     const entries = Object.entries(value as Record<string, unknown>);
     if (entries.length === 0) return <NotSet>None</NotSet>;

@@ -1,8 +1,9 @@
 // The label, help and error around a provider field, for controls that the
 // ui/ Field cannot hold (textareas, inputs with buttons, groups of rows). The
-// control gets the ids that tie the help and error text to it.
+// control gets the ids that tie the help, notice and error text to it.
 import type { ReactNode } from 'react';
 import { HELP_TEXT } from '@/components/ui/help-text';
+import { LiveFieldNotice } from './field-notice';
 
 export type TControlProps = { id: string; 'aria-describedby'?: string; 'aria-invalid'?: true };
 
@@ -15,6 +16,7 @@ export function FieldShell({
   help,
   error,
   required,
+  notice,
   children,
   as = 'label',
 }: {
@@ -23,13 +25,16 @@ export function FieldShell({
   help?: ReactNode;
   error?: string;
   required?: boolean;
+  /** For fields with a notice (field-notes.ts): its text while shown. Absent for fields that have none. */
+  notice?: { text: string | undefined };
   /** `legend` for groups of controls (header rows), whose fieldset names them. */
   as?: 'label' | 'legend';
   children: (control: TControlProps) => ReactNode;
 }) {
   const helpId = help ? `${id}-help` : undefined;
   const errorId = error ? `${id}-error` : undefined;
-  const describedBy = [helpId, errorId].filter(Boolean).join(' ') || undefined;
+  const noticeId = notice?.text ? `${id}-notice` : undefined;
+  const describedBy = [noticeId, helpId, errorId].filter(Boolean).join(' ') || undefined;
   const caption = (
     <>
       {label}
@@ -39,6 +44,7 @@ export function FieldShell({
   const body = (
     <>
       {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error ? true : undefined })}
+      {notice ? <LiveFieldNotice id={`${id}-notice`} text={notice.text} /> : null}
       {help ? (
         <p id={helpId} className={HELP_TEXT}>
           {help}

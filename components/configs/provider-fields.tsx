@@ -5,6 +5,7 @@
 // with Show/Hide and Copy.
 import { useState, type ChangeEvent } from 'react';
 import type { TFieldSpec, TProvider } from '@/lib/schemas/providers/types';
+import { fieldNote, fieldNotice } from './field-notes';
 import { FieldShell, INPUT_CLASS, inputBorder, type TControlProps } from './field-shell';
 import { HeadersInput } from './headers-input';
 import { SecretInput } from './secret-controls';
@@ -88,7 +89,8 @@ function FieldControl({ field, control, value, error, context, disabled, onChang
   }
   const className = `${INPUT_CLASS} ${inputBorder(error)}`;
   if (field.input === 'select') {
-    const options = [{ value: '', label: field.required ? 'Choose…' : 'Not set (use the default)' }, ...(field.options ?? [])];
+    const unset = field.required ? 'Choose…' : (fieldNote(field.name)?.unset ?? 'Not set (use the default)');
+    const options = [{ value: '', label: unset }, ...(field.options ?? [])];
     return (
       <select {...control} name={field.name} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value)} className={className}>
         {options.map((o) => (
@@ -161,8 +163,9 @@ export function ProviderFields({ provider, values, errors, idFor, configLabel, d
             </FieldShell>
           );
         }
+        const notice = fieldNote(field.name) ? { text: fieldNotice(field.name, value) } : undefined;
         return (
-          <FieldShell key={field.name} id={idFor(field.name)} label={field.label} help={field.help} error={error} required={field.required}>
+          <FieldShell key={field.name} id={idFor(field.name)} label={field.label} help={field.help} error={error} required={field.required} notice={notice}>
             {(control) => (
               <FieldControl
                 field={field}
