@@ -192,9 +192,11 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
       refuseIfDown();
       if (asked === `"v${version}"`) return new Response(null, { status: 304, headers: { etag: asked } });
     }
+    // The version the bundle's content is read at: a change during the signing must not be named by this bundle's ETag.
+    const served = version;
     const list = [...NAMES.filter((name) => !withheld.has(name)).map((name) => tenants[name]), ...Object.values(extra)].map((tenant) => bundleTenant(tenant, deployment));
-    const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor'), next: `v${version}` });
-    return new Response(jws, { status: 200, headers: { 'content-type': 'application/jose', etag: `"v${version}"` } });
+    const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor'), next: `v${served}` });
+    return new Response(jws, { status: 200, headers: { 'content-type': 'application/jose', etag: `"v${served}"` } });
   };
   const dir = await mkdtemp(join(tmpdir(), 'cmk-tsp-world-'));
   const siemSink = { ca: [webhook.caPem, splunk.caPem], resolve: { 'siem.test': '127.0.0.1', 'splunk.test': '127.0.0.1' } };
