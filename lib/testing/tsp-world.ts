@@ -9,6 +9,10 @@
 //   hooli     only a disabled KMS configuration  nopri   an active KMS configuration, none primary;
 //                                                        also a Datadog SIEM, which this proxy cannot serve yet
 //   quiet     AWS KMS primary, no SIEM
+// Fleet faults (lib/tsp/faults): the broker can be made unreachable and come
+// back (brokerDown), the TSP restarted on the same credentials and pins
+// (restartTsp), and more replicas started on the same deployment
+// (startReplica); change() waits until every running instance applied it.
 import { SUPPORTED_SIEM_PROVIDERS } from '@/lib/siem/registry';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
@@ -41,15 +45,29 @@ export type TTspWorld = {
   extra: Record<string, TTestTenant>;
   /** The primary (or only) KMS configuration of each tenant that has one. */
   kmsConfig: Partial<Record<TName, TTestConfig>>;
+  /** The world's own TSP instance (restartTsp replaces these four). */
   client: TProxyClient;
-  /** Every status report the proxy client sent to the in-memory broker. */
+  /** Every status report the proxy clients sent to the in-memory broker. */
   statuses: TProxyStatus[];
   tsp: TTsp;
   url: string;
   healthUrl: string;
   apiKey: string;
-  /** Signs the tenant's (a world tenant's, or an extra one's by id) next state after `edit` and waits until the TSP applied it. */
-  change(name: TName | (string & {}), edit: (tenant: TTestTenant) => void | Promise<void>): Promise<void>;
+  /**
+   * Signs the tenant's (a world tenant's, or an extra one's by id) next state after `edit` and waits until every
+   * running TSP instance applied it; `{ wait: false }` only publishes it (the broker is down, say).
+   */
+  change(name: TName | (string & {}), edit: (tenant: TTestTenant) => void | Promise<void>, options?: { wait?: boolean }): Promise<void>;
+  /** Re-seals a configuration's next version with `patch` merged into its settings (undefined removes a field), then change(). */
+  resealConfig(name: TName | (string & {}), configId: string, patch: Record<string, unknown>): Promise<TTestConfig>;
+  /** Leasing on (a lifetime in seconds, e.g. '3600') or off (null) for the tenant's primary KMS configuration. */
+  setLeasing(name: TName, lifetime: string | null): Promise<void>;
+  /** While on, every request to the broker fails as a refused connection (held long-polls too); off: it answers again. */
+  brokerDown(on: boolean): void;
+  /** Stops the world's TSP (gracefully) and starts a new one with the same credentials and pins file, as a process restart does. */
+  restartTsp(): Promise<void>;
+  /** Another TSP of the same deployment (its own proxy client and pins file) on the same broker, doubles and API key; stopped by stop(). */
+  startReplica(overrides?: Partial<TTspOptions>): Promise<TTspInstance>;
   /** From now on the broker leaves the tenant out of every bundle (a proxy sees it at its next full sync). */
   withhold(name: TName): void;
   /** Hands the TSP a configuration test at its next (or its held) GET /api/v1/proxy/tests; returns the testId. */
@@ -61,12 +79,15 @@ export type TTspWorld = {
   stop(): Promise<void>;
 };
 
+/** One running TSP instance of the world's deployment. */
+export type TTspInstance = { tsp: TTsp; client: TProxyClient; url: string; healthUrl: string; apiKey: string; stop(): Promise<void> };
+
 /** A test as the broker's pick-up hands it over; testId and resultBy are filled in when absent. */
 export type TWorldConfigTest = Omit<TProxyConfigTest, 'testId' | 'resultBy'> & { testId?: string; resultBy?: string };
 
 export type TTspWorldOptions = {
   tsp?: Partial<TTspOptions>;
-  client?: Pick<TProxyClientOptions, 'fullSyncEveryMs'>;
+  client?: Pick<TProxyClientOptions, 'fullSyncEveryMs' | 'retry'>;
   flushMs?: number;
   siemQueue?: number;
   onQueueFull?: 'drop' | 'refuse';
@@ -142,10 +163,17 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
       });
       signal?.addEventListener('abort', () => resolve(), { once: true });
     });
+  // brokerDown: what fetch throws when nothing listens (undici's TypeError with the ECONNREFUSED cause).
+  let down = false;
+  const refuseIfDown = () => {
+    if (down) throw new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443 (broker down)'), { code: 'ECONNREFUSED' }) });
+  };
   const fetch: typeof globalThis.fetch = async (input, init) => {
+    refuseIfDown();
     const url = new URL(String(input));
     if (url.pathname === '/api/v1/proxy/tests') {
       if (pendingTests.length === 0) await held(Number(url.searchParams.get('wait') ?? 0) * 1000, testWaiters, init?.signal);
+      refuseIfDown();
       return Response.json({ tests: pendingTests.splice(0) });
     }
     const posted = /^\/api\/v1\/proxy\/tests\/([^/]+)\/result$/.exec(url.pathname);
@@ -161,34 +189,58 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
     const asked = new Headers(init?.headers).get('if-none-match');
     if (asked === `"v${version}"`) {
       await held(Number(url.searchParams.get('wait') ?? 0) * 1000, wake, init?.signal);
+      refuseIfDown();
       if (asked === `"v${version}"`) return new Response(null, { status: 304, headers: { etag: asked } });
     }
+    // The version the bundle's content is read at: a change during the signing must not be named by this bundle's ETag.
+    const served = version;
     const list = [...NAMES.filter((name) => !withheld.has(name)).map((name) => tenants[name]), ...Object.values(extra)].map((tenant) => bundleTenant(tenant, deployment));
-    const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor'), next: `v${version}` });
-    return new Response(jws, { status: 200, headers: { 'content-type': 'application/jose', etag: `"v${version}"` } });
+    const jws = await signTestBundle(broker, deployment, list, { cursor: url.searchParams.get('cursor'), next: `v${served}` });
+    return new Response(jws, { status: 200, headers: { 'content-type': 'application/jose', etag: `"v${served}"` } });
   };
   const dir = await mkdtemp(join(tmpdir(), 'cmk-tsp-world-'));
-  const client = createProxyClient({ credentials: deployment.credentials, pinsFile: join(dir, 'pins.json'), fetch, retry: { minPollMs: 100 }, ...options.client });
   const siemSink = { ca: [webhook.caPem, splunk.caPem], resolve: { 'siem.test': '127.0.0.1', 'splunk.test': '127.0.0.1' } };
-  const tsp = createTsp({
-    client,
-    deploymentId: deployment.id,
-    apiKeys: [TSP_API_KEY],
-    port: 0,
-    healthPort: 0,
-    logger: SILENT_LOGGER,
-    wait: 1,
-    // A test that leaves a SIEM failing should not wait the production bound to stop.
-    shutdownTimeoutMs: 2_000,
-    kms: { ...kms.driverOptions(vendor, 2_000), ...options.kms },
-    // Datadog is left out of the providers this TSP delivers to (TSP_SIEM_PROVIDERS): nopri's Datadog configuration is one it cannot serve.
-    siem: { ...siemSink, providers: SUPPORTED_SIEM_PROVIDERS.filter((p) => p !== 'datadog'), ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.siemQueue === undefined ? {} : { maxQueueEvents: options.siemQueue }) },
-    ...options.tsp,
-  });
-  const { url, healthUrl } = await tsp.start();
-  await tsp.ready();
+  const running = new Set<TTspInstance>();
+  /** A proxy client and a TSP on it, as one process of the deployment would run them (its pins file is its only state). */
+  async function startInstance(pinsFile: string, overrides: Partial<TTspOptions> = {}): Promise<TTspInstance> {
+    const client = createProxyClient({ credentials: deployment.credentials, pinsFile, fetch, retry: { minPollMs: 100 }, ...options.client });
+    const tsp = createTsp({
+      client,
+      deploymentId: deployment.id,
+      apiKeys: [TSP_API_KEY],
+      port: 0,
+      healthPort: 0,
+      logger: SILENT_LOGGER,
+      wait: 1,
+      // A test that leaves a SIEM failing should not wait the production bound to stop.
+      shutdownTimeoutMs: 2_000,
+      kms: { ...kms.driverOptions(vendor, 2_000), ...options.kms },
+      // Datadog is left out of the providers this TSP delivers to (TSP_SIEM_PROVIDERS): nopri's Datadog configuration is one it cannot serve.
+      siem: { ...siemSink, providers: SUPPORTED_SIEM_PROVIDERS.filter((p) => p !== 'datadog'), ...(options.flushMs === undefined ? {} : { flushMs: options.flushMs }), ...(options.siemQueue === undefined ? {} : { maxQueueEvents: options.siemQueue }) },
+      ...options.tsp,
+      ...overrides,
+    });
+    const { url, healthUrl } = await tsp.start();
+    await tsp.ready();
+    const instance: TTspInstance = {
+      tsp,
+      client,
+      url,
+      healthUrl,
+      apiKey: TSP_API_KEY,
+      async stop() {
+        if (!running.delete(instance)) return;
+        await tsp.stop();
+      },
+    };
+    running.add(instance);
+    return instance;
+  }
+  const pinsFile = join(dir, 'pins.json');
+  let own = await startInstance(pinsFile);
+  let replicas = 0;
 
-  return {
+  const world: TTspWorld = {
     kms,
     webhook,
     splunk,
@@ -196,23 +248,54 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
     tenants,
     extra,
     kmsConfig,
-    client,
+    client: own.client,
     statuses,
-    tsp,
-    url,
-    healthUrl,
+    tsp: own.tsp,
+    url: own.url,
+    healthUrl: own.healthUrl,
     apiKey: TSP_API_KEY,
-    async change(name, edit) {
+    async change(name, edit, changeOptions = {}) {
       const tenant = (tenants as Record<string, TTestTenant>)[name] ?? extra[name];
       if (!tenant) throw new Error(`no tenant ${name} in this world`);
       await edit(tenant);
       await publishState(tenant);
       changed();
+      if (changeOptions.wait === false) return;
       const deadline = Date.now() + 10_000;
-      while (client.getTenant(name)?.seq !== tenant.seq) {
+      while ([...running].some((instance) => instance.client.getTenant(name)?.seq !== tenant.seq)) {
         if (Date.now() > deadline) throw new Error(`the TSP did not apply ${name}'s state ${tenant.seq}`);
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+    },
+    async resealConfig(name, configId, patch) {
+      let sealed: TTestConfig | undefined;
+      await world.change(name, async (tenant) => {
+        const current = tenant.configs.get(configId);
+        if (!current) throw new Error(`${name} has no configuration ${configId}`);
+        const settings = Object.fromEntries(Object.entries({ ...current.settings, ...patch }).filter(([, value]) => value !== undefined));
+        sealed = await sealTestConfig(tenant, { provider: current.provider, configId, settings });
+        if (kmsConfig[name as TName]?.configId === configId) kmsConfig[name as TName] = sealed;
+      });
+      return sealed as TTestConfig;
+    },
+    async setLeasing(name, lifetime) {
+      const primary = kmsConfig[name];
+      if (!primary) throw new Error(`${name} has no KMS configuration`);
+      await world.resealConfig(name, primary.configId, { leasedKeyLifetime: lifetime ?? undefined });
+    },
+    brokerDown(on) {
+      down = on;
+      // Polls held now fail at once, as their connections would.
+      if (on) [...wake.splice(0), ...testWaiters.splice(0)].forEach((resolve) => resolve());
+    },
+    async restartTsp() {
+      await own.stop();
+      own = await startInstance(pinsFile);
+      Object.assign(world, { client: own.client, tsp: own.tsp, url: own.url, healthUrl: own.healthUrl });
+    },
+    async startReplica(overrides) {
+      replicas += 1;
+      return startInstance(join(dir, `pins-replica-${replicas}.json`), overrides);
     },
     withhold(name) {
       withheld.add(name);
@@ -236,8 +319,9 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
     },
     async stop() {
       [...wake.splice(0), ...testWaiters.splice(0)].forEach((resolve) => resolve());
-      await tsp.stop();
+      await Promise.all([...running].map((instance) => instance.stop()));
       await Promise.all([kms.stop(), webhook.close(), splunk.close()]);
     },
   };
+  return world;
 }
