@@ -14,6 +14,7 @@ import { diffVersions, type TDiffDisplay, type TDiffRow, type TDiffState, type T
 import type { TTenantContext } from '@/lib/client/configs';
 import { signedProvider } from '@/lib/client/signed-provider';
 import { SecurityAlert } from './config-alerts';
+import { fieldNote } from './field-notes';
 import { useOpenedVersion, type TConfigView } from './use-configs';
 
 const STATE: Record<TDiffState, { word: string; tone: 'neutral' | 'success' | 'warning' | 'danger' }> = {
@@ -25,8 +26,8 @@ const STATE: Record<TDiffState, { word: string; tone: 'neutral' | 'success' | 'w
 
 const MUTED = 'text-slate-600 dark:text-slate-400';
 
-function Value({ text, display }: { text: string | null; display: TDiffDisplay }) {
-  if (text === null) return <span className={MUTED}>Not set</span>;
+function Value({ text, display, unset = 'Not set' }: { text: string | null; display: TDiffDisplay; unset?: string | undefined }) {
+  if (text === null) return <span className={MUTED}>{unset}</span>;
   if (display === 'block') {
     return <pre className="max-h-48 overflow-auto rounded-md bg-slate-50 p-2 font-mono text-xs whitespace-pre-wrap break-all dark:bg-slate-900">{text}</pre>;
   }
@@ -44,7 +45,7 @@ function Values({ row, beforeName, afterName }: { row: TPlainDiffRow; beforeName
       <dl className={PAIRS}>
         <dt className={PAIR_LABEL}>Both versions</dt>
         <dd className="min-w-0">
-          <Value text={row.after} display={row.display} />
+          <Value text={row.after} display={row.display} unset={fieldNote(row.key)?.unset} />
         </dd>
       </dl>
     );
@@ -53,11 +54,11 @@ function Values({ row, beforeName, afterName }: { row: TPlainDiffRow; beforeName
     <dl className={PAIRS}>
       <dt className={PAIR_LABEL}>{beforeName}</dt>
       <dd className="min-w-0" data-testid="diff-before">
-        <Value text={row.before} display={row.display} />
+        <Value text={row.before} display={row.display} unset={fieldNote(row.key)?.unset} />
       </dd>
       <dt className={`${PAIR_LABEL} mt-1 sm:mt-0`}>{afterName}</dt>
       <dd className="min-w-0" data-testid="diff-after">
-        <Value text={row.after} display={row.display} />
+        <Value text={row.after} display={row.display} unset={fieldNote(row.key)?.unset} />
       </dd>
     </dl>
   );
