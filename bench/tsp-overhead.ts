@@ -28,6 +28,7 @@
 //   npm run bench -- tsp-overhead [--seconds 5] [--connections 200] [--rate 250] [--slow-connections 64]
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
 import { freePort } from '@/scripts/lib/pg-cluster';
@@ -41,8 +42,11 @@ const SLOW_KMS_MS = 2_000;
 const USAGE = 'usage: tsp-overhead [--seconds 5] [--connections 200] [--rate 250] [--slow-connections 64]';
 
 type TDirectAsk = { type: 'direct'; operation: 'wrap' | 'unwrap'; loop: 'closed' | 'open'; seconds: number; connections: number; rate: number };
-type TChildMessage = { type: 'ready'; url: string; apiKey: string } | { type: 'direct-result'; latencies: number[]; errors: number; seconds: number } | { type: 'done' };
-type Row = TLatencyRow & { cpu?: number; own?: number };
+/** The TSP world's event loop over a row: its longest delay (ms), and garbage collection's longest pause and total (ms). */
+type TPauses = { loopMaxMs: number; gcMaxMs: number; gcTotalMs: number };
+type TChildMessage = { type: 'ready'; url: string; apiKey: string } | { type: 'direct-result'; latencies: number[]; errors: number; seconds: number } | { type: 'done' } | { type: 'pauses'; pauses: TPauses };
+type TChildAsk = TDirectAsk | { type: 'slow'; on: boolean } | { type: 'pauses'; reset: boolean };
+type Row = TLatencyRow & { cpu?: number; own?: number; pauses?: TPauses };
 
 async function serveChild(): Promise<void> {
   const { startTspWorld } = await import('@/lib/testing/tsp-world');
@@ -64,8 +68,20 @@ async function serveChild(): Promise<void> {
   const direct = await awsDirect(world, 'quiet');
   world.kms.delay(KMS_DELAY_MS);
   const send = (message: TChildMessage) => process.send?.(message);
-  process.on('message', (ask: TDirectAsk | { type: 'slow'; on: boolean }) => {
+  // Where a tail comes from: a stalled event loop (GC, or the process not given a core) delays every request in it.
+  const eventLoop = monitorEventLoopDelay({ resolution: 5 });
+  eventLoop.enable();
+  const gc = { max: 0, total: 0 };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) Object.assign(gc, { max: Math.max(gc.max, entry.duration), total: gc.total + entry.duration });
+  }).observe({ entryTypes: ['gc'] });
+  process.on('message', (ask: TChildAsk) => {
     void (async () => {
+      if (ask.type === 'pauses') {
+        send({ type: 'pauses', pauses: { loopMaxMs: eventLoop.max / 1e6, gcMaxMs: gc.max, gcTotalMs: gc.total } });
+        if (ask.reset) Object.assign(gc, { max: 0, total: 0 }, void eventLoop.reset());
+        return;
+      }
       if (ask.type === 'slow') {
         ctm.delay(ask.on ? SLOW_KMS_MS : 0);
         return send({ type: 'done' });
@@ -98,7 +114,7 @@ function startChild(): Promise<{ child: ChildProcess; url: string; apiKey: strin
   });
 }
 
-function ask(child: ChildProcess, message: TDirectAsk | { type: 'slow'; on: boolean }): Promise<TChildMessage> {
+function ask(child: ChildProcess, message: TChildAsk): Promise<TChildMessage> {
   return new Promise((resolve) => {
     child.once('message', resolve);
     child.send(message);
@@ -144,11 +160,13 @@ export async function run(args: string[]): Promise<BenchSummary> {
       console.log(`${name}: ${seconds} s…`);
       const cpuBefore = cpuSecondsOf(pid);
       const ownBefore = process.cpuUsage();
+      await ask(world.child, { type: 'pauses', reset: true });
       const started = performance.now();
       const row = await measure();
       const wall = (performance.now() - started) / 1000;
       const own = process.cpuUsage(ownBefore);
-      return { ...row, cpu: (cpuSecondsOf(pid) - cpuBefore) / wall, own: (own.user + own.system) / 1e6 / wall };
+      const pauses = await ask(world.child, { type: 'pauses', reset: true });
+      return { ...row, cpu: (cpuSecondsOf(pid) - cpuBefore) / wall, own: (own.user + own.system) / 1e6 / wall, ...(pauses.type === 'pauses' ? { pauses: pauses.pauses } : {}) };
     };
     const direct = (name: string, operation: 'wrap' | 'unwrap', loop: 'closed' | 'open') =>
       measured(name, async () => {
@@ -191,8 +209,18 @@ export async function run(args: string[]): Promise<BenchSummary> {
 
     const table = (rows: Row[]) =>
       printTable(
-        ['row', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'TSP world cores', 'load generator cores'],
-        rows.map((r) => [r.name, r.rps.toFixed(0), ms(r.p50), ms(r.p99), ms(r.max), r.errors ? `${r.errors} ${JSON.stringify(r.statuses)}` : '0', r.cpu === undefined ? '' : r.cpu.toFixed(2), r.own === undefined ? '' : r.own.toFixed(2)]),
+        ['row', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'TSP world cores', 'load generator cores', 'world: longest loop delay / GC pause, GC total ms'],
+        rows.map((r) => [
+          r.name,
+          r.rps.toFixed(0),
+          ms(r.p50),
+          ms(r.p99),
+          ms(r.max),
+          r.errors ? `${r.errors} ${JSON.stringify(r.statuses)}` : '0',
+          r.cpu === undefined ? '' : r.cpu.toFixed(2),
+          r.own === undefined ? '' : r.own.toFixed(2),
+          r.pauses ? `${ms(r.pauses.loopMaxMs)} / ${ms(r.pauses.gcMaxMs)}, ${r.pauses.gcTotalMs.toFixed(0)}` : '',
+        ]),
       );
     const overheads = (rows: Row[]) => {
       const [wrap, unwrap, directWrap, directUnwrap] = rows as [Row, Row, Row, Row];
