@@ -26,7 +26,7 @@
 // from this process; the echo server is a third process. All on the same cores.
 //
 //   npm run bench -- tsp-overhead [--seconds 5] [--connections 200] [--rate 250] [--slow-connections 64]
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -34,6 +34,7 @@ import type autocannon from 'autocannon';
 import { freePort } from '@/scripts/lib/pg-cluster';
 import { cpuSecondsOf, printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
 import { ECHO_SERVER, WARM_UP_S } from './lib/autocannon-load';
+import { askChild, startIpcChild } from './lib/ipc-child';
 import { closedLoopLatencies, httpOpenRow, httpRow, ms, openLoop, positiveOptions, summarise, type TLatencyRow } from './lib/tsp-latency';
 import { POOL } from './lib/tsp-wrap-options';
 
@@ -104,22 +105,7 @@ async function serveChild(): Promise<void> {
   send({ type: 'ready', url: world.url, apiKey: world.apiKey });
 }
 
-function startChild(): Promise<{ child: ChildProcess; url: string; apiKey: string }> {
-  let tail = '';
-  const child = spawn(process.execPath, ['scripts/node.mjs', 'bench/tsp-overhead.ts'], { env: { ...process.env, TSP_OVERHEAD_BENCH_CHILD: '1', LOG_LEVEL: 'silent' }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
-  child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the TSP world exited (${code}):\n${tail}`)));
-    child.once('message', (ready: TChildMessage) => (ready.type === 'ready' ? resolve({ child, url: ready.url, apiKey: ready.apiKey }) : reject(new Error('unexpected message'))));
-  });
-}
-
-function ask(child: ChildProcess, message: TChildAsk): Promise<TChildMessage> {
-  return new Promise((resolve) => {
-    child.once('message', resolve);
-    child.send(message);
-  });
-}
+const ask = (child: ChildProcess, message: TChildAsk) => askChild<TChildMessage>(child, message);
 
 export async function run(args: string[]): Promise<BenchSummary> {
   const { values } = parseArgs({ args, options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '200' }, rate: { type: 'string', default: '250' }, 'slow-connections': { type: 'string', default: '64' } }, strict: true });
@@ -129,7 +115,9 @@ export async function run(args: string[]): Promise<BenchSummary> {
   console.log(`KMS: the AWS KMS protocol double on 127.0.0.1, every call answered after ${KMS_DELAY_MS} ms; tenant quiet (access keys, no SIEM).\n`);
   const children: ChildProcess[] = [];
   try {
-    const world = await startChild();
+    const started = await startIpcChild<TChildMessage>('bench/tsp-overhead.ts', { TSP_OVERHEAD_BENCH_CHILD: '1', LOG_LEVEL: 'silent' }, 'the TSP world');
+    if (started.ready.type !== 'ready') throw new Error('the TSP world sent an unexpected first message');
+    const world = { child: started.child, url: started.ready.url, apiKey: started.ready.apiKey };
     children.push(world.child);
     const echoPort = await freePort();
     const echo = spawnQuiet(['-e', ECHO_SERVER], { PORT: String(echoPort) });

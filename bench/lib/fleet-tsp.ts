@@ -14,6 +14,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { TSP_API_KEY } from '@/lib/testing/tsp-world';
 import { freePort } from '@/scripts/lib/pg-cluster';
+import { askChild, startIpcChild } from './ipc-child';
 
 /** The vendor's own AWS identity, which the example role trusts (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the TSP). */
 export const FLEET_VENDOR = { accessKeyId: 'AKIABENCHVENDOR00001', secretAccessKey: 'benchVendorSecretAccessKey0000000000000A', name: 'vendor' };
@@ -26,22 +27,10 @@ export type TFleetKms = { child: ChildProcess; url: string; delay(ms: number): P
 type TKmsAsk = { type: 'delay'; ms: number } | { type: 'calls' };
 
 /** The AWS KMS double the fleet's configurations name, in a child process (this file with FLEET_KMS_CHILD=1). */
-export function startFleetKms(delayMs = 0): Promise<TFleetKms> {
-  let tail = '';
-  const child = spawn(process.execPath, ['scripts/node.mjs', 'bench/lib/fleet-tsp.ts'], {
-    env: { ...process.env, FLEET_KMS_CHILD: '1', FLEET_KMS_DELAY_MS: String(delayMs) },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
-  const ask = (message: TKmsAsk) =>
-    new Promise<number>((resolve) => {
-      child.once('message', (answer: { value: number }) => resolve(answer.value));
-      child.send(message);
-    });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the KMS double exited (${code}):\n${tail}`)));
-    child.once('message', (ready: { url: string }) => resolve({ child, url: ready.url, delay: async (ms) => void (await ask({ type: 'delay', ms })), stsCalls: () => ask({ type: 'calls' }) }));
-  });
+export async function startFleetKms(delayMs = 0): Promise<TFleetKms> {
+  const { child, ready } = await startIpcChild<{ url: string }>('bench/lib/fleet-tsp.ts', { FLEET_KMS_CHILD: '1', FLEET_KMS_DELAY_MS: String(delayMs) }, 'the KMS double');
+  const ask = async (message: TKmsAsk) => (await askChild<{ value: number }>(child, message)).value;
+  return { child, url: ready.url, delay: async (ms) => void (await ask({ type: 'delay', ms })), stsCalls: () => ask({ type: 'calls' }) };
 }
 
 async function serveFleetKms(): Promise<void> {
