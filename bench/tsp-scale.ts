@@ -71,7 +71,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     console.log(`first wrap of each of the ${tenants} tenants, ${connections} connections…`);
     let next = 0;
     const firstStarted = performance.now();
-    const first = await httpRow('first wrap of each tenant (AssumeRole + Encrypt)', { url: tsp.url, requests: wrapRequest(() => ids[next++ % ids.length] as string), connections, amount: tenants }, 0, 0);
+    const first = await httpRow('first wrap of each tenant (AssumeRole + Encrypt)', { url: tsp.url, requests: wrapRequest(() => ids[next++ % ids.length] as string), connections: Math.min(connections, tenants), amount: tenants }, 0, 0);
     const firstSeconds = (performance.now() - firstStarted) / 1000;
     first.rps = first.ok / firstSeconds;
     const assumed = await kms.stsCalls();
