@@ -20,8 +20,8 @@ import { defineKmsDriver, KmsError, type TKmsBinding, type TKmsDriver, type TKms
 
 /** Two attempts: one retry absorbs a dropped keep-alive socket or a brief throttle and still answers within the deadline. */
 const MAX_ATTEMPTS = 2;
-/** Calls in flight per configuration by default; more wait their turn within their deadline. */
-const MAX_IN_FLIGHT = 16;
+/** Calls in flight per configuration by default (64 at 20 ms a call is 3 200 calls/s); more wait their turn within their deadline. */
+const MAX_IN_FLIGHT = 64;
 
 type TOperation = 'wrap' | 'unwrap';
 

@@ -51,7 +51,7 @@ export type TKmsDriverOptions = {
     vendorCredentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
     /** RoleSessionName for AssumeRole, e.g. 'cmk-tsp-<deployment>' (sanitized to [\w+=,.@-], ≤ 64). */
     roleSessionName?: string;
-    /** Calls in flight per configuration (default 16); more wait their turn within the deadline. */
+    /** Calls in flight per configuration (default 64); more wait their turn within the deadline. */
     maxConcurrency?: number;
   };
   google?: {

@@ -19,7 +19,7 @@ const ANSWER_BOUND_MS = 2_500;
 /** Requests at once: far more than any driver's concurrency limit (16 per endpoint or configuration). */
 const BURST = 120;
 /** The other drivers' limit (lib/kms/concurrency-limit.ts, endpointLimit, 16 per endpoint or configuration). */
-const CONCURRENCY_LIMIT = 16;
+const CONCURRENCY_LIMIT = 64; // the AWS driver's default per configuration (lib/kms/aws-kms.ts)
 const ISOLATION_TIMEOUT_MS = 2_000;
 
 let faults: TFaultWorld | undefined;
