@@ -18,7 +18,19 @@
 // workers' own call latency and a bare node:http echo driven by 100 callers,
 // the floor of any "next call" on these cores.
 //
-//   npm run bench -- tsp-revocation [--workers 100] [--repeats 5] [--kms-delay 20]
+// Where the time went, per disable, from the TSP's own log (at info, its
+// default level): the proxy client logs one line when it applies the broker's
+// changes, with the time since the broker's answer arrived split into checking
+// the broker's signature, verifying the tenant's state and configurations, and
+// saving the pins (bench/lib/applied-log.ts). With the bench's send time that
+// gives: admin request → TSP has the broker's answer → verified → applied →
+// the last worker refused. The first disable comes a few seconds after the TSP
+// became ready (no warm-up of the TSP) and is reported on its own as well.
+//
+// --tsp-log warn runs the TSP without its info lines (one per request among
+// them, which cost it CPU on these cores) and so without the breakdown.
+//
+//   npm run bench -- tsp-revocation [--workers 100] [--repeats 5] [--kms-delay 20] [--tsp-log info|warn]
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,11 +45,12 @@ import { signNextState, type FleetTenant } from '@/lib/testing/fleet';
 import { freePort } from '@/scripts/lib/pg-cluster';
 import { BENCH_SECRETS, percentile, printTable, seedBenchWorld, spawnQuiet, startBenchBroker, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
 import { ECHO_SERVER } from './lib/autocannon-load';
+import { parseAppliedLine, type TAppliedLine } from './lib/applied-log';
 import { startFleetKms, startTspProcess } from './lib/fleet-tsp';
 import { closedLoopLatencies, ms, positiveOptions, summarise } from './lib/tsp-latency';
 
 const ADMIN = { email: 'admin@bench.example', passphrase: `bench copper heron ${randomBytes(4).toString('hex')}` };
-const USAGE = 'usage: tsp-revocation [--workers 100] [--repeats 5] [--kms-delay 20]';
+const USAGE = 'usage: tsp-revocation [--workers 100] [--repeats 5] [--kms-delay 20] [--tsp-log info|warn]';
 /** The codes a revoked tenant's calls get: 201 encrypt (no active KMS configuration), 202 decrypt (its configuration is disabled). */
 const REVOKED = new Set([201, 202]);
 
@@ -52,10 +65,12 @@ async function until(check: () => boolean, ms: number, what: string): Promise<vo
 type TWorker = { ok: number; refusedMs?: number; code?: number };
 
 export async function run(args: string[]): Promise<BenchSummary> {
-  const { values } = parseArgs({ args, options: { workers: { type: 'string', default: '100' }, repeats: { type: 'string', default: '5' }, 'kms-delay': { type: 'string', default: '20' } }, strict: true });
+  const { values } = parseArgs({ args, options: { workers: { type: 'string', default: '100' }, repeats: { type: 'string', default: '5' }, 'kms-delay': { type: 'string', default: '20' }, 'tsp-log': { type: 'string', default: 'info' } }, strict: true });
   const { workers: count, repeats } = positiveOptions({ workers: values.workers, repeats: values.repeats }, ['workers', 'repeats'], USAGE);
   const kmsDelay = Number(values['kms-delay']);
   if (!Number.isInteger(kmsDelay) || kmsDelay < 0) throw new Error(`--kms-delay takes a whole number of ms\n${USAGE}`);
+  const tspLog = values['tsp-log'];
+  if (tspLog !== 'info' && tspLog !== 'warn') throw new Error(`--tsp-log is info or warn\n${USAGE}`);
   const cpus = os.cpus();
   console.log(`Node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}).`);
   Object.assign(process.env, BENCH_SECRETS, { LOG_LEVEL: 'warn' });
@@ -79,7 +94,14 @@ export async function run(args: string[]): Promise<BenchSummary> {
     const credentialsFile = path.join(base, 'credentials.json');
     writeFileSync(credentialsFile, JSON.stringify({ ...world.credentials, brokerUrl: broker.origin }));
     chmodSync(credentialsFile, 0o600);
-    const tsp = await startTspProcess({ credentialsFile, pinsFile: path.join(base, 'pins.json'), kmsUrl: kms.url });
+    const applied: TAppliedLine[] = [];
+    const onLogLine = (line: string) => {
+      const parsed = parseAppliedLine(line);
+      if (parsed) applied.push(parsed);
+    };
+    // At info (the TSP's default level, one line per request too) the proxy client's applied-changes line is logged.
+    const tsp = await startTspProcess({ credentialsFile, pinsFile: path.join(base, 'pins.json'), kmsUrl: kms.url, env: { LOG_LEVEL: tspLog }, onLogLine });
+    const tspReadyAt = performance.now();
     stops.push(() => stopChild(tsp.child));
     const echoPort = await freePort();
     const echo = spawnQuiet(['-e', ECHO_SERVER], { PORT: String(echoPort) });
@@ -136,8 +158,10 @@ export async function run(args: string[]): Promise<BenchSummary> {
     const times: number[] = [];
     const codes = new Map<number, number>();
     const perRepeat: string[][] = [];
+    const stages: string[][] = [];
+    let first = { max: 0, afterReadyS: 0 };
     let loops: Promise<void>[] = [];
-    console.log(`${count} workers through @ironcorelabs/tenant-security-nodejs; ${repeats} disables, one per tenant; KMS double delay ${kmsDelay} ms.`);
+    console.log(`${count} workers through @ironcorelabs/tenant-security-nodejs; ${repeats} disables, one per tenant; KMS double delay ${kmsDelay} ms; TSP log level ${tspLog}.`);
     for (let r = 0; r < repeats; r++) {
       const tenant = world.fleet[r] as FleetTenant;
       Object.assign(state, { tenant: tenant.externalId, sent: Infinity, workers: Array.from({ length: count }, () => ({ ok: 0 })), latencies: [] });
@@ -159,6 +183,14 @@ export async function run(args: string[]): Promise<BenchSummary> {
       if (response.status !== 201) throw new Error(`the disable was refused: ${response.status} ${JSON.stringify(response.problem)}`);
       await until(() => state.workers.every((w) => w.refusedMs !== undefined), 60_000, `every worker refused for ${tenant.externalId}`);
       const round = state.workers.map((w) => w.refusedMs as number).sort((a, b) => a - b);
+      if (tspLog === 'info') {
+        await until(() => applied.some((a) => a.which.startsWith(`${tenant.externalId} `)), 10_000, `the TSP's log line for ${tenant.externalId}`);
+        const line = applied.find((a) => a.which.startsWith(`${tenant.externalId} `)) as TAppliedLine;
+        const sentAt = performance.timeOrigin + state.sent;
+        const received = line.at - line.fromAnswerMs - sentAt;
+        stages.push([String(r + 1), answeredMs.toFixed(0), received.toFixed(0), String(line.signatureMs), String(line.tenantStatesMs), String(line.pinsMs), (line.at - sentAt).toFixed(0), ms(round.at(-1) as number)]);
+      }
+      if (r === 0) first = { max: round.at(-1) as number, afterReadyS: (state.sent - tspReadyAt) / 1000 };
       for (const w of state.workers) codes.set(w.code as number, (codes.get(w.code as number) ?? 0) + 1);
       times.push(...round);
       const calls = summarise('calls', state.latencies, 1, 0);
@@ -179,6 +211,9 @@ export async function run(args: string[]): Promise<BenchSummary> {
     times.sort((a, b) => a - b);
     console.log(`\nOne TSP process (real proxy client long-polling the production broker, PGlite), ${count} workers, all on the same ${cpus.length} cores.\n`);
     printTable(['repetition: tenant', 'worker calls/s before', 'call p50 / p99 ms', 'admin call answered ms', 'refused p50 ms', 'p99 ms', 'max ms'], perRepeat);
+    console.log(`\nWhere the time went (ms from the admin's request; the middle three are durations, from the TSP's log):\n`);
+    if (stages.length === 0) console.log('(not measured: the TSP ran with --tsp-log warn, without its applied-changes line)');
+    else printTable(['disable', 'admin call answered', 'TSP has the broker answer', 'broker signature', 'tenant state + configs verified', 'pins saved', 'TSP applied', 'last worker refused'], stages);
     console.log(`\nOver all ${times.length} workers of the ${repeats} disables (codes: ${[...codes].map(([c, n]) => `${c} × ${n}`).join(', ')}):\n`);
     printTable(
       ['measure', 'value'],
@@ -186,6 +221,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
         ['admin request → worker refused: p50 (ms)', ms(percentile(times, 50))],
         ['p99 (ms)', ms(percentile(times, 99))],
         ['max (ms)', ms(times.at(-1) as number)],
+        [`first disable after start (${first.afterReadyS.toFixed(1)} s after the TSP was ready): max (ms)`, ms(first.max)],
         ["the reference's refresh (ms)", '600000'],
         [`bare node:http echo, ${count} callers: req/s, p50 / p99 / max (ms)`, `${bare.rps.toFixed(0)}, ${ms(bare.p50)} / ${ms(bare.p99)} / ${ms(bare.max)}`],
       ],

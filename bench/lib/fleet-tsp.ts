@@ -12,6 +12,7 @@
 // answers its memory (RSS, V8 heap) over the IPC channel.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { TSP_API_KEY } from '@/lib/testing/tsp-world';
 import { freePort } from '@/scripts/lib/pg-cluster';
 import { askChild, startIpcChild } from './ipc-child';
@@ -60,7 +61,14 @@ export type TTspProcess = {
 };
 
 /** scripts/tsp.ts for the deployment in `credentialsFile`, its AWS calls to the fleet's double; resolves once /ready answers 200. */
-export async function startTspProcess(options: { credentialsFile: string; pinsFile: string; kmsUrl: string; env?: Record<string, string> }): Promise<TTspProcess> {
+export async function startTspProcess(options: {
+  credentialsFile: string;
+  pinsFile: string;
+  kmsUrl: string;
+  env?: Record<string, string>;
+  /** Each line of the TSP's log (pino JSON on stdout); without it the log is not read. */
+  onLogLine?: (line: string) => void;
+}): Promise<TTspProcess> {
   const [port, healthPort] = [await freePort(), await freePort()];
   let tail = '';
   const probe = path.join(import.meta.dirname, 'memory-probe.mjs');
@@ -78,9 +86,11 @@ export async function startTspProcess(options: { credentialsFile: string; pinsFi
       LOG_LEVEL: 'warn',
       ...options.env,
     },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    stdio: ['ignore', options.onLogLine ? 'pipe' : 'ignore', 'pipe', 'ipc'],
   });
   child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
+  const onLogLine = options.onLogLine;
+  if (onLogLine && child.stdout) createInterface({ input: child.stdout, crlfDelay: Infinity }).on('line', onLogLine);
   const healthUrl = `http://127.0.0.1:${healthPort}`;
   const deadline = Date.now() + 180_000;
   for (;;) {

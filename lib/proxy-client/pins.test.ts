@@ -34,4 +34,24 @@ describe('pins file', () => {
     writeFileSync(bad, JSON.stringify({ version: 1, deploymentId: 'dep_1', broker: { keys: [key] }, tenants: { acme: { signingKey, seq: 4, state: 'short' } } }));
     await expect(loadPins(bad, 'dep_1', [key])).rejects.toThrow(/malformed at: tenants\.acme\.state/);
   });
+
+  it('saves a change without waiting for the event loop: a TSP busy with requests cannot hold a revocation in the save', async () => {
+    // What this guards (docs/performance.md "Revocation under load"): a save awaited step by step waits for a
+    // whole turn of a busy event loop at each of its ~10 file operations. Counted here in turns, not time.
+    const target = file();
+    const pins: TPins = { version: 1, deploymentId: 'dep_1', broker: { keys: [key] }, tenants: { acme: { signingKey, seq: 4, state: 'S'.repeat(86) } } };
+    const first = await savePins(target, pins);
+    let turns = 0;
+    let counting = true;
+    const tick = () => {
+      turns += 1;
+      if (counting) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const second = await savePins(target, { ...pins, tenants: { acme: { ...pins.tenants.acme!, seq: 5 } } }, { writtenIno: first.ino });
+    counting = false;
+    expect(turns).toBe(0);
+    expect((await loadPins(target, 'dep_1', [key])).tenants.acme?.seq).toBe(5);
+    expect(second.ino).not.toBe(first.ino);
+  });
 });

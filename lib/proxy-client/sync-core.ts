@@ -64,6 +64,21 @@ const withheldMessage = (seq: number) =>
 const suspendedMessage = (seq: number) =>
   `The broker marks this tenant suspended (a flag the tenant does not sign). This proxy last applied its state ${seq} and now serves none of its configurations.`;
 
+/** Where a pull's time went, from the broker's first answer to the change applied (milliseconds, summed over pages). */
+type TPullTiming = { receivedAt: number | null; signatureMs: number; tenantStatesMs: number; pinsMs: number };
+
+/**
+ * One line per pull that applied something: which tenants, and the time from
+ * the broker's answer until it applied, by stage. An operator reads when a
+ * revocation took effect here; bench/tsp-revocation.ts reads the stages.
+ */
+export function appliedMessage(full: boolean, listed: readonly { id: string; seq: number | undefined }[], timing: TPullTiming): string {
+  const which = listed.length <= 3 ? listed.map((t) => (t.seq === undefined ? `${t.id} (not served)` : `${t.id} at state ${t.seq}`)).join(', ') || 'no tenant' : `${listed.length} tenants`;
+  const total = timing.receivedAt === null ? 0 : performance.now() - timing.receivedAt;
+  const r = Math.round;
+  return `Applied the broker's ${full ? 'full sync' : 'changes'}: ${which}; ${r(total)} ms from its answer (broker signature ${r(timing.signatureMs)} ms, tenant states ${r(timing.tenantStatesMs)} ms, pins saved ${r(timing.pinsMs)} ms).`;
+}
+
 export type TSyncCore = ReturnType<typeof createSyncCore>;
 
 export function createSyncCore(input: {
@@ -203,11 +218,14 @@ export function createSyncCore(input: {
    * a restart would still refuse anything older than it, or a signing key it
    * replaced. If the pins cannot be saved, nothing from the page is applied.
    */
-  async function applyTenants(bundle: TBundle, current: TPins, key: TDeploymentKey, seen: Set<string>): Promise<void> {
+  async function applyTenants(bundle: TBundle, current: TPins, key: TDeploymentKey, seen: Set<string>, timing: TPullTiming): Promise<void> {
+    let at = performance.now();
     // Verified concurrently — the signatures and key agreements run on the thread pool, so a
     // large page uses every core — then applied in page order. verifyBundle refuses a page that
     // lists a tenant twice, so each verification reads its own tenant's pin and no other.
     const verdicts = await mapConcurrently(bundle.tenants, VERIFY_CONCURRENCY, (t) => verifyTenant(t, current.tenants[t.tenantId], key, kmsConfigIds.get(t.tenantId)));
+    timing.tenantStatesMs += performance.now() - at;
+    at = performance.now();
     const next = tenantPins(current.tenants);
     let changed = false;
     for (const [i, t] of bundle.tenants.entries()) {
@@ -221,6 +239,7 @@ export function createSyncCore(input: {
     }
     if (changed) adopt(current, await savePins(pinsFile, { ...current, tenants: next }, { writtenIno: pinsIno }));
     else current.tenants = next;
+    timing.pinsMs += performance.now() - at;
     for (const [i, t] of bundle.tenants.entries()) {
       const verdict = verdicts[i] as Awaited<ReturnType<typeof verifyTenant>>;
       seen.add(t.tenantId);
@@ -256,6 +275,7 @@ export function createSyncCore(input: {
     const full = cursor === null;
     let asked = cursor;
     const seen = new Set<string>();
+    const timing: TPullTiming = { receivedAt: null, signatureMs: 0, tenantStatesMs: 0, pinsMs: 0 };
     // Only a delta long-polls; a full sync and the later pages of anything are wanted at once.
     let pending: ReturnType<TBrokerApi['getConfigs']> | null = api.getConfigs({ cursor: asked, wait: full ? 0 : wait, etag, signal });
     // A prefetch still in flight when this pull fails is abandoned: its outcome is never read.
@@ -270,13 +290,16 @@ export function createSyncCore(input: {
           lastSyncAt = now();
           return false;
         }
+        timing.receivedAt ??= performance.now();
+        const opening = performance.now();
         const bundle = await openBundle(response.jws, ready.pins, asked);
+        timing.signatureMs += performance.now() - opening;
         if (!bundle.complete) {
           pending = api.getConfigs({ cursor: bundle.next, wait: 0, etag: null, signal: abandon.signal });
           // Read (or dropped) only after this page is applied; never an unhandled rejection meanwhile.
           pending.catch(() => {});
         }
-        await applyTenants(bundle, ready.pins, ready.deployment, seen);
+        await applyTenants(bundle, ready.pins, ready.deployment, seen, timing);
         asked = bundle.next;
         if (bundle.complete) {
           etag = response.etag;
@@ -306,6 +329,7 @@ export function createSyncCore(input: {
     cursor = asked;
     lastSyncAt = now();
     const listed = [...seen];
+    logger.info(appliedMessage(full, listed.map((id) => ({ id, seq: tenants.get(id)?.seq })), timing));
     for (const listener of appliedListeners) {
       try {
         listener(listed);

@@ -69,6 +69,20 @@ describe('a good bundle', () => {
     expect(broker.statuses[1]?.tenants).toEqual([]);
   });
 
+  it('says in one log line when a change was applied, and where the time went since the broker answered', async () => {
+    const lines: string[] = [];
+    client = createProxyClient({ credentials: world.deployment.credentials, pinsFile: world.pinsFile, fetch: broker.fetch, logger: { info: (m) => lines.push(m), warn: () => {}, error: () => {} } });
+    await client.syncOnce();
+    world.kms.status = 'disabled';
+    world.kms.primary = false;
+    await publishState(world.acme);
+    await syncWith(() => ({ tenants: [acmeBundle()] }));
+    const stages = String.raw`\d+ ms from its answer \(broker signature \d+ ms, tenant states \d+ ms, pins saved \d+ ms\)\.$`;
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^Applied the broker's full sync: acme at state 2; ${stages}`));
+    expect(lines[1]).toMatch(new RegExp(`^Applied the broker's changes: acme at state 3; ${stages}`));
+  });
+
   it('shows a tenant that has not approved this deployment as awaiting approval, without error', async () => {
     const other = await createTenant('globex', []);
     await syncWith(() => ({ tenants: [acmeBundle(), acmeBundle(other)] }));
