@@ -97,6 +97,46 @@ describe('AWS KMS driver: round trips', () => {
   });
 });
 
+describe('AWS KMS driver: what one proxy shares between configurations', () => {
+  it('drivers made with one options object share the agents and the STS client, yet each signs with its own credentials', async () => {
+    double.resetCalls();
+    const options = double.driverOptions(vendor, 2000);
+    const otherKey = double.createKey();
+    const otherRole = double.addRole({ trusted: [vendor.accessKeyId] });
+    const other = double.addUser();
+    const mine = kit.keep(createKmsDriver('aws-kms', double.assumeRoleSettings(key, role), options));
+    const theirs = kit.keep(createKmsDriver('aws-kms', double.assumeRoleSettings(otherKey, otherRole), options));
+    const keys = kit.keep(createKmsDriver('aws-kms', double.accessKeySettings(otherKey, other), options));
+    const [a, b, c] = await Promise.all([mine.wrap(dek, tenant), theirs.wrap(dek, tenant), keys.wrap(dek, tenant)]);
+    expect(double.count({ service: 'kms', principal: role.roleArn, status: 200 })).toBe(1);
+    expect(double.count({ service: 'kms', principal: otherRole.roleArn, status: 200 })).toBe(1);
+    expect(double.count({ service: 'kms', principal: other.accessKeyId, status: 200 })).toBe(1);
+    expect(double.count({ service: 'sts', target: 'AssumeRole', status: 200 })).toBe(2);
+    // Each configuration's key only: the other role's ciphertext is refused under this one's key.
+    expect(await mine.unwrap(a, tenant)).toEqual(dek);
+    await expect(mine.unwrap(b, tenant)).rejects.toMatchObject({ code: 'kms_unwrap_failed' });
+    expect(await keys.unwrap(c, tenant)).toEqual(dek);
+    // Closing one driver leaves the others' shared agents working.
+    mine.close();
+    expect(await theirs.unwrap(b, tenant)).toEqual(dek);
+  });
+
+  it("one configuration's slow calls at its limit do not queue another configuration's calls", async () => {
+    const options = { ...double.driverOptions(undefined, 2000), aws: { ...double.driverOptions(undefined, 2000).aws, maxConcurrency: 2 } };
+    const slow = kit.keep(createKmsDriver('aws-kms', double.accessKeySettings(key, user), options));
+    const quick = kit.keep(createKmsDriver('aws-kms', double.accessKeySettings(key, user), options));
+    double.delay(1500);
+    const pending = Array.from({ length: 6 }, () => slow.wrap(dek, tenant).catch((error: unknown) => error));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    double.delay(0);
+    const started = Date.now();
+    await quick.wrap(dek, tenant);
+    // The slow configuration holds its 2 sockets for 1.5 s and 4 more calls wait in its own line, not in the shared agent.
+    expect(Date.now() - started).toBeLessThan(1000);
+    await Promise.all(pending);
+  });
+});
+
 describe('AWS KMS driver: every AWS failure maps to our code', () => {
   it('a disabled key → kms_unauthorized (206), and works again once enabled', async () => {
     const driver = withKeys();

@@ -2,8 +2,12 @@
 // tenant's customer managed key, binding each ciphertext to the tenant through
 // the encryption context { tenantId }. Signs in with the configuration's
 // access keys, or assumes its role with the external id using the vendor's own
-// credentials. One KMS client (and one STS client) per driver, with keep-alive
-// sockets, few retries and a per-call deadline; every failure leaves as a KmsError.
+// credentials. One KMS client per driver, since it signs with that
+// configuration's credentials and nothing else; what carries no configuration
+// is kept once per proxy (keep-alive.ts): the http/https agents, and the STS
+// client, which signs AssumeRole with the vendor's own credentials (each
+// driver still caches its own role session). Few retries, a per-call
+// deadline, a concurrency limit per configuration; every failure leaves as a KmsError.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
@@ -16,6 +20,7 @@ import { assumeRoleCredentials, sanitizeRoleSessionName, type TAwsCredentials } 
 import { mapAwsError } from './aws-kms-errors';
 import { createConcurrencyLimit } from './concurrency-limit';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
+import { keepAliveOptions, sharedResource } from './keep-alive';
 import { defineKmsDriver, KmsError, type TKmsBinding, type TKmsDriver, type TKmsDriverOptions } from './types';
 
 /** Two attempts: one retry absorbs a dropped keep-alive socket or a brief throttle and still answers within the deadline. */
@@ -41,20 +46,35 @@ function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOption
   // The regional endpoint is shared by every tenant, so the limit is per configuration: one tenant's slow key or spent quota cannot hold up another's.
   const maxInFlight = aws.maxConcurrency ?? MAX_IN_FLIGHT;
   const limit = createConcurrencyLimit('AWS KMS', maxInFlight);
-  const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: maxInFlight });
-  const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: maxInFlight });
+  // One pair of agents per proxy, without a socket cap of their own: the limit above is what bounds a
+  // configuration's sockets, so a tenant at its limit never queues another tenant's call inside an agent.
+  const { httpAgent, httpsAgent } = sharedResource(
+    options,
+    'aws:agents',
+    () => ({ httpAgent: new HttpAgent(keepAliveOptions()), httpsAgent: new HttpsAgent(keepAliveOptions()) }),
+    (agents) => {
+      agents.httpAgent.destroy();
+      agents.httpsAgent.destroy();
+    },
+  );
   // Each attempt is bounded too, so a retry still fits in the call's deadline when the first attempt hangs.
   const requestHandler = { httpAgent, httpsAgent, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true };
   const common = { region: settings.region, maxAttempts: MAX_ATTEMPTS, requestHandler };
 
-  let sts: STSClient | undefined;
+  // The vendor's credentials sign every AssumeRole, so one STS client per region serves every configuration.
   const stsClient = () =>
-    (sts ??= new STSClient({
-      ...common,
-      ...(aws.endpoints?.sts ? { endpoint: aws.endpoints.sts } : {}),
-      // Absent vendor credentials, the SDK's default chain (environment, profile, instance or task role) signs AssumeRole.
-      ...(aws.vendorCredentials ? { credentials: { ...aws.vendorCredentials } } : {}),
-    }));
+    sharedResource(
+      options,
+      `aws:sts:${settings.region}`,
+      () =>
+        new STSClient({
+          ...common,
+          ...(aws.endpoints?.sts ? { endpoint: aws.endpoints.sts } : {}),
+          // Absent vendor credentials, the SDK's default chain (environment, profile, instance or task role) signs AssumeRole.
+          ...(aws.vendorCredentials ? { credentials: { ...aws.vendorCredentials } } : {}),
+        }),
+      (sts) => sts.destroy(),
+    );
   const kms = new KMSClient({
     ...common,
     ...(aws.endpoints?.kms ? { endpoint: aws.endpoints.kms } : {}),
@@ -94,11 +114,9 @@ function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOption
       return answer.Plaintext;
     },
     close() {
+      // Not kms.destroy(): it would destroy the proxy's shared agents. The client holds nothing else;
+      // its sockets are the agents', and idle ones close on their own.
       closed = true;
-      kms.destroy();
-      sts?.destroy();
-      httpAgent.destroy();
-      httpsAgent.destroy();
     },
   };
 }

@@ -22,6 +22,7 @@ import { endpointLimit } from './concurrency-limit';
 import { bindTenant, decodeEnvelope, encodeEnvelope, openTenantBinding } from './azure-key-vault-envelope';
 import { mapAzureError } from './azure-key-vault-errors';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
+import { keepAliveOptions } from './keep-alive';
 import { defineKmsDriver, KmsError, type TKmsBinding, type TKmsDriver, type TKmsDriverOptions } from './types';
 
 /** RSA-OAEP with SHA-256 (JWA "RSA-OAEP-256"): the only algorithm this driver wraps or unwraps with. */
@@ -44,7 +45,7 @@ function defaultAuthorityHost(vaultHost: string): string {
  * Exported for bench/tsp-wrap.ts, whose direct Key Vault calls use the same agent as the driver.
  */
 export function vaultAgent(ca: string | undefined, connectTo: string | undefined): HttpsAgent {
-  const options: AgentOptions = { keepAlive: true, ...(ca ? { ca } : {}) };
+  const options: AgentOptions = { ...keepAliveOptions(), ...(ca ? { ca } : {}) };
   if (!connectTo) return new HttpsAgent(options);
   const at = connectTo.lastIndexOf(':');
   const host = connectTo.slice(0, at);
@@ -71,7 +72,7 @@ function authorityAgentRecordingFailures(ca: string | undefined): { agent: Https
       return socket;
     }
   }
-  const agent = new RecordingAgent({ keepAlive: true, ...(ca ? { ca } : {}) });
+  const agent = new RecordingAgent({ ...keepAliveOptions(), ...(ca ? { ca } : {}) });
   return { agent, recentFailure: () => (failure && Date.now() - failure.at < 10_000 ? failure.code : undefined) };
 }
 

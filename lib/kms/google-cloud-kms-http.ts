@@ -6,6 +6,8 @@
 import https from 'node:https';
 import tls from 'node:tls';
 
+import { keepAliveOptions } from './keep-alive';
+
 const MAX_ANSWER_BYTES = 64 * 1024;
 
 export type TGoogleAnswer = { status: number; body: Buffer };
@@ -18,7 +20,7 @@ export type TGoogleHttp = {
 export function createGoogleHttp(options: { ca?: readonly string[]; maxSockets: number }): TGoogleHttp {
   // `ca` replaces Node's trust store, so the defaults (bundled, NODE_EXTRA_CA_CERTS) go first.
   const ca = options.ca?.length ? [...tls.getCACertificates('default'), ...options.ca] : undefined;
-  const agent = new https.Agent({ keepAlive: true, maxSockets: options.maxSockets, ...(ca ? { ca } : {}) });
+  const agent = new https.Agent({ ...keepAliveOptions(options.maxSockets), ...(ca ? { ca } : {}) });
 
   function post(url: URL, headers: Record<string, string>, body: string | Buffer, signal: AbortSignal): Promise<TGoogleAnswer> {
     return new Promise((resolve, reject) => {

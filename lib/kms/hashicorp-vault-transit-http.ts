@@ -10,6 +10,7 @@
 // (developer.hashicorp.com/vault/api-docs#http-status-codes).
 import { Agent, request } from 'node:https';
 import { fullJitterMs, sleepUnlessAborted } from './concurrency-limit';
+import { keepAliveOptions } from './keep-alive';
 
 /** Concurrent requests to one Vault address; more wait for a socket (bounded by the call's deadline). */
 export const VAULT_MAX_SOCKETS = 16;
@@ -61,7 +62,7 @@ function isRetryable(error: unknown): boolean {
 export function createVaultHttp(options: { address: string; namespace?: string; caPem?: string }): TVaultHttp {
   const base = new URL(options.address);
   // Only the configuration's CA (when given) signs this Vault: the public roots are not consulted for it.
-  const agent = new Agent({ keepAlive: true, maxSockets: VAULT_MAX_SOCKETS, ...(options.caPem ? { ca: options.caPem } : {}) });
+  const agent = new Agent({ ...keepAliveOptions(VAULT_MAX_SOCKETS), ...(options.caPem ? { ca: options.caPem } : {}) });
   const prefix = base.pathname.replace(/\/+$/, '');
   // URL keeps an IPv6 literal's brackets; the socket wants the bare address.
   const hostname = base.hostname.replace(/^\[|\]$/g, '');

@@ -8,6 +8,7 @@
 import https from 'node:https';
 
 import { endpointLimit, fullJitterMs, sleepUnlessAborted, type TConcurrencyLimit } from './concurrency-limit';
+import { keepAliveOptions } from './keep-alive';
 import { isRetryableStatus } from './thales-ciphertrust-errors';
 import type { TKmsDriverOptions } from './types';
 
@@ -39,7 +40,7 @@ export function createCtmHttp(baseUrl: string, caPem: string | undefined): TCtmH
   const base = new URL(baseUrl);
   const prefix = base.pathname.replace(/\/+$/, '');
   // `ca` replaces the default trust store: a private CA is trusted for this agent, hence this host, only.
-  const agent = new https.Agent({ keepAlive: true, maxSockets: MAX_IN_FLIGHT, ...(caPem ? { ca: caPem } : {}) });
+  const agent = new https.Agent({ ...keepAliveOptions(MAX_IN_FLIGHT), ...(caPem ? { ca: caPem } : {}) });
 
   function post(path: string, body: unknown, bearer: string | undefined, signal: AbortSignal): Promise<TCtmHttpAnswer> {
     const payload = Buffer.from(JSON.stringify(body));

@@ -2,9 +2,12 @@
 // configuration at the moment of the request: a change the long-poll
 // delivered (a revocation) applies to the very next request. Also holds one
 // KMS driver per configuration version, created from its verified settings
-// and closed when that version is no longer the one in force.
+// on first use and closed when that version is no longer the one in force, or
+// when it has not been used for DRIVER_IDLE_MS: an idle tenant then costs no
+// driver (for AWS, no SDK client), and its next request makes one again.
 import type { TKmsDriver, TKmsDriverOptions } from '@/lib/kms/types';
 import { createKmsDriver } from '@/lib/kms';
+import { closeSharedResources } from '@/lib/kms/keep-alive';
 import type { TProxyConfig, TProxyTenant } from '@/lib/proxy-client';
 import { TspError } from './errors';
 
@@ -54,32 +57,42 @@ export type TDriverCache = {
   driverFor(tenantId: string, config: TKmsConfig): TKmsDriver;
   /** A driver made with the same factory and options, not kept: a draft's configuration test. The caller closes it. */
   createUncached(provider: string, settings: unknown): TKmsDriver;
-  /** Closes drivers of configuration versions no longer in force. */
+  /** Closes drivers of configuration versions no longer in force, and drivers unused for `idleMs`. */
   sweep(source: TConfigSource): void;
   size(): number;
   close(): void;
 };
 
-export function createDriverCache(options: TKmsDriverOptions, create = createKmsDriver): TDriverCache {
-  const drivers = new Map<string, { tenantId: string; configId: string; version: number; driver: TKmsDriver }>();
+/**
+ * How long a driver may go unused before a sweep closes it. Far above any call's deadline, so no call is
+ * in flight on a driver it closes; what is lost is its cached role session (one AssumeRole on the next use).
+ */
+export const DRIVER_IDLE_MS = 10 * 60_000;
+
+export function createDriverCache(options: TKmsDriverOptions, create = createKmsDriver, idleMs = DRIVER_IDLE_MS, now = Date.now): TDriverCache {
+  const drivers = new Map<string, { tenantId: string; configId: string; version: number; driver: TKmsDriver; usedAt: number }>();
   const keyOf = (tenantId: string, configId: string) => `${tenantId}\u0000${configId}`;
   return {
     driverFor(tenantId, config) {
       const key = keyOf(tenantId, config.configId);
       const held = drivers.get(key);
-      if (held && held.version === config.version) return held.driver;
+      if (held && held.version === config.version) {
+        held.usedAt = now();
+        return held.driver;
+      }
       held?.driver.close();
       // createKmsDriver parses the settings with the provider's schema (the proxy client already did) and
       // throws kms_config_invalid for a provider this proxy cannot drive.
       const driver = create(config.provider, config.settings, options);
-      drivers.set(key, { tenantId, configId: config.configId, version: config.version, driver });
+      drivers.set(key, { tenantId, configId: config.configId, version: config.version, driver, usedAt: now() });
       return driver;
     },
     createUncached: (provider, settings) => create(provider, settings, options),
     sweep(source) {
+      const idleSince = now() - idleMs;
       for (const [key, held] of drivers) {
         const current = source.getTenant(held.tenantId)?.configs.find((c) => c.configId === held.configId);
-        if (!current || current.version !== held.version || current.status !== 'active') {
+        if (!current || current.version !== held.version || current.status !== 'active' || held.usedAt < idleSince) {
           held.driver.close();
           drivers.delete(key);
         }
@@ -89,6 +102,8 @@ export function createDriverCache(options: TKmsDriverOptions, create = createKms
     close() {
       for (const held of drivers.values()) held.driver.close();
       drivers.clear();
+      // What the drivers shared (the AWS agents and STS clients) goes with the proxy.
+      closeSharedResources(options);
     },
   };
 }
