@@ -17,7 +17,9 @@
 // the encryption context) in its own process, without delay: the wrap rows
 // measure the TSP's own cost at this many tenants, not a cloud round trip.
 //
-//   npm run bench -- tsp-scale [--tenants 10000] [--configs 3] [--seconds 5] [--connections 32]
+//   npm run bench -- tsp-scale [--tenants 10000] [--configs 3] [--seconds 5] [--connections 32] [--live-heap]
+//
+// --live-heap: the TSP collects its garbage (two full collections) before each memory reading.
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,11 +31,12 @@ import { ECHO_SERVER, WARM_UP_S } from './lib/autocannon-load';
 import { startFleetKms, startTspProcess } from './lib/fleet-tsp';
 import { httpRow, ms, positiveOptions, type TLatencyRow } from './lib/tsp-latency';
 
-const USAGE = 'usage: tsp-scale [--tenants 10000] [--configs 3] [--seconds 5] [--connections 32]';
+const USAGE = 'usage: tsp-scale [--tenants 10000] [--configs 3] [--seconds 5] [--connections 32] [--live-heap]';
 
 export async function run(args: string[]): Promise<BenchSummary> {
-  const { values } = parseArgs({ args, options: { tenants: { type: 'string', default: '10000' }, configs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' } }, strict: true });
-  const { tenants, configs, seconds, connections } = positiveOptions(values, ['tenants', 'configs', 'connections'], USAGE);
+  const { values } = parseArgs({ args, options: { tenants: { type: 'string', default: '10000' }, configs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' }, 'live-heap': { type: 'boolean', default: false } }, strict: true });
+  const { 'live-heap': liveHeap, ...counts } = values;
+  const { tenants, configs, seconds, connections } = positiveOptions(counts, ['tenants', 'configs', 'connections'], USAGE);
   const cpus = os.cpus();
   console.log(`Node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}).`);
   Object.assign(process.env, BENCH_SECRETS, { LOG_LEVEL: 'warn' });
@@ -52,7 +55,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     chmodSync(credentialsFile, 0o600);
 
     console.log('starting the TSP…');
-    const tsp = await startTspProcess({ credentialsFile, pinsFile: path.join(base, 'pins.json'), kmsUrl: kms.url });
+    const tsp = await startTspProcess({ credentialsFile, pinsFile: path.join(base, 'pins.json'), kmsUrl: kms.url, liveHeap: liveHeap });
     stops.push(() => stopChild(tsp.child));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const ready = await tsp.memory();
@@ -90,8 +93,8 @@ export async function run(args: string[]): Promise<BenchSummary> {
       [
         ['TSP start → /ready 200 (s)', (tsp.readyMs / 1000).toFixed(1)],
         ['tenants served (from /health)', String(served)],
-        ['after ready: RSS / heap used / heap total (MB)', `${ready.rssMb.toFixed(0)} / ${ready.heapUsedMb.toFixed(0)} / ${ready.heapTotalMb.toFixed(0)}`],
-        ['after the wrap load: RSS / heap used / heap total (MB)', `${loaded.rssMb.toFixed(0)} / ${loaded.heapUsedMb.toFixed(0)} / ${loaded.heapTotalMb.toFixed(0)}`],
+        [`after ready: RSS / heap used / heap total (MB)${liveHeap ? ', after GC' : ''}`, `${ready.rssMb.toFixed(0)} / ${ready.heapUsedMb.toFixed(0)} / ${ready.heapTotalMb.toFixed(0)}`],
+        [`after the wrap load: RSS / heap used / heap total (MB)${liveHeap ? ', after GC' : ''}`, `${loaded.rssMb.toFixed(0)} / ${loaded.heapUsedMb.toFixed(0)} / ${loaded.heapTotalMb.toFixed(0)}`],
         ['peak RSS so far (MB)', peakMb.toFixed(0)],
         ['STS AssumeRole calls by then (one per tenant: credentials are cached per configuration)', String(assumed)],
       ],

@@ -68,12 +68,16 @@ export async function startTspProcess(options: {
   env?: Record<string, string>;
   /** Each line of the TSP's log (pino JSON on stdout); without it the log is not read. */
   onLogLine?: (line: string) => void;
+  /** Collect garbage before each memory reading (memory-probe-gc.mjs). */
+  liveHeap?: boolean;
 }): Promise<TTspProcess> {
   const [port, healthPort] = [await freePort(), await freePort()];
   let tail = '';
-  const probe = path.join(import.meta.dirname, 'memory-probe.mjs');
+  const probe = path.join(import.meta.dirname, options.liveHeap ? 'memory-probe-gc.mjs' : 'memory-probe.mjs');
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', probe, 'scripts/node.mjs', 'scripts/tsp.ts', '--credentials', options.credentialsFile, '--pins', options.pinsFile, '--host', '127.0.0.1', '--port', String(port), '--health-port', String(healthPort)], {
+  // BENCH_TSP_NODE_FLAGS: Node flags for the TSP's process only (e.g. --max-semi-space-size=2), not for the bench, broker or double.
+  const nodeFlags = process.env.BENCH_TSP_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeFlags, '--import', probe, 'scripts/node.mjs', 'scripts/tsp.ts', '--credentials', options.credentialsFile, '--pins', options.pinsFile, '--host', '127.0.0.1', '--port', String(port), '--health-port', String(healthPort)], {
     env: {
       ...process.env,
       TSP_API_KEY,
