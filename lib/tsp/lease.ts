@@ -68,7 +68,7 @@ const keyOf = (tenantId: string, configId: string, wrapped: Uint8Array) => `${te
 export function createLeases(options: { maxEntries?: number; now?: () => number } = {}): TLeases {
   const maxEntries = options.maxEntries ?? DEFAULT_LEASE_CACHE_ENTRIES;
   const now = options.now ?? Date.now;
-  /** Opened leased keys by tenant, configuration and digest of field 5; Map order is least recently used first. */
+  /** Opened leased keys by tenant, configuration and field 5; Map order is least recently used first. */
   const opened = new Map<string, TOpened>();
   /** The leased key each configuration wraps with now, by tenant and configuration. */
   const current = new Map<string, TCurrent>();
