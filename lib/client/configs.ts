@@ -177,8 +177,8 @@ export async function sealRecipients(
 }
 
 /**
- * The next tenant state (seq + 1), signed; the approved deployments stay as
- * they were unless `recipients` is given. Every KMS configuration keeps its
+ * The next tenant state (seq + 1), signed; the approved deployments and the
+ * secrets' rotation state stay as they were unless `recipients` or `secrets` is given. Every KMS configuration keeps its
  * kmsConfigId, and one without gets the next (`listing` says the highest given).
  */
 export async function signNext(
@@ -187,6 +187,7 @@ export async function signNext(
   previous: TTenantState | null,
   configs: TTenantState['configs'],
   recipients = previous?.recipients ?? [],
+  secrets = previous?.secrets,
 ): Promise<string> {
   const next: TTenantState = {
     typ: 'tenant-state',
@@ -195,6 +196,8 @@ export async function signNext(
     configs: assignKmsConfigIds({ configs, previous: previous?.configs ?? [], highestGiven: highestGivenKmsConfigId(ctx.tenantId, listing) }),
     recipients: [...recipients],
     iat: Math.floor(Date.now() / 1000),
+    // Secrets keep their rotation state through every other change (lib/crypto/tenant-secrets.ts).
+    ...(secrets ? { secrets } : {}),
   };
   return signTenantState(next, ctx.keys.signingKey, ctx.keys.signingKid);
 }

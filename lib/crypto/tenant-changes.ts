@@ -8,6 +8,7 @@ import type { TConfigDocument, TConfigKind } from './config-document';
 import { assignKmsConfigIds, highestKmsConfigId } from './kms-config-ids';
 import { sealConfig } from './seal-config';
 import type { TImportedTenantKeys } from './tenant-keys';
+import type { TTenantStateSecret } from './tenant-secrets';
 import { signTenantState, type TTenantState } from './tenant-state';
 
 export type THeldConfig = {
@@ -33,6 +34,8 @@ export type THeldTenant = {
   configs: THeldConfig[];
   /** The highest kmsConfigId given so far, deleted configurations included (absent: the highest in `configs`). */
   kmsConfigIdMax?: number;
+  /** The secrets' rotation state the next state lists (lib/crypto/tenant-secrets.ts); absent: none listed. */
+  secrets?: TTenantStateSecret[];
 };
 
 export type TRecipientKey = { kid: string; publicJwk: JWK };
@@ -58,7 +61,7 @@ export function sealHeldConfig(tenant: THeldTenant, config: Pick<THeldConfig, 'c
 export async function signNextState(tenant: THeldTenant): Promise<{ state: TTenantState; jws: string }> {
   const listed = tenant.configs.map(({ configId, kind, version, status, primary, digest, kmsConfigId }) => ({ configId, kind, version, status, primary, digest, kmsConfigId }));
   const configs = assignKmsConfigIds({ configs: listed, previous: [], highestGiven: tenant.kmsConfigIdMax ?? 0 });
-  const state: TTenantState = { typ: 'tenant-state', tenantId: tenant.externalId, seq: tenant.seq + 1, configs, recipients: [...tenant.recipients], iat: now() };
+  const state: TTenantState = { typ: 'tenant-state', tenantId: tenant.externalId, seq: tenant.seq + 1, configs, recipients: [...tenant.recipients], iat: now(), ...(tenant.secrets ? { secrets: tenant.secrets } : {}) };
   const jws = await signTenantState(state, tenant.keys.signingKey, tenant.keys.signingKid);
   tenant.seq = state.seq;
   for (const [i, held] of tenant.configs.entries()) {

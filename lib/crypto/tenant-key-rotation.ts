@@ -80,6 +80,8 @@ export async function buildKeyRotation(input: TKeyRotationInput): Promise<TKeyRo
     configs: assignKmsConfigIds({ configs, previous: entries, highestGiven: input.highestKmsConfigId }),
     recipients: [...(previous?.recipients ?? [])],
     iat,
+    // The tenant's secrets keep their rotation state; the new signing key re-signs it.
+    ...(previous?.secrets ? { secrets: previous.secrets } : {}),
   };
   const state = await signTenantState(next, keys.signingKey, keys.signingKid);
 

@@ -54,6 +54,7 @@ export async function buildReissue(input: TReissueInput): Promise<TReissue> {
     configs,
     recipients: [...current.recipients],
     iat: Math.floor((input.now ?? Date.now()) / 1000),
+    ...(current.secrets ? { secrets: current.secrets } : {}),
   };
   return { state, change: { state: await signTenantState(state, input.signingKey, input.signingKid), reissue: { fromSeq: current.seq } } };
 }

@@ -28,6 +28,7 @@ import {
 } from './es256-jws';
 import { MAX_CONFIG_RECIPIENTS } from './jwe-types';
 import { assertExactMembers, isJsonObject } from './json-object';
+import { readStateSecrets, type TTenantStateSecret } from './tenant-secrets';
 
 export type TTenantStateConfig = {
   configId: string;
@@ -52,11 +53,18 @@ export type TTenantState = {
   /** Thumbprints of the approved proxy deployment keys. */
   recipients: string[];
   iat: number;
+  /**
+   * The rotation state of the tenant's deterministic-key secrets
+   * (./tenant-secrets.ts). Absent in states that list none: every path then
+   * has its implicit secret 1, current.
+   */
+  secrets?: TTenantStateSecret[];
 };
 
 export const TENANT_STATE_TYP = 'cmk-tenant-state+jws';
 
 const MEMBERS = ['typ', 'tenantId', 'seq', 'configs', 'recipients', 'iat'] as const;
+const MEMBERS_WITH_SECRETS = [...MEMBERS, 'secrets'] as const;
 const CONFIG_MEMBERS = ['configId', 'kind', 'version', 'status', 'primary', 'digest'] as const;
 const CONFIG_MEMBERS_WITH_ID = [...CONFIG_MEMBERS, 'kmsConfigId'] as const;
 /** The EDEK carries the id as a protobuf int32 (TSP.md), and 0 means "none" there. */
@@ -94,7 +102,9 @@ function readConfigEntry(value: unknown, code: TCryptoErrorCode, index: number):
 
 function readState(value: unknown, code: TCryptoErrorCode): TTenantState {
   if (!isJsonObject(value)) throw new CryptoError(code, `${WHAT} must be a JSON object.`);
-  assertExactMembers(value, MEMBERS, code, WHAT);
+  // As with kmsConfigId, an in-memory `secrets: undefined` counts as absent.
+  assertExactMembers(value, Object.hasOwn(value, 'secrets') ? MEMBERS_WITH_SECRETS : MEMBERS, code, WHAT);
+  const withSecrets = value.secrets !== undefined;
   const { typ, tenantId, seq, configs, recipients, iat } = value;
   const fail = (message: string) => new CryptoError(code, `${WHAT}: ${message}`);
   if (typ !== 'tenant-state') throw fail('"typ" must be "tenant-state".');
@@ -128,7 +138,9 @@ function readState(value: unknown, code: TCryptoErrorCode): TTenantState {
   if (!recipients.every(isThumbprint)) throw fail('"recipients" must be key thumbprints.');
   if (new Set(recipients).size !== recipients.length) throw fail('a recipient is listed twice.');
 
-  return { typ, tenantId, seq, configs: entries, recipients: [...(recipients as string[])], iat };
+  const state: TTenantState = { typ, tenantId, seq, configs: entries, recipients: [...(recipients as string[])], iat };
+  if (withSecrets) state.secrets = readStateSecrets(value.secrets, code, `${WHAT}: secrets`);
+  return state;
 }
 
 /**
