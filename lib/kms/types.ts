@@ -29,8 +29,13 @@ export class KmsError extends Error {
   }
 }
 
-/** What the KMS call binds the ciphertext to (AWS: encryption context { tenantId }). */
-export type TKmsBinding = { tenantId: string };
+/**
+ * What the KMS call binds the ciphertext to (AWS: encryption context { tenantId }).
+ * `context`: more name/value pairs bound beside the tenant, in the same way
+ * (a tenant secret's `secretPath` and `tenantSecretId`, issue 25); absent, the
+ * bound bytes are exactly those of a tenant-only binding, so older EDEKs open.
+ */
+export type TKmsBinding = { tenantId: string; context?: Readonly<Record<string, string>> };
 
 export type TKmsDriver = {
   readonly provider: string;
