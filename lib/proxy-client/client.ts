@@ -13,9 +13,9 @@ import type { TProxyCredentials } from '@/lib/schemas/deployments';
 
 import { backoffDelay, DEFAULT_RETRY, sleep, type TRetryOptions } from './backoff';
 import { runConfigTestLoop, type TConfigTestHandler } from './config-tests';
-import { BrokerHttpError, createBrokerApi, type TFetch } from './http';
+import { BrokerHttpError, createBrokerApi, type TFetch, type TStoredSecretInput } from './http';
 import { BundleRefusedError, createSyncCore, type TStoppedListener } from './sync-core';
-import type { TProxyError, TProxyLogger, TProxySummary, TProxyTenant } from './types';
+import type { TProxyError, TProxyLogger, TProxySummary, TProxyTenant, TStoredSecret } from './types';
 
 export type TProxyClientOptions = {
   credentials: TProxyCredentials;
@@ -56,12 +56,15 @@ export type TProxyClient = {
   onTenantStopped(listener: TStoppedListener): void;
   /** Called after every pull that applied a page, with the tenants it listed (and, after a full sync, those it dropped): their configurations may have changed. */
   onApplied(listener: (tenantIds: string[]) => void): void;
+  /** Stores a tenant secret this proxy made (POST /api/v1/proxy/secrets); resolves to the stored one: ours, or the first writer's. */
+  storeSecret(input: TStoredSecretInput): Promise<TStoredSecret>;
   /** Runs configuration tests: with a handler, run() also long-polls GET /api/v1/proxy/tests and posts each result (./config-tests.ts). */
   onConfigTest(handler: TConfigTestHandler): void;
   stop(): void;
 };
 
 const REPORT_INTERVAL_MS = 60_000;
+const STORE_SECRET_TIMEOUT_MS = 5_000;
 /**
  * Between pulls (a long poll may hold for its whole wait), how often the
  * client checks for news of its own work — a SIEM failing or recovering — and
@@ -219,6 +222,8 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     },
     onTenantStopped: core.onStopped,
     onApplied: core.onApplied,
+    // Bounded: the application's request waits on it.
+    storeSecret: (input) => api.postSecret(input, AbortSignal.timeout(STORE_SECRET_TIMEOUT_MS)),
     onConfigTest(handler) {
       configTestHandler = handler;
     },

@@ -5,6 +5,8 @@
 import { readBounded } from '@/lib/bounded-body';
 import { ZProxyConfigTests, type TConfigTestResult, type TProxyConfigTest } from '@/lib/schemas/config-tests';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
+import { z } from 'zod';
+import type { TStoredSecret } from './types';
 
 export type TFetch = typeof globalThis.fetch;
 
@@ -38,7 +40,16 @@ export type TBrokerApi = {
   /** GET /api/v1/proxy/tests: the configuration tests this call claims (held up to `wait` s while there are none). */
   getConfigTests(input: { wait: number; signal?: AbortSignal }): Promise<TProxyConfigTest[]>;
   postConfigTestResult(testId: string, result: TConfigTestResult, signal?: AbortSignal): Promise<void>;
+  /** POST /api/v1/proxy/secrets: stores a wrapped tenant secret; answers with the stored one (ours, or the first writer's). */
+  postSecret(input: TStoredSecretInput, signal?: AbortSignal): Promise<TStoredSecret>;
 };
+
+export type TStoredSecretInput = Omit<TStoredSecret, 'createdAt'> & { tenantId: string };
+
+const ZStoredSecretAnswer = z.object({
+  created: z.boolean(),
+  secret: z.object({ secretPath: z.string(), tenantSecretId: z.number().int(), kmsConfigId: z.number().int(), wrapped: z.string().max(8192), createdAt: z.string().max(64) }),
+});
 
 /**
  * Bounds on what the proxy reads from the broker, so that a hostile or broken
@@ -133,6 +144,24 @@ export function createBrokerApi(brokerUrl: string, apiKey: string, fetchImpl: TF
       const parsed = ZProxyConfigTests.safeParse(await jsonCapped(response).catch(() => null));
       if (!parsed.success) throw new BrokerHttpError(200, 'malformed_tests', 'The broker answered GET /api/v1/proxy/tests with a malformed body.');
       return parsed.data.tests;
+    },
+
+    async postSecret(input, signal) {
+      const response = await call(`${base}/api/v1/proxy/secrets`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(input),
+        signal,
+      });
+      if (response.status !== 201 && response.status !== 200) throw await problemOf(response);
+      const parsed = ZStoredSecretAnswer.safeParse(await jsonCapped(response).catch(() => null));
+      if (!parsed.success) throw new BrokerHttpError(response.status, 'malformed_secret', 'The broker answered POST /api/v1/proxy/secrets with a malformed body.');
+      const { secret } = parsed.data;
+      // The winner is for the same tenant secret, or the answer is not one.
+      if (secret.secretPath !== input.secretPath || secret.tenantSecretId !== input.tenantSecretId) {
+        throw new BrokerHttpError(response.status, 'malformed_secret', 'The broker answered with another secret than the one asked for.');
+      }
+      return secret;
     },
 
     async postConfigTestResult(testId, result, signal) {

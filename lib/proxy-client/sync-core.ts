@@ -223,7 +223,7 @@ export function createSyncCore(input: {
     // Verified concurrently — the signatures and key agreements run on the thread pool, so a
     // large page uses every core — then applied in page order. verifyBundle refuses a page that
     // lists a tenant twice, so each verification reads its own tenant's pin and no other.
-    const verdicts = await mapConcurrently(bundle.tenants, VERIFY_CONCURRENCY, (t) => verifyTenant(t, current.tenants[t.tenantId], key, kmsConfigIds.get(t.tenantId)));
+    const verdicts = await mapConcurrently(bundle.tenants, VERIFY_CONCURRENCY, (t) => verifyTenant(t, current.tenants[t.tenantId], key, kmsConfigIds.get(t.tenantId), tenants.get(t.tenantId)));
     timing.tenantStatesMs += performance.now() - at;
     at = performance.now();
     const next = tenantPins(current.tenants);
@@ -250,7 +250,11 @@ export function createSyncCore(input: {
         for (const e of verdict.errors) logger.warn(`Tenant ${e.tenantId}${e.configId ? ` ${e.configId}` : ''}: ${e.code}: ${e.message}`);
         continue;
       }
-      tenantErrors.delete(t.tenantId);
+      // Secrets left out are reported; the rest of the tenant applies.
+      if (verdict.errors.length > 0) {
+        tenantErrors.set(t.tenantId, verdict.errors);
+        for (const e of verdict.errors) logger.warn(`Tenant ${e.tenantId}: ${e.code}: ${e.message}`);
+      } else tenantErrors.delete(t.tenantId);
       const served = tenants.get(t.tenantId);
       tenants.set(t.tenantId, verdict.tenant);
       kmsConfigIds.set(t.tenantId, verdict.kmsConfigIds);

@@ -2,6 +2,7 @@
 // the summary it can print or export. Settings are secrets: they live in these
 // objects in memory only and are never written to disk, logs or reports.
 import type { TConfigKind } from '@/lib/crypto/config-document';
+import type { TTenantStateSecret } from '@/lib/crypto/tenant-secrets';
 import type { TProxyErrorCode } from '@/lib/schemas/deployments';
 
 export type TProxyConfig = {
@@ -35,6 +36,22 @@ export type TProxyTenant = {
   configs: TProxyConfig[];
   /** The primary configuration per kind, for new encryptions / events. */
   primary: { kms?: TProxyConfig; siem?: TProxyConfig };
+  /** Deterministic-key secrets (docs/tsp.md "Deterministic keys"); empty when suspended or not approved. */
+  secrets: TProxySecrets;
+};
+
+/** A wrapped tenant secret as the broker stores it: ciphertext of the tenant's KMS, never the secret. */
+export type TStoredSecret = { secretPath: string; tenantSecretId: number; kmsConfigId: number; wrapped: string; createdAt: string };
+
+export type TProxySecrets = {
+  /** The rotation state the tenant signed (its state's `secrets`; a path not listed has secret 1, current). */
+  listed: TTenantStateSecret[];
+  /**
+   * The wrapped secrets the bundle carried that passed every check the proxy can make without the KMS: the
+   * state lists them and not as archived, and their digest is the one it pins (or, unpinned, the one first
+   * seen). Keyed by `${secretPath}\u0000${tenantSecretId}`.
+   */
+  stored: ReadonlyMap<string, TStoredSecret & { digest: string }>;
 };
 
 /** One failure, as reported to the broker; tenantId '*' is the whole bundle (broker signature, expiry, audience). */

@@ -14,12 +14,13 @@ import { CryptoError } from '@/lib/crypto/errors';
 import { resolveVerifyKey, type TResolvedVerifyKey } from '@/lib/crypto/es256-jws';
 import { followKeyRotations } from '@/lib/crypto/key-rotation';
 import { openConfig } from '@/lib/crypto/open-config';
+import { secretDigest, secretsOfPath } from '@/lib/crypto/tenant-secrets';
 import { verifyTenantState, type TTenantState, type TTenantStateConfig } from '@/lib/crypto/tenant-state';
 import type { TProxyErrorCode } from '@/lib/schemas/deployments';
 import { findProvider } from '@/lib/schemas/providers/registry';
 
 import { findKmsConfigIdConflict, withKmsConfigIds, type TKnownKmsConfigIds } from './kms-config-ids';
-import type { TProxyConfig, TProxyError, TProxyTenant } from './types';
+import type { TProxyConfig, TProxyError, TProxySecrets, TProxyTenant, TStoredSecret } from './types';
 
 /**
  * What a proxy keeps per tenant: the signing key it trusts, the highest seq
@@ -43,8 +44,11 @@ const signatureOf = (jws: string) => jws.slice(jws.lastIndexOf('.') + 1);
 export type TDeploymentKey = { key: CryptoKey; kid: string };
 
 export type TTenantVerdict =
-  /** `kmsConfigIds`: what the caller remembers for the tenant once it applies this verdict. */
-  | { ok: true; tenant: TProxyTenant; pin: TTenantPin; kmsConfigIds: TKnownKmsConfigIds }
+  /**
+   * `kmsConfigIds`: what the caller remembers for the tenant once it applies this verdict.
+   * `errors`: tenant secrets left out (the rest of the tenant applies): report them.
+   */
+  | { ok: true; tenant: TProxyTenant; pin: TTenantPin; kmsConfigIds: TKnownKmsConfigIds; errors: TProxyError[] }
   | { ok: false; errors: TProxyError[] };
 
 const MAX_MESSAGE = 500;
@@ -146,10 +150,52 @@ async function openOne(
   return { configId, label: sealed.label ?? null, kind, provider: provider.id, version, status, primary, kmsConfigId: entry.kmsConfigId ?? null, settings: parsed.data as Record<string, unknown> };
 }
 
-function viewOf(tenant: TBundleTenant, state: TTenantState, approved: boolean, configs: TProxyConfig[]): TProxyTenant {
+const NO_SECRETS: TProxySecrets = { listed: [], stored: new Map() };
+
+function viewOf(tenant: TBundleTenant, state: TTenantState, approved: boolean, configs: TProxyConfig[], secrets = NO_SECRETS): TProxyTenant {
   const primary: TProxyTenant['primary'] = {};
   for (const c of configs) if (c.primary && c.status === 'active') primary[c.kind] = c;
-  return { tenantId: tenant.tenantId, status: tenant.status, seq: state.seq, approved, configs, primary };
+  return { tenantId: tenant.tenantId, status: tenant.status, seq: state.seq, approved, configs, primary, secrets };
+}
+
+/**
+ * The tenant's wrapped secrets that pass what the proxy can check without
+ * the KMS (docs/tsp.md "Deterministic keys"): the signed state lists each
+ * (a path it does not list has secret 1 only), not as archived, and its
+ * digest is the one the state pins — or, not pinned yet, the one this proxy
+ * first saw. Each other one is left out and reported; the KMS checks the rest
+ * (the binding of tenant, path and id) when the TSP opens it.
+ */
+async function verifySecrets(tenant: TBundleTenant, state: TTenantState, previous: TProxySecrets | undefined): Promise<{ secrets: TProxySecrets; errors: TProxyError[] }> {
+  const rows = (tenant as TBundleTenant & { secrets?: TStoredSecret[] }).secrets ?? [];
+  const listed = state.secrets ?? [];
+  const stored = new Map<string, TStoredSecret & { digest: string }>();
+  const errors: TProxyError[] = [];
+  const refuse = (row: TStoredSecret, message: string) =>
+    errors.push({ tenantId: tenant.tenantId, configId: null, code: 'secret_invalid', message: `Secret ${row.tenantSecretId} of path ${JSON.stringify(row.secretPath)}: ${message}`.slice(0, MAX_MESSAGE) });
+  for (const row of rows) {
+    const entry = secretsOfPath(listed, row.secretPath).find((s) => s.tenantSecretId === row.tenantSecretId);
+    if (!entry) {
+      refuse(row, 'the tenant state does not list it.');
+      continue;
+    }
+    if (entry.status === 'archived') continue;
+    const key = `${row.secretPath}\u0000${row.tenantSecretId}`;
+    const digest = await secretDigest(row.kmsConfigId, row.wrapped);
+    if (entry.digest !== undefined && entry.digest !== digest) {
+      refuse(row, 'the wrapped secret is not the one the tenant state pins.');
+      continue;
+    }
+    const seen = previous?.stored.get(key);
+    if (entry.digest === undefined && seen && seen.digest !== digest) {
+      // Not pinned yet, and the broker now hands over another one than before: keep the first.
+      refuse(row, 'the broker now hands over another wrapped secret than the one this proxy first received.');
+      stored.set(key, seen);
+      continue;
+    }
+    stored.set(key, { ...row, digest });
+  }
+  return { secrets: { listed, stored }, errors };
 }
 
 /**
@@ -162,6 +208,8 @@ export async function verifyTenant(
   pin: TTenantPin | undefined,
   deployment: TDeploymentKey,
   known?: TKnownKmsConfigIds,
+  /** The tenant as last applied: its wrapped secrets not pinned by the state stay the first ones seen. */
+  previous?: TProxyTenant,
 ): Promise<TTenantVerdict> {
   const fail = (e: unknown): TTenantVerdict => {
     const step = e instanceof StepError ? e : new StepError('tenant_state', 'unexpected failure');
@@ -188,7 +236,7 @@ export async function verifyTenant(
   const nextPin: TTenantPin = { signingKey, seq: state.seq, state: signatureOf(tenant.state), configs: state.configs.length };
   const approved = state.recipients.includes(deployment.kid);
   if (tenant.status === 'suspended' || !approved) {
-    return { ok: true, tenant: viewOf(tenant, state, approved, []), pin: nextPin, kmsConfigIds };
+    return { ok: true, tenant: viewOf(tenant, state, approved, []), pin: nextPin, kmsConfigIds, errors: [] };
   }
   // Every configuration is checked so one report lists all failures; none is applied unless all pass.
   const results = await Promise.allSettled(state.configs.map((entry) => openOne(tenant, entry, signer, deployment)));
@@ -196,5 +244,6 @@ export async function verifyTenant(
     .flatMap((v) => (v.ok ? [] : v.errors));
   if (errors.length > 0) return { ok: false, errors };
   const configs = results.map((r) => (r as PromiseFulfilledResult<TProxyConfig>).value);
-  return { ok: true, tenant: viewOf(tenant, state, approved, configs), pin: nextPin, kmsConfigIds };
+  const { secrets, errors: secretErrors } = await verifySecrets(tenant, state, previous?.secrets);
+  return { ok: true, tenant: viewOf(tenant, state, approved, configs, secrets), pin: nextPin, kmsConfigIds, errors: secretErrors };
 }

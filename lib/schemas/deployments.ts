@@ -112,6 +112,10 @@ export const PROXY_ERROR_CODES = [
   'siem_delivery',
   // A SIEM configuration whose provider this proxy cannot deliver to: its events are dropped.
   'siem_unsupported',
+  // A tenant secret (deterministic keys) not served: secret_invalid — the bundle's wrapped secret is not what the tenant's
+  // signed state pins, or is missing, or changed; secret_unwrap — the KMS does not open it under its binding (tenant, path, id).
+  'secret_invalid',
+  'secret_unwrap',
   // tenant_withheld: a tenant this proxy has pinned that a full sync no longer lists (the broker left it out);
   // tenant_suspended: one the broker now marks suspended (unsigned). Nothing of it is served; each names the last seq applied.
   ...STOPPED_CODES,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { TspError } from './errors';
 import * as ops from './key-ops';
 import type { TTspLogger } from './log';
-import { describeIssue, ZBatchUnwrapRequest, ZBatchWrapRequest, ZRekeyRequest, ZSecurityEventRequest, ZUnwrapRequest, ZWrapRequest } from './wire';
+import { describeIssue, ZDeriveRequest, ZBatchUnwrapRequest, ZBatchWrapRequest, ZRekeyRequest, ZSecurityEventRequest, ZUnwrapRequest, ZWrapRequest } from './wire';
 
 /** A 1 000-item batch of EDEKs is well under this. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -22,6 +22,7 @@ const ROUTES: Record<string, TRoute> = {
   'document/batch-unwrap': { schema: ZBatchUnwrapRequest, run: ops.batchUnwrap },
   'document/rekey': { schema: ZRekeyRequest, run: ops.rekey },
   'event/security-event': { schema: ZSecurityEventRequest, run: ops.securityEvent },
+  'key/derive-with-secret-path': { schema: ZDeriveRequest, run: ops.derive },
 };
 
 export type TApiOptions = {
@@ -104,7 +105,7 @@ export function createApiHandler(options: TApiOptions): (req: IncomingMessage, r
     const route = Object.hasOwn(ROUTES, name) ? (ROUTES[name] as TRoute) : undefined;
     let code = 0;
     try {
-      if (!route) throw new TspError('not_found', 'No such route. The API is POST /api/1/document/{wrap,batch-wrap,unwrap,batch-unwrap,rekey} and /api/1/event/security-event.');
+      if (!route) throw new TspError('not_found', 'No such route. The API is POST /api/1/document/{wrap,batch-wrap,unwrap,batch-unwrap,rekey}, /api/1/key/derive-with-secret-path and /api/1/event/security-event.');
       if (req.method !== 'POST') throw new TspError('method_not_allowed', 'Use POST.');
       const authorization = req.headers.authorization ?? '';
       const match = /^cmk (\S+)$/.exec(authorization);

@@ -22,7 +22,8 @@ export function requireTenant(source: TConfigSource, tenantId: string): TProxyTe
   const tenant = source.getTenant(tenantId);
   // One answer for all three: whether a tenant exists is not the caller's to learn from the code.
   if (!tenant || tenant.status !== 'active' || !tenant.approved) {
-    throw new TspError('unknown_tenant', `Tenant ${JSON.stringify(tenantId)} is unknown to this proxy, suspended, or has not approved this deployment.`);
+    // "No configurations available": the words the reference clients' users search their logs for.
+    throw new TspError('unknown_tenant', `No configurations available for tenant ${JSON.stringify(tenantId)}: it is unknown to this proxy, suspended, or has not approved this deployment.`);
   }
   return tenant;
 }

@@ -11,17 +11,18 @@ import type { TProxyTenant } from '@/lib/proxy-client';
 import { requireTenant, unwrapConfig, wrapConfig, type TConfigSource, type TDriverCache, type TKmsConfig } from './configs';
 import { decodeEdek, encodeEdek } from './edek';
 import type { TLeases } from './lease';
+import { asDeriveError, deriveKey, type TTenantSecrets } from './secrets';
 import { fromKmsError, TspError } from './errors';
 import type { TTspMetrics } from './metrics';
 import type { TEventInput, TSiemFanout } from './siem-fanout';
 import type { TKeyUse, TUsageCounter } from './usage';
-import type { TBatchUnwrapRequest, TBatchWrapRequest, TIclFields, TRekeyRequest, TSecurityEventRequest, TUnwrapRequest, TWrapRequest } from './wire';
+import type { TBatchUnwrapRequest, TBatchWrapRequest, TDeriveRequest, TIclFields, TRekeyRequest, TSecurityEventRequest, TUnwrapRequest, TWrapRequest } from './wire';
 
 export const DEK_BYTES = 32;
 /** Items of one batch in flight at once against the KMS. */
 const BATCH_CONCURRENCY = 16;
 
-type TContext = { source: TConfigSource; drivers: TDriverCache; siem: TSiemFanout; metrics: TTspMetrics; usage?: TUsageCounter; leases?: TLeases };
+type TContext = { source: TConfigSource; drivers: TDriverCache; siem: TSiemFanout; metrics: TTspMetrics; usage?: TUsageCounter; leases?: TLeases; secrets?: TTenantSecrets };
 type TMeta = { iclFields: TIclFields; customFields: Record<string, string> };
 type TFailure = { code: number; message: string };
 
@@ -243,6 +244,67 @@ export async function rekey(ctx: TContext, body: TRekeyRequest): Promise<{ dek: 
     keyUse(ctx, to, body.newTenantId, event(body, 'rekey', { kmsConfigId, error: failure }, details));
     throw failure;
   }
+}
+
+type TDerivedKey = { derivedKey: string; tenantSecretId: number; current: boolean };
+
+/**
+ * key/derive-with-secret-path: for each secret path, every derivation path's
+ * key under each secret the tenant answers with (the current one, made on
+ * first use, and those in rotation). One SIEM event per secret path. A path
+ * with no secret to answer with (no primary KMS configuration to make its
+ * first one, or none that verifies) is left out, as the reference does; what
+ * the caller should retry (KMS down, throttled) or what the tenant revoked
+ * (a disabled configuration) refuses the whole request.
+ */
+export async function derive(ctx: TContext, body: TDeriveRequest): Promise<{ hasPrimaryConfig: boolean; derivedKeys: Record<string, Record<string, TDerivedKey[]>> }> {
+  const tenant = ctx.source.getTenant(body.tenantId);
+  const secretPaths = Object.keys(body.paths);
+  let active: TProxyTenant;
+  try {
+    if (!ctx.secrets) throw new TspError('unknown', 'This proxy does not derive keys.');
+    active = requireTenant(ctx.source, body.tenantId);
+    ctx.siem.admit(active, secretPaths.length);
+  } catch (error) {
+    const failure = asDeriveError(error);
+    for (const secretPath of secretPaths) ctx.siem.emit(tenant, body.tenantId, event(body, 'derive', { kmsConfigId: null, error: failure }, { secretPath }));
+    throw failure;
+  }
+  const secrets = ctx.secrets;
+  const primary = active.primary.kms;
+  const hasPrimaryConfig = primary?.status === 'active' && primary.kmsConfigId !== null;
+  const derivedKeys: Record<string, Record<string, TDerivedKey[]>> = Object.create(null);
+  // One path at a time: a batch names a handful of secret paths, and each may need a KMS call.
+  for (const secretPath of secretPaths) {
+    const derivationPaths = body.paths[secretPath] as string[];
+    try {
+      const answered = await secrets.withSecrets(active, secretPath, (opened) => {
+        if (opened.length === 0) return null;
+        const keys: Record<string, TDerivedKey[]> = Object.create(null);
+        for (const derivationPath of derivationPaths) {
+          keys[derivationPath] = opened.map((s) => {
+            const key = deriveKey(s.secret, derivationPath);
+            const derivedKey = key.toString('base64');
+            key.fill(0);
+            return { derivedKey, tenantSecretId: s.tenantSecretId, current: s.current };
+          });
+        }
+        const current = opened.find((s) => s.current);
+        return { keys: { ...keys }, kmsConfigId: (current ?? opened[0])?.kmsConfigId ?? null, ids: opened.map((s) => s.tenantSecretId).join(',') };
+      });
+      if (!answered) {
+        ctx.siem.emit(active, body.tenantId, event(body, 'derive', { kmsConfigId: null, error: new TspError(hasPrimaryConfig ? 'unknown' : 'no_primary_kms_configuration', 'No secret to derive from.') }, { secretPath }));
+        continue;
+      }
+      derivedKeys[secretPath] = answered.keys;
+      ctx.siem.emit(active, body.tenantId, event(body, 'derive', { kmsConfigId: answered.kmsConfigId }, { secretPath, tenantSecretIds: answered.ids, derivationPaths: derivationPaths.length }));
+    } catch (error) {
+      const failure = asDeriveError(error);
+      ctx.siem.emit(active, body.tenantId, event(body, 'derive', { kmsConfigId: null, error: failure }, { secretPath }));
+      throw failure;
+    }
+  }
+  return { hasPrimaryConfig, derivedKeys: { ...derivedKeys } };
 }
 
 /** A security event from the application, to each active SIEM configuration of the tenant; refused (301) when it has none. */

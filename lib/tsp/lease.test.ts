@@ -175,7 +175,7 @@ describe('leased keys', () => {
     await leasedEdek(leases, 'acme', b, randomBytes(32), wrap('acme'));
     await leasedEdek(leases, 'globex', a, randomBytes(32), wrap('globex'));
     const [keyA, keyB, keyGlobex] = kms.wrapped as [Buffer, Buffer, Buffer];
-    const tenant = (tenantId: string, configs: TKmsConfig[]): TProxyTenant => ({ tenantId, status: 'active', seq: 2, approved: true, configs, primary: {} });
+    const tenant = (tenantId: string, configs: TKmsConfig[]): TProxyTenant => ({ tenantId, status: 'active', seq: 2, approved: true, configs, primary: {}, secrets: { listed: [], stored: new Map() } });
     // acme: a disabled, b unchanged; globex not in the pull.
     leases.sweep((id) => (id === 'acme' ? tenant('acme', [{ ...a, status: 'disabled' }, b]) : undefined), ['acme']);
     expect([zeroed(keyA), zeroed(keyB), zeroed(keyGlobex)]).toEqual([true, false, false]);

@@ -9,7 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
-import type { TProxyClient } from '@/lib/proxy-client';
+import { BrokerHttpError, type TProxyClient } from '@/lib/proxy-client';
 import type { TSiemSinkOptions } from '@/lib/siem/types';
 import { createApiHandler, sendError } from './api';
 import { createConfigTestHandler } from './config-test';
@@ -19,6 +19,7 @@ import { createHealthHandler, type THealthState } from './health';
 import { createLeases } from './lease';
 import { createTspLogger, type TTspLogger } from './log';
 import { createTspMetrics } from './metrics';
+import { createTenantSecrets } from './secrets';
 import { createSiemFanout } from './siem-fanout';
 import { createUsageCounter } from './usage';
 
@@ -143,8 +144,27 @@ export function createTsp(options: TTspOptions): TTsp {
   // Leased keys of a configuration disabled or changed are wiped as soon as the change is applied.
   const leases = createLeases({ now, ...(options.leases?.maxEntries === undefined ? {} : { maxEntries: options.leases.maxEntries }) });
   client.onApplied((tenantIds) => leases.sweep((id) => client.getTenant(id), tenantIds));
+  // Deterministic keys (docs/tsp.md "Deterministic keys"): secrets made here are stored at the broker.
+  const secrets = createTenantSecrets({
+    drivers,
+    leases,
+    logger,
+    async storeSecret(input) {
+      try {
+        return await client.storeSecret(input);
+      } catch (error) {
+        // Refused (the tenant's state there is not the one applied here yet, say) or unreachable: the application retries.
+        const refused = error instanceof BrokerHttpError && error.status >= 400 && error.status < 500;
+        throw new TspError(refused ? 'unknown' : 'unavailable', refused ? `The broker refused the new secret: ${error.message}` : 'The broker could not be reached to store a new secret; try again.', { retryAfterSeconds: 1, cause: error });
+      }
+    },
+    onProblem(tenant, problem) {
+      siem.emit(tenant, tenant.tenantId, { category: 'delivery', event: problem.code, outcome: 'failure', errorCode: null, kmsConfigId: null, iclFields: { requestingId: 'cmk-tsp' }, customFields: {}, details: { code: problem.code, message: problem.message } });
+    },
+  });
+  client.addErrorSource(() => secrets.problems());
   const metrics = createTspMetrics({ staleness, siem: () => siem.stats(), ready: () => notServingReason() === null, leases: () => leases.stats() });
-  const ctx = { source: client, drivers, siem, metrics, usage, leases };
+  const ctx = { source: client, drivers, siem, metrics, usage, leases, secrets };
   const handler = createApiHandler({
     ctx,
     apiKeys: options.apiKeys,
@@ -232,6 +252,7 @@ export function createTsp(options: TTspOptions): TTsp {
       await Promise.race([client.reportStatus().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(bound, 2_000)).unref())]);
       client.stop();
       leases.close();
+      secrets.close();
       drivers.close();
       await new Promise<void>((resolve) => healthServer.close(() => resolve()));
       healthServer.closeAllConnections();

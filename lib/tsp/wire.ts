@@ -4,6 +4,7 @@
 // bounded: strings, maps and batches have limits, and a message names the
 // field that broke one.
 import { z } from 'zod';
+import { isSecretPath, MAX_SECRET_PATH_LENGTH } from '@/lib/crypto/tenant-secrets';
 
 export const MAX_BATCH = 1000;
 export const MAX_FIELD_LENGTH = 1024;
@@ -85,6 +86,29 @@ export const ZSecurityEventRequest = z
   })
   .refine((body) => (body.iclFields.event ?? body.event) !== undefined, { error: 'A security event needs its name, in iclFields.event (or event).' });
 
+/** Secret paths one derivation request may name, and derivation paths in all: a deterministic batch is one request. */
+export const MAX_SECRET_PATHS = 100;
+export const MAX_DERIVATION_PATHS = MAX_BATCH;
+
+// key/derive-with-secret-path (TSP.md "Wire API"): paths { secretPath: [derivationPath] }. Only what this
+// proxy derives is accepted: SHA-512 keys (docs/tsp.md "Deterministic keys") from deterministic secrets.
+export const ZDeriveRequest = z
+  .object({
+    ...common,
+    paths: z
+      .record(
+        text('a secretPath', MAX_SECRET_PATH_LENGTH).refine(isSecretPath, { error: 'a secretPath must not contain control characters.' }),
+        z.array(text('a derivationPath'), { error: 'paths must map each secretPath to an array of derivationPaths.' }).min(1, { error: 'each secretPath needs at least one derivationPath.' }),
+        { error: 'paths must be an object of secretPath → [derivationPath].' },
+      )
+      .refine((paths) => Object.keys(paths).length >= 1, { error: 'paths must name at least one secretPath.' })
+      .refine((paths) => Object.keys(paths).length <= MAX_SECRET_PATHS, { error: `paths may name at most ${MAX_SECRET_PATHS} secretPaths.` })
+      .refine((paths) => Object.values(paths).reduce((n, list) => n + list.length, 0) <= MAX_DERIVATION_PATHS, { error: `paths may name at most ${MAX_DERIVATION_PATHS} derivationPaths in all.` }),
+    derivationType: z.literal('sha512', { error: 'derivationType must be "sha512": this proxy derives SHA-512 keys only.' }),
+    secretType: z.literal('deterministic', { error: 'secretType must be "deterministic": this proxy keeps deterministic secrets only.' }),
+  });
+
+export type TDeriveRequest = z.infer<typeof ZDeriveRequest>;
 export type TWrapRequest = z.infer<typeof ZWrapRequest>;
 export type TBatchWrapRequest = z.infer<typeof ZBatchWrapRequest>;
 export type TUnwrapRequest = z.infer<typeof ZUnwrapRequest>;
