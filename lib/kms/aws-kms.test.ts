@@ -11,6 +11,7 @@ import { startAwsKmsDouble, type TAwsKmsDouble, type TDoubleKey, type TDoubleRol
 import { makeTestTls } from '@/lib/testing/tls';
 
 import { createKmsDriver } from './index';
+import { expectContextBinding } from '@/lib/testing/kms/binding-cases';
 import { closedPort, createDriverTestKit, expectRenewedOnce, refusedWithin } from '@/lib/testing/kms/refusal';
 
 let double: TAwsKmsDouble;
@@ -94,6 +95,12 @@ describe('AWS KMS driver: round trips', () => {
     const edek = await wrapWatched(driver);
     const error = await refusal(driver.unwrap(edek, { tenantId: 'tenant-b' }), 'kms_unwrap_failed');
     expect(error.tspCode).toBe(205);
+  });
+
+  it('binds a 64-byte tenant secret to its secretPath and tenantSecretId beside the tenant (encryption context)', async () => {
+    const driver = withKeys();
+    const tenantOnlyEdek = await wrapWatched(driver);
+    await expectContextBinding(driver, { tenantId: tenant.tenantId, dek, tenantOnlyEdek, refusal });
   });
 });
 

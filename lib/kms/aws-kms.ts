@@ -1,6 +1,8 @@
 // The AWS KMS driver: wraps and unwraps DEKs with Encrypt/Decrypt on the
 // tenant's customer managed key, binding each ciphertext to the tenant through
-// the encryption context { tenantId }. Signs in with the configuration's
+// the encryption context { tenantId }, plus the binding's context pairs if
+// any (binding.ts: { tenantId, secretPath, tenantSecretId } for a tenant
+// secret). Signs in with the configuration's
 // access keys, or assumes its role with the external id using the vendor's own
 // credentials. One KMS client per driver, since it signs with that
 // configuration's credentials and nothing else; what carries no configuration
@@ -18,6 +20,7 @@ import { type TAwsKmsSettings, ZAwsKmsSettings } from '@/lib/schemas/providers/a
 
 import { assumeRoleCredentials, sanitizeRoleSessionName, type TAwsCredentials } from './aws-kms-credentials';
 import { mapAwsError } from './aws-kms-errors';
+import { bindingRecord } from './binding';
 import { createConcurrencyLimit } from './concurrency-limit';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
 import { keepAliveOptions, sharedResource } from './keep-alive';
@@ -82,12 +85,18 @@ function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOption
   });
   let closed = false;
 
-  async function call<T>(operation: TOperation, binding: TKmsBinding, signal: AbortSignal | undefined, send: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+  async function call<T>(
+    operation: TOperation,
+    binding: TKmsBinding,
+    signal: AbortSignal | undefined,
+    send: (abortSignal: AbortSignal, context: Record<string, string>) => Promise<T>,
+  ): Promise<T> {
     const failed = operation === 'wrap' ? 'kms_wrap_failed' : 'kms_unwrap_failed';
     if (closed) throw new KmsError('kms_unreachable', 'The AWS KMS driver is closed.');
-    if (typeof binding.tenantId !== 'string' || binding.tenantId === '') throw new KmsError(failed, 'No tenant to bind the key to.');
+    // KMS compares the whole map at Decrypt: a changed, missing or extra pair → InvalidCiphertextException.
+    const context = bindingRecord(binding, failed);
     try {
-      return await withDeadline('AWS KMS', timeoutMs, signal, (deadline) => limit.run(() => send(deadline), deadline));
+      return await withDeadline('AWS KMS', timeoutMs, signal, (deadline) => limit.run(() => send(deadline, context), deadline));
     } catch (error) {
       throw mapAwsError(error, 'kms', failed);
     }
@@ -96,19 +105,16 @@ function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOption
   return {
     provider: 'aws-kms',
     async wrap(dek, binding, signal) {
-      const answer = await call('wrap', binding, signal, (abortSignal) =>
-        kms.send(new EncryptCommand({ KeyId: settings.keyArn, Plaintext: dek, EncryptionContext: { tenantId: binding.tenantId } }), { abortSignal }),
+      const answer = await call('wrap', binding, signal, (abortSignal, context) =>
+        kms.send(new EncryptCommand({ KeyId: settings.keyArn, Plaintext: dek, EncryptionContext: context }), { abortSignal }),
       );
       if (!answer.CiphertextBlob?.length) throw new KmsError('kms_wrap_failed', 'AWS KMS answered Encrypt without a ciphertext.');
       return answer.CiphertextBlob;
     },
     async unwrap(encrypted, binding, signal) {
       // KeyId makes KMS refuse a ciphertext of any other key (IncorrectKeyException), even one this principal may use.
-      const answer = await call('unwrap', binding, signal, (abortSignal) =>
-        kms.send(
-          new DecryptCommand({ KeyId: settings.keyArn, CiphertextBlob: encrypted, EncryptionContext: { tenantId: binding.tenantId } }),
-          { abortSignal },
-        ),
+      const answer = await call('unwrap', binding, signal, (abortSignal, context) =>
+        kms.send(new DecryptCommand({ KeyId: settings.keyArn, CiphertextBlob: encrypted, EncryptionContext: context }), { abortSignal }),
       );
       if (!answer.Plaintext?.length) throw new KmsError('kms_unwrap_failed', 'AWS KMS answered Decrypt without a plaintext.');
       return answer.Plaintext;

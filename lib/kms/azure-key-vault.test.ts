@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAzureKeyVaultDouble, type TAzureApp, type TAzureKeyVaultDouble, type TVault, type TVaultKey } from '@/lib/testing/kms/azure-key-vault-double';
 
 import { createKmsDriver, KmsError, type TKmsDriver, type TKmsErrorCode } from './index';
+import { expectContextBinding } from '@/lib/testing/kms/binding-cases';
 
 let double: TAzureKeyVaultDouble;
 let vault: TVault;
@@ -115,6 +116,20 @@ describe('Azure Key Vault driver', () => {
     const driver = driverWith();
     const edek = await driver.wrap(dek, tenant);
     await expectCode(driver.unwrap(edek, { tenantId: 'tenant-b' }), 'kms_unwrap_failed', /not wrapped for this tenant/);
+  });
+
+  it('binds a 64-byte tenant secret to its secretPath and tenantSecretId beside the tenant (digest inside the RSA plaintext)', async () => {
+    const driver = driverWith();
+    const tenantOnlyEdek = await driver.wrap(dek, tenant);
+    await expectContextBinding(driver, { tenantId: tenant.tenantId, dek, tenantOnlyEdek, refusal: (run, code) => expectCode(run, code) });
+  });
+
+  it('wraps 16 to 64 bytes, no more and no fewer', async () => {
+    const driver = driverWith();
+    await expectCode(driver.wrap(new Uint8Array(65), tenant), 'kms_wrap_failed', /16–64 bytes/);
+    await expectCode(driver.wrap(new Uint8Array(15), tenant), 'kms_wrap_failed', /16–64 bytes/);
+    const short = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
+    expect(await driver.unwrap(await driver.wrap(short, tenant), tenant)).toEqual(short);
   });
 
   it('refuses a malformed envelope without calling the vault', async () => {

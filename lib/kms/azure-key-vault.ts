@@ -3,7 +3,8 @@
 // signed in as the configuration's Entra app with @azure/identity. The EDEK
 // records the key version that wrapped it, so EDEKs keep unwrapping after the
 // tenant rotates its key, and the wrapped plaintext carries a digest of the
-// tenant id, since Key Vault's wrap has no AAD (azure-key-vault-envelope.ts).
+// tenant id (and of the binding's context pairs, if any), since Key Vault's
+// wrap has no AAD (azure-key-vault-envelope.ts).
 // One keep-alive agent for the vault (trusting the configuration's CA, if
 // any, for it alone) and one for Entra; the SDKs' retries are off and this
 // driver retries throttling itself, within each call's deadline. The app signs
@@ -19,7 +20,8 @@ import { type TAzureKeyVaultSettings, ZAzureKeyVaultSettings } from '@/lib/schem
 
 import { withRetries } from './azure-key-vault-calls';
 import { endpointLimit } from './concurrency-limit';
-import { bindTenant, decodeEnvelope, encodeEnvelope, openTenantBinding } from './azure-key-vault-envelope';
+import { bindKey, decodeEnvelope, encodeEnvelope, openKeyBinding } from './azure-key-vault-envelope';
+import { checkBinding } from './binding';
 import { mapAzureError } from './azure-key-vault-errors';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
 import { keepAliveOptions } from './keep-alive';
@@ -137,7 +139,7 @@ function createAzureKeyVaultDriver(settings: TAzureKeyVaultSettings, options: TK
   async function call<T>(operation: 'wrap' | 'unwrap', binding: TKmsBinding, signal: AbortSignal | undefined, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
     const failed = operation === 'wrap' ? 'kms_wrap_failed' : 'kms_unwrap_failed';
     if (closed) throw new KmsError('kms_unreachable', 'The Azure Key Vault driver is closed.');
-    if (typeof binding.tenantId !== 'string' || binding.tenantId === '') throw new KmsError(failed, 'No tenant to bind the key to.');
+    checkBinding(binding, failed);
     const deadlineAt = Date.now() + timeoutMs;
     try {
       return await withDeadline('Azure Key Vault', timeoutMs, signal, (abortSignal) =>
@@ -154,7 +156,7 @@ function createAzureKeyVaultDriver(settings: TAzureKeyVaultSettings, options: TK
       return call('wrap', binding, signal, async (abortSignal) => {
         const { version, client } = await wrapKeyVersion(abortSignal);
         try {
-          const answer = await client.wrapKey(ALGORITHM, bindTenant(dek, binding.tenantId), { abortSignal });
+          const answer = await client.wrapKey(ALGORITHM, bindKey(dek, binding), { abortSignal });
           return encodeEnvelope({ keyVersion: version, wrapped: answer.result });
         } catch (error) {
           // The version may have been disabled or deleted since it was looked up: look again next time.
@@ -167,7 +169,7 @@ function createAzureKeyVaultDriver(settings: TAzureKeyVaultSettings, options: TK
       const { keyVersion, wrapped } = decodeEnvelope(encrypted);
       return call('unwrap', binding, signal, async (abortSignal) => {
         const answer = await clientFor(keyVersion).unwrapKey(ALGORITHM, wrapped, { abortSignal });
-        return openTenantBinding(answer.result, binding.tenantId);
+        return openKeyBinding(answer.result, binding);
       });
     },
     close() {

@@ -11,6 +11,7 @@ import { startGoogleKmsDouble, type TDoubleCryptoKey, type TDoubleServiceAccount
 import { crc32c } from './google-cloud-kms-crc32c';
 import { isVersionOf, tenantAad } from './google-cloud-kms';
 import { createKmsDriver, KmsError, type TKmsDriverOptions } from './index';
+import { expectContextBinding } from '@/lib/testing/kms/binding-cases';
 import { closedPort, createDriverTestKit, expectRenewedOnce, refusedWithin } from '@/lib/testing/kms/refusal';
 
 let double: TGoogleKmsDouble;
@@ -68,6 +69,12 @@ describe('Google Cloud KMS driver: round trips', () => {
     const error = await refusal(driver.unwrap(edek, { tenantId: 'tenant-b' }), 'kms_unwrap_failed');
     expect(error.tspCode).toBe(205);
     expect(error.message).toBe('Google Cloud KMS refused: the ciphertext, its tenant or its key does not match (INVALID_ARGUMENT).');
+  });
+
+  it('binds a 64-byte tenant secret to its secretPath and tenantSecretId beside the tenant (AAD)', async () => {
+    const driver = driverFor();
+    const tenantOnlyEdek = await wrapWatched(driver);
+    await expectContextBinding(driver, { tenantId: tenant.tenantId, dek, tenantOnlyEdek, refusal });
   });
 
   it('keeps decrypting old ciphertexts after the key is rotated, and wraps new ones under the new version', async () => {

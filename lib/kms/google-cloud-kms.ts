@@ -1,8 +1,8 @@
 // The Google Cloud KMS driver: wraps and unwraps DEKs with the documented REST
 // API (v1 projects.locations.keyRings.cryptoKeys.encrypt and .decrypt: POST
 // {endpoint}/v1/{cryptoKeyName}:encrypt|:decrypt, bytes as base64), binding
-// each ciphertext to the tenant through the additional authenticated data,
-// with CRC32C integrity checks both ways as Google recommends. Signs in with
+// each ciphertext to the tenant (and the binding's context pairs, if any)
+// through the additional authenticated data, with CRC32C integrity checks both ways as Google recommends. Signs in with
 // the configuration's service-account key (google-cloud-kms-token.ts). One
 // keep-alive agent, one token cache and one concurrency limit per driver;
 // every call has a deadline and bounded retries with full jitter on
@@ -10,6 +10,7 @@
 
 import { googleTokenUriProblem, type TGoogleCloudKmsSettings, ZGoogleCloudKmsSettings } from '@/lib/schemas/providers/google-cloud-kms';
 
+import { bindingJson } from './binding';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
 import { crc32cField } from './google-cloud-kms-crc32c';
 import { GoogleAnswerError, isRetryable, mapGoogleError } from './google-cloud-kms-errors';
@@ -32,10 +33,15 @@ type TJson = Record<string, unknown>;
 class IntegrityError extends Error {}
 
 /**
- * The tenant binding, as additional authenticated data: the UTF-8 JSON
- * {"tenantId":…}. Fixed forever, since every EDEK made so far needs the same
- * bytes to open; Cloud KMS refuses a decrypt whose AAD differs.
+ * The binding, as additional authenticated data: the UTF-8 JSON
+ * {"tenantId":…} for a tenant alone, fixed forever since every EDEK made so
+ * far needs the same bytes to open; with context, its pairs follow in
+ * canonical order (binding.ts), {"tenantId":…,"secretPath":…,"tenantSecretId":…}.
+ * Cloud KMS refuses a decrypt whose AAD differs.
  */
+export const bindingAad = (binding: TKmsBinding, failed: TKmsErrorCode): Buffer => Buffer.from(bindingJson(binding, failed), 'utf8');
+
+/** The AAD of a tenant-only binding (the bench calls Cloud KMS with it directly). */
 export const tenantAad = (tenantId: string): Buffer => Buffer.from(JSON.stringify({ tenantId }), 'utf8');
 
 /**
@@ -126,10 +132,10 @@ function createGoogleCloudKmsDriver(settings: TGoogleCloudKmsSettings, options: 
     }
   }
 
-  async function call(operation: TOperation, binding: TKmsBinding, signal: AbortSignal | undefined, payload: TJson, check: (answer: TJson) => Uint8Array): Promise<Uint8Array> {
+  async function call(operation: TOperation, binding: TKmsBinding, signal: AbortSignal | undefined, toPayload: (aad: Buffer) => TJson, check: (answer: TJson) => Uint8Array): Promise<Uint8Array> {
     const failed: TKmsErrorCode = operation === 'encrypt' ? 'kms_wrap_failed' : 'kms_unwrap_failed';
     if (closed) throw new KmsError('kms_unreachable', 'The Google Cloud KMS driver is closed.');
-    if (typeof binding.tenantId !== 'string' || binding.tenantId === '') throw new KmsError(failed, 'No tenant to bind the key to.');
+    const payload = toPayload(bindingAad(binding, failed));
     try {
       return await withDeadline(LABEL, timeoutMs, signal, (deadline) => limit.run(() => withRetries(operation, payload, check, deadline), deadline));
     } catch (error) {
@@ -141,8 +147,7 @@ function createGoogleCloudKmsDriver(settings: TGoogleCloudKmsSettings, options: 
   return {
     provider: 'google-cloud-kms',
     async wrap(dek, binding, signal) {
-      const aad = tenantAad(binding.tenantId);
-      const payload = { plaintext: b64(dek), additionalAuthenticatedData: b64(aad), plaintextCrc32c: crc32cField(dek), additionalAuthenticatedDataCrc32c: crc32cField(aad) };
+      const payload = (aad: Buffer) => ({ plaintext: b64(dek), additionalAuthenticatedData: b64(aad), plaintextCrc32c: crc32cField(dek), additionalAuthenticatedDataCrc32c: crc32cField(aad) });
       return call('encrypt', binding, signal, payload, (answer) => {
         // Google: check `name` to verify that the intended key was used; a version of it, since we name the key.
         if (!isVersionOf(answer.name, settings.cryptoKeyName)) throw new IntegrityError('with another key than the configured one');
@@ -153,8 +158,12 @@ function createGoogleCloudKmsDriver(settings: TGoogleCloudKmsSettings, options: 
       });
     },
     async unwrap(encrypted, binding, signal) {
-      const aad = tenantAad(binding.tenantId);
-      const payload = { ciphertext: b64(encrypted), additionalAuthenticatedData: b64(aad), ciphertextCrc32c: crc32cField(encrypted), additionalAuthenticatedDataCrc32c: crc32cField(aad) };
+      const payload = (aad: Buffer) => ({
+        ciphertext: b64(encrypted),
+        additionalAuthenticatedData: b64(aad),
+        ciphertextCrc32c: crc32cField(encrypted),
+        additionalAuthenticatedDataCrc32c: crc32cField(aad),
+      });
       return call('decrypt', binding, signal, payload, (answer) => {
         const plaintext = fromB64(answer.plaintext);
         if (!plaintext?.length || answer.plaintextCrc32c !== crc32cField(plaintext)) throw new IntegrityError('the plaintext does not match its checksum');

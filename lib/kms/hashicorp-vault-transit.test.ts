@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startVaultDouble, type TDoubleTransitKey, type TVaultDouble, type TVaultDoubleAppRole, type TVaultDoubleToken } from '@/lib/testing/kms/vault-double';
 
 import { createKmsDriver } from './index';
+import { expectContextBinding } from '@/lib/testing/kms/binding-cases';
 import { VAULT_MAX_SOCKETS } from './hashicorp-vault-transit-http';
 import { closedPort, createDriverTestKit, refusedWithin } from '@/lib/testing/kms/refusal';
 
@@ -103,6 +104,14 @@ describe('Vault Transit driver: round trips', () => {
       const edek = await wrapWatched(driver);
       expect(await driver.unwrap(edek, tenant)).toEqual(dek);
       await refusal(driver.unwrap(edek, { tenantId: 'tenant-b' }), 'kms_unwrap_failed');
+    }
+  });
+
+  it('binds a 64-byte tenant secret to its secretPath and tenantSecretId beside the tenant (associated data, and context for a derived key)', async () => {
+    for (const target of [key, double.createKey({ name: 'derived-secrets', derived: true })]) {
+      const driver = driverFor(double.settings(target, token));
+      const tenantOnlyEdek = await wrapWatched(driver);
+      await expectContextBinding(driver, { tenantId: tenant.tenantId, dek, tenantOnlyEdek, refusal });
     }
   });
 

@@ -7,8 +7,11 @@
 // so a key the tenant rotates keeps decrypting older EDEKs until it raises
 // min_decryption_version.
 //
-// Tenant binding: every call carries the tenant id twice, so that a
-// ciphertext replayed for another tenant never opens —
+// Tenant binding: every call carries the binding twice, so that a
+// ciphertext replayed for another tenant (or, for a tenant secret, another
+// secretPath or tenantSecretId) never opens. The bound text is the tenant id
+// alone without context, as always, else the canonical JSON of the tenant and
+// the context's pairs (binding.ts, bindingText) —
 //   - `associated_data` (Vault ≥ 1.13, CHANGELOG GH-17638): the AES-GCM AAD of
 //     the usual non-derived aes256-gcm96 key;
 //   - `context`: the key-derivation context of a key created with derived=true
@@ -18,6 +21,7 @@
 // rather than wrap without the binding.
 import { type THashicorpVaultTransitSettings, ZHashicorpVaultTransitSettings } from '@/lib/schemas/providers/hashicorp-vault-transit';
 
+import { bindingText } from './binding';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
 import { createVaultAuth } from './hashicorp-vault-transit-auth';
 import { mapVaultError } from './hashicorp-vault-transit-errors';
@@ -42,8 +46,8 @@ function createVaultTransitDriver(settings: THashicorpVaultTransitSettings, opti
   async function transit(operation: TOperation, body: Record<string, string>, binding: TKmsBinding, signal: AbortSignal | undefined) {
     const failed = operation === 'encrypt' ? 'kms_wrap_failed' : 'kms_unwrap_failed';
     if (closed) throw new KmsError('kms_unreachable', 'The HashiCorp Vault driver is closed.');
-    if (typeof binding.tenantId !== 'string' || binding.tenantId === '') throw new KmsError(failed, 'No tenant to bind the key to.');
-    const bound = { ...body, context: b64(binding.tenantId), associated_data: b64(binding.tenantId) };
+    const text = b64(bindingText(binding, failed));
+    const bound = { ...body, context: text, associated_data: text };
     try {
       return await withDeadline('HashiCorp Vault', timeoutMs, signal, async (abortSignal) => {
         let session = await auth.session(abortSignal);

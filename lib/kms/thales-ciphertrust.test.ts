@@ -11,6 +11,7 @@ import { makeTestTls } from '@/lib/testing/tls';
 
 import { createKmsDriver, type TKmsDriverOptions } from './index';
 import { decodeSealed } from './thales-ciphertrust';
+import { expectContextBinding } from '@/lib/testing/kms/binding-cases';
 import { closedPort, createDriverTestKit, pastHalfLife, refusedWithin, wrapAtOnce } from '@/lib/testing/kms/refusal';
 
 let double: TCipherTrustDouble;
@@ -67,6 +68,12 @@ describe('CipherTrust Manager driver: round trips', () => {
     const error = await refusal(driver.unwrap(edek, { tenantId: 'tenant-b' }), 'kms_unwrap_failed');
     expect(error.tspCode).toBe(205);
     expect(error.message).toMatch(/NCERRCryptoError/);
+  });
+
+  it('binds a 64-byte tenant secret to its secretPath and tenantSecretId beside the tenant (GCM AAD)', async () => {
+    const driver = driverFor();
+    const tenantOnlyEdek = await wrapWatched(driver);
+    await expectContextBinding(driver, { tenantId: tenant.tenantId, dek, tenantOnlyEdek, refusal });
   });
 
   it('keeps EDEKs made before a key rotation decrypting, and wraps new ones under the new version', async () => {

@@ -1,7 +1,9 @@
 // The Thales CipherTrust Manager driver: wraps and unwraps DEKs with
 // CipherTrust's crypto API on the tenant's AES key, in GCM mode with the
 // tenant id as additional authenticated data, so a ciphertext opens for its
-// own tenant only. CipherTrust has no Node SDK; the requests are the ones its
+// own tenant only; with a binding's context, the AAD is the canonical JSON of
+// the tenant and the context's pairs instead (binding.ts, bindingText), so a
+// tenant secret opens for its own secretPath and tenantSecretId only. CipherTrust has no Node SDK; the requests are the ones its
 // public clients send: POST /api/v1/crypto/encrypt { id, plaintext, mode:
 // "gcm", aad } → { ciphertext, tag, iv, version }, and POST
 // /api/v1/crypto/decrypt { id, ciphertext, tag, iv, mode, aad, version } →
@@ -12,6 +14,7 @@
 // token endpoint (thales-ciphertrust-auth.ts); every failure leaves as a KmsError.
 import { type TThalesCipherTrustSettings, ZThalesCipherTrustSettings } from '@/lib/schemas/providers/thales-ciphertrust';
 
+import { bindingText } from './binding';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
 import { createCtmSession } from './thales-ciphertrust-auth';
 import { mapCtmAnswer, mapCtmError } from './thales-ciphertrust-errors';
@@ -73,24 +76,22 @@ function createCipherTrustDriver(settings: TThalesCipherTrustSettings, options: 
     return postWithRetries(http, limiter, { path, body, bearer: await session.token() }, signal);
   }
 
-  async function call<T>(operation: 'wrap' | 'unwrap', binding: TKmsBinding, signal: AbortSignal | undefined, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function call<T>(operation: 'wrap' | 'unwrap', binding: TKmsBinding, signal: AbortSignal | undefined, run: (signal: AbortSignal, aad: string) => Promise<T>): Promise<T> {
     const failed = operation === 'wrap' ? 'kms_wrap_failed' : 'kms_unwrap_failed';
     if (closed) throw new KmsError('kms_unreachable', 'The CipherTrust Manager driver is closed.');
-    if (typeof binding.tenantId !== 'string' || binding.tenantId === '') throw new KmsError(failed, 'No tenant to bind the key to.');
+    const aad = b64(Buffer.from(bindingText(binding, failed), 'utf8'));
     try {
-      return await withDeadline('CipherTrust Manager', timeoutMs, signal, run);
+      return await withDeadline('CipherTrust Manager', timeoutMs, signal, (abort) => run(abort, aad));
     } catch (error) {
       throw mapCtmError(error, failed);
     }
   }
 
-  const aadOf = (binding: TKmsBinding) => b64(Buffer.from(binding.tenantId, 'utf8'));
-
   return {
     provider: 'thales-ciphertrust',
     wrap(dek, binding, signal) {
-      return call('wrap', binding, signal, async (abort) => {
-        const answer = await crypto(ENCRYPT_PATH, { id: settings.keyId, plaintext: b64(dek), mode: 'gcm', aad: aadOf(binding) }, abort);
+      return call('wrap', binding, signal, async (abort, aad) => {
+        const answer = await crypto(ENCRYPT_PATH, { id: settings.keyId, plaintext: b64(dek), mode: 'gcm', aad }, abort);
         if (answer.status !== 200) throw mapCtmAnswer(answer, 'crypto', 'kms_wrap_failed');
         const reply = (answer.body ?? {}) as { ciphertext?: unknown; tag?: unknown; iv?: unknown; version?: unknown };
         const [ciphertext, tag, iv] = [fromB64(reply.ciphertext), fromB64(reply.tag), fromB64(reply.iv)];
@@ -102,7 +103,7 @@ function createCipherTrustDriver(settings: TThalesCipherTrustSettings, options: 
       });
     },
     unwrap(encrypted, binding, signal) {
-      return call('unwrap', binding, signal, async (abort) => {
+      return call('unwrap', binding, signal, async (abort, aad) => {
         const sealed = decodeSealed(encrypted);
         if (!sealed) throw new KmsError('kms_unwrap_failed', 'The ciphertext is not one this CipherTrust Manager driver made.');
         const body = {
@@ -111,7 +112,7 @@ function createCipherTrustDriver(settings: TThalesCipherTrustSettings, options: 
           tag: b64(sealed.tag),
           iv: b64(sealed.iv),
           mode: 'gcm',
-          aad: aadOf(binding),
+          aad,
           ...(sealed.version === undefined ? {} : { version: sealed.version }),
         };
         const answer = await crypto(DECRYPT_PATH, body, abort);
