@@ -99,7 +99,7 @@ export const ZDeriveRequest = z
       .record(
         text('a secretPath', MAX_SECRET_PATH_LENGTH).refine(isSecretPath, { error: 'a secretPath must not contain control characters.' }),
         z.array(text('a derivationPath'), { error: 'paths must map each secretPath to an array of derivationPaths.' }).min(1, { error: 'each secretPath needs at least one derivationPath.' }),
-        { error: 'paths must be an object of secretPath → [derivationPath].' },
+        { error: 'paths must be an object of secretPath → [derivationPath]; a secretPath is 1 to 256 characters without control characters.' },
       )
       .refine((paths) => Object.keys(paths).length >= 1, { error: 'paths must name at least one secretPath.' })
       .refine((paths) => Object.keys(paths).length <= MAX_SECRET_PATHS, { error: `paths may name at most ${MAX_SECRET_PATHS} secretPaths.` })
