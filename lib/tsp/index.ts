@@ -10,3 +10,4 @@ export { decodeEdek, encodeEdek, type TEncryptedDek } from './edek';
 export { TSP_ERRORS, TspError, type TTspErrorKind } from './errors';
 export { createTspLogger, SILENT_LOGGER, type TTspLogger } from './log';
 export { outboundOptions, parseTspSettings, TspSettingsError, type TTspFlags, type TTspSettings } from './settings';
+export { deriveKey, secretBinding, SECRET_BYTES } from './secrets';
