@@ -63,10 +63,12 @@ export type TTenantSecrets = {
   /** Secrets that failed verification, for the status report (cleared when the secret verifies again). */
   problems(): TProxyError[];
   stats(): { cached: number; kmsUnwraps: number; kmsWraps: number };
+  /** Wipes cached secrets that expired, or whose configuration is no longer in force as it was, for `tenantIds` (or all). */
+  sweep(getTenant: (tenantId: string) => TProxyTenant | undefined, tenantIds?: Iterable<string>): void;
   close(): void;
 };
 
-type TCached = { secret: Buffer; expiresAt: number; configId: string; version: number };
+type TCached = { secret: Buffer; expiresAt: number; tenantId: string; configId: string; version: number };
 
 const keyOf = (secretPath: string, tenantSecretId: number) => `${secretPath}\u0000${tenantSecretId}`;
 
@@ -176,7 +178,7 @@ export function createTenantSecrets(options: {
       secret.fill(0);
       return { secret: raced.secret, cached: true };
     }
-    cache.set(cacheKey, { secret, expiresAt: now() + lifetime, configId: config.configId, version: config.version });
+    cache.set(cacheKey, { secret, expiresAt: now() + lifetime, tenantId: tenant.tenantId, configId: config.configId, version: config.version });
     while (cache.size > maxCached) forget(cache.keys().next().value as string);
     return { secret, cached: true };
   }
@@ -260,6 +262,15 @@ export function createTenantSecrets(options: {
     },
     problems: () => [...problems.values()],
     stats: () => ({ cached: cache.size, ...counts }),
+    sweep(getTenant, tenantIds) {
+      const only = tenantIds ? new Set(tenantIds) : null;
+      const at = now();
+      for (const [key, held] of [...cache]) {
+        if (only && !only.has(held.tenantId) && held.expiresAt > at) continue;
+        const config = getTenant(held.tenantId)?.configs.find((c) => c.configId === held.configId);
+        if (held.expiresAt <= at || !config || config.status !== 'active' || config.version !== held.version) forget(key);
+      }
+    },
     close() {
       for (const key of [...cache.keys()]) forget(key);
       created.clear();

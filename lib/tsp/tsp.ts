@@ -163,6 +163,10 @@ export function createTsp(options: TTspOptions): TTsp {
     },
   });
   client.addErrorSource(() => secrets.problems());
+  // Opened secrets go with their configuration's change, and at the end of their lifetime.
+  client.onApplied((tenantIds) => secrets.sweep((id) => client.getTenant(id), tenantIds));
+  const secretSweeper = setInterval(() => secrets.sweep((id) => client.getTenant(id)), 5_000);
+  secretSweeper.unref();
   const metrics = createTspMetrics({ staleness, siem: () => siem.stats(), ready: () => notServingReason() === null, leases: () => leases.stats() });
   const ctx = { source: client, drivers, siem, metrics, usage, leases, secrets };
   const handler = createApiHandler({
@@ -252,6 +256,7 @@ export function createTsp(options: TTspOptions): TTsp {
       await Promise.race([client.reportStatus().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, Math.min(bound, 2_000)).unref())]);
       client.stop();
       leases.close();
+      clearInterval(secretSweeper);
       secrets.close();
       drivers.close();
       await new Promise<void>((resolve) => healthServer.close(() => resolve()));
