@@ -75,7 +75,7 @@ export async function storeTenantSecret(deployment: ProxyPrincipal, body: TStore
       throw conflict(`The tenant state pins ${name} to a wrapped secret the broker does not hold; a new one cannot take its place.`);
     }
     // Made already (by another replica, or by this one before): that row stands, whatever this caller wrapped.
-    if (existing) return { created: false, row: existing, deliverySeq: null };
+    if (existing) return { created: false, row: existing, delivery: null };
 
     const primary = primaryKmsConfigId(state);
     if (body.kmsConfigId !== primary) throw conflict(`A new secret must be wrapped by the tenant's primary KMS configuration (kmsConfigId ${primary}), not ${body.kmsConfigId}.`);
@@ -86,7 +86,7 @@ export async function storeTenantSecret(deployment: ProxyPrincipal, body: TStore
     const created = await insertTenantSecretIfAbsent(tx, { tenantId: tenant.id, ...key, kmsConfigId: body.kmsConfigId, wrapped: body.wrapped, digest, createdByDeploymentId: deployment.id });
     const row = await findTenantSecret(tx, tenant.id, key);
     if (!row) throw new AppError('internal', { message: 'The secret vanished while it was stored.' });
-    if (!created) return { created: false, row, deliverySeq: null };
+    if (!created) return { created: false, row, delivery: null };
 
     const deliverySeq = await bumpDelivery(tx, tenant.environmentId, [tenant.id]);
     // Last (its chain lock must be the transaction's last lock). Ids and the digest only, never the wrapped bytes.
@@ -98,8 +98,8 @@ export async function storeTenantSecret(deployment: ProxyPrincipal, body: TStore
       details: { path: body.secretPath, id: body.tenantSecretId, kmsConfigId: body.kmsConfigId, digest, deploymentId: deployment.id },
       context,
     });
-    return { created: true, row, deliverySeq, environmentId: tenant.environmentId };
+    return { created: true, row, delivery: { environmentId: tenant.environmentId, seq: deliverySeq } };
   });
-  if (result.deliverySeq !== null && 'environmentId' in result) getDeliveryHub().publishEnvironment(result.environmentId, result.deliverySeq);
+  if (result.delivery) getDeliveryHub().publishEnvironment(result.delivery.environmentId, result.delivery.seq);
   return { created: result.created, secret: secretAnswer(result.row) };
 }
