@@ -8,8 +8,9 @@
 // secrets to approved deployments only and the proxy's bundle reader accepts
 // them; a held long-poll wakes on a new secret; tenant changes refuse a
 // dropped entry, an archived secret made current again, a changed pin and a
-// pin with no stored row, and audit an accepted rotation and archive. No
-// wrapped secret ever appears in an audit event.
+// pin with no stored row, and audit an accepted rotation and archive; a
+// pinned secret whose row was deleted from the database is not made again.
+// No wrapped secret ever appears in an audit event.
 import { randomBytes } from 'node:crypto';
 import type { JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -267,6 +268,18 @@ describe(`tenant secrets on ${backend}`, () => {
     // Secret 1 is archived and 2 is current: only 2 may be made now.
     expect((await post(eu, secret({ tenantSecretId: 1 }))).status).toBe(409);
     expect((await post(eu, secret({ tenantSecretId: 2 }))).status).toBe(201);
+  });
+
+  it('answers a current secret the state pins only with the pinned row: one removed from the database is not made again', async () => {
+    const tenantId = acme.access.tenant.id;
+    const two = (await listTenantSecrets(db.prisma, tenantId)).find((r) => r.secretPath === 'orders/email' && r.tenantSecretId === 2)!;
+    expect(await changeSecrets(held.secrets!.map((s) => (s.tenantSecretId === 2 ? { ...s, digest: two.digest } : s)))).toBeNull();
+    expect(await post(eu, secret({ tenantSecretId: 2 }))).toMatchObject({ status: 200, body: { created: false, secret: { wrapped: two.wrapped } } });
+    await db.prisma.tenantSecret.delete({ where: { tenantId_secretPath_tenantSecretId: { tenantId, secretPath: 'orders/email', tenantSecretId: 2 } } });
+    const refused = await post(eu, secret({ tenantSecretId: 2 }));
+    expect(refused).toMatchObject({ status: 409, body: { code: 'conflict' } });
+    expect(refused.body.detail).toMatch(/pins secret 2 of path "orders\/email"/);
+    expect(await db.prisma.tenantSecret.count({ where: { tenantId, secretPath: 'orders/email', tenantSecretId: 2 } })).toBe(0);
   });
 
   it('never writes a wrapped secret into an audit event', async () => {
