@@ -4,9 +4,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bundleTenant, createDeployment, createTenant, publishState, sealTestConfig } from '@/lib/testing/bundle-factory';
 import { cryptoRejection, newSigner, type TTestSigner } from '@/lib/testing/test-keys';
 
-import { BUNDLE_TYP, BundleError, signBundle, signBundleJson, verifyBundle, type TBundle } from './bundle';
+import { BUNDLE_TYP, BundleError, signBundle, signBundleJson, verifyBundle, type TBundle, type TBundleSecret } from './bundle';
 import { newConfigId } from './config-document';
 import { utf8 } from './encoding';
+import { MAX_STATE_SECRETS } from './tenant-secrets';
+import { MAX_WRAPPED_SECRET_LENGTH } from './wrapped-secret';
 
 const rejection = (promise: Promise<unknown>) => cryptoRejection<BundleError>(promise);
 const verify = (jws: string, now = NOW) => verifyBundle(jws, [broker.publicJwk], { deploymentId: DEP, now });
@@ -143,6 +145,51 @@ describe('signBundle / verifyBundle', () => {
       const jws = await signBundle(bundle({ tenants: [{ ...entry, configs: [{ ...unnamed, label: label as string }] }] }), broker.key, broker.kid);
       expect((await rejection(verify(jws))).check, JSON.stringify(label)).toBe('structure');
     }
+  });
+
+  it('carries wrapped tenant secrets exactly, and leaves the member out when there are none', async () => {
+    const base = { tenantId: 'acme', status: 'active' as const, signingKey: tenantKey.publicJwk, state: 'a.b.c', keyRotations: [], configs: [] };
+    const secrets: TBundleSecret[] = [
+      { secretPath: 'orders/email', tenantSecretId: 1, kmsConfigId: 1, wrapped: 'AAECAwQ', createdAt: '2026-12-07T13:00:00.000Z' },
+      { secretPath: 'orders/email', tenantSecretId: 2, kmsConfigId: 3, wrapped: 'x'.repeat(MAX_WRAPPED_SECRET_LENGTH), createdAt: '2026-12-07T13:05:00.123Z' },
+    ];
+    const read = await verify(await signBundle(bundle({ tenants: [{ ...base, secrets }] }), broker.key, broker.kid));
+    expect(read.tenants[0]?.secrets).toEqual(secrets);
+    const without = await verify(await signBundle(bundle({ tenants: [base] }), broker.key, broker.kid));
+    expect(without.tenants[0]).not.toHaveProperty('secrets');
+    expect(Object.keys(without.tenants[0]!)).toEqual(['tenantId', 'status', 'signingKey', 'state', 'keyRotations', 'configs']);
+  });
+
+  it('refuses a malformed secret entry, a duplicate, or more than a state may list', async () => {
+    const base = { tenantId: 'acme', status: 'active' as const, signingKey: tenantKey.publicJwk, state: 'a.b.c', keyRotations: [], configs: [] };
+    const good: TBundleSecret = { secretPath: 'p', tenantSecretId: 1, kmsConfigId: 1, wrapped: 'AAECAwQ', createdAt: '2026-12-07T13:00:00.000Z' };
+    const bad: [string, unknown][] = [
+      ['not an array', { p: good }],
+      ['extra member', [{ ...good, digest: 'x' }]],
+      ['missing member', [{ secretPath: 'p', tenantSecretId: 1, kmsConfigId: 1, wrapped: 'AAECAwQ' }]],
+      ['empty path', [{ ...good, secretPath: '' }]],
+      ['control character in path', [{ ...good, secretPath: 'a\nb' }]],
+      ['id 0', [{ ...good, tenantSecretId: 0 }]],
+      ['fractional id', [{ ...good, tenantSecretId: 1.5 }]],
+      ['kmsConfigId 0', [{ ...good, kmsConfigId: 0 }]],
+      ['wrapped not base64url', [{ ...good, wrapped: 'AA+/' }]],
+      ['wrapped not canonical', [{ ...good, wrapped: 'AB' }]],
+      ['wrapped empty', [{ ...good, wrapped: '' }]],
+      ['wrapped too long', [{ ...good, wrapped: 'x'.repeat(MAX_WRAPPED_SECRET_LENGTH + 4) }]],
+      ['createdAt not ISO', [{ ...good, createdAt: 'yesterday' }]],
+      ['createdAt not a date', [{ ...good, createdAt: '2026-02-30T00:00:00.000Z' }]],
+      ['createdAt a number', [{ ...good, createdAt: 1764300000 }]],
+      ['listed twice', [good, { ...good, wrapped: 'AAAA' }]],
+      ['too many', Array.from({ length: MAX_STATE_SECRETS + 1 }, (_, i) => ({ ...good, tenantSecretId: i + 1 }))],
+    ];
+    for (const [what, secrets] of bad) {
+      const jws = await signBundle(bundle({ tenants: [{ ...base, secrets: secrets as TBundleSecret[] }] }), broker.key, broker.kid);
+      expect((await rejection(verify(jws))).check, what).toBe('structure');
+    }
+    // The bounds themselves are accepted.
+    const most = Array.from({ length: MAX_STATE_SECRETS }, (_, i) => ({ ...good, tenantSecretId: i + 1 }));
+    const read = await verify(await signBundle(bundle({ tenants: [{ ...base, secrets: most }] }), broker.key, broker.kid));
+    expect(read.tenants[0]?.secrets).toHaveLength(MAX_STATE_SECRETS);
   });
 
   it('refuses a pinned key whose kid is not its thumbprint', async () => {

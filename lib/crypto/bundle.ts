@@ -9,6 +9,11 @@
 // signatures (lib/proxy-client). Signing is deliberately shallow and fast (the
 // broker signs pages of up to ~1000 tenants); verifying is strict about every
 // member, so nothing unchecked rides along.
+//
+// A tenant entry may also carry `secrets`: the wrapped tenant secrets of that
+// tenant (./tenant-secrets.ts), ciphertext only. The member is absent for a
+// tenant without any, so such entries are exactly as before. Which of them a
+// proxy may use is decided by the tenant's signed state, not by this list.
 import type { JWK } from 'jose';
 
 import { isConfigId, isEpochSeconds, isPositiveInt, isTenantId } from './config-document';
@@ -18,6 +23,9 @@ import { assertSigningKey, compactJwsKid, resolveVerifyKey, signCompactJws, veri
 import { readFlattenedJwe, type TFlattenedJwe } from './jwe-types';
 import { assertExactMembers, isJsonObject } from './json-object';
 import { canonicalJwk, readPublicJwk } from './p256-jwk';
+import { isSecretPath, isTenantSecretId, MAX_STATE_SECRETS } from './tenant-secrets';
+import { isKmsConfigId } from './tenant-state';
+import { isIsoInstant, isWrappedSecret, MAX_WRAPPED_SECRET_LENGTH } from './wrapped-secret';
 import { plural } from '../plural';
 
 export const BUNDLE_TYP = 'cmk-bundle+jws';
@@ -31,6 +39,8 @@ const MAX_TENANT_CONFIGS = 1000;
 
 /** `label`: the configuration's name as the broker keeps it — display only, not signed by the tenant (the broker could change it). */
 export type TBundleConfig = { configId: string; version: number; jwe: TFlattenedJwe; label?: string };
+/** One wrapped tenant secret as the broker stores it: the KMS ciphertext and which configuration made it. */
+export type TBundleSecret = { secretPath: string; tenantSecretId: number; kmsConfigId: number; wrapped: string; createdAt: string };
 export type TBundleTenant = {
   tenantId: string;
   status: 'active' | 'suspended';
@@ -41,6 +51,8 @@ export type TBundleTenant = {
   /** Compact cmk-key-rotation+jws statements, oldest first. */
   keyRotations: string[];
   configs: TBundleConfig[];
+  /** The tenant's wrapped secrets; absent when it has none. */
+  secrets?: TBundleSecret[];
 };
 export type TBundle = {
   /** The deployment id. */
@@ -71,7 +83,9 @@ export class BundleError extends CryptoError {
 const WHAT = 'Bundle';
 const MEMBERS = ['aud', 'iat', 'exp', 'cursor', 'next', 'complete', 'tenants'] as const;
 const TENANT_MEMBERS = ['tenantId', 'status', 'signingKey', 'state', 'keyRotations', 'configs'] as const;
+const TENANT_MEMBERS_WITH_SECRETS = [...TENANT_MEMBERS, 'secrets'] as const;
 const CONFIG_MEMBERS = ['configId', 'version', 'jwe'] as const;
+const SECRET_MEMBERS = ['secretPath', 'tenantSecretId', 'kmsConfigId', 'wrapped', 'createdAt'] as const;
 const MAX_LABEL_LENGTH = 100;
 const SIGNING_KEY_MEMBERS = new Set(['kty', 'crv', 'x', 'y', 'kid', 'alg', 'use']);
 
@@ -146,10 +160,34 @@ function readConfig(value: unknown, at: string): TBundleConfig {
   return { configId: value.configId, version: value.version, jwe, ...(hasLabel ? { label: label as string } : {}) };
 }
 
-async function readTenant(value: unknown, at: string): Promise<TBundleTenant> {
+function readSecret(value: unknown, at: string): TBundleSecret {
   if (!isJsonObject(value)) throw malformed(`${at} must be an object.`);
   try {
-    assertExactMembers(value, TENANT_MEMBERS, 'decrypt_failed', at);
+    assertExactMembers(value, SECRET_MEMBERS, 'decrypt_failed', at);
+  } catch {
+    throw malformed(`${at} has unexpected or missing members.`);
+  }
+  const { secretPath, tenantSecretId, kmsConfigId, wrapped, createdAt } = value;
+  if (!isSecretPath(secretPath)) throw malformed(`${at}.secretPath is not a secret path.`);
+  if (!isTenantSecretId(tenantSecretId)) throw malformed(`${at}.tenantSecretId is not a secret id.`);
+  if (!isKmsConfigId(kmsConfigId)) throw malformed(`${at}.kmsConfigId is not a kmsConfigId.`);
+  if (!isWrappedSecret(wrapped)) throw malformed(`${at}.wrapped must be canonical base64url of at most ${MAX_WRAPPED_SECRET_LENGTH} characters.`);
+  if (!isIsoInstant(createdAt)) throw malformed(`${at}.createdAt must be an ISO 8601 instant.`);
+  return { secretPath, tenantSecretId, kmsConfigId, wrapped, createdAt };
+}
+
+function readSecrets(value: unknown, at: string): TBundleSecret[] {
+  if (!Array.isArray(value) || value.length > MAX_STATE_SECRETS) throw malformed(`${at}.secrets must be an array of at most ${MAX_STATE_SECRETS}.`);
+  const read = value.map((s: unknown, i) => readSecret(s, `${at}.secrets[${i}]`));
+  if (new Set(read.map((s) => `${s.tenantSecretId} ${s.secretPath}`)).size !== read.length) throw malformed(`${at} lists a secret twice.`);
+  return read;
+}
+
+async function readTenant(value: unknown, at: string): Promise<TBundleTenant> {
+  if (!isJsonObject(value)) throw malformed(`${at} must be an object.`);
+  const hasSecrets = Object.hasOwn(value, 'secrets');
+  try {
+    assertExactMembers(value, hasSecrets ? TENANT_MEMBERS_WITH_SECRETS : TENANT_MEMBERS, 'decrypt_failed', at);
   } catch {
     throw malformed(`${at} has unexpected or missing members.`);
   }
@@ -169,7 +207,8 @@ async function readTenant(value: unknown, at: string): Promise<TBundleTenant> {
   }
   const read = configs.map((c: unknown, i) => readConfig(c, `${at}.configs[${i}]`));
   if (new Set(read.map((c) => c.configId)).size !== read.length) throw malformed(`${at} lists a configuration twice.`);
-  return { tenantId, status, signingKey, state, keyRotations: [...(keyRotations as string[])], configs: read };
+  const secrets = hasSecrets ? readSecrets(value.secrets, at) : undefined;
+  return { tenantId, status, signingKey, state, keyRotations: [...(keyRotations as string[])], configs: read, ...(secrets ? { secrets } : {}) };
 }
 
 async function resolveBrokerKey(kid: string, brokerKeys: JWK[]) {

@@ -12,7 +12,7 @@ const AREAS = [
   { id: 'auth', label: 'Sign-in and access', prefixes: ['auth', 'access'] },
   { id: 'account', label: 'Accounts', prefixes: ['account'] },
   { id: 'admins', label: 'Admins and invitations', prefixes: ['admin', 'invitation'] },
-  { id: 'tenant', label: 'Tenant', prefixes: ['tenant', 'recovery_kit'] },
+  { id: 'tenant', label: 'Tenant', prefixes: ['tenant', 'recovery_kit', 'tenant_secret'] },
   { id: 'config', label: 'Configurations', prefixes: ['config'] },
   { id: 'deployment', label: 'Proxy deployments and delivery', prefixes: ['deployment', 'delivery'] },
   { id: 'vendor', label: 'Vendor and broker', prefixes: ['environment', 'broker', 'api_token', 'signing_key'] },

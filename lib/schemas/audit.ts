@@ -60,6 +60,10 @@ export const AUDIT_ACTIONS = {
   'deployment.delete': { label: 'Deleted a proxy deployment', scope: 'vendor' },
   /** Written in each tenant chain of the deployment's environment, so its admins see a deployment awaiting approval. */
   'deployment.awaiting_approval': { label: 'A proxy deployment awaits approval', scope: 'tenant', notify: true },
+  // Tenant secrets for deterministic keys (a proxy makes them; the tenant rotates and archives them in its signed state)
+  'tenant_secret.created': { label: 'A proxy deployment stored a new tenant secret', scope: 'tenant' },
+  'tenant_secret.rotated': { label: 'Rotated a tenant secret', scope: 'tenant', notify: true },
+  'tenant_secret.archived': { label: 'Archived a tenant secret', scope: 'tenant', notify: true },
   // Delivery (from proxy status reports)
   'delivery.apply': { label: 'A proxy deployment applied a new state', scope: 'tenant' },
   'delivery.error': { label: 'A proxy deployment reported an error', scope: 'tenant', notify: true },

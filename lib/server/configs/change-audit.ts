@@ -6,6 +6,7 @@ import 'server-only';
 // (docs/notifications.md), so the target is what a reader must be told:
 // for a new primary that is the configuration that BECAME primary, with the
 // one that lost it as a detail.
+import { secretsOfPath, type TTenantStateSecret } from '@/lib/crypto/tenant-secrets';
 import type { TTenantState } from '@/lib/crypto/tenant-state';
 import type { TConfigChange } from '@/lib/schemas/config-change';
 import type { TCheckedRotation } from './key-rotation';
@@ -41,7 +42,13 @@ export function describeRotation(
 export function describeChange(
   change: TConfigChange,
   state: TTenantState,
-  before: { created: boolean; removed?: { kind: string; provider: string; label: string }; recipientsBefore: string[]; configs: TStoredConfig[] },
+  before: {
+    created: boolean;
+    removed?: { kind: string; provider: string; label: string };
+    recipientsBefore: string[];
+    configs: TStoredConfig[];
+    secretsBefore?: TTenantStateSecret[];
+  },
 ) {
   const seq = state.seq;
   if (change.reissue) {
@@ -71,6 +78,18 @@ export function describeChange(
     };
   }
   const changed = changedConfigs(state, before.configs);
+  const secrets = secretChanges(before.secretsBefore, state.secrets);
+  if (!changed.length && (secrets.rotated.length || secrets.archived.length)) {
+    // Paths and ids only: never a wrapped secret. (Detail keys avoid "secret": the recorder refuses such keys.)
+    const rotation = secrets.rotated[0];
+    const archive = secrets.archived[0];
+    const path = rotation?.path ?? (archive as { path: string }).path;
+    return {
+      action: rotation ? ('tenant_secret.rotated' as const) : ('tenant_secret.archived' as const),
+      target: { type: 'secret_path', id: path },
+      details: { seq, path, ...(rotation ? { id: rotation.id, previousId: rotation.previousId } : { id: (archive as { id: number }).id }), ...listed(secrets) },
+    };
+  }
   const configs = changed.map(({ statusChanged: _, ...c }) => c);
   const statusChange = changed.find((c) => c.statusChanged);
   if (statusChange) {
@@ -105,4 +124,35 @@ function changedConfigs(state: TTenantState, configs: TStoredConfig[]) {
       ? [{ configId: entry.configId, label: stored.label, kind: stored.kind, provider: stored.provider, status: entry.status, primary: entry.primary, statusChanged: stored.status !== entry.status }]
       : [];
   });
+}
+
+/** Audit details are bounded (4 KiB) and paths are up to 256 characters: the first few of each list, and the counts. */
+const LISTED = 5;
+const listed = (c: ReturnType<typeof secretChanges>) => ({
+  rotated: c.rotated.slice(0, LISTED),
+  rotatedCount: c.rotated.length,
+  archived: c.archived.slice(0, LISTED),
+  archivedCount: c.archived.length,
+});
+
+/**
+ * What a state's `secrets` changed: paths whose current secret moved on (a
+ * rotation: the new id and the one before) and secrets newly archived.
+ */
+export function secretChanges(before: readonly TTenantStateSecret[] | undefined, after: readonly TTenantStateSecret[] | undefined) {
+  const rotated: { path: string; id: number; previousId: number }[] = [];
+  const archived: { path: string; id: number }[] = [];
+  const paths = [...new Set((after ?? []).map((s) => s.secretPath))];
+  for (const path of paths) {
+    const old = secretsOfPath(before, path);
+    const now = secretsOfPath(after, path);
+    const oldCurrent = old.find((s) => s.status === 'current')!.tenantSecretId;
+    const newCurrent = now.find((s) => s.status === 'current')!.tenantSecretId;
+    if (newCurrent !== oldCurrent) rotated.push({ path, id: newCurrent, previousId: oldCurrent });
+    for (const s of now) {
+      const was = old.find((o) => o.tenantSecretId === s.tenantSecretId);
+      if (s.status === 'archived' && was?.status !== 'archived') archived.push({ path, id: s.tenantSecretId });
+    }
+  }
+  return { rotated, archived };
 }

@@ -16,6 +16,10 @@ import 'server-only';
 // every configuration is re-sealed to the new encryption key. Every accepted
 // change bumps the environment's delivery sequence, which wakes the proxies'
 // long-polls after commit.
+//
+// The state's `secrets` (lib/crypto/tenant-secrets.ts) follow the tenant's
+// rotation rules from the state before (./secret-checks.ts); a state-only
+// change may change nothing but them (a rotation or an archive).
 import type { JWK } from 'jose';
 import { configDigest } from '@/lib/crypto/config-digest';
 import { readGeneralJwe } from '@/lib/crypto/narrow-jwe';
@@ -31,6 +35,7 @@ import { getDeliveryHub } from '@/lib/server/delivery/hub';
 import { AppError } from '@/lib/server/errors';
 import { recordAudit, userActor, type AuditContext } from '@/lib/server/audit/record';
 import { checkKmsConfigIds } from './kms-config-ids';
+import { checkStateSecrets } from './secret-checks';
 import { describeChange, describeRotation } from './change-audit';
 import { checkRotation, storeRotation } from './key-rotation';
 
@@ -96,6 +101,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
   // The state this one follows was checked when it was stored; if another change commits meanwhile, the seq update below refuses this one.
   const previous = baseSeq > 0 ? decodeTenantStateUnverified((await db.tenantState.findUniqueOrThrow({ where: { tenantId_seq: { tenantId: tenant.id, seq: baseSeq } }, select: { jws: true } })).jws).state : null;
   const kmsConfigIdMax = checkKmsConfigIds(previous, state, tenant.kmsConfigIdMax);
+  await checkStateSecrets(db, tenant.id, previous, state);
   const recipientsChanged = !sameSet(state.recipients, tenant.recipientKids);
   if (recipientsChanged && change.reissue) {
     throw refuse('state.recipients', 'A re-issue keeps the approved proxy deployments; approve or remove them in a change of their own.');
@@ -221,7 +227,7 @@ export async function applyConfigChange(access: TenantAccess, change: TConfigCha
       actor: userActor(access.user),
       tenantExternalId: tenant.externalId,
       context: audit,
-      ...(rotation && rotated ? describeRotation(state, rotation, rotated, resealed) : describeChange(change, state, { created, removed, recipientsBefore: tenant.recipientKids, configs })),
+      ...(rotation && rotated ? describeRotation(state, rotation, rotated, resealed) : describeChange(change, state, { created, removed, recipientsBefore: tenant.recipientKids, configs, secretsBefore: previous?.secrets })),
     });
     return { seq: state.seq, configId: change.put?.configId, version: change.put?.version, deliverySeq };
   });

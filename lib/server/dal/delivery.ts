@@ -85,3 +85,17 @@ export function latestVersions(db: Db, tenantIds: string[]): Promise<LatestVersi
     tenantIds,
   );
 }
+
+export type BundleSecretRow = { tenant_id: string; secret_path: string; tenant_secret_id: number; kms_config_id: number; wrapped: string; created_at: Date };
+
+/** Every wrapped secret of these tenants, by tenant, path and id: one query per page, as latestVersions. */
+export function tenantSecretsOf(db: Db, tenantIds: string[]): Promise<BundleSecretRow[]> {
+  if (tenantIds.length === 0) return Promise.resolve([]);
+  return db.$queryRawUnsafe<BundleSecretRow[]>(
+    `SELECT tenant_id, secret_path, tenant_secret_id, kms_config_id, wrapped, created_at
+       FROM tenant_secret
+      WHERE tenant_id = ANY($1::text[])
+      ORDER BY tenant_id, secret_path, tenant_secret_id`,
+    tenantIds,
+  );
+}

@@ -2,13 +2,14 @@ import 'server-only';
 // Builds one page of a deployment's bundle (PROTOCOL.md "Proxy API") from
 // stored signed material: each tenant's signing key, latest signed state and
 // the latest sealed versions it lists, narrowed to this deployment's recipient
-// entry. Nothing per tenant is signed here; only the page itself is signed,
-// once, with the broker key.
+// entry, and — for deployments the tenant approved — its wrapped secrets (KMS
+// ciphertext; the member is left out when there are none). Nothing per tenant
+// is signed here; only the page itself is signed, once, with the broker key.
 import type { JWK } from 'jose';
-import { MAX_BUNDLE_LIFETIME_SECONDS, signBundleJson, type TBundleConfig, type TBundleTenant } from '@/lib/crypto/bundle';
+import { MAX_BUNDLE_LIFETIME_SECONDS, signBundleJson, type TBundleConfig, type TBundleSecret, type TBundleTenant } from '@/lib/crypto/bundle';
 import type { TFlattenedJwe, TGeneralJwe } from '@/lib/crypto/jwe-types';
 import type { PrismaClient } from '@/lib/generated/prisma/client';
-import { environmentSeq, keyRotationsOf, latestStates, latestVersions, tenantsPageByName, tenantsPageBySeq } from '@/lib/server/dal/delivery';
+import { environmentSeq, keyRotationsOf, latestStates, latestVersions, tenantSecretsOf, tenantsPageByName, tenantsPageBySeq } from '@/lib/server/dal/delivery';
 import { getActiveSigningKey } from '@/lib/server/signing';
 import { decodeCursor, encodeCursor, type Cursor } from './cursor';
 import { getDeliveryHub } from './hub';
@@ -38,12 +39,11 @@ type TenantRow = Awaited<ReturnType<typeof tenantsPageByName>>[number];
 
 /** Each row's bundle entry, in row order (null for a row whose state vanished meanwhile). */
 async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Promise<(TBundleTenant | null)[]> {
-  const [states, versions, rotations] = await Promise.all([
+  const approved = rows.filter((r) => r.recipientKids.includes(kid)).map((r) => r.id);
+  const [states, versions, secrets, rotations] = await Promise.all([
     latestStates(db, rows),
-    latestVersions(
-      db,
-      rows.filter((r) => r.recipientKids.includes(kid)).map((r) => r.id),
-    ),
+    latestVersions(db, approved),
+    tenantSecretsOf(db, approved),
     keyRotationsOf(
       db,
       rows.map((r) => r.id),
@@ -61,6 +61,12 @@ async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Pr
     list.push({ configId: v.config_id, version: v.version, jwe: flattened, label: v.label });
     configsOf.set(v.tenant_id, list);
   }
+  const secretsOf = new Map<string, TBundleSecret[]>();
+  for (const s of secrets) {
+    const list = secretsOf.get(s.tenant_id) ?? [];
+    list.push({ secretPath: s.secret_path, tenantSecretId: s.tenant_secret_id, kmsConfigId: s.kms_config_id, wrapped: s.wrapped, createdAt: new Date(s.created_at).toISOString() });
+    secretsOf.set(s.tenant_id, list);
+  }
   return rows.map((row) => {
     const state = stateOf.get(row.id);
     if (!state || !row.sigPublicJwk) return null;
@@ -72,6 +78,8 @@ async function materialize(db: PrismaClient, rows: TenantRow[], kid: string): Pr
       // Every statement, oldest first: a proxy pinned to any earlier key can follow the chain.
       keyRotations: rotationsOf.get(row.id) ?? [],
       configs: configsOf.get(row.id) ?? [],
+      // Absent rather than empty, so a tenant without secrets is delivered exactly as before.
+      ...(secretsOf.has(row.id) ? { secrets: secretsOf.get(row.id) } : {}),
     };
   });
 }
