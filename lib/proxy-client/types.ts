@@ -2,6 +2,7 @@
 // the summary it can print or export. Settings are secrets: they live in these
 // objects in memory only and are never written to disk, logs or reports.
 import type { TConfigKind } from '@/lib/crypto/config-document';
+import type { TBundleSecret } from '@/lib/crypto/bundle';
 import type { TTenantStateSecret } from '@/lib/crypto/tenant-secrets';
 import type { TProxyErrorCode } from '@/lib/schemas/deployments';
 
@@ -41,7 +42,7 @@ export type TProxyTenant = {
 };
 
 /** A wrapped tenant secret as the broker stores it: ciphertext of the tenant's KMS, never the secret. */
-export type TStoredSecret = { secretPath: string; tenantSecretId: number; kmsConfigId: number; wrapped: string; createdAt: string };
+export type TStoredSecret = TBundleSecret;
 
 export type TProxySecrets = {
   /** The rotation state the tenant signed (its state's `secrets`; a path not listed has secret 1, current). */

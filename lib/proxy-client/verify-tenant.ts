@@ -167,7 +167,7 @@ function viewOf(tenant: TBundleTenant, state: TTenantState, approved: boolean, c
  * (the binding of tenant, path and id) when the TSP opens it.
  */
 async function verifySecrets(tenant: TBundleTenant, state: TTenantState, previous: TProxySecrets | undefined): Promise<{ secrets: TProxySecrets; errors: TProxyError[] }> {
-  const rows = (tenant as TBundleTenant & { secrets?: TStoredSecret[] }).secrets ?? [];
+  const rows = tenant.secrets ?? [];
   const listed = state.secrets ?? [];
   const stored = new Map<string, TStoredSecret & { digest: string }>();
   const errors: TProxyError[] = [];
