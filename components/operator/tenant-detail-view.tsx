@@ -22,6 +22,9 @@ import { TenantAuditCard } from './tenant-audit-card';
 import { TenantActions } from './tenant-actions';
 import { TENANT_STATUS } from './tenant-list-table';
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const secretCounts = (s: TTenantDetail['secrets']) => (s.secrets === 0 ? 'None yet' : `${plural(s.paths, 'path')}, ${plural(s.secrets, 'secret')}`);
+
 export function TenantDetailView({ externalId }: { externalId: string }) {
   const detail = useQuery({ queryKey: operatorKeys.tenant(externalId), queryFn: () => api.tenantDetail(externalId) });
   const invitations = useInvitationActions(operatorKeys.tenants());
@@ -65,6 +68,9 @@ export function TenantDetailView({ externalId }: { externalId: string }) {
               </span>
             ) : null}
           </dd>
+          <dt className="font-medium">Deterministic keys</dt>
+          {/* Counts only: the paths name the tenant's data and stay with its admins. */}
+          <dd data-testid="secret-counts">{secretCounts(d.secrets)}</dd>
           <dt className="font-medium">Admins must use MFA</dt>
           <dd>{t.requireMfa ? 'Yes' : 'No'}</dd>
           <dt className="font-medium">Created</dt>

@@ -80,6 +80,7 @@ export const API_ROUTES: { path: string; methods: Method[]; access: Access }[] =
   { path: '/api/v1/tenants/[tenant]/config-tests', methods: ['POST'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/config-tests/[testId]', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/deployments', methods: ['GET'], access: 'tenant-admin' },
+  { path: '/api/v1/tenants/[tenant]/secrets', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/audit', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/audit/export', methods: ['GET'], access: 'tenant-admin' },
   { path: '/api/v1/tenants/[tenant]/audit/verification', methods: ['GET'], access: 'tenant-admin' },
@@ -108,6 +109,7 @@ export const PAGES: { path: string; access: Access }[] = [
   { path: '/t/[tenant]/configs/new', access: 'tenant-member' },
   { path: '/t/[tenant]/configs/[configId]', access: 'tenant-member' },
   { path: '/t/[tenant]/deployments', access: 'tenant-member' },
+  { path: '/t/[tenant]/secrets', access: 'tenant-member' },
   { path: '/t/[tenant]/audit', access: 'tenant-member' },
   { path: '/t/[tenant]/admins', access: 'tenant-member' },
 ];

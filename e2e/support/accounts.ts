@@ -52,7 +52,7 @@ export async function enrollFirstAdmin(page: Page, email: string, passphrase: st
 }
 
 /** A tab of the tenant area's navigation (named after the tenant). */
-export const tenantTab = (page: Page, name: 'Configurations' | 'Deployments' | 'Audit' | 'Admins & keys') =>
+export const tenantTab = (page: Page, name: 'Configurations' | 'Deployments' | 'Deterministic keys' | 'Audit' | 'Admins & keys') =>
   page.getByRole('navigation', { name: /^Tenant / }).getByRole('link', { name, exact: true });
 
 export type RecordedRequest = { url: string; method: string; headers: Record<string, string>; body: string };

@@ -1,6 +1,6 @@
 // The tenant area's navigation, as a new admin meets it: `/t/<tenant>` opens
-// the configurations; four tabs on every tenant page (Configurations,
-// Deployments, Audit, Admins & keys) with the current one marked; breadcrumbs
+// the configurations; five tabs on every tenant page (Configurations,
+// Deployments, Deterministic keys, Audit, Admins & keys) with the current one marked; breadcrumbs
 // instead of "Back to …" links (Tenant › Configurations › <name>); the tabs by
 // keyboard with a visible focus, whole on a 390 px screen, axe-clean in light
 // and dark. (A pending admin's landing: pending-landing.spec.ts.)
@@ -23,6 +23,7 @@ const ADMIN = { email: 'admin@nav-co.example', passphrase: 'compass harbour 4471
 const TABS = [
   { label: 'Configurations', path: 'configs', heading: 'Configurations', ready: (p: Page) => expect(p.getByTestId('configs-empty-kms').or(p.getByTestId('config-row-Nav KMS'))).toBeVisible() },
   { label: 'Deployments', path: 'deployments', heading: 'Proxy deployments', ready: (p: Page) => expect(p.getByRole('region', { name: 'Approved deployments' })).toBeVisible() },
+  { label: 'Deterministic keys', path: 'secrets', heading: 'Deterministic keys', ready: (p: Page) => expect(p.getByText(/^No secrets yet/)).toBeVisible() },
   { label: 'Audit', path: 'audit', heading: 'Audit trail', ready: (p: Page) => expect(p.getByTestId('tenant-audit-verification')).toBeVisible() },
   { label: 'Admins & keys', path: 'admins', heading: 'Admins & keys', ready: (p: Page) => expect(p.getByTestId('tenant-keys-unlocked')).toBeVisible() },
 ] as const;

@@ -2,6 +2,7 @@
 // the shapes the route handlers return (dates arrive as ISO strings).
 import type { JWK } from 'jose';
 import type { TApiTokenRow, TCreateApiToken, TCreatedApiToken } from '@/lib/schemas/api-tokens';
+import type { TTenantSecretListing } from '@/lib/schemas/tenant-secret-listing';
 import type { TCreateDeployment, TDeploymentRow, TTenantDeployment, TTenantDeployments } from '@/lib/schemas/deployments';
 import type { TSiemDelivery } from '@/lib/schemas/siem-delivery';
 import type { TConfigUsageView, TUsageRange } from '@/lib/schemas/usage';
@@ -185,6 +186,7 @@ export const api = {
   siemDelivery: (tenant: string, configId: string) => fetchJson<TSiemDelivery>(`${t(tenant)}/configs/${configId}/delivery`),
   configUsage: (tenant: string, configId: string, range: TUsageRange) => fetchJson<TConfigUsageView>(`${t(tenant)}/configs/${configId}/usage?range=${range}`),
   tenantDeployments: (tenant: string) => fetchJson<TTenantDeployments>(`${t(tenant)}/deployments`),
+  tenantSecrets: (tenant: string) => fetchJson<TTenantSecretListing>(`${t(tenant)}/secrets`),
   change: (tenant: string, body: { state: string; put?: object; remove?: { configId: string }; reseal?: TReseal[]; reissue?: { fromSeq: number } }) =>
     sendJson<{ seq: number; configId?: string; version?: number }>('POST', `${t(tenant)}/changes`, body),
   setTenantSettings: (tenant: string, requireMfa: boolean) => sendJson<{ requireMfa: boolean }>('PATCH', `${t(tenant)}/settings`, { requireMfa }),

@@ -36,6 +36,7 @@ export const tenantKeys = {
   recoveryKits: (tenant: string) => [...tenantKeys.all(tenant), 'recovery-kits'] as const,
   configs: (tenant: string) => [...tenantKeys.all(tenant), 'configs'] as const,
   deployments: (tenant: string) => [...tenantKeys.all(tenant), 'deployments'] as const,
+  secrets: (tenant: string) => [...tenantKeys.all(tenant), 'secrets'] as const,
   versions: (tenant: string, configId: string) => [...tenantKeys.all(tenant), 'configs', configId, 'versions'] as const,
   siemDelivery: (tenant: string, configId: string) => [...tenantKeys.all(tenant), 'configs', configId, 'delivery'] as const,
   usage: (tenant: string, configId: string, range: string) => [...tenantKeys.all(tenant), 'configs', configId, 'usage', range] as const,

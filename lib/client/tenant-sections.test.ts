@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { currentSection, landingSection, sectionLabel, tenantHref, TENANT_SECTIONS } from './tenant-sections';
 
 describe('the tenant area sections', () => {
-  it('are the four tabs, in order', () => {
-    expect(TENANT_SECTIONS.map((s) => s.label)).toEqual(['Configurations', 'Deployments', 'Audit', 'Admins & keys']);
+  it('are the five tabs, in order', () => {
+    expect(TENANT_SECTIONS.map((s) => s.label)).toEqual(['Configurations', 'Deployments', 'Deterministic keys', 'Audit', 'Admins & keys']);
     expect(tenantHref('acme', 'admins')).toBe('/t/acme/admins');
     expect(tenantHref('acme')).toBe('/t/acme');
     expect(sectionLabel('audit')).toBe('Audit');
@@ -14,6 +14,7 @@ describe('the tenant area sections', () => {
     expect(currentSection('/t/acme/configs/new', 'acme')).toBe('configs');
     expect(currentSection('/t/acme/configs/c_AAAAAAAAAAAAAAAAAAAAAA', 'acme')).toBe('configs');
     expect(currentSection('/t/acme/deployments', 'acme')).toBe('deployments');
+    expect(currentSection('/t/acme/secrets', 'acme')).toBe('secrets');
     expect(currentSection('/t/acme/audit', 'acme')).toBe('audit');
     expect(currentSection('/t/acme/admins', 'acme')).toBe('admins');
   });

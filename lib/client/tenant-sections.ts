@@ -5,6 +5,7 @@
 export const TENANT_SECTIONS = [
   { id: 'configs', label: 'Configurations' },
   { id: 'deployments', label: 'Deployments' },
+  { id: 'secrets', label: 'Deterministic keys' },
   { id: 'audit', label: 'Audit' },
   { id: 'admins', label: 'Admins & keys' },
 ] as const;

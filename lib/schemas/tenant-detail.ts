@@ -36,6 +36,8 @@ export type TTenantDetail = {
      */
     appliedAhead: number | null;
   };
+  /** The tenant's secrets for deterministic keys: counts only, never a path or an id (the paths name the tenant's data). */
+  secrets: { paths: number; secrets: number };
   configs: {
     id: string;
     kind: 'kms' | 'siem';

@@ -1,11 +1,12 @@
 import 'server-only';
 // One tenant for the operator console: configurations (metadata), admins,
 // invitations, deployment approvals, delivery acknowledgements per version
-// and a timeline built from those records. SIEM delivery: counts and codes only. Nothing sealed is read: the
+// and a timeline built from those records. SIEM delivery and deterministic-key secrets: counts and codes only. Nothing sealed is read: the
 // selects below never name a JWE, a signed state or a wrapped key.
 import { deliveryState, stoppedOf } from '@/lib/delivery-state';
 import type { TTenantDetail, TTimelineEvent } from '@/lib/schemas/tenant-detail';
 import { getPrisma } from '@/lib/server/db';
+import { countTenantSecrets } from '@/lib/server/dal/tenant-secrets';
 import { summarizeSiemDelivery } from '@/lib/server/deployments/siem-health';
 import { summarizeTenantUsage } from '@/lib/server/deployments/usage';
 import { AppError } from '@/lib/server/errors';
@@ -30,7 +31,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
     },
   });
   if (!t) throw new AppError('not_found');
-  const [deployments, versions, siem, usage] = await Promise.all([
+  const [deployments, versions, siem, usage, secrets] = await Promise.all([
     db.proxyDeployment.findMany({
       where: { OR: [{ environmentId: t.environmentId, status: { not: 'deleted' } }, { kid: { in: t.recipientKids } }] },
       orderBy: { name: 'asc' },
@@ -44,6 +45,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
     }),
     summarizeSiemDelivery(t.id),
     summarizeTenantUsage(t.id),
+    countTenantSecrets(db, t.id),
   ]);
   const now = Date.now();
   const delivery = new Map(t.deliveries.map((d) => [d.deploymentId, d]));
@@ -60,6 +62,7 @@ export async function getTenantDetail(externalId: string): Promise<TTenantDetail
       keyRotationDueAt: t.keyRotationDueAt?.toISOString() ?? null,
       appliedAhead: highestApplied > t.stateSeq ? highestApplied : null,
     },
+    secrets: { paths: secrets.paths, secrets: secrets.secrets },
     configs: t.configs.map((c) => ({
       id: c.id, kind: c.kind as 'kms' | 'siem', provider: c.provider, label: c.label, version: c.latestVersion,
       status: c.status as 'active' | 'disabled', isPrimary: c.isPrimary, updatedAt: c.updatedAt.toISOString(),
