@@ -5,13 +5,14 @@
 // by a broker key. Tests tamper with the result to prove the proxy notices.
 import type { JWK } from 'jose';
 
-import { signBundle, type TBundle, type TBundleTenant } from '@/lib/crypto/bundle';
+import { signBundle, type TBundle, type TBundleSecret, type TBundleTenant } from '@/lib/crypto/bundle';
 import { newConfigId } from '@/lib/crypto/config-document';
 import { base64urlEncode, randomBytes } from '@/lib/crypto/encoding';
 import { signKeyRotation } from '@/lib/crypto/key-rotation';
 import { narrowJwe } from '@/lib/crypto/narrow-jwe';
 import { generateJwkPair, importPrivateKey, readPrivateJwk } from '@/lib/crypto/p256-jwk';
 import { sealConfig, type TGeneralJwe } from '@/lib/crypto/seal-config';
+import type { TTenantStateSecret } from '@/lib/crypto/tenant-secrets';
 import { signTenantState, type TTenantState } from '@/lib/crypto/tenant-state';
 import { findProvider } from '@/lib/schemas/providers/registry';
 import type { TProxyConfig } from '@/lib/proxy-client/types';
@@ -42,6 +43,10 @@ export type TTestTenant = {
   keyRotations: string[];
   seq: number;
   state: string;
+  /** The secrets' rotation state its next state signs (absent: none listed). */
+  secretStates?: TTenantStateSecret[];
+  /** Wrapped secrets the broker holds for it, handed over to approved deployments. */
+  secretRows?: TBundleSecret[];
 };
 
 const randomId = (bytes: number) => base64urlEncode(randomBytes(bytes));
@@ -81,6 +86,7 @@ function stateOf(tenant: TTestTenant, seq: number): TTenantState {
     })),
     recipients: tenant.approved.map((d) => d.kid),
     iat: Math.floor(Date.now() / 1000),
+    ...(tenant.secretStates ? { secrets: tenant.secretStates } : {}),
   };
 }
 
@@ -193,6 +199,7 @@ export function bundleTenant(tenant: TTestTenant, deployment: TTestDeployment): 
     configs: approved
       ? [...tenant.configs.values()].map((c) => ({ configId: c.configId, version: c.version, jwe: narrowJwe(c.jwe, deployment.kid), ...(c.label === null ? {} : { label: c.label }) }))
       : [],
+    ...(approved && tenant.secretRows?.length ? { secrets: [...tenant.secretRows] } : {}),
   };
 }
 

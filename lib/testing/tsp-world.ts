@@ -23,6 +23,7 @@ import type { TKmsDriverOptions } from '@/lib/kms/types';
 import type { TConfigTestResult, TProxyConfigTest } from '@/lib/schemas/config-tests';
 import type { TProxyStatus } from '@/lib/schemas/deployments';
 import { createTsp, SILENT_LOGGER, type TTsp, type TTspOptions } from '@/lib/tsp';
+import type { TBundleSecret } from '@/lib/crypto/bundle';
 import { bundleTenant, createBroker, createDeployment, createTenant, publishState, sealTestConfig, signTestBundle, type TTestConfig, type TTestDeployment, type TTestTenant } from './bundle-factory';
 import { startAwsKmsDouble, type TAwsKmsDouble } from './kms/aws-kms-double';
 import { startSplunkHecDouble, type TSplunkHecDouble } from './siem/splunk-hec-double';
@@ -47,6 +48,8 @@ export type TTspWorld = {
   kmsConfig: Partial<Record<TName, TTestConfig>>;
   /** The world's own TSP instance (restartTsp replaces these four). */
   client: TProxyClient;
+  /** Every wrapped secret a proxy posted to the in-memory broker (POST /api/v1/proxy/secrets), winners and losers. */
+  secretPosts: (TBundleSecret & { tenantId: string })[];
   /** Every status report the proxy clients sent to the in-memory broker. */
   statuses: TProxyStatus[];
   tsp: TTsp;
@@ -141,6 +144,7 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
   for (const tenant of (await options.extraTenants?.(deployment)) ?? []) extra[tenant.tenantId] = tenant;
 
   const statuses: TProxyStatus[] = [];
+  const secretPosts: (TBundleSecret & { tenantId: string })[] = [];
   const withheld = new Set<TName>();
   // An in-memory broker that long-polls like the real one: a poll naming the current version (ETag) is
   // held until a change or the wait runs out (then 304), so an idle world costs no CPU.
@@ -186,6 +190,20 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
       return new Response(null, { status: 204 });
     }
     if (url.pathname === '/.well-known/cmk-key-rotations.json') return Response.json({ rotations: [] });
+    // Tenant secrets, as POST /api/v1/proxy/secrets keeps them: the first writer's row, answered to everyone.
+    if (url.pathname === '/api/v1/proxy/secrets' && init?.method === 'POST') {
+      const body = JSON.parse(String(init.body)) as TBundleSecret & { tenantId: string };
+      const tenant = (tenants as Record<string, TTestTenant>)[body.tenantId] ?? extra[body.tenantId];
+      if (!tenant) return Response.json({ type: 'about:blank', title: 'Not found', status: 404, code: 'not_found' }, { status: 404 });
+      secretPosts.push(body);
+      const rows = (tenant.secretRows ??= []);
+      const held = rows.find((r) => r.secretPath === body.secretPath && r.tenantSecretId === body.tenantSecretId);
+      if (held) return Response.json({ created: false, secret: held });
+      const secret = { secretPath: body.secretPath, tenantSecretId: body.tenantSecretId, kmsConfigId: body.kmsConfigId, wrapped: body.wrapped, createdAt: new Date().toISOString() };
+      rows.push(secret);
+      changed();
+      return Response.json({ created: true, secret }, { status: 201 });
+    }
     const asked = new Headers(init?.headers).get('if-none-match');
     if (asked === `"v${version}"`) {
       await held(Number(url.searchParams.get('wait') ?? 0) * 1000, wake, init?.signal);
@@ -250,6 +268,7 @@ export async function startTspWorld(options: TTspWorldOptions = {}): Promise<TTs
     kmsConfig,
     client: own.client,
     statuses,
+    secretPosts,
     tsp: own.tsp,
     url: own.url,
     healthUrl: own.healthUrl,
