@@ -86,7 +86,8 @@ export function describeChange(
     const path = rotation?.path ?? (archive as { path: string }).path;
     return {
       action: rotation ? ('tenant_secret.rotated' as const) : ('tenant_secret.archived' as const),
-      target: { type: 'secret_path', id: path },
+      // The tenant, not the path: operators see targets, and see secrets as counts only; the path is in the details (the tenant's).
+      target: { type: 'tenant', id: state.tenantId },
       details: { seq, path, ...(rotation ? { id: rotation.id, previousId: rotation.previousId } : { id: (archive as { id: number }).id }), ...listed(secrets) },
     };
   }

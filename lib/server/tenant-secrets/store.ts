@@ -94,7 +94,8 @@ export async function storeTenantSecret(deployment: ProxyPrincipal, body: TStore
       actor: { type: 'deployment', id: deployment.id, label: row.createdByDeploymentName },
       action: 'tenant_secret.created',
       tenantExternalId: tenant.externalId,
-      target: { type: 'secret_path', id: body.secretPath },
+      // The tenant, not the path: operators see targets, and see secrets as counts only; the path is in the details (the tenant's).
+      target: { type: 'tenant', id: tenant.externalId },
       details: { path: body.secretPath, id: body.tenantSecretId, kmsConfigId: body.kmsConfigId, digest, deploymentId: deployment.id },
       context,
     });

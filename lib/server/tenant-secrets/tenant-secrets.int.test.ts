@@ -150,7 +150,7 @@ describe(`tenant secrets on ${backend}`, () => {
     expect(again).toMatchObject({ status: 200, body: { created: false, secret: winner.secret } });
     const created = await events('tenant_secret.created');
     expect(created).toHaveLength(1);
-    expect(created[0]).toMatchObject({ actorType: 'deployment', actorId: eu.id, actorLabel: 'eu-1', tenantExternalId: 'acme', targetType: 'secret_path', targetId: 'orders/email' });
+    expect(created[0]).toMatchObject({ actorType: 'deployment', actorId: eu.id, actorLabel: 'eu-1', tenantExternalId: 'acme', targetType: 'tenant', targetId: 'acme' });
     expect(created[0]?.details).toMatchObject({ path: 'orders/email', id: 1, kmsConfigId: 1, deploymentId: eu.id });
   });
 
@@ -261,7 +261,7 @@ describe(`tenant secrets on ${backend}`, () => {
 
   it('audits an accepted rotation and archive, and serves the new current secret only', async () => {
     const [rotation] = await events('tenant_secret.rotated');
-    expect(rotation).toMatchObject({ actorType: 'user', tenantExternalId: 'acme', targetType: 'secret_path', targetId: 'orders/email' });
+    expect(rotation).toMatchObject({ actorType: 'user', tenantExternalId: 'acme', targetType: 'tenant', targetId: 'acme' });
     expect(rotation?.details).toMatchObject({ path: 'orders/email', id: 2, previousId: 1, rotatedCount: 1, archivedCount: 0 });
     const [archive] = await events('tenant_secret.archived');
     expect(archive?.details).toMatchObject({ path: 'orders/email', id: 1, archived: [{ path: 'orders/email', id: 1 }], archivedCount: 1 });
