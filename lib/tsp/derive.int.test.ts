@@ -37,6 +37,7 @@ import { startWebhookDouble, type TWebhookDouble } from '@/lib/testing/siem/webh
 import { backend, createTestDatabase, type TestDatabase } from '@/lib/testing/test-db';
 import { createKmsDriver } from '@/lib/kms';
 import { createTsp, createTspLogger, secretBinding, type TTsp } from '@/lib/tsp';
+import { refusalCode } from '@/e2e/support/tsp';
 
 const SECRETS = { AUTH_SECRET: randomBytes(32).toString('base64url'), BROKER_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64url') };
 Object.assign(process.env, SECRETS);
@@ -121,16 +122,6 @@ const secretErrors = (tenant: FleetTenant) =>
     .errors.filter((e) => e.tenantId === tenant.externalId && (e.code === 'secret_invalid' || e.code === 'secret_unwrap' || e.code === 'tenant_state'))
     .map((e) => `${e.code}: ${e.message}`);
 
-async function errorCode(call: Promise<unknown>): Promise<number | null> {
-  try {
-    await call;
-    return null;
-  } catch (error) {
-    const code = (error as { errorCode?: unknown }).errorCode;
-    if (typeof code !== 'number') throw error;
-    return code;
-  }
-}
 
 /** Sends the proxy's status report, then reads what the broker stored of it (the errors operators and admins see). */
 async function reportedCodes(): Promise<string[]> {
@@ -250,7 +241,7 @@ describe(`deterministic keys through the TSP on ${backend}`, () => {
       await publishState(db, A());
     });
     await applied(A(), A().seq);
-    expect(await errorCode(app.decryptField(first, meta(A())))).toBe(TenantSecurityErrorCode.DETERMINISTIC_FIELD_DECRYPT_FAILED);
+    expect(await refusalCode(app.decryptField(first, meta(A())))).toBe(TenantSecurityErrorCode.DETERMINISTIC_FIELD_DECRYPT_FAILED);
     const terms = await app.generateSearchTerms(field('123-45-6789'), meta(A()));
     expect(terms).toHaveLength(1);
     expect([...(terms[0]?.encryptedField.subarray(0, 4) ?? [])]).toEqual([0, 0, 0, 2]);
@@ -267,7 +258,7 @@ describe(`tampering with tenant secrets in the database on ${backend}`, () => {
       await markChanged(db, [B().id]);
     });
     await waitFor('the moved row in the bundle', () => client.getTenant(B().externalId)?.secrets.stored.has('email\u00001'));
-    expect(await errorCode(app.encryptField(field('b@example.com', 'email', 'person.email'), meta(B())))).toBe(TenantSecurityErrorCode.DETERMINISTIC_FIELD_ENCRYPT_FAILED);
+    expect(await refusalCode(app.encryptField(field('b@example.com', 'email', 'person.email'), meta(B())))).toBe(TenantSecurityErrorCode.DETERMINISTIC_FIELD_ENCRYPT_FAILED);
     expect(secretErrors(B()).join('\n')).toMatch(/secret_unwrap: Secret 1 of path "email" does not open under its binding/);
   });
 
@@ -278,7 +269,7 @@ describe(`tampering with tenant secrets in the database on ${backend}`, () => {
       await markChanged(db, [A().id]);
     });
     await waitFor('the moved row in the bundle', () => client.getTenant(A().externalId)?.secrets.stored.has('phone\u00001'));
-    expect(await errorCode(app.encryptField(field('+1 555 0100', 'phone', 'person.phone'), meta(A())))).toBe(TenantSecurityErrorCode.DETERMINISTIC_FIELD_ENCRYPT_FAILED);
+    expect(await refusalCode(app.encryptField(field('+1 555 0100', 'phone', 'person.phone'), meta(A())))).toBe(TenantSecurityErrorCode.DETERMINISTIC_FIELD_ENCRYPT_FAILED);
     expect(secretErrors(A()).join('\n')).toMatch(/secret_unwrap: Secret 1 of path "phone" does not open under its binding/);
   });
 
