@@ -47,7 +47,7 @@ async function serveFleetKms(): Promise<void> {
   process.send?.({ url: kms.url });
 }
 
-export type TMemory = { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number };
+export type TMemory = { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number };
 
 export type TTspProcess = {
   child: ChildProcess;
@@ -57,6 +57,8 @@ export type TTspProcess = {
   /** From spawning the process until /ready first answered 200. */
   readyMs: number;
   memory(): Promise<TMemory>;
+  /** Writes a V8 heap snapshot of the TSP to `file`. */
+  heapSnapshot(file: string): Promise<void>;
   log(): string;
 };
 
@@ -109,7 +111,12 @@ export async function startTspProcess(options: {
       child.once('message', (answer: TMemory) => resolve(answer));
       child.send('memory');
     });
-  return { child, url: `http://127.0.0.1:${port}`, healthUrl, apiKey: TSP_API_KEY, readyMs, memory, log: () => tail };
+  const heapSnapshot = (file: string) =>
+    new Promise<void>((resolve) => {
+      child.once('message', () => resolve());
+      child.send({ snapshot: file });
+    });
+  return { child, url: `http://127.0.0.1:${port}`, healthUrl, apiKey: TSP_API_KEY, readyMs, memory, heapSnapshot, log: () => tail };
 }
 
 if (process.env.FLEET_KMS_CHILD === '1') await serveFleetKms();
