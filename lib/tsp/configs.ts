@@ -147,7 +147,7 @@ export function createDriverCache(options: TKmsDriverOptions, create = createKms
   }
 
   function handleOf(first: TEntry): TKmsDriver {
-    async function use<T>(call: (driver: TKmsDriver) => Promise<T>): Promise<T> {
+    async function callOn<T>(call: (driver: TKmsDriver) => Promise<T>): Promise<T> {
       let entry = first;
       // Let go for room between driverFor and this call (a leased key's turn): this configuration's driver now, unless its version changed.
       if (entry.released === 'room') {
@@ -164,8 +164,8 @@ export function createDriverCache(options: TKmsDriverOptions, create = createKms
     }
     return {
       provider: first.driver.provider,
-      wrap: (dek, binding, signal) => use((driver) => driver.wrap(dek, binding, signal)),
-      unwrap: (encrypted, binding, signal) => use((driver) => driver.unwrap(encrypted, binding, signal)),
+      wrap: (dek, binding, signal) => callOn((driver) => driver.wrap(dek, binding, signal)),
+      unwrap: (encrypted, binding, signal) => callOn((driver) => driver.unwrap(encrypted, binding, signal)),
       // The cache owns its drivers: it closes them when it lets them go.
       close: () => {},
     };
