@@ -100,6 +100,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
         [`after ready: RSS / heap used / heap total (MB)${liveHeap ? ', after GC' : ''}`, `${ready.rssMb.toFixed(0)} / ${ready.heapUsedMb.toFixed(0)} / ${ready.heapTotalMb.toFixed(0)}`],
         [`after the wrap load: RSS / heap used / heap total (MB)${liveHeap ? ', after GC' : ''}`, `${loaded.rssMb.toFixed(0)} / ${loaded.heapUsedMb.toFixed(0)} / ${loaded.heapTotalMb.toFixed(0)}`],
         ['outside the V8 heap, after ready / after the load: external / of it array buffers (MB)', `${ready.externalMb.toFixed(0)} / ${ready.arrayBuffersMb.toFixed(0)}; ${loaded.externalMb.toFixed(0)} / ${loaded.arrayBuffersMb.toFixed(0)}`],
+        ['RSS by mapping, after ready / after the load: malloc main heap / anonymous (V8 pages, other arenas) / files (MB)', [ready, loaded].map((m) => (m.residentMb ? `${m.residentMb.brk.toFixed(0)} / ${m.residentMb.anon.toFixed(0)} / ${m.residentMb.file.toFixed(0)}` : 'n/a')).join('; ')],
         ['peak RSS so far (MB)', peakMb.toFixed(0)],
         ['STS AssumeRole calls by then (one per tenant: credentials are cached per configuration)', String(assumed)],
       ],

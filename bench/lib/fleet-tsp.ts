@@ -47,7 +47,7 @@ async function serveFleetKms(): Promise<void> {
   process.send?.({ url: kms.url });
 }
 
-export type TMemory = { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number };
+export type TMemory = { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; residentMb: { brk: number; anon: number; file: number } | null };
 
 export type TTspProcess = {
   child: ChildProcess;
