@@ -86,6 +86,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     console.log(`wrap, random tenant: ${seconds} s with ${connections} connections…`);
     const wrap = await httpRow(`wrap, random tenant of ${tenants}`, { url: tsp.url, requests: wrapRequest(random), connections }, seconds);
     const loaded = await tsp.memory();
+    const assumedAfterLoad = await kms.stsCalls();
     if (snapshotDir) await tsp.heapSnapshot(path.resolve(snapshotDir, 'tsp-scale-loaded.heapsnapshot'));
     const peakMb = memoryOf(tsp.child.pid as number).peakMb;
     console.log(`bare node:http echo: ${seconds} s…`);
@@ -102,7 +103,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
         ['outside the V8 heap, after ready / after the load: external / of it array buffers (MB)', `${ready.externalMb.toFixed(0)} / ${ready.arrayBuffersMb.toFixed(0)}; ${loaded.externalMb.toFixed(0)} / ${loaded.arrayBuffersMb.toFixed(0)}`],
         ['RSS by mapping, after ready / after the load: malloc main heap / anonymous (V8 pages, other arenas) / files (MB)', [ready, loaded].map((m) => (m.residentMb ? `${m.residentMb.brk.toFixed(0)} / ${m.residentMb.anon.toFixed(0)} / ${m.residentMb.file.toFixed(0)}` : 'n/a')).join('; ')],
         ['peak RSS so far (MB)', peakMb.toFixed(0)],
-        ['STS AssumeRole calls by then (one per tenant: credentials are cached per configuration)', String(assumed)],
+        ['STS AssumeRole calls after the first pass / after the random load (role sessions are kept per configuration, also when its driver is let go)', `${assumed} / ${assumedAfterLoad}`],
       ],
     );
     console.log(`\n${seconds} s per row after a ${WARM_UP_S} s warm-up (the first-wrap row: one pass, no warm-up), ${connections} keep-alive connections (autocannon in this process).\n`);
