@@ -4,7 +4,8 @@
 // as bench/tsp-scale.ts's tenants do) are made and each wraps once against
 // the AWS KMS protocol double (its own process, bench/lib/fleet-tsp.ts);
 // the V8 heap in use after two full garbage collections, before and after,
-// divided by N:
+// divided by N, and the time to make one (on one core, so about its CPU: what
+// the TSP pays again for a tenant whose driver it let go for room):
 //
 //   SDK clients per configuration   what the driver was: a KMSClient, an STSClient and a pair of keep-alive agents each
 //   SDK KMSClient, shared STS       the same, with the agents and the STS client shared by all configurations
@@ -74,12 +75,14 @@ export async function run(args: string[]): Promise<BenchSummary> {
       const warm = make();
       await warm.wrap('warm-up');
       const before = heapUsed();
+      const makeStarted = performance.now();
       const clients = Array.from({ length: n }, make);
+      const makeUs = ((performance.now() - makeStarted) * 1000) / n;
       const made = heapUsed();
       for (let i = 0; i < n; i += 32) await Promise.all(clients.slice(i, i + 32).map((c, j) => c.wrap(`tenant-${i + j}`)));
       const wrapped = heapUsed();
       const kb = (bytes: number) => (bytes / n / 1024).toFixed(1);
-      rows.push([name, kb(made - before), kb(wrapped - before), ((wrapped - before) * (10_000 / n) / 1024 / 1024).toFixed(0)]);
+      rows.push([name, makeUs.toFixed(0), kb(made - before), kb(wrapped - before), ((wrapped - before) * (10_000 / n) / 1024 / 1024).toFixed(0)]);
       summary.push({ measure: `AWS KMS heap per active configuration: ${name}`, value: `${kb(wrapped - before)} KB` });
       for (const c of [warm, ...clients]) c.close();
       clients.length = 0;
@@ -89,7 +92,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     closeSharedResources(driverOptions);
     sharedSts.destroy();
     console.log(`\n${n} AWS KMS configurations (assume-role) per row, one wrap each against the AWS KMS double; V8 heap in use after two full GCs, per configuration.\n`);
-    printTable(['client', 'made KB', 'after one wrap KB', '× 10 000 MB'], rows);
+    printTable(['client', 'µs to make one', 'made KB', 'after one wrap KB', '× 10 000 MB'], rows);
     return summary;
   } finally {
     kms.child.kill();

@@ -17,9 +17,11 @@
 // the encryption context) in its own process, without delay: the wrap rows
 // measure the TSP's own cost at this many tenants, not a cloud round trip.
 //
-//   npm run bench -- tsp-scale [--tenants 10000] [--configs 3] [--seconds 5] [--connections 32] [--live-heap]
+//   npm run bench -- tsp-scale [--tenants 10000] [--configs 3] [--seconds 5] [--connections 32] [--live-heap] [--heap-snapshot DIR]
 //
 // --live-heap: the TSP collects its garbage (two full collections) before each memory reading.
+// --heap-snapshot DIR: the TSP writes a V8 heap snapshot into DIR after ready and after the load
+// (for Chrome's memory tool; about the heap's size each, and slow at 10 000 tenants).
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,11 +33,11 @@ import { ECHO_SERVER, WARM_UP_S } from './lib/autocannon-load';
 import { startFleetKms, startTspProcess } from './lib/fleet-tsp';
 import { httpRow, ms, positiveOptions, type TLatencyRow } from './lib/tsp-latency';
 
-const USAGE = 'usage: tsp-scale [--tenants 10000] [--configs 3] [--seconds 5] [--connections 32] [--live-heap]';
+const USAGE = 'usage: tsp-scale [--tenants 10000] [--configs 3] [--seconds 5] [--connections 32] [--live-heap] [--heap-snapshot DIR]';
 
 export async function run(args: string[]): Promise<BenchSummary> {
-  const { values } = parseArgs({ args, options: { tenants: { type: 'string', default: '10000' }, configs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' }, 'live-heap': { type: 'boolean', default: false } }, strict: true });
-  const { 'live-heap': liveHeap, ...counts } = values;
+  const { values } = parseArgs({ args, options: { tenants: { type: 'string', default: '10000' }, configs: { type: 'string', default: '3' }, seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' }, 'live-heap': { type: 'boolean', default: false }, 'heap-snapshot': { type: 'string' } }, strict: true });
+  const { 'live-heap': liveHeap, 'heap-snapshot': snapshotDir, ...counts } = values;
   const { tenants, configs, seconds, connections } = positiveOptions(counts, ['tenants', 'configs', 'connections'], USAGE);
   const cpus = os.cpus();
   console.log(`Node ${process.version}, ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}).`);
@@ -59,6 +61,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     stops.push(() => stopChild(tsp.child));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const ready = await tsp.memory();
+    if (snapshotDir) await tsp.heapSnapshot(path.resolve(snapshotDir, 'tsp-scale-ready.heapsnapshot'));
     const served = ((await (await fetch(`${tsp.healthUrl}/health`)).json()) as { tenants: number }).tenants;
     if (served !== tenants) throw new Error(`the TSP serves ${served} tenants, not ${tenants}`);
 
@@ -83,6 +86,8 @@ export async function run(args: string[]): Promise<BenchSummary> {
     console.log(`wrap, random tenant: ${seconds} s with ${connections} connections…`);
     const wrap = await httpRow(`wrap, random tenant of ${tenants}`, { url: tsp.url, requests: wrapRequest(random), connections }, seconds);
     const loaded = await tsp.memory();
+    const assumedAfterLoad = await kms.stsCalls();
+    if (snapshotDir) await tsp.heapSnapshot(path.resolve(snapshotDir, 'tsp-scale-loaded.heapsnapshot'));
     const peakMb = memoryOf(tsp.child.pid as number).peakMb;
     console.log(`bare node:http echo: ${seconds} s…`);
     const bare = await httpRow('bare node:http echo', { url: `http://127.0.0.1:${echoPort}/`, method: 'POST', headers: { 'content-type': 'application/json' }, body: bodyOf(ids[0] as string), connections }, seconds);
@@ -95,8 +100,10 @@ export async function run(args: string[]): Promise<BenchSummary> {
         ['tenants served (from /health)', String(served)],
         [`after ready: RSS / heap used / heap total (MB)${liveHeap ? ', after GC' : ''}`, `${ready.rssMb.toFixed(0)} / ${ready.heapUsedMb.toFixed(0)} / ${ready.heapTotalMb.toFixed(0)}`],
         [`after the wrap load: RSS / heap used / heap total (MB)${liveHeap ? ', after GC' : ''}`, `${loaded.rssMb.toFixed(0)} / ${loaded.heapUsedMb.toFixed(0)} / ${loaded.heapTotalMb.toFixed(0)}`],
+        ['outside the V8 heap, after ready / after the load: external / of it array buffers (MB)', `${ready.externalMb.toFixed(0)} / ${ready.arrayBuffersMb.toFixed(0)}; ${loaded.externalMb.toFixed(0)} / ${loaded.arrayBuffersMb.toFixed(0)}`],
+        ['RSS by mapping, after ready / after the load: malloc main heap / anonymous (V8 pages, other arenas) / files (MB)', [ready, loaded].map((m) => (m.residentMb ? `${m.residentMb.brk.toFixed(0)} / ${m.residentMb.anon.toFixed(0)} / ${m.residentMb.file.toFixed(0)}` : 'n/a')).join('; ')],
         ['peak RSS so far (MB)', peakMb.toFixed(0)],
-        ['STS AssumeRole calls by then (one per tenant: credentials are cached per configuration)', String(assumed)],
+        ['STS AssumeRole calls after the first pass / after the random load (role sessions are kept per configuration, also when its driver is let go)', `${assumed} / ${assumedAfterLoad}`],
       ],
     );
     console.log(`\n${seconds} s per row after a ${WARM_UP_S} s warm-up (the first-wrap row: one pass, no warm-up), ${connections} keep-alive connections (autocannon in this process).\n`);

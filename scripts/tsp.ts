@@ -68,6 +68,7 @@ const tsp = createTsp({
   kms: outbound.kms,
   siem: outbound.siem,
   leases: { maxEntries: settings.leaseCacheEntries },
+  kmsDrivers: { maxDrivers: settings.kmsDriverCache },
   logger,
 });
 

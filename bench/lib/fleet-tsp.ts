@@ -11,6 +11,7 @@
 // The TSP process starts with bench/lib/memory-probe.mjs preloaded, which
 // answers its memory (RSS, V8 heap) over the IPC channel.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { TSP_API_KEY } from '@/lib/testing/tsp-world';
@@ -47,7 +48,14 @@ async function serveFleetKms(): Promise<void> {
   process.send?.({ url: kms.url });
 }
 
-export type TMemory = { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number };
+export type TMemory = { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; residentMb: { brk: number; anon: number; file: number } | null };
+
+/** The Node flags in package.json's "tsp" script: `node <flags…> scripts/node.mjs scripts/tsp.ts`. */
+export function tspNodeFlags(): string[] {
+  const script = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.tsp ?? '';
+  const words = script.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('scripts/node.mjs')).filter((w) => w.startsWith('--'));
+}
 
 export type TTspProcess = {
   child: ChildProcess;
@@ -57,6 +65,8 @@ export type TTspProcess = {
   /** From spawning the process until /ready first answered 200. */
   readyMs: number;
   memory(): Promise<TMemory>;
+  /** Writes a V8 heap snapshot of the TSP to `file`. */
+  heapSnapshot(file: string): Promise<void>;
   log(): string;
 };
 
@@ -75,8 +85,9 @@ export async function startTspProcess(options: {
   let tail = '';
   const probe = path.join(import.meta.dirname, options.liveHeap ? 'memory-probe-gc.mjs' : 'memory-probe.mjs');
   const started = performance.now();
-  // BENCH_TSP_NODE_FLAGS: Node flags for the TSP's process only (e.g. --max-semi-space-size=2), not for the bench, broker or double.
-  const nodeFlags = process.env.BENCH_TSP_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  // BENCH_TSP_NODE_FLAGS: Node flags for the TSP's process only (e.g. --max-semi-space-size=2; empty for none), not for the
+  // bench, broker or double. Unset: those `npm run tsp` starts it with, so the bench measures the process operators run.
+  const nodeFlags = (process.env.BENCH_TSP_NODE_FLAGS ?? tspNodeFlags().join(' ')).split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, '--import', probe, 'scripts/node.mjs', 'scripts/tsp.ts', '--credentials', options.credentialsFile, '--pins', options.pinsFile, '--host', '127.0.0.1', '--port', String(port), '--health-port', String(healthPort)], {
     env: {
       ...process.env,
@@ -109,7 +120,12 @@ export async function startTspProcess(options: {
       child.once('message', (answer: TMemory) => resolve(answer));
       child.send('memory');
     });
-  return { child, url: `http://127.0.0.1:${port}`, healthUrl, apiKey: TSP_API_KEY, readyMs, memory, log: () => tail };
+  const heapSnapshot = (file: string) =>
+    new Promise<void>((resolve) => {
+      child.once('message', () => resolve());
+      child.send({ snapshot: file });
+    });
+  return { child, url: `http://127.0.0.1:${port}`, healthUrl, apiKey: TSP_API_KEY, readyMs, memory, heapSnapshot, log: () => tail };
 }
 
 if (process.env.FLEET_KMS_CHILD === '1') await serveFleetKms();

@@ -5,16 +5,6 @@
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-const MB = 1024 * 1024;
 v8.setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc');
-if (process.send) {
-  process.on('message', (message) => {
-    if (message !== 'memory') return;
-    gc();
-    gc();
-    const m = process.memoryUsage();
-    process.send({ rssMb: m.rss / MB, heapUsedMb: m.heapUsed / MB, heapTotalMb: m.heapTotal / MB, externalMb: m.external / MB });
-  });
-  process.channel?.unref();
-}
+globalThis[Symbol.for('cmk.bench.gc')] = runInNewContext('gc');
+await import('./memory-probe.mjs');

@@ -105,6 +105,23 @@ describe('AWS KMS driver: round trips', () => {
 });
 
 describe('AWS KMS driver: what one proxy shares between configurations', () => {
+  it("a driver made again with its configuration's memo keeps the role session; another configuration's memo is not shared", async () => {
+    double.resetCalls();
+    const options = double.driverOptions(vendor, 2000);
+    const memo = {};
+    const first = kit.keep(createKmsDriver('aws-kms', double.assumeRoleSettings(key, role), options, memo));
+    const edek = await first.wrap(dek, tenant);
+    // The TSP's driver cache closed it for room, and makes it again on the tenant's next request.
+    first.close();
+    const again = kit.keep(createKmsDriver('aws-kms', double.assumeRoleSettings(key, role), options, memo));
+    expect(await again.unwrap(edek, tenant)).toEqual(dek);
+    expect(double.count({ service: 'sts', target: 'AssumeRole', status: 200 })).toBe(1);
+    // A fresh memo (another configuration, or another version) signs in for itself.
+    const fresh = kit.keep(createKmsDriver('aws-kms', double.assumeRoleSettings(key, role), options, {}));
+    expect(await fresh.unwrap(edek, tenant)).toEqual(dek);
+    expect(double.count({ service: 'sts', target: 'AssumeRole', status: 200 })).toBe(2);
+  });
+
   it('drivers made with one options object share the agents and the STS client, yet each signs with its own credentials', async () => {
     double.resetCalls();
     const options = double.driverOptions(vendor, 2000);

@@ -10,6 +10,8 @@
 // client, which signs AssumeRole with the vendor's own credentials (each
 // driver still caches its own role session). Few retries, a per-call
 // deadline, a concurrency limit per configuration; every failure leaves as a KmsError.
+// The role session and the limit live in the configuration's memo (TKmsDriverMemo),
+// so a driver the TSP closed for room and made again keeps both.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
@@ -24,7 +26,7 @@ import { bindingRecord } from './binding';
 import { createConcurrencyLimit } from './concurrency-limit';
 import { DEFAULT_TIMEOUT_MS, withDeadline } from './deadline';
 import { keepAliveOptions, sharedResource } from './keep-alive';
-import { defineKmsDriver, KmsError, type TKmsBinding, type TKmsDriver, type TKmsDriverOptions } from './types';
+import { defineKmsDriver, KmsError, type TKmsBinding, type TKmsDriver, type TKmsDriverMemo, type TKmsDriverOptions } from './types';
 
 /** Two attempts: one retry absorbs a dropped keep-alive socket or a brief throttle and still answers within the deadline. */
 const MAX_ATTEMPTS = 2;
@@ -43,12 +45,15 @@ function signInWith(settings: TAwsKmsSettings, options: TKmsDriverOptions, sts: 
   return assumeRoleCredentials(sts(), role, timeoutMs);
 }
 
-function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOptions): TKmsDriver {
+type TAwsMemo = { awsLimit?: ReturnType<typeof createConcurrencyLimit>; awsCredentials?: ReturnType<typeof signInWith> };
+
+function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOptions, memo: TKmsDriverMemo = {}): TKmsDriver {
+  const kept = memo as TAwsMemo;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const aws = options.aws ?? {};
   // The regional endpoint is shared by every tenant, so the limit is per configuration: one tenant's slow key or spent quota cannot hold up another's.
   const maxInFlight = aws.maxConcurrency ?? MAX_IN_FLIGHT;
-  const limit = createConcurrencyLimit('AWS KMS', maxInFlight);
+  const limit = (kept.awsLimit ??= createConcurrencyLimit('AWS KMS', maxInFlight));
   // One pair of agents per proxy, without a socket cap of their own: the limit above is what bounds a
   // configuration's sockets, so a tenant at its limit never queues another tenant's call inside an agent.
   const { httpAgent, httpsAgent } = sharedResource(
@@ -81,7 +86,7 @@ function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOption
   const kms = new KMSClient({
     ...common,
     ...(aws.endpoints?.kms ? { endpoint: aws.endpoints.kms } : {}),
-    credentials: signInWith(settings, options, stsClient, timeoutMs),
+    credentials: (kept.awsCredentials ??= signInWith(settings, options, stsClient, timeoutMs)),
   });
   let closed = false;
 

@@ -9,11 +9,11 @@ import { thalesCipherTrustDriver } from './thales-ciphertrust';
 import { hashicorpVaultTransitDriver } from './hashicorp-vault-transit';
 import { googleCloudKmsDriver } from './google-cloud-kms';
 import { azureKeyVaultDriver } from './azure-key-vault';
-import { KmsError, type TKmsDriver, type TKmsDriverOptions } from './types';
+import { KmsError, type TKmsDriver, type TKmsDriverMemo, type TKmsDriverOptions } from './types';
 
 export * from './types';
 
-type TRegisteredDriver = { provider: string; schema: { safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: TIssues } }; create(settings: never, options: TKmsDriverOptions): TKmsDriver };
+type TRegisteredDriver = { provider: string; schema: { safeParse(value: unknown): { success: true; data: unknown } | { success: false; error: TIssues } }; create(settings: never, options: TKmsDriverOptions, memo?: TKmsDriverMemo): TKmsDriver };
 type TIssues = { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
 
 const DRIVERS: ReadonlyMap<string, TRegisteredDriver> = new Map<string, TRegisteredDriver>([
@@ -44,11 +44,12 @@ function describeIssues(provider: string, settings: unknown, error: TIssues): st
   return message;
 }
 
-export function createKmsDriver(provider: string, settings: unknown, options: TKmsDriverOptions): TKmsDriver {
+/** `memo`: what the driver may keep for this configuration beyond its own life (TKmsDriverMemo); absent, a fresh one. */
+export function createKmsDriver(provider: string, settings: unknown, options: TKmsDriverOptions, memo?: TKmsDriverMemo): TKmsDriver {
   const driver = DRIVERS.get(provider);
   if (!driver) throw new KmsError('kms_config_invalid', `No KMS driver for the provider "${provider.slice(0, 64)}".`);
   const parsed = driver.schema.safeParse(settings);
   // The zod error is not kept as the cause: its issues carry the input values, secrets included.
   if (!parsed.success) throw new KmsError('kms_config_invalid', describeIssues(provider, settings, parsed.error));
-  return driver.create(parsed.data as never, options);
+  return driver.create(parsed.data as never, options, memo);
 }

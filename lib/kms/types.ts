@@ -79,7 +79,16 @@ export type TKmsDriverOptions = {
   };
 };
 
+/**
+ * What a driver may keep for its configuration beyond its own life. The TSP's driver cache closes
+ * drivers it has not used lately and makes them again on the next request, handing the new driver the
+ * same object for the same tenant and configuration version, and a new one for any other (never
+ * shared between configurations). The AWS driver keeps its role session and its concurrency limit
+ * here, so a driver made again costs no AssumeRole and its limit still counts the calls in flight.
+ */
+export type TKmsDriverMemo = Record<string, unknown>;
+
 /** Types a driver: its provider id, the settings schema the browser also validates with, and its factory. */
-export function defineKmsDriver<T>(def: { provider: string; schema: ZodType<T>; create(settings: T, options: TKmsDriverOptions): TKmsDriver }): typeof def {
+export function defineKmsDriver<T>(def: { provider: string; schema: ZodType<T>; create(settings: T, options: TKmsDriverOptions, memo?: TKmsDriverMemo): TKmsDriver }): typeof def {
   return def;
 }

@@ -34,6 +34,14 @@ describe('TSP settings', () => {
     }
   });
 
+  it('reads the KMS driver cache bound (2000 by default), and refuses one that is not a whole number from 100 to 1000000', () => {
+    expect(parseTspSettings({ credentials }, env).kmsDriverCache).toBe(2000);
+    expect(parseTspSettings({ credentials }, { ...env, TSP_KMS_DRIVER_CACHE: '12000' }).kmsDriverCache).toBe(12_000);
+    for (const bad of ['99', '2.5', 'all', '2000000', '-1']) {
+      expect(problems({ credentials }, { ...env, TSP_KMS_DRIVER_CACHE: bad })).toContain('TSP_KMS_DRIVER_CACHE must be a whole number from 100 to 1000000.');
+    }
+  });
+
   it('lets flags win over variables, and reads a second API key for rotation', () => {
     const second = Buffer.from('second-key-0123456789').toString('base64');
     const s = parseTspSettings({ credentials, port: '8443', 'health-port': '9100' }, { ...env, TSP_PORT: '1', TSP_API_KEY_2: second, TSP_MAX_STALENESS_S: '300' });

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { TKmsDriverOptions } from '@/lib/kms/types';
 import { SUPPORTED_SIEM_PROVIDERS } from '@/lib/siem/registry';
+import { MAX_DRIVERS } from './configs';
 
 export class TspSettingsError extends Error {}
 
@@ -35,6 +36,11 @@ const httpsUrl = (name: string, like: string) =>
 
 const pemFile = (name: string) =>
   file(name).refine((p) => !existsSync(p) || readFileSync(p, 'utf8').includes('-----BEGIN CERTIFICATE-----'), { error: `${name} must hold PEM CA certificates (-----BEGIN CERTIFICATE-----).` });
+
+const wholeNumber = (name: string, min: number, max: number) => {
+  const error = `${name} must be a whole number from ${min} to ${max}.`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
 
 const ZSettings = z
   .object({
@@ -87,6 +93,7 @@ const ZSettings = z
       .min(100, { error: 'TSP_LEASE_CACHE_ENTRIES must be a whole number from 100 to 10000000.' })
       .max(10_000_000, { error: 'TSP_LEASE_CACHE_ENTRIES must be a whole number from 100 to 10000000.' })
       .default(50_000),
+    kmsDriverCache: wholeNumber('TSP_KMS_DRIVER_CACHE', 100, 1_000_000).default(MAX_DRIVERS),
   })
   .superRefine((s, ctx) => {
     if ((s.tlsCert === undefined) !== (s.tlsKey === undefined)) ctx.addIssue({ code: 'custom', path: ['tlsCert'], message: 'Give both --tls-cert and --tls-key (TSP_TLS_CERT_FILE, TSP_TLS_KEY_FILE), or neither.' });
@@ -131,6 +138,7 @@ export function parseTspSettings(flags: TTspFlags, env: Readonly<Record<string, 
     resolve: e('TSP_RESOLVE'),
     siemQueue: e('TSP_SIEM_QUEUE_EVENTS'),
     leaseCacheEntries: e('TSP_LEASE_CACHE_ENTRIES'),
+    kmsDriverCache: e('TSP_KMS_DRIVER_CACHE'),
     siemConnectTo: e('TSP_SIEM_CONNECT_TO'),
     siemProviders: e('TSP_SIEM_PROVIDERS'),
   });

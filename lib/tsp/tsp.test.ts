@@ -66,6 +66,20 @@ describe('createTsp', () => {
     expect(metrics).not.toContain('acme');
   });
 
+  it('serves a tenant whose KMS driver was let go for room (kmsDrivers.maxDrivers) with a new one, without a second AssumeRole', async () => {
+    world = await startTspWorld({ tsp: { kmsDrivers: { maxDrivers: 1 } } });
+    world.kms.resetCalls();
+    const wrapped = await call(world.url, 'document/wrap', body('globex'));
+    expect(wrapped.status).toBe(200);
+    // quiet's driver takes the only place: globex's (assume-role) is closed.
+    expect((await call(world.url, 'document/wrap', body('quiet'))).status).toBe(200);
+    const unwrapped = await call(world.url, 'document/unwrap', JSON.stringify({ ...JSON.parse(body('globex')), encryptedDocumentKey: wrapped.json?.edek }));
+    expect(unwrapped.status).toBe(200);
+    expect(unwrapped.json?.dek).toBe(wrapped.json?.dek);
+    // Its role session outlived its driver.
+    expect(world.kms.count({ service: 'sts', target: 'AssumeRole', status: 200 })).toBe(1);
+  });
+
   it('refuses key requests once the configuration is staler than --max-staleness, and says so', async () => {
     world = await startTspWorld({ tsp: { maxStalenessSeconds: 60, now: () => Date.now() + 3_600_000 } });
     const refused = await call(world.url, 'document/wrap', body());

@@ -51,6 +51,8 @@ export type TTspOptions = {
   now?: () => number;
   /** Leased keys (docs/tsp.md "Leased keys"): opened leased keys held at most (TSP_LEASE_CACHE_ENTRIES, default 50 000). */
   leases?: { maxEntries?: number };
+  /** KMS drivers held at most (TSP_KMS_DRIVER_CACHE, default 2 000); the least recently used is closed and made again on its next request. */
+  kmsDrivers?: { maxDrivers?: number };
   /** Key-use counters (docs/tsp.md "Usage counters"); reportOpenMinute is for tests: usage shows within seconds, not after the minute. */
   usage?: { reportOpenMinute?: boolean };
 };
@@ -80,7 +82,11 @@ export function createTsp(options: TTspOptions): TTsp {
   const now = options.now ?? Date.now;
   const instanceId = options.instanceId ?? randomUUID();
   const { client } = options;
-  const drivers = createDriverCache({ ...options.kms, aws: { roleSessionName: `cmk-tsp-${options.deploymentId}`, ...options.kms?.aws } });
+  const drivers = createDriverCache(
+    { ...options.kms, aws: { roleSessionName: `cmk-tsp-${options.deploymentId}`, ...options.kms?.aws } },
+    undefined,
+    options.kmsDrivers?.maxDrivers === undefined ? {} : { maxDrivers: options.kmsDrivers.maxDrivers },
+  );
   const siem = createSiemFanout({
     deploymentId: options.deploymentId,
     instanceId,
