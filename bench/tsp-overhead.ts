@@ -24,16 +24,19 @@
 // tsp-world.ts) and the direct loops run in one child process (this file
 // with TSP_OVERHEAD_BENCH_CHILD=1); autocannon drives the TSP and echo rows
 // from this process; the echo server is a third process. All on the same cores.
+// The TSP world's process runs with the Node flags `npm run tsp` gives the TSP
+// (package.json), unless BENCH_TSP_NODE_FLAGS says otherwise (empty for none).
 //
 //   npm run bench -- tsp-overhead [--seconds 5] [--connections 200] [--rate 250] [--slow-connections 64]
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
 import { freePort } from '@/scripts/lib/pg-cluster';
 import { cpuSecondsOf, printTable, spawnQuiet, stopChild, waitUntilUp, type BenchSummary } from './lib/broker';
 import { ECHO_SERVER, WARM_UP_S } from './lib/autocannon-load';
+import { tspNodeFlags } from './lib/fleet-tsp';
 import { askChild, startIpcChild } from './lib/ipc-child';
 import { closedLoopLatencies, httpOpenRow, httpRow, ms, openLoop, positiveOptions, summarise, type TLatencyRow } from './lib/tsp-latency';
 import { POOL } from './lib/tsp-wrap-options';
@@ -43,8 +46,10 @@ const SLOW_KMS_MS = 2_000;
 const USAGE = 'usage: tsp-overhead [--seconds 5] [--connections 200] [--rate 250] [--slow-connections 64]';
 
 type TDirectAsk = { type: 'direct'; operation: 'wrap' | 'unwrap'; loop: 'closed' | 'open'; seconds: number; connections: number; rate: number };
-/** The TSP world's event loop over a row: its longest delay (ms), and garbage collection's longest pause and total (ms). */
-type TPauses = { loopMaxMs: number; gcMaxMs: number; gcTotalMs: number };
+/** The TSP world's event loop over a row: its longest delay (ms), and garbage collection's longest pause (ms, and its kind), total (ms) and pauses of 5 ms or more. */
+type TPauses = { loopMaxMs: number; gcMaxMs: number; gcMaxKind: string; gcTotalMs: number; gcLong: number };
+const GC_KINDS: Record<number, string> = { [perf.NODE_PERFORMANCE_GC_MINOR]: 'scavenge', [perf.NODE_PERFORMANCE_GC_MAJOR]: 'mark-compact', [perf.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental', [perf.NODE_PERFORMANCE_GC_WEAKCB]: 'weak' };
+const LONG_GC_MS = 5;
 type TChildMessage = { type: 'ready'; url: string; apiKey: string } | { type: 'direct-result'; latencies: number[]; errors: number; seconds: number } | { type: 'done' } | { type: 'pauses'; pauses: TPauses };
 type TChildAsk = TDirectAsk | { type: 'slow'; on: boolean } | { type: 'pauses'; reset: boolean };
 type Row = TLatencyRow & { cpu?: number; own?: number; pauses?: TPauses };
@@ -72,15 +77,18 @@ async function serveChild(): Promise<void> {
   // Where a tail comes from: a stalled event loop (GC, or the process not given a core) delays every request in it.
   const eventLoop = monitorEventLoopDelay({ resolution: 5 });
   eventLoop.enable();
-  const gc = { max: 0, total: 0 };
+  const gc = { max: 0, maxKind: '', total: 0, long: 0 };
   new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) Object.assign(gc, { max: Math.max(gc.max, entry.duration), total: gc.total + entry.duration });
+    for (const entry of list.getEntries()) {
+      if (entry.duration > gc.max) Object.assign(gc, { max: entry.duration, maxKind: GC_KINDS[(entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0] ?? 'other' });
+      Object.assign(gc, { total: gc.total + entry.duration, long: gc.long + (entry.duration >= LONG_GC_MS ? 1 : 0) });
+    }
   }).observe({ entryTypes: ['gc'] });
   process.on('message', (ask: TChildAsk) => {
     void (async () => {
       if (ask.type === 'pauses') {
-        send({ type: 'pauses', pauses: { loopMaxMs: eventLoop.max / 1e6, gcMaxMs: gc.max, gcTotalMs: gc.total } });
-        if (ask.reset) Object.assign(gc, { max: 0, total: 0 }, void eventLoop.reset());
+        send({ type: 'pauses', pauses: { loopMaxMs: eventLoop.max / 1e6, gcMaxMs: gc.max, gcMaxKind: gc.maxKind, gcTotalMs: gc.total, gcLong: gc.long } });
+        if (ask.reset) Object.assign(gc, { max: 0, maxKind: '', total: 0, long: 0 }, void eventLoop.reset());
         return;
       }
       if (ask.type === 'slow') {
@@ -115,7 +123,10 @@ export async function run(args: string[]): Promise<BenchSummary> {
   console.log(`KMS: the AWS KMS protocol double on 127.0.0.1, every call answered after ${KMS_DELAY_MS} ms; tenant quiet (access keys, no SIEM).\n`);
   const children: ChildProcess[] = [];
   try {
-    const started = await startIpcChild<TChildMessage>('bench/tsp-overhead.ts', { TSP_OVERHEAD_BENCH_CHILD: '1', LOG_LEVEL: 'silent' }, 'the TSP world');
+    // As in tsp-scale (fleet-tsp.ts): the flags operators run the TSP with, unless BENCH_TSP_NODE_FLAGS says otherwise.
+    const nodeFlags = (process.env.BENCH_TSP_NODE_FLAGS ?? tspNodeFlags().join(' ')).split(' ').filter(Boolean);
+    console.log(`The TSP world's Node flags: ${nodeFlags.join(' ') || 'none'}.\n`);
+    const started = await startIpcChild<TChildMessage>('bench/tsp-overhead.ts', { TSP_OVERHEAD_BENCH_CHILD: '1', LOG_LEVEL: 'silent' }, 'the TSP world', nodeFlags);
     if (started.ready.type !== 'ready') throw new Error('the TSP world sent an unexpected first message');
     const world = { child: started.child, url: started.ready.url, apiKey: started.ready.apiKey };
     children.push(world.child);
@@ -197,7 +208,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
 
     const table = (rows: Row[]) =>
       printTable(
-        ['row', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'TSP world cores', 'load generator cores', 'world: longest loop delay / GC pause, GC total ms'],
+        ['row', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'TSP world cores', 'load generator cores', `world: longest loop delay / GC pause (kind), GC total ms, pauses ≥ ${LONG_GC_MS} ms`],
         rows.map((r) => [
           r.name,
           r.rps.toFixed(0),
@@ -207,7 +218,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
           r.errors ? `${r.errors} ${JSON.stringify(r.statuses)}` : '0',
           r.cpu === undefined ? '' : r.cpu.toFixed(2),
           r.own === undefined ? '' : r.own.toFixed(2),
-          r.pauses ? `${ms(r.pauses.loopMaxMs)} / ${ms(r.pauses.gcMaxMs)}, ${r.pauses.gcTotalMs.toFixed(0)}` : '',
+          r.pauses ? `${ms(r.pauses.loopMaxMs)} / ${ms(r.pauses.gcMaxMs)} (${r.pauses.gcMaxKind || '-'}), ${r.pauses.gcTotalMs.toFixed(0)}, ${r.pauses.gcLong}` : '',
         ]),
       );
     const overheads = (rows: Row[]) => {

@@ -4,10 +4,10 @@
 // questions one at a time over the same channel.
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** Starts `file` with `env` added; resolves with its first message, or fails with its stderr if it exits first. */
-export function startIpcChild<TReady>(file: string, env: Record<string, string>, what: string): Promise<{ child: ChildProcess; ready: TReady }> {
+/** Starts `file` with `env` added (and Node's `nodeFlags`); resolves with its first message, or fails with its stderr if it exits first. */
+export function startIpcChild<TReady>(file: string, env: Record<string, string>, what: string, nodeFlags: readonly string[] = []): Promise<{ child: ChildProcess; ready: TReady }> {
   let tail = '';
-  const child = spawn(process.execPath, ['scripts/node.mjs', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = spawn(process.execPath, [...nodeFlags, 'scripts/node.mjs', file], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   child.stderr?.on('data', (d: Buffer) => (tail = (tail + d.toString()).slice(-4000)));
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${what} exited (${code}):\n${tail}`)));

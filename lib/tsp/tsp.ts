@@ -267,6 +267,8 @@ export function createTsp(options: TTspOptions): TTsp {
       drivers.close();
       await new Promise<void>((resolve) => healthServer.close(() => resolve()));
       healthServer.closeAllConnections();
+      // The log is written asynchronously: what this instance logged reaches stdout before stop() resolves.
+      logger.flush?.();
       return { siemLeft: drained.left };
     },
     reloadTls() {
