@@ -133,7 +133,7 @@ export function createApiHandler(options: TApiOptions): (req: IncomingMessage, r
       if (!res.headersSent) sendError(res, failure, headers);
       else res.destroy();
     } finally {
-      ctx.metrics.requests.inc({ route: route ? name : 'unknown', code: String(code) });
+      ctx.metrics.countRequest(route ? name : 'unknown', code);
       logger.info({ requestId, route: route ? name : 'unknown', code, ms: Math.round(performance.now() - started) }, 'tsp request');
     }
   };

@@ -73,8 +73,12 @@ function keyUse(ctx: TContext, tenant: TProxyTenant | undefined, tenantId: strin
   return ctx.siem.emit(tenant, tenantId, input);
 }
 
+/** The fields without undefined members; as they are when there is none (what the wire schema hands over), not copied per key use. */
 function stripUndefined(fields: TIclFields): TEventInput['iclFields'] {
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as TEventInput['iclFields'];
+  for (const key in fields) {
+    if (fields[key as keyof TIclFields] === undefined) return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as TEventInput['iclFields'];
+  }
+  return fields as TEventInput['iclFields'];
 }
 
 async function wrapWith(ctx: TContext, tenant: TProxyTenant, config: TKmsConfig, dek: Uint8Array): Promise<string> {

@@ -7,6 +7,8 @@ export type TTspMetrics = {
   registry: Registry;
   requests: Counter<'route' | 'code'>;
   kmsSeconds: Histogram<'provider' | 'operation' | 'outcome'>;
+  /** One API request, counted by route and outcome code: a number added to, read into `requests` when scraped. */
+  countRequest(route: string, code: number): void;
 };
 
 export type TMetricSources = {
@@ -20,7 +22,18 @@ export type TMetricSources = {
 
 export function createTspMetrics(sources: TMetricSources): TTspMetrics {
   const registry = new Registry();
-  const requests = new Counter({ name: 'tsp_requests_total', help: 'API requests by route and outcome code (0 = success).', labelNames: ['route', 'code'], registers: [registry] });
+  // Counted here, not with requests.inc(labels) per request: prom-client hashes the labels and copies its values on every inc.
+  const counts = new Map<string, Map<number, number>>();
+  const requests = new Counter({
+    name: 'tsp_requests_total',
+    help: 'API requests by route and outcome code (0 = success).',
+    labelNames: ['route', 'code'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [route, byCode] of counts) for (const [code, n] of byCode) this.inc({ route, code: String(code) }, n);
+    },
+  });
   const kmsSeconds = new Histogram({
     name: 'tsp_kms_request_seconds',
     help: 'KMS call latency by provider, operation and outcome.',
@@ -82,5 +95,10 @@ export function createTspMetrics(sources: TMetricSources): TTspMetrics {
       },
     });
   }
-  return { registry, requests, kmsSeconds };
+  const countRequest = (route: string, code: number) => {
+    let byCode = counts.get(route);
+    if (!byCode) counts.set(route, (byCode = new Map()));
+    byCode.set(code, (byCode.get(code) ?? 0) + 1);
+  };
+  return { registry, requests, kmsSeconds, countRequest };
 }
