@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { printTable, type BenchSummary } from './lib/broker';
 
-const ALL = ['poll-throughput', 'revocation', 'full-sync', 'verify-cost', 'browser-cost', 'tenants-list', 'tsp-wrap', 'tsp-siem', 'tsp-leased', 'tsp-overhead', 'tsp-revocation', 'tsp-scale', 'kms-driver-memory', 'tsc-documents', 'tsc-stream', 'usage-storage'];
+const ALL = ['poll-throughput', 'revocation', 'full-sync', 'verify-cost', 'browser-cost', 'tenants-list', 'tsp-wrap', 'tsp-siem', 'tsp-leased', 'tsp-overhead', 'tsp-revocation', 'tsp-scale', 'kms-driver-memory', 'kms-call-garbage', 'tsc-documents', 'tsc-stream', 'usage-storage'];
 type Bench = { run(args: string[]): Promise<BenchSummary> };
 
 const [name, ...args] = process.argv.slice(2).filter((a) => a !== '--');

@@ -22,15 +22,15 @@
 // --live-heap: the TSP collects its garbage (two full collections) before each memory reading.
 // --heap-snapshot DIR: the TSP writes a V8 heap snapshot into DIR after ready and after the load
 // (for Chrome's memory tool; about the heap's size each, and slow at 10 000 tenants).
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type autocannon from 'autocannon';
 import { freePort } from '@/scripts/lib/pg-cluster';
-import { BENCH_SECRETS, memoryOf, printTable, seedBenchWorld, spawnQuiet, startBenchBroker, stopChild, type BenchSummary } from './lib/broker';
+import { BENCH_SECRETS, memoryOf, printTable, seedBenchWorld, spawnQuiet, stopChild, type BenchSummary } from './lib/broker';
 import { ECHO_SERVER, WARM_UP_S } from './lib/autocannon-load';
-import { startFleetKms, startTspProcess } from './lib/fleet-tsp';
+import { startFleetServices, startTspProcess } from './lib/fleet-tsp';
 import { httpRow, ms, positiveOptions, type TLatencyRow } from './lib/tsp-latency';
 
 const USAGE = 'usage: tsp-scale [--tenants 10000] [--configs 3] [--seconds 5] [--connections 32] [--live-heap] [--heap-snapshot DIR]';
@@ -48,16 +48,10 @@ export async function run(args: string[]): Promise<BenchSummary> {
     const seedStarted = Date.now();
     console.log(`seeding ${tenants} tenants × ${configs} configurations (not timed)…`);
     const world = await seedBenchWorld(path.join(base, 'pglite'), tenants, configs, (done) => console.log(`  ${done}/${tenants} (${Math.round((Date.now() - seedStarted) / 1000)} s)`));
-    const broker = await startBenchBroker(path.join(base, 'pglite'), path.join(base, 'data'));
-    stops.push(() => stopChild(broker.child));
-    const kms = await startFleetKms();
-    stops.push(() => stopChild(kms.child));
-    const credentialsFile = path.join(base, 'credentials.json');
-    writeFileSync(credentialsFile, JSON.stringify({ ...world.credentials, brokerUrl: broker.origin }));
-    chmodSync(credentialsFile, 0o600);
+    const { kms, credentialsFile, pinsFile } = await startFleetServices(base, world.credentials, stops);
 
     console.log('starting the TSP…');
-    const tsp = await startTspProcess({ credentialsFile, pinsFile: path.join(base, 'pins.json'), kmsUrl: kms.url, liveHeap: liveHeap });
+    const tsp = await startTspProcess({ credentialsFile, pinsFile, kmsUrl: kms.url, liveHeap: liveHeap });
     stops.push(() => stopChild(tsp.child));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const ready = await tsp.memory();

@@ -11,17 +11,26 @@
 // The TSP process starts with bench/lib/memory-probe.mjs preloaded, which
 // answers its memory (RSS, V8 heap) over the IPC channel.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { Agent } from 'node:http';
+import { DecryptCommand, EncryptCommand, KMSClient } from '@aws-sdk/client-kms';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { bindingRecord } from '@/lib/kms/binding';
+import { keepAliveOptions } from '@/lib/kms/keep-alive';
 import { TSP_API_KEY } from '@/lib/testing/tsp-world';
+import type { TProxyCredentials } from '@/lib/schemas/deployments';
 import { freePort } from '@/scripts/lib/pg-cluster';
+import { startBenchBroker, stopChild } from './broker';
 import { askChild, startIpcChild } from './ipc-child';
 
 /** The vendor's own AWS identity, which the example role trusts (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY of the TSP). */
 export const FLEET_VENDOR = { accessKeyId: 'AKIABENCHVENDOR00001', secretAccessKey: 'benchVendorSecretAccessKey0000000000000A', name: 'vendor' };
 const FLEET_ROLE = { roleArn: 'arn:aws:iam::111122223333:role/cmk-key-proxy', externalId: 'cmk-example-external-id', trusted: [FLEET_VENDOR.accessKeyId] };
 const FLEET_KEY_ID = '1234abcd-12ab-34cd-56ef-1234567890ab';
+const FLEET_KEY_ARN = `arn:aws:kms:eu-west-1:111122223333:key/${FLEET_KEY_ID}`;
 
 export type TFleetKms = { child: ChildProcess; url: string; delay(ms: number): Promise<void>; /** STS calls (AssumeRole) so far. */
   stsCalls(): Promise<number> };
@@ -48,6 +57,49 @@ async function serveFleetKms(): Promise<void> {
   process.send?.({ url: kms.url });
 }
 
+/** A process's event loop over a stretch of time (bench/lib/memory-probe.mjs): its longest delay, and garbage collection's longest pause (and its kind), total and pauses of 5 ms or more, in ms. */
+export type TPauses = { loopMaxMs: number; gcMaxMs: number; gcMaxKind: string; gcTotalMs: number; gcLong: number };
+
+/** Encrypt / Decrypt of a fleet tenant's data keys straight to the fleet's double, with no TSP. */
+export type TFleetDirect = { wrap(): Promise<Uint8Array>; unwrap(blob: Uint8Array): Promise<unknown>; close(): void };
+
+/**
+ * The calls the TSP's AWS driver makes for `tenantId`, made directly (lib/kms/aws-kms.ts): the vendor's
+ * credentials assume the example role once (the driver keeps its role session), then @aws-sdk/client-kms
+ * Encrypt/Decrypt with the tenant's encryption context, on a keep-alive agent as the driver's, one attempt
+ * (a retry would hide an error) and a 10 s bound per call.
+ */
+export async function fleetDirect(kmsUrl: string, tenantId: string): Promise<TFleetDirect> {
+  const common = { region: 'eu-west-1', endpoint: kmsUrl, maxAttempts: 1, requestHandler: { httpAgent: new Agent(keepAliveOptions()), connectionTimeout: 10_000, requestTimeout: 10_000 } };
+  const sts = new STSClient({ ...common, credentials: { accessKeyId: FLEET_VENDOR.accessKeyId, secretAccessKey: FLEET_VENDOR.secretAccessKey } });
+  const { Credentials: session } = await sts.send(new AssumeRoleCommand({ RoleArn: FLEET_ROLE.roleArn, ExternalId: FLEET_ROLE.externalId, RoleSessionName: 'cmk-bench-direct' }));
+  sts.destroy();
+  if (!session?.AccessKeyId || !session.SecretAccessKey) throw new Error('AssumeRole answered without credentials');
+  const kms = new KMSClient({ ...common, credentials: { accessKeyId: session.AccessKeyId, secretAccessKey: session.SecretAccessKey, sessionToken: session.SessionToken } });
+  const context = bindingRecord({ tenantId }, 'kms_wrap_failed');
+  return {
+    wrap: async () => (await kms.send(new EncryptCommand({ KeyId: FLEET_KEY_ARN, Plaintext: randomBytes(32), EncryptionContext: context }))).CiphertextBlob as Uint8Array,
+    unwrap: (blob) => kms.send(new DecryptCommand({ KeyId: FLEET_KEY_ARN, CiphertextBlob: blob, EncryptionContext: context })),
+    close: () => kms.destroy(),
+  };
+}
+
+/**
+ * What a fleet TSP needs around it, for a world seeded into `base`/pglite (seedBenchWorld): the production
+ * broker on that database, the fleet's KMS double, and the deployment's credentials file (mode 0600) naming
+ * the broker. Each one's stop is added to `stops`.
+ */
+export async function startFleetServices(base: string, credentials: TProxyCredentials, stops: (() => Promise<void>)[]): Promise<{ kms: TFleetKms; credentialsFile: string; pinsFile: string }> {
+  const broker = await startBenchBroker(path.join(base, 'pglite'), path.join(base, 'data'));
+  stops.push(() => stopChild(broker.child));
+  const kms = await startFleetKms();
+  stops.push(() => stopChild(kms.child));
+  const credentialsFile = path.join(base, 'credentials.json');
+  writeFileSync(credentialsFile, JSON.stringify({ ...credentials, brokerUrl: broker.origin }));
+  chmodSync(credentialsFile, 0o600);
+  return { kms, credentialsFile, pinsFile: path.join(base, 'pins.json') };
+}
+
 export type TMemory = { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; residentMb: { brk: number; anon: number; file: number } | null };
 
 /** The Node flags in package.json's "tsp" script: `node <flags…> scripts/node.mjs scripts/tsp.ts`. */
@@ -55,6 +107,11 @@ export function tspNodeFlags(): string[] {
   const script = (JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.tsp ?? '';
   const words = script.split(/\s+/);
   return words.slice(words.indexOf('node') + 1, words.indexOf('scripts/node.mjs')).filter((w) => w.startsWith('--'));
+}
+
+/** The Node flags a benchmark's TSP runs with: BENCH_TSP_NODE_FLAGS (empty for none), else `npm run tsp`'s. */
+export function benchTspNodeFlags(): string[] {
+  return (process.env.BENCH_TSP_NODE_FLAGS ?? tspNodeFlags().join(' ')).split(' ').filter(Boolean);
 }
 
 export type TTspProcess = {
@@ -67,6 +124,8 @@ export type TTspProcess = {
   memory(): Promise<TMemory>;
   /** Writes a V8 heap snapshot of the TSP to `file`. */
   heapSnapshot(file: string): Promise<void>;
+  /** What held the TSP's event loop since the last reset (the first call starts watching); `reset` starts the count again. */
+  pauses(reset: boolean): Promise<TPauses>;
   log(): string;
 };
 
@@ -80,6 +139,8 @@ export async function startTspProcess(options: {
   onLogLine?: (line: string) => void;
   /** Collect garbage before each memory reading (memory-probe-gc.mjs). */
   liveHeap?: boolean;
+  /** The TSP's Node flags instead of BENCH_TSP_NODE_FLAGS (or, unset, `npm run tsp`'s). */
+  nodeFlags?: readonly string[];
 }): Promise<TTspProcess> {
   const [port, healthPort] = [await freePort(), await freePort()];
   let tail = '';
@@ -87,7 +148,7 @@ export async function startTspProcess(options: {
   const started = performance.now();
   // BENCH_TSP_NODE_FLAGS: Node flags for the TSP's process only (e.g. --max-semi-space-size=2; empty for none), not for the
   // bench, broker or double. Unset: those `npm run tsp` starts it with, so the bench measures the process operators run.
-  const nodeFlags = (process.env.BENCH_TSP_NODE_FLAGS ?? tspNodeFlags().join(' ')).split(' ').filter(Boolean);
+  const nodeFlags = options.nodeFlags ?? benchTspNodeFlags();
   const child = spawn(process.execPath, [...nodeFlags, '--import', probe, 'scripts/node.mjs', 'scripts/tsp.ts', '--credentials', options.credentialsFile, '--pins', options.pinsFile, '--host', '127.0.0.1', '--port', String(port), '--health-port', String(healthPort)], {
     env: {
       ...process.env,
@@ -125,7 +186,18 @@ export async function startTspProcess(options: {
       child.once('message', () => resolve());
       child.send({ snapshot: file });
     });
-  return { child, url: `http://127.0.0.1:${port}`, healthUrl, apiKey: TSP_API_KEY, readyMs, memory, heapSnapshot, log: () => tail };
+  const pauses = (reset: boolean) =>
+    new Promise<TPauses>((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`the TSP exited (${code}):\n${tail}`));
+      if (child.exitCode !== null) return exited(child.exitCode);
+      child.once('exit', exited);
+      child.once('message', (answer: TPauses) => {
+        child.off('exit', exited);
+        resolve(answer);
+      });
+      child.send({ pauses: reset ? 'reset' : 'keep' });
+    });
+  return { child, url: `http://127.0.0.1:${port}`, healthUrl, apiKey: TSP_API_KEY, readyMs, memory, heapSnapshot, pauses, log: () => tail };
 }
 
 if (process.env.FLEET_KMS_CHILD === '1') await serveFleetKms();
