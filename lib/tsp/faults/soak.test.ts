@@ -157,12 +157,15 @@ describe('soak: applications, tenant admins and a flapping KMS at once', () => {
       w.kms.throttle(false);
     }
 
-    // Observers: SIEM events tallied and let go (the doubles would otherwise hold them all), the double's call log
-    // emptied, the live heap and each instance's lease cache sampled.
+    // Observers: SIEM events tallied and let go, and every other record the doubles and the test broker keep of
+    // what they were sent (requests, Splunk envelopes and channels, status reports, KMS calls) emptied: they would
+    // otherwise hold it all, and the live heap would measure this test's own bookkeeping rather than the TSPs'.
+    // Then the live heap and each instance's lease cache sampled.
     const consume = () => {
       for (const [name, events] of [['webhook', w.webhook.events], ['splunk', w.splunk.events]] as const) {
         for (const event of events.splice(0)) if (event.category === 'key_use' && event.iclFields.requestId?.startsWith('soak-')) received[name] += 1;
       }
+      for (const records of [w.webhook.requests, w.splunk.requests, w.splunk.envelopes, w.splunk.channels, w.statuses] as unknown[][]) records.splice(0);
       w.kms.resetCalls();
     };
     const heap: { at: number; mb: number }[] = [];
