@@ -2,9 +2,12 @@
 //   typecheck → lint → unit → build → integration on PGlite → integration on
 //   a PostgreSQL 15 cluster started here → Playwright in Chromium.
 // `--only a,b` runs some steps (names as above, e.g. --only unit,e2e).
+// The two integration steps run side by side, one vitest process each (each
+// step's output is printed whole when it ends); TEST_SERIAL=1 runs them one
+// after the other.
 // The last line is "tests: N passed, N failed[, N skipped]".
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type SpawnSyncOptions } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,13 +90,38 @@ function playwrightCounts(file: string): Counts | undefined {
   return { passed: r.stats.expected + r.stats.flaky, failed: r.stats.unexpected, skipped: r.stats.skipped };
 }
 
-function vitest(project: string, env: Record<string, string> = {}): { ok: boolean; counts?: Counts; failures: TFailedTest[] } {
+type TVitestResult = { ok: boolean; counts?: Counts; failures: TFailedTest[] };
+
+const vitestArgs = (project: string, out: string) => [bin('vitest', 'vitest.mjs'), 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`];
+
+/** vitest exits 1 with "no test files": a project without tests is an error, not a pass. */
+function vitestResult(ok: boolean, out: string): TVitestResult {
+  const counts = vitestCounts(out);
+  return { ok: ok && (counts?.passed ?? 0) > 0, counts, failures: vitestFailures(out) };
+}
+
+function vitest(project: string, env: Record<string, string> = {}): TVitestResult {
   const out = path.join(RESULTS_DIR, `${project}.json`);
   rmSync(out, { force: true });
-  const ok = run(process.execPath, [bin('vitest', 'vitest.mjs'), 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`], { env });
-  const counts = vitestCounts(out);
-  // vitest exits 1 with "no test files": treat a project without tests as an error, not a pass.
-  return { ok: ok && (counts?.passed ?? 0) > 0, counts, failures: vitestFailures(out) };
+  return vitestResult(run(process.execPath, vitestArgs(project, out), { env }), out);
+}
+
+/** vitest for `project` in the background, its output to .cache/test-results/<project>.log; resolves when it exits. */
+function vitestInBackground(project: string, env: Record<string, string>): Promise<TVitestResult & { seconds: number; log: string }> {
+  const out = path.join(RESULTS_DIR, `${project}.json`);
+  const log = path.join(RESULTS_DIR, `${project}.log`);
+  rmSync(out, { force: true });
+  const fd = openSync(log, 'w');
+  const started = Date.now();
+  const child = spawn(process.execPath, vitestArgs(project, out), { stdio: ['ignore', fd, fd], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env } as NodeJS.ProcessEnv });
+  return new Promise((resolve) => {
+    const finish = (ok: boolean) => {
+      closeSync(fd);
+      resolve({ ...vitestResult(ok, out), seconds: Math.round((Date.now() - started) / 100) / 10, log });
+    };
+    child.once('error', () => finish(false));
+    child.once('exit', (code) => finish(code === 0));
+  });
 }
 
 function ensureChromium(): string | undefined {
@@ -109,14 +137,40 @@ function ensureChromium(): string | undefined {
   return existsSync(CHROMIUM) ? undefined : `apt-get installed chromium but ${CHROMIUM} does not exist.`;
 }
 
+/** integration-pglite and integration-postgresql (on a cluster started here) side by side; each one's output printed whole when both are done. */
+async function integrationSideBySide(binDir: string): Promise<Outcome[]> {
+  const cluster = await startPgCluster(binDir);
+  console.log(`Started ${cluster.version} on port ${cluster.port} (${cluster.dataDir}).`);
+  console.log('integration-pglite and integration-postgresql run side by side (TEST_SERIAL=1: one after the other); each one\'s output follows when both are done.');
+  const started = Date.now();
+  const heartbeat = setInterval(() => console.log(`… integration steps running, ${Math.round((Date.now() - started) / 60_000)} min`), 60_000);
+  try {
+    const [pglite, postgresql] = await Promise.all([
+      vitestInBackground('integration-pglite', {}),
+      vitestInBackground('integration-postgresql', { TEST_PG_ADMIN_URL: cluster.adminUrl, TEST_PG_BIN_DIR: binDir }),
+    ]);
+    const outcomes: Outcome[] = [];
+    for (const [step, r] of [['integration-pglite', pglite], ['integration-postgresql', postgresql]] as const) {
+      console.log(`\n━━━ ${step} (output) ━━━`);
+      process.stdout.write(readFileSync(r.log));
+      outcomes.push({ step, status: r.ok ? 'passed' : 'failed', seconds: r.seconds, counts: r.counts, failures: r.failures, note: 'side by side' });
+    }
+    return outcomes;
+  } finally {
+    clearInterval(heartbeat);
+    cluster.stop();
+  }
+}
+
 async function main(): Promise<number> {
   const only = parseOnly();
   mkdirSync(RESULTS_DIR, { recursive: true });
   const outcomes: Outcome[] = [];
   let buildFailed = false;
+  let sideBySide = false;
 
   for (const step of STEPS) {
-    if (!only.has(step)) continue;
+    if (!only.has(step) || (step === 'integration-postgresql' && sideBySide)) continue;
     console.log(`\n━━━ ${step} ━━━`);
     const started = Date.now();
     const done = (status: Outcome['status'], extra: Partial<Outcome> = {}) =>
@@ -155,11 +209,19 @@ async function main(): Promise<number> {
         break;
       }
       case 'integration-pglite': {
+        const binDir = findPgBinDir();
+        if (only.has('integration-postgresql') && binDir && process.env.TEST_SERIAL !== '1') {
+          // Both backends at once, one core each: neither waits for the other's brokers, databases and sleeps.
+          outcomes.push(...(await integrationSideBySide(binDir)));
+          sideBySide = true;
+          break;
+        }
         const r = vitest('integration-pglite');
         done(r.ok ? 'passed' : 'failed', { counts: r.counts, failures: r.failures });
         break;
       }
       case 'integration-postgresql': {
+        if (sideBySide) break;
         const binDir = findPgBinDir();
         if (!binDir) {
           console.log('\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!');
