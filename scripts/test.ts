@@ -115,7 +115,11 @@ function vitestInBackground(project: string, env: Record<string, string>): Promi
   const started = Date.now();
   const child = spawn(process.execPath, vitestArgs(project, out), { stdio: ['ignore', fd, fd], env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', ...env } as NodeJS.ProcessEnv });
   return new Promise((resolve) => {
+    let finished = false;
+    // A spawn failure emits 'error' and may still emit 'exit': the first one settles.
     const finish = (ok: boolean) => {
+      if (finished) return;
+      finished = true;
       closeSync(fd);
       resolve({ ...vitestResult(ok, out), seconds: Math.round((Date.now() - started) / 100) / 10, log });
     };
