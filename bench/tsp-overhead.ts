@@ -15,7 +15,10 @@
 //   open loop     requests started at a fixed total rate (--rate, default 250/s), evenly spaced, at most 200 in
 //                 flight (keep-alive sockets), which the machine sustains with CPU to spare: here the p99
 //                 difference is the TSP's own overhead. (Not autocannon's overallRate, which bursts: see
-//                 bench/lib/tsp-latency.ts.)
+//                 bench/lib/tsp-latency.ts.) These rows take turns in 1 s slices, the order reversed every other
+//                 round (interleavedOpenLoop), each pooling its own: a p99 is decided by a few dozen requests, and
+//                 a moment of other work on this shared machine then falls on every row alike instead of on
+//                 whichever ran during it.
 //
 // Each row also reports the cores the TSP process and this one used, and what
 // held the TSP's event loop (its longest delay and GC pauses, from
@@ -46,12 +49,14 @@ import { BENCH_SECRETS, cpuSecondsOf, printTable, seedBenchWorld, spawnQuiet, st
 import { ECHO_SERVER, WARM_UP_S } from './lib/autocannon-load';
 import { benchTspNodeFlags, fleetDirect, startFleetServices, startTspProcess, type TPauses } from './lib/fleet-tsp';
 import { askChild, startIpcChild } from './lib/ipc-child';
-import { closedLoopLatencies, httpOpenRow, httpRow, ms, openLoop, positiveOptions, summarise, type TLatencyRow } from './lib/tsp-latency';
+import { closedLoopLatencies, httpCaller, httpOpenRow, httpRow, interleavedOpenLoop, ms, openLoop, positiveOptions, summarise, type TLatencyRow } from './lib/tsp-latency';
 import { POOL } from './lib/tsp-wrap-options';
 
 const KMS_DELAY_MS = 20;
 const SLOW_KMS_MS = 2_000;
 const LONG_GC_MS = 5;
+/** The open-loop rows' turns (interleavedOpenLoop). */
+const SLICE_S = 1;
 const USAGE = 'usage: tsp-overhead [--seconds 5] [--connections 200] [--rate 250] [--slow-connections 64] [--gc-trace FILE] [--tsp-core N]';
 const PROBE = path.join(import.meta.dirname, 'lib', 'memory-probe.mjs');
 
@@ -193,12 +198,42 @@ export async function run(args: string[]): Promise<BenchSummary> {
     closed.push(await directRow('SDK Encrypt direct, closed loop', 'wrap', 'closed'));
     closed.push(await directRow('SDK Decrypt direct, closed loop', 'unwrap', 'closed'));
     closed.push(await measured('bare node:http echo, closed loop', () => httpRow('bare node:http echo, closed loop', { url: echoUrl, method: 'POST', headers: { 'content-type': 'application/json' }, body: echoBody, connections }, seconds)));
-    const open: Row[] = [];
-    open.push(await measured('TSP wrap, open loop', () => httpOpenRow('TSP wrap, open loop', { url: `${tsp.url}/api/1/document/wrap`, headers, body: () => wrapBody }, rate, seconds, connections)));
-    open.push(await measured('TSP unwrap, open loop', () => httpOpenRow('TSP unwrap, open loop', { url: `${tsp.url}/api/1/document/unwrap`, headers, body: (i) => unwrapBodies[i % POOL] as string }, rate, seconds, connections)));
-    open.push(await directRow('SDK Encrypt direct, open loop', 'wrap', 'open'));
-    open.push(await directRow('SDK Decrypt direct, open loop', 'unwrap', 'open'));
-    open.push(await measured('bare node:http echo, open loop', () => httpOpenRow('bare node:http echo, open loop', { url: echoUrl, headers: { 'content-type': 'application/json' }, body: () => echoBody }, rate, seconds, connections)));
+    // The open-loop rows take turns in 1 s slices (interleavedOpenLoop): each pools its slices, and what else the machine
+    // does in those seconds falls on every row alike. Each slice's TSP cores, own cores and TSP pauses are read around it.
+    const wrapCaller = httpCaller({ url: `${tsp.url}/api/1/document/wrap`, headers, body: () => wrapBody }, connections);
+    const unwrapCaller = httpCaller({ url: `${tsp.url}/api/1/document/unwrap`, headers, body: (i) => unwrapBodies[i % POOL] as string }, connections);
+    const echoCaller = httpCaller({ url: echoUrl, headers: { 'content-type': 'application/json' }, body: () => echoBody }, connections);
+    stops.push(async () => [wrapCaller, unwrapCaller, echoCaller].forEach((caller) => caller.close()));
+    const series = [
+      { name: 'TSP wrap, open loop', ...wrapCaller },
+      { name: 'TSP unwrap, open loop', ...unwrapCaller },
+      { name: 'SDK Encrypt direct, open loop', call: () => direct.wrap() },
+      { name: 'SDK Decrypt direct, open loop', call: (i: number) => direct.unwrap(blobs[i % POOL] as Uint8Array) },
+      { name: 'bare node:http echo, open loop', ...echoCaller },
+    ];
+    console.log(`${gcTraceFile ? `${new Date().toISOString()} ` : ''}open loop: ${series.length} rows taking turns in ${SLICE_S} s slices, ${seconds} s each…`);
+    const sliced = await interleavedOpenLoop(series, { rate, seconds, connections, sliceSeconds: SLICE_S }, async (_index, slice) => {
+      const cpuBefore = cpuSecondsOf(pid);
+      const ownBefore = process.cpuUsage();
+      await tsp.pauses(true);
+      const started = performance.now();
+      await slice();
+      const wall = (performance.now() - started) / 1000;
+      const own = process.cpuUsage(ownBefore);
+      return { wall, cpu: cpuSecondsOf(pid) - cpuBefore, own: (own.user + own.system) / 1e6, pauses: await tsp.pauses(true) };
+    });
+    const open: Row[] = sliced.map(({ row, slices }) => {
+      const wall = slices.reduce((sum, s) => sum + s.wall, 0);
+      const longest = slices.reduce((a, b) => (b.pauses.gcMaxMs > a.pauses.gcMaxMs ? b : a)).pauses;
+      const pauses: TPauses = {
+        loopMaxMs: Math.max(...slices.map((s) => s.pauses.loopMaxMs)),
+        gcMaxMs: longest.gcMaxMs,
+        gcMaxKind: longest.gcMaxKind,
+        gcTotalMs: slices.reduce((sum, s) => sum + s.pauses.gcTotalMs, 0),
+        gcLong: slices.reduce((sum, s) => sum + s.pauses.gcLong, 0),
+      };
+      return { ...row, cpu: slices.reduce((sum, s) => sum + s.cpu, 0) / wall, own: slices.reduce((sum, s) => sum + s.own, 0) / wall, pauses };
+    });
     const loadEnd = os.loadavg()[0]?.toFixed(2);
     // The slow-KMS rows need a second KMS: the TSP world, in its own process; the rows above are done, so the TSP above is stopped first.
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
@@ -256,7 +291,7 @@ export async function run(args: string[]): Promise<BenchSummary> {
     console.log(`\nLoad average (1 min) at the start / end of the overhead rows: ${loadStart} / ${loadEnd} (the machine is shared: other work shows here).`);
     console.log(`\nClosed loop: ${connections} concurrent callers each (autocannon connections for the TSP and echo rows; in-process SDK callers for the direct rows), all in this process; ${seconds} s per row after a ${WARM_UP_S} s warm-up.\n`);
     table(closed, 'TSP');
-    console.log(`\nOpen loop: a request started every 1/${rate} s, at most ${connections} in flight (node:http keep-alive sockets, or SDK calls, from this process).\n`);
+    console.log(`\nOpen loop: a request started every 1/${rate} s, at most ${connections} in flight (node:http keep-alive sockets, or SDK calls, from this process); the rows took turns in ${SLICE_S} s slices (the order reversed every other round), ${seconds} s each after a ${Math.min(WARM_UP_S, seconds)} s warm-up, so that the machine's other work falls on all of them alike.\n`);
     table(open, 'TSP');
     console.log('');
     say('Closed loop (CPU-bound)', overheads(closed));

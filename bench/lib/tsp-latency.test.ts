@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { closedLoopLatencies, openLoop, positiveOptions, summarise } from './tsp-latency';
+import { closedLoopLatencies, interleavedOpenLoop, openLoop, positiveOptions, summarise } from './tsp-latency';
 
 describe('tsp-latency', () => {
   it('summarises latencies into p50, p99 and max, and successes per second', () => {
@@ -39,5 +39,53 @@ describe('tsp-latency', () => {
     expect(() => positiveOptions({ connections: '2.5' }, ['connections'], 'usage: x')).toThrow(/--connections takes a positive whole number[^]*usage: x/);
     expect(() => positiveOptions({ seconds: '0' }, [], 'usage: x')).toThrow(/--seconds takes a positive number/);
     expect(() => positiveOptions({ seconds: 'abc' }, [], 'usage: x')).toThrow(/--seconds/);
+  });
+
+  it('interleaves series in slices, the order reversed every other round, one slice at a time, each row pooling its own', async () => {
+    const turns: string[] = [];
+    const inFlight = new Map<string, number>();
+    let overlapped = false;
+    const statuses: Record<string, number> = {};
+    const call = (name: string, ms: number, fail: boolean) => async () => {
+      // A slice (or warm-up) starts only when every call of the last one has ended.
+      if ([...inFlight].some(([other, n]) => other !== name && n > 0)) overlapped = true;
+      inFlight.set(name, (inFlight.get(name) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      inFlight.set(name, (inFlight.get(name) ?? 0) - 1);
+      if (fail) {
+        statuses['503'] = (statuses['503'] ?? 0) + 1;
+        throw new Error('HTTP 503');
+      }
+    };
+    let warming = true;
+    const series = [
+      { name: 'a', call: call('a', 2, false) },
+      // b fails only during its warm-up, which is not counted: neither its errors nor their statuses.
+      { name: 'b', call: () => call('b', 20, warming)(), statuses },
+      { name: 'c', call: call('c', 2, false) },
+    ];
+    const rows = await interleavedOpenLoop(series, { rate: 100, seconds: 1.2, connections: 10, sliceSeconds: 0.3, warmUp: 0.1 }, async (index, slice) => {
+      warming = false;
+      turns.push(series[index]?.name as string);
+      await slice();
+      return index;
+    });
+    expect(turns).toEqual(['a', 'b', 'c', 'c', 'b', 'a', 'a', 'b', 'c', 'c', 'b', 'a']);
+    expect(overlapped).toBe(false);
+    expect(rows.map((r) => r.slices)).toEqual([
+      [0, 0, 0, 0],
+      [1, 1, 1, 1],
+      [2, 2, 2, 2],
+    ]);
+    for (const { row, seconds } of rows) {
+      expect(seconds).toBeCloseTo(1.2);
+      // 100/s over 4 slices of 0.3 s: about 120 calls each.
+      expect(row.ok).toBeGreaterThanOrEqual(100);
+      expect(row.ok).toBeLessThanOrEqual(124);
+      expect(row.errors).toBe(0);
+    }
+    expect(rows[1]?.row.statuses).toEqual({});
+    expect(rows[1]?.row.p50).toBeGreaterThanOrEqual(19);
+    expect(rows[0]?.row.p99).toBeLessThan(19);
   });
 });

@@ -136,8 +136,8 @@ function send(agent: Agent, url: URL, method: string, headers: Record<string, st
   });
 }
 
-/** An open loop of HTTP requests (openLoop, keep-alive, at most `connections` sockets) after a warm-up; a non-200 answer is counted by status. */
-export async function httpOpenRow(name: string, target: { url: string; method?: string; headers: Record<string, string>; body: (i: number) => string }, rate: number, seconds: number, connections: number): Promise<TLatencyRow> {
+/** HTTP calls for openLoop on one keep-alive agent (at most `connections` sockets): a non-200 answer fails the call and is counted in `statuses`. */
+export function httpCaller(target: { url: string; method?: string; headers: Record<string, string>; body: (i: number) => string }, connections: number): { call: (i: number) => Promise<void>; statuses: Record<string, number>; close(): void } {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const url = new URL(target.url);
   const statuses: Record<string, number> = {};
@@ -148,12 +148,63 @@ export async function httpOpenRow(name: string, target: { url: string; method?: 
       throw new Error(`HTTP ${status}`);
     }
   };
+  return { call, statuses, close: () => agent.destroy() };
+}
+
+/** An open loop of HTTP requests (openLoop, keep-alive, at most `connections` sockets) after a warm-up; a non-200 answer is counted by status. */
+export async function httpOpenRow(name: string, target: { url: string; method?: string; headers: Record<string, string>; body: (i: number) => string }, rate: number, seconds: number, connections: number): Promise<TLatencyRow> {
+  const { call, statuses, close } = httpCaller(target, connections);
   try {
     await openLoop(rate, Math.min(WARM_UP_S, seconds), connections, call);
     for (const key of Object.keys(statuses)) delete statuses[key];
     const { latencies, errors, skipped } = await openLoop(rate, seconds, connections, call);
     return summarise(name, latencies, seconds, errors + skipped, { ...statuses, ...(skipped ? { skipped } : {}) });
   } finally {
-    agent.destroy();
+    close();
   }
+}
+
+/** One series of an interleaved open loop: its calls, and the statuses its failures were counted under (httpCaller), if any. */
+export type TInterleavedSeries = { name: string; call: (i: number) => Promise<unknown>; statuses?: Record<string, number> };
+
+/** What a series' slices add up to, beside its row: the seconds measured, and whatever `around` returned for each slice. */
+export type TInterleavedRow<T> = { row: TLatencyRow; seconds: number; slices: T[] };
+
+/**
+ * Open loops of several series taking turns, so that what else the machine does while they run falls
+ * on all of them alike instead of on whichever happened to run then: after a warm-up of each, `seconds`
+ * are cut into slices of about `sliceSeconds`, one per series per round, the order reversed every
+ * other round (A B C, C B A, …) so that no series always follows the same one. Each slice is its own
+ * open loop (the next starts when the last one's calls have all ended), run inside `around` (which can
+ * read counters before and after it); a series' row pools its slices' latencies.
+ */
+export async function interleavedOpenLoop<T>(series: readonly TInterleavedSeries[], options: { rate: number; seconds: number; connections: number; sliceSeconds?: number; warmUp?: number }, around: (index: number, slice: () => Promise<void>) => Promise<T>): Promise<TInterleavedRow<T>[]> {
+  const { rate, seconds, connections } = options;
+  const rounds = Math.max(1, Math.round(seconds / (options.sliceSeconds ?? 1)));
+  const slice = seconds / rounds;
+  const warmUp = options.warmUp ?? Math.min(WARM_UP_S, seconds);
+  for (const s of series) {
+    await openLoop(rate, warmUp, connections, s.call);
+    for (const key of Object.keys(s.statuses ?? {})) delete s.statuses?.[key];
+  }
+  const pooled = series.map(() => ({ latencies: [] as number[], errors: 0, skipped: 0, slices: [] as T[] }));
+  const order = series.map((_, i) => i);
+  for (let round = 0; round < rounds; round++) {
+    for (const i of round % 2 === 0 ? order : [...order].reverse()) {
+      const into = pooled[i] as (typeof pooled)[number];
+      const call = (series[i] as TInterleavedSeries).call;
+      into.slices.push(
+        await around(i, async () => {
+          const { latencies, errors, skipped } = await openLoop(rate, slice, connections, call);
+          for (const latency of latencies) into.latencies.push(latency);
+          into.errors += errors;
+          into.skipped += skipped;
+        }),
+      );
+    }
+  }
+  return series.map((s, i) => {
+    const { latencies, errors, skipped, slices } = pooled[i] as (typeof pooled)[number];
+    return { row: summarise(s.name, latencies, slice * rounds, errors + skipped, { ...s.statuses, ...(skipped ? { skipped } : {}) }), seconds: slice * rounds, slices };
+  });
 }

@@ -8,7 +8,8 @@
 // configuration's credentials and nothing else; what carries no configuration
 // is kept once per proxy (keep-alive.ts): the http/https agents, and the STS
 // client, which signs AssumeRole with the vendor's own credentials (each
-// driver still caches its own role session). Few retries, a per-call
+// driver still caches its own role session), and the HTTP handler, which reads
+// each answer whole before the SDK parses it (aws-http-handler.ts). Few retries, a per-call
 // deadline, a concurrency limit per configuration; every failure leaves as a KmsError.
 // The role session and the limit live in the configuration's memo (TKmsDriverMemo),
 // so a driver the TSP closed for room and made again keeps both.
@@ -20,6 +21,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 
 import { type TAwsKmsSettings, ZAwsKmsSettings } from '@/lib/schemas/providers/aws-kms';
 
+import { BufferedBodyHttpHandler } from './aws-http-handler';
 import { assumeRoleCredentials, sanitizeRoleSessionName, type TAwsCredentials } from './aws-kms-credentials';
 import { mapAwsError } from './aws-kms-errors';
 import { bindingRecord } from './binding';
@@ -56,17 +58,27 @@ function createAwsKmsDriver(settings: TAwsKmsSettings, options: TKmsDriverOption
   const limit = (kept.awsLimit ??= createConcurrencyLimit('AWS KMS', maxInFlight));
   // One pair of agents per proxy, without a socket cap of their own: the limit above is what bounds a
   // configuration's sockets, so a tenant at its limit never queues another tenant's call inside an agent.
-  const { httpAgent, httpsAgent } = sharedResource(
+  // With them, one HTTP handler per proxy and deadline (aws-http-handler.ts: each answer read into a Buffer, which
+  // spares the collector most of a call's garbage). Each attempt is bounded too, so a retry still fits in the
+  // call's deadline when the first attempt hangs.
+  const requestHandler = sharedResource(
     options,
-    'aws:agents',
-    () => ({ httpAgent: new HttpAgent(keepAliveOptions()), httpsAgent: new HttpsAgent(keepAliveOptions()) }),
-    (agents) => {
-      agents.httpAgent.destroy();
-      agents.httpsAgent.destroy();
+    `aws:handler:${timeoutMs}`,
+    () => {
+      const agents = sharedResource(
+        options,
+        'aws:agents',
+        () => ({ httpAgent: new HttpAgent(keepAliveOptions()), httpsAgent: new HttpsAgent(keepAliveOptions()) }),
+        (made) => {
+          made.httpAgent.destroy();
+          made.httpsAgent.destroy();
+        },
+      );
+      return new BufferedBodyHttpHandler({ ...agents, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true });
     },
+    // Its sockets are the agents', which their own entry destroys.
+    () => undefined,
   );
-  // Each attempt is bounded too, so a retry still fits in the call's deadline when the first attempt hangs.
-  const requestHandler = { httpAgent, httpsAgent, connectionTimeout: timeoutMs, requestTimeout: timeoutMs, throwOnRequestTimeout: true };
   const common = { region: settings.region, maxAttempts: MAX_ATTEMPTS, requestHandler };
 
   // The vendor's credentials sign every AssumeRole, so one STS client per region serves every configuration.

@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, walkImports } from '@/lib/testing/import-graph';
 
 const ALLOWED = new Set(['jose', 'zod', 'protobufjs', 'prom-client', 'pino', '@aws-sdk/client-kms', '@aws-sdk/client-sts']);
+// The AWS SDK's own HTTP handler, which the AWS drivers' handler extends (lib/kms/aws-http-handler.ts).
+ALLOWED.add('@smithy/node-http-handler');
 // The Azure Key Vault driver's and the Azure Monitor sink's official SDKs.
 for (const azure of ['@azure/identity', '@azure/keyvault-keys', '@azure/monitor-ingestion']) ALLOWED.add(azure);
 
