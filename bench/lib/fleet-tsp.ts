@@ -89,7 +89,7 @@ export async function fleetDirect(kmsUrl: string, tenantId: string): Promise<TFl
  * broker on that database, the fleet's KMS double, and the deployment's credentials file (mode 0600) naming
  * the broker. Each one's stop is added to `stops`.
  */
-export async function startFleetServices(base: string, credentials: TProxyCredentials, stops: (() => Promise<void>)[]): Promise<{ kms: TFleetKms; credentialsFile: string; pinsFile: string }> {
+export async function startFleetServices(base: string, credentials: TProxyCredentials, stops: (() => Promise<void>)[]): Promise<{ kms: TFleetKms; credentialsFile: string; pinsFile: string; brokerPid: number }> {
   const broker = await startBenchBroker(path.join(base, 'pglite'), path.join(base, 'data'));
   stops.push(() => stopChild(broker.child));
   const kms = await startFleetKms();
@@ -97,7 +97,7 @@ export async function startFleetServices(base: string, credentials: TProxyCreden
   const credentialsFile = path.join(base, 'credentials.json');
   writeFileSync(credentialsFile, JSON.stringify({ ...credentials, brokerUrl: broker.origin }));
   chmodSync(credentialsFile, 0o600);
-  return { kms, credentialsFile, pinsFile: path.join(base, 'pins.json') };
+  return { kms, credentialsFile, pinsFile: path.join(base, 'pins.json'), brokerPid: broker.child.pid as number };
 }
 
 export type TMemory = { rssMb: number; heapUsedMb: number; heapTotalMb: number; externalMb: number; arrayBuffersMb: number; residentMb: { brk: number; anon: number; file: number } | null };

@@ -77,8 +77,12 @@ describe('tsp-latency', () => {
       [1, 1, 1, 1],
       [2, 2, 2, 2],
     ]);
-    for (const { row, seconds } of rows) {
+    for (const { row, seconds, bySlice } of rows) {
       expect(seconds).toBeCloseTo(1.2);
+      // Each slice's latencies, four slices (the row's own figures are summaries of them all).
+      expect(bySlice).toHaveLength(4);
+      expect(bySlice.flat()).toHaveLength(row.ok);
+      expect(Math.max(...bySlice.flat())).toBe(row.max);
       // 100/s over 4 slices of 0.3 s: about 120 calls each.
       expect(row.ok).toBeGreaterThanOrEqual(100);
       expect(row.ok).toBeLessThanOrEqual(124);

@@ -167,8 +167,8 @@ export async function httpOpenRow(name: string, target: { url: string; method?: 
 /** One series of an interleaved open loop: its calls, and the statuses its failures were counted under (httpCaller), if any. */
 export type TInterleavedSeries = { name: string; call: (i: number) => Promise<unknown>; statuses?: Record<string, number> };
 
-/** What a series' slices add up to, beside its row: the seconds measured, and whatever `around` returned for each slice. */
-export type TInterleavedRow<T> = { row: TLatencyRow; seconds: number; slices: T[] };
+/** What a series' slices add up to, beside its row: the seconds measured, whatever `around` returned for each slice, and each slice's latencies (ms), in the order the slices ran. */
+export type TInterleavedRow<T> = { row: TLatencyRow; seconds: number; slices: T[]; bySlice: number[][] };
 
 /**
  * Open loops of several series taking turns, so that what else the machine does while they run falls
@@ -187,7 +187,7 @@ export async function interleavedOpenLoop<T>(series: readonly TInterleavedSeries
     await openLoop(rate, warmUp, connections, s.call);
     for (const key of Object.keys(s.statuses ?? {})) delete s.statuses?.[key];
   }
-  const pooled = series.map(() => ({ latencies: [] as number[], errors: 0, skipped: 0, slices: [] as T[] }));
+  const pooled = series.map(() => ({ latencies: [] as number[], bySlice: [] as number[][], errors: 0, skipped: 0, slices: [] as T[] }));
   const order = series.map((_, i) => i);
   for (let round = 0; round < rounds; round++) {
     for (const i of round % 2 === 0 ? order : [...order].reverse()) {
@@ -197,6 +197,7 @@ export async function interleavedOpenLoop<T>(series: readonly TInterleavedSeries
         await around(i, async () => {
           const { latencies, errors, skipped } = await openLoop(rate, slice, connections, call);
           for (const latency of latencies) into.latencies.push(latency);
+          into.bySlice.push(latencies);
           into.errors += errors;
           into.skipped += skipped;
         }),
@@ -204,7 +205,7 @@ export async function interleavedOpenLoop<T>(series: readonly TInterleavedSeries
     }
   }
   return series.map((s, i) => {
-    const { latencies, errors, skipped, slices } = pooled[i] as (typeof pooled)[number];
-    return { row: summarise(s.name, latencies, slice * rounds, errors + skipped, { ...s.statuses, ...(skipped ? { skipped } : {}) }), seconds: slice * rounds, slices };
+    const { latencies, bySlice, errors, skipped, slices } = pooled[i] as (typeof pooled)[number];
+    return { row: summarise(s.name, latencies, slice * rounds, errors + skipped, { ...s.statuses, ...(skipped ? { skipped } : {}) }), seconds: slice * rounds, slices, bySlice };
   });
 }
