@@ -33,7 +33,7 @@
 // run. BENCH_TSP_NODE_FLAGS replaces the TSP's Node flags (empty for none).
 //
 //   npm run bench -- tsp-overhead [--seconds 5] [--connections 200] [--rate 250] [--slow-connections 64]
-//                                 [--broker lowest|normal] [--gc-trace FILE] [--tsp-core N]
+//                                 [--broker lowest|normal] [--rows all|open] [--gc-trace FILE] [--tsp-core N]
 //
 // The broker the TSP polls is not measured (in production it runs on other machines): it runs at the lowest
 // CPU priority (nice 19, every thread; bench/lib/bystander.ts), because on these 2 cores its idle garbage
@@ -43,6 +43,8 @@
 // their requests over twice the KMS's time, in all and slice by slice: a p99 is decided by the slowest 1 %
 // alone, while this count grows with every hold, and a burst in one slice is one event.
 //
+// --rows open: the open-loop rows alone (no closed-loop or slow-KMS rows), for runs long enough that rare holds
+// average out between the rows (a 30 s row sees three to five; docs/performance.md).
 // --tsp-core N: the TSP's threads on core N alone (taskset), this process and every other it starts on the
 // remaining cores; the slow-KMS rows' TSP world shares those.
 // --gc-trace FILE: the TSP also runs with --trace-gc, and FILE gets each of its collections (time read, kind,
@@ -69,7 +71,7 @@ const LONG_GC_MS = 5;
 const SLOW_MS = 2 * KMS_DELAY_MS;
 /** The open-loop rows' turns (interleavedOpenLoop). */
 const SLICE_S = 1;
-const USAGE = 'usage: tsp-overhead [--seconds 5] [--connections 200] [--rate 250] [--slow-connections 64] [--broker lowest|normal] [--gc-trace FILE] [--tsp-core N]';
+const USAGE = 'usage: tsp-overhead [--seconds 5] [--connections 200] [--rate 250] [--slow-connections 64] [--broker lowest|normal] [--rows all|open] [--gc-trace FILE] [--tsp-core N]';
 const PROBE = path.join(import.meta.dirname, 'lib', 'memory-probe.mjs');
 
 type TChildMessage = { type: 'ready'; url: string; apiKey: string } | { type: 'done' };
@@ -129,8 +131,9 @@ async function unwrapBodiesOf(url: string, headers: Record<string, string>, tena
 }
 
 export async function run(args: string[]): Promise<BenchSummary> {
-  const { values } = parseArgs({ args, options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '200' }, rate: { type: 'string', default: '250' }, 'slow-connections': { type: 'string', default: '64' }, 'gc-trace': { type: 'string' }, 'tsp-core': { type: 'string' }, broker: { type: 'string', default: 'lowest' } }, strict: true });
-  const { 'gc-trace': gcTraceFile, 'tsp-core': tspCore, broker: brokerPriority, ...counts } = values;
+  const { values } = parseArgs({ args, options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '200' }, rate: { type: 'string', default: '250' }, 'slow-connections': { type: 'string', default: '64' }, 'gc-trace': { type: 'string' }, 'tsp-core': { type: 'string' }, broker: { type: 'string', default: 'lowest' }, rows: { type: 'string', default: 'all' } }, strict: true });
+  const { 'gc-trace': gcTraceFile, 'tsp-core': tspCore, broker: brokerPriority, rows: which, ...counts } = values;
+  if (which !== 'all' && which !== 'open') throw new Error(`--rows takes all or open, not ${JSON.stringify(which)}\n${USAGE}`);
   if (brokerPriority !== 'lowest' && brokerPriority !== 'normal') throw new Error(`--broker takes lowest or normal, not ${JSON.stringify(brokerPriority)}\n${USAGE}`);
   if (tspCore !== undefined && !(/^\d+$/.test(tspCore) && Number(tspCore) < os.cpus().length && os.cpus().length > 1)) throw new Error(`--tsp-core takes a core number below ${os.cpus().length} (and needs 2 cores or more), not ${JSON.stringify(tspCore)}\n${USAGE}`);
   // --tsp-core N: this process (and so every process it starts: broker, KMS double, echo) on the other cores, the TSP's threads on core N.
@@ -208,11 +211,13 @@ export async function run(args: string[]): Promise<BenchSummary> {
     let nextBody = 0;
     const unwrapRequests = [{ method: 'POST' as const, path: '/api/1/document/unwrap', headers, setupRequest: (request: autocannon.Request) => ({ ...request, body: unwrapBodies[nextBody++ % POOL] }) }];
     const closed: Row[] = [];
-    closed.push(await measured('TSP wrap, closed loop', () => httpRow('TSP wrap, closed loop', { url: `${tsp.url}/api/1/document/wrap`, method: 'POST', headers, body: wrapBody, connections }, seconds)));
-    closed.push(await measured('TSP unwrap, closed loop', () => httpRow('TSP unwrap, closed loop', { url: tsp.url, requests: unwrapRequests, connections }, seconds)));
-    closed.push(await directRow('SDK Encrypt direct, closed loop', 'wrap', 'closed'));
-    closed.push(await directRow('SDK Decrypt direct, closed loop', 'unwrap', 'closed'));
-    closed.push(await measured('bare node:http echo, closed loop', () => httpRow('bare node:http echo, closed loop', { url: echoUrl, method: 'POST', headers: { 'content-type': 'application/json' }, body: echoBody, connections }, seconds)));
+    if (which === 'all') {
+      closed.push(await measured('TSP wrap, closed loop', () => httpRow('TSP wrap, closed loop', { url: `${tsp.url}/api/1/document/wrap`, method: 'POST', headers, body: wrapBody, connections }, seconds)));
+      closed.push(await measured('TSP unwrap, closed loop', () => httpRow('TSP unwrap, closed loop', { url: tsp.url, requests: unwrapRequests, connections }, seconds)));
+      closed.push(await directRow('SDK Encrypt direct, closed loop', 'wrap', 'closed'));
+      closed.push(await directRow('SDK Decrypt direct, closed loop', 'unwrap', 'closed'));
+      closed.push(await measured('bare node:http echo, closed loop', () => httpRow('bare node:http echo, closed loop', { url: echoUrl, method: 'POST', headers: { 'content-type': 'application/json' }, body: echoBody, connections }, seconds)));
+    }
     // The open-loop rows take turns in 1 s slices (interleavedOpenLoop): each pools its slices, and what else the machine
     // does in those seconds falls on every row alike. Each slice's TSP cores, own cores and TSP pauses are read around it.
     const wrapCaller = httpCaller({ url: `${tsp.url}/api/1/document/wrap`, headers, body: () => wrapBody }, connections);
@@ -254,33 +259,37 @@ export async function run(args: string[]): Promise<BenchSummary> {
     for (const stop of stops.splice(0).reverse()) await stop().catch(() => {});
 
     // A slow KMS beside a healthy one: quiet's wraps at the fixed rate, alone, then with slow's callers waiting on a 2 s KMS.
-    console.log('\nstarting the TSP world for the slow-KMS rows…');
-    const started = await startIpcChild<TChildMessage>('bench/tsp-overhead.ts', { TSP_OVERHEAD_BENCH_CHILD: '1', LOG_LEVEL: 'silent' }, 'the TSP world', [...nodeFlags, '--import', PROBE]);
-    if (started.ready.type !== 'ready') throw new Error('the TSP world sent an unexpected first message');
-    const world = { child: started.child, url: started.ready.url, apiKey: started.ready.apiKey };
-    stops.push(() => stopChild(world.child));
-    const worldHeaders = { authorization: `cmk ${world.apiKey}`, 'content-type': 'application/json' };
-    const worldWatch = { pid: world.child.pid as number, pauses: (reset: boolean) => askChild<TPauses>(world.child, { pauses: reset ? 'reset' : 'keep' }) };
-    const quietWrap = (name: string) => httpOpenRow(name, { url: `${world.url}/api/1/document/wrap`, headers: worldHeaders, body: () => JSON.stringify(metaOf('quiet')) }, rate, seconds, connections);
-    const alone = await measured('quiet wrap, alone', () => quietWrap('tenant quiet wrap, alone'), worldWatch);
-    // One wrap first, so that slow's driver has its CipherTrust session token before the KMS slows down.
-    const warmSlow = await fetch(`${world.url}/api/1/document/wrap`, { method: 'POST', headers: worldHeaders, body: JSON.stringify(metaOf('slow')) });
-    if (warmSlow.status !== 200) throw new Error(`tenant slow's first wrap: HTTP ${warmSlow.status} ${await warmSlow.text()}`);
-    await askChild(world.child, { type: 'slow', on: true });
-    let slow: TLatencyRow | undefined;
-    const beside = await measured(
-      'quiet wrap, while tenant slow waits on its 2 s KMS',
-      async () => {
-        const slowLoad = httpRow(`tenant slow wrap (KMS ${SLOW_KMS_MS / 1000} s), ${slowConnections} callers`, { url: `${world.url}/api/1/document/wrap`, method: 'POST', headers: worldHeaders, body: JSON.stringify(metaOf('slow')), connections: slowConnections }, seconds + WARM_UP_S + 4, 0);
-        // The slow tenant's callers are all waiting before quiet's row (warm-up included) starts, and go on until after it ends.
-        await new Promise((resolve) => setTimeout(resolve, 2_000));
-        const row = await quietWrap(`tenant quiet wrap, while slow's ${slowConnections} callers wait`);
-        slow = await slowLoad;
-        return row;
-      },
-      worldWatch,
-    );
-    await askChild(world.child, { type: 'slow', on: false });
+    const slowKmsRows = async (): Promise<{ alone: Row; beside: Row; slow: TLatencyRow }> => {
+      console.log('\nstarting the TSP world for the slow-KMS rows…');
+      const started = await startIpcChild<TChildMessage>('bench/tsp-overhead.ts', { TSP_OVERHEAD_BENCH_CHILD: '1', LOG_LEVEL: 'silent' }, 'the TSP world', [...nodeFlags, '--import', PROBE]);
+      if (started.ready.type !== 'ready') throw new Error('the TSP world sent an unexpected first message');
+      const world = { child: started.child, url: started.ready.url, apiKey: started.ready.apiKey };
+      stops.push(() => stopChild(world.child));
+      const worldHeaders = { authorization: `cmk ${world.apiKey}`, 'content-type': 'application/json' };
+      const worldWatch = { pid: world.child.pid as number, pauses: (reset: boolean) => askChild<TPauses>(world.child, { pauses: reset ? 'reset' : 'keep' }) };
+      const quietWrap = (name: string) => httpOpenRow(name, { url: `${world.url}/api/1/document/wrap`, headers: worldHeaders, body: () => JSON.stringify(metaOf('quiet')) }, rate, seconds, connections);
+      const alone = await measured('quiet wrap, alone', () => quietWrap('tenant quiet wrap, alone'), worldWatch);
+      // One wrap first, so that slow's driver has its CipherTrust session token before the KMS slows down.
+      const warmSlow = await fetch(`${world.url}/api/1/document/wrap`, { method: 'POST', headers: worldHeaders, body: JSON.stringify(metaOf('slow')) });
+      if (warmSlow.status !== 200) throw new Error(`tenant slow's first wrap: HTTP ${warmSlow.status} ${await warmSlow.text()}`);
+      await askChild(world.child, { type: 'slow', on: true });
+      let slow: TLatencyRow | undefined;
+      const beside = await measured(
+        'quiet wrap, while tenant slow waits on its 2 s KMS',
+        async () => {
+          const slowLoad = httpRow(`tenant slow wrap (KMS ${SLOW_KMS_MS / 1000} s), ${slowConnections} callers`, { url: `${world.url}/api/1/document/wrap`, method: 'POST', headers: worldHeaders, body: JSON.stringify(metaOf('slow')), connections: slowConnections }, seconds + WARM_UP_S + 4, 0);
+          // The slow tenant's callers are all waiting before quiet's row (warm-up included) starts, and go on until after it ends.
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+          const row = await quietWrap(`tenant quiet wrap, while slow's ${slowConnections} callers wait`);
+          slow = await slowLoad;
+          return row;
+        },
+        worldWatch,
+      );
+      await askChild(world.child, { type: 'slow', on: false });
+      return { alone, beside, slow: slow as TLatencyRow };
+    };
+    const slowKms = which === 'all' ? await slowKmsRows() : undefined;
 
     const table = (rows: Row[], process: string) => {
       const counted = rows.some((r) => r.slow !== undefined);
@@ -307,8 +316,10 @@ export async function run(args: string[]): Promise<BenchSummary> {
     const signed = (value: number) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`;
     const say = (label: string, o: ReturnType<typeof overheads>) => console.log(`${label}: the TSP over the SDK direct, p99 wrap ${signed(o.wrap)} ms, unwrap ${signed(o.unwrap)} ms (p50 ${signed(o.wrap50)} / ${signed(o.unwrap50)} ms).`);
     console.log(`\nLoad average (1 min) at the start / end of the overhead rows: ${loadStart} / ${loadEnd} (the machine is shared: other work shows here).`);
-    console.log(`\nClosed loop: ${connections} concurrent callers each (autocannon connections for the TSP and echo rows; in-process SDK callers for the direct rows), all in this process; ${seconds} s per row after a ${WARM_UP_S} s warm-up.\n`);
-    table(closed, 'TSP');
+    if (closed.length) {
+      console.log(`\nClosed loop: ${connections} concurrent callers each (autocannon connections for the TSP and echo rows; in-process SDK callers for the direct rows), all in this process; ${seconds} s per row after a ${WARM_UP_S} s warm-up.\n`);
+      table(closed, 'TSP');
+    }
     console.log(`\nOpen loop: a request started every 1/${rate} s, at most ${connections} in flight (node:http keep-alive sockets, or SDK calls, from this process); the rows took turns in ${SLICE_S} s slices (the order reversed every other round), ${seconds} s each after a ${Math.min(WARM_UP_S, seconds)} s warm-up, so that the machine's other work falls on all of them alike.\n`);
     table(open, 'TSP');
     // Where each row's slow requests fell, slice by slice in the order run (rounds alternate forward and reversed): a
@@ -316,19 +327,22 @@ export async function run(args: string[]): Promise<BenchSummary> {
     console.log(`\nRequests over ${SLOW_MS} ms, slice by slice in the order each row ran (rounds alternate: the order forward, then reversed):`);
     for (const { row, bySlice } of sliced) console.log(`  ${row.name}: ${bySlice.map((latencies) => latencies.filter((latency) => latency > SLOW_MS).length).join(' ')}`);
     console.log('');
-    say('Closed loop (CPU-bound)', overheads(closed));
+    if (closed.length) say('Closed loop (CPU-bound)', overheads(closed));
     say(`Open loop at ${rate}/s`, overheads(open));
-    console.log(`\nA slow KMS beside a healthy one: tenant quiet at ${rate} wraps/s, alone and while tenant slow's ${slowConnections} callers wait on a ${SLOW_KMS_MS / 1000} s KMS (its own endpoint) through the same TSP (the TSP world's process).\n`);
-    table([alone, beside, slow as TLatencyRow], 'TSP world');
-    const failed = [...closed, ...open, alone, beside].filter((r) => r.errors > 0);
+    if (slowKms) {
+      console.log(`\nA slow KMS beside a healthy one: tenant quiet at ${rate} wraps/s, alone and while tenant slow's ${slowConnections} callers wait on a ${SLOW_KMS_MS / 1000} s KMS (its own endpoint) through the same TSP (the TSP world's process).\n`);
+      table([slowKms.alone, slowKms.beside, slowKms.slow], 'TSP world');
+    }
+    const failed = [...closed, ...open, ...(slowKms ? [slowKms.alone, slowKms.beside] : [])].filter((r) => r.errors > 0);
     if (failed.length) throw new Error(`errors in: ${failed.map((r) => `${r.name} (${JSON.stringify(r.statuses)})`).join(', ')}`);
     const o = overheads(open);
-    const c = overheads(closed);
-    return [
-      { measure: `TSP p99 overhead over the SDK, KMS ${KMS_DELAY_MS} ms, open loop ${rate}/s (wrap / unwrap)${brokerPriority === 'normal' ? ', broker at normal priority' : ''}`, value: `${signed(o.wrap)} / ${signed(o.unwrap)} ms`, target: '< 1 ms' },
-      { measure: `TSP p99 overhead over the SDK, KMS ${KMS_DELAY_MS} ms, closed loop ${connections} (wrap / unwrap)`, value: `${signed(c.wrap)} / ${signed(c.unwrap)} ms (CPU-bound)`, target: '< 1 ms' },
-      { measure: `quiet wrap p99 alone / beside a ${SLOW_KMS_MS / 1000} s KMS tenant`, value: `${ms(alone.p99)} / ${ms(beside.p99)} ms`, target: 'unchanged' },
-    ];
+    const summary: BenchSummary = [{ measure: `TSP p99 overhead over the SDK, KMS ${KMS_DELAY_MS} ms, open loop ${rate}/s (wrap / unwrap)${brokerPriority === 'normal' ? ', broker at normal priority' : ''}`, value: `${signed(o.wrap)} / ${signed(o.unwrap)} ms`, target: '< 1 ms' }];
+    if (closed.length) {
+      const c = overheads(closed);
+      summary.push({ measure: `TSP p99 overhead over the SDK, KMS ${KMS_DELAY_MS} ms, closed loop ${connections} (wrap / unwrap)`, value: `${signed(c.wrap)} / ${signed(c.unwrap)} ms (CPU-bound)`, target: '< 1 ms' });
+    }
+    if (slowKms) summary.push({ measure: `quiet wrap p99 alone / beside a ${SLOW_KMS_MS / 1000} s KMS tenant`, value: `${ms(slowKms.alone.p99)} / ${ms(slowKms.beside.p99)} ms`, target: 'unchanged' });
+    return summary;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => {});
     rmSync(base, { recursive: true, force: true });

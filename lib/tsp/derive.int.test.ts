@@ -155,7 +155,9 @@ beforeAll(async () => {
   credentials.brokerUrl = await broker.start();
 
   const pinsFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'cmk-derive-')), 'pins.json');
-  client = createProxyClient({ credentials, pinsFile, retry: { minPollMs: 100 } });
+  // The tampering tests stop the broker and start it again: with retries capped at 1 s the proxy is back within a
+  // second of the broker. The default cap (30 s, full jitter) could outlast waitFor's 15 s on a slow machine.
+  client = createProxyClient({ credentials, pinsFile, retry: { minPollMs: 100, baseMs: 100, capMs: 1_000 } });
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logs.push(chunk.toString());
