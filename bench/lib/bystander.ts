@@ -3,9 +3,9 @@
 // threads. On Linux a priority belongs to a thread, not a process, so each
 // thread in /proc/<pid>/task is set (the V8 platform's garbage-collection
 // helpers are threads of their own); threads started later inherit it from
-// the thread that starts them. Why: on a 2-core machine an idle Next.js
-// server's idle major garbage collections take both cores for up to
-// ~100 ms at a time, and every process measured waits behind them
+// the thread that starts them. Why: on a 2-core machine a Next.js server's
+// idle major garbage collections take both cores for up to ~100 ms at a
+// time, and every process measured waits behind them
 // (docs/performance.md, "Latest: the broker's collector, and this machine's noise floor").
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
