@@ -14,6 +14,7 @@ import type { TProxyCredentials } from '@/lib/schemas/deployments';
 import { backoffDelay, DEFAULT_RETRY, sleep, type TRetryOptions } from './backoff';
 import { runConfigTestLoop, type TConfigTestHandler } from './config-tests';
 import { BrokerHttpError, createBrokerApi, type TFetch, type TStoredSecretInput } from './http';
+import { storeSecretWithRetries } from './store-secret';
 import { BundleRefusedError, createSyncCore, type TStoppedListener } from './sync-core';
 import type { TProxyError, TProxyLogger, TProxySummary, TProxyTenant, TStoredSecret } from './types';
 
@@ -64,7 +65,6 @@ export type TProxyClient = {
 };
 
 const REPORT_INTERVAL_MS = 60_000;
-const STORE_SECRET_TIMEOUT_MS = 5_000;
 /**
  * Between pulls (a long poll may hold for its whole wait), how often the
  * client checks for news of its own work — a SIEM failing or recovering — and
@@ -222,8 +222,8 @@ export function createProxyClient(options: TProxyClientOptions): TProxyClient {
     },
     onTenantStopped: core.onStopped,
     onApplied: core.onApplied,
-    // Bounded: the application's request waits on it.
-    storeSecret: (input) => api.postSecret(input, AbortSignal.timeout(STORE_SECRET_TIMEOUT_MS)),
+    // Bounded (the application's request waits on it), and tried again after a failure that may pass.
+    storeSecret: (input) => storeSecretWithRetries(api, input, { stop: stopper.signal, random, sleep, warn: (message) => logger.warn(message) }),
     onConfigTest(handler) {
       configTestHandler = handler;
     },

@@ -160,7 +160,9 @@ export function createTsp(options: TTspOptions): TTsp {
         return await client.storeSecret(input);
       } catch (error) {
         // Refused (the tenant's state there is not the one applied here yet, say) or unreachable: the application retries.
-        const refused = error instanceof BrokerHttpError && error.status >= 400 && error.status < 500;
+        const refused = error instanceof BrokerHttpError && error.status >= 400 && error.status < 500 && error.status !== 429;
+        // The application hears "try again"; the operator reads why (the broker's errors carry no secret).
+        logger.warn({ tenantId: input.tenantId, err: (error as Error)?.message }, refused ? 'the broker refused a new tenant secret' : 'a new tenant secret could not be stored at the broker');
         throw new TspError(refused ? 'unknown' : 'unavailable', refused ? `The broker refused the new secret: ${error.message}` : 'The broker could not be reached to store a new secret; try again.', { retryAfterSeconds: 1, cause: error });
       }
     },
